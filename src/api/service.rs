@@ -1,0 +1,132 @@
+//! Handlers of `lookout.v1.Lookout`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
+use super::pb::{self, lookout_server::Lookout};
+use super::subscribe;
+use crate::error::Error;
+use crate::picture::NearQuery;
+use crate::service::Shared;
+use crate::source::{wall_ms, Clock, Ingestor};
+
+pub struct LookoutApi {
+    shared: Arc<Shared>,
+}
+
+impl LookoutApi {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+}
+
+#[tonic::async_trait]
+impl Lookout for LookoutApi {
+    async fn vessels_near(&self, req: Request<pb::VesselsNearRequest>) -> Result<Response<pb::VesselsNearResponse>, Status> {
+        let r = req.into_inner();
+        let q = NearQuery {
+            center: convert::point("", r.lat_deg, r.lon_deg)?,
+            radius_m: convert::radius(r.radius_m)?,
+            max_results: convert::max_results("max_results", r.max_results, DEFAULT_NEAR_RESULTS, MAX_NEAR_RESULTS)?,
+            filter: convert::filter(r.filter)?,
+            now_ms: wall_ms(),
+        };
+        let result = self.shared.picture.read().near(&q);
+        let vessels = result
+            .hits
+            .iter()
+            .map(|h| convert::near_hit(h, self.shared.sources.name(h.vessel.last_source)))
+            .collect();
+        Ok(Response::new(pb::VesselsNearResponse {
+            vessels,
+            as_of_unix_ms: q.now_ms,
+            total_in_radius: result.total_in_radius as u32,
+        }))
+    }
+
+    async fn get_vessel(&self, req: Request<pb::GetVesselRequest>) -> Result<Response<pb::Vessel>, Status> {
+        let mmsi = convert::mmsi(req.into_inner().mmsi, "mmsi")?;
+        let v = self.shared.picture.read().get(mmsi).cloned();
+        let v = v.ok_or_else(|| Error::NotFound(format!("MMSI {mmsi} is not in the live picture")))?;
+        Ok(Response::new(convert::vessel(&v, self.shared.sources.name(v.last_source))))
+    }
+
+    async fn vessels_in_area(
+        &self,
+        req: Request<pb::VesselsInAreaRequest>,
+    ) -> Result<Response<pb::VesselsInAreaResponse>, Status> {
+        let r = req.into_inner();
+        let area = convert::area(r.area, true)?;
+        let limit = convert::max_results("max_results", r.max_results, DEFAULT_AREA_RESULTS, MAX_AREA_RESULTS)?;
+        let filter = convert::filter(r.filter)?;
+        let pic = self.shared.picture.read();
+        let found = pic.in_area(&area, &filter);
+        let total = found.len() as u32;
+        let vessels =
+            found.into_iter().take(limit).map(|v| convert::vessel(v, self.shared.sources.name(v.last_source))).collect();
+        Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total }))
+    }
+
+    type SubscribeTracksStream = ReceiverStream<Result<pb::TrackEvent, Status>>;
+
+    async fn subscribe_tracks(
+        &self,
+        req: Request<pb::SubscribeTracksRequest>,
+    ) -> Result<Response<Self::SubscribeTracksStream>, Status> {
+        let spec = subscribe::Spec::from_request(req.into_inner())?;
+        Ok(Response::new(subscribe::start(self.shared.clone(), spec)))
+    }
+
+    async fn ingest(&self, req: Request<Streaming<pb::IngestRequest>>) -> Result<Response<pb::IngestSummary>, Status> {
+        let mut stream = req.into_inner();
+        let Some(first) = stream.message().await? else {
+            return Err(Error::invalid("source", "the stream ended before the first message").into());
+        };
+        let name = first.source.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("source", "the first message must name the source").into());
+        }
+        let status = self.shared.sources.register(name, "grpc").ok_or_else(|| {
+            Error::invalid("source", format!("{name:?} is taken by a configured source, or too many sources exist"))
+        })?;
+        status.set_connected(true, None);
+        let mut ing = Ingestor::new(status.clone(), self.shared.ingest_tx.clone(), Clock::Live);
+        let mut next = Some(first);
+        let outcome: Result<(), Status> = async {
+            while let Some(msg) = next.take() {
+                for line in &msg.lines {
+                    ing.bytes(line.as_bytes());
+                    ing.end_of_stream();
+                    if ing.batch_full() {
+                        ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
+                    }
+                }
+                ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
+                next = stream.message().await?;
+            }
+            Ok(())
+        }
+        .await;
+        drop(ing);
+        status.set_connected(false, outcome.as_ref().err().map(|e| e.message().to_string()));
+        outcome?;
+        Ok(Response::new(pb::IngestSummary { stats: Some(convert::source_stats(&status)) }))
+    }
+
+    async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
+        let sources = self.shared.sources.all().iter().map(|s| convert::source_stats(s)).collect();
+        let pic = self.shared.picture.read();
+        Ok(Response::new(pb::StatsResponse {
+            sources,
+            live_vessels: pic.len() as u32,
+            indexed_positions: pic.indexed() as u32,
+            aged_out: pic.counters().aged_out,
+            uptime_s: (wall_ms() - self.shared.started_ms) / 1000,
+            subscribers: self.shared.subscribers.load(Ordering::Relaxed) as u32,
+        }))
+    }
+}

@@ -1,0 +1,220 @@
+//! The non-serving subcommands: `decode`, `near`, `simulate`, and the demo source.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::api::pb;
+use crate::config::{SourceConfig, SourceKind};
+use crate::decode::{self, DecodeCounters, Decoder, DecoderConfig};
+use crate::error::Error;
+use crate::geodesy::M_PER_NM;
+use crate::source::{open_recording, LineSplitter};
+
+/// The bundled recording `serve --demo` plays.
+pub const DEMO_RECORDING: &str = "replay-data/central-med-1h.nmea.gz";
+
+/// A real-time, looping file source of the bundled recording, shifted to now.
+pub fn demo_source() -> SourceConfig {
+    SourceConfig {
+        name: "demo".into(),
+        kind: SourceKind::File { path: PathBuf::from(DEMO_RECORDING), pace: 1.0, repeat: true, shift_to_now: true },
+    }
+}
+
+/// Parses a distance with its unit: `20nm`, `5km`, `800m` (a bare number is metres).
+pub fn parse_distance_m(s: &str) -> Result<f64, Error> {
+    let s = s.trim().to_ascii_lowercase();
+    let (num, factor) = if let Some(n) = s.strip_suffix("nm") {
+        (n, M_PER_NM)
+    } else if let Some(n) = s.strip_suffix("km") {
+        (n, 1000.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 1.0)
+    } else {
+        (s.as_str(), 1.0)
+    };
+    match num.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * factor),
+        _ => Err(Error::invalid("radius", format!("{s:?} is not a positive distance like 20nm, 5km or 800m"))),
+    }
+}
+
+/// Decodes files to JSON Lines on stdout; a summary of counters goes to stderr.
+pub fn decode_files(files: &[PathBuf]) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for path in files {
+        let counters = match decode_file(path, &mut out) {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            r => r?,
+        };
+        eprintln!(
+            "{}: lines {} ais_sentences {} messages {} bad_checksum {} malformed {} not_ais {} fragments_expired {} fragments_orphan {} oversize {}",
+            path.display(),
+            counters.lines,
+            counters.ais_sentences,
+            counters.messages,
+            counters.bad_checksum,
+            counters.malformed,
+            counters.not_ais,
+            counters.fragments_expired,
+            counters.fragments_orphan,
+            counters.oversize
+        );
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| Error::io("write stdout", e)),
+    }
+}
+
+/// Decodes one file into `out` (one JSON object per message); returns its counters.
+pub fn decode_file(path: &Path, out: &mut impl Write) -> Result<DecodeCounters, Error> {
+    let mut reader = open_recording(path)?;
+    let mut decoder = Decoder::new(DecoderConfig::default());
+    let mut splitter = LineSplitter::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut last_ms: i64 = 0;
+    let mut json: Vec<u8> = Vec::with_capacity(256 * 1024);
+    let write_ctx = || "write stdout".to_string();
+    loop {
+        let n = reader.read(&mut buf).map_err(|e| Error::io(format!("read {}", path.display()), e))?;
+        if n == 0 {
+            splitter.finish(|line| decoder.feed_line(line, last_ms, &mut |d| push_record(&mut json, &mut last_ms, &d)));
+            decoder.expire(i64::MAX);
+            out.write_all(&json).map_err(|e| Error::io(write_ctx(), e))?;
+            break;
+        }
+        splitter.feed(&buf[..n], |line| {
+            decoder.feed_line(line, last_ms, &mut |d| push_record(&mut json, &mut last_ms, &d))
+        });
+        out.write_all(&json).map_err(|e| Error::io(write_ctx(), e))?;
+        json.clear();
+    }
+    let mut c = decoder.counters().clone();
+    c.oversize += splitter.oversize;
+    c.lines += splitter.oversize;
+    Ok(c)
+}
+
+fn push_record(json: &mut Vec<u8>, last_ms: &mut i64, d: &decode::Decoded) {
+    *last_ms = d.received_at_ms.unwrap_or(*last_ms);
+    // Serialising plain data into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *json, &decode::record(d));
+    json.push(b'\n');
+}
+
+/// `lookout near`: queries a running service and prints a table.
+pub async fn near(server: &str, lat: f64, lon: f64, radius_m: f64, max: u32) -> Result<(), Error> {
+    let mut client = pb::lookout_client::LookoutClient::connect(server.to_string())
+        .await
+        .map_err(|e| Error::Unavailable(format!("cannot connect to {server}: {e}")))?;
+    let resp = client
+        .vessels_near(pb::VesselsNearRequest { lat_deg: lat, lon_deg: lon, radius_m, max_results: max, filter: None })
+        .await
+        .map_err(|s| Error::Unavailable(format!("{}: {}", s.code(), s.message())))?
+        .into_inner();
+    print!("{}", near_table(&resp, radius_m));
+    Ok(())
+}
+
+/// Formats a `VesselsNear` answer as a table for a rescue coordinator.
+pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} vessel(s) within {:.1} nm (showing {})",
+        r.total_in_radius,
+        radius_m / M_PER_NM,
+        r.vessels.len()
+    );
+    let _ = writeln!(
+        s,
+        "{:>9}  {:<20} {:<5} {:>7} {:>5} {:>5} {:>5} {:>7} {:>13} {:>6}",
+        "MMSI", "NAME", "CLASS", "DIST_NM", "BRG", "CTS", "SOG", "ETA", "CPA_NM@MIN", "AGE_S"
+    );
+    for h in &r.vessels {
+        let Some(v) = &h.vessel else { continue };
+        let name = v.static_data.as_ref().and_then(|s| s.name.clone()).unwrap_or_default();
+        let class = match pb::AisClass::try_from(v.ais_class) {
+            Ok(pb::AisClass::A) => "A",
+            Ok(pb::AisClass::B) => "B",
+            Ok(pb::AisClass::SarAircraft) => "SAR",
+            _ => "?",
+        };
+        let sog = v.sog_kn.map_or("-".to_string(), |x| format!("{x:.1}"));
+        let eta = h.eta_s.map_or("-".to_string(), |e| format!("{}:{:02}", (e / 3600.0) as u64, ((e % 3600.0) / 60.0) as u64));
+        let cpa = h.cpa.as_ref().map_or("-".to_string(), |c| format!("{:.1}@{:.0}", c.distance_m / M_PER_NM, c.time_s / 60.0));
+        let _ = writeln!(
+            s,
+            "{:>9}  {:<20} {:<5} {:>7.2} {:>5.0} {:>5.0} {:>5} {:>7} {:>13} {:>6.0}",
+            v.mmsi,
+            name.chars().take(20).collect::<String>(),
+            class,
+            h.distance_nm,
+            h.bearing_from_point_deg,
+            h.course_to_steer_deg,
+            sog,
+            eta,
+            cpa,
+            h.report_age_s
+        );
+    }
+    s
+}
+
+/// `lookout simulate`: writes a recording (gzip if the name ends in `.gz`).
+pub fn simulate(seed: u64, duration: Duration, start: &str, scale: f64, output: &Path) -> Result<(), Error> {
+    let start_ms = chrono::DateTime::parse_from_rfc3339(start)
+        .map_err(|e| Error::invalid("start", format!("{start:?}: {e}")))?
+        .timestamp_millis();
+    if !(scale.is_finite() && scale > 0.0) {
+        return Err(Error::invalid("scale", "must be > 0"));
+    }
+    let cfg = crate::simulate::SimConfig {
+        seed,
+        start_unix_ms: start_ms,
+        duration_s: u32::try_from(duration.as_secs()).map_err(|_| Error::invalid("duration", "too long"))?,
+        vessel_scale: scale,
+        ..Default::default()
+    };
+    let ctx = || format!("write {}", output.display());
+    let file = std::fs::File::create(output).map_err(|e| Error::io(ctx(), e))?;
+    let summary = if output.extension().is_some_and(|e| e == "gz") {
+        // Fixed compression level and no timestamp in the header: same input, same bytes.
+        let mut gz = flate2::GzBuilder::new().mtime(0).write(BufWriter::new(file), flate2::Compression::new(9));
+        let s = crate::simulate::write_recording(&cfg, &mut gz).map_err(|e| Error::io(ctx(), e))?;
+        gz.finish().and_then(|mut w| w.flush()).map_err(|e| Error::io(ctx(), e))?;
+        s
+    } else {
+        let mut w = BufWriter::new(file);
+        let s = crate::simulate::write_recording(&cfg, &mut w).map_err(|e| Error::io(ctx(), e))?;
+        w.flush().map_err(|e| Error::io(ctx(), e))?;
+        s
+    };
+    eprintln!(
+        "{}: {} vessels, {} messages in {} sentences",
+        output.display(),
+        summary.vessels,
+        summary.messages,
+        summary.sentences
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_with_units() {
+        assert_eq!(parse_distance_m("20nm").unwrap(), 20.0 * 1852.0);
+        assert_eq!(parse_distance_m("5km").unwrap(), 5000.0);
+        assert_eq!(parse_distance_m("800 m").unwrap(), 800.0);
+        assert_eq!(parse_distance_m("750").unwrap(), 750.0);
+        assert!(parse_distance_m("-3nm").is_err());
+        assert!(parse_distance_m("far").is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! Service configuration, read from TOML (`config/default.toml`).
+//!
+//! Every duration is written the humane way (`"30m"`, `"5s"`), parsed by
+//! `humantime`. Unknown keys are rejected so a typo is an error, not a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub service: ServiceConfig,
+    #[serde(default)]
+    pub picture: PictureConfig,
+    /// Named input feeds. `[[source]]` tables in TOML.
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// The gRPC endpoint and streaming behaviour.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceConfig {
+    /// Address the gRPC server listens on.
+    pub listen: SocketAddr,
+    /// Interval between heartbeats on streaming calls.
+    #[serde(with = "humantime_serde")]
+    pub heartbeat: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 50051)), heartbeat: Duration::from_secs(5) }
+    }
+}
+
+/// The live vessel picture.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PictureConfig {
+    /// A vessel not heard for this long leaves the picture.
+    #[serde(with = "humantime_serde")]
+    pub vessel_max_age: Duration,
+    /// Positions are dead-reckoned at most this far past the last report:
+    /// beyond it, extrapolating a course is guesswork, so the position is held.
+    #[serde(with = "humantime_serde")]
+    pub dead_reckon_max: Duration,
+    /// Reports whose receive time is further than this ahead of the clock are
+    /// refused (a receiver with a wrong clock must not pin a vessel in the future).
+    #[serde(with = "humantime_serde")]
+    pub max_future: Duration,
+}
+
+impl Default for PictureConfig {
+    fn default() -> Self {
+        Self {
+            vessel_max_age: Duration::from_secs(30 * 60),
+            dead_reckon_max: Duration::from_secs(5 * 60),
+            max_future: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// One input feed. `kind` selects the transport. (Unknown keys are caught by
+/// [`SourceKind`]: serde cannot deny them on a struct with a flattened field.)
+#[derive(Debug, Clone, Deserialize)]
+pub struct SourceConfig {
+    /// Unique name, shown in `Stats` and in logs.
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: SourceKind,
+}
+
+/// Transport of a source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SourceKind {
+    /// Connects to a feed (e.g. a national AIS network) and reconnects with
+    /// exponential backoff when it drops.
+    TcpClient {
+        /// `host:port`.
+        address: String,
+        #[serde(default = "default_backoff_min", with = "humantime_serde")]
+        reconnect_min: Duration,
+        #[serde(default = "default_backoff_max", with = "humantime_serde")]
+        reconnect_max: Duration,
+    },
+    /// Accepts feeders that connect and push NMEA lines.
+    TcpListener { listen: SocketAddr },
+    /// Receives datagrams, as AIS-catcher or rtl-ais send them.
+    Udp { listen: SocketAddr },
+    /// Reads a recording (plain or gzip, detected by content).
+    File {
+        path: PathBuf,
+        /// Replay speed: 1.0 is real time, 10.0 ten times faster, 0 as fast as possible.
+        #[serde(default)]
+        pace: f64,
+        /// Start again at the end (for demos).
+        #[serde(default, rename = "loop")]
+        repeat: bool,
+        /// Shift recorded times so the recording plays as if it were happening now
+        /// (a demo on old data still shows a live picture; the default). Off:
+        /// recorded times are kept, and vessels older than `vessel_max_age` age out.
+        #[serde(default = "default_true")]
+        shift_to_now: bool,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_backoff_min() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_backoff_max() -> Duration {
+    Duration::from_secs(60)
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let cfg: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let mut names = std::collections::BTreeSet::new();
+        for s in &self.sources {
+            if s.name.trim().is_empty() {
+                return Err(Error::Config("source.name must not be empty".into()));
+            }
+            if !names.insert(s.name.as_str()) {
+                return Err(Error::Config(format!("source.name {:?} is used twice", s.name)));
+            }
+            match &s.kind {
+                SourceKind::File { pace, .. } if !(pace.is_finite() && *pace >= 0.0) => {
+                    return Err(Error::Config(format!("source {:?}: pace must be >= 0", s.name)));
+                }
+                SourceKind::TcpClient { reconnect_min, reconnect_max, .. }
+                    if reconnect_min.is_zero() || reconnect_min > reconnect_max =>
+                {
+                    return Err(Error::Config(format!(
+                        "source {:?}: need 0 < reconnect_min <= reconnect_max",
+                        s.name
+                    )));
+                }
+                _ => {}
+            }
+        }
+        if self.picture.vessel_max_age.is_zero() {
+            return Err(Error::Config("picture.vessel_max_age must be > 0".into()));
+        }
+        if self.service.heartbeat.is_zero() {
+            return Err(Error::Config("service.heartbeat must be > 0".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_source_kind() {
+        let cfg = Config::parse(
+            r#"
+            [service]
+            listen = "127.0.0.1:0"
+            heartbeat = "2s"
+            [picture]
+            vessel_max_age = "10m"
+            [[source]]
+            name = "dma"
+            kind = "tcp_client"
+            address = "localhost:4001"
+            reconnect_max = "30s"
+            [[source]]
+            name = "feeders"
+            kind = "tcp_listener"
+            listen = "127.0.0.1:0"
+            [[source]]
+            name = "catcher"
+            kind = "udp"
+            listen = "127.0.0.1:0"
+            [[source]]
+            name = "rec"
+            kind = "file"
+            path = "replay-data/x.nmea.gz"
+            pace = 10.0
+            loop = true
+            "#,
+        )
+        .unwrap();
+        assert_eq!(cfg.sources.len(), 4);
+        assert_eq!(cfg.service.heartbeat, Duration::from_secs(2));
+        assert!(matches!(cfg.sources[3].kind, SourceKind::File { repeat: true, .. }));
+    }
+
+    #[test]
+    fn rejects_typos_and_duplicates() {
+        assert!(Config::parse("[service]\nlisten_addr = \"1.2.3.4:1\"").is_err());
+        let dup = "[[source]]\nname='a'\nkind='udp'\nlisten='127.0.0.1:0'\n\
+                   [[source]]\nname='a'\nkind='udp'\nlisten='127.0.0.1:1'\n";
+        let err = Config::parse(dup).unwrap_err().to_string();
+        assert!(err.contains("used twice"), "{err}");
+    }
+
+    #[test]
+    fn shipped_configs_parse() {
+        for f in ["config/default.toml", "config/demo.toml"] {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
+            Config::load(&p).unwrap_or_else(|e| panic!("{f}: {e}"));
+        }
+    }
+}

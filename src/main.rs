@@ -1,0 +1,101 @@
+//! The `lookout` command: parse arguments, load configuration, run.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use lookout::{cli, Config};
+
+#[derive(Parser)]
+#[command(name = "lookout", version, about = "Maritime surveillance: AIS ingest, live vessel picture, rescue queries")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// Configuration file.
+        #[arg(long, default_value = "config/default.toml")]
+        config: PathBuf,
+        /// Also play the bundled recording (replay-data/) in real time, looping.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Decode NMEA files (plain or gzip) to one JSON object per AIS message on stdout.
+    Decode {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Ask a running service which vessels are near a position.
+    Near {
+        /// Latitude, decimal degrees (south negative).
+        #[arg(allow_hyphen_values = true)]
+        lat: f64,
+        /// Longitude, decimal degrees (west negative).
+        #[arg(allow_hyphen_values = true)]
+        lon: f64,
+        /// Search radius with unit: nm, km or m (e.g. 20nm).
+        #[arg(long, default_value = "20nm")]
+        radius: String,
+        #[arg(long, default_value_t = 20)]
+        max: u32,
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        server: String,
+    },
+    /// Write a seeded, reproducible recording of busy ordinary traffic (tag-blocked NMEA).
+    Simulate {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Recording length, e.g. 1h, 30m.
+        #[arg(long, default_value = "1h")]
+        duration: humantime::Duration,
+        /// Recording start (RFC 3339).
+        #[arg(long, default_value = "2026-06-01T00:00:00Z")]
+        start: String,
+        /// Fleet size relative to the default (~200 vessels).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Output file; gzip-compressed when it ends in .gz.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Args::parse().command {
+        Command::Serve { config, demo } => {
+            let mut cfg = Config::load(&config).with_context(|| format!("loading {}", config.display()))?;
+            if demo {
+                cfg.sources.push(cli::demo_source());
+            }
+            let shutdown = CancellationToken::new();
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                stop.cancel();
+            });
+            lookout::run(cfg, shutdown).await?;
+        }
+        Command::Decode { files } => cli::decode_files(&files)?,
+        Command::Near { lat, lon, radius, max, server } => {
+            let radius_m = cli::parse_distance_m(&radius)?;
+            cli::near(&server, lat, lon, radius_m, max).await?;
+        }
+        Command::Simulate { seed, duration, start, scale, output } => {
+            cli::simulate(seed, *duration, &start, scale, &output)?;
+        }
+    }
+    Ok(())
+}

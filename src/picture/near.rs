@@ -1,0 +1,260 @@
+//! `VesselsNear`: which vessels could reach a distress position, and how soon
+//! (what the AMVER SURPIC gives a rescue coordination centre).
+
+use super::vessel::{ShipClass, Vessel};
+use super::Picture;
+use crate::geodesy::{self, haversine_m, Cpa, LatLon, MS_PER_KN, MOVING_MIN_KN};
+
+/// Dead reckoning never extrapolates faster than this (knots): a garbled SOG
+/// of 102 kn must not fling a vessel across the map.
+pub const DEAD_RECKON_MAX_KN: f64 = 60.0;
+
+/// Relative error bound of the haversine pre-filter against the WGS84
+/// geodesic (the true bound is about 0.5 %).
+const HAVERSINE_REL_ERR: f64 = 0.006;
+/// Absolute slack (metres) covering the flat dead-reckoning estimate used for
+/// ranking before the exact geodesic computation.
+const RANK_SLACK_M: f64 = 50.0;
+
+/// Filters shared by the spatial queries.
+#[derive(Debug, Clone, Default)]
+pub struct VesselFilter {
+    /// Empty: every class.
+    pub classes: Vec<ShipClass>,
+    /// 0: no limit. Vessels of unknown length fail a positive limit.
+    pub min_length_m: f64,
+    pub moving_only: bool,
+}
+
+impl VesselFilter {
+    pub fn accepts(&self, v: &Vessel) -> bool {
+        if !self.classes.is_empty() && !self.classes.contains(&v.static_data.ship_class()) {
+            return false;
+        }
+        if self.min_length_m > 0.0 && v.static_data.length_m().is_none_or(|l| l < self.min_length_m) {
+            return false;
+        }
+        !self.moving_only || v.is_moving()
+    }
+}
+
+/// A validated `VesselsNear` request.
+#[derive(Debug, Clone)]
+pub struct NearQuery {
+    pub center: LatLon,
+    pub radius_m: f64,
+    pub max_results: usize,
+    pub filter: VesselFilter,
+    /// The time positions are dead-reckoned to, ms since epoch.
+    pub now_ms: i64,
+}
+
+/// One vessel near the point.
+#[derive(Debug, Clone)]
+pub struct NearHit {
+    pub vessel: Vessel,
+    pub position_now: LatLon,
+    pub report_age_s: f64,
+    pub distance_m: f64,
+    pub bearing_from_point_deg: f64,
+    pub course_to_steer_deg: f64,
+    /// Seconds to reach the point at the current SOG; `None` when not moving.
+    pub eta_s: Option<f64>,
+    pub cpa: Option<Cpa>,
+}
+
+/// The answer: nearest first.
+#[derive(Debug, Clone)]
+pub struct NearResult {
+    pub hits: Vec<NearHit>,
+    pub total_in_radius: usize,
+}
+
+struct Candidate<'a> {
+    v: &'a Vessel,
+    approx_m: f64,
+}
+
+impl Picture {
+    /// Vessels whose dead-reckoned position is within the radius, nearest first.
+    ///
+    /// Candidates come from the R-tree (widened by how far dead reckoning can
+    /// move a vessel), are ranked by a cheap haversine distance, and only the
+    /// ones that could be among the answer or sit near the radius get the
+    /// exact WGS84 geodesic — so the result equals an all-geodesic scan.
+    pub fn near(&self, q: &NearQuery) -> NearResult {
+        let dr_max_s = self.dead_reckon_max_s();
+        let slack_m = DEAD_RECKON_MAX_KN * MS_PER_KN * dr_max_s;
+        let mut cands: Vec<Candidate> = Vec::new();
+        for mmsi in self.candidates_near(q.center, q.radius_m + slack_m) {
+            let Some(v) = self.get(mmsi) else { continue };
+            if !q.filter.accepts(v) {
+                continue;
+            }
+            let Some(p) = flat_dead_reckon(v, q.now_ms, dr_max_s) else { continue };
+            let approx_m = haversine_m(q.center, p);
+            if approx_m <= q.radius_m * (1.0 + HAVERSINE_REL_ERR) + RANK_SLACK_M {
+                cands.push(Candidate { v, approx_m });
+            }
+        }
+        cands.sort_unstable_by(|a, b| a.approx_m.total_cmp(&b.approx_m).then(a.v.mmsi.cmp(&b.v.mmsi)));
+
+        // Certainly inside: no geodesic needed just to count them.
+        let sure_m = q.radius_m * (1.0 - HAVERSINE_REL_ERR) - RANK_SLACK_M;
+        // Rank cut-off: anything ranked beyond the k-th by more than the error
+        // bound cannot overtake it.
+        let k = q.max_results.min(cands.len());
+        let cut_m = if k == 0 {
+            f64::NEG_INFINITY
+        } else {
+            cands[k - 1].approx_m * (1.0 + 2.0 * HAVERSINE_REL_ERR) + 2.0 * RANK_SLACK_M
+        };
+        let mut hits = Vec::new();
+        let mut total = 0;
+        for c in &cands {
+            if c.approx_m > cut_m && c.approx_m < sure_m {
+                total += 1;
+                continue;
+            }
+            let hit = exact_hit(c.v, q, dr_max_s);
+            if hit.distance_m <= q.radius_m {
+                total += 1;
+                if c.approx_m <= cut_m {
+                    hits.push(hit);
+                }
+            }
+        }
+        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.vessel.mmsi.cmp(&b.vessel.mmsi)));
+        hits.truncate(q.max_results);
+        NearResult { hits, total_in_radius: total }
+    }
+}
+
+/// Dead reckoning on a local flat earth: only for ranking candidates.
+fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
+    let fix = v.fix?;
+    let (Some(sog), Some(cog)) = (v.sog_kn, v.cog_deg) else { return Some(fix.pos) };
+    if !v.is_moving() {
+        return Some(fix.pos);
+    }
+    let t = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
+    let d = f64::from(sog).min(DEAD_RECKON_MAX_KN) * MS_PER_KN * t;
+    let c = f64::from(cog).to_radians();
+    let lat = fix.pos.lat_deg + d * c.cos() / 111_132.0;
+    let lon = fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
+    Some(LatLon::new(lat.clamp(-90.0, 90.0), geodesy::norm_lon(lon)))
+}
+
+fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
+    let fix = v.fix.expect("candidates come from the index, which holds only fixes");
+    let report_age_s = ((q.now_ms - fix.at_ms) as f64 / 1000.0).max(0.0);
+    let position_now = match (v.sog_kn, v.cog_deg) {
+        (Some(sog), Some(cog)) if v.is_moving() => geodesy::dead_reckon(
+            fix.pos,
+            f64::from(cog),
+            f64::from(sog).min(DEAD_RECKON_MAX_KN),
+            report_age_s.min(dr_max_s),
+        ),
+        _ => fix.pos,
+    };
+    let inv = geodesy::inverse(q.center, position_now);
+    // The vessel steers the reverse of the forward azimuth at its end of the geodesic.
+    let course_to_steer_deg = geodesy::norm_deg(inv.azimuth2_deg + 180.0);
+    let moving_sog = v.sog_kn.map(f64::from).filter(|s| *s >= MOVING_MIN_KN);
+    let eta_s = moving_sog.map(|s| inv.distance_m / (s * MS_PER_KN));
+    let cpa = match (moving_sog, v.cog_deg) {
+        (Some(s), Some(c)) => Some(geodesy::cpa_to_point(position_now, f64::from(c), s, q.center)),
+        _ => None,
+    };
+    NearHit {
+        vessel: v.clone(),
+        position_now,
+        report_age_s,
+        distance_m: inv.distance_m,
+        bearing_from_point_deg: inv.azimuth1_deg,
+        course_to_steer_deg,
+        eta_s,
+        cpa,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PictureConfig;
+    use crate::geodesy::{destination, distance_m, M_PER_NM};
+    use crate::picture::{AisClass, Kinematics, Report};
+    use rand::{Rng, SeedableRng};
+
+    fn report(mmsi: u32, p: LatLon, sog: f32, cog: f32) -> Report<'static> {
+        Report::Kinematic(Kinematics {
+            mmsi,
+            msg_type: 1,
+            class: AisClass::A,
+            pos: Some(p),
+            sog_kn: Some(sog),
+            cog_deg: Some(cog),
+            heading_deg: None,
+            nav_status: None,
+        })
+    }
+
+    #[test]
+    fn equals_a_brute_force_geodesic_scan() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+        let mut pic = Picture::new(&PictureConfig::default());
+        let center = LatLon::new(35.9, 14.4);
+        let now = 1_000_000;
+        for mmsi in 1..3000u32 {
+            let p = LatLon::new(center.lat_deg + rng.random_range(-0.6..0.6), center.lon_deg + rng.random_range(-0.7..0.7));
+            let sog = if rng.random_bool(0.3) { 0.0 } else { rng.random_range(0.0..30.0) };
+            let at = now - rng.random_range(0..600_000);
+            pic.apply(0, at, now, &report(mmsi, p, sog, rng.random_range(0.0..360.0)));
+        }
+        let radius = 20.0 * M_PER_NM;
+        for k in [5usize, 50, 10_000] {
+            let got = pic.near(&NearQuery { center, radius_m: radius, max_results: k, filter: VesselFilter::default(), now_ms: now });
+            let mut want: Vec<(f64, u32)> = pic
+                .vessels()
+                .map(|v| (distance_m(center, v.position_at(now, 300.0).unwrap()), v.mmsi))
+                .filter(|(d, _)| *d <= radius)
+                .collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert_eq!(got.total_in_radius, want.len(), "k={k}");
+            let got_ids: Vec<u32> = got.hits.iter().map(|h| h.vessel.mmsi).collect();
+            let want_ids: Vec<u32> = want.iter().take(k).map(|w| w.1).collect();
+            assert_eq!(got_ids, want_ids, "k={k}");
+        }
+    }
+
+    #[test]
+    fn course_to_steer_eta_and_cpa() {
+        let mut pic = Picture::new(&PictureConfig::default());
+        let point = LatLon::new(35.5, 12.6);
+        // 10 nm due west of the point, steaming east at 10 kn, reported just now.
+        let west = destination(point, 270.0, 10.0 * M_PER_NM);
+        pic.apply(0, 0, 0, &report(1, west, 10.0, 90.0));
+        let r = pic.near(&NearQuery { center: point, radius_m: 20.0 * M_PER_NM, max_results: 10, filter: VesselFilter::default(), now_ms: 0 });
+        let h = &r.hits[0];
+        assert!((h.distance_m - 10.0 * M_PER_NM).abs() < 1.0);
+        assert!((h.bearing_from_point_deg - 270.0).abs() < 0.01);
+        // A geodesic heading east starts slightly poleward of 090 (0.12° here).
+        assert!((h.course_to_steer_deg - 90.0).abs() < 0.5, "{}", h.course_to_steer_deg);
+        assert!((h.eta_s.unwrap() - 3600.0).abs() < 1.0);
+        let cpa = h.cpa.unwrap();
+        assert!(cpa.distance_m < 500.0 && (cpa.time_s - 3600.0).abs() < 60.0, "{cpa:?}");
+    }
+
+    #[test]
+    fn filters_apply() {
+        let mut pic = Picture::new(&PictureConfig::default());
+        let c = LatLon::new(36.0, 14.0);
+        pic.apply(0, 0, 0, &report(1, c, 0.0, 0.0));
+        pic.apply(0, 0, 0, &report(2, c, 5.0, 0.0));
+        let q = |f: VesselFilter| pic.near(&NearQuery { center: c, radius_m: 1000.0, max_results: 10, filter: f, now_ms: 0 }).total_in_radius;
+        assert_eq!(q(VesselFilter::default()), 2);
+        assert_eq!(q(VesselFilter { moving_only: true, ..Default::default() }), 1);
+        assert_eq!(q(VesselFilter { min_length_m: 10.0, ..Default::default() }), 0);
+        assert_eq!(q(VesselFilter { classes: vec![ShipClass::Cargo], ..Default::default() }), 0);
+    }
+}

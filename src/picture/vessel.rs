@@ -1,0 +1,200 @@
+//! Plain data of the live picture: what Lookout knows about one MMSI.
+
+use std::sync::Arc;
+
+use crate::geodesy::LatLon;
+
+/// Maritime Mobile Service Identity. One MMSI is *not* assumed to be one ship:
+/// shared and false MMSIs exist, which is why the picture keeps the source of
+/// every report and a later stage scores implausible jumps.
+pub type Mmsi = u32;
+
+/// Index of a source in the service's registry (its name lives there).
+pub type SourceId = u16;
+
+/// AIS transponder class of the last report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AisClass {
+    #[default]
+    Unknown,
+    A,
+    B,
+    SarAircraft,
+}
+
+/// A valid reported position and when it was received (ms since the Unix epoch).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fix {
+    pub pos: LatLon,
+    pub at_ms: i64,
+}
+
+/// Static and voyage data (AIS types 5, 19, 24). Every field is optional
+/// because class B sends it in two halves and many transponders leave fields
+/// blank.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaticData {
+    pub name: Option<Box<str>>,
+    pub callsign: Option<Box<str>>,
+    pub imo: Option<u32>,
+    /// Raw ITU-R M.1371 ship and cargo type (1..99).
+    pub ship_type: Option<u8>,
+    pub to_bow_m: Option<u16>,
+    pub to_stern_m: Option<u16>,
+    pub to_port_m: Option<u16>,
+    pub to_starboard_m: Option<u16>,
+    pub destination: Option<Box<str>>,
+    /// Draught in decimetres, as transmitted.
+    pub draught_dm: Option<u8>,
+    /// Receive time of the last static message (ms since epoch).
+    pub updated_ms: Option<i64>,
+}
+
+impl StaticData {
+    /// Overall length in metres, when both bow and stern distances are known.
+    pub fn length_m(&self) -> Option<f64> {
+        Some(f64::from(self.to_bow_m?) + f64::from(self.to_stern_m?))
+    }
+    /// Beam in metres, when both side distances are known.
+    pub fn beam_m(&self) -> Option<f64> {
+        Some(f64::from(self.to_port_m?) + f64::from(self.to_starboard_m?))
+    }
+    pub fn ship_class(&self) -> ShipClass {
+        self.ship_type.map(ShipClass::from_ais).unwrap_or(ShipClass::Unknown)
+    }
+}
+
+/// Coarse classes of the AIS ship-type code (ITU-R M.1371-5, table 53).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShipClass {
+    Unknown,
+    Cargo,
+    Tanker,
+    Passenger,
+    HighSpeed,
+    Fishing,
+    TugTow,
+    Sar,
+    LawEnforcement,
+    PilotTender,
+    Sailing,
+    Pleasure,
+    Military,
+    Medical,
+    Special,
+    Wig,
+    Other,
+}
+
+impl ShipClass {
+    /// Classifies a raw AIS ship-type code.
+    pub fn from_ais(code: u8) -> Self {
+        match code {
+            0 => ShipClass::Unknown,
+            20..=29 => ShipClass::Wig,
+            30 => ShipClass::Fishing,
+            31 | 32 | 52 => ShipClass::TugTow,
+            33 | 34 | 54 | 56 | 57 | 59 => ShipClass::Special,
+            35 => ShipClass::Military,
+            36 => ShipClass::Sailing,
+            37 => ShipClass::Pleasure,
+            40..=49 => ShipClass::HighSpeed,
+            50 | 53 => ShipClass::PilotTender,
+            51 => ShipClass::Sar,
+            55 => ShipClass::LawEnforcement,
+            58 => ShipClass::Medical,
+            60..=69 => ShipClass::Passenger,
+            70..=79 => ShipClass::Cargo,
+            80..=89 => ShipClass::Tanker,
+            _ => ShipClass::Other,
+        }
+    }
+}
+
+/// Everything known about one MMSI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vessel {
+    pub mmsi: Mmsi,
+    pub class: AisClass,
+    /// Last valid position; `None` until one arrives.
+    pub fix: Option<Fix>,
+    pub sog_kn: Option<f32>,
+    /// Course over ground, degrees true.
+    pub cog_deg: Option<f32>,
+    /// True heading, degrees.
+    pub heading_deg: Option<u16>,
+    /// Navigational status 0..14 (class A).
+    pub nav_status: Option<u8>,
+    /// Shared so that publishing a vessel update to consoles copies a pointer,
+    /// not the strings; replaced copy-on-write when a static message arrives.
+    pub static_data: Arc<StaticData>,
+    /// Receive time of the newest report of any kind (ms since epoch).
+    pub last_seen_ms: i64,
+    pub last_source: SourceId,
+    pub last_msg_type: u8,
+    /// Reports applied to this vessel.
+    pub reports: u64,
+}
+
+impl Vessel {
+    pub(crate) fn new(mmsi: Mmsi, now_ms: i64) -> Self {
+        Self {
+            mmsi,
+            class: AisClass::Unknown,
+            fix: None,
+            sog_kn: None,
+            cog_deg: None,
+            heading_deg: None,
+            nav_status: None,
+            static_data: Arc::default(),
+            last_seen_ms: now_ms,
+            last_source: 0,
+            last_msg_type: 0,
+            reports: 0,
+        }
+    }
+
+    /// True when the vessel reports a speed of at least [`crate::geodesy::MOVING_MIN_KN`].
+    pub fn is_moving(&self) -> bool {
+        self.sog_kn.is_some_and(|s| f64::from(s) >= crate::geodesy::MOVING_MIN_KN)
+    }
+
+    /// Position dead-reckoned to `now_ms`, extrapolating at most `max_s` seconds.
+    /// Without a course or speed the reported position is returned.
+    pub fn position_at(&self, now_ms: i64, max_s: f64) -> Option<LatLon> {
+        let fix = self.fix?;
+        let elapsed_s = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
+        match (self.sog_kn, self.cog_deg) {
+            (Some(sog), Some(cog)) if self.is_moving() => Some(crate::geodesy::dead_reckon(
+                fix.pos,
+                f64::from(cog),
+                f64::from(sog),
+                elapsed_s,
+            )),
+            _ => Some(fix.pos),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ship_classes_follow_itu_table_53() {
+        assert_eq!(ShipClass::from_ais(30), ShipClass::Fishing);
+        assert_eq!(ShipClass::from_ais(37), ShipClass::Pleasure);
+        assert_eq!(ShipClass::from_ais(71), ShipClass::Cargo);
+        assert_eq!(ShipClass::from_ais(84), ShipClass::Tanker);
+        assert_eq!(ShipClass::from_ais(52), ShipClass::TugTow);
+        assert_eq!(ShipClass::from_ais(99), ShipClass::Other);
+    }
+
+    #[test]
+    fn dimensions_need_both_halves() {
+        let s = StaticData { to_bow_m: Some(100), ..Default::default() };
+        assert_eq!(s.length_m(), None);
+        let s = StaticData { to_bow_m: Some(100), to_stern_m: Some(20), ..Default::default() };
+        assert_eq!(s.length_m(), Some(120.0));
+    }
+}

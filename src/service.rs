@@ -1,0 +1,123 @@
+//! Wiring: starts the sources, the pipeline and the gRPC server on shared state.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::config::{Config, SourceKind};
+use crate::error::Error;
+use crate::picture::Picture;
+use crate::pipeline::{self, TrackUpdate};
+use crate::source::{self, Batch, SourceRegistry, INGEST_QUEUE_BATCHES};
+
+/// State shared by the pipeline and the API.
+pub struct Shared {
+    pub picture: RwLock<Picture>,
+    pub sources: SourceRegistry,
+    pub updates: broadcast::Sender<TrackUpdate>,
+    /// Where `Ingest` calls send their batches.
+    pub ingest_tx: mpsc::Sender<Batch>,
+    pub config: Config,
+    pub started_ms: i64,
+    pub subscribers: AtomicUsize,
+}
+
+/// A running service.
+pub struct Running {
+    /// The gRPC server's address.
+    pub addr: SocketAddr,
+    /// Bound addresses of listening sources (TCP listener, UDP), by source name.
+    pub source_addrs: BTreeMap<String, SocketAddr>,
+    pub shared: Arc<Shared>,
+    tasks: JoinSet<()>,
+    shutdown: CancellationToken,
+}
+
+impl Running {
+    /// Stops everything and waits for the tasks to end.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Waits until `shutdown` is cancelled, then stops.
+    pub async fn wait(mut self, shutdown: CancellationToken) {
+        shutdown.cancelled().await;
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Binds every socket, then starts the sources, the pipeline and the API.
+/// Errors (a port in use, an unreadable file) surface here, before anything runs.
+pub async fn start(config: Config) -> Result<Running, Error> {
+    let shutdown = CancellationToken::new();
+    let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
+    let shared = Arc::new(Shared {
+        picture: RwLock::new(Picture::new(&config.picture)),
+        sources: SourceRegistry::default(),
+        updates: pipeline::updates_channel(),
+        ingest_tx: tx.clone(),
+        config: config.clone(),
+        started_ms: source::wall_ms(),
+        subscribers: AtomicUsize::new(0),
+    });
+    let mut tasks = JoinSet::new();
+    let mut source_addrs = BTreeMap::new();
+    for sc in &config.sources {
+        let kind = match &sc.kind {
+            SourceKind::TcpClient { .. } => "tcp_client",
+            SourceKind::TcpListener { .. } => "tcp_listener",
+            SourceKind::Udp { .. } => "udp",
+            SourceKind::File { .. } => "file",
+        };
+        let status = shared
+            .sources
+            .register(&sc.name, kind)
+            .ok_or_else(|| Error::Config(format!("source {:?} cannot be registered", sc.name)))?;
+        let (tx, stop) = (tx.clone(), shutdown.clone());
+        match sc.kind.clone() {
+            SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
+                tasks.spawn(source::run_tcp_client(status, tx, address, reconnect_min, reconnect_max, stop));
+            }
+            SourceKind::TcpListener { listen } => {
+                let l = source::bind_tcp(listen).await?;
+                source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
+                tasks.spawn(source::run_tcp_listener(status, tx, l, stop));
+            }
+            SourceKind::Udp { listen } => {
+                let s = source::bind_udp(listen).await?;
+                source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
+                tasks.spawn(source::run_udp(status, tx, s, stop));
+            }
+            SourceKind::File { path, pace, repeat, shift_to_now } => {
+                // Fail at start-up, not silently in a thread, if the file is missing.
+                source::open_recording(&path)?;
+                tasks.spawn_blocking(move || source::run_file(status, tx, path, pace, repeat, shift_to_now, stop));
+            }
+        }
+    }
+    drop(tx);
+    tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, shutdown.clone()));
+
+    let listener = tokio::net::TcpListener::bind(config.service.listen)
+        .await
+        .map_err(|e| Error::io(format!("bind gRPC {}", config.service.listen), e))?;
+    let addr = listener.local_addr().map_err(|e| Error::io("local_addr", e))?;
+    tasks.spawn(crate::api::serve(shared.clone(), listener, shutdown.clone()));
+    info!(%addr, sources = config.sources.len(), "lookout serving");
+    Ok(Running { addr, source_addrs, shared, tasks, shutdown })
+}
+
+/// Runs the service until `shutdown` is cancelled.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Error> {
+    start(config).await?.wait(shutdown).await;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Network sources: TCP client (reconnecting), TCP listener, UDP.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::{wall_ms, Batch, Clock, Ingestor, SourceStatus};
+use crate::error::Error;
+
+/// Read buffer per connection, bytes.
+const READ_CHUNK: usize = 64 * 1024;
+/// A quiet connection still expires its stale fragments this often.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+/// A connect attempt that hangs longer than this counts as failed.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most UDP senders tracked at once (each has its own reassembly state, since
+/// two receivers' fragments must not be mixed); the least recently heard is evicted.
+const MAX_UDP_PEERS: usize = 256;
+/// A feeder connection silent for this long is closed (its socket is not leaked).
+const FEEDER_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Reads one connection until EOF, error or shutdown.
+/// Returns `Ok(())` on EOF/shutdown, `Err` with the reason otherwise.
+async fn pump(
+    stream: &mut TcpStream,
+    ing: &mut Ingestor,
+    shutdown: &CancellationToken,
+    idle_timeout: Option<Duration>,
+) -> Result<(), String> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut tick = tokio::time::interval(IDLE_TICK);
+    let mut last_data = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tick.tick() => {
+                ing.expire(wall_ms());
+                ing.flush().await.map_err(|e| e.to_string())?;
+                if idle_timeout.is_some_and(|t| last_data.elapsed() > t) {
+                    return Err("idle timeout".into());
+                }
+            }
+            r = stream.read(&mut buf) => match r {
+                Ok(0) => {
+                    ing.end_of_stream();
+                    ing.flush().await.map_err(|e| e.to_string())?;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    last_data = tokio::time::Instant::now();
+                    ing.bytes(&buf[..n]);
+                    // Waiting here is the backpressure: we stop reading while the pipeline is full.
+                    ing.flush().await.map_err(|e| e.to_string())?;
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Connects to `address` and reads NMEA lines; reconnects with exponential
+/// backoff (doubling from `min` to `max`, reset after a successful connection).
+pub async fn run_tcp_client(
+    status: Arc<SourceStatus>,
+    tx: mpsc::Sender<Batch>,
+    address: String,
+    min: Duration,
+    max: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut backoff = min;
+    loop {
+        let attempt = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address));
+        let result = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            r = attempt => r,
+        };
+        match result {
+            Ok(Ok(mut stream)) => {
+                info!(source = %status.name, %address, "connected");
+                status.set_connected(true, None);
+                backoff = min;
+                let mut ing = Ingestor::new(status.clone(), tx.clone(), Clock::Live);
+                let outcome = pump(&mut stream, &mut ing, &shutdown, None).await;
+                drop(ing);
+                let reason = outcome.err().unwrap_or_else(|| "closed by peer".into());
+                status.set_connected(false, Some(reason.clone()));
+                if shutdown.is_cancelled() || tx.is_closed() {
+                    return;
+                }
+                warn!(source = %status.name, %address, %reason, "feed dropped; reconnecting");
+            }
+            Ok(Err(e)) => {
+                status.set_connected(false, Some(format!("connect: {e}")));
+                warn!(source = %status.name, %address, error = %e, retry_in = ?backoff, "connect failed");
+            }
+            Err(_) => {
+                status.set_connected(false, Some("connect: timed out".into()));
+                warn!(source = %status.name, %address, retry_in = ?backoff, "connect timed out");
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(max);
+    }
+}
+
+/// Binds the listener (so a configuration error surfaces at start-up).
+pub async fn bind_tcp(listen: SocketAddr) -> Result<TcpListener, Error> {
+    TcpListener::bind(listen).await.map_err(|e| Error::io(format!("bind tcp {listen}"), e))
+}
+
+/// Binds the UDP socket.
+pub async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, Error> {
+    UdpSocket::bind(listen).await.map_err(|e| Error::io(format!("bind udp {listen}"), e))
+}
+
+/// Accepts feeders; each connection gets its own decoder (reassembly state),
+/// all share the source's counters.
+pub async fn run_tcp_listener(
+    status: Arc<SourceStatus>,
+    tx: mpsc::Sender<Batch>,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) {
+    status.set_connected(true, None);
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok((mut stream, peer)) => {
+                info!(source = %status.name, %peer, "feeder connected");
+                let (status, tx, shutdown) = (status.clone(), tx.clone(), shutdown.clone());
+                tokio::spawn(async move {
+                    let mut ing = Ingestor::new(status.clone(), tx, Clock::Live);
+                    let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
+                    drop(ing);
+                    match outcome {
+                        Ok(()) => info!(source = %status.name, %peer, "feeder disconnected"),
+                        Err(e) => {
+                            warn!(source = %status.name, %peer, error = %e, "feeder dropped");
+                            status.state.lock().last_error = format!("{peer}: {e}");
+                        }
+                    }
+                });
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
+                warn!(source = %status.name, error = %e, "accept failed");
+                status.state.lock().last_error = format!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    status.set_connected(false, None);
+}
+
+/// Receives datagrams (one or more lines each; a datagram boundary ends a line).
+pub async fn run_udp(status: Arc<SourceStatus>, tx: mpsc::Sender<Batch>, socket: UdpSocket, shutdown: CancellationToken) {
+    status.set_connected(true, None);
+    let mut buf = vec![0u8; 65_536];
+    let mut peers: HashMap<SocketAddr, (Ingestor, u64)> = HashMap::new();
+    let mut seq: u64 = 0;
+    let mut tick = tokio::time::interval(IDLE_TICK);
+    loop {
+        let received = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            _ = tick.tick() => {
+                for (ing, _) in peers.values_mut() {
+                    ing.expire(wall_ms());
+                    if ing.flush().await.is_err() { return; }
+                }
+                continue;
+            }
+            r = socket.recv_from(&mut buf) => r,
+        };
+        let mut next = Some(received);
+        // Drain what is already queued before flushing: fewer, larger batches.
+        while let Some(r) = next.take() {
+            match r {
+                Ok((n, peer)) => {
+                    seq += 1;
+                    if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
+                        if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
+                            peers.remove(&oldest);
+                        }
+                    }
+                    let (ing, last) = peers
+                        .entry(peer)
+                        .or_insert_with(|| (Ingestor::new(status.clone(), tx.clone(), Clock::Live), 0));
+                    *last = seq;
+                    ing.bytes(&buf[..n]);
+                    ing.end_of_stream();
+                    if ing.batch_full() && ing.flush().await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    // ICMP errors and the like surface here; the socket stays usable.
+                    status.state.lock().last_error = format!("recv: {e}");
+                }
+            }
+            if let Ok(r) = socket.try_recv_from(&mut buf) {
+                next = Some(Ok(r));
+            }
+        }
+        for (ing, _) in peers.values_mut() {
+            if ing.flush().await.is_err() {
+                return;
+            }
+        }
+    }
+    status.set_connected(false, None);
+}
