@@ -1,10 +1,9 @@
 //! Splits a byte stream into lines without trusting it: a "line" of 1 MB with
 //! no newline is counted and discarded, never buffered whole.
 
-/// Longest line accepted, in bytes. An NMEA sentence is at most 82 characters;
-/// tag blocks, Gatehouse headers and arrival-time suffixes can triple that.
-/// Anything longer is not NMEA.
-pub const MAX_LINE_BYTES: usize = 1024;
+/// Longest line accepted: the decoder's own limit, so a line the splitter
+/// passes is one the decoder will look at.
+pub use crate::decode::MAX_LINE_BYTES;
 
 /// Incremental line splitter on `\n` (a preceding `\r` is left for the
 /// decoder, which ignores it).

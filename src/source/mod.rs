@@ -255,7 +255,7 @@ impl Ingestor {
             return;
         }
         let mut st = self.status.state.lock();
-        st.counters.merge(&counters_delta(&now, &self.published));
+        st.counters.merge(&now.since(&self.published));
         st.oversize_lines += oversize - self.published_oversize;
         st.last_line_ms = Some(wall_ms());
         drop(st);
@@ -275,29 +275,4 @@ impl Drop for Ingestor {
         self.decoder.expire(i64::MAX);
         self.publish();
     }
-}
-
-/// `a - b` field by field (`a` is a later snapshot of the same decoder).
-fn counters_delta(a: &DecodeCounters, b: &DecodeCounters) -> DecodeCounters {
-    let mut d = a.clone();
-    let neg = |x: &mut u64, y: u64| *x -= y;
-    neg(&mut d.lines, b.lines);
-    neg(&mut d.blank, b.blank);
-    neg(&mut d.ais_sentences, b.ais_sentences);
-    neg(&mut d.messages, b.messages);
-    neg(&mut d.bad_checksum, b.bad_checksum);
-    neg(&mut d.malformed, b.malformed);
-    neg(&mut d.malformed_payload, b.malformed_payload);
-    neg(&mut d.not_ais, b.not_ais);
-    neg(&mut d.headers, b.headers);
-    neg(&mut d.tag_bad_checksum, b.tag_bad_checksum);
-    neg(&mut d.fragments_expired, b.fragments_expired);
-    neg(&mut d.fragments_orphan, b.fragments_orphan);
-    neg(&mut d.assembled_sentences, b.assembled_sentences);
-    neg(&mut d.oversize, b.oversize);
-    neg(&mut d.invalid_position, b.invalid_position);
-    for (x, y) in d.by_type.iter_mut().zip(b.by_type.iter()) {
-        *x -= y;
-    }
-    d
 }
