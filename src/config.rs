@@ -33,11 +33,18 @@ pub struct ServiceConfig {
     /// Interval between heartbeats on streaming calls.
     #[serde(with = "humantime_serde")]
     pub heartbeat: Duration,
+    /// How often each source's counters are written to the log.
+    #[serde(with = "humantime_serde")]
+    pub stats_log_every: Duration,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 50051)), heartbeat: Duration::from_secs(5) }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            heartbeat: Duration::from_secs(5),
+            stats_log_every: Duration::from_secs(60),
+        }
     }
 }
 
@@ -170,6 +177,9 @@ impl Config {
         }
         if self.service.heartbeat.is_zero() {
             return Err(Error::Config("service.heartbeat must be > 0".into()));
+        }
+        if self.service.stats_log_every.is_zero() {
+            return Err(Error::Config("service.stats_log_every must be > 0".into()));
         }
         Ok(())
     }

@@ -106,6 +106,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     }
     drop(tx);
     tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, shutdown.clone()));
+    tasks.spawn(log_stats(shared.clone(), shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)
         .await
@@ -114,6 +115,37 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     tasks.spawn(crate::api::serve(shared.clone(), listener, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
     Ok(Running { addr, source_addrs, shared, tasks, shutdown })
+}
+
+/// Writes every source's counters and the picture's size to the log, periodically.
+async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(shared.config.service.stats_log_every);
+    every.tick().await;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        for s in shared.sources.all() {
+            let st = s.state.lock().clone();
+            let c = &st.counters;
+            info!(
+                source = %s.name, kind = s.kind, connected = st.connected, lines = c.lines,
+                messages = c.messages, bad_checksum = c.bad_checksum, malformed = c.malformed,
+                not_ais = c.not_ais, fragments_expired = c.fragments_expired,
+                fragments_orphan = c.fragments_orphan, oversize = c.oversize + st.oversize_lines,
+                invalid_position = c.invalid_position, last_error = %st.last_error, "source counters"
+            );
+        }
+        let (vessels, pc) = {
+            let p = shared.picture.read();
+            (p.len(), p.counters().clone())
+        };
+        info!(
+            vessels, applied = pc.reports_applied, stale = pc.stale_reports, future = pc.future_reports,
+            invalid_mmsi = pc.invalid_mmsi, aged_out = pc.aged_out, "picture"
+        );
+    }
 }
 
 /// Runs the service until `shutdown` is cancelled.
