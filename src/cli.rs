@@ -113,7 +113,7 @@ pub async fn near(server: &str, lat: f64, lon: f64, radius_m: f64, max: u32) -> 
     let resp = client
         .vessels_near(pb::VesselsNearRequest { lat_deg: lat, lon_deg: lon, radius_m, max_results: max, filter: None })
         .await
-        .map_err(|s| Error::Unavailable(format!("{}: {}", s.code(), s.message())))?
+        .map_err(|s| Error::Remote { code: format!("{:?}", s.code()), message: s.message().to_string() })?
         .into_inner();
     print!("{}", near_table(&resp, radius_m));
     Ok(())

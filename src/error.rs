@@ -13,6 +13,9 @@ pub enum Error {
     Config(String),
     #[error("{context}: {source}")]
     Io { context: String, #[source] source: std::io::Error },
+    /// A server this process called as a client refused the call.
+    #[error("server refused the call: {code}: {message}")]
+    Remote { code: String, message: String },
     /// The service is shutting down or a pipeline stage has stopped.
     #[error("unavailable: {0}")]
     Unavailable(String),

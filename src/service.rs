@@ -27,6 +27,9 @@ pub struct Shared {
     pub config: Config,
     pub started_ms: i64,
     pub subscribers: AtomicUsize,
+    /// Cancelled when the service stops: long-lived streams end on it, so a
+    /// graceful shutdown does not wait forever for subscribed consoles.
+    pub shutdown: CancellationToken,
 }
 
 /// A running service.
@@ -68,6 +71,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         config: config.clone(),
         started_ms: source::wall_ms(),
         subscribers: AtomicUsize::new(0),
+        shutdown: shutdown.clone(),
     });
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();

@@ -339,3 +339,82 @@ async fn tcp_client_reconnects_when_the_feed_drops() {
     assert!(st.disconnects >= 1, "{st:?}");
     running.stop().await;
 }
+
+/// Type 1 sentences for `n` reports spread over `vessels` MMSIs (encoded with
+/// the simulator's encoder, which `tests/simulate.rs` checks against gpsd's
+/// published sentences).
+fn synthetic_reports(n: usize, vessels: u32) -> Vec<String> {
+    use lookout::simulate::encode::{self, PositionReport};
+    (0..n)
+        .map(|i| {
+            let mmsi = 247_000_000 + (i as u32 % vessels);
+            let r = PositionReport {
+                msg_type: 1,
+                repeat: 0,
+                mmsi,
+                nav_status: 0,
+                rot: 0,
+                sog: 100,
+                accuracy: true,
+                lon: encode::lon_to_ais(14.0 + (i % 1000) as f64 * 1e-4),
+                lat: encode::lat_to_ais(36.0 + f64::from(mmsi % 1000) * 1e-3),
+                cog: 900,
+                heading: 90,
+                second: 0,
+                maneuver: 0,
+                spare: 0,
+                raim: false,
+                radio: 0,
+            };
+            let (payload, fill) = r.to_bits().armor();
+            encode::sentences(&payload, fill, 'A', 0).remove(0)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_slow_console_is_told_what_it_missed_and_resynchronised() {
+    let running = lookout::start(base_config()).await.unwrap();
+    let mut c = client(running.addr).await;
+    // A console that subscribes and then does not read. It has its own
+    // connection, as a real console does: an unread stream holds HTTP/2
+    // connection-level flow-control credit, which would stall any other call
+    // sharing that connection (a client-side matter, not the server's).
+    let mut slow = client(running.addr).await.subscribe_tracks(pb::SubscribeTracksRequest::default()).await.unwrap().into_inner();
+    assert!(matches!(next(&mut slow).await.event, Some(Event::SnapshotComplete(_))));
+
+    // Far more updates than the fan-out ring, the console queue and the
+    // socket buffers hold together. Ingest must not wait for the slow console.
+    let lines = synthetic_reports(300_000, 2_000);
+    let reqs: Vec<pb::IngestRequest> = lines
+        .chunks(2_000)
+        .map(|ch| pb::IngestRequest { source: "flood".into(), lines: ch.to_vec() })
+        .collect();
+    let summary = tokio::time::timeout(Duration::from_secs(120), c.ingest(tokio_stream::iter(reqs)))
+        .await
+        .expect("ingest is not held up by a slow subscriber")
+        .unwrap()
+        .into_inner()
+        .stats
+        .unwrap();
+    assert_eq!(summary.messages, 300_000);
+
+    // Now the console reads: somewhere in its stream it is told how many
+    // updates it missed, then gets the current state of every vessel.
+    let mut missed = 0u64;
+    let mut resync = 0u32;
+    let mut after_missed = false;
+    while resync == 0 {
+        match next(&mut slow).await.event {
+            Some(Event::Missed(m)) => {
+                missed += m.updates_missed;
+                after_missed = true;
+            }
+            Some(Event::SnapshotComplete(s)) if after_missed => resync = s.vessels,
+            _ => {}
+        }
+    }
+    assert!(missed > 0);
+    assert_eq!(resync, 2_000, "the resynchronising snapshot holds every live vessel");
+    running.stop().await;
+}

@@ -15,7 +15,7 @@ impl From<Error> for Status {
             Error::InvalidArgument { .. } => Status::invalid_argument(e.to_string()),
             Error::NotFound(_) => Status::not_found(e.to_string()),
             Error::Unavailable(_) => Status::unavailable(e.to_string()),
-            Error::Config(_) | Error::Io { .. } => Status::internal(e.to_string()),
+            Error::Config(_) | Error::Io { .. } | Error::Remote { .. } => Status::internal(e.to_string()),
         }
     }
 }

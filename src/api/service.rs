@@ -106,7 +106,11 @@ impl Lookout for LookoutApi {
                     }
                 }
                 ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
-                next = stream.message().await?;
+                // A feeder streaming forever must not hold up a graceful shutdown.
+                next = tokio::select! {
+                    m = stream.message() => m?,
+                    _ = self.shared.shutdown.cancelled() => None,
+                };
             }
             Ok(())
         }

@@ -114,6 +114,7 @@ impl Subscription {
                 }
                 _ = flush.tick(), if !self.pending.is_empty() => self.flush_pending().await?,
                 _ = self.tx.closed() => return Err(Gone),
+                _ = self.shared.shutdown.cancelled() => return Ok(()),
             }
         }
     }
