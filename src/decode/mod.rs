@@ -33,6 +33,12 @@
 //! - Leading junk before `!` (a logger's timestamp) is skipped when `!--VDM`
 //!   / `!--VDO` follows.
 //! - Message types 0 and 28..=63 do not exist: `malformed`.
+//! - Other standard `$ttfff` sentences (radar `TTM`/`TLL`, GPS, ...) count as
+//!   `not_ais`; when their checksum is good, `feed_line_with` hands them on
+//!   (a `$PGHP` time is then used up by them). A wrong checksum counts as
+//!   `bad_checksum` (before 2026-11-22 such lines counted as `not_ais`); one
+//!   without checksum, proprietary `$P...` sentences and garbage stay
+//!   `not_ais`; non-ASCII fields behind a good checksum are `malformed`.
 //!
 //! # Counter identities (tested)
 //! `lines == blank + oversize + not_ais + headers + bad_checksum + ais_sentences + malformed_lines()`
@@ -234,6 +240,22 @@ pub struct Decoded {
     pub msg: AisMessage,
 }
 
+/// A checksum-valid non-AIS NMEA sentence (e.g. `$RATTM`), with the line's
+/// time and station, borrowed from the line (see [`Decoder::feed_line_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sentence<'a> {
+    /// Receive time (Unix ms, UTC), found as for [`Decoded::received_at_ms`].
+    pub received_at_ms: Option<i64>,
+    /// Tag block `s:` station, if any.
+    pub station: Option<StationId>,
+    /// NMEA talker, e.g. `*b"RA"`.
+    pub talker: [u8; 2],
+    /// Sentence formatter, e.g. `*b"TTM"`.
+    pub formatter: [u8; 3],
+    /// The fields: everything between the first comma and the `*` (ASCII).
+    pub fields: &'a str,
+}
+
 /// Per-source decoder: owns reassembly state and counters. One per source; not shared.
 pub struct Decoder {
     cfg: DecoderConfig,
@@ -268,8 +290,25 @@ impl Decoder {
     /// Feed one line (trailing `\r\n` optional, any bytes, any length). Calls
     /// `out` for each complete AIS message. `now_ms` is the caller's notion of
     /// current time (wall clock live, recording time in replay), used only for
-    /// fragment expiry.
+    /// fragment expiry. Other NMEA sentences are counted (`not_ais`) and dropped;
+    /// use [`Decoder::feed_line_with`] to receive them.
+    #[inline]
     pub fn feed_line(&mut self, line: &[u8], now_ms: i64, out: &mut impl FnMut(Decoded)) {
+        self.feed_line_with(line, now_ms, out, &mut |_| {})
+    }
+
+    /// Like [`Decoder::feed_line`], but also hands checksum-valid non-AIS `$`
+    /// sentences (e.g. `$RATTM`, `$RATLL`) to `other`, with the line's
+    /// receive time (tag block `c:` > preceding `$PGHP` > epoch suffix) and
+    /// tag-block station. They are still counted in `not_ais` (the consumer
+    /// counts its own outcomes); counting is identical to `feed_line`.
+    pub fn feed_line_with(
+        &mut self,
+        line: &[u8],
+        now_ms: i64,
+        out: &mut impl FnMut(Decoded),
+        other: &mut impl FnMut(Sentence<'_>),
+    ) {
         self.counters.lines += 1;
         // Lazy expiry, at most once a second of `now_ms`, only if anything is pending.
         if self.reasm.pending_messages() > 0
@@ -292,6 +331,21 @@ impl Decoder {
             Line::BadChecksum => return self.counters.bad_checksum += 1,
             Line::Malformed => return self.counters.malformed += 1,
             Line::NotAis => return self.counters.not_ais += 1,
+            Line::Other(tag, o) => {
+                let c = &mut self.counters;
+                c.not_ais += 1;
+                c.tag_bad_checksum += u64::from(tag.present && !tag.checksum_ok);
+                // A `$PGHP` header covers the next complete message, whichever it is.
+                let received_at_ms = tag.time_ms.or(self.header_ms.take()).or(o.suffix_ms);
+                other(Sentence {
+                    received_at_ms,
+                    station: tag.station.and_then(StationId::new),
+                    talker: o.talker,
+                    formatter: o.formatter,
+                    fields: o.fields,
+                });
+                return;
+            }
         };
         let c = &mut self.counters;
         c.ais_sentences += 1;
@@ -320,7 +374,7 @@ impl Decoder {
         }
         if let Some(next) = vdm.glued {
             // Two sentences on one line: the second counts as a line of its own.
-            self.feed_line(next, now_ms, out);
+            self.feed_line_with(next, now_ms, out, other);
         }
     }
 

@@ -44,11 +44,24 @@ pub(crate) struct Vdm<'a> {
     pub glued: Option<&'a [u8]>,
 }
 
+/// A checksum-valid, non-AIS, non-proprietary `$ttfff,...*hh` sentence.
+#[derive(Clone, Copy)]
+pub(crate) struct Other<'a> {
+    pub talker: [u8; 2],
+    pub formatter: [u8; 3],
+    /// Between the first comma and the `*` (empty when the sentence has no fields).
+    pub fields: &'a str,
+    /// Epoch time found after the checksum, as for VDM.
+    pub suffix_ms: Option<i64>,
+}
+
 /// What a line turned out to be.
 pub(crate) enum Line<'a> {
     /// Empty, whitespace or `#` comment.
     Blank,
     Ais(TagBlock<'a>, Vdm<'a>),
+    /// Another standard `$` sentence with a good checksum (e.g. `$RATTM`).
+    Other(TagBlock<'a>, Other<'a>),
     /// `$PGHP` header with its time (None for headers without a usable time).
     Header(Option<i64>),
     BadChecksum,
@@ -156,7 +169,8 @@ pub(crate) fn parse_line(line: &[u8]) -> Line<'_> {
     }
     // `!ttVDM,` / `!ttVDO,`: any two-byte talker (AI, AB, BS, SA, AN, ...).
     if rest.len() < 7 || rest[0] != b'!' || &rest[3..5] != b"VD" || rest[6] != b',' {
-        return Line::NotAis;
+        // Off the AIS hot path: other `$` sentences (radar TTM/TLL, ...).
+        return if rest[0] == b'$' { parse_other(tag, rest) } else { Line::NotAis };
     }
     let own_ship = match rest[5] {
         b'M' => false,
@@ -197,6 +211,50 @@ pub(crate) fn parse_line(line: &[u8]) -> Line<'_> {
         ),
         None => Line::Malformed,
     }
+}
+
+/// `$ttfff,fields*hh` (or `$ttfff*hh`): a standard talker sentence other than
+/// AIS. Policies: the checksum is verified (a mismatch is `BadChecksum`); a
+/// sentence without `*hh` is `NotAis` (it cannot be told from a truncated one,
+/// and it was never counted otherwise); proprietary `$P...` sentences other
+/// than `$PGHP` and anything not of this shape stay `NotAis`; a sentence
+/// whose fields are not ASCII is `Malformed`.
+#[cold]
+fn parse_other<'a>(tag: TagBlock<'a>, rest: &'a [u8]) -> Line<'a> {
+    let talker_ok = |c: u8| c.is_ascii_uppercase() || c.is_ascii_digit();
+    let (t0, t1) = match rest.get(1..3) {
+        Some(&[a, b]) if a != b'P' && talker_ok(a) && talker_ok(b) => (a, b),
+        _ => return Line::NotAis,
+    };
+    let formatter = match rest.get(3..6) {
+        Some(&[a, b, c]) if [a, b, c].iter().all(|c| c.is_ascii_uppercase()) => [a, b, c],
+        _ => return Line::NotAis,
+    };
+    if !matches!(rest.get(6), Some(b',') | Some(b'*')) {
+        return Line::NotAis;
+    }
+    let Some(star) = rest.iter().position(|&c| c == b'*') else {
+        return Line::NotAis;
+    };
+    let Some(sum) = hex2(&rest[star + 1..]) else {
+        return Line::NotAis;
+    };
+    if xor(&rest[1..star]) != sum {
+        return Line::BadChecksum;
+    }
+    let fields = if star > 6 { &rest[7..star] } else { &[][..] };
+    let Some(fields) = fields.is_ascii().then(|| std::str::from_utf8(fields).ok()).flatten() else {
+        return Line::Malformed;
+    };
+    Line::Other(
+        tag,
+        Other {
+            talker: [t0, t1],
+            formatter,
+            fields,
+            suffix_ms: trailing_epoch(&rest[star + 3..]),
+        },
+    )
 }
 
 type VdmFields<'a> = (u8, u8, Option<u8>, Option<u8>, &'a [u8], u8);
