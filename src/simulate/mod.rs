@@ -7,16 +7,27 @@
 //! top of the same world later. [`encode`] is the AIS/NMEA encoder (the inverse of
 //! `crate::decode`).
 //!
+//! Non-AIS sensors ([`scenario::write_scenario`]): dark boats without AIS ([`dark`]),
+//! coastal radars writing ARPA `$RATTM` ([`radar`]), drones writing JSON Lines
+//! detection events ([`drone`]), and ground truth for all of them.
+//!
 //! Output is produced in time order from a priority queue of next-transmission
 //! events keyed by `(time_ms, source index, kind)`, so the recording is streamed,
 //! never held in memory, and ties are broken deterministically.
 
 pub mod ais_tx;
+pub mod dark;
+pub mod drone;
 pub mod encode;
 pub mod geography;
 pub mod identity;
+pub mod radar;
 pub mod rng;
+pub mod scenario;
 pub mod world;
+
+pub use radar::{RadarSite, RADAR_SITES};
+pub use scenario::{write_scenario, ScenarioSummary, SensorConfig};
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
