@@ -11,7 +11,6 @@
 //! under the picture's write lock (which updates the R-tree).
 
 use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
 use std::time::Instant;
 
 use lookout::config::Config;
@@ -21,7 +20,7 @@ use lookout::picture::{NearQuery, Picture, VesselFilter};
 use lookout::pipeline::{apply_batch, updates_channel};
 use lookout::service::Shared;
 use lookout::simulate::encode::{self, PositionReport, StaticVoyageData};
-use lookout::source::{Observation, SourceRegistry, BATCH_MAX};
+use lookout::source::{Observation, Payload, SourceRegistry, BATCH_MAX};
 use parking_lot::RwLock;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -129,7 +128,7 @@ fn ingest(shared: &Shared, lines: &[String]) -> u64 {
     for l in lines {
         dec.feed_line(l.as_bytes(), now, &mut |d| {
             now = d.received_at_ms.unwrap_or(now);
-            batch.push(Observation { source: 0, at_ms: now, msg: d.msg });
+            batch.push(Observation { source: 0, at_ms: now, payload: Payload::Ais(d.msg) });
         });
         if batch.len() >= BATCH_MAX {
             apply_batch(shared, &batch, now);
@@ -166,6 +165,7 @@ fn main() {
         sources: SourceRegistry::default(),
         updates: updates_channel(),
         ingest_tx: tx,
+        line_settings: Default::default(),
         config: cfg,
         started_ms: 0,
         subscribers: AtomicUsize::new(0),

@@ -11,14 +11,28 @@ use crate::error::Error;
 use crate::geodesy::M_PER_NM;
 use crate::source::{open_recording, LineSplitter};
 
-/// The bundled recording `serve --demo` plays.
-pub const DEMO_RECORDING: &str = "replay-data/central-med-1h.nmea.gz";
+/// The bundled recording `serve --demo` plays: AIS and radar plots, and drone detections.
+pub const DEMO_RECORDING: [&str; 2] =
+    ["replay-data/central-med-scenario-1h.nmea.gz", "replay-data/central-med-scenario-1h.jsonl"];
 
-/// A real-time, looping file source of the bundled recording, shifted to now.
-pub fn demo_source() -> SourceConfig {
-    SourceConfig {
+/// What `serve --demo` adds to the configuration: a real-time, looping file
+/// source of the bundled recording, shifted to now, and the simulated radar sites.
+pub fn add_demo(cfg: &mut crate::config::Config) {
+    cfg.sources.push(SourceConfig {
         name: "demo".into(),
-        kind: SourceKind::File { path: PathBuf::from(DEMO_RECORDING), pace: 1.0, repeat: true, shift_to_now: true },
+        format: None,
+        kind: SourceKind::File {
+            path: None,
+            paths: DEMO_RECORDING.iter().map(PathBuf::from).collect(),
+            pace: 1.0,
+            repeat: true,
+            shift_to_now: true,
+        },
+    });
+    for r in crate::simulate::RADAR_SITES {
+        if !cfg.radars.iter().any(|c| c.station == r.name) {
+            cfg.radars.push(r.radar_config());
+        }
     }
 }
 
@@ -132,25 +146,31 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>9}  {:<20} {:<5} {:>7} {:>5} {:>5} {:>5} {:>7} {:>13} {:>6}",
-        "MMSI", "NAME", "CLASS", "DIST_NM", "BRG", "CTS", "SOG", "ETA", "CPA_NM@MIN", "AGE_S"
+        "{:>13}  {:<20} {:<5} {:>7} {:>5} {:>5} {:>5} {:>7} {:>13} {:>6}  {}",
+        "MMSI/TRACK", "NAME", "CLASS", "DIST_NM", "BRG", "CTS", "SOG", "ETA", "CPA_NM@MIN", "AGE_S", "PERSONS_ON_BOARD"
     );
     for h in &r.vessels {
         let Some(v) = &h.vessel else { continue };
         let name = v.static_data.as_ref().and_then(|s| s.name.clone()).unwrap_or_default();
         let class = match pb::AisClass::try_from(v.ais_class) {
+            _ if v.mmsi == 0 => "DARK",
             Ok(pb::AisClass::A) => "A",
             Ok(pb::AisClass::B) => "B",
             Ok(pb::AisClass::SarAircraft) => "SAR",
             _ => "?",
         };
+        // A dark target has no MMSI: show its track id.
+        let id = if v.mmsi == 0 { format!("T{}", v.track_id) } else { v.mmsi.to_string() };
+        let pob = v.persons_on_board.as_ref().map_or(String::new(), |p| {
+            format!("{} ({}-{}){}", p.estimate, p.low, p.high, if p.overcrowded { " OVERCROWDED" } else { "" })
+        });
         let sog = v.sog_kn.map_or("-".to_string(), |x| format!("{x:.1}"));
         let eta = h.eta_s.map_or("-".to_string(), |e| format!("{}:{:02}", (e / 3600.0) as u64, ((e % 3600.0) / 60.0) as u64));
         let cpa = h.cpa.as_ref().map_or("-".to_string(), |c| format!("{:.1}@{:.0}", c.distance_m / M_PER_NM, c.time_s / 60.0));
         let _ = writeln!(
             s,
-            "{:>9}  {:<20} {:<5} {:>7.2} {:>5.0} {:>5.0} {:>5} {:>7} {:>13} {:>6.0}",
-            v.mmsi,
+            "{:>13}  {:<20} {:<5} {:>7.2} {:>5.0} {:>5.0} {:>5} {:>7} {:>13} {:>6.0}  {}",
+            id,
             name.chars().take(20).collect::<String>(),
             class,
             h.distance_nm,
@@ -159,14 +179,75 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
             sog,
             eta,
             cpa,
-            h.report_age_s
+            h.report_age_s,
+            pob
         );
     }
     s
 }
 
-/// `lookout simulate`: writes a recording (gzip if the name ends in `.gz`).
-pub fn simulate(seed: u64, duration: Duration, start: &str, scale: f64, output: &Path) -> Result<(), Error> {
+/// Where `lookout simulate` writes the non-AIS side of a scenario.
+pub struct SensorOutputs {
+    pub detections: PathBuf,
+    pub truth: Option<PathBuf>,
+    pub dark_boats: usize,
+    pub drones: usize,
+    pub clutter: f64,
+}
+
+/// An output file, gzip-compressed when the name ends in `.gz` (fixed level,
+/// no timestamp in the header: same input, same bytes).
+enum Output {
+    Plain(BufWriter<std::fs::File>),
+    Gz(flate2::write::GzEncoder<BufWriter<std::fs::File>>),
+}
+
+impl Output {
+    fn create(path: &Path) -> Result<Self, Error> {
+        let file = std::fs::File::create(path).map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+        let w = BufWriter::new(file);
+        Ok(if path.extension().is_some_and(|e| e == "gz") {
+            Output::Gz(flate2::GzBuilder::new().mtime(0).write(w, flate2::Compression::new(9)))
+        } else {
+            Output::Plain(w)
+        })
+    }
+
+    /// Completes the file (the gzip trailer) and reports any error, which a drop would swallow.
+    fn finish(self, path: &Path) -> Result<(), Error> {
+        let r = match self {
+            Output::Plain(mut w) => w.flush(),
+            Output::Gz(gz) => gz.finish().and_then(|mut w| w.flush()),
+        };
+        r.map_err(|e| Error::io(format!("write {}", path.display()), e))
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Output::Plain(w) => w.write(buf),
+            Output::Gz(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Output::Plain(w) => w.flush(),
+            Output::Gz(w) => w.flush(),
+        }
+    }
+}
+
+/// `lookout simulate`: writes a recording, and with `sensors` the radar
+/// plots, drone detections and ground truth of a scenario with dark boats.
+pub fn simulate(
+    seed: u64,
+    duration: Duration,
+    start: &str,
+    scale: f64,
+    output: &Path,
+    sensors: Option<SensorOutputs>,
+) -> Result<(), Error> {
     let start_ms = chrono::DateTime::parse_from_rfc3339(start)
         .map_err(|e| Error::invalid("start", format!("{start:?}: {e}")))?
         .timestamp_millis();
@@ -180,28 +261,49 @@ pub fn simulate(seed: u64, duration: Duration, start: &str, scale: f64, output: 
         vessel_scale: scale,
         ..Default::default()
     };
-    let ctx = || format!("write {}", output.display());
-    let file = std::fs::File::create(output).map_err(|e| Error::io(ctx(), e))?;
-    let summary = if output.extension().is_some_and(|e| e == "gz") {
-        // Fixed compression level and no timestamp in the header: same input, same bytes.
-        let mut gz = flate2::GzBuilder::new().mtime(0).write(BufWriter::new(file), flate2::Compression::new(9));
-        let s = crate::simulate::write_recording(&cfg, &mut gz).map_err(|e| Error::io(ctx(), e))?;
-        gz.finish().and_then(|mut w| w.flush()).map_err(|e| Error::io(ctx(), e))?;
-        s
-    } else {
-        let mut w = BufWriter::new(file);
-        let s = crate::simulate::write_recording(&cfg, &mut w).map_err(|e| Error::io(ctx(), e))?;
-        w.flush().map_err(|e| Error::io(ctx(), e))?;
-        s
-    };
-    eprintln!(
-        "{}: {} vessels, {} messages in {} sentences",
-        output.display(),
-        summary.vessels,
-        summary.messages,
-        summary.sentences
-    );
-    Ok(())
+    let ctx = |p: &Path| format!("write {}", p.display());
+    let mut out = Output::create(output)?;
+    match sensors {
+        None => {
+            let s = crate::simulate::write_recording(&cfg, &mut out).map_err(|e| Error::io(ctx(output), e))?;
+            eprintln!("{}: {} vessels, {} messages in {} sentences", output.display(), s.vessels, s.messages, s.sentences);
+        }
+        Some(so) => {
+            if !(so.clutter.is_finite() && so.clutter >= 0.0) {
+                return Err(Error::invalid("clutter", "must be >= 0"));
+            }
+            let sc = crate::simulate::SensorConfig {
+                dark_boats: so.dark_boats,
+                drones: so.drones,
+                clutter_per_scan: so.clutter,
+                ..Default::default()
+            };
+            let mut det = Output::create(&so.detections)?;
+            let mut truth = so.truth.as_deref().map(Output::create).transpose()?;
+            let s = match truth.as_mut() {
+                Some(t) => crate::simulate::write_scenario(&cfg, &sc, &mut out, &mut det, t),
+                None => crate::simulate::write_scenario(&cfg, &sc, &mut out, &mut det, std::io::sink()),
+            }
+            .map_err(|e| Error::io(ctx(output), e))?;
+            det.finish(&so.detections)?;
+            if let (Some(t), Some(p)) = (truth, so.truth.as_deref()) {
+                t.finish(p)?;
+            }
+            eprintln!(
+                "{}: {} vessels ({} dark), {} AIS messages, {} radar plots ({} clutter) in {} scans, {} drone detections, {} truth lines",
+                output.display(),
+                s.ais.vessels + s.dark_boats,
+                s.dark_boats,
+                s.ais.messages,
+                s.radar_sentences,
+                s.radar_clutter,
+                s.radar_scans,
+                s.drone_events,
+                s.truth_lines
+            );
+        }
+    }
+    out.finish(output)
 }
 
 #[cfg(test)]

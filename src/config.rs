@@ -22,6 +22,66 @@ pub struct Config {
     /// Named input feeds. `[[source]]` tables in TOML.
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// Radar sites whose `TTM`/`TLL` sentences arrive on the sources.
+    /// `[[radar]]` tables in TOML.
+    #[serde(default, rename = "radar")]
+    pub radars: Vec<RadarConfig>,
+    /// The multi-sensor tracker (gates, confirmation, deletion). `[tracker]`.
+    #[serde(default)]
+    pub tracker: crate::track::TrackerConfig,
+}
+
+/// A radar site. A radar sentence belongs to the site whose `station` equals
+/// the line's tag-block `s:` station, or else the name of the source it came
+/// on (a feed dedicated to one radar needs no tag blocks).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadarConfig {
+    pub station: String,
+    /// Antenna position, WGS84 degrees.
+    pub lat: f64,
+    pub lon: f64,
+    /// Heading of the antenna reference, degrees true, for relative bearings (0: north-up).
+    #[serde(default)]
+    pub heading_deg: f64,
+    /// Units assumed when a TTM leaves them empty: "nm", "km" or "sm".
+    #[serde(default = "default_units")]
+    pub units: String,
+    /// One-sigma range error, metres.
+    #[serde(default = "default_range_sigma")]
+    pub range_sigma_m: f64,
+    /// One-sigma bearing error, degrees.
+    #[serde(default = "default_bearing_sigma")]
+    pub bearing_sigma_deg: f64,
+}
+
+fn default_units() -> String {
+    "nm".into()
+}
+fn default_range_sigma() -> f64 {
+    30.0
+}
+fn default_bearing_sigma() -> f64 {
+    0.5
+}
+
+impl RadarConfig {
+    /// The site as the radar parser needs it (validated by [`Config::parse`]).
+    pub fn site(&self) -> crate::detect::radar::RadarSite {
+        use crate::detect::radar::RangeUnit;
+        crate::detect::radar::RadarSite {
+            name: self.station.clone(),
+            pos: crate::geodesy::LatLon::new(self.lat, self.lon),
+            heading_deg: self.heading_deg,
+            default_units: match self.units.as_str() {
+                "km" => RangeUnit::Kilometres,
+                "sm" => RangeUnit::StatuteMiles,
+                _ => RangeUnit::NauticalMiles,
+            },
+            range_sigma_m: self.range_sigma_m,
+            bearing_sigma_deg: self.bearing_sigma_deg,
+        }
+    }
 }
 
 /// The gRPC endpoint and streaming behaviour.
@@ -81,8 +141,49 @@ impl Default for PictureConfig {
 pub struct SourceConfig {
     /// Unique name, shown in `Stats` and in logs.
     pub name: String,
+    /// What the lines are: NMEA (AIS and radar sentences) or detection events
+    /// (JSON Lines). Files ending in `.jsonl` / `.jsonl.gz` default to detections.
+    #[serde(default)]
+    pub format: Option<LineFormat>,
     #[serde(flatten)]
     pub kind: SourceKind,
+}
+
+/// Line format of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineFormat {
+    Nmea,
+    Detections,
+}
+
+impl SourceConfig {
+    /// The line format of a network source (files go by their names).
+    pub fn line_format(&self) -> LineFormat {
+        self.format.unwrap_or(LineFormat::Nmea)
+    }
+}
+
+impl SourceKind {
+    /// The files of a `file` source: `path` first, then `paths`.
+    pub fn files(&self) -> Vec<PathBuf> {
+        match self {
+            SourceKind::File { path, paths, .. } => path.iter().chain(paths).cloned().collect(),
+            _ => vec![],
+        }
+    }
+}
+
+impl LineFormat {
+    /// `.jsonl` and `.jsonl.gz` files hold detections; anything else NMEA.
+    pub fn for_path(path: &Path) -> Self {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") {
+            LineFormat::Detections
+        } else {
+            LineFormat::Nmea
+        }
+    }
 }
 
 /// Transport of a source.
@@ -103,9 +204,14 @@ pub enum SourceKind {
     TcpListener { listen: SocketAddr },
     /// Receives datagrams, as AIS-catcher or rtl-ais send them.
     Udp { listen: SocketAddr },
-    /// Reads a recording (plain or gzip, detected by content).
+    /// Plays a recording: one file (`path`) or several merged by time
+    /// (`paths`), plain or gzip (detected by content). `.jsonl` files hold
+    /// detection events, others NMEA (AIS and radar sentences).
     File {
-        path: PathBuf,
+        #[serde(default)]
+        path: Option<PathBuf>,
+        #[serde(default)]
+        paths: Vec<PathBuf>,
         /// Replay speed: 1.0 is real time, 10.0 ten times faster, 0 as fast as possible.
         #[serde(default)]
         pace: f64,
@@ -161,6 +267,9 @@ impl Config {
                 SourceKind::File { pace, .. } if !(pace.is_finite() && *pace >= 0.0) => {
                     return Err(Error::Config(format!("source {:?}: pace must be >= 0", s.name)));
                 }
+                SourceKind::File { .. } if s.kind.files().is_empty() => {
+                    return Err(Error::Config(format!("source {:?}: a file source needs path or paths", s.name)));
+                }
                 SourceKind::TcpClient { reconnect_min, reconnect_max, .. }
                     if reconnect_min.is_zero() || reconnect_min > reconnect_max =>
                 {
@@ -170,6 +279,22 @@ impl Config {
                     )));
                 }
                 _ => {}
+            }
+        }
+        let mut stations = std::collections::BTreeSet::new();
+        for r in &self.radars {
+            let site = || format!("radar {:?}", r.station);
+            if r.station.trim().is_empty() || !stations.insert(r.station.as_str()) {
+                return Err(Error::Config(format!("{}: station must be set and unique", site())));
+            }
+            if !crate::geodesy::LatLon::new(r.lat, r.lon).is_valid() {
+                return Err(Error::Config(format!("{}: lat/lon out of range", site())));
+            }
+            if !["nm", "km", "sm"].contains(&r.units.as_str()) {
+                return Err(Error::Config(format!("{}: units must be nm, km or sm", site())));
+            }
+            if !(r.range_sigma_m > 0.0 && r.bearing_sigma_deg > 0.0 && r.heading_deg.is_finite()) {
+                return Err(Error::Config(format!("{}: sigmas must be > 0", site())));
             }
         }
         if self.picture.vessel_max_age.is_zero() {
@@ -223,6 +348,10 @@ mod tests {
         assert_eq!(cfg.sources.len(), 4);
         assert_eq!(cfg.service.heartbeat, Duration::from_secs(2));
         assert!(matches!(cfg.sources[3].kind, SourceKind::File { repeat: true, .. }));
+        assert_eq!(cfg.sources[3].kind.files(), vec![PathBuf::from("replay-data/x.nmea.gz")]);
+        let two = Config::parse("[[source]]\nname='r'\nkind='file'\npaths=['a.nmea','b.jsonl']\n").unwrap();
+        assert_eq!(two.sources[0].kind.files().len(), 2);
+        assert!(Config::parse("[[source]]\nname='r'\nkind='file'\n").is_err());
     }
 
     #[test]

@@ -8,13 +8,17 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod detect;
 pub mod error;
 pub mod geodesy;
 pub mod picture;
 pub mod pipeline;
+pub mod pob;
+pub mod replay;
 pub mod service;
 pub mod simulate;
 pub mod source;
+pub mod track;
 
 pub use config::Config;
 pub use error::Error;

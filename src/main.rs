@@ -22,7 +22,7 @@ enum Command {
         /// Configuration file.
         #[arg(long, default_value = "config/default.toml")]
         config: PathBuf,
-        /// Also play the bundled recording (replay-data/) in real time, looping.
+        /// Also play the bundled recording (replay-data/: AIS, radar, drone) in real time, looping.
         #[arg(long)]
         demo: bool,
     },
@@ -60,9 +60,24 @@ enum Command {
         /// Fleet size relative to the default (~200 vessels).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        /// Output file; gzip-compressed when it ends in .gz.
+        /// Output file (AIS, and radar TTM when sensors are simulated); gzip-compressed when it ends in .gz.
         #[arg(short, long)]
         output: PathBuf,
+        /// Also simulate dark boats, radars and drones, writing drone detections (JSON Lines) here.
+        #[arg(long)]
+        detections: Option<PathBuf>,
+        /// Ground truth (JSON Lines, every vessel every 10 s), with sensors.
+        #[arg(long, requires = "detections")]
+        truth: Option<PathBuf>,
+        /// Dark boats (no AIS), with sensors.
+        #[arg(long, default_value_t = 6)]
+        dark_boats: usize,
+        /// Drones, with sensors.
+        #[arg(long, default_value_t = 1)]
+        drones: usize,
+        /// Mean false radar plots per scan, with sensors.
+        #[arg(long, default_value_t = 2.0)]
+        clutter: f64,
     },
 }
 
@@ -78,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { config, demo } => {
             let mut cfg = Config::load(&config).with_context(|| format!("loading {}", config.display()))?;
             if demo {
-                cfg.sources.push(cli::demo_source());
+                cli::add_demo(&mut cfg);
             }
             let shutdown = CancellationToken::new();
             let stop = shutdown.clone();
@@ -93,8 +108,9 @@ async fn main() -> anyhow::Result<()> {
             let radius_m = cli::parse_distance_m(&radius)?;
             cli::near(&server, lat, lon, radius_m, max).await?;
         }
-        Command::Simulate { seed, duration, start, scale, output } => {
-            cli::simulate(seed, *duration, &start, scale, &output)?;
+        Command::Simulate { seed, duration, start, scale, output, detections, truth, dark_boats, drones, clutter } => {
+            let sensors = detections.map(|d| cli::SensorOutputs { detections: d, truth, dark_boats, drones, clutter });
+            cli::simulate(seed, *duration, &start, scale, &output, sensors)?;
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::picture::{Applied, Mmsi, Report, Vessel};
+use crate::picture::{Removal, Vessel};
 use crate::service::Shared;
 use crate::source::{wall_ms, Batch};
 
@@ -23,8 +23,8 @@ const EXPIRE_EVERY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone)]
 pub enum TrackUpdate {
     Changed(Arc<Vessel>),
-    /// Aged out: not heard for longer than the configured maximum age.
-    Removed(Mmsi),
+    /// Left the picture (aged out, track lost, or merged).
+    Removed(Removal),
 }
 
 /// Runs until shutdown or until every sender is gone.
@@ -48,29 +48,28 @@ pub async fn run_pipeline(shared: Arc<Shared>, mut rx: mpsc::Receiver<Batch>, sh
 pub fn apply_batch(shared: &Shared, batch: &Batch, now_ms: i64) {
     let publish = shared.updates.receiver_count() > 0;
     let mut changed: Vec<Arc<Vessel>> = Vec::new();
-    {
+    let removed = {
         let mut pic = shared.picture.write();
-        for obs in batch {
-            Report::from_ais(&obs.msg, |r| {
-                if pic.apply(obs.source, obs.at_ms, now_ms, &r) == Applied::Changed && publish {
-                    if let Some(v) = pic.get(r.mmsi()) {
-                        changed.push(Arc::new(v.clone()));
-                    }
-                }
-            });
+        let changes = pic.apply_batch(batch, now_ms);
+        if publish {
+            changed.extend(changes.changed.iter().filter_map(|k| pic.get_entity(*k)).map(|v| Arc::new(v.clone())));
         }
-    }
+        changes.removed
+    };
     for v in changed {
         // An error only means nobody is subscribed any more.
         let _ = shared.updates.send(TrackUpdate::Changed(v));
+    }
+    for r in removed {
+        let _ = shared.updates.send(TrackUpdate::Removed(r));
     }
 }
 
 fn expire_vessels(shared: &Shared, now_ms: i64) {
     let gone = shared.picture.write().expire(now_ms);
     if shared.updates.receiver_count() > 0 {
-        for mmsi in gone {
-            let _ = shared.updates.send(TrackUpdate::Removed(mmsi));
+        for r in gone {
+            let _ = shared.updates.send(TrackUpdate::Removed(r));
         }
     }
 }

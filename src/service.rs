@@ -15,7 +15,7 @@ use crate::config::{Config, SourceKind};
 use crate::error::Error;
 use crate::picture::Picture;
 use crate::pipeline::{self, TrackUpdate};
-use crate::source::{self, Batch, SourceRegistry, INGEST_QUEUE_BATCHES};
+use crate::source::{self, Batch, LineSettings, SourceCtx, SourceRegistry, INGEST_QUEUE_BATCHES};
 
 /// State shared by the pipeline and the API.
 pub struct Shared {
@@ -24,6 +24,8 @@ pub struct Shared {
     pub updates: broadcast::Sender<TrackUpdate>,
     /// Where `Ingest` calls send their batches.
     pub ingest_tx: mpsc::Sender<Batch>,
+    /// Radar sites and limits for line decoding (used by `Ingest` calls too).
+    pub line_settings: Arc<LineSettings>,
     pub config: Config,
     pub started_ms: i64,
     pub subscribers: AtomicUsize,
@@ -64,10 +66,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     let shutdown = CancellationToken::new();
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
     let shared = Arc::new(Shared {
-        picture: RwLock::new(Picture::new(&config.picture)),
+        picture: RwLock::new(Picture::with_tracker(&config.picture, config.tracker.clone())),
         sources: SourceRegistry::default(),
         updates: pipeline::updates_channel(),
         ingest_tx: tx.clone(),
+        line_settings: Arc::new(LineSettings::from_config(&config)),
         config: config.clone(),
         started_ms: source::wall_ms(),
         subscribers: AtomicUsize::new(0),
@@ -75,6 +78,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     });
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
+    let settings = shared.line_settings.clone();
     for sc in &config.sources {
         let kind = match &sc.kind {
             SourceKind::TcpClient { .. } => "tcp_client",
@@ -86,25 +90,29 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             .sources
             .register(&sc.name, kind)
             .ok_or_else(|| Error::Config(format!("source {:?} cannot be registered", sc.name)))?;
-        let (tx, stop) = (tx.clone(), shutdown.clone());
+        let ctx = SourceCtx { status, tx: tx.clone(), format: sc.line_format(), settings: settings.clone() };
+        let stop = shutdown.clone();
         match sc.kind.clone() {
             SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
-                tasks.spawn(source::run_tcp_client(status, tx, address, reconnect_min, reconnect_max, stop));
+                tasks.spawn(source::run_tcp_client(ctx, address, reconnect_min, reconnect_max, stop));
             }
             SourceKind::TcpListener { listen } => {
                 let l = source::bind_tcp(listen).await?;
                 source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
-                tasks.spawn(source::run_tcp_listener(status, tx, l, stop));
+                tasks.spawn(source::run_tcp_listener(ctx, l, stop));
             }
             SourceKind::Udp { listen } => {
                 let s = source::bind_udp(listen).await?;
                 source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
-                tasks.spawn(source::run_udp(status, tx, s, stop));
+                tasks.spawn(source::run_udp(ctx, s, stop));
             }
-            SourceKind::File { path, pace, repeat, shift_to_now } => {
-                // Fail at start-up, not silently in a thread, if the file is missing.
-                source::open_recording(&path)?;
-                tasks.spawn_blocking(move || source::run_file(status, tx, path, pace, repeat, shift_to_now, stop));
+            SourceKind::File { pace, repeat, shift_to_now, .. } => {
+                let paths = sc.kind.files();
+                // Fail at start-up, not silently in a thread, if a file is missing.
+                for p in &paths {
+                    source::open_recording(p)?;
+                }
+                tasks.spawn_blocking(move || source::run_file(ctx, paths, pace, repeat, shift_to_now, stop));
             }
         }
     }
@@ -138,15 +146,18 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
                 messages = c.messages, bad_checksum = c.bad_checksum, malformed = c.malformed,
                 not_ais = c.not_ais, fragments_expired = c.fragments_expired,
                 fragments_orphan = c.fragments_orphan, oversize = c.oversize + st.oversize_lines,
-                invalid_position = c.invalid_position, last_error = %st.last_error, "source counters"
+                invalid_position = c.invalid_position, radar_detections = st.detections.radar_detections,
+                radar_errors = st.detections.radar_errors, radar_unconfigured = st.detections.radar_unconfigured,
+                detections = st.detections.events, detections_rejected = st.detections.events_rejected,
+                last_error = %st.last_error, "source counters"
             );
         }
-        let (vessels, pc) = {
+        let (vessels, dark_tracks, pc) = {
             let p = shared.picture.read();
-            (p.len(), p.counters().clone())
+            (p.len(), p.dark_tracks().count(), p.counters().clone())
         };
         info!(
-            vessels, applied = pc.reports_applied, stale = pc.stale_reports, future = pc.future_reports,
+            vessels, dark_tracks, applied = pc.reports_applied, stale = pc.stale_reports, future = pc.future_reports,
             invalid_mmsi = pc.invalid_mmsi, aged_out = pc.aged_out, "picture"
         );
     }

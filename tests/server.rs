@@ -34,8 +34,8 @@ fn with_checksum(body: &str) -> String {
 
 fn base_config() -> Config {
     let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\nheartbeat = \"200ms\"\n").unwrap();
-    c.sources.push(SourceConfig { name: "tcp-in".into(), kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() } });
-    c.sources.push(SourceConfig { name: "udp-in".into(), kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap() } });
+    c.sources.push(SourceConfig { name: "tcp-in".into(), format: None, kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() } });
+    c.sources.push(SourceConfig { name: "udp-in".into(), format: None, kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap() } });
     c
 }
 
@@ -316,6 +316,7 @@ async fn tcp_client_reconnects_when_the_feed_drops() {
     let mut cfg = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap();
     cfg.sources.push(SourceConfig {
         name: "upstream".into(),
+        format: None,
         kind: SourceKind::TcpClient {
             address: feed.local_addr().unwrap().to_string(),
             reconnect_min: Duration::from_millis(50),

@@ -6,8 +6,10 @@ use tonic::Status;
 use super::pb;
 use crate::error::Error;
 use crate::geodesy::{LatLon, M_PER_NM};
+use crate::detect::event::DetectionEvent;
+use crate::detect::{SensorKind, VesselClass};
 use crate::picture::{AisClass, Area, NearHit, ShipClass, StaticData, Vessel, VesselFilter};
-use crate::source::SourceStatus;
+use crate::source::{SourceRegistry, SourceStatus};
 
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
@@ -173,7 +175,81 @@ fn tenth(v: f32) -> f64 {
     (f64::from(v) * 10.0).round() / 10.0
 }
 
-pub fn vessel(v: &Vessel, source_name: String) -> pb::Vessel {
+fn sensor_kind_to_pb(k: SensorKind) -> pb::SensorKind {
+    match k {
+        SensorKind::Radar => pb::SensorKind::Radar,
+        SensorKind::Drone => pb::SensorKind::Drone,
+        SensorKind::EoIr => pb::SensorKind::EoIr,
+        SensorKind::Aircraft => pb::SensorKind::Aircraft,
+        SensorKind::SarSatellite => pb::SensorKind::SarSatellite,
+        SensorKind::Other => pb::SensorKind::Other,
+    }
+}
+
+fn vessel_class_to_pb(c: VesselClass) -> pb::VesselClass {
+    match c {
+        VesselClass::RubberBoat => pb::VesselClass::RubberBoat,
+        VesselClass::WoodenBoat => pb::VesselClass::WoodenBoat,
+        VesselClass::Fishing => pb::VesselClass::Fishing,
+        VesselClass::Sailing => pb::VesselClass::Sailing,
+        VesselClass::MotorYacht => pb::VesselClass::MotorYacht,
+        VesselClass::Merchant => pb::VesselClass::Merchant,
+        VesselClass::Unknown => pb::VesselClass::Unknown,
+    }
+}
+
+/// A pushed event in the raw form the detection parser validates (the same
+/// path JSON Lines files take, so both get the same checks and field names).
+/// Required fields that are absent are refused here, by name.
+pub fn detection_event(e: pb::DetectionEvent) -> Result<DetectionEvent, Error> {
+    let required = |v: Option<f64>, field: &'static str| v.ok_or_else(|| Error::invalid(field, "is required"));
+    let (lat, lon, position_error_m) =
+        (required(e.lat, "lat")?, required(e.lon, "lon")?, required(e.position_error_m, "position_error_m")?);
+    if e.time.is_none() {
+        return Err(Error::invalid("time", "is required"));
+    }
+    let time = e
+        .time
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(u32::MAX)))
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    let enum_name = |n: Option<&str>| n.unwrap_or("").to_string();
+    let kind = pb::SensorKind::try_from(e.sensor_kind).ok().filter(|k| *k != pb::SensorKind::Unspecified);
+    let class = pb::VesselClass::try_from(e.vessel_class).ok().filter(|c| *c != pb::VesselClass::Unspecified);
+    Ok(DetectionEvent {
+        time,
+        sensor_id: e.sensor_id,
+        sensor_kind: match (kind, e.sensor_kind) {
+            (Some(k), _) => enum_name(Some(k.as_str_name())),
+            (None, 0) => String::new(),
+            (None, n) => n.to_string(),
+        },
+        lat,
+        lon,
+        position_error_m,
+        course_deg: e.course_deg,
+        speed_kn: e.speed_kn,
+        length_m: e.length_m,
+        vessel_class: match (class, e.vessel_class) {
+            (Some(c), _) => Some(c.as_str_name().to_string()),
+            (None, 0) => None,
+            (None, n) => Some(n.to_string()),
+        },
+        persons_counted: e.persons_counted,
+        count_confidence: e.count_confidence,
+        detection_id: (!e.detection_id.is_empty()).then_some(e.detection_id),
+        image_ref: (!e.image_ref.is_empty()).then_some(e.image_ref),
+    })
+}
+
+/// A vessel or track for the API. `last_source` names the feed of the last
+/// AIS report, or for a non-AIS track the last sensor that saw it.
+pub fn vessel(v: &Vessel, sources: &SourceRegistry) -> pb::Vessel {
+    let source_name = if v.mmsi == 0 {
+        v.fusion.as_ref().and_then(|f| f.last_sensor.as_deref()).unwrap_or_default().to_string()
+    } else {
+        sources.name(v.last_source)
+    };
     pb::Vessel {
         mmsi: v.mmsi,
         ais_class: match v.class {
@@ -193,12 +269,44 @@ pub fn vessel(v: &Vessel, source_name: String) -> pb::Vessel {
         last_source: source_name,
         last_msg_type: u32::from(v.last_msg_type),
         reports: v.reports,
+        track_id: v.track_id,
+        sensors: v
+            .fusion
+            .as_ref()
+            .map(|f| {
+                f.sensors
+                    .iter()
+                    .map(|(id, s)| pb::SensorSeen {
+                        sensor_id: id.to_string(),
+                        sensor_kind: sensor_kind_to_pb(s.kind) as i32,
+                        hits: s.hits,
+                        last_unix_ms: s.last_ms,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ais_correlated: v.mmsi != 0,
+        persons_on_board: v.fusion.as_ref().and_then(|f| f.pob.as_ref()).map(|p| pb::PersonsOnBoard {
+            estimate: p.estimate,
+            low: p.low,
+            high: p.high,
+            safe_capacity: p.safe_capacity,
+            overcrowded: p.overcrowded,
+            evidence: p.evidence.clone(),
+        }),
+        detected_class: v
+            .fusion
+            .as_ref()
+            .and_then(|f| f.vessel_class)
+            .map_or(pb::VesselClass::Unspecified, vessel_class_to_pb) as i32,
+        // Only confirmed tracks leave the tracker; AIS vessels are confirmed by their MMSI.
+        track_status: pb::TrackStatus::Confirmed as i32,
     }
 }
 
-pub fn near_hit(h: &NearHit, source_name: String) -> pb::NearVessel {
+pub fn near_hit(h: &NearHit, sources: &SourceRegistry) -> pb::NearVessel {
     pb::NearVessel {
-        vessel: Some(vessel(&h.vessel, source_name)),
+        vessel: Some(vessel(&h.vessel, sources)),
         position_now: Some(latlon(h.position_now)),
         report_age_s: h.report_age_s,
         distance_m: h.distance_m,
@@ -237,6 +345,15 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
             .map(|(t, n)| (t as u32, *n))
             .collect(),
         last_line_unix_ms: st.last_line_ms,
-        last_error: st.last_error.clone(),
+        last_error: if st.detections.last_rejection.is_empty() {
+            st.last_error.clone()
+        } else {
+            format!("{} (last rejected detection: {})", st.last_error, st.detections.last_rejection)
+        },
+        radar_detections: st.detections.radar_detections,
+        radar_errors: st.detections.radar_errors,
+        radar_unconfigured: st.detections.radar_unconfigured,
+        detections: st.detections.events,
+        detections_rejected: st.detections.events_rejected,
     }
 }

@@ -12,15 +12,30 @@ use super::subscribe;
 use crate::error::Error;
 use crate::picture::NearQuery;
 use crate::service::Shared;
-use crate::source::{wall_ms, Clock, Ingestor};
+use crate::config::LineFormat;
+use crate::source::{wall_ms, Batch, Clock, DetectionCounters, Ingestor, Observation, Payload, BATCH_MAX};
 
 pub struct LookoutApi {
     shared: Arc<Shared>,
 }
 
+/// Source name under which `PushDetections` calls are counted.
+pub const PUSH_DETECTIONS_SOURCE: &str = "push-detections";
+/// Rejections listed in a `PushDetections` summary (all are counted).
+const MAX_REJECTIONS_LISTED: usize = 100;
+
 impl LookoutApi {
     pub fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
+    }
+
+    /// Hands a batch to the pipeline, waiting if it is busy (backpressure to the client).
+    async fn send_batch(&self, batch: &mut Batch) -> Result<(), Status> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
+        self.shared.ingest_tx.send(b).await.map_err(|_| Status::unavailable("shutting down"))
     }
 }
 
@@ -39,7 +54,7 @@ impl Lookout for LookoutApi {
         let vessels = result
             .hits
             .iter()
-            .map(|h| convert::near_hit(h, self.shared.sources.name(h.vessel.last_source)))
+            .map(|h| convert::near_hit(h, &self.shared.sources))
             .collect();
         Ok(Response::new(pb::VesselsNearResponse {
             vessels,
@@ -52,7 +67,7 @@ impl Lookout for LookoutApi {
         let mmsi = convert::mmsi(req.into_inner().mmsi, "mmsi")?;
         let v = self.shared.picture.read().get(mmsi).cloned();
         let v = v.ok_or_else(|| Error::NotFound(format!("MMSI {mmsi} is not in the live picture")))?;
-        Ok(Response::new(convert::vessel(&v, self.shared.sources.name(v.last_source))))
+        Ok(Response::new(convert::vessel(&v, &self.shared.sources)))
     }
 
     async fn vessels_in_area(
@@ -67,7 +82,7 @@ impl Lookout for LookoutApi {
         let found = pic.in_area(&area, &filter);
         let total = found.len() as u32;
         let vessels =
-            found.into_iter().take(limit).map(|v| convert::vessel(v, self.shared.sources.name(v.last_source))).collect();
+            found.into_iter().take(limit).map(|v| convert::vessel(v, &self.shared.sources)).collect();
         Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total }))
     }
 
@@ -94,7 +109,13 @@ impl Lookout for LookoutApi {
             Error::invalid("source", format!("{name:?} is taken by a configured source, or too many sources exist"))
         })?;
         status.set_connected(true, None);
-        let mut ing = Ingestor::new(status.clone(), self.shared.ingest_tx.clone(), Clock::Live);
+        let mut ing = Ingestor::new(
+            status.clone(),
+            self.shared.ingest_tx.clone(),
+            LineFormat::Nmea,
+            self.shared.line_settings.clone(),
+            Clock::Live,
+        );
         let mut next = Some(first);
         let outcome: Result<(), Status> = async {
             while let Some(msg) = next.take() {
@@ -119,6 +140,67 @@ impl Lookout for LookoutApi {
         status.set_connected(false, outcome.as_ref().err().map(|e| e.message().to_string()));
         outcome?;
         Ok(Response::new(pb::IngestSummary { stats: Some(convert::source_stats(&status)) }))
+    }
+
+    async fn push_detections(
+        &self,
+        req: Request<Streaming<pb::DetectionEvent>>,
+    ) -> Result<Response<pb::PushDetectionsSummary>, Status> {
+        let mut stream = req.into_inner();
+        let status = self
+            .shared
+            .sources
+            .register(PUSH_DETECTIONS_SOURCE, "grpc")
+            .ok_or_else(|| Error::Unavailable("the source registry is full".into()))?;
+        let max_future_ms = self.shared.line_settings.max_future_ms;
+        let mut summary = pb::PushDetectionsSummary::default();
+        let mut batch: Batch = Vec::with_capacity(BATCH_MAX);
+        let mut counts = DetectionCounters::default();
+        let mut index = 0u64;
+        loop {
+            let next = tokio::select! {
+                m = stream.message() => m?,
+                _ = self.shared.shutdown.cancelled() => None,
+            };
+            let Some(event) = next else { break };
+            let detection_id = event.detection_id.clone();
+            match convert::detection_event(event).and_then(|e| e.validate(wall_ms(), max_future_ms)) {
+                Ok(d) => {
+                    summary.accepted += 1;
+                    counts.events += 1;
+                    batch.push(Observation { source: status.id, at_ms: d.time_ms, payload: Payload::Detection(Box::new(d)) });
+                }
+                Err(e) => {
+                    summary.rejected += 1;
+                    counts.events_rejected += 1;
+                    counts.last_rejection = e.to_string();
+                    if summary.rejections.len() < MAX_REJECTIONS_LISTED {
+                        let (field, reason) = match &e {
+                            Error::InvalidArgument { field, reason } => (field.to_string(), reason.clone()),
+                            other => (String::new(), other.to_string()),
+                        };
+                        summary.rejections.push(pb::Rejection {
+                            index,
+                            detection_id,
+                            code: "INVALID_ARGUMENT".into(),
+                            field,
+                            reason,
+                        });
+                    }
+                }
+            }
+            index += 1;
+            if batch.len() >= BATCH_MAX {
+                self.send_batch(&mut batch).await?;
+            }
+        }
+        self.send_batch(&mut batch).await?;
+        {
+            let mut st = status.state.lock();
+            st.detections.merge(&counts);
+            st.last_line_ms = Some(wall_ms());
+        }
+        Ok(Response::new(summary))
     }
 
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {

@@ -18,7 +18,7 @@ use tonic::Status;
 use super::convert;
 use super::pb::{self, track_event::Event};
 use crate::error::Error;
-use crate::picture::{Area, Mmsi, Vessel, VesselFilter};
+use crate::picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
 use crate::pipeline::TrackUpdate;
 use crate::service::Shared;
 use crate::source::wall_ms;
@@ -50,6 +50,7 @@ impl Spec {
         Ok(Self { area, min_interval: Duration::from_millis(u64::from(r.min_interval_ms)), mmsi })
     }
 
+    /// An MMSI filter selects AIS vessels only; without one, dark tracks are included.
     fn wants(&self, v: &Vessel) -> bool {
         (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi)) && v.fix.is_some_and(|f| self.area.contains(f.pos))
     }
@@ -62,7 +63,7 @@ pub fn start(shared: Arc<Shared>, spec: Spec) -> ReceiverStream<Result<pb::Track
     let updates = shared.updates.subscribe();
     shared.subscribers.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
-        let mut sub = Subscription { shared: shared.clone(), spec, tx, seq: 0, members: HashSet::new(), last_sent: HashMap::new(), pending: BTreeMap::new() };
+        let mut sub = Subscription { shared: shared.clone(), spec, tx, seq: 0, members: HashMap::new(), last_sent: HashMap::new(), pending: BTreeMap::new() };
         // Ends when the console goes away (a failed send) or the service stops.
         let _ = sub.run(updates).await;
         shared.subscribers.fetch_sub(1, Ordering::Relaxed);
@@ -78,11 +79,12 @@ struct Subscription {
     spec: Spec,
     tx: mpsc::Sender<Result<pb::TrackEvent, Status>>,
     seq: u64,
-    /// Vessels currently inside the area, as the console knows them.
-    members: HashSet<Mmsi>,
-    last_sent: HashMap<Mmsi, Instant>,
+    /// Vessels and tracks currently inside the area, as the console knows
+    /// them, by track id (with their MMSI, 0 for dark tracks).
+    members: HashMap<TrackId, Mmsi>,
+    last_sent: HashMap<TrackId, Instant>,
     /// Throttled updates waiting for their interval to end (latest state wins).
-    pending: BTreeMap<Mmsi, Arc<Vessel>>,
+    pending: BTreeMap<TrackId, Arc<Vessel>>,
 }
 
 impl Subscription {
@@ -96,12 +98,7 @@ impl Subscription {
             tokio::select! {
                 u = updates.recv() => match u {
                     Ok(TrackUpdate::Changed(v)) => self.on_change(v).await?,
-                    Ok(TrackUpdate::Removed(mmsi)) => {
-                        if self.members.remove(&mmsi) {
-                            self.pending.remove(&mmsi);
-                            self.send(Event::Exited(pb::VesselExited { mmsi, reason: pb::vessel_exited::Reason::AgedOut as i32 })).await?;
-                        }
-                    }
+                    Ok(TrackUpdate::Removed(r)) => self.on_removed(r).await?,
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         self.send(Event::Missed(pb::Missed { updates_missed: n })).await?;
                         self.snapshot().await?;
@@ -130,67 +127,81 @@ impl Subscription {
                 .cloned()
                 .collect()
         };
-        let now_in: HashSet<Mmsi> = vessels.iter().map(|v| v.mmsi).collect();
-        let mut left: Vec<Mmsi> = self.members.difference(&now_in).copied().collect();
+        let now_in: HashMap<TrackId, Mmsi> = vessels.iter().map(|v| (v.track_id, v.mmsi)).collect();
+        let mut left: Vec<(TrackId, Mmsi)> =
+            self.members.iter().filter(|(t, _)| !now_in.contains_key(t)).map(|(t, m)| (*t, *m)).collect();
         left.sort_unstable();
-        for mmsi in left {
-            self.send(Event::Exited(pb::VesselExited { mmsi, reason: pb::vessel_exited::Reason::LeftArea as i32 })).await?;
+        for (track_id, mmsi) in left {
+            self.send(exited(mmsi, track_id, pb::vessel_exited::Reason::LeftArea)).await?;
         }
         self.pending.clear();
         let now = Instant::now();
         for v in &vessels {
-            self.last_sent.insert(v.mmsi, now);
-            let pv = convert::vessel(v, self.shared.sources.name(v.last_source));
+            self.last_sent.insert(v.track_id, now);
+            let pv = convert::vessel(v, &self.shared.sources);
             self.send(Event::Snapshot(pv)).await?;
         }
         self.members = now_in;
         self.send(Event::SnapshotComplete(pb::SnapshotComplete { vessels: vessels.len() as u32 })).await
     }
 
+    async fn on_removed(&mut self, r: Removal) -> Result<(), Gone> {
+        if self.members.remove(&r.track_id).is_none() {
+            return Ok(());
+        }
+        self.pending.remove(&r.track_id);
+        self.last_sent.remove(&r.track_id);
+        let reason = match r.reason {
+            RemovalReason::AgedOut => pb::vessel_exited::Reason::AgedOut,
+            RemovalReason::TrackDeleted => pb::vessel_exited::Reason::TrackDeleted,
+            RemovalReason::Merged => pb::vessel_exited::Reason::Merged,
+        };
+        self.send(exited(r.mmsi, r.track_id, reason)).await
+    }
+
     async fn on_change(&mut self, v: Arc<Vessel>) -> Result<(), Gone> {
         let inside = self.spec.wants(&v);
-        let member = self.members.contains(&v.mmsi);
+        let member = self.members.contains_key(&v.track_id);
         match (inside, member) {
             (true, false) => {
-                self.members.insert(v.mmsi);
-                self.last_sent.insert(v.mmsi, Instant::now());
-                let pv = convert::vessel(&v, self.shared.sources.name(v.last_source));
+                self.members.insert(v.track_id, v.mmsi);
+                self.last_sent.insert(v.track_id, Instant::now());
+                let pv = convert::vessel(&v, &self.shared.sources);
                 self.send(Event::Entered(pv)).await
             }
             (true, true) => {
-                let due = self.last_sent.get(&v.mmsi).is_none_or(|t| t.elapsed() >= self.spec.min_interval);
+                let due = self.last_sent.get(&v.track_id).is_none_or(|t| t.elapsed() >= self.spec.min_interval);
                 if due {
-                    self.pending.remove(&v.mmsi);
-                    self.last_sent.insert(v.mmsi, Instant::now());
-                    let pv = convert::vessel(&v, self.shared.sources.name(v.last_source));
+                    self.pending.remove(&v.track_id);
+                    self.last_sent.insert(v.track_id, Instant::now());
+                    let pv = convert::vessel(&v, &self.shared.sources);
                     self.send(Event::Update(pv)).await
                 } else {
-                    self.pending.insert(v.mmsi, v);
+                    self.pending.insert(v.track_id, v);
                     Ok(())
                 }
             }
             (false, true) => {
-                self.members.remove(&v.mmsi);
-                self.pending.remove(&v.mmsi);
-                self.last_sent.remove(&v.mmsi);
-                self.send(Event::Exited(pb::VesselExited { mmsi: v.mmsi, reason: pb::vessel_exited::Reason::LeftArea as i32 }))
-                    .await
+                self.members.remove(&v.track_id);
+                self.pending.remove(&v.track_id);
+                self.last_sent.remove(&v.track_id);
+                self.send(exited(v.mmsi, v.track_id, pb::vessel_exited::Reason::LeftArea)).await
             }
             (false, false) => Ok(()),
         }
     }
 
     async fn flush_pending(&mut self) -> Result<(), Gone> {
-        let due: Vec<Mmsi> = self
+        let due: Vec<TrackId> = self
             .pending
             .keys()
-            .filter(|m| self.last_sent.get(m).is_none_or(|t| t.elapsed() >= self.spec.min_interval))
+            .filter(|t| self.last_sent.get(t).is_none_or(|i| i.elapsed() >= self.spec.min_interval))
             .copied()
             .collect();
-        for mmsi in due {
-            if let Some(v) = self.pending.remove(&mmsi) {
-                self.last_sent.insert(mmsi, Instant::now());
-                let pv = convert::vessel(&v, self.shared.sources.name(v.last_source));
+        for track_id in due {
+            if let Some(v) = self.pending.remove(&track_id) {
+                self.last_sent.insert(track_id, Instant::now());
+                let pv = convert::vessel(&v, &self.shared.sources);
                 self.send(Event::Update(pv)).await?;
             }
         }
@@ -201,4 +212,8 @@ impl Subscription {
         self.seq += 1;
         self.tx.send(Ok(pb::TrackEvent { seq: self.seq, event: Some(e) })).await.map_err(|_| Gone)
     }
+}
+
+fn exited(mmsi: Mmsi, track_id: TrackId, reason: pb::vessel_exited::Reason) -> Event {
+    Event::Exited(pb::VesselExited { mmsi, track_id, reason: reason as i32 })
 }

@@ -13,7 +13,6 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
 use super::area::Envelope;
-use super::vessel::Mmsi;
 use crate::geodesy::LatLon;
 
 /// How far (metres) a vessel may drift from its indexed point before the
@@ -24,18 +23,22 @@ pub const REINDEX_DISTANCE_M: f64 = 250.0;
 /// roughly right: a conservative test would only cost extra re-indexing).
 const M_PER_DEG: f64 = 111_320.0;
 
-type Entry = GeomWithData<[f64; 2], Mmsi>;
+/// Key of an indexed entity: an MMSI for AIS vessels, a track id (≥
+/// [`crate::picture::FIRST_DARK_TRACK_ID`]) for non-AIS tracks.
+pub type EntityKey = u64;
 
-/// Positions (lon, lat in degrees) keyed by MMSI.
+type Entry = GeomWithData<[f64; 2], EntityKey>;
+
+/// Positions (lon, lat in degrees) keyed by entity.
 #[derive(Default)]
 pub struct PositionIndex {
     tree: RTree<Entry>,
-    indexed_at: AHashMap<Mmsi, [f64; 2]>,
+    indexed_at: AHashMap<EntityKey, [f64; 2]>,
 }
 
 impl PositionIndex {
-    /// Records `mmsi` at `pos`, moving its tree entry only if it drifted far.
-    pub fn update(&mut self, mmsi: Mmsi, pos: LatLon) {
+    /// Records entity `mmsi` at `pos`, moving its tree entry only if it drifted far.
+    pub fn update(&mut self, mmsi: EntityKey, pos: LatLon) {
         let p = [pos.lon_deg, pos.lat_deg];
         match self.indexed_at.get_mut(&mmsi) {
             Some(old) => {
@@ -53,7 +56,7 @@ impl PositionIndex {
         }
     }
 
-    pub fn remove(&mut self, mmsi: Mmsi) {
+    pub fn remove(&mut self, mmsi: EntityKey) {
         if let Some(old) = self.indexed_at.remove(&mmsi) {
             self.tree.remove(&Entry::new(old, mmsi));
         }
@@ -65,7 +68,7 @@ impl PositionIndex {
 
     /// MMSIs whose true position may lie in `env`: the envelope is widened by
     /// the re-index distance, so callers must test the true position.
-    pub fn in_envelope(&self, (lo, hi): Envelope) -> Vec<Mmsi> {
+    pub fn in_envelope(&self, (lo, hi): Envelope) -> Vec<EntityKey> {
         let dlat = REINDEX_DISTANCE_M / 110_574.0;
         let worst = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians();
         let dlon = (REINDEX_DISTANCE_M / (111_319.5 * worst.cos())).min(360.0);

@@ -5,6 +5,7 @@
 //! the clock in (`now_ms`), so replaying a recording gives the same picture.
 
 mod area;
+mod fusion;
 mod index;
 mod near;
 mod report;
@@ -13,13 +14,21 @@ mod vessel;
 pub use area::{envelopes_around, Area, Envelope};
 pub use near::{NearHit, NearQuery, NearResult, VesselFilter};
 pub use report::{Kinematics, Report, StaticUpdate};
-pub use vessel::{AisClass, Fix, Mmsi, ShipClass, SourceId, StaticData, Vessel};
+pub use index::EntityKey;
+pub use vessel::{AisClass, Fix, Fusion, Mmsi, ShipClass, SourceId, StaticData, TrackId, Vessel};
+
+/// Track ids of non-AIS tracks start here, so they can never be mistaken for
+/// an MMSI (at most 999,999,999) nor meet the ids given to AIS vessels.
+pub const FIRST_DARK_TRACK_ID: TrackId = 1_000_000_000_000;
 
 use std::sync::Arc;
 
 use ahash::AHashMap;
 
 use crate::config::PictureConfig;
+use crate::detect::Detection;
+use crate::source::{Observation, Payload};
+use crate::track::{Tracker, TrackerConfig};
 use crate::geodesy::LatLon;
 use index::PositionIndex;
 
@@ -46,20 +55,60 @@ pub enum Applied {
     Ignored,
 }
 
+/// Why something left the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalReason {
+    /// Not heard for longer than the configured age.
+    AgedOut,
+    /// A non-AIS track lost: no detection for several revisits.
+    TrackDeleted,
+    /// A non-AIS track found to be an AIS vessel and merged into it.
+    Merged,
+}
+
+/// A vessel or track that left the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removal {
+    pub mmsi: Mmsi,
+    pub track_id: TrackId,
+    pub reason: RemovalReason,
+}
+
+/// What a batch changed: entities to re-publish and entities gone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    pub changed: Vec<EntityKey>,
+    pub removed: Vec<Removal>,
+}
+
 /// The live picture.
 pub struct Picture {
     vessels: AHashMap<Mmsi, Vessel>,
+    /// Confirmed non-AIS tracks, as vessel records with `mmsi` 0, by track id.
+    dark: AHashMap<TrackId, Vessel>,
+    /// Next track id for an AIS vessel (they count up from 1; non-AIS tracks
+    /// from [`FIRST_DARK_TRACK_ID`]).
+    next_ais_track_id: TrackId,
     index: PositionIndex,
     max_age_ms: i64,
     max_future_ms: i64,
     dead_reckon_max_s: f64,
     counters: PictureCounters,
+    tracker: Tracker,
 }
 
 impl Picture {
+    /// A picture with the default tracker settings.
     pub fn new(cfg: &PictureConfig) -> Self {
+        Self::with_tracker(cfg, TrackerConfig::default())
+    }
+
+    pub fn with_tracker(cfg: &PictureConfig, tracker: TrackerConfig) -> Self {
         Self {
+            tracker: Tracker::new(tracker),
             vessels: AHashMap::new(),
+            dark: AHashMap::new(),
+            next_ais_track_id: 1,
             index: PositionIndex::default(),
             max_age_ms: cfg.vessel_max_age.as_millis() as i64,
             max_future_ms: cfg.max_future.as_millis() as i64,
@@ -80,7 +129,11 @@ impl Picture {
             self.counters.future_reports += 1;
             return Applied::Ignored;
         }
-        let v = self.vessels.entry(mmsi).or_insert_with(|| Vessel::new(mmsi, at_ms));
+        let next_id = &mut self.next_ais_track_id;
+        let v = self.vessels.entry(mmsi).or_insert_with(|| {
+            *next_id += 1;
+            Vessel::new(mmsi, *next_id - 1, at_ms)
+        });
         v.last_seen_ms = v.last_seen_ms.max(at_ms);
         v.last_source = source;
         v.last_msg_type = report.msg_type();
@@ -103,7 +156,7 @@ impl Picture {
                 }
                 if let Some(pos) = k.pos {
                     v.fix = Some(Fix { pos, at_ms });
-                    self.index.update(mmsi, pos);
+                    self.index.update(EntityKey::from(mmsi), pos);
                 }
             }
             Report::Static(s) => s.apply_to(Arc::make_mut(&mut v.static_data), at_ms),
@@ -112,21 +165,77 @@ impl Picture {
         Applied::Changed
     }
 
-    /// Removes vessels not heard for longer than the configured age; returns their MMSIs.
-    pub fn expire(&mut self, now_ms: i64) -> Vec<Mmsi> {
+    /// Applies a batch of observations (AIS reports and detections) at
+    /// `now_ms`; returns what changed, in a deterministic order.
+    pub fn apply_batch(&mut self, batch: &[Observation], now_ms: i64) -> Changes {
+        let mut changes = Changes::default();
+        let mut dets: Vec<Detection> = Vec::new();
+        for obs in batch {
+            match &obs.payload {
+                Payload::Ais(msg) => Report::from_ais(msg, |r| {
+                    if self.apply(obs.source, obs.at_ms, now_ms, &r) == Applied::Changed {
+                        changes.changed.push(EntityKey::from(r.mmsi()));
+                    }
+                }),
+                Payload::Detection(d) => {
+                    if d.time_ms > now_ms + self.max_future_ms {
+                        self.counters.future_reports += 1;
+                    } else {
+                        dets.push((**d).clone());
+                    }
+                }
+            }
+        }
+        // Detections after the batch's AIS reports, so they are compared with
+        // the freshest AIS positions.
+        self.apply_detections(&dets, now_ms, &mut changes);
+        // One update per entity per batch: consoles get its latest state.
+        changes.changed.sort_unstable();
+        changes.changed.dedup();
+        changes
+    }
+
+    /// Removes vessels not heard for longer than the configured age.
+    pub fn expire(&mut self, now_ms: i64) -> Vec<Removal> {
         let cutoff = now_ms - self.max_age_ms;
-        let old: Vec<Mmsi> =
-            self.vessels.values().filter(|v| v.last_seen_ms < cutoff).map(|v| v.mmsi).collect();
-        for mmsi in &old {
-            self.vessels.remove(mmsi);
-            self.index.remove(*mmsi);
+        let mut old: Vec<Removal> = self
+            .vessels
+            .values()
+            .filter(|v| v.last_seen_ms < cutoff)
+            .map(|v| Removal { mmsi: v.mmsi, track_id: v.track_id, reason: RemovalReason::AgedOut })
+            .collect();
+        old.sort_unstable_by_key(|r| r.track_id);
+        for r in &old {
+            self.vessels.remove(&r.mmsi);
+            self.index.remove(EntityKey::from(r.mmsi));
         }
         self.counters.aged_out += old.len() as u64;
+        self.expire_tracks(now_ms, &mut old);
         old
     }
 
+    /// The tracker (for inspection: tentative tracks, revisit estimates).
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Confirmed non-AIS tracks (dark targets and tracks not yet matched to AIS).
+    pub fn dark_tracks(&self) -> impl Iterator<Item = &Vessel> {
+        self.dark.values()
+    }
+
+    /// An AIS vessel by MMSI.
     pub fn get(&self, mmsi: Mmsi) -> Option<&Vessel> {
         self.vessels.get(&mmsi)
+    }
+
+    /// A vessel or non-AIS track by its index key.
+    pub fn get_entity(&self, key: EntityKey) -> Option<&Vessel> {
+        if key >= FIRST_DARK_TRACK_ID {
+            self.dark.get(&key)
+        } else {
+            self.vessels.get(&(key as Mmsi))
+        }
     }
 
     /// Number of vessels in the picture.
@@ -152,31 +261,32 @@ impl Picture {
         self.dead_reckon_max_s
     }
 
-    /// Vessels whose last reported position lies in `area`, in MMSI order
+    /// Vessels and confirmed non-AIS tracks whose last position lies in
+    /// `area`: AIS vessels in MMSI order, then dark tracks in id order
     /// (stable output for consoles and tests).
     pub fn in_area<'a>(&'a self, area: &Area, filter: &VesselFilter) -> Vec<&'a Vessel> {
         let mut out: Vec<&Vessel> = Vec::new();
         for env in area.envelopes() {
-            for mmsi in self.index.in_envelope(env) {
-                let Some(v) = self.vessels.get(&mmsi) else { continue };
+            for key in self.index.in_envelope(env) {
+                let Some(v) = self.get_entity(key) else { continue };
                 let Some(fix) = v.fix else { continue };
                 if area.contains(fix.pos) && filter.accepts(v) {
                     out.push(v);
                 }
             }
         }
-        out.sort_unstable_by_key(|v| v.mmsi);
+        out.sort_unstable_by_key(|v| (v.mmsi == 0, v.mmsi, v.track_id));
         // A vessel on the antimeridian can fall in both halves of a split box.
-        out.dedup_by_key(|v| v.mmsi);
+        out.dedup_by_key(|v| v.track_id);
         out
     }
 
-    /// Iterates every vessel (any order).
+    /// Iterates every AIS vessel and confirmed non-AIS track (any order).
     pub fn vessels(&self) -> impl Iterator<Item = &Vessel> {
-        self.vessels.values()
+        self.vessels.values().chain(self.dark.values())
     }
 
-    pub(crate) fn candidates_near(&self, center: LatLon, radius_m: f64) -> Vec<Mmsi> {
+    pub(crate) fn candidates_near(&self, center: LatLon, radius_m: f64) -> Vec<EntityKey> {
         let mut out = Vec::new();
         for env in envelopes_around(center, radius_m) {
             out.extend(self.index.in_envelope(env));
@@ -244,7 +354,8 @@ mod tests {
         p.apply(0, 0, 0, &pos(1, 35.0, 12.0));
         p.apply(0, 20 * 60_000, 20 * 60_000, &pos(2, 35.0, 12.0));
         assert!(p.expire(29 * 60_000).is_empty());
-        assert_eq!(p.expire(31 * 60_000), vec![1]);
+        let gone = p.expire(31 * 60_000);
+        assert_eq!(gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(), vec![(1, RemovalReason::AgedOut)]);
         assert_eq!(p.len(), 1);
         assert_eq!(p.indexed(), 1);
     }

@@ -31,7 +31,7 @@ impl VesselFilter {
         if !self.classes.is_empty() && !self.classes.contains(&v.static_data.ship_class()) {
             return false;
         }
-        if self.min_length_m > 0.0 && v.static_data.length_m().is_none_or(|l| l < self.min_length_m) {
+        if self.min_length_m > 0.0 && v.length_m().is_none_or(|l| l < self.min_length_m) {
             return false;
         }
         !self.moving_only || v.is_moving()
@@ -86,8 +86,8 @@ impl Picture {
         let dr_max_s = self.dead_reckon_max_s();
         let slack_m = DEAD_RECKON_MAX_KN * MS_PER_KN * dr_max_s;
         let mut cands: Vec<Candidate> = Vec::new();
-        for mmsi in self.candidates_near(q.center, q.radius_m + slack_m) {
-            let Some(v) = self.get(mmsi) else { continue };
+        for key in self.candidates_near(q.center, q.radius_m + slack_m) {
+            let Some(v) = self.get_entity(key) else { continue };
             if !q.filter.accepts(v) {
                 continue;
             }
@@ -97,7 +97,7 @@ impl Picture {
                 cands.push(Candidate { v, approx_m });
             }
         }
-        cands.sort_unstable_by(|a, b| a.approx_m.total_cmp(&b.approx_m).then(a.v.mmsi.cmp(&b.v.mmsi)));
+        cands.sort_unstable_by(|a, b| a.approx_m.total_cmp(&b.approx_m).then(a.v.track_id.cmp(&b.v.track_id)));
 
         // Certainly inside: no geodesic needed just to count them.
         let sure_m = q.radius_m * (1.0 - HAVERSINE_REL_ERR) - RANK_SLACK_M;
@@ -124,7 +124,7 @@ impl Picture {
                 }
             }
         }
-        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.vessel.mmsi.cmp(&b.vessel.mmsi)));
+        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.vessel.track_id.cmp(&b.vessel.track_id)));
         hits.truncate(q.max_results);
         NearResult { hits, total_in_radius: total }
     }

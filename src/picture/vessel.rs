@@ -2,12 +2,36 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
+use crate::detect::VesselClass;
 use crate::geodesy::LatLon;
+use crate::pob::PobEstimate;
+use crate::track::{CountSeen, SensorSeen};
+
+/// What non-AIS sensors contributed to a vessel or track: who saw it, what
+/// they judged it to be, the people they counted, and the resulting
+/// persons-on-board estimate.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fusion {
+    pub sensors: BTreeMap<Arc<str>, SensorSeen>,
+    pub vessel_class: Option<VesselClass>,
+    /// Length as detection sensors measured it, metres.
+    pub length_m: Option<f64>,
+    pub counts: Vec<CountSeen>,
+    pub pob: Option<PobEstimate>,
+    /// Most recent sensor to see it.
+    pub last_sensor: Option<Arc<str>>,
+}
 
 /// Maritime Mobile Service Identity. One MMSI is *not* assumed to be one ship:
 /// shared and false MMSIs exist, which is why the picture keeps the source of
 /// every report and a later stage scores implausible jumps.
 pub type Mmsi = u32;
+
+/// Track identifier: stable, never reused, unique across AIS vessels and
+/// non-AIS tracks.
+pub type TrackId = u64;
 
 /// Index of a source in the service's registry (its name lives there).
 pub type SourceId = u16;
@@ -114,7 +138,9 @@ impl ShipClass {
 /// Everything known about one MMSI.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vessel {
+    /// 0 for a track no AIS report explains (a dark target).
     pub mmsi: Mmsi,
+    pub track_id: TrackId,
     pub class: AisClass,
     /// Last valid position; `None` until one arrives.
     pub fix: Option<Fix>,
@@ -134,12 +160,15 @@ pub struct Vessel {
     pub last_msg_type: u8,
     /// Reports applied to this vessel.
     pub reports: u64,
+    /// Non-AIS sensor contributions; `None` for a vessel only AIS has seen.
+    pub fusion: Option<Arc<Fusion>>,
 }
 
 impl Vessel {
-    pub(crate) fn new(mmsi: Mmsi, now_ms: i64) -> Self {
+    pub(crate) fn new(mmsi: Mmsi, track_id: TrackId, now_ms: i64) -> Self {
         Self {
             mmsi,
+            track_id,
             class: AisClass::Unknown,
             fix: None,
             sog_kn: None,
@@ -151,7 +180,13 @@ impl Vessel {
             last_source: 0,
             last_msg_type: 0,
             reports: 0,
+            fusion: None,
         }
+    }
+
+    /// Length in metres: from AIS static data, else as sensors measured it.
+    pub fn length_m(&self) -> Option<f64> {
+        self.static_data.length_m().or_else(|| self.fusion.as_ref().and_then(|f| f.length_m))
     }
 
     /// True when the vessel reports a speed of at least [`crate::geodesy::MOVING_MIN_KN`].

@@ -2,16 +2,14 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{wall_ms, Batch, Clock, Ingestor, SourceStatus};
+use super::{wall_ms, Clock, Ingestor, SourceCtx};
 use crate::error::Error;
 
 /// Read buffer per connection, bytes.
@@ -68,13 +66,13 @@ async fn pump(
 /// Connects to `address` and reads NMEA lines; reconnects with exponential
 /// backoff (doubling from `min` to `max`, reset after a successful connection).
 pub async fn run_tcp_client(
-    status: Arc<SourceStatus>,
-    tx: mpsc::Sender<Batch>,
+    ctx: SourceCtx,
     address: String,
     min: Duration,
     max: Duration,
     shutdown: CancellationToken,
 ) {
+    let status = ctx.status.clone();
     let mut backoff = min;
     loop {
         let attempt = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address));
@@ -87,12 +85,12 @@ pub async fn run_tcp_client(
                 info!(source = %status.name, %address, "connected");
                 status.set_connected(true, None);
                 backoff = min;
-                let mut ing = Ingestor::new(status.clone(), tx.clone(), Clock::Live);
+                let mut ing = ctx.ingestor(Clock::Live);
                 let outcome = pump(&mut stream, &mut ing, &shutdown, None).await;
                 drop(ing);
                 let reason = outcome.err().unwrap_or_else(|| "closed by peer".into());
                 status.set_connected(false, Some(reason.clone()));
-                if shutdown.is_cancelled() || tx.is_closed() {
+                if shutdown.is_cancelled() || ctx.tx.is_closed() {
                     return;
                 }
                 warn!(source = %status.name, %address, %reason, "feed dropped; reconnecting");
@@ -126,12 +124,8 @@ pub async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, Error> {
 
 /// Accepts feeders; each connection gets its own decoder (reassembly state),
 /// all share the source's counters.
-pub async fn run_tcp_listener(
-    status: Arc<SourceStatus>,
-    tx: mpsc::Sender<Batch>,
-    listener: TcpListener,
-    shutdown: CancellationToken,
-) {
+pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: CancellationToken) {
+    let status = ctx.status.clone();
     status.set_connected(true, None);
     loop {
         let accepted = tokio::select! {
@@ -141,9 +135,9 @@ pub async fn run_tcp_listener(
         match accepted {
             Ok((mut stream, peer)) => {
                 info!(source = %status.name, %peer, "feeder connected");
-                let (status, tx, shutdown) = (status.clone(), tx.clone(), shutdown.clone());
+                let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
                 tokio::spawn(async move {
-                    let mut ing = Ingestor::new(status.clone(), tx, Clock::Live);
+                    let mut ing = ctx.ingestor(Clock::Live);
                     let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
                     drop(ing);
                     match outcome {
@@ -167,7 +161,8 @@ pub async fn run_tcp_listener(
 }
 
 /// Receives datagrams (one or more lines each; a datagram boundary ends a line).
-pub async fn run_udp(status: Arc<SourceStatus>, tx: mpsc::Sender<Batch>, socket: UdpSocket, shutdown: CancellationToken) {
+pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationToken) {
+    let status = ctx.status.clone();
     status.set_connected(true, None);
     let mut buf = vec![0u8; 65_536];
     let mut peers: HashMap<SocketAddr, (Ingestor, u64)> = HashMap::new();
@@ -198,7 +193,7 @@ pub async fn run_udp(status: Arc<SourceStatus>, tx: mpsc::Sender<Batch>, socket:
                     }
                     let (ing, last) = peers
                         .entry(peer)
-                        .or_insert_with(|| (Ingestor::new(status.clone(), tx.clone(), Clock::Live), 0));
+                        .or_insert_with(|| (ctx.ingestor(Clock::Live), 0));
                     *last = seq;
                     ing.bytes(&buf[..n]);
                     ing.end_of_stream();
