@@ -112,6 +112,16 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     let r = c.vessels_in_area(pb::VesselsInAreaRequest { area: Some(area), ..Default::default() }).await.unwrap().into_inner();
     assert_eq!(r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(), vec![371798000]);
 
+    // A console watching the sea south of Lampedusa.
+    let south = pb::Area { shape: Some(pb::area::Shape::Bbox(pb::BoundingBox { min_lat_deg: 35.0, min_lon_deg: 12.0, max_lat_deg: 35.5, max_lon_deg: 13.0 })) };
+    let mut console = c
+        .subscribe_tracks(pb::SubscribeTracksRequest { area: Some(south), ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = console.message().await.unwrap().unwrap();
+    assert!(matches!(first.event, Some(pb::track_event::Event::SnapshotComplete(pb::SnapshotComplete { vessels: 0 }))));
+
     // A drone finds a rubber boat nobody's AIS explains, south of Lampedusa;
     // four impossible events in the same stream are rejected by name.
     let boat = LatLon::new(35.30, 12.50);
@@ -154,6 +164,16 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     assert!(pob.estimate >= 70 && pob.low >= 70 && pob.high > pob.estimate, "{pob:?}");
     assert!(pob.overcrowded, "70 people on a 10 m rubber boat: {pob:?}");
     assert!(!pob.evidence.is_empty());
+    // The console was told: the dark track entered its area.
+    let entered = loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), console.message()).await.unwrap().unwrap().unwrap();
+        if let Some(pb::track_event::Event::Entered(v)) = e.event {
+            break v;
+        }
+    };
+    assert_eq!((entered.mmsi, entered.track_id), (0, d.track_id));
+    let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+    assert_eq!(s.dark_tracks, 1);
     let st = stats(&mut c, "push-detections").await;
     assert_eq!((st.detections, st.detections_rejected), (1, 4));
     running.stop().await;

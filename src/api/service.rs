@@ -213,6 +213,8 @@ impl Lookout for LookoutApi {
             aged_out: pic.counters().aged_out,
             uptime_s: (wall_ms() - self.shared.started_ms) / 1000,
             subscribers: self.shared.subscribers.load(Ordering::Relaxed) as u32,
+            dark_tracks: pic.dark_tracks().count() as u32,
+            tracker_tracks: pic.tracker().len() as u32,
         }))
     }
 }
