@@ -4,6 +4,7 @@
 //! [`pipeline`] → [`picture`] (vessels + R-tree) → [`api`] (gRPC queries and
 //! streams). [`simulate`] writes recordings; [`service`] wires it together.
 
+pub mod alert;
 pub mod api;
 pub mod cli;
 pub mod config;

@@ -1,0 +1,499 @@
+//! Alerts: one incident is one alert. Detectors report [`Finding`]s — "this
+//! condition holds (or no longer holds) for this subject, now" — and the
+//! [`AlertBook`] turns them into alerts that move OPEN → UPDATED → CLOSED, or
+//! RETRACTED when later data shows the incident was not real, each change
+//! with a new version. Hysteresis (a condition must hold for a while before
+//! an alert opens, and stay clear for a while before it closes) keeps one
+//! noisy report from flipping an alert.
+//!
+//! The book is synchronous and I/O-free, driven by the recording's clock in
+//! replay, so the same input gives the same alerts, byte for byte.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::geodesy::LatLon;
+
+/// What kind of incident an alert is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlertKind {
+    /// A confirmed radar/drone track with no AIS correlation.
+    DarkTarget,
+    /// A vessel stopped reporting inside coverage, away from port.
+    AisGap,
+    /// Lingering at low speed where vessels do not linger.
+    Loitering,
+    /// Two vessels close together at low speed away from port.
+    Rendezvous,
+    /// Movement the baseline finds very unlikely.
+    RouteDeviation,
+    /// An implied speed no vessel reaches, or one MMSI in two places.
+    PositionJump,
+    /// More people on board than the boat can carry safely.
+    Overcrowded,
+}
+
+impl AlertKind {
+    /// Distress-like kinds go first, and to rescue: saving lives comes before
+    /// any investigation.
+    pub fn is_distress(self) -> bool {
+        matches!(self, AlertKind::Overcrowded)
+    }
+}
+
+/// How urgent an alert is. Ordered: `Critical` is the highest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Where an alert is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AlertState {
+    Open,
+    Updated,
+    Closed,
+    Retracted,
+}
+
+impl AlertState {
+    /// Open or updated: the incident is going on.
+    pub fn is_live(self) -> bool {
+        matches!(self, AlertState::Open | AlertState::Updated)
+    }
+}
+
+/// Who an alert is about: the incident's identity. The same subject with the
+/// same kind is the same incident while its alert is live.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    /// A vessel or track, by track id.
+    Track(u64),
+    /// Two tracks (in ascending order), e.g. a rendezvous.
+    Pair(u64, u64),
+    /// An MMSI (e.g. one identity seen in two places at once).
+    Mmsi(u32),
+}
+
+impl Subject {
+    /// A pair subject, independent of the order the tracks were given in.
+    pub fn pair(a: u64, b: u64) -> Self {
+        Subject::Pair(a.min(b), a.max(b))
+    }
+}
+
+/// Persons-on-board estimate carried by an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct PersonsOnBoard {
+    pub estimate: u32,
+    pub low: u32,
+    pub high: u32,
+}
+
+/// What a detector observed about one subject at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: AlertKind,
+    pub subject: Subject,
+    /// True while the condition holds; false reports that it no longer does.
+    pub active: bool,
+    /// The detector's measure of how unusual this is (larger: more).
+    pub score: f64,
+    pub severity: Severity,
+    pub pos: LatLon,
+    pub time_ms: i64,
+    pub track_id: Option<u64>,
+    pub mmsi: Option<u32>,
+    pub persons_on_board: Option<PersonsOnBoard>,
+    /// One sentence with the numbers, for an operator.
+    pub explanation: String,
+    /// Structured evidence (name → value), kept in name order.
+    pub evidence: BTreeMap<String, String>,
+}
+
+/// An acknowledgement by an operator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Acknowledgement {
+    pub by: String,
+    pub note: String,
+    pub at_ms: i64,
+}
+
+/// One incident.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Alert {
+    pub alert_id: u64,
+    pub kind: AlertKind,
+    pub severity: Severity,
+    pub score: f64,
+    pub state: AlertState,
+    /// Increases with every change, from 1.
+    pub version: u32,
+    pub opened_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub closed_at_ms: Option<i64>,
+    pub lat: f64,
+    pub lon: f64,
+    pub track_id: Option<u64>,
+    pub mmsi: Option<u32>,
+    pub persons_on_board: Option<PersonsOnBoard>,
+    pub explanation: String,
+    pub evidence: BTreeMap<String, String>,
+    /// Sent to rescue first (distress-like).
+    pub rescue: bool,
+    pub acknowledged: Option<Acknowledgement>,
+    /// Why it was retracted, if it was.
+    pub retraction: Option<String>,
+    #[serde(skip)]
+    subject: Subject,
+}
+
+/// Hysteresis settings of the book.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertPolicy {
+    /// An incident opens only after its condition has held this long, ms
+    /// (0: at once). Distress kinds always open at once.
+    pub raise_after_ms: i64,
+    /// …and in at least this many findings.
+    pub raise_after_findings: u32,
+    /// An open alert closes after its condition has been clear this long, ms.
+    pub close_after_ms: i64,
+    /// A change of score smaller than this (relative) with the same severity
+    /// does not make a new version: consoles are not showered with repeats.
+    pub min_score_change: f64,
+    /// Closed and retracted alerts are forgotten after this long, ms.
+    pub keep_closed_ms: i64,
+}
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        Self {
+            raise_after_ms: 60_000,
+            raise_after_findings: 2,
+            close_after_ms: 300_000,
+            min_score_change: 0.2,
+            keep_closed_ms: 24 * 3_600_000,
+        }
+    }
+}
+
+/// A change to an alert, in the order the book made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertChange {
+    /// The book's change sequence number (strictly increasing).
+    pub seq: u64,
+    pub alert: Alert,
+}
+
+/// A subject whose condition holds but whose alert has not opened yet.
+#[derive(Debug, Clone)]
+struct Pending {
+    first_ms: i64,
+    findings: u32,
+}
+
+/// The alert book: every live and recently ended alert, and the change log
+/// consoles catch up from.
+#[derive(Debug, Default)]
+pub struct AlertBook {
+    policy: AlertPolicy,
+    alerts: BTreeMap<u64, Alert>,
+    /// Live alert of each (kind, subject).
+    live: HashMap<(AlertKind, Subject), u64>,
+    /// Last time each live alert's condition was reported active, ms.
+    last_active_ms: HashMap<u64, i64>,
+    pending: HashMap<(AlertKind, Subject), Pending>,
+    next_id: u64,
+    seq: u64,
+    /// Change sequence number → alert changed then (latest change per alert only).
+    log: BTreeMap<u64, u64>,
+    last_seq_of: HashMap<u64, u64>,
+}
+
+impl AlertBook {
+    pub fn new(policy: AlertPolicy) -> Self {
+        Self { policy, next_id: 1, ..Default::default() }
+    }
+
+    /// The sequence number of the latest change (0 before any).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    pub fn get(&self, alert_id: u64) -> Option<&Alert> {
+        self.alerts.get(&alert_id)
+    }
+
+    /// Every alert the book holds, by id.
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.values()
+    }
+
+    /// Alerts that changed after change `seq`, in change order: what a
+    /// console that fell behind at `seq` needs to be current again.
+    pub fn changed_since(&self, seq: u64) -> Vec<&Alert> {
+        self.log.range(seq + 1..).filter_map(|(_, id)| self.alerts.get(id)).collect()
+    }
+
+    /// Applies one finding; returns the change it made, if any.
+    pub fn observe(&mut self, f: Finding) -> Option<AlertChange> {
+        let key = (f.kind, f.subject.clone());
+        if let Some(&id) = self.live.get(&key) {
+            if f.active {
+                self.last_active_ms.insert(id, f.time_ms);
+                return self.update(id, &f);
+            }
+            // Clear: the alert closes only once it has stayed clear (tick).
+            return None;
+        }
+        if !f.active {
+            self.pending.remove(&key);
+            return None;
+        }
+        let p = self.pending.entry(key.clone()).or_insert(Pending { first_ms: f.time_ms, findings: 0 });
+        p.findings += 1;
+        let held = f.time_ms - p.first_ms >= self.policy.raise_after_ms && p.findings >= self.policy.raise_after_findings;
+        if !(held || f.kind.is_distress()) {
+            return None;
+        }
+        let first_ms = p.first_ms;
+        self.pending.remove(&key);
+        Some(self.open(key, f, first_ms))
+    }
+
+    fn open(&mut self, key: (AlertKind, Subject), f: Finding, first_ms: i64) -> AlertChange {
+        let id = self.next_id;
+        self.next_id += 1;
+        let alert = Alert {
+            alert_id: id,
+            kind: f.kind,
+            severity: f.severity,
+            score: f.score,
+            state: AlertState::Open,
+            version: 1,
+            // The incident began when its condition was first seen, not when
+            // the hysteresis let it through.
+            opened_at_ms: first_ms,
+            updated_at_ms: f.time_ms,
+            closed_at_ms: None,
+            lat: f.pos.lat_deg,
+            lon: f.pos.lon_deg,
+            track_id: f.track_id,
+            mmsi: f.mmsi,
+            persons_on_board: f.persons_on_board,
+            explanation: f.explanation,
+            evidence: f.evidence,
+            rescue: f.kind.is_distress(),
+            acknowledged: None,
+            retraction: None,
+            subject: key.1.clone(),
+        };
+        self.live.insert(key, id);
+        self.last_active_ms.insert(id, f.time_ms);
+        self.alerts.insert(id, alert);
+        self.record(id)
+    }
+
+    fn update(&mut self, id: u64, f: &Finding) -> Option<AlertChange> {
+        let min_change = self.policy.min_score_change;
+        let a = self.alerts.get_mut(&id)?;
+        let rel = (f.score - a.score).abs() / a.score.abs().max(1e-9);
+        let pob_changed = f.persons_on_board != a.persons_on_board && f.persons_on_board.is_some();
+        let meaningful = f.severity != a.severity || rel >= min_change || pob_changed;
+        // Position and evidence always follow the latest finding; a new
+        // version is published only when something an operator acts on changed.
+        a.lat = f.pos.lat_deg;
+        a.lon = f.pos.lon_deg;
+        a.evidence.clone_from(&f.evidence);
+        a.explanation.clone_from(&f.explanation);
+        a.track_id = f.track_id.or(a.track_id);
+        a.mmsi = f.mmsi.or(a.mmsi);
+        if !meaningful {
+            return None;
+        }
+        a.severity = f.severity;
+        a.score = f.score;
+        if f.persons_on_board.is_some() {
+            a.persons_on_board = f.persons_on_board;
+        }
+        a.state = AlertState::Updated;
+        a.version += 1;
+        a.updated_at_ms = f.time_ms;
+        Some(self.record(id))
+    }
+
+    /// Closes live alerts whose condition has been clear for `close_after_ms`,
+    /// forgets long-ended ones and stale pending subjects. Call as time passes.
+    pub fn tick(&mut self, now_ms: i64) -> Vec<AlertChange> {
+        let close_after = self.policy.close_after_ms;
+        let mut to_close: Vec<u64> = self
+            .live
+            .values()
+            .copied()
+            .filter(|id| self.last_active_ms.get(id).is_some_and(|t| now_ms - t >= close_after))
+            .collect();
+        to_close.sort_unstable();
+        let mut out = Vec::new();
+        for id in to_close {
+            if let Some(c) = self.end(id, AlertState::Closed, now_ms, None) {
+                out.push(c);
+            }
+        }
+        // A subject seen once and never again is not an incident.
+        let raise_window = self.policy.raise_after_ms.max(close_after);
+        self.pending.retain(|_, p| now_ms - p.first_ms < raise_window * 2);
+        let keep = self.policy.keep_closed_ms;
+        let forget: Vec<u64> = self
+            .alerts
+            .values()
+            .filter(|a| a.closed_at_ms.is_some_and(|t| now_ms - t > keep))
+            .map(|a| a.alert_id)
+            .collect();
+        for id in forget {
+            self.alerts.remove(&id);
+            if let Some(s) = self.last_seq_of.remove(&id) {
+                self.log.remove(&s);
+            }
+        }
+        out
+    }
+
+    /// Retracts the live alert of (`kind`, `subject`): later data shows it was
+    /// not real (a late AIS report, an out-of-order satellite feed).
+    pub fn retract(&mut self, kind: AlertKind, subject: &Subject, reason: &str, now_ms: i64) -> Option<AlertChange> {
+        self.pending.remove(&(kind, subject.clone()));
+        let id = *self.live.get(&(kind, subject.clone()))?;
+        self.end(id, AlertState::Retracted, now_ms, Some(reason.to_string()))
+    }
+
+    fn end(&mut self, id: u64, state: AlertState, now_ms: i64, reason: Option<String>) -> Option<AlertChange> {
+        let a = self.alerts.get_mut(&id)?;
+        self.live.remove(&(a.kind, a.subject.clone()));
+        self.last_active_ms.remove(&id);
+        a.state = state;
+        a.version += 1;
+        a.updated_at_ms = now_ms;
+        a.closed_at_ms = Some(now_ms);
+        a.retraction = reason;
+        Some(self.record(id))
+    }
+
+    /// Records an operator's acknowledgement (a new version, so every console sees it).
+    pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
+        let a = self.alerts.get_mut(&alert_id)?;
+        a.acknowledged = Some(Acknowledgement { by: by.to_string(), note: note.to_string(), at_ms: now_ms });
+        a.version += 1;
+        a.updated_at_ms = now_ms;
+        if a.state == AlertState::Open {
+            a.state = AlertState::Updated;
+        }
+        Some(self.record(alert_id))
+    }
+
+    fn record(&mut self, id: u64) -> AlertChange {
+        self.seq += 1;
+        if let Some(old) = self.last_seq_of.insert(id, self.seq) {
+            self.log.remove(&old);
+        }
+        self.log.insert(self.seq, id);
+        AlertChange { seq: self.seq, alert: self.alerts[&id].clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(kind: AlertKind, track: u64, active: bool, t_s: i64, score: f64) -> Finding {
+        Finding {
+            kind,
+            subject: Subject::Track(track),
+            active,
+            score,
+            severity: Severity::Medium,
+            pos: LatLon::new(35.5, 12.6),
+            time_ms: t_s * 1000,
+            track_id: Some(track),
+            mmsi: None,
+            persons_on_board: None,
+            explanation: format!("test at {t_s} s"),
+            evidence: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn one_noisy_finding_does_not_open_an_alert() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 0, 3.0)).is_none());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, false, 10, 0.0)).is_none());
+        assert!(b.tick(600).is_empty());
+        assert_eq!(b.alerts().count(), 0);
+    }
+
+    #[test]
+    fn lifecycle_open_update_close_with_versions() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 0, 3.0)).is_none());
+        let open = b.observe(finding(AlertKind::Loitering, 7, true, 60, 3.1)).unwrap();
+        assert_eq!((open.alert.state, open.alert.version, open.alert.opened_at_ms), (AlertState::Open, 1, 0));
+        // A small change of score is no new version; a big one is.
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 70, 3.2)).is_none());
+        let up = b.observe(finding(AlertKind::Loitering, 7, true, 80, 6.0)).unwrap();
+        assert_eq!((up.alert.state, up.alert.version), (AlertState::Updated, 2));
+        // Clear, but not for long enough: still live.
+        b.observe(finding(AlertKind::Loitering, 7, false, 90, 0.0));
+        assert!(b.tick(200_000).is_empty());
+        // The condition came back: the same alert goes on (no second alert).
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 250, 6.1)).is_none());
+        let closed = b.tick(250_000 + 300_000);
+        assert_eq!(closed.len(), 1);
+        assert_eq!((closed[0].alert.state, closed[0].alert.version), (AlertState::Closed, 3));
+        assert_eq!(b.alerts().count(), 1);
+    }
+
+    #[test]
+    fn distress_opens_at_once_and_goes_to_rescue() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let c = b.observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0)).unwrap();
+        assert!(c.alert.rescue);
+        assert_eq!(c.alert.state, AlertState::Open);
+    }
+
+    #[test]
+    fn retraction_and_acknowledgement_are_versions() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let id = b.observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0)).unwrap().alert.alert_id;
+        let ack = b.acknowledge(id, "mrcc-rome", "tasked patrol boat", 5_000).unwrap();
+        assert_eq!(ack.alert.version, 2);
+        assert_eq!(ack.alert.acknowledged.as_ref().unwrap().by, "mrcc-rome");
+        let r = b.retract(AlertKind::Overcrowded, &Subject::Track(9), "late AIS report explains the track", 9_000).unwrap();
+        assert_eq!((r.alert.state, r.alert.version), (AlertState::Retracted, 3));
+        assert!(b.retract(AlertKind::Overcrowded, &Subject::Track(9), "again", 10_000).is_none());
+    }
+
+    #[test]
+    fn a_console_that_fell_behind_gets_each_affected_alert_once_in_its_current_state() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let a = b.observe(finding(AlertKind::Overcrowded, 1, true, 0, 5.0)).unwrap();
+        let seen = a.seq;
+        let x = b.observe(finding(AlertKind::Overcrowded, 2, true, 1, 5.0)).unwrap().alert.alert_id;
+        b.acknowledge(x, "op", "", 2_000);
+        b.acknowledge(a.alert.alert_id, "op", "", 3_000);
+        let missed = b.changed_since(seen);
+        let ids: Vec<(u64, u32)> = missed.iter().map(|a| (a.alert_id, a.version)).collect();
+        assert_eq!(ids, vec![(x, 2), (a.alert.alert_id, 2)]);
+        assert!(b.changed_since(b.seq()).is_empty());
+    }
+
+    #[test]
+    fn pairs_are_one_subject_whatever_the_order() {
+        assert_eq!(Subject::pair(5, 3), Subject::pair(3, 5));
+    }
+}
