@@ -274,9 +274,11 @@ pub fn scripted_state(w: &[Waypoint], t_ms: i64) -> (LatLon, f64, f64) {
         };
         return (w[0].pos, c, s);
     }
-    for pair in w.windows(2) {
+    // First segment whose end is not before t (binary search; t > w[0].t_ms here).
+    let j = w.partition_point(|p| p.t_ms < t_ms);
+    if let Some(pair) = w.get(j.max(1) - 1..=j) {
         let (a, b) = (&pair[0], &pair[1]);
-        if t_ms <= b.t_ms {
+        {
             let span = (b.t_ms - a.t_ms).max(1) as f64;
             let frac = (t_ms - a.t_ms) as f64 / span;
             let dist = distance_m(a.pos, b.pos);

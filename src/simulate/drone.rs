@@ -42,35 +42,23 @@ pub const DRONE_SPEED_KN: f64 = 60.0;
 /// Drone tick (position update and look scheduling), ms.
 pub const DRONE_TICK_MS: i64 = 1000;
 
-/// Vessel class as the drone operator judges it; serialises like
-/// `crate::detect::VesselClass` (SCREAMING_SNAKE_CASE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VesselClass {
-    RubberBoat,
-    WoodenBoat,
-    Fishing,
-    Sailing,
-    MotorYacht,
-    Merchant,
-    Unknown,
-}
+/// Vessel class as the drone operator judges it: the service's own type, so
+/// the simulated events serialise exactly as the service parses them.
+pub use crate::detect::VesselClass;
 
-impl VesselClass {
-    /// A plausible wrong answer for a look at a `self`.
-    fn confusion<R: Rng>(self, rng: &mut R) -> VesselClass {
-        use VesselClass::*;
-        let options: &[VesselClass] = match self {
-            RubberBoat => &[WoodenBoat, Unknown, MotorYacht],
-            WoodenBoat => &[Fishing, RubberBoat, Unknown],
-            Fishing => &[WoodenBoat, MotorYacht, Unknown],
-            Sailing => &[MotorYacht, Fishing],
-            MotorYacht => &[Fishing, Sailing, RubberBoat],
-            Merchant => &[Unknown, Fishing],
-            Unknown => &[Fishing, WoodenBoat, RubberBoat],
-        };
-        options[rng.random_range(0..options.len())]
-    }
+/// A plausible wrong answer for a look at a `class` vessel.
+fn confusion<R: Rng>(class: VesselClass, rng: &mut R) -> VesselClass {
+    use VesselClass::*;
+    let options: &[VesselClass] = match class {
+        RubberBoat => &[WoodenBoat, Unknown, MotorYacht],
+        WoodenBoat => &[Fishing, RubberBoat, Unknown],
+        Fishing => &[WoodenBoat, MotorYacht, Unknown],
+        Sailing => &[MotorYacht, Fishing],
+        MotorYacht => &[Fishing, Sailing, RubberBoat],
+        Merchant => &[Unknown, Fishing],
+        Unknown => &[Fishing, WoodenBoat, RubberBoat],
+    };
+    options[rng.random_range(0..options.len())]
 }
 
 /// What the camera sees of one vessel (true state at the look time).
@@ -284,7 +272,7 @@ impl Drone {
         let course = (speed >= 0.5).then(|| ve.atan2(vn).to_degrees().rem_euclid(360.0));
         let length = (tg.length_m * (1.0 + 0.1 * gaussian(rng))).max(2.0);
         let class = if rng.random_bool(0.03 + 0.15 * (1.0 - q)) {
-            tg.class.confusion(rng)
+            confusion(tg.class, rng)
         } else {
             tg.class
         };

@@ -16,6 +16,7 @@
 //! never held in memory, and ties are broken deterministically.
 
 pub mod ais_tx;
+pub mod anomaly;
 pub mod dark;
 pub mod drone;
 pub mod encode;
@@ -24,8 +25,10 @@ pub mod identity;
 pub mod radar;
 pub mod rng;
 pub mod scenario;
+pub mod scripted_ais;
 pub mod world;
 
+pub use anomaly::{write_anomaly_scenario, AnomalyConfig, AnomalyKind, AnomalySummary, Label};
 pub use radar::{RadarSite, RADAR_SITES};
 pub use scenario::{write_scenario, ScenarioSummary, SensorConfig};
 

@@ -23,6 +23,8 @@ pub enum Stream {
     Radar = 6,
     /// Drone / patrol aircraft looks (key: drone index).
     Drone = 7,
+    /// Scripted anomaly / look-alike incidents (key: kind and instance).
+    Anomaly = 8,
 }
 
 /// SplitMix64 finaliser: a cheap bijective mixer so nearby keys give unrelated seeds.

@@ -14,11 +14,14 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::ais_tx::utc_fields;
+use super::ais_tx::{utc_fields, Transmission, STATIC_INTERVAL_MS};
 use super::dark::{DarkBoat, DarkFleet, DarkKind};
 use super::drone::{round_to, Drone, DronePatrol, DroneTarget, VesselClass, DRONE_TICK_MS};
+use super::encode;
 use super::geography::LatLon;
 use super::radar::{Radar, RadarClass, RadarSite, RadarTarget, RADAR_SITES};
+use super::scripted_ais::ScriptedAis;
+use super::world::Vessel;
 use super::world::{nav, VesselKind, World, KN_MS};
 use super::{write_recording, SimConfig, SimSummary};
 
@@ -97,6 +100,45 @@ pub fn rfc3339_ms(t_ms: i64) -> String {
 const EV_TRUTH: u8 = 0;
 const EV_RADAR: u8 = 1;
 const EV_DRONE: u8 = 2;
+/// Scripted AIS vessels ([`Extras::ais`]): position, static, static part B.
+const EV_XPOS: u8 = 3;
+const EV_XSTATIC: u8 = 4;
+const EV_XSTATIC_B: u8 = 5;
+
+/// What a world vessel is doing, for negative ("normal look-alike") labels: a short
+/// name, or None when it is doing nothing noteworthy.
+pub(crate) type Classify = fn(&Vessel) -> Option<&'static str>;
+
+/// Sources a scenario carries beyond [`write_scenario`]'s (anomaly scenarios).
+/// Empty extras leave every output byte-identical to `write_scenario`.
+#[derive(Default)]
+pub(crate) struct Extras {
+    /// AIS vessels on scripted tracks (after the dark boats in truth/sensor order).
+    pub ais: Vec<ScriptedAis>,
+    /// Extra drones (indices after `SensorConfig::drones`).
+    pub drones: Vec<DronePatrol>,
+    /// Classifier of world vessels whose contiguous runs are returned.
+    pub classify: Option<Classify>,
+}
+
+/// A contiguous run (truth samples) of one world vessel in one [`Classify`] state.
+#[derive(Debug, Clone)]
+pub(crate) struct NormalRun {
+    pub mmsi: u32,
+    pub what: &'static str,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub pos: LatLon,
+}
+
+/// What the extras produced.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExtrasOut {
+    pub ais_sentences: u64,
+    pub ais_messages: u64,
+    pub ais_lost: u64,
+    pub runs: Vec<NormalRun>,
+}
 
 /// True state of one vessel at an event time.
 struct Snap {
@@ -104,6 +146,8 @@ struct Snap {
     cog_deg: f64,
     sog_kn: f64,
     moored: bool,
+    /// False for a scripted vessel outside its presence window.
+    present: bool,
 }
 
 /// Moves `p` by `dist_m` on `course_deg` (flat approximation: used for < 10 m).
@@ -174,6 +218,14 @@ struct SensorSim<B: Write, C: Write> {
     truth: io::BufWriter<C>,
     summary: ScenarioSummary,
     mmsi_ids: Vec<String>,
+    extras: Extras,
+    extras_out: ExtrasOut,
+    /// Open [`NormalRun`]s per world vessel.
+    open_runs: Vec<Option<NormalRun>>,
+    /// AIS tag-block prefix and base loss (for scripted AIS vessels).
+    prefix: String,
+    loss: f64,
+    seq_id: u8,
 }
 
 impl<B: Write, C: Write> SensorSim<B, C> {
@@ -196,6 +248,7 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                 cog_deg: v.cog_deg,
                 sog_kn: v.sog_kn,
                 moored: v.nav_status == nav::MOORED,
+                present: true,
             });
         }
         for b in &self.dark.boats {
@@ -209,9 +262,109 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                 cog_deg: b.cog_deg,
                 sog_kn: b.sog_kn,
                 moored: false,
+                present: true,
+            });
+        }
+        for x in &self.extras.ais {
+            let (pos, cog_deg, sog_kn) = x.state_at(t_ms);
+            out.push(Snap {
+                pos,
+                cog_deg,
+                sog_kn,
+                moored: x.status_at(t_ms) == nav::MOORED,
+                present: x.is_present(t_ms),
             });
         }
         out
+    }
+
+    /// Writes a scripted AIS vessel's transmission (tag block as `write_recording`'s).
+    fn emit_extra<A: Write>(
+        &mut self,
+        tr: Option<Transmission>,
+        t: i64,
+        nmea: &mut A,
+    ) -> io::Result<()> {
+        let Some(tr) = tr else { return Ok(()) };
+        if !tr.received {
+            self.extras_out.ais_lost += 1;
+            return Ok(());
+        }
+        let sentences = tr.msg.to_sentences(tr.channel, self.seq_id);
+        if sentences.len() > 1 {
+            self.seq_id = (self.seq_id + 1) % 10;
+        }
+        let station = if self.prefix.is_empty() {
+            tr.station.to_string()
+        } else {
+            format!("{}-{}", self.prefix, tr.station)
+        };
+        let tag = encode::tag_block(&station, t.div_euclid(1000));
+        for s in &sentences {
+            nmea.write_all(tag.as_bytes())?;
+            nmea.write_all(s.as_bytes())?;
+            nmea.write_all(b"\n")?;
+        }
+        self.extras_out.ais_sentences += sentences.len() as u64;
+        self.extras_out.ais_messages += 1;
+        Ok(())
+    }
+
+    /// Class of vessel `i` of a snapshot for radar and drones.
+    fn classes(&self, i: usize) -> (RadarClass, f64, VesselClass, Option<u32>) {
+        let n_ais = self.world.vessels.len();
+        let n_dark = self.dark.boats.len();
+        if i < n_ais || i >= n_ais + n_dark {
+            let v = if i < n_ais {
+                &self.world.vessels[i]
+            } else {
+                &self.extras.ais[i - n_ais - n_dark].vessel
+            };
+            let l = v.identity.length_m() as f64;
+            (
+                radar_class_of(v.kind, l),
+                l,
+                drone_class_of(v.kind, v.identity.ship_type),
+                None,
+            )
+        } else {
+            let b = &self.dark.boats[i - n_ais];
+            (
+                dark_radar_class(b.kind, b.length_m),
+                b.length_m,
+                dark_drone_class(b.kind, b.length_m),
+                Some(b.persons),
+            )
+        }
+    }
+
+    /// Updates the open normal-traffic runs at truth time `t`.
+    fn observe_runs(&mut self, t: i64) {
+        let Some(classify) = self.extras.classify else {
+            return;
+        };
+        if self.open_runs.len() != self.world.vessels.len() {
+            self.open_runs = vec![None; self.world.vessels.len()];
+        }
+        for (i, v) in self.world.vessels.iter().enumerate() {
+            let what = classify(v);
+            let open = &mut self.open_runs[i];
+            match (open.as_mut(), what) {
+                (Some(r), Some(w)) if r.what == w => r.end_ms = t,
+                _ => {
+                    if let Some(r) = open.take() {
+                        self.extras_out.runs.push(r);
+                    }
+                    *open = what.map(|w| NormalRun {
+                        mmsi: v.identity.mmsi,
+                        what: w,
+                        start_ms: t,
+                        end_ms: t,
+                        pos: v.pos,
+                    });
+                }
+            }
+        }
     }
 
     /// Processes every sensor event before `t_limit`, writing radar lines to `nmea`.
@@ -221,12 +374,36 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                 break;
             }
             self.heap.pop();
+            if kind >= EV_XPOS {
+                let x = &mut self.extras.ais[idx as usize];
+                let tr = match kind {
+                    EV_XPOS => {
+                        let (tr, next) = x.position_event(t, self.loss);
+                        self.heap.push(Reverse((next, kind, idx)));
+                        tr
+                    }
+                    EV_XSTATIC => {
+                        let tr = x.static_event(t, false, self.loss);
+                        if x.transponder.is_class_b() {
+                            let gap = 200 + x.transponder.phase_ms(700);
+                            self.heap.push(Reverse((t + gap, EV_XSTATIC_B, idx)));
+                        }
+                        let jitter = x.transponder.phase_ms(2000) - 1000;
+                        self.heap
+                            .push(Reverse((t + STATIC_INTERVAL_MS + jitter, kind, idx)));
+                        tr
+                    }
+                    _ => x.static_event(t, true, self.loss),
+                };
+                self.emit_extra(tr, t, nmea)?;
+                continue;
+            }
             let snaps = self.snapshot(t);
-            let n_ais = self.world.vessels.len();
             match kind {
                 EV_TRUTH => {
                     self.heap.push(Reverse((t + TRUTH_INTERVAL_MS, kind, idx)));
                     self.write_truth(t, &snaps)?;
+                    self.observe_runs(t);
                 }
                 EV_RADAR => {
                     let r = &mut self.radars[idx as usize];
@@ -235,19 +412,13 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                     let targets: Vec<RadarTarget> = snaps
                         .iter()
                         .enumerate()
-                        .filter(|(_, s)| !s.moored)
+                        .filter(|(_, s)| !s.moored && s.present)
                         .map(|(i, s)| RadarTarget {
                             index: i,
                             pos: s.pos,
                             cog_deg: s.cog_deg,
                             sog_kn: s.sog_kn,
-                            class: if i < n_ais {
-                                let v = &self.world.vessels[i];
-                                radar_class_of(v.kind, v.identity.length_m() as f64)
-                            } else {
-                                let b = &self.dark.boats[i - n_ais];
-                                dark_radar_class(b.kind, b.length_m)
-                            },
+                            class: self.classes(i).0,
                         })
                         .collect();
                     let out = self.radars[idx as usize].scan(t, &targets, self.clutter_mean);
@@ -264,23 +435,9 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                     let targets: Vec<DroneTarget> = snaps
                         .iter()
                         .enumerate()
-                        .filter(|(_, s)| !s.moored)
+                        .filter(|(_, s)| !s.moored && s.present)
                         .map(|(i, s)| {
-                            let (length_m, class, persons) = if i < n_ais {
-                                let v = &self.world.vessels[i];
-                                (
-                                    v.identity.length_m() as f64,
-                                    drone_class_of(v.kind, v.identity.ship_type),
-                                    None,
-                                )
-                            } else {
-                                let b = &self.dark.boats[i - n_ais];
-                                (
-                                    b.length_m,
-                                    dark_drone_class(b.kind, b.length_m),
-                                    Some(b.persons),
-                                )
-                            };
+                            let (_, length_m, class, persons) = self.classes(i);
                             DroneTarget {
                                 index: i,
                                 pos: s.pos,
@@ -308,8 +465,28 @@ impl<B: Write, C: Write> SensorSim<B, C> {
     fn write_truth(&mut self, t: i64, snaps: &[Snap]) -> io::Result<()> {
         let time = rfc3339_ms(t);
         let n_ais = self.world.vessels.len();
+        let n_dark = self.dark.boats.len();
         for (i, s) in snaps.iter().enumerate() {
-            let line = if i < n_ais {
+            if !s.present {
+                continue;
+            }
+            let line = if i >= n_ais + n_dark {
+                let x = &self.extras.ais[i - n_ais - n_dark];
+                let v = &x.vessel;
+                TruthLine {
+                    time: time.clone(),
+                    truth_id: &x.truth_id,
+                    mmsi: Some(v.identity.mmsi),
+                    kind: v.kind.as_str(),
+                    lat: round_to(s.pos.lat, 1e6),
+                    lon: round_to(s.pos.lon, 1e6),
+                    sog_kn: round_to(s.sog_kn, 100.0),
+                    cog_deg: round_to(s.cog_deg, 100.0),
+                    length_m: v.identity.length_m() as f64,
+                    persons: None,
+                    ais: true,
+                }
+            } else if i < n_ais {
                 let v = &self.world.vessels[i];
                 TruthLine {
                     time: time.clone(),
@@ -428,6 +605,18 @@ pub fn write_scenario<A: Write, B: Write, C: Write>(
     detections: B,
     truth: C,
 ) -> io::Result<ScenarioSummary> {
+    write_scenario_with(cfg, sensors, Extras::default(), nmea, detections, truth).map(|r| r.0)
+}
+
+/// [`write_scenario`] plus [`Extras`].
+pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
+    cfg: &SimConfig,
+    sensors: &SensorConfig,
+    extras: Extras,
+    nmea: A,
+    detections: B,
+    truth: C,
+) -> io::Result<(ScenarioSummary, ExtrasOut)> {
     let start = cfg.start_unix_ms;
     let end_ms = start + cfg.duration_s as i64 * 1000;
     let world = World::new(cfg.seed, start, cfg.vessel_scale);
@@ -440,6 +629,7 @@ pub fn write_scenario<A: Write, B: Write, C: Write>(
         .collect();
     let drones: Vec<Drone> = drone_patrols(cfg, sensors)
         .into_iter()
+        .chain(extras.drones.iter().cloned())
         .enumerate()
         .map(|(i, p)| Drone::new(cfg.seed, i, p))
         .collect();
@@ -450,6 +640,13 @@ pub fn write_scenario<A: Write, B: Write, C: Write>(
     }
     for i in 0..drones.len() {
         heap.push(Reverse((start, EV_DRONE, i as u32)));
+    }
+    let mut extras = extras;
+    for (i, x) in extras.ais.iter_mut().enumerate() {
+        let first = x.transponder.phase_ms(x.transponder.interval_ms(&x.vessel));
+        heap.push(Reverse((start + first, EV_XPOS, i as u32)));
+        let first_static = x.transponder.phase_ms(STATIC_INTERVAL_MS);
+        heap.push(Reverse((start + first_static, EV_XSTATIC, i as u32)));
     }
     let mmsi_ids = world
         .vessels
@@ -468,6 +665,12 @@ pub fn write_scenario<A: Write, B: Write, C: Write>(
         truth: io::BufWriter::new(truth),
         summary: ScenarioSummary::default(),
         mmsi_ids,
+        extras,
+        extras_out: ExtrasOut::default(),
+        open_runs: Vec::new(),
+        prefix: cfg.station.clone(),
+        loss: cfg.reception_loss.clamp(0.0, 1.0),
+        seq_id: 0,
     };
     sim.summary.dark_boats = sim.dark.boats.len();
     let mut merge = Merge {
@@ -487,5 +690,8 @@ pub fn write_scenario<A: Write, B: Write, C: Write>(
     sim.truth.flush()?;
     let mut summary = std::mem::take(&mut sim.summary);
     summary.ais = ais;
-    Ok(summary)
+    let mut out = std::mem::take(&mut sim.extras_out);
+    out.runs
+        .extend(sim.open_runs.iter_mut().filter_map(|r| r.take()));
+    Ok((summary, out))
 }

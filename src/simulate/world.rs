@@ -608,6 +608,33 @@ fn return_to_port(plan: &mut Vec<Task>, port: &Port, speed_kn: f64) {
 }
 
 impl Vessel {
+    /// A vessel whose state a scenario sets directly (scripted tracks,
+    /// [`super::scripted_ais`]); it has no plan and must not be stepped by a [`World`].
+    pub fn scripted(kind: VesselKind, identity: Identity, leeway_deg: f64) -> Vessel {
+        Vessel {
+            kind,
+            destination: identity.destination.clone(),
+            identity,
+            behaviour: Behaviour::Anchored {
+                spot: LatLon { lat: 0.0, lon: 0.0 },
+                destination: "",
+            },
+            pos: LatLon { lat: 0.0, lon: 0.0 },
+            cog_deg: 0.0,
+            sog_kn: 0.0,
+            heading_deg: 0.0,
+            rot_deg_min: 0.0,
+            nav_status: nav::UNDER_WAY_ENGINE,
+            eta_unix_s: 0,
+            plan: VecDeque::new(),
+            stay_left_s: 0.0,
+            leeway_deg,
+            wander_deg: 0.0,
+            speed_wander_kn: 0.0,
+            rng: stream_rng(0, Stream::Motion, u64::MAX),
+        }
+    }
+
     fn new(spec: &FleetSpec, id_rng: &mut ChaCha8Rng, mut rng: ChaCha8Rng) -> Vessel {
         let behaviour = (spec.make)(id_rng);
         let class_b = id_rng.random_bool(spec.class_b_share);
