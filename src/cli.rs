@@ -186,6 +186,57 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     s
 }
 
+/// `lookout baseline build`: learns a baseline from recordings.
+pub fn baseline_build(
+    recordings: &[PathBuf],
+    output: &Path,
+    cell_m: f64,
+    bbox: Option<&str>,
+    area: Option<&str>,
+) -> Result<(), Error> {
+    use crate::baseline::{BaselineBuilder, GridSpec};
+    let spec = match bbox {
+        None => GridSpec { cell_m, ..GridSpec::strait_of_sicily(cell_m) },
+        Some(b) => {
+            let v: Vec<f64> = b.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+                Error::invalid("bbox", format!("{b:?} is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON in degrees"))
+            })?;
+            let [min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg] = v[..] else {
+                return Err(Error::invalid("bbox", "needs four numbers: MIN_LAT,MIN_LON,MAX_LAT,MAX_LON"));
+            };
+            GridSpec { min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg, cell_m, name: area.unwrap_or_default().to_string() }
+        }
+    };
+    let spec = GridSpec { name: area.map_or(spec.name.clone(), str::to_string), ..spec };
+    let mut builder = BaselineBuilder::try_new(spec).map_err(|e| Error::invalid("bbox", e.to_string()))?;
+    let mut total = 0usize;
+    for path in recordings {
+        let reader = std::io::BufReader::new(open_recording(path)?);
+        let obs = crate::baseline::observations_from_nmea(reader)
+            .map_err(|e| Error::io(format!("read {}", path.display()), e))?;
+        total += obs.len();
+        for o in &obs {
+            builder.add(o);
+        }
+    }
+    let baseline = builder.finish();
+    let mut out = Output::create(output)?;
+    baseline.save(&mut out).map_err(|e| Error::io(format!("write {}", output.display()), std::io::Error::other(e.to_string())))?;
+    out.finish(output)?;
+    eprintln!("{}: baseline of {} position reports, area {:?}", output.display(), total, baseline.spec().name);
+    Ok(())
+}
+
+/// `lookout baseline render`: draws a baseline file as a PNG.
+pub fn baseline_render(file: &Path, output: &Path) -> Result<(), Error> {
+    let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| Error::io(format!("open {}", file.display()), e))?);
+    let baseline = crate::baseline::Baseline::load(reader, None)
+        .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?;
+    baseline.render_png(output).map_err(|e| Error::io(format!("write {}", output.display()), std::io::Error::other(e.to_string())))?;
+    eprintln!("{}: drawn from {}", output.display(), file.display());
+    Ok(())
+}
+
 /// Where `lookout simulate` writes the non-AIS side of a scenario.
 pub struct SensorOutputs {
     pub detections: PathBuf,

@@ -47,6 +47,11 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         server: String,
     },
+    /// Traffic baselines: build from recordings, render as a picture.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Write a seeded, reproducible recording of busy ordinary traffic (tag-blocked NMEA).
     Simulate {
         #[arg(long, default_value_t = 1)]
@@ -81,6 +86,32 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BaselineCommand {
+    /// Learn normal traffic from recorded AIS (NMEA files, plain or gzip).
+    Build {
+        #[arg(required = true)]
+        recordings: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Cell edge with unit (m, km, nm).
+        #[arg(long, default_value = "2km")]
+        cell: String,
+        /// Area as MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (default: the Strait of Sicily).
+        #[arg(long, allow_hyphen_values = true, requires = "area")]
+        bbox: Option<String>,
+        /// Area name, checked when the baseline is loaded.
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Draw a baseline (density, dominant course, rest areas) as a PNG.
+    Render {
+        file: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -108,6 +139,11 @@ async fn main() -> anyhow::Result<()> {
             let radius_m = cli::parse_distance_m(&radius)?;
             cli::near(&server, lat, lon, radius_m, max).await?;
         }
+        Command::Baseline { command: BaselineCommand::Build { recordings, output, cell, bbox, area } } => {
+            let cell_m = cli::parse_distance_m(&cell)?;
+            cli::baseline_build(&recordings, &output, cell_m, bbox.as_deref(), area.as_deref())?;
+        }
+        Command::Baseline { command: BaselineCommand::Render { file, output } } => cli::baseline_render(&file, &output)?,
         Command::Simulate { seed, duration, start, scale, output, detections, truth, dark_boats, drones, clutter } => {
             let sensors = detections.map(|d| cli::SensorOutputs { detections: d, truth, dark_boats, drones, clutter });
             cli::simulate(seed, *duration, &start, scale, &output, sensors)?;
