@@ -104,6 +104,7 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     let v = seen.expect("the AIS ship is correlated with the radar plots");
     assert!(v.ais_correlated);
     assert_eq!(v.sensors[0].sensor_kind, pb::SensorKind::Radar as i32);
+    assert!(v.persons_on_board.is_none(), "nobody counted people on the ship: no estimate");
     let st = stats(&mut c, "feed").await;
     assert_eq!(st.radar_detections, 3, "{st:?}");
     assert_eq!(st.radar_unconfigured, 1, "{st:?}");

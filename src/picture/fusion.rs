@@ -74,7 +74,7 @@ impl Picture {
             if let Some(v) = self.vessels.get_mut(mmsi) {
                 let f = Arc::make_mut(v.fusion.get_or_insert_with(Default::default));
                 record_detection(f, &dets[*i]);
-                refresh_pob(f, v.static_data.length_m());
+                refresh_pob(f, v.static_data.length_m(), false);
                 changes.changed.push(EntityKey::from(*mmsi));
             }
         }
@@ -83,7 +83,7 @@ impl Picture {
             if let Some(v) = self.vessels.get_mut(mmsi) {
                 let f = Arc::make_mut(v.fusion.get_or_insert_with(Default::default));
                 absorb_track(f, track);
-                refresh_pob(f, v.static_data.length_m());
+                refresh_pob(f, v.static_data.length_m(), false);
                 changes.changed.push(EntityKey::from(*mmsi));
             }
         }
@@ -145,7 +145,7 @@ fn dark_vessel(t: &Track, previous: Option<&Fusion>) -> Vessel {
         Some(p) if p.vessel_class == f.vessel_class && p.length_m == f.length_m && p.counts == f.counts => {
             f.pob = p.pob.clone();
         }
-        _ => refresh_pob(&mut f, None),
+        _ => refresh_pob(&mut f, None, true),
     }
     Vessel {
         mmsi: 0,
@@ -214,12 +214,16 @@ fn absorb_track(f: &mut Fusion, t: &Track) {
 
 /// Recomputes persons on board from the counts, the class and the best length
 /// (`ais_length_m` from AIS static data wins over a sensor's measurement).
-fn refresh_pob(f: &mut Fusion, ais_length_m: Option<f64>) {
+/// Every non-AIS track (`dark`) gets an estimate, from the prior alone if
+/// nobody has counted; an AIS vessel only once someone counted people on it
+/// or judged it a rubber or wooden boat: a cargo ship's crew prior helps no one.
+fn refresh_pob(f: &mut Fusion, ais_length_m: Option<f64>, dark: bool) {
     let looks: Vec<CountLook> =
         f.counts.iter().map(|c| CountLook { count: c.count, confidence: c.confidence.unwrap_or(0.5) }).collect();
-    // AIS vessels seen only by radar, with no count and no small-boat class,
-    // get no estimate: the prior of a cargo ship's crew helps no one.
     let smuggling_class = matches!(f.vessel_class, Some(VesselClass::RubberBoat | VesselClass::WoodenBoat));
-    f.pob = pob::estimate(f.vessel_class, ais_length_m.or(f.length_m), &looks)
-        .filter(|_| !looks.is_empty() || smuggling_class || ais_length_m.is_none());
+    f.pob = if dark || !looks.is_empty() || smuggling_class {
+        pob::estimate(f.vessel_class, ais_length_m.or(f.length_m), &looks)
+    } else {
+        None
+    };
 }
