@@ -79,6 +79,26 @@ pub struct Removal {
 pub struct Changes {
     pub changed: Vec<EntityKey>,
     pub removed: Vec<Removal>,
+    /// AIS positions that imply a speed no vessel reaches (see [`Jump`]).
+    pub jumps: Vec<Jump>,
+}
+
+/// Reports faster than this (knots) from the previous fix are recorded as
+/// jumps: no surface vessel sustains it, so the identity is shared, false or
+/// spoofed, or the position is wrong.
+pub const JUMP_SPEED_KN: f64 = 60.0;
+
+/// A position report implying an impossible speed from the vessel's previous fix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Jump {
+    pub mmsi: Mmsi,
+    pub track_id: TrackId,
+    pub from: LatLon,
+    pub to: LatLon,
+    pub at_ms: i64,
+    pub dt_s: f64,
+    pub distance_m: f64,
+    pub implied_kn: f64,
 }
 
 /// The live picture.
@@ -95,6 +115,8 @@ pub struct Picture {
     dead_reckon_max_s: f64,
     counters: PictureCounters,
     tracker: Tracker,
+    /// Jumps seen since the last batch was returned.
+    jumps: Vec<Jump>,
 }
 
 impl Picture {
@@ -106,6 +128,7 @@ impl Picture {
     pub fn with_tracker(cfg: &PictureConfig, tracker: TrackerConfig) -> Self {
         Self {
             tracker: Tracker::new(tracker),
+            jumps: Vec::new(),
             vessels: AHashMap::new(),
             dark: AHashMap::new(),
             next_ais_track_id: 1,
@@ -155,6 +178,16 @@ impl Picture {
                     v.nav_status = k.nav_status;
                 }
                 if let Some(pos) = k.pos {
+                    if let Some(prev) = v.fix {
+                        let dt_s = (at_ms - prev.at_ms) as f64 / 1000.0;
+                        let d = crate::geodesy::haversine_m(prev.pos, pos);
+                        // Two reports in the same second are judged over one second:
+                        // receive times are often whole seconds.
+                        let implied_kn = d / dt_s.max(1.0) / crate::geodesy::MS_PER_KN;
+                        if implied_kn > JUMP_SPEED_KN && d > 1000.0 {
+                            self.jumps.push(Jump { mmsi, track_id: v.track_id, from: prev.pos, to: pos, at_ms, dt_s, distance_m: d, implied_kn });
+                        }
+                    }
                     v.fix = Some(Fix { pos, at_ms });
                     self.index.update(EntityKey::from(mmsi), pos);
                 }
@@ -192,6 +225,7 @@ impl Picture {
         // One update per entity per batch: consoles get its latest state.
         changes.changed.sort_unstable();
         changes.changed.dedup();
+        changes.jumps.append(&mut self.jumps);
         changes
     }
 
@@ -346,6 +380,21 @@ mod tests {
         assert_eq!(p.counters().invalid_mmsi, 1);
         assert_eq!(p.counters().future_reports, 1);
         assert!(p.is_empty());
+    }
+
+    #[test]
+    fn impossible_moves_are_recorded_as_jumps() {
+        let mut p = pic();
+        let batch = |lat: f64, t: i64| {
+            p.apply(0, t, t, &pos(1, lat, 12.0));
+            p.apply_batch(&[], t).jumps
+        };
+        assert!(batch(35.0, 0).is_empty());
+        // 0.01° (1.1 km) in 60 s is 36 kn: fine. 0.5° (55 km) in 60 s is not.
+        assert!(batch(35.01, 60_000).is_empty());
+        let j = batch(35.51, 120_000);
+        assert_eq!(j.len(), 1);
+        assert!(j[0].implied_kn > 1000.0 && (j[0].distance_m - 55_600.0).abs() < 500.0, "{j:?}");
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //!
 //! Revisit period per sensor: the median of the last [`REVISIT_WINDOW`]
 //! re-detection intervals, i.e. the time between two consecutive hits of the
-//! same track by that sensor. Not the interval between the sensor's scans: a
+//! same confirmed track by that sensor (a tentative track in clutter is hit at
+//! random intervals). Not the interval between the sensor's scans: a
 //! radar reports each sector of its rotation as its own scan (one batch every
 //! 150 ms for a 3 s rotation in 20 sectors), and a drone's look covers one boat,
 //! so scan spacing says nothing about how often a given boat is seen. The median

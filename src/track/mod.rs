@@ -11,7 +11,7 @@
 //! | predictor / updater | `KalmanPredictor`, `KalmanUpdater`, `ConstantVelocity` | [`kalman`] |
 //! | gater | `DistanceGater` (Mahalanobis) | [`gate`] |
 //! | hypothesiser + associator | `DistanceHypothesiser`, `GNNWith2DAssignment` | [`associate`] |
-//! | initiator | M-of-N (`MultiMeasurementInitiator`) | [`initiate`] |
+//! | initiator | `MultiMeasurementInitiator`, with an SPRT track score instead of M-of-N | [`initiate`], [`clutter`] |
 //! | deleter | `UpdateTimeStepsDeleter` | [`delete`] |
 //! | tracker | `MultiTargetTracker` | [`Tracker::step`] |
 //!
@@ -26,6 +26,7 @@ use crate::detect::{SensorKind, VesselClass};
 use crate::geodesy::{LatLon, MS_PER_KN};
 
 pub mod associate;
+pub mod clutter;
 pub mod delete;
 pub mod gate;
 pub mod initiate;
@@ -68,21 +69,38 @@ pub struct TrackerConfig {
     /// acceleration, m/s². 0.05–0.1 suits small boats holding a course; a
     /// rubber boat turning hard briefly exceeds it and is caught by the gate.
     pub accel_sigma_ms2: f64,
-    /// M of the M-of-N confirmation: hits needed.
-    pub confirm_hits: u32,
-    /// N of the M-of-N confirmation: opportunities (scans of the sensors that
-    /// have seen the track, the creating scan included) within which M hits
-    /// must come.
-    pub confirm_window: u32,
-    /// A scan is an M-of-N opportunity for a tentative track of its sensor
-    /// when the track lies within the box around the scan's detections
+    /// Detection probability assumed per opportunity in the track score
+    /// (0..1): a hit adds `ln Pd + ln N(ν; 0, S) − ln λ`, a miss `ln(1 − Pd)`
+    /// (see [`initiate`]). 0.7 is a small boat at mid range; a real Pd lower
+    /// than assumed only makes confirmation slower, never faster.
+    pub detection_probability: f64,
+    /// α of the track score's sequential test: probability that a track of
+    /// false plots is confirmed (dimensionless). Confirm at `ln((1 − β)/α)`.
+    pub false_confirm_probability: f64,
+    /// β of the track score's sequential test: probability that a real
+    /// boat's tentative track is dropped (dimensionless). Drop at `ln(β/(1 − α))`.
+    pub false_drop_probability: f64,
+    /// Clutter map cell side, m (see [`clutter`]; λ is averaged over the 3×3
+    /// cells around a plot, so the map resolves clutter patches of ~3 cells).
+    pub clutter_cell_m: f64,
+    /// Clutter map forgetting time constant, ms: old plots weigh `exp(−age/τ)`.
+    /// Minutes: long enough to count a few plots per cell, short enough to
+    /// follow a rain cell drifting at 10–15 kn (a few km per τ).
+    pub clutter_time_constant_ms: i64,
+    /// Clutter density assumed where none has been seen (clean water), false
+    /// plots per km² per scan: the floor of λ. Lower confirms real boats in
+    /// clean water faster (one clean-water hit at 400 m σ is worth ≈ 9 with
+    /// 1e-5) and lets more false tracks through where clutter is unmapped.
+    pub clutter_density_floor_per_km2: f64,
+    /// A scan is a track-score opportunity for a tentative track of its
+    /// sensor when the track lies within the box around the scan's detections
     /// widened by this much, m.
     pub scan_extent_margin_m: f64,
     /// Sensor kinds whose single look is an identification and confirms a
     /// track on its first hit. Default: drone, EO/IR camera and patrol
     /// aircraft — a human or an imaging sensor looked at a boat. Radar (sea
     /// clutter, wakes) and SAR satellite imagery (waves, rocks, one look per
-    /// pass) go through M-of-N; a SAR detection is confirmed when a radar
+    /// pass) go through the track score; a SAR detection is confirmed when a radar
     /// corroborates it.
     pub confirm_immediately: Vec<SensorKind>,
     /// A confirmed track is deleted after this many revisit periods of its
@@ -120,8 +138,12 @@ impl Default for TrackerConfig {
             gate_probability: 0.99,
             initiation_exclusion_probability: 0.9999,
             accel_sigma_ms2: 0.1,
-            confirm_hits: 3,
-            confirm_window: 5,
+            detection_probability: 0.7,
+            false_confirm_probability: 1e-6,
+            false_drop_probability: 0.1,
+            clutter_cell_m: 2_000.0,
+            clutter_time_constant_ms: 300_000,
+            clutter_density_floor_per_km2: 1e-5,
             scan_extent_margin_m: 2_000.0,
             confirm_immediately: vec![SensorKind::Drone, SensorKind::EoIr, SensorKind::Aircraft],
             delete_after_revisits: 5.0,
@@ -220,8 +242,11 @@ pub struct Track {
     pub(crate) indexed_at: LatLon,
     pub(crate) kf: KfState,
     pub(crate) accel_sigma_ms2: f64,
-    /// M-of-N opportunities counted while tentative.
-    pub(crate) opportunities: u32,
+    /// Track score (log-likelihood ratio, see [`initiate`]) while tentative.
+    pub(crate) score: f64,
+    /// While tentative: the plots (sensor, position, time) that fed the
+    /// track, credited to the clutter map if it dies unconfirmed.
+    pub(crate) plots: Vec<(Arc<str>, LatLon, i64)>,
     /// (mmsi, consecutive scans gating with it).
     pub(crate) ais_streak: Option<(u32, u32)>,
     pub(crate) lengths: Vec<f64>,
@@ -230,6 +255,12 @@ pub struct Track {
 impl Track {
     pub fn is_confirmed(&self) -> bool {
         self.status == TrackStatus::Confirmed
+    }
+
+    /// Track score (log-likelihood ratio real vs false, see [`initiate`]) as
+    /// of confirmation or the last opportunity while tentative.
+    pub fn score(&self) -> f64 {
+        self.score
     }
 
     /// Filter state predicted to `t_ms` (no retrodiction before `updated_ms`).
@@ -277,7 +308,8 @@ pub struct StepOutcome {
     pub created: Vec<TrackId>,
     /// Tracks that became Confirmed (id order).
     pub confirmed: Vec<TrackId>,
-    /// Tracks deleted: expired, or tentative tracks that failed M-of-N (id order).
+    /// Tracks deleted: expired, or tentative tracks whose score fell below the
+    /// drop threshold (id order).
     pub deleted: Vec<TrackId>,
     /// Detections associated with AIS vessels: (mmsi, detection index in the
     /// input) — the AIS vessel is the track for that boat; no non-AIS track is made.

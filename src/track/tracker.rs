@@ -8,9 +8,13 @@
 //! 3. gate (Mahalanobis, χ²₂) and cost each pair `d² + ln|S|`;
 //! 4. associate (GNN: clusters + Hungarian, with a "no association" option);
 //! 5. AIS merge bookkeeping, updates, AIS hits, initiation of new tracks;
-//! 6. M-of-N for the tentative tracks of the scanning sensor.
+//! 6. track score for the tentative tracks of the scanning sensor: each hit
+//!    (scored in step 5 against the hitting sensor's clutter density) or miss
+//!    moves it; confirm or drop on Wald's thresholds (see [`super::initiate`]).
 //!
-//! Then tracks past their deadline are deleted as of `now_ms`.
+//! Then tracks past their deadline are deleted as of `now_ms`. Plots of
+//! tentative tracks that die unconfirmed (dropped or expired) are credited to
+//! their sensor's [`ClutterMap`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -21,7 +25,8 @@ use rstar::{RTree, AABB};
 use super::associate::{Associator, Edge, Gnn, Problem};
 use super::delete::{Deleter, RevisitDeleter, RevisitEstimator};
 use super::gate::{ChiSquareGate, Gater};
-use super::initiate::{Decision, Initiator, MOfN};
+use super::clutter::ClutterMap;
+use super::initiate::{Decision, Initiator, Sprt};
 use super::kalman::{
     from_local, innovation_2d, to_local, to_local_fast, ConstantVelocity, KfState, PositionUpdater, Predictor, Updater,
 };
@@ -33,6 +38,10 @@ use crate::detect::Detection;
 use crate::geodesy::{distance_m, haversine_m, LatLon, MS_PER_KN};
 
 type Entry = GeomWithData<[f64; 2], TrackId>;
+
+/// Plots kept per tentative track for the clutter map (a tentative track
+/// that lives longer is in clutter, and its first plots make the point).
+const MAX_PLOTS: usize = 32;
 
 fn entry(p: LatLon, id: TrackId) -> Entry {
     GeomWithData::new([p.lon_deg, p.lat_deg], id)
@@ -49,18 +58,19 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// CV Kalman filter, χ² gate, GNN, M-of-N, revisit-based deletion.
+    /// CV Kalman filter, χ² gate, GNN, SPRT track score, revisit-based deletion.
     pub fn from_config(cfg: &TrackerConfig) -> Self {
         Self {
             predictor: Box::new(ConstantVelocity { accel_sigma_ms2: cfg.accel_sigma_ms2 }),
             updater: Box::new(PositionUpdater),
             gater: Box::new(ChiSquareGate::new(cfg.gate_probability)),
             associator: Box::new(Gnn),
-            initiator: Box::new(MOfN {
-                m: cfg.confirm_hits.max(1),
-                n: cfg.confirm_window.max(cfg.confirm_hits).max(1),
-                immediate: cfg.confirm_immediately.clone(),
-            }),
+            initiator: Box::new(Sprt::new(
+                cfg.detection_probability,
+                cfg.false_confirm_probability,
+                cfg.false_drop_probability,
+                cfg.confirm_immediately.clone(),
+            )),
             deleter: Box::new(RevisitDeleter::from_config(cfg)),
         }
     }
@@ -84,6 +94,8 @@ pub struct Tracker {
     deadline_of: BTreeMap<TrackId, i64>,
     revisits: BTreeMap<Arc<str>, RevisitEstimator>,
     tentative_by_sensor: BTreeMap<Arc<str>, BTreeSet<TrackId>>,
+    /// False-plot density per sensor, for the track score.
+    clutter: ClutterMap,
     next_id: TrackId,
     /// Largest detection σ seen: bounds a track's position σ at its update.
     max_det_sigma_m: f64,
@@ -100,7 +112,6 @@ impl Tracker {
     /// A tracker with other parts (e.g. a different associator).
     pub fn with_parts(cfg: TrackerConfig, parts: Parts) -> Self {
         Self {
-            cfg,
             parts,
             tracks: BTreeMap::new(),
             rtree: RTree::new(),
@@ -109,10 +120,12 @@ impl Tracker {
             deadline_of: BTreeMap::new(),
             revisits: BTreeMap::new(),
             tentative_by_sensor: BTreeMap::new(),
+            clutter: ClutterMap::new(cfg.clutter_cell_m, cfg.clutter_time_constant_ms, cfg.clutter_density_floor_per_km2),
             next_id: FIRST_TRACK_ID,
             max_det_sigma_m: 0.0,
             ais_buf: Vec::new(),
             near_buf: Vec::new(),
+            cfg,
         }
     }
 
@@ -164,7 +177,7 @@ impl Tracker {
             let tr = &self.tracks[&id];
             let timeout = self.parts.deleter.timeout_ms(tr, self.revisit_of(tr));
             if now_ms - tr.updated_ms > timeout {
-                self.remove(id);
+                self.discard(id);
                 dead.push(id);
             } else {
                 self.set_deadline(id);
@@ -189,6 +202,12 @@ impl Tracker {
 
     pub fn is_empty(&self) -> bool {
         self.tracks.is_empty()
+    }
+
+    /// Clutter density λ the track score uses for a hit by `sensor_id` at
+    /// `pos` at `t_ms`: false plots per m² per scan (see [`super::clutter`]).
+    pub fn clutter_density(&self, sensor_id: &str, pos: LatLon, t_ms: i64) -> f64 {
+        self.clutter.density(sensor_id, pos, t_ms, self.revisit_ms(sensor_id))
     }
 
     /// Revisit period currently estimated for a sensor, ms.
@@ -260,12 +279,26 @@ impl Tracker {
         Some(tr)
     }
 
+    /// Removes a track that died (expired or dropped by its score). A
+    /// tentative track's plots were never anyone's: they are clutter.
+    fn discard(&mut self, id: TrackId) {
+        if let Some(tr) = self.remove(id) {
+            if tr.status == TrackStatus::Tentative {
+                for (sensor, pos, t) in &tr.plots {
+                    self.clutter.add(sensor, *pos, *t);
+                }
+            }
+        }
+    }
+
     fn confirm(&mut self, id: TrackId, out: &mut StepOutcome) {
         let tr = self.tracks.get_mut(&id).expect("live track");
         if tr.status == TrackStatus::Confirmed {
             return;
         }
         tr.status = TrackStatus::Confirmed;
+        // A real boat's plots: never clutter.
+        tr.plots = Vec::new();
         for s in tr.sensors.keys() {
             if let Some(set) = self.tentative_by_sensor.get_mut(s) {
                 set.remove(&id);
@@ -278,6 +311,9 @@ impl Tracker {
     fn process_scan(&mut self, dets: &[Detection], scan: &[usize], ais: &impl AisContext, out: &mut StepOutcome) {
         let t = dets[scan[0]].time_ms;
         let sensor = dets[scan[0]].sensor_id.clone();
+        self.clutter.scan(&sensor, t);
+        // Tentative tracks hit in this scan (no miss for them).
+        let mut hit_now: BTreeSet<TrackId> = BTreeSet::new();
         let thr = self.parts.gater.threshold();
         let excl = super::gate::chi2_2dof_threshold(self.cfg.initiation_exclusion_probability).max(thr);
         let mut near_known = vec![false; scan.len()];
@@ -419,6 +455,7 @@ impl Tracker {
                 Some(ci) => match &cands[ci] {
                     Cand::Track { id, pred, .. } => {
                         self.update_track(*id, pred, d);
+                        hit_now.insert(*id);
                         out.updated.push(*id);
                         out.associations.push((i, *id));
                         if self.parts.initiator.confirms_immediately(d.sensor_kind) {
@@ -438,6 +475,7 @@ impl Tracker {
                                 if streaking && !taken[cj] {
                                     taken[cj] = true;
                                     self.update_track(*id, pred, d);
+                                    hit_now.insert(*id);
                                     out.updated.push(*id);
                                     out.associations.push((i, *id));
                                 }
@@ -451,6 +489,7 @@ impl Tracker {
                     // a 1-in-100 echo just outside the gate): no new track.
                     if !near_known[k] {
                         let id = self.new_track(d);
+                        hit_now.insert(id);
                         out.created.push(id);
                         out.associations.push((i, id));
                         if self.parts.initiator.confirms_immediately(d.sensor_kind) {
@@ -466,7 +505,9 @@ impl Tracker {
             }
         }
 
-        // M-of-N over this sensor's scan, for the tentative tracks it covered.
+        // Track score over this sensor's scan, for the tentative tracks it
+        // covered: hits were scored in `update_track`; a covered track without
+        // a hit scores a miss.
         let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
         for &i in scan {
             let p = dets[i].pos;
@@ -479,22 +520,28 @@ impl Tracker {
         let (lo, hi) = ([lo[0] - m_lon, lo[1] - m_lat], [hi[0] + m_lon, hi[1] + m_lat]);
         let ids: Vec<TrackId> =
             self.tentative_by_sensor.get(&sensor).map(|s| s.iter().copied().collect()).unwrap_or_default();
+        let miss = self.parts.initiator.miss();
         for id in ids {
-            let tr = self.tracks.get_mut(&id).expect("tentative track is live");
-            let p = tr.anchor;
-            // (Scans straddling the antimeridian count everywhere in latitude band.)
-            let lon_in = (lo[0]..=hi[0]).contains(&p.lon_deg) || hi[0] - lo[0] > 180.0;
-            if !(lon_in && (lo[1]..=hi[1]).contains(&p.lat_deg)) {
+            let Some(tr) = self.tracks.get_mut(&id) else { continue };
+            if tr.status != TrackStatus::Tentative {
                 continue;
             }
-            tr.opportunities += 1;
-            match self.parts.initiator.decide(tr.hits, tr.opportunities) {
+            if !hit_now.contains(&id) {
+                let p = tr.anchor;
+                // (Scans straddling the antimeridian count everywhere in latitude band.)
+                let lon_in = (lo[0]..=hi[0]).contains(&p.lon_deg) || hi[0] - lo[0] > 180.0;
+                if !(lon_in && (lo[1]..=hi[1]).contains(&p.lat_deg)) {
+                    continue;
+                }
+                tr.score += miss;
+            }
+            match self.parts.initiator.decide(tr.score) {
                 // Hits strung together faster than any boat goes are clutter
                 // that happened to fall in the wide first gates: keep waiting.
                 Decision::Confirm if tr.velocity_kn_deg().0 > self.cfg.max_speed_kn => {}
                 Decision::Confirm => self.confirm(id, out),
                 Decision::Fail => {
-                    self.remove(id);
+                    self.discard(id);
                     out.deleted.push(id);
                 }
                 Decision::Wait => {}
@@ -503,10 +550,20 @@ impl Tracker {
     }
 
     fn update_track(&mut self, id: TrackId, pred: &KfState, d: &Detection) {
+        let tentative = self.tracks[&id].status == TrackStatus::Tentative;
+        let lambda = if tentative { self.clutter_density(&d.sensor_id, d.pos, d.time_ms) } else { 0.0 };
         let tr = self.tracks.get_mut(&id).expect("candidate is live");
         // Exact geodesic measurement for the update itself.
         let r2 = d.position_error_m * d.position_error_m;
         let inn = self.parts.updater.innovation(pred, to_local(tr.anchor, d.pos), r2);
+        if tentative {
+            // Track score: this hit's likelihood ratio against the clutter
+            // this sensor produces here.
+            tr.score += self.parts.initiator.hit(inn.d2, inn.ln_det_s, lambda);
+            if tr.plots.len() < MAX_PLOTS {
+                tr.plots.push((d.sensor_id.clone(), d.pos, d.time_ms));
+            }
+        }
         let mut post = self.parts.updater.update(pred, &inn);
         let anchor = from_local(tr.anchor, [post.x[0], post.x[1]]);
         post.x[0] = 0.0;
@@ -557,7 +614,8 @@ impl Tracker {
             indexed_at: d.pos,
             kf: KfState::new(v, r2, vsig * vsig),
             accel_sigma_ms2: self.cfg.accel_sigma_ms2,
-            opportunities: 0,
+            score: 0.0,
+            plots: vec![(d.sensor_id.clone(), d.pos, d.time_ms)],
             ais_streak: None,
             lengths: Vec::new(),
         };
@@ -572,7 +630,8 @@ impl Tracker {
 }
 
 /// Folds a detection's attributes into a track; true if the sensor is new to it.
-/// Feeds the sensor's re-detection interval to its revisit estimate.
+/// Feeds the sensor's re-detection interval to its revisit estimate (confirmed
+/// tracks only).
 fn absorb(tr: &mut Track, d: &Detection, revisits: &mut BTreeMap<Arc<str>, RevisitEstimator>) -> bool {
     tr.hits += 1;
     let mut new_sensor = false;
@@ -580,7 +639,11 @@ fn absorb(tr: &mut Track, d: &Detection, revisits: &mut BTreeMap<Arc<str>, Revis
         new_sensor = true;
         SensorSeen { kind: d.sensor_kind, hits: 0, last_ms: d.time_ms }
     });
-    if !new_sensor {
+    // Only confirmed tracks measure the revisit period: a tentative clutter
+    // track re-hit by chance four rotations later says nothing about the
+    // rotation, and in heavy clutter such intervals would outvote the real
+    // ones (the clutter map scales λ by this period).
+    if !new_sensor && tr.status == TrackStatus::Confirmed {
         revisits.entry(d.sensor_id.clone()).or_default().observe_interval(d.time_ms - s.last_ms);
     }
     s.hits += 1;
