@@ -385,7 +385,7 @@ mod tests {
     #[test]
     fn impossible_moves_are_recorded_as_jumps() {
         let mut p = pic();
-        let batch = |lat: f64, t: i64| {
+        let mut batch = |lat: f64, t: i64| {
             p.apply(0, t, t, &pos(1, lat, 12.0));
             p.apply_batch(&[], t).jumps
         };
