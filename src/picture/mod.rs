@@ -180,7 +180,12 @@ impl Picture {
                 if let Some(pos) = k.pos {
                     if let Some(prev) = v.fix {
                         let dt_s = (at_ms - prev.at_ms) as f64 / 1000.0;
-                        let d = crate::geodesy::haversine_m(prev.pos, pos);
+                        // A local flat-earth distance: this runs on every report,
+                        // and a 60 kn threshold needs no geodesic precision.
+                        let dy = (pos.lat_deg - prev.pos.lat_deg) * 111_320.0;
+                        let dlon = (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
+                        let dx = dlon * 111_320.0 * prev.pos.lat_deg.to_radians().cos();
+                        let d = (dx * dx + dy * dy).sqrt();
                         // Two reports in the same second are judged over one second:
                         // receive times are often whole seconds.
                         let implied_kn = d / dt_s.max(1.0) / crate::geodesy::MS_PER_KN;
