@@ -364,6 +364,14 @@ mod tests {
     }
 
     #[test]
+    fn tracker_settings_are_checked_too() {
+        let cfg = Config::parse("[tracker]\ngate_probability = 0.995\n").unwrap();
+        assert_eq!(cfg.tracker.gate_probability, 0.995);
+        // A removed or misspelt key is an error, not silently ignored.
+        assert!(Config::parse("[tracker]\nconfirm_hits = 3\n").is_err());
+    }
+
+    #[test]
     fn shipped_configs_parse() {
         for f in ["config/default.toml", "config/demo.toml"] {
             let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(f);

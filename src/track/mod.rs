@@ -54,7 +54,7 @@ pub const MAX_COUNTS: usize = 256;
 
 /// Tracker parameters.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrackerConfig {
     /// Probability that the true target falls inside the gate (0..1). 0.99 →
     /// χ²₂ threshold 9.21 on the squared Mahalanobis distance.
