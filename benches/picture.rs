@@ -10,6 +10,8 @@
 //! per-source `Decoder`, batches of `BATCH_MAX`, and `pipeline::apply_batch`
 //! under the picture's write lock (which updates the R-tree).
 
+mod common;
+use common::{arg, rss_mb};
 use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
@@ -32,16 +34,6 @@ struct Ship {
     cog_deg: f64,
 }
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn rss_mb() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    pages * 4096.0 / 1e6
-}
 
 fn fleet(n: usize, rng: &mut ChaCha8Rng) -> Vec<Ship> {
     let clusters: Vec<LatLon> =

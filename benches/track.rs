@@ -12,6 +12,8 @@
 //! The first 4 rotations build and confirm the tracks and are reported
 //! separately; the next `rotations` are measured batch by batch.
 
+mod common;
+use common::{arg, rss_mb};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,16 +31,6 @@ struct Boat {
     sector: usize,
 }
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn rss_mb() -> f64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = statm.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    pages * 4096.0 / 1e6
-}
 
 fn gauss(rng: &mut ChaCha8Rng) -> f64 {
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
