@@ -146,8 +146,8 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>13}  {:<20} {:<5} {:>7} {:>5} {:>5} {:>5} {:>7} {:>13} {:>6}  {}",
-        "MMSI/TRACK", "NAME", "CLASS", "DIST_NM", "BRG", "CTS", "SOG", "ETA", "CPA_NM@MIN", "AGE_S", "PERSONS_ON_BOARD"
+        "{:>13}  {:<20} {:<5} {:>7} {:>5} {:>5} {:>5} {:>7} {:>13} {:>6}  PERSONS_ON_BOARD",
+        "MMSI/TRACK", "NAME", "CLASS", "DIST_NM", "BRG", "CTS", "SOG", "ETA", "CPA_NM@MIN", "AGE_S"
     );
     for h in &r.vessels {
         let Some(v) = &h.vessel else { continue };

@@ -40,7 +40,7 @@ pub fn replay(
     let mut clock_ms = i64::MIN;
     let mut last_expire_s = i64::MIN;
     loop {
-        let next = rec.next()?;
+        let next = rec.next_observation()?;
         if let Some(obs) = next.as_ref() {
             // The merged clock never runs backwards, even if a file does.
             clock_ms = clock_ms.max(obs.at_ms);

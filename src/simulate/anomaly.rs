@@ -563,7 +563,7 @@ impl Builder<'_> {
     fn dark_target(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let (start, end) = (self.start, self.end);
         let b = Self::retry(rng, |rng, force| {
-            let (kind, zone, goal, len, persons, speed) = if k % 2 == 0 {
+            let (kind, zone, goal, len, persons, speed) = if k.is_multiple_of(2) {
                 (
                     DarkKind::MetalBoat,
                     0,
@@ -669,7 +669,7 @@ impl Builder<'_> {
     // --- LOITERING --------------------------------------------------------
 
     fn loitering(&mut self, rng: &mut ChaCha8Rng, k: usize) {
-        let lane = k % 2 == 0;
+        let lane = k.is_multiple_of(2);
         let (t0, t1) = self.window(rng, 30.0, 90.0);
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
         let radars = self.radars;
@@ -767,7 +767,7 @@ impl Builder<'_> {
         let mmsi = id.mmsi;
         let m = ship.w[ship.w.len() - 3].pos;
         self.push_ais(kind, id, ship, vec![(tb, nav::UNDER_WAY_ENGINE)]);
-        let (bkind, len, persons) = if k % 2 == 0 {
+        let (bkind, len, persons) = if k.is_multiple_of(2) {
             (
                 DarkKind::RubberBoat,
                 rng.random_range(9.0..12.0),
@@ -813,7 +813,7 @@ impl Builder<'_> {
         let tb = self.t_begin(t0);
         let tf = self.t_finish(t0);
         let start = self.start;
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             // Freighter leaving the lane southwards.
             let (path, course) = Self::retry(rng, |rng, force| {
                 let (m, lane_course) = zone_point(rng, Zone::Lane);
@@ -909,7 +909,7 @@ impl Builder<'_> {
     }
 
     fn position_jump(&mut self, rng: &mut ChaCha8Rng, k: usize) {
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             let (t0, t1) = self.window(rng, 10.0, 30.0);
             let zones = [
                 (Zone::LampSouth, Zone::MaltaSouth),
@@ -998,7 +998,7 @@ impl Builder<'_> {
                 rng.random_range(8.0..24.0) * NM_M,
             );
             let mut p = Path::at(start, p0);
-            if k % 2 == 0 {
+            if k.is_multiple_of(2) {
                 p.to(LANDFALL, rng.random_range(5.0..7.0));
                 p.hold(end);
             } else {

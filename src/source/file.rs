@@ -127,7 +127,7 @@ impl Recording {
     }
 
     /// The next observation in time order, or `None` at the end of every file.
-    pub fn next(&mut self) -> Result<Option<Observation>, Error> {
+    pub fn next_observation(&mut self) -> Result<Option<Observation>, Error> {
         let Some(Reverse((_, i, _))) = self.heap.pop() else { return Ok(None) };
         let obs = self.heads[i].take();
         self.refill(i)?;
@@ -210,7 +210,7 @@ fn play_once(
         }
         Ok(())
     };
-    while let Some(mut obs) = rec.next()? {
+    while let Some(mut obs) = rec.next_observation()? {
         if shutdown.is_cancelled() {
             return Err(PlayError::Closed);
         }
