@@ -17,6 +17,7 @@ pub mod picture;
 pub mod pipeline;
 pub mod pob;
 pub mod replay;
+pub mod score;
 pub mod service;
 pub mod simulate;
 pub mod source;

@@ -1,0 +1,519 @@
+//! Scoring: turns the live picture into [`Finding`]s for the alert book.
+//! Each detector looks at what a batch changed (or, for silence, at the
+//! passing of time) and says whether its condition holds for a subject.
+//! Synchronous and I/O-free: replaying the same recording gives the same findings.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::alert::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
+use crate::baseline::{Baseline, TrafficClass, TrafficObs};
+use crate::geodesy::{LatLon, M_PER_NM};
+use crate::picture::{AisClass, Changes, Fix, NearQuery, Picture, TrackId, Vessel, VesselFilter};
+
+/// Detector thresholds (`[score]` in the configuration).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreConfig {
+    /// A dark track is alerted once confirmed for this long, s.
+    pub dark_target_min_age_s: f64,
+    /// Loitering: slower than this, kn…
+    pub loiter_max_kn: f64,
+    /// …for this long, s…
+    pub loiter_min_s: f64,
+    /// …where the baseline's share of slow traffic is below this (0..1).
+    pub loiter_max_linger_rate: f64,
+    /// Rendezvous: two vessels closer than this, m…
+    pub rendezvous_max_m: f64,
+    /// …both slower than this, kn…
+    pub rendezvous_max_kn: f64,
+    /// …for this long, s, away from rest areas.
+    pub rendezvous_min_s: f64,
+    /// AIS gap: silent for this many expected report intervals…
+    pub gap_intervals: f64,
+    /// …and at least this long, s…
+    pub gap_min_s: f64,
+    /// …while at least `gap_min_heard` other vessels within `gap_coverage_m`
+    /// were heard in the last `gap_recent_s` (so the silence is not coverage).
+    pub gap_coverage_m: f64,
+    pub gap_min_heard: usize,
+    pub gap_recent_s: f64,
+    /// Route deviation: baseline surprise (−ln p) above this…
+    pub deviation_min_surprise: f64,
+    /// …on this many consecutive reports.
+    pub deviation_reports: u32,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        Self {
+            dark_target_min_age_s: 60.0,
+            loiter_max_kn: 2.0,
+            loiter_min_s: 20.0 * 60.0,
+            loiter_max_linger_rate: 0.2,
+            rendezvous_max_m: 400.0,
+            rendezvous_max_kn: 3.0,
+            rendezvous_min_s: 5.0 * 60.0,
+            gap_intervals: 10.0,
+            gap_min_s: 10.0 * 60.0,
+            gap_coverage_m: 20.0 * M_PER_NM,
+            gap_min_heard: 2,
+            gap_recent_s: 120.0,
+            deviation_min_surprise: 9.2,
+            deviation_reports: 3,
+        }
+    }
+}
+
+/// Per-track memory of the detectors that need a history.
+#[derive(Debug, Default, Clone)]
+struct TrackMemory {
+    /// Since when the vessel has been slow, ms.
+    slow_since_ms: Option<i64>,
+    /// Consecutive reports the baseline found very unlikely.
+    unusual_reports: u32,
+}
+
+/// The detectors and their memory.
+#[derive(Debug, Default)]
+pub struct Scorer {
+    cfg: ScoreConfig,
+    tracks: HashMap<TrackId, TrackMemory>,
+    /// Since when each close, slow pair has been together, ms.
+    pairs: BTreeMap<(TrackId, TrackId), i64>,
+    /// AIS vessels currently silent (alerted), with their last fix.
+    gaps: BTreeMap<TrackId, Fix>,
+}
+
+impl Scorer {
+    pub fn new(cfg: ScoreConfig) -> Self {
+        Self { cfg, ..Default::default() }
+    }
+
+    /// Findings for what a batch changed, at `now_ms`.
+    pub fn observe(&mut self, pic: &Picture, changes: &Changes, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for j in &changes.jumps {
+            let mut evidence = BTreeMap::new();
+            evidence.insert("from".into(), format!("{:.5},{:.5}", j.from.lat_deg, j.from.lon_deg));
+            evidence.insert("to".into(), format!("{:.5},{:.5}", j.to.lat_deg, j.to.lon_deg));
+            evidence.insert("implied_speed_kn".into(), format!("{:.0}", j.implied_kn));
+            evidence.insert("interval_s".into(), format!("{:.0}", j.dt_s));
+            out.push(Finding {
+                kind: AlertKind::PositionJump,
+                subject: Subject::Mmsi(j.mmsi),
+                active: true,
+                score: j.implied_kn / crate::picture::JUMP_SPEED_KN,
+                severity: Severity::Medium,
+                pos: j.to,
+                time_ms: j.at_ms,
+                track_id: Some(j.track_id),
+                mmsi: Some(j.mmsi),
+                persons_on_board: None,
+                explanation: format!(
+                    "MMSI {} moved {:.1} nm in {:.0} s ({:.0} kn): shared, false or spoofed identity, or a false position",
+                    j.mmsi,
+                    j.distance_m / M_PER_NM,
+                    j.dt_s,
+                    j.implied_kn
+                ),
+                evidence,
+            });
+        }
+        for key in &changes.changed {
+            let Some(v) = pic.get_entity(*key) else { continue };
+            self.gap_ended(v, now_ms, &mut out);
+            self.dark_target(v, now_ms, &mut out);
+            self.overcrowded(v, now_ms, &mut out);
+            self.loitering(v, baseline, now_ms, &mut out);
+            self.deviation(v, baseline, &mut out);
+            self.rendezvous(pic, v, baseline, now_ms, &mut out);
+        }
+        for r in &changes.removed {
+            self.tracks.remove(&r.track_id);
+        }
+        out
+    }
+
+    /// AIS gaps, found as time passes: call every few seconds (each call
+    /// scans the picture).
+    pub fn tick(&mut self, pic: &Picture, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let mut silent: Vec<&Vessel> = pic
+            .vessels()
+            .filter(|v| v.mmsi != 0 && v.fix.is_some())
+            .filter(|v| {
+                let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
+                silent_s > self.cfg.gap_min_s.max(self.cfg.gap_intervals * expected_interval_s(v))
+            })
+            .collect();
+        silent.sort_by_key(|v| v.track_id);
+        for v in silent {
+            let Some(fix) = v.fix else { continue };
+            if baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg)) {
+                continue;
+            }
+            let recent_ms = now_ms - (self.cfg.gap_recent_s * 1000.0) as i64;
+            let heard = pic
+                .near(&NearQuery {
+                    center: fix.pos,
+                    radius_m: self.cfg.gap_coverage_m,
+                    max_results: 1000,
+                    filter: VesselFilter::default(),
+                    now_ms,
+                })
+                .hits
+                .iter()
+                .filter(|h| h.vessel.mmsi != 0 && h.vessel.last_seen_ms >= recent_ms)
+                .count();
+            if heard < self.cfg.gap_min_heard {
+                continue;
+            }
+            // Reported on every tick while the silence lasts, so the alert book's
+            // hysteresis sees a condition that holds, not a single blip.
+            self.gaps.entry(v.track_id).or_insert(fix);
+            let silent_min = (now_ms - v.last_seen_ms) as f64 / 60_000.0;
+            let mut evidence = BTreeMap::new();
+            evidence.insert("silent_min".into(), format!("{silent_min:.0}"));
+            evidence.insert("others_heard".into(), heard.to_string());
+            out.push(Finding {
+                kind: AlertKind::AisGap,
+                subject: Subject::Track(v.track_id),
+                active: true,
+                score: silent_min,
+                severity: Severity::Medium,
+                pos: fix.pos,
+                time_ms: now_ms,
+                track_id: Some(v.track_id),
+                mmsi: Some(v.mmsi),
+                persons_on_board: pob(v),
+                explanation: format!(
+                    "{} silent for {silent_min:.0} min away from port while {heard} vessels nearby are heard",
+                    who(v)
+                ),
+                evidence,
+            });
+        }
+        out
+    }
+
+    /// A silent vessel reports again: the alert gets the displacement and implied speed.
+    fn gap_ended(&mut self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+        let Some(before) = self.gaps.get(&v.track_id).copied() else { return };
+        let Some(after) = v.fix.filter(|f| f.at_ms > before.at_ms) else { return };
+        self.gaps.remove(&v.track_id);
+        let d = crate::geodesy::distance_m(before.pos, after.pos);
+        let dt_s = (after.at_ms - before.at_ms) as f64 / 1000.0;
+        let implied_kn = d / dt_s.max(1.0) / crate::geodesy::MS_PER_KN;
+        let mut evidence = BTreeMap::new();
+        evidence.insert("gap_min".into(), format!("{:.0}", dt_s / 60.0));
+        evidence.insert("displacement_nm".into(), format!("{:.1}", d / M_PER_NM));
+        evidence.insert("implied_speed_kn".into(), format!("{implied_kn:.1}"));
+        out.push(Finding {
+            kind: AlertKind::AisGap,
+            subject: Subject::Track(v.track_id),
+            active: true,
+            score: dt_s / 60.0,
+            severity: Severity::Medium,
+            pos: after.pos,
+            time_ms: now_ms,
+            track_id: Some(v.track_id),
+            mmsi: Some(v.mmsi),
+            persons_on_board: pob(v),
+            explanation: format!(
+                "{} reappeared after {:.0} min silent, {:.1} nm from where it went quiet ({implied_kn:.1} kn implied)",
+                who(v),
+                dt_s / 60.0,
+                d / M_PER_NM
+            ),
+            evidence,
+        });
+        out.push(inactive(AlertKind::AisGap, Subject::Track(v.track_id), after.pos, now_ms));
+    }
+
+    fn dark_target(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+        if v.mmsi != 0 {
+            return;
+        }
+        let Some(f) = v.fusion.as_ref() else { return };
+        let first_ms = f.sensors.values().map(|s| s.last_ms).min().unwrap_or(now_ms);
+        let hits: u32 = f.sensors.values().map(|s| s.hits).sum();
+        let age_s = (now_ms - v.fix.map_or(now_ms, |x| x.at_ms).min(first_ms)) as f64 / 1000.0;
+        if (v.reports as f64) < 2.0 && age_s < self.cfg.dark_target_min_age_s {
+            return;
+        }
+        let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
+        let mut evidence = BTreeMap::new();
+        evidence.insert("sensors".into(), sensors.join(","));
+        evidence.insert("hits".into(), hits.to_string());
+        let (sog, cog) = (v.sog_kn.unwrap_or(0.0), v.cog_deg.unwrap_or(0.0));
+        out.push(Finding {
+            kind: AlertKind::DarkTarget,
+            subject: Subject::Track(v.track_id),
+            active: true,
+            score: f64::from(hits).ln_1p(),
+            severity: if f.pob.as_ref().is_some_and(|p| p.estimate >= 20) { Severity::High } else { Severity::Medium },
+            pos: v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos),
+            time_ms: now_ms,
+            track_id: Some(v.track_id),
+            mmsi: None,
+            persons_on_board: pob(v),
+            explanation: format!(
+                "no AIS: {hits} detections by {}, heading {cog:03.0}° at {sog:.1} kn",
+                sensors.join(", ")
+            ),
+            evidence,
+        });
+    }
+
+    fn overcrowded(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+        let Some(p) = v.fusion.as_ref().and_then(|f| f.pob.as_ref()) else { return };
+        let Some(cap) = p.safe_capacity else { return };
+        let mut evidence = BTreeMap::new();
+        evidence.insert("safe_capacity".into(), cap.to_string());
+        evidence.insert("p_overcrowded".into(), format!("{:.2}", p.p_overcrowded.unwrap_or(0.0)));
+        out.push(Finding {
+            kind: AlertKind::Overcrowded,
+            subject: Subject::Track(v.track_id),
+            active: p.overcrowded,
+            score: f64::from(p.estimate) / f64::from(cap.max(1)),
+            severity: Severity::Critical,
+            pos: v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos),
+            time_ms: now_ms,
+            track_id: Some(v.track_id),
+            mmsi: (v.mmsi != 0).then_some(v.mmsi),
+            persons_on_board: pob(v),
+            explanation: format!(
+                "about {} people on board ({}-{}), safe capacity {cap}: distress risk",
+                p.estimate, p.low, p.high
+            ),
+            evidence,
+        });
+    }
+
+    fn loitering(&mut self, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
+        let Some(fix) = v.fix else { return };
+        let slow = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
+        let mem = self.tracks.entry(v.track_id).or_default();
+        if !slow {
+            if mem.slow_since_ms.take().is_some() {
+                out.push(inactive(AlertKind::Loitering, Subject::Track(v.track_id), fix.pos, now_ms));
+            }
+            return;
+        }
+        let since = *mem.slow_since_ms.get_or_insert(fix.at_ms);
+        let slow_s = (now_ms - since) as f64 / 1000.0;
+        if slow_s < self.cfg.loiter_min_s {
+            return;
+        }
+        // Where vessels routinely stop (ports, anchorages, fishing grounds), lingering is ordinary.
+        let Some(b) = baseline else { return };
+        if b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg) {
+            return;
+        }
+        let s = b.score(&obs(v));
+        if s.known && s.linger_rate > self.cfg.loiter_max_linger_rate {
+            return;
+        }
+        let mut evidence = BTreeMap::new();
+        evidence.insert("slow_for_min".into(), format!("{:.0}", slow_s / 60.0));
+        evidence.insert("baseline_linger_rate".into(), if s.known { format!("{:.2}", s.linger_rate) } else { "unknown".into() });
+        out.push(Finding {
+            kind: AlertKind::Loitering,
+            subject: Subject::Track(v.track_id),
+            active: true,
+            score: slow_s / self.cfg.loiter_min_s,
+            severity: Severity::Medium,
+            pos: fix.pos,
+            time_ms: now_ms,
+            track_id: Some(v.track_id),
+            mmsi: (v.mmsi != 0).then_some(v.mmsi),
+            persons_on_board: pob(v),
+            explanation: format!(
+                "{} at {:.1} kn for {:.0} min where traffic does not linger",
+                who(v),
+                v.sog_kn.unwrap_or(0.0),
+                slow_s / 60.0
+            ),
+            evidence,
+        });
+    }
+
+    fn deviation(&mut self, v: &Vessel, baseline: Option<&Baseline>, out: &mut Vec<Finding>) {
+        let (Some(b), Some(fix)) = (baseline, v.fix) else { return };
+        let s = b.score(&obs(v));
+        let mem = self.tracks.entry(v.track_id).or_default();
+        if !s.known || s.surprise < self.cfg.deviation_min_surprise {
+            if mem.unusual_reports >= self.cfg.deviation_reports {
+                out.push(inactive(AlertKind::RouteDeviation, Subject::Track(v.track_id), fix.pos, fix.at_ms));
+            }
+            mem.unusual_reports = 0;
+            return;
+        }
+        mem.unusual_reports += 1;
+        if mem.unusual_reports < self.cfg.deviation_reports {
+            return;
+        }
+        let mut evidence = BTreeMap::new();
+        evidence.insert("p_speed".into(), format!("{:.4}", s.p_speed));
+        evidence.insert("p_course".into(), format!("{:.4}", s.p_course));
+        evidence.insert("surprise".into(), format!("{:.1}", s.surprise));
+        evidence.insert("support_vessel_min".into(), format!("{:.0}", s.support));
+        out.push(Finding {
+            kind: AlertKind::RouteDeviation,
+            subject: Subject::Track(v.track_id),
+            active: true,
+            score: s.surprise,
+            severity: Severity::Low,
+            pos: fix.pos,
+            time_ms: fix.at_ms,
+            track_id: Some(v.track_id),
+            mmsi: (v.mmsi != 0).then_some(v.mmsi),
+            persons_on_board: pob(v),
+            explanation: format!(
+                "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
+                who(v),
+                v.sog_kn.unwrap_or(0.0),
+                v.cog_deg.unwrap_or(0.0),
+                s.p_speed,
+                s.p_course
+            ),
+            evidence,
+        });
+    }
+
+    fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
+        let Some(fix) = v.fix else { return };
+        let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.rendezvous_max_kn);
+        let near = pic.near(&NearQuery {
+            center: fix.pos,
+            radius_m: self.cfg.rendezvous_max_m,
+            max_results: 8,
+            filter: VesselFilter::default(),
+            now_ms,
+        });
+        let in_port = baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg));
+        let mut partners: Vec<TrackId> = Vec::new();
+        for h in &near.hits {
+            let o = &h.vessel;
+            if o.track_id == v.track_id {
+                continue;
+            }
+            partners.push(o.track_id);
+            let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
+            if !(slow(v) && slow(o)) || in_port {
+                if self.pairs.remove(&key).is_some() {
+                    out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+                }
+                continue;
+            }
+            let since = *self.pairs.entry(key).or_insert(now_ms);
+            let together_s = (now_ms - since) as f64 / 1000.0;
+            if together_s < self.cfg.rendezvous_min_s {
+                continue;
+            }
+            let mut evidence = BTreeMap::new();
+            evidence.insert("distance_m".into(), format!("{:.0}", h.distance_m));
+            evidence.insert("together_min".into(), format!("{:.0}", together_s / 60.0));
+            evidence.insert("other_track_id".into(), o.track_id.to_string());
+            let dark = v.mmsi == 0 || o.mmsi == 0;
+            out.push(Finding {
+                kind: AlertKind::Rendezvous,
+                subject: Subject::pair(key.0, key.1),
+                active: true,
+                score: together_s / self.cfg.rendezvous_min_s,
+                severity: if dark { Severity::High } else { Severity::Medium },
+                pos: fix.pos,
+                time_ms: now_ms,
+                track_id: Some(v.track_id),
+                mmsi: (v.mmsi != 0).then_some(v.mmsi).or((o.mmsi != 0).then_some(o.mmsi)),
+                persons_on_board: pob(v).or(pob(o)),
+                explanation: format!(
+                    "{} and {} {:.0} m apart at low speed for {:.0} min away from port",
+                    who(v),
+                    who(o),
+                    h.distance_m,
+                    together_s / 60.0
+                ),
+                evidence,
+            });
+        }
+        // Pairs with this vessel that are no longer close have parted.
+        let parted: Vec<(TrackId, TrackId)> = self
+            .pairs
+            .keys()
+            .filter(|(a, b)| (*a == v.track_id || *b == v.track_id) && !partners.contains(if *a == v.track_id { b } else { a }))
+            .copied()
+            .collect();
+        for key in parted {
+            self.pairs.remove(&key);
+            out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+        }
+    }
+}
+
+fn inactive(kind: AlertKind, subject: Subject, pos: LatLon, time_ms: i64) -> Finding {
+    Finding {
+        kind,
+        subject,
+        active: false,
+        score: 0.0,
+        severity: Severity::Info,
+        pos,
+        time_ms,
+        track_id: None,
+        mmsi: None,
+        persons_on_board: None,
+        explanation: String::new(),
+        evidence: BTreeMap::new(),
+    }
+}
+
+/// The AIS report interval a vessel should keep, s (ITU-R M.1371-5 table 1):
+/// class A by speed, class B by the CS rule; at anchor or moored 3 min.
+fn expected_interval_s(v: &Vessel) -> f64 {
+    let sog = v.sog_kn.map_or(0.0, f64::from);
+    match v.class {
+        AisClass::B => {
+            if sog > 2.0 {
+                30.0
+            } else {
+                180.0
+            }
+        }
+        _ if matches!(v.nav_status, Some(1 | 5)) || sog < 3.0 => 180.0,
+        _ if sog <= 14.0 => 10.0,
+        _ if sog <= 23.0 => 6.0,
+        _ => 2.0,
+    }
+}
+
+fn pob(v: &Vessel) -> Option<PersonsOnBoard> {
+    v.fusion.as_ref()?.pob.as_ref().map(|p| PersonsOnBoard { estimate: p.estimate, low: p.low, high: p.high })
+}
+
+fn who(v: &Vessel) -> String {
+    match (v.mmsi, v.static_data.name.as_deref()) {
+        (0, _) => format!("dark track {}", v.track_id),
+        (m, Some(n)) => format!("{n} ({m})"),
+        (m, None) => format!("MMSI {m}"),
+    }
+}
+
+/// A vessel as the baseline sees it.
+fn obs(v: &Vessel) -> TrafficObs {
+    let fix = v.fix.expect("callers check the fix");
+    let class = match (v.mmsi, v.fusion.as_ref().and_then(|f| f.vessel_class)) {
+        (0, Some(c)) => TrafficClass::from(c),
+        (0, None) => TrafficClass::SmallCraft,
+        _ => TrafficClass::from_ais(v.static_data.ship_type, v.class == crate::picture::AisClass::B),
+    };
+    TrafficObs {
+        mmsi: v.mmsi,
+        time_ms: fix.at_ms,
+        lat_deg: fix.pos.lat_deg,
+        lon_deg: fix.pos.lon_deg,
+        sog_kn: v.sog_kn.map(f64::from),
+        cog_deg: v.cog_deg.map(f64::from),
+        class,
+    }
+}

@@ -1,0 +1,125 @@
+//! Detectors on synthetic pictures, through the alert book: rendezvous,
+//! AIS gap (with reappearance), position jump, overcrowded and dark target.
+//! All inputs are written here (positions in the Strait of Sicily, open water).
+
+use lookout::alert::{AlertBook, AlertKind, AlertPolicy, AlertState};
+use lookout::config::PictureConfig;
+use lookout::geodesy::{destination, LatLon};
+use lookout::picture::{AisClass, Changes, Kinematics, Picture, Report};
+use lookout::score::{ScoreConfig, Scorer};
+
+fn report(mmsi: u32, p: LatLon, sog: f32, cog: f32) -> Report<'static> {
+    Report::Kinematic(Kinematics { mmsi, msg_type: 1, class: AisClass::A, pos: Some(p), sog_kn: Some(sog), cog_deg: Some(cog), heading_deg: None, nav_status: Some(0) })
+}
+
+struct Sea {
+    pic: Picture,
+    scorer: Scorer,
+    book: AlertBook,
+}
+
+impl Sea {
+    fn new() -> Self {
+        Self { pic: Picture::new(&PictureConfig::default()), scorer: Scorer::new(ScoreConfig::default()), book: AlertBook::new(AlertPolicy::default()) }
+    }
+
+    /// Applies reports at `t_ms`, scores them and feeds the book; returns the changes made.
+    fn step(&mut self, t_ms: i64, reports: &[(u32, LatLon, f32, f32)]) -> Vec<(AlertKind, AlertState)> {
+        let mut changes = Changes::default();
+        for (mmsi, p, sog, cog) in reports {
+            self.pic.apply(0, t_ms, t_ms, &report(*mmsi, *p, *sog, *cog));
+            changes.changed.push(u64::from(*mmsi));
+        }
+        let mut batch = self.pic.apply_batch(&[], t_ms);
+        changes.jumps.append(&mut batch.jumps);
+        let mut findings = self.scorer.observe(&self.pic, &changes, None, t_ms);
+        if std::env::var("SCORE_DEBUG").is_ok() {
+            eprintln!("{t_ms}: {:?}", findings.iter().map(|f| (f.kind, f.active)).collect::<Vec<_>>());
+        }
+        findings.extend(self.scorer.tick(&self.pic, None, t_ms));
+        let mut out: Vec<(AlertKind, AlertState)> =
+            findings.into_iter().filter_map(|f| self.book.observe(f)).map(|c| (c.alert.kind, c.alert.state)).collect();
+        out.extend(self.book.tick(t_ms).into_iter().map(|c| (c.alert.kind, c.alert.state)));
+        if std::env::var("SCORE_DEBUG").is_ok() && !out.is_empty() {
+            eprintln!("{t_ms}: changes {out:?}");
+        }
+        out
+    }
+}
+
+const HERE: LatLon = LatLon::new(35.2, 13.3);
+
+#[test]
+fn a_mother_ship_meeting_a_boat_is_one_rendezvous_alert() {
+    let mut sea = Sea::new();
+    let mut events = Vec::new();
+    for k in 0..40 {
+        let t = k * 30_000;
+        let b = destination(HERE, 90.0, 150.0);
+        events.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, b, 1.5, 180.0)]));
+    }
+    let opened: Vec<_> = events.iter().filter(|e| e.0 == AlertKind::Rendezvous).collect();
+    assert_eq!(opened.first(), Some(&&(AlertKind::Rendezvous, AlertState::Open)), "{events:?}");
+    assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::Rendezvous).count(), 1, "one incident, one alert");
+    let a = sea.book.alerts().find(|a| a.kind == AlertKind::Rendezvous).unwrap();
+    assert!(a.explanation.contains("150 m apart"), "{}", a.explanation);
+    // They part, one at 18 kn (278 m per 30 s): the alert closes after the quiet period.
+    let b = destination(HERE, 90.0, 150.0);
+    let mut later = Vec::new();
+    for k in 40..70 {
+        let t = k * 30_000;
+        let far = destination(b, 0.0, (k - 39) as f64 * 278.0);
+        later.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, far, 18.0, 0.0)]));
+    }
+    assert_eq!(later, vec![(AlertKind::Rendezvous, AlertState::Closed)]);
+}
+
+#[test]
+fn ais_gap_inside_coverage_then_reappearance() {
+    let mut sea = Sea::new();
+    let a = 247_000_010;
+    let others = [(247_000_011, 2_000.0), (247_000_012, 5_000.0)];
+    let mut pos_a = HERE;
+    let mut events = Vec::new();
+    for k in 0..120 {
+        let t = k * 10_000;
+        let mut r: Vec<(u32, LatLon, f32, f32)> =
+            others.iter().map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0)).collect();
+        // `a` reports for 5 minutes, then goes quiet for 15 minutes (still moving).
+        pos_a = destination(pos_a, 180.0, 10.0 * 1852.0 / 360.0);
+        if !(30..120).contains(&k) {
+            r.push((a, pos_a, 10.0, 180.0));
+        }
+        events.extend(sea.step(t, &r));
+    }
+    assert!(events.contains(&(AlertKind::AisGap, AlertState::Open)), "{events:?}");
+    // It speaks again: the alert gains the displacement and implied speed.
+    let back = sea.step(120 * 10_000, &[(a, pos_a, 10.0, 180.0)]);
+    let alert = sea.book.alerts().find(|x| x.kind == AlertKind::AisGap).unwrap();
+    assert!(alert.evidence.contains_key("displacement_nm"), "{back:?} {alert:?}");
+    assert!(alert.explanation.contains("reappeared after 15 min"), "{}", alert.explanation);
+}
+
+#[test]
+fn a_shared_mmsi_two_places_at_once_is_a_position_jump() {
+    let mut sea = Sea::new();
+    let mut events = Vec::new();
+    let far = destination(HERE, 90.0, 40.0 * 1852.0);
+    for k in 0..12 {
+        let p = if k % 2 == 0 { HERE } else { far };
+        events.extend(sea.step(k * 10_000, &[(247_000_020, p, 12.0, 90.0)]));
+    }
+    assert!(events.contains(&(AlertKind::PositionJump, AlertState::Open)), "{events:?}");
+    assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::PositionJump).count(), 1);
+}
+
+#[test]
+fn a_ship_steaming_alone_raises_nothing() {
+    let mut sea = Sea::new();
+    let mut p = HERE;
+    for k in 0..200 {
+        p = destination(p, 90.0, 14.0 * 1852.0 / 360.0);
+        let e = sea.step(k * 10_000, &[(247_000_030, p, 14.0, 90.0)]);
+        assert!(e.is_empty(), "{e:?}");
+    }
+}
