@@ -186,6 +186,35 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     s
 }
 
+/// `lookout replay`: recordings through the pipeline, alerts to JSON Lines.
+pub fn replay(files: &[PathBuf], cfg: &crate::config::Config, baseline: Option<&Path>, alerts_out: &Path) -> Result<(), Error> {
+    let baseline = baseline.map(load_baseline).transpose()?;
+    let (alerts, summary) = crate::replay::replay_alerts(files, cfg, baseline.as_ref())?;
+    let mut out = Output::create(alerts_out)?;
+    for a in &alerts {
+        serde_json::to_writer(&mut out, &a.record()).map_err(|e| Error::io("write alerts", e.into()))?;
+        out.write_all(b"\n").map_err(|e| Error::io("write alerts", e))?;
+    }
+    out.finish(alerts_out)?;
+    let c = &summary.counters;
+    eprintln!(
+        "{}: {} alerts from {} observations ({} AIS messages, {} radar detections, {} detection events, {} rejected)",
+        alerts_out.display(),
+        alerts.len(),
+        summary.observations,
+        c.decode.messages,
+        c.detections.radar_detections,
+        c.detections.events,
+        c.detections.events_rejected
+    );
+    Ok(())
+}
+
+fn load_baseline(path: &Path) -> Result<crate::baseline::Baseline, Error> {
+    let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(format!("open {}", path.display()), e))?);
+    crate::baseline::Baseline::load(reader, None).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+}
+
 /// `lookout baseline build`: learns a baseline from recordings.
 pub fn baseline_build(
     recordings: &[PathBuf],
@@ -229,9 +258,7 @@ pub fn baseline_build(
 
 /// `lookout baseline render`: draws a baseline file as a PNG.
 pub fn baseline_render(file: &Path, output: &Path) -> Result<(), Error> {
-    let reader = std::io::BufReader::new(std::fs::File::open(file).map_err(|e| Error::io(format!("open {}", file.display()), e))?);
-    let baseline = crate::baseline::Baseline::load(reader, None)
-        .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?;
+    let baseline = load_baseline(file)?;
     baseline.render_png(output).map_err(|e| Error::io(format!("write {}", output.display()), std::io::Error::other(e.to_string())))?;
     eprintln!("{}: drawn from {}", output.display(), file.display());
     Ok(())

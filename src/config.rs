@@ -29,6 +29,12 @@ pub struct Config {
     /// The multi-sensor tracker (gates, confirmation, deletion). `[tracker]`.
     #[serde(default)]
     pub tracker: crate::track::TrackerConfig,
+    /// Detector thresholds. `[score]`.
+    #[serde(default)]
+    pub score: crate::score::ScoreConfig,
+    /// Alert hysteresis. `[alerts]`.
+    #[serde(default)]
+    pub alerts: crate::alert::AlertPolicy,
 }
 
 /// A radar site. A radar sentence belongs to the site whose `station` equals

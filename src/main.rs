@@ -47,6 +47,21 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         server: String,
     },
+    /// Run recordings (.nmea and .jsonl, merged by time) through the pipeline as
+    /// fast as possible, on their own clock, and write every alert in its final state.
+    Replay {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Configuration (radar sites, tracker, detectors); default: built-in defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A baseline file (from `lookout baseline build`) for loitering and route deviation.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Where to write the alerts (JSON Lines).
+        #[arg(long)]
+        alerts_out: PathBuf,
+    },
     /// Traffic baselines: build from recordings, render as a picture.
     Baseline {
         #[command(subcommand)]
@@ -138,6 +153,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Near { lat, lon, radius, max, server } => {
             let radius_m = cli::parse_distance_m(&radius)?;
             cli::near(&server, lat, lon, radius_m, max).await?;
+        }
+        Command::Replay { files, config, baseline, alerts_out } => {
+            let cfg = match config {
+                Some(p) => Config::load(&p).with_context(|| format!("loading {}", p.display()))?,
+                None => Config::parse("")?,
+            };
+            cli::replay(&files, &cfg, baseline.as_deref(), &alerts_out)?;
         }
         Command::Baseline { command: BaselineCommand::Build { recordings, output, cell, bbox, area } } => {
             let cell_m = cli::parse_distance_m(&cell)?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::picture::Picture;
+use crate::picture::{Changes, Picture};
 use crate::source::{LineSettings, Observation, ReadCounters, Recording};
 
 /// Observations are applied in batches of this many (as the live pipeline does).
@@ -25,12 +25,12 @@ pub struct ReplaySummary {
 }
 
 /// Replays `files` into a fresh picture. `observe` is called with the
-/// picture after every batch (recording time `now_ms`), for evaluation and
-/// for writing outputs.
+/// picture and what the batch changed after every batch (recording time
+/// `now_ms`), for scoring, evaluation and writing outputs.
 pub fn replay(
     files: &[PathBuf],
     config: &Config,
-    mut observe: impl FnMut(i64, &Picture),
+    mut observe: impl FnMut(i64, &Picture, &Changes),
 ) -> Result<(Picture, ReplaySummary), Error> {
     let settings = Arc::new(LineSettings::from_config(config));
     let mut rec = Recording::open(files, 0, settings)?;
@@ -50,13 +50,13 @@ pub fn replay(
         let end = next.is_none();
         batch.extend(next);
         if batch.len() >= REPLAY_BATCH || (end && !batch.is_empty()) {
-            picture.apply_batch(&batch, clock_ms);
+            let mut changes = picture.apply_batch(&batch, clock_ms);
             batch.clear();
             if clock_ms / 1000 != last_expire_s {
                 last_expire_s = clock_ms / 1000;
-                picture.expire(clock_ms);
+                changes.removed.extend(picture.expire(clock_ms));
             }
-            observe(clock_ms, &picture);
+            observe(clock_ms, &picture, &changes);
         }
         if end {
             break;
@@ -65,4 +65,36 @@ pub fn replay(
     summary.last_ms = (clock_ms != i64::MIN).then_some(clock_ms);
     summary.counters = rec.counters();
     Ok((picture, summary))
+}
+
+/// How often the time-driven detectors (AIS gaps) run during a replay, ms of recording time.
+const SCORE_TICK_MS: i64 = 10_000;
+
+/// Replays `files` through the picture, the detectors and the alert book;
+/// returns every alert in its final state, by id. Deterministic.
+pub fn replay_alerts(
+    files: &[PathBuf],
+    config: &Config,
+    baseline: Option<&crate::baseline::Baseline>,
+) -> Result<(Vec<crate::alert::Alert>, ReplaySummary), Error> {
+    let mut scorer = crate::score::Scorer::new(config.score.clone());
+    let mut book = crate::alert::AlertBook::new(config.alerts.clone());
+    let mut next_tick = i64::MIN;
+    let (_, summary) = replay(files, config, |now, pic, changes| {
+        for (kind, subject, reason) in scorer.retractions(changes) {
+            book.retract(kind, &subject, &reason, now);
+        }
+        let mut findings = scorer.observe(pic, changes, baseline, now);
+        if now >= next_tick {
+            next_tick = now + SCORE_TICK_MS;
+            findings.extend(scorer.tick(pic, baseline, now));
+        }
+        for f in findings {
+            book.observe(f);
+        }
+        book.tick(now);
+    })?;
+    let mut alerts: Vec<crate::alert::Alert> = book.alerts().cloned().collect();
+    alerts.sort_by_key(|a| a.alert_id);
+    Ok((alerts, summary))
 }

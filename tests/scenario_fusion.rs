@@ -75,7 +75,7 @@ fn run(seed: u64, minutes: u32) -> Outcome {
     let mut next_sample = i64::MIN;
     let mut pob_covered = 0;
     let mut pob_estimated = 0;
-    let (picture, summary) = lookout::replay::replay(&[nmea_path, det_path], &config(), |now, pic| {
+    let (picture, summary) = lookout::replay::replay(&[nmea_path, det_path], &config(), |now, pic, _| {
         if now < next_sample {
             return;
         }

@@ -154,6 +154,63 @@ pub struct Alert {
     subject: Subject,
 }
 
+/// An alert as one JSON object (times in RFC 3339 UTC), as `lookout replay`
+/// writes it: stable field order and formatting, so the same alerts give the
+/// same bytes.
+#[derive(Debug, serde::Serialize)]
+pub struct AlertRecord<'a> {
+    pub alert_id: u64,
+    pub kind: AlertKind,
+    pub severity: Severity,
+    pub score: f64,
+    pub state: AlertState,
+    pub version: u32,
+    pub opened_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mmsi: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persons_on_board: Option<PersonsOnBoard>,
+    pub rescue: bool,
+    pub explanation: &'a str,
+    pub evidence: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retraction: Option<&'a str>,
+}
+
+impl Alert {
+    /// The alert as a JSON-ready record.
+    pub fn record(&self) -> AlertRecord<'_> {
+        let t = crate::decode::rfc3339_ms;
+        AlertRecord {
+            alert_id: self.alert_id,
+            kind: self.kind,
+            severity: self.severity,
+            score: (self.score * 1000.0).round() / 1000.0,
+            state: self.state,
+            version: self.version,
+            opened_at: t(self.opened_at_ms),
+            updated_at: t(self.updated_at_ms),
+            closed_at: self.closed_at_ms.map(t),
+            lat: (self.lat * 1e6).round() / 1e6,
+            lon: (self.lon * 1e6).round() / 1e6,
+            track_id: self.track_id,
+            mmsi: self.mmsi,
+            persons_on_board: self.persons_on_board,
+            rescue: self.rescue,
+            explanation: &self.explanation,
+            evidence: &self.evidence,
+            retraction: self.retraction.as_deref(),
+        }
+    }
+}
+
 /// Hysteresis settings of the book.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -134,6 +134,17 @@ impl Scorer {
         out
     }
 
+    /// Alerts that later data shows were not real: a dark track that turns out
+    /// to be an AIS vessel (a late AIS report) retracts its DARK_TARGET alert.
+    pub fn retractions(&self, changes: &Changes) -> Vec<(AlertKind, Subject, String)> {
+        changes
+            .removed
+            .iter()
+            .filter(|r| r.reason == crate::picture::RemovalReason::Merged)
+            .map(|r| (AlertKind::DarkTarget, Subject::Track(r.track_id), "the track is an AIS vessel (merged)".to_string()))
+            .collect()
+    }
+
     /// AIS gaps, found as time passes: call every few seconds (each call
     /// scans the picture).
     pub fn tick(&mut self, pic: &Picture, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
