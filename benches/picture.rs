@@ -12,18 +12,16 @@
 
 mod common;
 use common::{arg, rss_mb};
-use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use lookout::config::Config;
 use lookout::decode::{Decoder, DecoderConfig};
 use lookout::geodesy::{destination, LatLon, M_PER_NM, MS_PER_KN};
-use lookout::picture::{NearQuery, Picture, VesselFilter};
-use lookout::pipeline::{apply_batch, updates_channel};
+use lookout::picture::{NearQuery, VesselFilter};
+use lookout::pipeline::apply_batch;
 use lookout::service::Shared;
 use lookout::simulate::encode::{self, PositionReport, StaticVoyageData};
-use lookout::source::{Observation, Payload, SourceRegistry, BATCH_MAX};
-use parking_lot::RwLock;
+use lookout::source::{Observation, Payload, BATCH_MAX};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -152,17 +150,7 @@ fn main() {
     let mut cfg = Config::parse("").unwrap();
     cfg.picture.vessel_max_age = std::time::Duration::from_secs(24 * 3600);
     let (tx, _rx) = tokio::sync::mpsc::channel(1);
-    let shared = Shared {
-        picture: RwLock::new(Picture::new(&cfg.picture)),
-        sources: SourceRegistry::default(),
-        updates: updates_channel(),
-        ingest_tx: tx,
-        line_settings: Default::default(),
-        config: cfg,
-        started_ms: 0,
-        subscribers: AtomicUsize::new(0),
-        shutdown: Default::default(),
-    };
+    let shared = Shared::new(cfg, None, tx, Default::default());
     let rss0 = rss_mb();
     ingest(&shared, &setup);
     drop(setup);

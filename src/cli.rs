@@ -211,8 +211,7 @@ pub fn replay(files: &[PathBuf], cfg: &crate::config::Config, baseline: Option<&
 }
 
 fn load_baseline(path: &Path) -> Result<crate::baseline::Baseline, Error> {
-    let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(format!("open {}", path.display()), e))?);
-    crate::baseline::Baseline::load(reader, None).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
+    crate::baseline::Baseline::load_path(path, None)
 }
 
 /// `lookout baseline build`: learns a baseline from recordings.

@@ -35,6 +35,48 @@ pub struct Config {
     /// Alert hysteresis. `[alerts]`.
     #[serde(default)]
     pub alerts: crate::alert::AlertPolicy,
+    /// The traffic baseline the detectors score against. `[baseline]`.
+    #[serde(default)]
+    pub baseline: BaselineConfig,
+}
+
+/// Where the baseline comes from and whether live traffic updates it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BaselineConfig {
+    /// Baseline file (`lookout baseline build`), loaded at start. Without
+    /// one, the detectors that need a baseline (loitering, route deviation,
+    /// learned rest areas) stay silent rather than guess.
+    pub path: Option<PathBuf>,
+    /// Refuse a baseline built for another area (its grid name, e.g.
+    /// "strait-of-sicily").
+    pub area: Option<String>,
+    /// Learn incrementally from live AIS traffic (capped per cell and day,
+    /// so a week of smuggling cannot teach it that smuggling is normal).
+    pub learn: bool,
+    /// Write the learned baseline back to `path` this often (and at shutdown).
+    /// Absent: never written back.
+    #[serde(with = "humantime_serde")]
+    pub save_every: Option<Duration>,
+}
+
+impl Default for BaselineConfig {
+    fn default() -> Self {
+        Self { path: None, area: None, learn: true, save_every: None }
+    }
+}
+
+/// Which clock the service runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockMode {
+    /// The wall clock: a live service.
+    #[default]
+    Wall,
+    /// The newest observation's own time: for replaying a recording (not
+    /// shifted to now) into a running server, so ageing, hysteresis and
+    /// alert times follow the recording as `lookout replay` does.
+    Recording,
 }
 
 /// A radar site. A radar sentence belongs to the site whose `station` equals
@@ -102,6 +144,8 @@ pub struct ServiceConfig {
     /// How often each source's counters are written to the log.
     #[serde(with = "humantime_serde")]
     pub stats_log_every: Duration,
+    /// "wall" (default) or "recording".
+    pub clock: ClockMode,
 }
 
 impl Default for ServiceConfig {
@@ -110,6 +154,7 @@ impl Default for ServiceConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
             heartbeat: Duration::from_secs(5),
             stats_log_every: Duration::from_secs(60),
+            clock: ClockMode::Wall,
         }
     }
 }
@@ -311,6 +356,13 @@ impl Config {
         }
         if self.service.stats_log_every.is_zero() {
             return Err(Error::Config("service.stats_log_every must be > 0".into()));
+        }
+        match (&self.baseline.path, self.baseline.save_every) {
+            (None, Some(_)) => return Err(Error::Config("baseline.save_every needs baseline.path".into())),
+            (_, Some(d)) if d < Duration::from_secs(1) => {
+                return Err(Error::Config("baseline.save_every must be at least 1s".into()))
+            }
+            _ => {}
         }
         Ok(())
     }

@@ -1,14 +1,19 @@
 //! The pipeline stage between sources and consumers: applies decoded
-//! observations to the picture, ages vessels out, and fans changes out to
+//! observations to the picture, ages vessels out, scores the changes and
+//! updates the alert book, and fans track and alert changes out to
 //! subscribers without ever waiting for them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::RwLockWriteGuard;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
 
-use crate::picture::{Removal, Vessel};
+use crate::alert::AlertChange;
+use crate::config::ClockMode;
+use crate::picture::{Changes, Picture, Removal, Vessel};
 use crate::service::Shared;
 use crate::source::{wall_ms, Batch};
 
@@ -16,7 +21,12 @@ use crate::source::{wall_ms, Batch};
 /// further behind than this is told how many it missed and re-sent the
 /// current state; the pipeline itself never waits.
 pub const TRACK_UPDATES_CAPACITY: usize = 65_536;
-/// How often vessels not heard for `vessel_max_age` are removed.
+/// Capacity of the alert fan-out, in alert changes. Alert changes are far
+/// rarer than track updates; a console that still falls this far behind is
+/// told how many it missed and re-sent each affected alert's current state.
+pub const ALERT_UPDATES_CAPACITY: usize = 4096;
+/// How often vessels not heard for `vessel_max_age` are removed and the
+/// time-driven alert work (closing, AIS gaps) runs.
 const EXPIRE_EVERY: Duration = Duration::from_secs(1);
 
 /// A change in the picture, as consoles see it.
@@ -27,48 +37,125 @@ pub enum TrackUpdate {
     Removed(Removal),
 }
 
+/// The pipeline's notion of now (see [`ClockMode`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineClock {
+    mode: ClockMode,
+    /// Newest observation time seen, ms (recording mode).
+    newest_ms: Option<i64>,
+}
+
+impl PipelineClock {
+    pub fn new(mode: ClockMode) -> Self {
+        Self { mode, newest_ms: None }
+    }
+
+    /// Now, for applying `batch`.
+    pub fn for_batch(&mut self, batch: &Batch) -> i64 {
+        match self.mode {
+            ClockMode::Wall => wall_ms(),
+            ClockMode::Recording => {
+                // Never backwards, even if a source is.
+                let newest = batch.iter().map(|o| o.at_ms).max();
+                self.newest_ms = self.newest_ms.max(newest);
+                self.newest_ms.unwrap_or_else(wall_ms)
+            }
+        }
+    }
+
+    /// Now, between batches; `None` before a recording has started.
+    pub fn idle(&self) -> Option<i64> {
+        match self.mode {
+            ClockMode::Wall => Some(wall_ms()),
+            ClockMode::Recording => self.newest_ms,
+        }
+    }
+}
+
 /// Runs until shutdown or until every sender is gone.
 pub async fn run_pipeline(shared: Arc<Shared>, mut rx: mpsc::Receiver<Batch>, shutdown: CancellationToken) {
+    let mut clock = PipelineClock::new(shared.config.service.clock);
     let mut expire = tokio::time::interval(EXPIRE_EVERY);
     expire.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let save_every = shared.config.baseline.save_every.unwrap_or(Duration::from_secs(86_400 * 365));
+    let mut save = tokio::time::interval_at(tokio::time::Instant::now() + save_every, save_every);
+    save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
             b = rx.recv() => match b {
-                Some(batch) => apply_batch(&shared, &batch, wall_ms()),
+                Some(batch) => {
+                    let now = clock.for_batch(&batch);
+                    apply_batch(&shared, &batch, now);
+                }
                 None => break,
             },
-            _ = expire.tick() => expire_vessels(&shared, wall_ms()),
+            _ = expire.tick() => if let Some(now) = clock.idle() { expire_vessels(&shared, now) },
+            _ = save.tick(), if shared.config.baseline.save_every.is_some() => save_baseline(&shared).await,
         }
+    }
+    if shared.config.baseline.save_every.is_some() {
+        save_baseline(&shared).await;
     }
 }
 
-/// Applies one batch under a single write lock, then publishes the changes
-/// (after releasing the lock, so queries are not held up by the fan-out).
+/// Writes the (learning) baseline back to its file, off the async threads.
+async fn save_baseline(shared: &Arc<Shared>) {
+    let (Some(path), Some(b)) = (shared.config.baseline.path.clone(), shared.alerts.lock().baseline().cloned()) else {
+        return;
+    };
+    let shown = path.display().to_string();
+    match tokio::task::spawn_blocking(move || b.save_path(&path)).await {
+        Ok(Ok(())) => info!(path = %shown, "baseline saved"),
+        Ok(Err(e)) => warn!(error = %e, "baseline not saved"),
+        Err(e) => warn!(error = %e, "baseline save task failed"),
+    }
+}
+
+/// Applies one batch under a single write lock, scores what changed (under
+/// the read lock it is downgraded to, so queries proceed meanwhile), then
+/// publishes track and alert changes after releasing it, so nobody waits
+/// for the fan-out.
 pub fn apply_batch(shared: &Shared, batch: &Batch, now_ms: i64) {
+    let pic = shared.picture.write();
+    after_change(shared, pic, now_ms, |pic| pic.apply_batch(batch, now_ms));
+}
+
+fn expire_vessels(shared: &Shared, now_ms: i64) {
+    let pic = shared.picture.write();
+    after_change(shared, pic, now_ms, |pic| Changes { removed: pic.expire(now_ms), ..Default::default() });
+}
+
+fn after_change(
+    shared: &Shared,
+    mut pic: RwLockWriteGuard<'_, Picture>,
+    now_ms: i64,
+    change: impl FnOnce(&mut Picture) -> Changes,
+) {
     let publish = shared.updates.receiver_count() > 0;
     let mut changed: Vec<Arc<Vessel>> = Vec::new();
-    let removed = {
-        let mut pic = shared.picture.write();
-        let changes = pic.apply_batch(batch, now_ms);
-        if publish {
-            changed.extend(changes.changed.iter().filter_map(|k| pic.get_entity(*k)).map(|v| Arc::new(v.clone())));
+    let changes = change(&mut pic);
+    let pic = RwLockWriteGuard::downgrade(pic);
+    if publish {
+        changed.extend(changes.changed.iter().filter_map(|k| pic.get_entity(*k)).map(|v| Arc::new(v.clone())));
+    }
+    {
+        let mut stage = shared.alerts.lock();
+        for c in stage.step(now_ms, &pic, &changes) {
+            // Sent while the book is locked, so consoles receive changes in
+            // book order whoever made them (pipeline or an acknowledgement).
+            // An error only means no console is subscribed; the book keeps
+            // every alert for ListAlerts and for consoles that join later.
+            let _ = shared.alert_updates.send(Arc::new(c));
         }
-        changes.removed
-    };
+    }
+    drop(pic);
     for v in changed {
         // An error only means nobody is subscribed any more.
         let _ = shared.updates.send(TrackUpdate::Changed(v));
     }
-    for r in removed {
-        let _ = shared.updates.send(TrackUpdate::Removed(r));
-    }
-}
-
-fn expire_vessels(shared: &Shared, now_ms: i64) {
-    let gone = shared.picture.write().expire(now_ms);
-    if shared.updates.receiver_count() > 0 {
-        for r in gone {
+    if publish {
+        for r in changes.removed {
             let _ = shared.updates.send(TrackUpdate::Removed(r));
         }
     }
@@ -77,4 +164,9 @@ fn expire_vessels(shared: &Shared, now_ms: i64) {
 /// A new fan-out channel.
 pub fn updates_channel() -> broadcast::Sender<TrackUpdate> {
     broadcast::channel(TRACK_UPDATES_CAPACITY).0
+}
+
+/// A new alert fan-out channel.
+pub fn alert_updates_channel() -> broadcast::Sender<Arc<AlertChange>> {
+    broadcast::channel(ALERT_UPDATES_CAPACITY).0
 }

@@ -67,34 +67,20 @@ pub fn replay(
     Ok((picture, summary))
 }
 
-/// How often the time-driven detectors (AIS gaps) run during a replay, ms of recording time.
-const SCORE_TICK_MS: i64 = 10_000;
-
 /// Replays `files` through the picture, the detectors and the alert book;
-/// returns every alert in its final state, by id. Deterministic.
+/// returns every alert in its final state, by id. Deterministic. The
+/// baseline is used as it is (not learned from the recording), so a replay
+/// answers "what would the service have raised with this baseline".
 pub fn replay_alerts(
     files: &[PathBuf],
     config: &Config,
     baseline: Option<&crate::baseline::Baseline>,
 ) -> Result<(Vec<crate::alert::Alert>, ReplaySummary), Error> {
-    let mut scorer = crate::score::Scorer::new(config.score.clone());
-    let mut book = crate::alert::AlertBook::new(config.alerts.clone());
-    let mut next_tick = i64::MIN;
+    let mut stage = crate::alert::AlertStage::new(config.score.clone(), config.alerts.clone(), baseline.cloned(), false);
     let (_, summary) = replay(files, config, |now, pic, changes| {
-        for (kind, subject, reason) in scorer.retractions(changes) {
-            book.retract(kind, &subject, &reason, now);
-        }
-        let mut findings = scorer.observe(pic, changes, baseline, now);
-        if now >= next_tick {
-            next_tick = now + SCORE_TICK_MS;
-            findings.extend(scorer.tick(pic, baseline, now));
-        }
-        for f in findings {
-            book.observe(f);
-        }
-        book.tick(now);
+        stage.step(now, pic, changes);
     })?;
-    let mut alerts: Vec<crate::alert::Alert> = book.alerts().cloned().collect();
+    let mut alerts: Vec<crate::alert::Alert> = stage.book().alerts().cloned().collect();
     alerts.sort_by_key(|a| a.alert_id);
     Ok((alerts, summary))
 }

@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use crate::alert::{AlertChange, AlertStage};
 use crate::config::{Config, SourceKind};
 use crate::error::Error;
 use crate::picture::Picture;
@@ -20,18 +21,52 @@ use crate::source::{self, Batch, LineSettings, SourceCtx, SourceRegistry, INGEST
 /// State shared by the pipeline and the API.
 pub struct Shared {
     pub picture: RwLock<Picture>,
+    /// Detectors, alert book and baseline. Lock order: `picture` before
+    /// `alerts` (the pipeline scores while it reads the picture); nobody
+    /// holding `alerts` takes `picture`.
+    pub alerts: Mutex<AlertStage>,
     pub sources: SourceRegistry,
     pub updates: broadcast::Sender<TrackUpdate>,
+    /// Alert changes in book order, to consoles (never waits for them).
+    pub alert_updates: broadcast::Sender<Arc<AlertChange>>,
     /// Where `Ingest` calls send their batches.
     pub ingest_tx: mpsc::Sender<Batch>,
     /// Radar sites and limits for line decoding (used by `Ingest` calls too).
     pub line_settings: Arc<LineSettings>,
     pub config: Config,
     pub started_ms: i64,
+    /// Consoles subscribed to tracks, and to alerts.
     pub subscribers: AtomicUsize,
+    pub alert_subscribers: AtomicUsize,
     /// Cancelled when the service stops: long-lived streams end on it, so a
     /// graceful shutdown does not wait forever for subscribed consoles.
     pub shutdown: CancellationToken,
+}
+
+impl Shared {
+    /// Fresh state for `config`, with the baseline (if any) already loaded.
+    pub fn new(
+        config: Config,
+        baseline: Option<crate::baseline::Baseline>,
+        ingest_tx: mpsc::Sender<Batch>,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let stage = AlertStage::new(config.score.clone(), config.alerts.clone(), baseline, config.baseline.learn);
+        Shared {
+            picture: RwLock::new(Picture::with_tracker(&config.picture, config.tracker.clone())),
+            alerts: Mutex::new(stage),
+            sources: SourceRegistry::default(),
+            updates: pipeline::updates_channel(),
+            alert_updates: pipeline::alert_updates_channel(),
+            ingest_tx,
+            line_settings: Arc::new(LineSettings::from_config(&config)),
+            config,
+            started_ms: source::wall_ms(),
+            subscribers: AtomicUsize::new(0),
+            alert_subscribers: AtomicUsize::new(0),
+            shutdown,
+        }
+    }
 }
 
 /// A running service.
@@ -64,18 +99,21 @@ impl Running {
 /// Errors (a port in use, an unreadable file) surface here, before anything runs.
 pub async fn start(config: Config) -> Result<Running, Error> {
     let shutdown = CancellationToken::new();
+    // A wrong-version, other-area or corrupt baseline stops the start with a
+    // message naming the file; the service never runs on a half-read one.
+    let baseline = match &config.baseline.path {
+        Some(p) => {
+            let b = crate::baseline::Baseline::load_path(p, config.baseline.area.as_deref())?;
+            info!(path = %p.display(), area = %b.spec().name, learn = config.baseline.learn, "baseline loaded");
+            Some(b)
+        }
+        None => {
+            info!("no baseline configured: loitering, route deviation and learned rest areas are off");
+            None
+        }
+    };
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
-    let shared = Arc::new(Shared {
-        picture: RwLock::new(Picture::with_tracker(&config.picture, config.tracker.clone())),
-        sources: SourceRegistry::default(),
-        updates: pipeline::updates_channel(),
-        ingest_tx: tx.clone(),
-        line_settings: Arc::new(LineSettings::from_config(&config)),
-        config: config.clone(),
-        started_ms: source::wall_ms(),
-        subscribers: AtomicUsize::new(0),
-        shutdown: shutdown.clone(),
-    });
+    let shared = Arc::new(Shared::new(config.clone(), baseline, tx.clone(), shutdown.clone()));
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
     let settings = shared.line_settings.clone();

@@ -11,6 +11,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+mod stage;
+pub use stage::{AlertStage, SCORE_TICK_MS};
+
 use crate::geodesy::LatLon;
 
 /// What kind of incident an alert is about.
@@ -185,6 +188,31 @@ pub struct AlertRecord<'a> {
 }
 
 impl Alert {
+    /// Who the incident is about.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Every track the incident concerns (two for a pair).
+    pub fn track_ids(&self) -> Vec<u64> {
+        match self.subject {
+            Subject::Pair(a, b) => vec![a, b],
+            Subject::Track(t) => vec![t],
+            Subject::Mmsi(_) => self.track_id.into_iter().collect(),
+        }
+    }
+
+    /// The order consoles are given alerts in: distress (rescue) first, then
+    /// higher severity, then the most recently changed, then by id.
+    pub fn priority_cmp(&self, other: &Alert) -> std::cmp::Ordering {
+        other
+            .rescue
+            .cmp(&self.rescue)
+            .then(other.severity.cmp(&self.severity))
+            .then(other.updated_at_ms.cmp(&self.updated_at_ms))
+            .then(self.alert_id.cmp(&other.alert_id))
+    }
+
     /// The alert as a JSON-ready record.
     pub fn record(&self) -> AlertRecord<'_> {
         let t = crate::decode::rfc3339_ms;
@@ -211,6 +239,32 @@ impl Alert {
     }
 }
 
+/// Which alerts a console wants.
+#[derive(Debug, Clone)]
+pub struct AlertFilter {
+    pub area: crate::picture::Area,
+    /// Empty: every kind.
+    pub kinds: std::collections::BTreeSet<AlertKind>,
+    pub min_severity: Option<Severity>,
+    /// Only distress-like alerts.
+    pub rescue_only: bool,
+}
+
+impl Default for AlertFilter {
+    fn default() -> Self {
+        Self { area: crate::picture::Area::World, kinds: Default::default(), min_severity: None, rescue_only: false }
+    }
+}
+
+impl AlertFilter {
+    pub fn matches(&self, a: &Alert) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&a.kind))
+            && self.min_severity.is_none_or(|s| a.severity >= s)
+            && (!self.rescue_only || a.rescue)
+            && self.area.contains(LatLon::new(a.lat, a.lon))
+    }
+}
+
 /// Hysteresis settings of the book.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -227,6 +281,9 @@ pub struct AlertPolicy {
     pub min_score_change: f64,
     /// Closed and retracted alerts are forgotten after this long, ms.
     pub keep_closed_ms: i64,
+    /// A live alert whose subject moved this far from its published position
+    /// gets a new version (rescue needs to know where the boat is now), m.
+    pub min_move_m: f64,
 }
 
 impl Default for AlertPolicy {
@@ -237,6 +294,7 @@ impl Default for AlertPolicy {
             close_after_ms: 300_000,
             min_score_change: 0.2,
             keep_closed_ms: 24 * 3_600_000,
+            min_move_m: 1000.0,
         }
     }
 }
@@ -359,22 +417,25 @@ impl AlertBook {
     }
 
     fn update(&mut self, id: u64, f: &Finding) -> Option<AlertChange> {
-        let min_change = self.policy.min_score_change;
+        let (min_change, min_move_m) = (self.policy.min_score_change, self.policy.min_move_m);
         let a = self.alerts.get_mut(&id)?;
         let rel = (f.score - a.score).abs() / a.score.abs().max(1e-9);
         let pob_changed = f.persons_on_board != a.persons_on_board && f.persons_on_board.is_some();
-        let meaningful = f.severity != a.severity || rel >= min_change || pob_changed;
-        // Position and evidence always follow the latest finding; a new
-        // version is published only when something an operator acts on changed.
+        let moved_m = crate::geodesy::haversine_m(LatLon::new(a.lat, a.lon), f.pos);
+        let meaningful = f.severity != a.severity || rel >= min_change || pob_changed || moved_m >= min_move_m;
+        // A new version only when something an operator acts on changed (so
+        // consoles are not showered with repeats); between versions the alert
+        // stays exactly as last published, so every console and ListAlerts
+        // agree on what version N says.
+        if !meaningful {
+            return None;
+        }
         a.lat = f.pos.lat_deg;
         a.lon = f.pos.lon_deg;
         a.evidence.clone_from(&f.evidence);
         a.explanation.clone_from(&f.explanation);
         a.track_id = f.track_id.or(a.track_id);
         a.mmsi = f.mmsi.or(a.mmsi);
-        if !meaningful {
-            return None;
-        }
         a.severity = f.severity;
         a.score = f.score;
         if f.persons_on_board.is_some() {

@@ -4,6 +4,7 @@
 use tonic::Status;
 
 use super::pb;
+use crate::alert::{Alert, AlertFilter, AlertKind, AlertState, Severity};
 use crate::error::Error;
 use crate::geodesy::{LatLon, M_PER_NM};
 use crate::detect::event::DetectionEvent;
@@ -356,4 +357,114 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
         detections: st.detections.events,
         detections_rejected: st.detections.events_rejected,
     }
+}
+
+// ---------------------------------------------------------------- alerts
+
+fn timestamp(ms: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
+}
+
+fn alert_kind_to_pb(k: AlertKind) -> pb::AlertKind {
+    match k {
+        AlertKind::DarkTarget => pb::AlertKind::DarkTarget,
+        AlertKind::AisGap => pb::AlertKind::AisGap,
+        AlertKind::Loitering => pb::AlertKind::Loitering,
+        AlertKind::Rendezvous => pb::AlertKind::Rendezvous,
+        AlertKind::RouteDeviation => pb::AlertKind::RouteDeviation,
+        AlertKind::PositionJump => pb::AlertKind::PositionJump,
+        AlertKind::Overcrowded => pb::AlertKind::Overcrowded,
+    }
+}
+
+fn alert_kind_from_pb(k: i32) -> Result<AlertKind, Error> {
+    use pb::AlertKind as P;
+    Ok(match P::try_from(k) {
+        Ok(P::DarkTarget) => AlertKind::DarkTarget,
+        Ok(P::AisGap) => AlertKind::AisGap,
+        Ok(P::Loitering) => AlertKind::Loitering,
+        Ok(P::Rendezvous) => AlertKind::Rendezvous,
+        Ok(P::RouteDeviation) => AlertKind::RouteDeviation,
+        Ok(P::PositionJump) => AlertKind::PositionJump,
+        Ok(P::Overcrowded) => AlertKind::Overcrowded,
+        Ok(P::Unspecified) => return Err(Error::invalid("filter.kinds", "ALERT_KIND_UNSPECIFIED is not a kind")),
+        Err(_) => return Err(Error::invalid("filter.kinds", format!("{k} is not an AlertKind"))),
+    })
+}
+
+fn severity_to_pb(s: Severity) -> pb::Severity {
+    match s {
+        Severity::Info => pb::Severity::Info,
+        Severity::Low => pb::Severity::Low,
+        Severity::Medium => pb::Severity::Medium,
+        Severity::High => pb::Severity::High,
+        Severity::Critical => pb::Severity::Critical,
+    }
+}
+
+fn severity_from_pb(s: i32) -> Result<Option<Severity>, Error> {
+    use pb::Severity as P;
+    Ok(match P::try_from(s) {
+        Ok(P::Unspecified) => None,
+        Ok(P::Info) => Some(Severity::Info),
+        Ok(P::Low) => Some(Severity::Low),
+        Ok(P::Medium) => Some(Severity::Medium),
+        Ok(P::High) => Some(Severity::High),
+        Ok(P::Critical) => Some(Severity::Critical),
+        Err(_) => return Err(Error::invalid("filter.min_severity", format!("{s} is not a Severity"))),
+    })
+}
+
+fn alert_state_to_pb(s: AlertState) -> pb::AlertState {
+    match s {
+        AlertState::Open => pb::AlertState::Open,
+        AlertState::Updated => pb::AlertState::Updated,
+        AlertState::Closed => pb::AlertState::Closed,
+        AlertState::Retracted => pb::AlertState::Retracted,
+    }
+}
+
+pub fn alert(a: &Alert) -> pb::Alert {
+    pb::Alert {
+        alert_id: a.alert_id,
+        kind: alert_kind_to_pb(a.kind) as i32,
+        severity: severity_to_pb(a.severity) as i32,
+        score: a.score,
+        state: alert_state_to_pb(a.state) as i32,
+        version: a.version,
+        opened_at: Some(timestamp(a.opened_at_ms)),
+        updated_at: Some(timestamp(a.updated_at_ms)),
+        closed_at: a.closed_at_ms.map(timestamp),
+        position: Some(latlon(LatLon::new(a.lat, a.lon))),
+        track_id: a.track_id,
+        mmsi: a.mmsi,
+        persons_on_board: a.persons_on_board.map(|p| pb::PersonsOnBoard {
+            estimate: p.estimate,
+            low: p.low,
+            high: p.high,
+            ..Default::default()
+        }),
+        explanation: a.explanation.clone(),
+        evidence: a.evidence.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        rescue: a.rescue,
+        acknowledged: a.acknowledged.as_ref().map(|k| pb::Acknowledgement {
+            by: k.by.clone(),
+            note: k.note.clone(),
+            at: Some(timestamp(k.at_ms)),
+        }),
+        retraction: a.retraction.clone().unwrap_or_default(),
+        track_ids: a.track_ids(),
+    }
+}
+
+/// A console's alert filter. Impossible ones (unknown enum values, a bad
+/// area, rescue only but no distress kind asked for) are INVALID_ARGUMENT.
+pub fn alert_filter(f: Option<pb::AlertFilter>) -> Result<AlertFilter, Error> {
+    let f = f.unwrap_or_default();
+    let kinds: std::collections::BTreeSet<AlertKind> =
+        f.kinds.iter().map(|k| alert_kind_from_pb(*k)).collect::<Result<_, _>>()?;
+    if f.rescue_only && !kinds.is_empty() && !kinds.iter().any(|k| k.is_distress()) {
+        return Err(Error::invalid("filter.rescue_only", "no kind in filter.kinds is a distress kind, so nothing could match"));
+    }
+    Ok(AlertFilter { area: area(f.area, false)?, kinds, min_severity: severity_from_pb(f.min_severity)?, rescue_only: f.rescue_only })
 }

@@ -1,6 +1,7 @@
 //! The gRPC edge: `lookout.v1.Lookout`, the standard health service and
 //! server reflection. Protobuf types stay in this module.
 
+mod alerts;
 mod convert;
 mod service;
 mod subscribe;

@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
 use super::pb::{self, lookout_server::Lookout};
-use super::subscribe;
+use super::{alerts, subscribe};
 use crate::error::Error;
 use crate::picture::NearQuery;
 use crate::service::Shared;
@@ -203,7 +203,29 @@ impl Lookout for LookoutApi {
         Ok(Response::new(summary))
     }
 
+    type SubscribeAlertsStream = ReceiverStream<Result<pb::AlertEvent, Status>>;
+
+    async fn subscribe_alerts(
+        &self,
+        req: Request<pb::SubscribeAlertsRequest>,
+    ) -> Result<Response<Self::SubscribeAlertsStream>, Status> {
+        let filter = convert::alert_filter(req.into_inner().filter)?;
+        Ok(Response::new(alerts::subscribe(self.shared.clone(), filter)))
+    }
+
+    async fn list_alerts(&self, req: Request<pb::ListAlertsRequest>) -> Result<Response<pb::ListAlertsResponse>, Status> {
+        Ok(Response::new(alerts::list(&self.shared, req.into_inner())?))
+    }
+
+    async fn acknowledge_alert(&self, req: Request<pb::AcknowledgeAlertRequest>) -> Result<Response<pb::Alert>, Status> {
+        Ok(Response::new(alerts::acknowledge(&self.shared, req.into_inner())?))
+    }
+
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
+        let (live_alerts, baseline_loaded) = {
+            let stage = self.shared.alerts.lock();
+            (stage.book().alerts().filter(|a| a.state.is_live()).count() as u32, stage.baseline().is_some())
+        };
         let sources = self.shared.sources.all().iter().map(|s| convert::source_stats(s)).collect();
         let pic = self.shared.picture.read();
         Ok(Response::new(pb::StatsResponse {
@@ -215,6 +237,9 @@ impl Lookout for LookoutApi {
             subscribers: self.shared.subscribers.load(Ordering::Relaxed) as u32,
             dark_tracks: pic.dark_tracks().count() as u32,
             tracker_tracks: pic.tracker().len() as u32,
+            alert_subscribers: self.shared.alert_subscribers.load(Ordering::Relaxed) as u32,
+            live_alerts,
+            baseline_loaded,
         }))
     }
 }

@@ -118,6 +118,27 @@ impl Baseline {
         Ok(())
     }
 
+    /// Reads a baseline file. The error names the file and says what is
+    /// wrong with it (not a baseline, wrong version, other area, corrupt).
+    pub fn load_path(path: &std::path::Path, expect_area: Option<&str>) -> Result<Baseline, crate::error::Error> {
+        let f = std::fs::File::open(path).map_err(|e| crate::error::Error::io(format!("open baseline {}", path.display()), e))?;
+        Self::load(std::io::BufReader::new(f), expect_area)
+            .map_err(|e| crate::error::Error::Config(format!("baseline {}: {e}", path.display())))
+    }
+
+    /// Writes the baseline to `path` through a temporary file and a rename,
+    /// so a crash half-way leaves the previous file whole.
+    pub fn save_path(&self, path: &std::path::Path) -> Result<(), crate::error::Error> {
+        let tmp = path.with_extension("tmp");
+        let io = |what: &str, e: std::io::Error| crate::error::Error::io(format!("{what} {}", tmp.display()), e);
+        let f = std::fs::File::create(&tmp).map_err(|e| io("create", e))?;
+        let mut w = std::io::BufWriter::new(f);
+        self.save(&mut w).map_err(|e| io("write", std::io::Error::other(e.to_string())))?;
+        let f = w.into_inner().map_err(|e| io("write", e.into_error()))?;
+        f.sync_all().map_err(|e| io("sync", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| crate::error::Error::io(format!("rename to {}", path.display()), e))
+    }
+
     /// Reads a baseline. `expect_area`: refuse a file built for another area.
     /// Any bytes give a value or an error, never a panic.
     pub fn load(r: impl Read, expect_area: Option<&str>) -> Result<Baseline, BaselineError> {

@@ -379,7 +379,7 @@ impl BaselineBuilder {
 }
 
 /// Live-learning state (not saved).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct LiveState {
     last: HashMap<u32, i64, ahash::RandomState>,
     day: i64,
@@ -390,6 +390,7 @@ struct LiveState {
 }
 
 /// The learned traffic baseline of one area.
+#[derive(Clone)]
 pub struct Baseline {
     spec: GridSpec,
     geom: Geometry,

@@ -510,8 +510,8 @@ fn who(v: &Vessel) -> String {
     }
 }
 
-/// A vessel as the baseline sees it.
-fn obs(v: &Vessel) -> TrafficObs {
+/// A vessel as the baseline sees it. The vessel must have a fix.
+pub fn obs(v: &Vessel) -> TrafficObs {
     let fix = v.fix.expect("callers check the fix");
     let class = match (v.mmsi, v.fusion.as_ref().and_then(|f| f.vessel_class)) {
         (0, Some(c)) => TrafficClass::from(c),

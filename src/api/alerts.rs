@@ -1,0 +1,199 @@
+//! `SubscribeAlerts`, `ListAlerts` and `AcknowledgeAlert`.
+//!
+//! One task per subscribed console, as for tracks: it listens to the alert
+//! fan-out (which never waits), filters, and writes into the console's own
+//! bounded queue. A console that falls behind loses its place in the
+//! fan-out; it is then told how many changes it missed and sent the current
+//! state of every alert those changes touched (from the book's change log),
+//! distress first. No alert is lost silently and nobody else slows down.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+use tracing::info;
+
+use super::convert;
+use super::pb::{self, alert_event::Event};
+use crate::alert::{Alert, AlertChange, AlertFilter};
+use crate::error::Error;
+use crate::service::Shared;
+use crate::source::wall_ms;
+
+/// Events queued per alert console before its task waits (and eventually lags).
+pub const ALERT_SUBSCRIBER_QUEUE: usize = 256;
+/// `ListAlerts` results when the request does not say.
+const DEFAULT_LIST_RESULTS: usize = 1000;
+const MAX_LIST_RESULTS: usize = 10_000;
+/// Longest `by` and `note` of an acknowledgement, characters.
+const MAX_ACK_BY: usize = 200;
+const MAX_ACK_NOTE: usize = 2000;
+
+/// Starts the subscription task and returns the console's stream.
+pub fn subscribe(shared: Arc<Shared>, filter: AlertFilter) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
+    let (tx, rx) = mpsc::channel(ALERT_SUBSCRIBER_QUEUE);
+    // Subscribe before the snapshot so no change falls between the two.
+    let updates = shared.alert_updates.subscribe();
+    shared.alert_subscribers.fetch_add(1, Ordering::Relaxed);
+    tokio::spawn(async move {
+        let mut sub = Subscription { shared: shared.clone(), filter, tx, seq: 0, synced: 0, live: HashSet::new() };
+        // Ends when the console goes away (a failed send) or the service stops.
+        let _ = sub.run(updates).await;
+        shared.alert_subscribers.fetch_sub(1, Ordering::Relaxed);
+    });
+    ReceiverStream::new(rx)
+}
+
+/// The console has gone away.
+struct Gone;
+
+struct Subscription {
+    shared: Arc<Shared>,
+    filter: AlertFilter,
+    tx: mpsc::Sender<Result<pb::AlertEvent, Status>>,
+    seq: u64,
+    /// The book's change number this console is current to: fan-out
+    /// messages at or below it are already reflected in what it was sent.
+    synced: u64,
+    /// Live alerts the console holds, so it also hears when one of them
+    /// leaves its area or ends.
+    live: HashSet<u64>,
+}
+
+impl Subscription {
+    async fn run(&mut self, mut updates: broadcast::Receiver<Arc<AlertChange>>) -> Result<(), Gone> {
+        self.snapshot().await?;
+        let mut heartbeat = tokio::time::interval(self.shared.config.service.heartbeat);
+        heartbeat.tick().await;
+        loop {
+            tokio::select! {
+                u = updates.recv() => match u {
+                    Ok(c) => {
+                        if c.seq > self.synced {
+                            self.synced = c.seq;
+                            self.on_change(&c.alert).await?;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => self.resync(n).await?,
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+                _ = heartbeat.tick() => {
+                    let live_alerts = self.live.len() as u32;
+                    self.send(Event::Heartbeat(pb::AlertHeartbeat { server_time_unix_ms: wall_ms(), live_alerts })).await?;
+                }
+                _ = self.tx.closed() => return Err(Gone),
+                _ = self.shared.shutdown.cancelled() => return Ok(()),
+            }
+        }
+    }
+
+    /// The live alerts matching the filter, distress first.
+    async fn snapshot(&mut self) -> Result<(), Gone> {
+        let mut alerts: Vec<Alert> = {
+            let stage = self.shared.alerts.lock();
+            self.synced = stage.book().seq();
+            stage.book().alerts().filter(|a| a.state.is_live() && self.filter.matches(a)).cloned().collect()
+        };
+        alerts.sort_by(Alert::priority_cmp);
+        for a in &alerts {
+            self.live.insert(a.alert_id);
+            self.send(Event::Snapshot(convert::alert(a))).await?;
+        }
+        self.send(Event::SnapshotComplete(pb::AlertSnapshotComplete { alerts: alerts.len() as u32 })).await
+    }
+
+    /// Catches up after falling behind: every alert changed since `synced`
+    /// that concerns this console, in its current state, distress first.
+    async fn resync(&mut self, missed: u64) -> Result<(), Gone> {
+        let mut alerts: Vec<Alert> = {
+            let stage = self.shared.alerts.lock();
+            let changed = stage.book().changed_since(self.synced);
+            self.synced = stage.book().seq();
+            changed.into_iter().filter(|a| self.concerns(a)).cloned().collect()
+        };
+        alerts.sort_by(Alert::priority_cmp);
+        let resent = alerts.len() as u32;
+        self.send(Event::Missed(pb::AlertsMissed { changes_missed: missed, alerts_resent: resent })).await?;
+        for a in &alerts {
+            self.track(a);
+            self.send(Event::Change(convert::alert(a))).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_change(&mut self, a: &Alert) -> Result<(), Gone> {
+        if !self.concerns(a) {
+            return Ok(());
+        }
+        self.track(a);
+        self.send(Event::Change(convert::alert(a))).await
+    }
+
+    /// It matches the filter, or the console holds it (and must hear that it
+    /// ended or left the area).
+    fn concerns(&self, a: &Alert) -> bool {
+        self.filter.matches(a) || self.live.contains(&a.alert_id)
+    }
+
+    fn track(&mut self, a: &Alert) {
+        if a.state.is_live() && self.filter.matches(a) {
+            self.live.insert(a.alert_id);
+        } else {
+            self.live.remove(&a.alert_id);
+        }
+    }
+
+    async fn send(&mut self, e: Event) -> Result<(), Gone> {
+        self.seq += 1;
+        self.tx.send(Ok(pb::AlertEvent { seq: self.seq, event: Some(e) })).await.map_err(|_| Gone)
+    }
+}
+
+/// `ListAlerts`.
+pub fn list(shared: &Shared, r: pb::ListAlertsRequest) -> Result<pb::ListAlertsResponse, Error> {
+    let filter = convert::alert_filter(r.filter)?;
+    let limit = convert::max_results("max_results", r.max_results, DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)?;
+    let mut alerts: Vec<Alert> = {
+        let stage = shared.alerts.lock();
+        stage
+            .book()
+            .alerts()
+            .filter(|a| (r.include_ended || a.state.is_live()) && filter.matches(a))
+            .cloned()
+            .collect()
+    };
+    alerts.sort_by(Alert::priority_cmp);
+    let total = alerts.len() as u32;
+    Ok(pb::ListAlertsResponse { alerts: alerts.iter().take(limit).map(convert::alert).collect(), total })
+}
+
+/// `AcknowledgeAlert`: a new version of the alert, sent to every console
+/// and written to the log with who and why (operators are accountable).
+pub fn acknowledge(shared: &Shared, r: pb::AcknowledgeAlertRequest) -> Result<pb::Alert, Error> {
+    if r.alert_id == 0 {
+        return Err(Error::invalid("alert_id", "is required"));
+    }
+    let by = r.by.trim();
+    if by.is_empty() {
+        return Err(Error::invalid("by", "is required: who acknowledges"));
+    }
+    if by.chars().count() > MAX_ACK_BY {
+        return Err(Error::invalid("by", format!("longer than {MAX_ACK_BY} characters")));
+    }
+    if r.note.chars().count() > MAX_ACK_NOTE {
+        return Err(Error::invalid("note", format!("longer than {MAX_ACK_NOTE} characters")));
+    }
+    let mut stage = shared.alerts.lock();
+    let change = stage
+        .book_mut()
+        .acknowledge(r.alert_id, by, &r.note, wall_ms())
+        .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
+    info!(alert_id = r.alert_id, kind = ?change.alert.kind, by, note = %r.note, version = change.alert.version, "alert acknowledged");
+    let out = convert::alert(&change.alert);
+    // Under the book's lock, so consoles get changes in book order.
+    let _ = shared.alert_updates.send(Arc::new(change));
+    Ok(out)
+}
