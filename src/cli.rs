@@ -34,6 +34,101 @@ pub fn add_demo(cfg: &mut crate::config::Config) {
             cfg.radars.push(r.radar_config());
         }
     }
+    if cfg.baseline.path.is_none() {
+        // Learnt from 24 h of the simulator's ordinary traffic (replay-data/README.md);
+        // used as shipped, never written back.
+        cfg.baseline.path = Some(PathBuf::from(DEMO_BASELINE));
+        cfg.baseline.save_every = None;
+    }
+}
+
+/// The bundled baseline `serve --demo` scores against.
+pub const DEMO_BASELINE: &str = "replay-data/strait-of-sicily.baseline";
+
+async fn connect(server: &str) -> Result<pb::lookout_client::LookoutClient<tonic::transport::Channel>, Error> {
+    pb::lookout_client::LookoutClient::connect(server.to_string())
+        .await
+        .map_err(|e| Error::Unavailable(format!("cannot connect to {server}: {e}")))
+}
+
+fn remote(s: tonic::Status) -> Error {
+    Error::Remote { code: format!("{:?}", s.code()), message: s.message().to_string() }
+}
+
+/// `lookout alerts`: the alerts a service holds (distress first), or with
+/// `follow` every change as it happens, one line each.
+pub async fn alerts(server: &str, filter: pb::AlertFilter, include_ended: bool, follow: bool) -> Result<(), Error> {
+    let mut client = connect(server).await?;
+    if !follow {
+        let r = client
+            .list_alerts(pb::ListAlertsRequest { filter: Some(filter), include_ended, max_results: 0 })
+            .await
+            .map_err(remote)?
+            .into_inner();
+        println!("{} alert(s)", r.total);
+        for a in &r.alerts {
+            println!("{}", alert_line(a));
+        }
+        return Ok(());
+    }
+    let mut stream = client
+        .subscribe_alerts(pb::SubscribeAlertsRequest { filter: Some(filter) })
+        .await
+        .map_err(remote)?
+        .into_inner();
+    while let Some(e) = stream.message().await.map_err(remote)? {
+        use pb::alert_event::Event;
+        match e.event {
+            Some(Event::Snapshot(a)) | Some(Event::Change(a)) => println!("{}", alert_line(&a)),
+            Some(Event::SnapshotComplete(c)) => println!("-- {} live alert(s); following changes", c.alerts),
+            Some(Event::Missed(m)) => {
+                println!("-- fell behind: {} change(s) missed, {} alert(s) re-sent", m.changes_missed, m.alerts_resent)
+            }
+            Some(Event::Heartbeat(_)) | None => {}
+        }
+    }
+    Ok(())
+}
+
+/// `lookout ack`: acknowledges an alert as `by`.
+pub async fn ack(server: &str, alert_id: u64, by: &str, note: &str) -> Result<(), Error> {
+    let a = connect(server)
+        .await?
+        .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id, by: by.to_string(), note: note.to_string() })
+        .await
+        .map_err(remote)?
+        .into_inner();
+    println!("{}", alert_line(&a));
+    Ok(())
+}
+
+/// One alert as one line for an operator.
+pub fn alert_line(a: &pb::Alert) -> String {
+    let kind = pb::AlertKind::try_from(a.kind).map_or("?", |k| k.as_str_name()).trim_start_matches("ALERT_KIND_");
+    let sev = pb::Severity::try_from(a.severity).map_or("?", |k| k.as_str_name()).trim_start_matches("SEVERITY_");
+    let state = pb::AlertState::try_from(a.state).map_or("?", |k| k.as_str_name()).trim_start_matches("ALERT_STATE_");
+    let t = a.updated_at.as_ref().map_or(String::new(), |t| crate::decode::rfc3339_ms(t.seconds * 1000 + i64::from(t.nanos / 1_000_000)));
+    let pos = a.position.as_ref().map_or(String::new(), |p| format!("{:.4},{:.4}", p.lat_deg, p.lon_deg));
+    let who = match (a.mmsi, a.track_id) {
+        (Some(m), _) => format!("MMSI {m}"),
+        (None, Some(t)) => format!("T{t}"),
+        _ => String::new(),
+    };
+    let ack = a.acknowledged.as_ref().map_or(String::new(), |k| format!(" [ack {}]", k.by));
+    format!(
+        "#{} v{} {}{} {} {} {} {} {}: {}{}",
+        a.alert_id,
+        a.version,
+        if a.rescue { "RESCUE " } else { "" },
+        kind,
+        sev,
+        state,
+        t,
+        pos,
+        who,
+        a.explanation,
+        ack
+    )
 }
 
 /// Parses a distance with its unit: `20nm`, `5km`, `800m` (a bare number is metres).
@@ -121,13 +216,11 @@ fn push_record(json: &mut Vec<u8>, last_ms: &mut i64, d: &decode::Decoded) {
 
 /// `lookout near`: queries a running service and prints a table.
 pub async fn near(server: &str, lat: f64, lon: f64, radius_m: f64, max: u32) -> Result<(), Error> {
-    let mut client = pb::lookout_client::LookoutClient::connect(server.to_string())
-        .await
-        .map_err(|e| Error::Unavailable(format!("cannot connect to {server}: {e}")))?;
-    let resp = client
+    let resp = connect(server)
+        .await?
         .vessels_near(pb::VesselsNearRequest { lat_deg: lat, lon_deg: lon, radius_m, max_results: max, filter: None })
         .await
-        .map_err(|s| Error::Remote { code: format!("{:?}", s.code()), message: s.message().to_string() })?
+        .map_err(remote)?
         .into_inner();
     print!("{}", near_table(&resp, radius_m));
     Ok(())
@@ -188,7 +281,12 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
 
 /// `lookout replay`: recordings through the pipeline, alerts to JSON Lines.
 pub fn replay(files: &[PathBuf], cfg: &crate::config::Config, baseline: Option<&Path>, alerts_out: &Path) -> Result<(), Error> {
-    let baseline = baseline.map(load_baseline).transpose()?;
+    // --baseline wins over the configuration's [baseline] path.
+    let baseline = match (baseline, &cfg.baseline.path) {
+        (Some(p), _) => Some(load_baseline(p)?),
+        (None, Some(p)) => Some(crate::baseline::Baseline::load_path(p, cfg.baseline.area.as_deref())?),
+        (None, None) => None,
+    };
     let (alerts, summary) = crate::replay::replay_alerts(files, cfg, baseline.as_ref())?;
     let mut out = Output::create(alerts_out)?;
     for a in &alerts {
@@ -396,4 +494,23 @@ mod tests {
         assert!(parse_distance_m("-3nm").is_err());
         assert!(parse_distance_m("far").is_err());
     }
+}
+
+/// An alert filter from command-line names (`DARK_TARGET`, `HIGH`); the
+/// server checks the rest.
+pub fn alert_filter_args(kinds: &[String], min_severity: Option<&str>, rescue_only: bool) -> Result<pb::AlertFilter, Error> {
+    let kinds = kinds
+        .iter()
+        .map(|k| {
+            let name = format!("ALERT_KIND_{}", k.trim().to_ascii_uppercase());
+            pb::AlertKind::from_str_name(&name).map(|k| k as i32).ok_or_else(|| Error::invalid("kind", format!("{k:?} is not an alert kind")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let min_severity = match min_severity {
+        None => 0,
+        Some(s) => pb::Severity::from_str_name(&format!("SEVERITY_{}", s.trim().to_ascii_uppercase()))
+            .map(|s| s as i32)
+            .ok_or_else(|| Error::invalid("min_severity", format!("{s:?} is not a severity")))?,
+    };
+    Ok(pb::AlertFilter { area: None, kinds, min_severity, rescue_only })
 }

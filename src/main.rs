@@ -47,6 +47,37 @@ enum Command {
         #[arg(long, default_value = "http://127.0.0.1:50051")]
         server: String,
     },
+    /// List the alerts a running service holds (distress first), or follow them live.
+    Alerts {
+        /// Keep the subscription open and print every change (SubscribeAlerts).
+        #[arg(long)]
+        follow: bool,
+        /// Only distress-like alerts (for a rescue coordination centre).
+        #[arg(long)]
+        rescue_only: bool,
+        /// Only these kinds, e.g. --kind DARK_TARGET --kind RENDEZVOUS.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Lowest severity: INFO, LOW, MEDIUM, HIGH, CRITICAL.
+        #[arg(long)]
+        min_severity: Option<String>,
+        /// Also closed and retracted alerts (list only).
+        #[arg(long)]
+        ended: bool,
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        server: String,
+    },
+    /// Acknowledge an alert (recorded with who and why, and sent to every console).
+    Ack {
+        alert_id: u64,
+        /// Who acknowledges (operator or centre).
+        #[arg(long)]
+        by: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, default_value = "http://127.0.0.1:50051")]
+        server: String,
+    },
     /// Run recordings (.nmea and .jsonl, merged by time) through the pipeline as
     /// fast as possible, on their own clock, and write every alert in its final state.
     Replay {
@@ -154,6 +185,11 @@ async fn main() -> anyhow::Result<()> {
             let radius_m = cli::parse_distance_m(&radius)?;
             cli::near(&server, lat, lon, radius_m, max).await?;
         }
+        Command::Alerts { follow, rescue_only, kinds, min_severity, ended, server } => {
+            let filter = cli::alert_filter_args(&kinds, min_severity.as_deref(), rescue_only)?;
+            cli::alerts(&server, filter, ended, follow).await?;
+        }
+        Command::Ack { alert_id, by, note, server } => cli::ack(&server, alert_id, &by, &note).await?,
         Command::Replay { files, config, baseline, alerts_out } => {
             let cfg = match config {
                 Some(p) => Config::load(&p).with_context(|| format!("loading {}", p.display()))?,

@@ -86,6 +86,7 @@ pub async fn run_pipeline(shared: Arc<Shared>, mut rx: mpsc::Receiver<Batch>, sh
             b = rx.recv() => match b {
                 Some(batch) => {
                     let now = clock.for_batch(&batch);
+                    shared.set_recording_now(now);
                     apply_batch(&shared, &batch, now);
                 }
                 None => break,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -35,6 +35,9 @@ pub struct Shared {
     pub line_settings: Arc<LineSettings>,
     pub config: Config,
     pub started_ms: i64,
+    /// The newest observation time the pipeline applied, ms (`clock =
+    /// "recording"`); `i64::MIN` before the first.
+    recording_now_ms: AtomicI64,
     /// Consoles subscribed to tracks, and to alerts.
     pub subscribers: AtomicUsize,
     pub alert_subscribers: AtomicUsize,
@@ -62,10 +65,31 @@ impl Shared {
             line_settings: Arc::new(LineSettings::from_config(&config)),
             config,
             started_ms: source::wall_ms(),
+            recording_now_ms: AtomicI64::new(i64::MIN),
             subscribers: AtomicUsize::new(0),
             alert_subscribers: AtomicUsize::new(0),
             shutdown,
         }
+    }
+}
+
+impl Shared {
+    /// The service's now, ms: the wall clock, or with `clock = "recording"`
+    /// the recording's time as far as the pipeline has played it (so dead
+    /// reckoning, report ages and acknowledgements follow the recording).
+    pub fn now_ms(&self) -> i64 {
+        match self.config.service.clock {
+            crate::config::ClockMode::Wall => source::wall_ms(),
+            crate::config::ClockMode::Recording => match self.recording_now_ms.load(Ordering::Relaxed) {
+                i64::MIN => source::wall_ms(),
+                t => t,
+            },
+        }
+    }
+
+    /// Called by the pipeline as the recording's clock advances.
+    pub(crate) fn set_recording_now(&self, now_ms: i64) {
+        self.recording_now_ms.fetch_max(now_ms, Ordering::Relaxed);
     }
 }
 

@@ -21,7 +21,6 @@ use super::pb::{self, alert_event::Event};
 use crate::alert::{Alert, AlertChange, AlertFilter};
 use crate::error::Error;
 use crate::service::Shared;
-use crate::source::wall_ms;
 
 /// Events queued per alert console before its task waits (and eventually lags).
 pub const ALERT_SUBSCRIBER_QUEUE: usize = 256;
@@ -82,7 +81,7 @@ impl Subscription {
                 },
                 _ = heartbeat.tick() => {
                     let live_alerts = self.live.len() as u32;
-                    self.send(Event::Heartbeat(pb::AlertHeartbeat { server_time_unix_ms: wall_ms(), live_alerts })).await?;
+                    self.send(Event::Heartbeat(pb::AlertHeartbeat { server_time_unix_ms: self.shared.now_ms(), live_alerts })).await?;
                 }
                 _ = self.tx.closed() => return Err(Gone),
                 _ = self.shared.shutdown.cancelled() => return Ok(()),
@@ -189,7 +188,7 @@ pub fn acknowledge(shared: &Shared, r: pb::AcknowledgeAlertRequest) -> Result<pb
     let mut stage = shared.alerts.lock();
     let change = stage
         .book_mut()
-        .acknowledge(r.alert_id, by, &r.note, wall_ms())
+        .acknowledge(r.alert_id, by, &r.note, shared.now_ms())
         .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
     info!(alert_id = r.alert_id, kind = ?change.alert.kind, by, note = %r.note, version = change.alert.version, "alert acknowledged");
     let out = convert::alert(&change.alert);

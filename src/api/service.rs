@@ -48,7 +48,7 @@ impl Lookout for LookoutApi {
             radius_m: convert::radius(r.radius_m)?,
             max_results: convert::max_results("max_results", r.max_results, DEFAULT_NEAR_RESULTS, MAX_NEAR_RESULTS)?,
             filter: convert::filter(r.filter)?,
-            now_ms: wall_ms(),
+            now_ms: self.shared.now_ms(),
         };
         let result = self.shared.picture.read().near(&q);
         let vessels = result
@@ -164,7 +164,7 @@ impl Lookout for LookoutApi {
             };
             let Some(event) = next else { break };
             let detection_id = event.detection_id.clone();
-            match convert::detection_event(event).and_then(|e| e.validate(wall_ms(), max_future_ms)) {
+            match convert::detection_event(event).and_then(|e| e.validate(self.shared.now_ms(), max_future_ms)) {
                 Ok(d) => {
                     summary.accepted += 1;
                     counts.events += 1;

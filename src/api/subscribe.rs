@@ -21,7 +21,6 @@ use crate::error::Error;
 use crate::picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
 use crate::pipeline::TrackUpdate;
 use crate::service::Shared;
-use crate::source::wall_ms;
 
 /// Events queued per console before its task waits (and eventually lags).
 pub const SUBSCRIBER_QUEUE: usize = 1024;
@@ -107,7 +106,7 @@ impl Subscription {
                 },
                 _ = heartbeat.tick() => {
                     let n = self.members.len() as u32;
-                    self.send(Event::Heartbeat(pb::Heartbeat { server_time_unix_ms: wall_ms(), vessels_in_area: n })).await?;
+                    self.send(Event::Heartbeat(pb::Heartbeat { server_time_unix_ms: self.shared.now_ms(), vessels_in_area: n })).await?;
                 }
                 _ = flush.tick(), if !self.pending.is_empty() => self.flush_pending().await?,
                 _ = self.tx.closed() => return Err(Gone),
