@@ -146,6 +146,8 @@ pub struct ServiceConfig {
     pub stats_log_every: Duration,
     /// "wall" (default) or "recording".
     pub clock: ClockMode,
+    /// Append every alert change (JSON Lines) to this file.
+    pub alert_journal: Option<PathBuf>,
 }
 
 impl Default for ServiceConfig {
@@ -155,6 +157,7 @@ impl Default for ServiceConfig {
             heartbeat: Duration::from_secs(5),
             stats_log_every: Duration::from_secs(60),
             clock: ClockMode::Wall,
+            alert_journal: None,
         }
     }
 }

@@ -1,8 +1,12 @@
 //! Lookout: a maritime surveillance service for coastguards.
 //!
-//! Data flows one way: [`source`] (feeds) → [`decode`] (NMEA/AIS) →
-//! [`pipeline`] → [`picture`] (vessels + R-tree) → [`api`] (gRPC queries and
-//! streams). [`simulate`] writes recordings; [`service`] wires it together.
+//! Data flows one way: [`source`] (feeds) → [`decode`] (NMEA/AIS) and
+//! [`detect`] (radar, detection events) → [`pipeline`] → [`picture`] (tracks
+//! + R-tree, with [`track`] and [`pob`]) → [`score`] (detectors against the
+//! [`baseline`]) → [`alert`] (the alert book) → [`api`] (gRPC queries and
+//! streams). At the edges: [`replay`] (recordings, deterministic),
+//! [`journal`] (every alert change on disk), [`simulate`] (recordings with
+//! ground truth). [`service`] wires it together.
 
 pub mod alert;
 pub mod api;
@@ -13,6 +17,7 @@ pub mod decode;
 pub mod detect;
 pub mod error;
 pub mod geodesy;
+pub mod journal;
 pub mod picture;
 pub mod pipeline;
 pub mod pob;

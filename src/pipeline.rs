@@ -143,11 +143,7 @@ fn after_change(
     {
         let mut stage = shared.alerts.lock();
         for c in stage.step(now_ms, &pic, &changes) {
-            // Sent while the book is locked, so consoles receive changes in
-            // book order whoever made them (pipeline or an acknowledgement).
-            // An error only means no console is subscribed; the book keeps
-            // every alert for ListAlerts and for consoles that join later.
-            let _ = shared.alert_updates.send(Arc::new(c));
+            shared.publish_alert(c);
         }
     }
     drop(pic);

@@ -29,6 +29,8 @@ pub struct Shared {
     pub updates: broadcast::Sender<TrackUpdate>,
     /// Alert changes in book order, to consoles (never waits for them).
     pub alert_updates: broadcast::Sender<Arc<AlertChange>>,
+    /// Where every alert change is recorded, if configured.
+    journal: Option<crate::journal::Journal>,
     /// Where `Ingest` calls send their batches.
     pub ingest_tx: mpsc::Sender<Batch>,
     /// Radar sites and limits for line decoding (used by `Ingest` calls too).
@@ -51,6 +53,7 @@ impl Shared {
     pub fn new(
         config: Config,
         baseline: Option<crate::baseline::Baseline>,
+        journal: Option<crate::journal::Journal>,
         ingest_tx: mpsc::Sender<Batch>,
         shutdown: CancellationToken,
     ) -> Self {
@@ -61,6 +64,7 @@ impl Shared {
             sources: SourceRegistry::default(),
             updates: pipeline::updates_channel(),
             alert_updates: pipeline::alert_updates_channel(),
+            journal,
             ingest_tx,
             line_settings: Arc::new(LineSettings::from_config(&config)),
             config,
@@ -85,6 +89,19 @@ impl Shared {
                 t => t,
             },
         }
+    }
+
+    /// Records an alert change in the journal and sends it to consoles.
+    /// Call with the alert stage locked, so changes go out in book order
+    /// whoever made them (the pipeline, or an acknowledgement).
+    pub fn publish_alert(&self, change: AlertChange) {
+        let change = Arc::new(change);
+        if let Some(j) = &self.journal {
+            j.record(change.clone());
+        }
+        // An error only means no console is subscribed; the book keeps every
+        // alert for ListAlerts and for consoles that join later.
+        let _ = self.alert_updates.send(change);
     }
 
     /// Called by the pipeline as the recording's clock advances.
@@ -136,8 +153,18 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             None
         }
     };
+    let journal = match &config.service.alert_journal {
+        Some(p) => {
+            // The writer thread ends by itself once the service is dropped,
+            // after writing what was queued.
+            let (j, _writer) = crate::journal::Journal::open(p)?;
+            info!(path = %p.display(), "alert journal");
+            Some(j)
+        }
+        None => None,
+    };
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
-    let shared = Arc::new(Shared::new(config.clone(), baseline, tx.clone(), shutdown.clone()));
+    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), shutdown.clone()));
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
     let settings = shared.line_settings.clone();

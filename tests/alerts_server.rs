@@ -365,3 +365,46 @@ async fn a_wrong_baseline_stops_the_start_with_a_clear_message() {
     let e = lookout::start(config(Some(&dir.path().join("missing.baseline")), &[], 0.0, "wall")).await.err().expect("refused");
     assert!(e.to_string().contains("missing.baseline"), "{e}");
 }
+
+#[tokio::test]
+async fn every_alert_change_is_journalled_with_who_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("alerts.journal.jsonl");
+    let mut cfg = config(None, &[], 0.0, "wall");
+    cfg.service.alert_journal = Some(journal.clone());
+    let running = lookout::start(cfg).await.unwrap();
+    let mut c = client(running.addr).await;
+    c.push_detections(tokio_stream::iter(vec![boat_look(35.30, 12.50, "boat-a")])).await.unwrap();
+    let mut id = None;
+    for _ in 0..200 {
+        let l = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner();
+        if let Some(a) = l.alerts.first() {
+            id = Some(a.alert_id);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let id = id.expect("an OVERCROWDED alert");
+    c.acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: id, by: "mrcc-rome".into(), note: "patrol boat tasked".into() })
+        .await
+        .unwrap();
+    let mut lines: Vec<serde_json::Value> = Vec::new();
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        if lines.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    running.stop().await;
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!((lines[0]["seq"].as_u64(), lines[0]["version"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(lines[0]["kind"], "OVERCROWDED");
+    assert_eq!(lines[0]["state"], "OPEN");
+    assert_eq!(lines[0]["rescue"], true);
+    assert_eq!((lines[1]["seq"].as_u64(), lines[1]["version"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(lines[1]["acknowledged"]["by"], "mrcc-rome");
+    assert_eq!(lines[1]["acknowledged"]["note"], "patrol boat tasked");
+    assert!(lines[1]["written_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+}

@@ -185,6 +185,16 @@ pub struct AlertRecord<'a> {
     pub evidence: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retraction: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<AcknowledgementRecord<'a>>,
+}
+
+/// An acknowledgement as a JSON-ready record.
+#[derive(Debug, serde::Serialize)]
+pub struct AcknowledgementRecord<'a> {
+    pub by: &'a str,
+    pub note: &'a str,
+    pub at: String,
 }
 
 impl Alert {
@@ -235,6 +245,7 @@ impl Alert {
             explanation: &self.explanation,
             evidence: &self.evidence,
             retraction: self.retraction.as_deref(),
+            acknowledged: self.acknowledged.as_ref().map(|k| AcknowledgementRecord { by: &k.by, note: &k.note, at: t(k.at_ms) }),
         }
     }
 }

@@ -193,6 +193,6 @@ pub fn acknowledge(shared: &Shared, r: pb::AcknowledgeAlertRequest) -> Result<pb
     info!(alert_id = r.alert_id, kind = ?change.alert.kind, by, note = %r.note, version = change.alert.version, "alert acknowledged");
     let out = convert::alert(&change.alert);
     // Under the book's lock, so consoles get changes in book order.
-    let _ = shared.alert_updates.send(Arc::new(change));
+    shared.publish_alert(change);
     Ok(out)
 }

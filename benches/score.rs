@@ -1,0 +1,177 @@
+//! What scoring adds per position report: `AlertStage::step` (detectors,
+//! alert book, baseline learning) timed per batch of 512 observations,
+//! divided by the reports the batch changed. Target < 2 µs/report.
+//!
+//! Run: `cargo bench --bench score` (add `-- --scale S --minutes M --baseline-hours H`).
+//! Data: a baseline learnt from `--baseline-hours` (2) of the simulator's
+//! ordinary traffic (seed 2, default fleet), then `--minutes` (30) of traffic
+//! on another seed (3) with the fleet scaled by `--scale` (10: ~2,000
+//! vessels in the Strait of Sicily), decoded as the service decodes it and
+//! applied with `Picture::apply_batch` in batches of `BATCH_MAX` on the
+//! recording's clock. Every batch is scored by three stages that see the
+//! same picture: baseline loaded (learn off), baseline loaded with capped
+//! learning (the service default), and no baseline; their order rotates from
+//! batch to batch so none always runs on caches the others warmed. Only
+//! `step` is timed; the picture update is not.
+
+mod common;
+use common::{arg, rss_mb};
+use std::time::Instant;
+
+use lookout::alert::AlertStage;
+use lookout::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
+use lookout::config::Config;
+use lookout::decode::{Decoder, DecoderConfig};
+use lookout::geodesy::MS_PER_KN;
+use lookout::picture::{NearQuery, Picture, VesselFilter};
+use std::hint::black_box;
+use lookout::simulate::{self, SimConfig};
+use lookout::source::{Observation, Payload, BATCH_MAX};
+
+/// `picture::near::DEAD_RECKON_MAX_KN` (not exported): `near` widens its R-tree
+/// search by this speed times `dead_reckon_max`.
+const DEAD_RECKON_MAX_KN: f64 = 60.0;
+
+struct Timing {
+    name: &'static str,
+    stage: AlertStage,
+    /// µs per changed report, per batch.
+    per_batch: Vec<f64>,
+    total_s: f64,
+    reports: u64,
+    alert_changes: u64,
+    /// Slowest batch (µs, reports in it).
+    worst: (f64, usize),
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` probes harness-less benches.
+    }
+    let scale = arg("--scale", 10);
+    let minutes = arg("--minutes", 30);
+    let baseline_hours = arg("--baseline-hours", 2);
+    let batch_max = arg("--batch", BATCH_MAX);
+
+    let t = Instant::now();
+    let mut normal = Vec::new();
+    simulate::write_recording(&SimConfig { seed: 2, duration_s: baseline_hours as u32 * 3600, ..Default::default() }, &mut normal).unwrap();
+    let mut b = BaselineBuilder::new(GridSpec::strait_of_sicily(2000.0));
+    for o in observations_from_nmea(&normal[..]).unwrap() {
+        b.add(&o);
+    }
+    let baseline = b.finish();
+    drop(normal);
+    println!("baseline: {baseline_hours} h of simulated traffic (seed 2), 2 km grid, built in {:.1} s", t.elapsed().as_secs_f64());
+
+    let t = Instant::now();
+    let mut traffic = Vec::new();
+    let sim = SimConfig { seed: 3, duration_s: minutes as u32 * 60, vessel_scale: scale as f64, ..Default::default() };
+    let summary = simulate::write_recording(&sim, &mut traffic).unwrap();
+    let mut dec = Decoder::new(DecoderConfig::default());
+    let mut obs: Vec<Observation> = Vec::with_capacity(summary.messages as usize);
+    let mut now = 0;
+    for line in traffic.split(|b| *b == b'\n') {
+        dec.feed_line(line, now, &mut |d| {
+            now = d.received_at_ms.unwrap_or(now);
+            obs.push(Observation { source: 0, at_ms: now, payload: Payload::Ais(d.msg) });
+        });
+    }
+    drop(traffic);
+    println!(
+        "traffic: {minutes} min, seed 3, scale {scale}: {} vessels ({} heard), {} messages decoded, generated in {:.1} s",
+        summary.vessels,
+        summary.vessels_heard,
+        obs.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    let cfg = Config::parse("").unwrap();
+    let mut pic = Picture::with_tracker(&cfg.picture, cfg.tracker.clone());
+    let stage = |b: Option<&lookout::baseline::Baseline>, learn| AlertStage::new(cfg.score.clone(), cfg.alerts.clone(), b.cloned(), learn);
+    let mut timings = vec![
+        Timing { name: "baseline, learn off", stage: stage(Some(&baseline), false), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
+        Timing { name: "baseline, learn on ", stage: stage(Some(&baseline), true), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
+        Timing { name: "no baseline        ", stage: stage(None, false), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
+    ];
+    // Where the time goes, for the stage with a baseline: the rendezvous
+    // detector's `Picture::near` query (as it makes it) and `Baseline::score`
+    // for every changed report, timed apart from `step`.
+    let rdv = cfg.score.rendezvous_max_m;
+    let (mut near_s, mut near_cands, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
+    let mut apply_s = 0.0;
+    let mut changed_total = 0u64;
+    let mut batches = 0usize;
+    let wall = Instant::now();
+    for (i, batch) in obs.chunks(batch_max).enumerate() {
+        let now_ms = batch.iter().map(|o| o.at_ms).max().unwrap();
+        let t = Instant::now();
+        let changes = pic.apply_batch(batch, now_ms);
+        apply_s += t.elapsed().as_secs_f64();
+        let n = changes.changed.len();
+        changed_total += n as u64;
+        batches += 1;
+        let k = timings.len();
+        for j in 0..k {
+            let tm = &mut timings[(i + j) % k];
+            let t = Instant::now();
+            let out = tm.stage.step(now_ms, &pic, &changes);
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            tm.total_s += us / 1e6;
+            tm.reports += n as u64;
+            tm.alert_changes += out.len() as u64;
+            if us > tm.worst.0 {
+                tm.worst = (us, n);
+            }
+            if n > 0 {
+                tm.per_batch.push(us / n as f64);
+            }
+        }
+        for key in &changes.changed {
+            let Some(v) = pic.get_entity(*key) else { continue };
+            let Some(fix) = v.fix else { continue };
+            let q = |radius_m, max_results| NearQuery { center: fix.pos, radius_m, max_results, filter: VesselFilter::default(), now_ms };
+            let t = Instant::now();
+            let r = pic.near(&q(rdv, 8));
+            near_s += t.elapsed().as_secs_f64();
+            near_hits += r.hits.len() as u64;
+            // What the R-tree hands `near` to rank: the radius widened by the dead-reckoning slack.
+            let slack = DEAD_RECKON_MAX_KN * MS_PER_KN * pic.dead_reckon_max_s();
+            near_cands += pic.near(&q(rdv + slack, 0)).total_in_radius as u64;
+            let t = Instant::now();
+            black_box(baseline.score(&lookout::score::obs(v)));
+            bscore_s += t.elapsed().as_secs_f64();
+            bscored += 1;
+        }
+    }
+    println!(
+        "picture: {} live vessels; {batches} batches, {changed_total} changed reports; apply_batch {:.2} µs/report (not part of the figures below); run {:.1} s, RSS {:.0} MB",
+        pic.len(),
+        apply_s * 1e6 / changed_total.max(1) as f64,
+        wall.elapsed().as_secs_f64(),
+        rss_mb()
+    );
+    println!("AlertStage::step per changed report, batches of {batch_max} observations (target < 2 µs):");
+    for tm in &mut timings {
+        tm.per_batch.sort_by(f64::total_cmp);
+        let pct = |p: f64| tm.per_batch[((tm.per_batch.len() as f64 * p) as usize).min(tm.per_batch.len() - 1)];
+        println!(
+            "  {}: mean {:.3} µs/report; per batch p50 {:.3}, p99 {:.3}, max {:.3} µs/report; slowest batch {:.0} µs for {} reports; {} alert changes",
+            tm.name,
+            tm.total_s * 1e6 / tm.reports.max(1) as f64,
+            pct(0.5),
+            pct(0.99),
+            tm.per_batch[tm.per_batch.len() - 1],
+            tm.worst.0,
+            tm.worst.1,
+            tm.alert_changes,
+        );
+    }
+    println!(
+        "parts, per changed report: rendezvous Picture::near ({rdv:.0} m, max 8) {:.3} µs, {:.1} hits, {:.0} vessels in the widened R-tree radius; Baseline::score {:.3} µs (deviation and, when slow, loitering call it)",
+        near_s * 1e6 / bscored.max(1) as f64,
+        near_hits as f64 / bscored.max(1) as f64,
+        near_cands as f64 / bscored.max(1) as f64,
+        bscore_s * 1e6 / bscored.max(1) as f64,
+    );
+}
