@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench alerts` (add `-- --consoles 1000 --rate 100000
 //! --seconds 20 --vessels 20000 --feeds 4 --per-connection 100
-//! --alert-every-ms 150 --threads 2 --baseline 1`).
+//! --alert-every-ms 150 --threads 2 --baseline 1 --drain-s 10`).
 //!
 //! The real service (`lookout::start`) runs in this process on a tokio
 //! runtime of `--threads` workers, with a baseline learnt from two hours of
@@ -263,6 +263,7 @@ fn main() {
     let feeds = arg("--feeds", 4).max(1);
     let every_ms = arg("--alert-every-ms", 150).max(1);
     let threads = arg("--threads", 2).max(1);
+    let drain_max_s = arg("--drain-s", 10);
     let with_baseline = arg("--baseline", 1) != 0;
     let rss_start = rss_mb();
 
@@ -270,7 +271,7 @@ fn main() {
     let t = Instant::now();
     let (mut ships, statics) = fleet(vessels);
     let n = ships.len();
-    let round_s = n as f64 / rate as f64;
+    let round_s = n as f64 / rate.max(1) as f64;
     let lines_per_feed = (rate * seconds).div_ceil(feeds) + rate / feeds; // a second to spare
     let fewest = (0..feeds).map(|f| ships.iter().filter(|s| s.mmsi as usize % feeds == f).count()).min().unwrap().max(1);
     let rounds = lines_per_feed.div_ceil(fewest) + 1;
@@ -321,7 +322,7 @@ fn main() {
     let config = Config::parse(&text).unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build().unwrap();
-    rt.block_on(run(config, consoles, per_conn, rate, seconds, feeds, every_ms, feed, warmup, statics, n, rss_start, feed_mb));
+    rt.block_on(run(config, consoles, per_conn, rate, seconds, feeds, every_ms, drain_max_s, feed, warmup, statics, n, rss_start, feed_mb));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -333,6 +334,7 @@ async fn run(
     seconds: usize,
     feeds: usize,
     every_ms: usize,
+    drain_max_s: usize,
     feed: Vec<Feed>,
     warmup: Vec<Vec<u8>>,
     statics: Vec<u8>,
@@ -406,8 +408,11 @@ async fn run(
     for (mut sock, f) in socks.into_iter().zip(feed) {
         let sent = sent.clone();
         feeders.push(std::thread::spawn(move || {
+            // A write that cannot proceed (the service is not reading) gives up
+            // after a while so the feeder stops on time whatever the backlog.
+            sock.set_write_timeout(Some(Duration::from_millis(20))).unwrap();
             let total = f.starts.len() - 1;
-            let mut done = 0usize;
+            let (mut written, mut lines) = (0usize, 0usize);
             let mut blocked = Duration::ZERO;
             while Instant::now() < start {
                 std::thread::sleep(Duration::from_micros(200));
@@ -418,11 +423,17 @@ async fn run(
                     break;
                 }
                 let due = (((now - start).as_secs_f64() * per_feed) as usize).min(total);
-                if due > done {
-                    sock.write_all(&f.bytes[f.starts[done] as usize..f.starts[due] as usize]).unwrap();
+                let due_byte = f.starts[due] as usize;
+                if due_byte > written {
+                    match sock.write(&f.bytes[written..due_byte]) {
+                        Ok(n) => written += n,
+                        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+                        Err(e) => panic!("feeder write: {e}"),
+                    }
                     blocked += now.elapsed();
-                    sent.fetch_add((due - done) as u64, Ordering::Relaxed);
-                    done = due;
+                    let complete = f.starts.partition_point(|s| *s as usize <= written) - 1;
+                    sent.fetch_add((complete - lines) as u64, Ordering::Relaxed);
+                    lines = complete;
                 } else {
                     std::thread::sleep(Duration::from_millis(1));
                 }
@@ -477,7 +488,7 @@ async fn run(
         drop(sock);
     }
     let depths = sampler.await.unwrap();
-    // Until the pipeline has applied what was sent (its backlog), at most 60 s.
+    // Until the pipeline has applied what was sent (its backlog), at most `--drain-s`.
     let t = Instant::now();
     let mut applied_all = applied1;
     loop {
@@ -486,14 +497,15 @@ async fn run(
             break;
         }
         applied_all = a;
-        if t.elapsed() > Duration::from_secs(60) {
+        if t.elapsed() > Duration::from_secs(drain_max_s as u64) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let backlog_left = shared.ingest_tx.max_capacity() - shared.ingest_tx.capacity();
     let drain_s = t.elapsed().as_secs_f64();
-    // Consoles get two more seconds to read what is on its way, then the service stops.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Consoles get a second more to read what is on its way, then the service stops.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_end = rss_mb();
     let book: Vec<pb::Alert> = {
         let mut c = LookoutClient::new(channels[0].clone());
@@ -540,7 +552,7 @@ async fn run(
         per_alert_max.push(m);
     }
     for log in &logs {
-        if alert_of.iter().flatten().any(|id| !log.first.contains_key(id)) {
+        if alert_of.iter().any(|id| id.is_none_or(|id| !log.first.contains_key(&id))) {
             consoles_short += 1;
         }
     }
@@ -562,7 +574,7 @@ async fn run(
     let mean_depth = depths.iter().sum::<usize>() as f64 / depths.len().max(1) as f64;
 
     println!(
-        "ingest: {sent_n} reports written in {window:.2} s = {:.0} reports/s (target {rate}); pipeline applied {} = {:.0} reports/s; backlog drained {:.1} s after the window ({} more applied); feeders blocked in write {:?} s",
+        "ingest: {sent_n} reports written in {window:.2} s = {:.0} reports/s (target {rate}); pipeline applied {} = {:.0} reports/s; after the window {:.1} s more to drain the backlog ({} more applied, {backlog_left} batches still queued when given up); feeders blocked in write {:?} s",
         sent_n as f64 / window,
         applied1 - applied0,
         (applied1 - applied0) as f64 / window,
@@ -577,10 +589,11 @@ async fn run(
         depths.iter().max().unwrap_or(&0)
     );
     println!(
-        "drone: {} pushes every {every_ms} ms; PushDetections call p50 {:.1} ms, max {:.1} ms; {raised} OVERCROWDED alerts raised for them, {} other OVERCROWDED",
+        "drone: {} pushes every {every_ms} ms; PushDetections call p50 {:.1} ms, max {:.1} ms; {raised} OVERCROWDED alerts raised for them by the end ({} never raised), {} other OVERCROWDED",
         pushes.len(),
         pct(&push_ms, 0.5),
         push_ms.last().copied().unwrap_or(f64::NAN),
+        pushes.len() - raised,
         unmatched
     );
     println!(

@@ -45,10 +45,69 @@ pub fn add_demo(cfg: &mut crate::config::Config) {
 /// The bundled baseline `serve --demo` scores against.
 pub const DEMO_BASELINE: &str = "replay-data/strait-of-sicily.baseline";
 
-async fn connect(server: &str) -> Result<pb::lookout_client::LookoutClient<tonic::transport::Channel>, Error> {
-    pb::lookout_client::LookoutClient::connect(server.to_string())
-        .await
-        .map_err(|e| Error::Unavailable(format!("cannot connect to {server}: {e}")))
+/// How the client commands reach a service.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoteArgs {
+    /// The service (https:// with TLS).
+    #[arg(long, default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+    /// Bearer token (when the service has [[operator]]s).
+    #[arg(long, env = "LOOKOUT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// PEM certificate of the authority that signed the server's certificate.
+    #[arg(long, env = "LOOKOUT_CA")]
+    pub ca: Option<PathBuf>,
+}
+
+/// Adds the bearer token to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// A client of the service `r` names.
+pub type Client = pb::lookout_client::LookoutClient<tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>>;
+
+pub async fn connect(r: &RemoteArgs) -> Result<Client, Error> {
+    let server = &r.server;
+    let mut endpoint = tonic::transport::Channel::from_shared(server.clone())
+        .map_err(|e| Error::invalid("server", format!("{server:?}: {e}")))?;
+    if let Some(ca) = &r.ca {
+        let pem = std::fs::read(ca).map_err(|e| Error::io(format!("read {}", ca.display()), e))?;
+        let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        endpoint = endpoint.tls_config(tls).map_err(|e| Error::invalid("ca", e.to_string()))?;
+    }
+    let channel = endpoint.connect().await.map_err(|e| Error::Unavailable(format!("cannot connect to {server}: {e}")))?;
+    let bearer = match &r.token {
+        Some(t) => Some(format!("Bearer {}", t.trim()).parse().map_err(|_| Error::invalid("token", "is not printable ASCII"))?),
+        None => None,
+    };
+    Ok(pb::lookout_client::LookoutClient::with_interceptor(channel, Bearer(bearer)))
+}
+
+/// `lookout token`: a new random token and its configuration entry.
+pub fn new_token(name: &str, roles: &[String]) -> Result<(), Error> {
+    use rand::TryRngCore;
+    for r in roles {
+        if !["viewer", "operator", "feeder", "admin"].contains(&r.as_str()) {
+            return Err(Error::invalid("role", format!("{r:?} is not viewer, operator, feeder or admin")));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| Error::io("random token", std::io::Error::other(e.to_string())))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let roles: Vec<String> = roles.iter().map(|r| format!("{r:?}")).collect();
+    eprintln!("token for {name} (give it to them; it is not stored anywhere):");
+    println!("{token}");
+    eprintln!("\nconfiguration entry:\n[[operator]]\nname = {name:?}\ntoken_sha256 = \"{}\"\nroles = [{}]", crate::api::token_digest_hex(&token), roles.join(", "));
+    Ok(())
 }
 
 fn remote(s: tonic::Status) -> Error {
@@ -57,7 +116,7 @@ fn remote(s: tonic::Status) -> Error {
 
 /// `lookout alerts`: the alerts a service holds (distress first), or with
 /// `follow` every change as it happens, one line each.
-pub async fn alerts(server: &str, filter: pb::AlertFilter, include_ended: bool, follow: bool) -> Result<(), Error> {
+pub async fn alerts(server: &RemoteArgs, filter: pb::AlertFilter, include_ended: bool, follow: bool) -> Result<(), Error> {
     let mut client = connect(server).await?;
     if !follow {
         let r = client
@@ -91,7 +150,7 @@ pub async fn alerts(server: &str, filter: pb::AlertFilter, include_ended: bool, 
 }
 
 /// `lookout ack`: acknowledges an alert as `by`.
-pub async fn ack(server: &str, alert_id: u64, by: &str, note: &str) -> Result<(), Error> {
+pub async fn ack(server: &RemoteArgs, alert_id: u64, by: &str, note: &str) -> Result<(), Error> {
     let a = connect(server)
         .await?
         .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id, by: by.to_string(), note: note.to_string() })
@@ -215,7 +274,7 @@ fn push_record(json: &mut Vec<u8>, last_ms: &mut i64, d: &decode::Decoded) {
 }
 
 /// `lookout near`: queries a running service and prints a table.
-pub async fn near(server: &str, lat: f64, lon: f64, radius_m: f64, max: u32) -> Result<(), Error> {
+pub async fn near(server: &RemoteArgs, lat: f64, lon: f64, radius_m: f64, max: u32) -> Result<(), Error> {
     let resp = connect(server)
         .await?
         .vessels_near(pb::VesselsNearRequest { lat_deg: lat, lon_deg: lon, radius_m, max_results: max, filter: None })
@@ -481,21 +540,6 @@ pub fn simulate(
     out.finish(output)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distances_with_units() {
-        assert_eq!(parse_distance_m("20nm").unwrap(), 20.0 * 1852.0);
-        assert_eq!(parse_distance_m("5km").unwrap(), 5000.0);
-        assert_eq!(parse_distance_m("800 m").unwrap(), 800.0);
-        assert_eq!(parse_distance_m("750").unwrap(), 750.0);
-        assert!(parse_distance_m("-3nm").is_err());
-        assert!(parse_distance_m("far").is_err());
-    }
-}
-
 /// An alert filter from command-line names (`DARK_TARGET`, `HIGH`); the
 /// server checks the rest.
 pub fn alert_filter_args(kinds: &[String], min_severity: Option<&str>, rescue_only: bool) -> Result<pb::AlertFilter, Error> {
@@ -514,3 +558,19 @@ pub fn alert_filter_args(kinds: &[String], min_severity: Option<&str>, rescue_on
     };
     Ok(pb::AlertFilter { area: None, kinds, min_severity, rescue_only })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_with_units() {
+        assert_eq!(parse_distance_m("20nm").unwrap(), 20.0 * 1852.0);
+        assert_eq!(parse_distance_m("5km").unwrap(), 5000.0);
+        assert_eq!(parse_distance_m("800 m").unwrap(), 800.0);
+        assert_eq!(parse_distance_m("750").unwrap(), 750.0);
+        assert!(parse_distance_m("-3nm").is_err());
+        assert!(parse_distance_m("far").is_err());
+    }
+}
+

@@ -38,6 +38,66 @@ pub struct Config {
     /// The traffic baseline the detectors score against. `[baseline]`.
     #[serde(default)]
     pub baseline: BaselineConfig,
+    /// Who may use the API. `[[operator]]` tables; none: the API is open.
+    #[serde(default, rename = "operator")]
+    pub operators: Vec<OperatorConfig>,
+}
+
+/// A person or system allowed to call the API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Shown in the access log and recorded on acknowledgements.
+    pub name: String,
+    /// SHA-256 of the bearer token, 64 hex digits (`lookout token` makes both).
+    pub token_sha256: String,
+    pub roles: Vec<Role>,
+}
+
+impl OperatorConfig {
+    /// The digest's bytes, if it is 64 hex digits.
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        let h = self.token_sha256.trim();
+        if h.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(out)
+    }
+}
+
+/// What an operator may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Queries and streams: vessels, tracks, alerts, stats.
+    Viewer,
+    /// A viewer who may also acknowledge alerts.
+    Operator,
+    /// Feeds data in (`Ingest`, `PushDetections`).
+    Feeder,
+    /// Everything.
+    Admin,
+}
+
+impl Role {
+    /// Whether holding `self` grants `need`.
+    pub fn allows(self, need: Role) -> bool {
+        self == need || self == Role::Admin || (self == Role::Operator && need == Role::Viewer)
+    }
+}
+
+/// TLS for the gRPC server (rustls).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
 }
 
 /// Where the baseline comes from and whether live traffic updates it.
@@ -148,6 +208,8 @@ pub struct ServiceConfig {
     pub clock: ClockMode,
     /// Append every alert change (JSON Lines) to this file.
     pub alert_journal: Option<PathBuf>,
+    /// Serve gRPC over TLS. `[service.tls]`.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Default for ServiceConfig {
@@ -158,6 +220,7 @@ impl Default for ServiceConfig {
             stats_log_every: Duration::from_secs(60),
             clock: ClockMode::Wall,
             alert_journal: None,
+            tls: None,
         }
     }
 }
@@ -359,6 +422,21 @@ impl Config {
         }
         if self.service.stats_log_every.is_zero() {
             return Err(Error::Config("service.stats_log_every must be > 0".into()));
+        }
+        let mut operators = std::collections::BTreeSet::new();
+        for o in &self.operators {
+            if o.name.trim().is_empty() || !operators.insert(o.name.as_str()) {
+                return Err(Error::Config(format!("operator {:?}: name must be set and unique", o.name)));
+            }
+            if o.digest().is_none() {
+                return Err(Error::Config(format!(
+                    "operator {:?}: token_sha256 must be 64 hex digits (the SHA-256 of the token, not the token)",
+                    o.name
+                )));
+            }
+            if o.roles.is_empty() {
+                return Err(Error::Config(format!("operator {:?}: roles must not be empty", o.name)));
+            }
         }
         match (&self.baseline.path, self.baseline.save_every) {
             (None, Some(_)) => return Err(Error::Config("baseline.save_every needs baseline.path".into())),

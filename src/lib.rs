@@ -2,8 +2,8 @@
 //!
 //! Data flows one way: [`source`] (feeds) → [`decode`] (NMEA/AIS) and
 //! [`detect`] (radar, detection events) → [`pipeline`] → [`picture`] (tracks
-//! + R-tree, with [`track`] and [`pob`]) → [`score`] (detectors against the
-//! [`baseline`]) → [`alert`] (the alert book) → [`api`] (gRPC queries and
+//! and R-tree, with [`track`] and [`pob`]) → [`score`] (detectors against
+//! the [`baseline`]) → [`alert`] (the alert book) → [`api`] (gRPC queries and
 //! streams). At the edges: [`replay`] (recordings, deterministic),
 //! [`journal`] (every alert change on disk), [`simulate`] (recordings with
 //! ground truth). [`service`] wires it together.

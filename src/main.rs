@@ -44,8 +44,8 @@ enum Command {
         radius: String,
         #[arg(long, default_value_t = 20)]
         max: u32,
-        #[arg(long, default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
     },
     /// List the alerts a running service holds (distress first), or follow them live.
     Alerts {
@@ -64,8 +64,18 @@ enum Command {
         /// Also closed and retracted alerts (list only).
         #[arg(long)]
         ended: bool,
-        #[arg(long, default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
+    },
+    /// Make a bearer token for an operator: prints the token (give it to the
+    /// operator) and the [[operator]] table with its SHA-256 (for the config).
+    Token {
+        /// The operator's name, as the access log and acknowledgements show it.
+        #[arg(long)]
+        name: String,
+        /// viewer, operator (viewer + acknowledge), feeder (Ingest, PushDetections), admin.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
     },
     /// Acknowledge an alert (recorded with who and why, and sent to every console).
     Ack {
@@ -75,8 +85,8 @@ enum Command {
         by: String,
         #[arg(long, default_value = "")]
         note: String,
-        #[arg(long, default_value = "http://127.0.0.1:50051")]
-        server: String,
+        #[command(flatten)]
+        remote: cli::RemoteArgs,
     },
     /// Run recordings (.nmea and .jsonl, merged by time) through the pipeline as
     /// fast as possible, on their own clock, and write every alert in its final state.
@@ -181,15 +191,16 @@ async fn main() -> anyhow::Result<()> {
             lookout::run(cfg, shutdown).await?;
         }
         Command::Decode { files } => cli::decode_files(&files)?,
-        Command::Near { lat, lon, radius, max, server } => {
+        Command::Near { lat, lon, radius, max, remote } => {
             let radius_m = cli::parse_distance_m(&radius)?;
-            cli::near(&server, lat, lon, radius_m, max).await?;
+            cli::near(&remote, lat, lon, radius_m, max).await?;
         }
-        Command::Alerts { follow, rescue_only, kinds, min_severity, ended, server } => {
+        Command::Alerts { follow, rescue_only, kinds, min_severity, ended, remote } => {
             let filter = cli::alert_filter_args(&kinds, min_severity.as_deref(), rescue_only)?;
-            cli::alerts(&server, filter, ended, follow).await?;
+            cli::alerts(&remote, filter, ended, follow).await?;
         }
-        Command::Ack { alert_id, by, note, server } => cli::ack(&server, alert_id, &by, &note).await?,
+        Command::Ack { alert_id, by, note, remote } => cli::ack(&remote, alert_id, &by, &note).await?,
+        Command::Token { name, roles } => cli::new_token(&name, &roles)?,
         Command::Replay { files, config, baseline, alerts_out } => {
             let cfg = match config {
                 Some(p) => Config::load(&p).with_context(|| format!("loading {}", p.display()))?,

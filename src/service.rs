@@ -153,6 +153,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             None
         }
     };
+    let tls = config.service.tls.as_ref().map(crate::api::tls_config).transpose()?;
     let journal = match &config.service.alert_journal {
         Some(p) => {
             // The writer thread ends by itself once the service is dropped,
@@ -213,7 +214,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         .await
         .map_err(|e| Error::io(format!("bind gRPC {}", config.service.listen), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("local_addr", e))?;
-    tasks.spawn(crate::api::serve(shared.clone(), listener, shutdown.clone()));
+    tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
     Ok(Running { addr, source_addrs, shared, tasks, shutdown })
 }

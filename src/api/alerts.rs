@@ -171,11 +171,13 @@ pub fn list(shared: &Shared, r: pb::ListAlertsRequest) -> Result<pb::ListAlertsR
 
 /// `AcknowledgeAlert`: a new version of the alert, sent to every console
 /// and written to the log with who and why (operators are accountable).
-pub fn acknowledge(shared: &Shared, r: pb::AcknowledgeAlertRequest) -> Result<pb::Alert, Error> {
+/// With operators configured, `by` is the authenticated operator, whatever
+/// the request says: an acknowledgement cannot be made in another's name.
+pub fn acknowledge(shared: &Shared, r: pb::AcknowledgeAlertRequest, operator: Option<super::Operator>) -> Result<pb::Alert, Error> {
     if r.alert_id == 0 {
         return Err(Error::invalid("alert_id", "is required"));
     }
-    let by = r.by.trim();
+    let by = operator.as_ref().map_or(r.by.trim(), |o| o.name.as_str());
     if by.is_empty() {
         return Err(Error::invalid("by", "is required: who acknowledges"));
     }

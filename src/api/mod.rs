@@ -1,6 +1,7 @@
 //! The gRPC edge: `lookout.v1.Lookout`, the standard health service and
 //! server reflection. Protobuf types stay in this module.
 
+mod access;
 mod alerts;
 mod convert;
 mod service;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tracing::error;
+use tracing::{error, warn};
 
 use crate::service::Shared;
 
@@ -22,10 +23,25 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lookout_descriptor");
 }
 
+pub use access::{token_digest_hex, Operator};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
+/// TLS settings for the server, read (and checked) before anything starts.
+pub fn tls_config(cfg: &crate::config::TlsConfig) -> Result<tonic::transport::ServerTlsConfig, crate::Error> {
+    let read = |p: &std::path::Path, what: &str| {
+        std::fs::read(p).map_err(|e| crate::Error::io(format!("read TLS {what} {}", p.display()), e))
+    };
+    let identity = tonic::transport::Identity::from_pem(read(&cfg.cert, "certificate")?, read(&cfg.key, "key")?);
+    Ok(tonic::transport::ServerTlsConfig::new().identity(identity))
+}
+
 /// Serves the API on `listener` until `shutdown`.
-pub async fn serve(shared: Arc<Shared>, listener: TcpListener, shutdown: CancellationToken) {
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    tls: Option<tonic::transport::ServerTlsConfig>,
+    shutdown: CancellationToken,
+) {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<pb::lookout_server::LookoutServer<service::LookoutApi>>().await;
     let reflection = match tonic_reflection::server::Builder::configure()
@@ -39,8 +55,25 @@ pub async fn serve(shared: Arc<Shared>, listener: TcpListener, shutdown: Cancell
             return;
         }
     };
+    let policy = Arc::new(access::AccessPolicy::new(&shared.config.operators));
+    if policy.is_open() {
+        warn!("no [[operator]] configured: the API is open to anyone who can reach it; keep it on a trusted network");
+    } else if tls.is_none() {
+        warn!("operators are configured without [service.tls]: bearer tokens travel in clear");
+    }
     let api = pb::lookout_server::LookoutServer::new(service::LookoutApi::new(shared));
-    let result = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = match builder.tls_config(tls) {
+            Ok(b) => b,
+            Err(e) => {
+                error!(error = %e, "TLS configuration");
+                return;
+            }
+        };
+    }
+    let result = builder
+        .layer(access::AccessLayer::new(policy))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(api)

@@ -218,7 +218,8 @@ impl Lookout for LookoutApi {
     }
 
     async fn acknowledge_alert(&self, req: Request<pb::AcknowledgeAlertRequest>) -> Result<Response<pb::Alert>, Status> {
-        Ok(Response::new(alerts::acknowledge(&self.shared, req.into_inner())?))
+        let operator = req.extensions().get::<super::Operator>().cloned();
+        Ok(Response::new(alerts::acknowledge(&self.shared, req.into_inner(), operator)?))
     }
 
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {

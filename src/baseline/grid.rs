@@ -114,7 +114,7 @@ impl Geometry {
     pub fn new(spec: &GridSpec) -> Geometry {
         let (rows, cols) = spec.dims();
         let (dlat, dlon) = spec.cell_deg();
-        let r2 = 6_371.0088f64 * 6_371.0088;
+        let r2 = 6_371.008_8_f64 * 6_371.008_8;
         let row_area_km2 = (0..rows)
             .map(|r| {
                 let a = (spec.min_lat_deg + r as f64 * dlat).to_radians();

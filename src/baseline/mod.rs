@@ -290,7 +290,7 @@ fn speed_bin(sog: Option<f64>) -> Option<usize> {
 #[inline]
 fn course_bin(sog: Option<f64>, cog: Option<f64>) -> Option<usize> {
     let (s, c) = (sog?, cog?);
-    if !(s >= MIN_COURSE_SOG_KN) || !c.is_finite() || !(0.0..=360.0).contains(&c) {
+    if s.is_nan() || s < MIN_COURSE_SOG_KN || !c.is_finite() || !(0.0..=360.0).contains(&c) {
         return None;
     }
     Some((((c + 15.0) / 30.0) as usize) % N_COURSE)

@@ -1,0 +1,161 @@
+//! Who may call what, and a record of every call.
+//!
+//! Surveillance data is sensitive: with `[[operator]]`s configured, every
+//! `lookout.v1` call must carry `authorization: Bearer <token>` of an
+//! operator whose roles allow the method (UNAUTHENTICATED without a known
+//! token, PERMISSION_DENIED without the role). Tokens are configured as
+//! SHA-256 digests, never in clear. Every call — allowed or refused — is
+//! written to the log under the target `access` with the operator, method and
+//! peer address, so each access is accountable. Health checks and server
+//! reflection stay open (they reveal no surveillance data).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use sha2::{Digest, Sha256};
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+use tonic::codegen::http;
+use tonic::Status;
+use tracing::{info, warn};
+
+use crate::config::{OperatorConfig, Role};
+
+/// The prefix of the methods that need a token.
+const PROTECTED: &str = "/lookout.v1.Lookout/";
+
+/// An authenticated caller; handlers find it in the request's extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub name: String,
+}
+
+/// The operators, by token digest.
+#[derive(Debug, Default)]
+pub struct AccessPolicy {
+    by_digest: HashMap<[u8; 32], (Operator, Vec<Role>)>,
+}
+
+impl AccessPolicy {
+    /// From the configuration (validated there: digests are 64 hex digits).
+    pub fn new(operators: &[OperatorConfig]) -> Self {
+        let by_digest = operators
+            .iter()
+            .filter_map(|o| Some((o.digest()?, (Operator { name: o.name.clone() }, o.roles.clone()))))
+            .collect();
+        Self { by_digest }
+    }
+
+    /// No operators configured: the API is open (a trusted network only).
+    pub fn is_open(&self) -> bool {
+        self.by_digest.is_empty()
+    }
+
+    /// Who is calling `path`, or why not.
+    fn check(&self, headers: &http::HeaderMap, path: &str) -> Result<Option<Operator>, Status> {
+        if self.is_open() || !path.starts_with(PROTECTED) {
+            return Ok(None);
+        }
+        let token = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
+        let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+        let (op, roles) = self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        let need = required_role(&path[PROTECTED.len()..]);
+        if !roles.iter().any(|r| r.allows(need)) {
+            return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
+        }
+        Ok(Some(op.clone()))
+    }
+}
+
+/// The role a method needs.
+fn required_role(method: &str) -> Role {
+    match method {
+        "Ingest" | "PushDetections" => Role::Feeder,
+        "AcknowledgeAlert" => Role::Operator,
+        _ => Role::Viewer,
+    }
+}
+
+/// SHA-256 of a token, as the configuration holds it (lowercase hex).
+pub fn token_digest_hex(token: &str) -> String {
+    Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The tower layer putting [`AccessPolicy`] in front of every route.
+#[derive(Clone)]
+pub struct AccessLayer {
+    policy: Arc<AccessPolicy>,
+}
+
+impl AccessLayer {
+    pub fn new(policy: Arc<AccessPolicy>) -> Self {
+        Self { policy }
+    }
+}
+
+impl<S> tower::Layer<S> for AccessLayer {
+    type Service = AccessService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        AccessService { inner, policy: self.policy.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct AccessService<S> {
+    inner: S,
+    policy: Arc<AccessPolicy>,
+}
+
+fn peer<B>(req: &http::Request<B>) -> Option<SocketAddr> {
+    let ext = req.extensions();
+    ext.get::<TcpConnectInfo>()
+        .and_then(|i| i.remote_addr())
+        .or_else(|| ext.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|i| i.get_ref().remote_addr()))
+}
+
+impl<S, B, R> tower::Service<http::Request<B>> for AccessService<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    R: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        let path = req.uri().path().to_string();
+        let peer = peer(&req).map(|p| p.to_string()).unwrap_or_default();
+        match self.policy.check(req.headers(), &path) {
+            Ok(op) => {
+                let who = op.as_ref().map_or("-", |o| o.name.as_str());
+                if path.starts_with(PROTECTED) {
+                    info!(target: "access", operator = who, method = %path, peer = %peer, "call");
+                }
+                if let Some(op) = op {
+                    req.extensions_mut().insert(op);
+                }
+                // The inner service was made ready by poll_ready; take it and
+                // leave a clone for the next call (tower's usual pattern).
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                Box::pin(inner.call(req))
+            }
+            Err(status) => {
+                warn!(target: "access", method = %path, peer = %peer, code = ?status.code(), reason = status.message(), "refused");
+                Box::pin(async move { Ok(status.into_http()) })
+            }
+        }
+    }
+}
