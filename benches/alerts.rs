@@ -2,9 +2,13 @@
 //! consoles under 50 ms p99 while the service ingests 100,000 reports per
 //! second.
 //!
-//! Run: `cargo bench --bench alerts` (add `-- --consoles 1000 --rate 100000
-//! --seconds 20 --vessels 20000 --feeds 4 --per-connection 100
-//! --alert-every-ms 150 --threads 2 --baseline 1 --drain-s 10`).
+//! Run: `cargo bench --bench alerts` (defaults: `-- --consoles 1000 --rate
+//! 100000 --seconds 20 --vessels 20000 --feeds 4 --per-connection 100
+//! --alert-every-ms 150 --threads 2 --baseline 1 --drain-s 10`). For
+//! diagnosis: `--uniform 1` (every vessel reports equally often),
+//! `--dead-reckon-max-s S` (a shorter `[picture] dead_reckon_max`),
+//! `--drone-stream 1` (the drone keeps one PushDetections stream open
+//! instead of one call per look).
 //!
 //! The real service (`lookout::start`) runs in this process on a tokio
 //! runtime of `--threads` workers, with a baseline learnt from two hours of
@@ -19,9 +23,11 @@
 //!   its share of `--rate`, paced every millisecond. The fleet is the
 //!   simulator's Strait of Sicily traffic (`vessel_scale` chosen for
 //!   `--vessels` vessels heard): each vessel's last simulated position,
-//!   speed and course, moved on in straight lines so that every vessel
-//!   reports every `vessels / rate` seconds consistently with its speed;
-//!   their static data (type 5 and 24 from the simulation) is sent first;
+//!   speed and course, moved on in a straight line, reporting as often as
+//!   its ITU class A interval allows relative to the others (a moving vessel
+//!   18 to 90 times as often as a moored one), all intervals scaled so the
+//!   fleet sends `--rate` reports/s (`--uniform 1`: all vessels equally
+//!   often); their static data (type 5 and 24 from the simulation) is sent first;
 //! * a drone: every `--alert-every-ms` one `PushDetections` call carrying a
 //!   rubber boat with 70 persons counted, at a fresh grid point of the open
 //!   sea between Tunisia, Sicily and Malta (>= 5 km from the previous ones,
@@ -264,30 +270,51 @@ fn main() {
     let every_ms = arg("--alert-every-ms", 150).max(1);
     let threads = arg("--threads", 2).max(1);
     let drain_max_s = arg("--drain-s", 10);
+    let uniform = arg("--uniform", 0) != 0;
+    // Diagnosis only: a shorter `[picture] dead_reckon_max` than the service's
+    // 5 min narrows the R-tree search of every `Picture::near` (the scorer's
+    // rendezvous check makes one per report). 0: the service default.
+    let dead_reckon_s = arg("--dead-reckon-max-s", 0);
     let with_baseline = arg("--baseline", 1) != 0;
     let rss_start = rss_mb();
 
     // Fleet, static data and the feeders' lines, all before the service starts.
     let t = Instant::now();
-    let (mut ships, statics) = fleet(vessels);
+    let (ships, statics) = fleet(vessels);
     let n = ships.len();
-    let round_s = n as f64 / rate.max(1) as f64;
+    // How often each vessel reports: the ITU-R M.1371 class A intervals
+    // (at anchor or slow 180 s, up to 14 kn 10 s, up to 23 kn 6 s, faster
+    // 2 s), all scaled by one factor so the fleet sends `--rate` reports per
+    // second; `--uniform 1`: every vessel equally often.
+    let interval = |s: &Ship| match s.sog_kn {
+        _ if uniform => 1.0,
+        v if v < 3.0 => 180.0,
+        v if v <= 14.0 => 10.0,
+        v if v <= 23.0 => 6.0,
+        _ => 2.0,
+    };
+    let scale_t = ships.iter().map(|s| 1.0 / interval(s)).sum::<f64>() / rate.max(1) as f64;
     let lines_per_feed = (rate * seconds).div_ceil(feeds) + rate / feeds; // a second to spare
-    let fewest = (0..feeds).map(|f| ships.iter().filter(|s| s.mmsi as usize % feeds == f).count()).min().unwrap().max(1);
-    let rounds = lines_per_feed.div_ceil(fewest) + 1;
     let mut warmup: Vec<Vec<u8>> = vec![Vec::new(); feeds];
     let mut feed: Vec<Feed> = (0..feeds).map(|_| Feed { bytes: Vec::with_capacity(lines_per_feed * 48), starts: Vec::with_capacity(lines_per_feed) }).collect();
     for s in &ships {
         position_line(&mut warmup[s.mmsi as usize % feeds], s);
     }
-    for _ in 0..rounds {
-        for s in ships.iter_mut() {
-            s.pos = destination(s.pos, s.cog_deg, s.sog_kn * MS_PER_KN * round_s);
-            let f = &mut feed[s.mmsi as usize % feeds];
-            if f.starts.len() < lines_per_feed {
-                f.starts.push(f.bytes.len() as u32);
-                position_line(&mut f.bytes, s);
-            }
+    for (fi, f) in feed.iter_mut().enumerate() {
+        // Each vessel's reports on its straight line, merged in time order.
+        let mut due: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> = ships
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.mmsi as usize % feeds == fi)
+            .map(|(i, s)| std::cmp::Reverse((((i as f64 * 0.618_034).fract() * scale_t * interval(s) * 1e9) as u64, i)))
+            .collect();
+        while f.starts.len() < lines_per_feed {
+            let Some(std::cmp::Reverse((t_ns, i))) = due.pop() else { break };
+            let s = &ships[i];
+            let moved = Ship { pos: destination(s.pos, s.cog_deg, s.sog_kn * MS_PER_KN * t_ns as f64 / 1e9), ..*s };
+            f.starts.push(f.bytes.len() as u32);
+            position_line(&mut f.bytes, &moved);
+            due.push(std::cmp::Reverse((t_ns + (scale_t * interval(s) * 1e9) as u64, i)));
         }
     }
     for f in &mut feed {
@@ -296,8 +323,9 @@ fn main() {
     let feed_mb: f64 = feed.iter().map(|f| (f.bytes.capacity() + f.starts.capacity() * 4) as f64 / 1e6).sum();
     let moving = ships.iter().filter(|s| s.sog_kn > 0.1).count();
     println!(
-        "fleet: {n} simulated vessels ({moving} under way), each reporting every {:.2} s; {} static lines; {} position lines pre-encoded ({feed_mb:.0} MB) in {:.1} s",
-        round_s,
+        "fleet: {n} simulated vessels ({moving} under way), reporting every {:.3} s (2 s ITU class) to {:.3} s (180 s class); {} static lines; {} position lines pre-encoded ({feed_mb:.0} MB) in {:.1} s",
+        scale_t * interval(&Ship { sog_kn: 30.0, ..ships[0] }),
+        scale_t * interval(&Ship { sog_kn: 0.0, ..ships[0] }),
         statics.split(|b| *b == b'\n').count() - 1,
         feed.iter().map(|f| f.starts.len() - 1).sum::<usize>(),
         t.elapsed().as_secs_f64()
@@ -317,6 +345,10 @@ fn main() {
         b.finish().save_path(&path).unwrap();
         text += &format!("[baseline]\npath = {:?}\narea = \"strait-of-sicily\"\nlearn = true\n", path.display().to_string());
         println!("baseline: 2 h of simulated traffic (seed 2), learn on, built in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    if dead_reckon_s > 0 {
+        text += &format!("[picture]\ndead_reckon_max = \"{dead_reckon_s}s\"\n");
+        println!("diagnosis: [picture] dead_reckon_max = {dead_reckon_s} s instead of the default");
     }
     text += "[[source]]\nname = \"feeds\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n";
     let config = Config::parse(&text).unwrap();
@@ -342,6 +374,7 @@ async fn run(
     rss_start: f64,
     feed_mb: f64,
 ) {
+    let drone_stream = arg("--drone-stream", 0) != 0;
     let rss_before = rss_mb();
     let running = lookout::start(config).await.unwrap();
     let shared = running.shared.clone();
@@ -458,25 +491,40 @@ async fn run(
         })
     };
 
-    // The drone: one overcrowded boat every `every_ms`, each its own call.
+    // The drone: one overcrowded boat every `every_ms`, each its own call,
+    // until the end of the window (a call still waiting then is waited for).
     let spots = boat_positions(seconds * 1000 / every_ms + 1);
-    let mut pushes: Vec<(LatLon, Instant, Duration)> = Vec::new();
-    let mut drone = LookoutClient::new(endpoint.connect().await.unwrap());
-    for (k, p) in spots.iter().enumerate() {
-        let at = start + Duration::from_millis((every_ms * k) as u64 + every_ms as u64 / 2);
-        if at >= end {
-            break;
-        }
-        tokio::time::sleep_until(at.into()).await;
-        let look = boat_look(*p, &format!("boat-{k}"));
-        let t = Instant::now();
-        let s = drone.push_detections(tokio_stream::iter(vec![look])).await.unwrap().into_inner();
-        assert_eq!(s.accepted, 1, "{:?}", s.rejections);
-        pushes.push((*p, t, t.elapsed()));
-    }
     if spots.len() * every_ms < seconds * 1000 {
         println!("note: only {} distinct boat positions; pushes stop early", spots.len());
     }
+    let mut drone = LookoutClient::new(endpoint.connect().await.unwrap());
+    let drone = tokio::spawn(async move {
+        let mut pushes: Vec<(LatLon, Instant, Duration)> = Vec::new();
+        // `--drone-stream 1`: one long-lived PushDetections stream instead of a call per look.
+        let (look_tx, look_rx) = tokio::sync::mpsc::channel::<pb::DetectionEvent>(16);
+        let stream_call = drone_stream.then(|| {
+            let mut d = drone.clone();
+            tokio::spawn(async move { d.push_detections(tokio_stream::wrappers::ReceiverStream::new(look_rx)).await })
+        });
+        for (k, p) in spots.iter().enumerate() {
+            let at = start + Duration::from_millis((every_ms * k) as u64 + every_ms as u64 / 2);
+            if at >= end || Instant::now() >= end {
+                break;
+            }
+            tokio::time::sleep_until(at.into()).await;
+            let look = boat_look(*p, &format!("boat-{k}"));
+            let t = Instant::now();
+            if drone_stream {
+                look_tx.send(look).await.unwrap();
+            } else {
+                let s = drone.push_detections(tokio_stream::iter(vec![look])).await.unwrap().into_inner();
+                assert_eq!(s.accepted, 1, "{:?}", s.rejections);
+            }
+            pushes.push((*p, t, t.elapsed()));
+        }
+        // The stream stays open until the end of the run (a drone keeps it open).
+        (pushes, look_tx, stream_call)
+    });
     tokio::time::sleep_until(end.into()).await;
     let window = (Instant::now() - start).as_secs_f64();
     let applied1 = shared.picture.read().counters().reports_applied;
@@ -488,6 +536,8 @@ async fn run(
         drop(sock);
     }
     let depths = sampler.await.unwrap();
+    let (pushes, look_tx, stream_call) = drone.await.unwrap();
+    let late_s = (Instant::now() - end).as_secs_f64();
     // Until the pipeline has applied what was sent (its backlog), at most `--drain-s`.
     let t = Instant::now();
     let mut applied_all = applied1;
@@ -511,6 +561,10 @@ async fn run(
         let mut c = LookoutClient::new(channels[0].clone());
         c.list_alerts(pb::ListAlertsRequest { include_ended: true, max_results: 10_000, ..Default::default() }).await.unwrap().into_inner().alerts
     };
+    drop(look_tx);
+    if let Some(c) = stream_call {
+        let _ = c.await;
+    }
     running.stop().await;
     let mut logs = Vec::with_capacity(consoles);
     for r in readers {
@@ -574,7 +628,7 @@ async fn run(
     let mean_depth = depths.iter().sum::<usize>() as f64 / depths.len().max(1) as f64;
 
     println!(
-        "ingest: {sent_n} reports written in {window:.2} s = {:.0} reports/s (target {rate}); pipeline applied {} = {:.0} reports/s; after the window {:.1} s more to drain the backlog ({} more applied, {backlog_left} batches still queued when given up); feeders blocked in write {:?} s",
+        "ingest: {sent_n} reports written in {window:.2} s = {:.0} reports/s (target {rate}); pipeline applied {} = {:.0} reports/s; after the window {:.1} s more to drain the backlog ({} more applied, {backlog_left} batches still queued when given up); feeders blocked in write {:?} s; the last push returned {late_s:.1} s after the window",
         sent_n as f64 / window,
         applied1 - applied0,
         (applied1 - applied0) as f64 / window,

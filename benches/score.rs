@@ -86,7 +86,13 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let cfg = Config::parse("").unwrap();
+    // Diagnosis only: `[picture] dead_reckon_max` in seconds (0: the default, 5 min).
+    let dead_reckon_s = arg("--dead-reckon-max-s", 0);
+    let mut cfg = Config::parse("").unwrap();
+    if dead_reckon_s > 0 {
+        cfg.picture.dead_reckon_max = std::time::Duration::from_secs(dead_reckon_s as u64);
+        println!("diagnosis: [picture] dead_reckon_max = {dead_reckon_s} s instead of the default");
+    }
     let mut pic = Picture::with_tracker(&cfg.picture, cfg.tracker.clone());
     let stage = |b: Option<&lookout::baseline::Baseline>, learn| AlertStage::new(cfg.score.clone(), cfg.alerts.clone(), b.cloned(), learn);
     let mut timings = vec![
@@ -99,6 +105,10 @@ fn main() {
     // for every changed report, timed apart from `step`.
     let rdv = cfg.score.rendezvous_max_m;
     let (mut near_s, mut near_cands, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
+    let mut near0_s = 0.0;
+    // The detectors alone (`Scorer::observe`, with the baseline), without the book, ticks and learning.
+    let mut scorer = lookout::score::Scorer::new(cfg.score.clone());
+    let mut observe_s = 0.0;
     let mut apply_s = 0.0;
     let mut changed_total = 0u64;
     let mut batches = 0usize;
@@ -127,6 +137,9 @@ fn main() {
                 tm.per_batch.push(us / n as f64);
             }
         }
+        let t = Instant::now();
+        black_box(scorer.observe(&pic, &changes, Some(&baseline), now_ms));
+        observe_s += t.elapsed().as_secs_f64();
         for key in &changes.changed {
             let Some(v) = pic.get_entity(*key) else { continue };
             let Some(fix) = v.fix else { continue };
@@ -135,6 +148,9 @@ fn main() {
             let r = pic.near(&q(rdv, 8));
             near_s += t.elapsed().as_secs_f64();
             near_hits += r.hits.len() as u64;
+            let t = Instant::now();
+            black_box(pic.near(&q(rdv, 0)));
+            near0_s += t.elapsed().as_secs_f64();
             // What the R-tree hands `near` to rank: the radius widened by the dead-reckoning slack.
             let slack = DEAD_RECKON_MAX_KN * MS_PER_KN * pic.dead_reckon_max_s();
             near_cands += pic.near(&q(rdv + slack, 0)).total_in_radius as u64;
@@ -168,8 +184,10 @@ fn main() {
         );
     }
     println!(
-        "parts, per changed report: rendezvous Picture::near ({rdv:.0} m, max 8) {:.3} µs, {:.1} hits, {:.0} vessels in the widened R-tree radius; Baseline::score {:.3} µs (deviation and, when slow, loitering call it)",
+        "parts, per changed report: Scorer::observe (the detectors, baseline) {:.3} µs; of which rendezvous Picture::near ({rdv:.0} m, max 8) {:.3} µs ({:.3} µs with max 0, i.e. without the exact geodesic hits), {:.1} hits, {:.0} vessels in the widened R-tree radius; Baseline::score {:.3} µs (deviation and, when slow, loitering call it)",
+        observe_s * 1e6 / changed_total.max(1) as f64,
         near_s * 1e6 / bscored.max(1) as f64,
+        near0_s * 1e6 / bscored.max(1) as f64,
         near_hits as f64 / bscored.max(1) as f64,
         near_cands as f64 / bscored.max(1) as f64,
         bscore_s * 1e6 / bscored.max(1) as f64,
