@@ -1,15 +1,25 @@
-//! `lookout replay` on a labelled anomaly scenario from the simulator
+//! `lookout replay` on labelled anomaly scenarios from the simulator
 //! (`write_anomaly_scenario`: each alert kind scripted into busy normal
-//! traffic, with normal look-alikes), scored against its labels. Prints the
-//! recall per kind and the false alerts; asserts determinism and what the
-//! detectors already achieve.
+//! traffic, with normal look-alikes), scored against their labels. Prints the
+//! recall per kind and the false alerts per 1,000 vessel-hours of normal
+//! traffic; asserts determinism and what the detectors achieve.
+//!
+//! The default test runs one seed (fast enough for debug CI). The multi-seed
+//! evaluation is `#[ignore]`d:
+//!
+//! ```text
+//! cargo test --release --test replay_alerts -- --ignored --nocapture
+//! ```
+//!
+//! With `LOOKOUT_EVAL_DUMP=<dir>` every scenario's recording, truth, labels
+//! and alerts are kept in `<dir>/seed-<n>/` for inspection.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::PathBuf;
 
-use lookout::alert::{Alert, AlertKind};
-use lookout::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
+use lookout::alert::{Alert, AlertKind, AlertState};
+use lookout::baseline::{observations_from_nmea, Baseline, BaselineBuilder, GridSpec};
 use lookout::config::Config;
 use lookout::geodesy::{haversine_m, LatLon, M_PER_NM};
 use lookout::simulate::{self, AnomalyConfig, SensorConfig, SimConfig};
@@ -22,6 +32,36 @@ struct Label {
     mmsi: Option<u32>,
     lat: f64,
     lon: f64,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    truth_ids: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct TruthLine {
+    time: String,
+    truth_id: String,
+    mmsi: Option<u32>,
+    lat: f64,
+    lon: f64,
+}
+
+/// Truth positions (time ms, position) of the vessels labels name.
+type Tracks = BTreeMap<String, Vec<(i64, LatLon)>>;
+
+/// RFC 3339 UTC with milliseconds (the truth file's format) to ms.
+fn parse_time_ms(s: &str) -> i64 {
+    let n = |a: usize, b: usize| s[a..b].parse::<i64>().unwrap();
+    let (y, mo, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    ((days * 24 + n(11, 13)) * 60 + n(14, 16)) * 60_000 + n(17, 19) * 1000 + n(20, 23)
 }
 
 fn kind_name(k: AlertKind) -> String {
@@ -29,84 +69,230 @@ fn kind_name(k: AlertKind) -> String {
 }
 
 /// An alert explains a label of its kind when it opened during the labelled
-/// interval (or up to 15 min after) and lies within 10 nm of it or names its MMSI.
-fn matches(a: &Alert, l: &Label) -> bool {
-    kind_name(a.kind) == l.kind
+/// interval (or up to 15 min after) and names the label's MMSI, or its
+/// position (that of its latest finding) lies within 2 nm of where a labelled
+/// vessel truly was while the alert was open. Labels whose vessels have no
+/// truth samples fall back to 10 nm of the labelled position.
+fn matches(a: &Alert, l: &Label, truth: &Tracks, end_ms: i64) -> bool {
+    if !(kind_name(a.kind) == l.kind
         && a.opened_at_ms >= l.start_ms - 60_000
-        && a.opened_at_ms <= l.end_ms + 15 * 60_000
-        && (a.mmsi.is_some() && a.mmsi == l.mmsi
-            || haversine_m(LatLon::new(a.lat, a.lon), LatLon::new(l.lat, l.lon)) < 10.0 * M_PER_NM)
+        && a.opened_at_ms <= l.end_ms + 15 * 60_000)
+    {
+        return false;
+    }
+    if a.mmsi.is_some() && a.mmsi == l.mmsi {
+        return true;
+    }
+    let at = LatLon::new(a.lat, a.lon);
+    let until = a.closed_at_ms.unwrap_or(end_ms);
+    let mut any_truth = false;
+    for id in &l.truth_ids {
+        let Some(track) = truth.get(id) else { continue };
+        any_truth |= !track.is_empty();
+        if track
+            .iter()
+            .filter(|(t, _)| *t >= a.opened_at_ms - 60_000 && *t <= until + 10_000)
+            .any(|(_, p)| haversine_m(at, *p) < 2.0 * M_PER_NM)
+        {
+            return true;
+        }
+    }
+    !any_truth && haversine_m(at, LatLon::new(l.lat, l.lon)) < 10.0 * M_PER_NM
 }
 
-#[test]
-fn replay_is_deterministic_and_finds_the_scripted_incidents() {
-    let dir = tempfile::tempdir().unwrap();
-    let (nmea, det) = (dir.path().join("a.nmea"), dir.path().join("a.jsonl"));
-    let cfg = SimConfig { seed: 1, duration_s: 90 * 60, ..Default::default() };
+/// One scenario of the evaluation set.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    seed: u64,
+    duration_min: u32,
+    noise_scale: f64,
+    vessel_scale: f64,
+    reception_loss: f64,
+}
+
+/// What one scenario's replay achieved.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Per kind: labels, labels found.
+    recall: BTreeMap<String, (usize, usize)>,
+    /// Alerts no label explains, per kind (retracted ones included: an
+    /// operator saw them).
+    false_by_kind: BTreeMap<String, usize>,
+    false_alerts: usize,
+    /// Unexplained alerts about vessels of a scripted incident.
+    incident_other: usize,
+    alerts: usize,
+    /// Vessel-hours of normal traffic: AIS vessels (truth samples x 10 s) not
+    /// involved in a scripted incident.
+    vessel_hours: f64,
+    lines: Vec<String>,
+}
+
+fn baseline_from(seed: u64, hours: u32) -> Baseline {
+    let mut normal = Vec::new();
+    simulate::write_recording(&SimConfig { seed, duration_s: hours * 3600, ..Default::default() }, &mut normal).unwrap();
+    let mut b = BaselineBuilder::new(GridSpec::strait_of_sicily(2000.0));
+    for o in observations_from_nmea(&normal[..]).unwrap() {
+        b.add(&o);
+    }
+    b.finish()
+}
+
+fn config() -> Config {
+    let mut config = Config::parse("").unwrap();
+    config.radars.extend(simulate::RADAR_SITES.iter().map(|r| r.radar_config()));
+    config
+}
+
+fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = match std::env::var_os("LOOKOUT_EVAL_DUMP") {
+        Some(d) => {
+            let p = PathBuf::from(d).join(format!("seed-{}", case.seed));
+            std::fs::create_dir_all(&p).unwrap();
+            p
+        }
+        None => tmp.path().to_path_buf(),
+    };
+    let (nmea, det, truth) = (dir.join("a.nmea"), dir.join("a.jsonl"), dir.join("truth.jsonl"));
+    let cfg = SimConfig {
+        seed: case.seed,
+        duration_s: case.duration_min * 60,
+        vessel_scale: case.vessel_scale,
+        reception_loss: case.reception_loss,
+        ..Default::default()
+    };
+    let anomalies = AnomalyConfig { noise_scale: case.noise_scale, ..Default::default() };
     let mut labels_buf = Vec::new();
     {
         let mut n = std::io::BufWriter::new(std::fs::File::create(&nmea).unwrap());
         let mut d = std::io::BufWriter::new(std::fs::File::create(&det).unwrap());
-        simulate::write_anomaly_scenario(&cfg, &SensorConfig::default(), &AnomalyConfig::default(), &mut n, &mut d, std::io::sink(), &mut labels_buf)
+        let mut t = std::io::BufWriter::new(std::fs::File::create(&truth).unwrap());
+        simulate::write_anomaly_scenario(&cfg, &SensorConfig::default(), &anomalies, &mut n, &mut d, &mut t, &mut labels_buf)
             .unwrap();
         n.flush().unwrap();
         d.flush().unwrap();
+        t.flush().unwrap();
     }
+    std::fs::write(dir.join("labels.jsonl"), &labels_buf).unwrap();
     let labels: Vec<Label> = labels_buf
         .split(|b| *b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| serde_json::from_slice(l).unwrap())
         .collect();
 
-    // Baseline from three hours of ordinary traffic on another seed.
-    let mut normal = Vec::new();
-    simulate::write_recording(&SimConfig { seed: 2, duration_s: 3 * 3600, ..Default::default() }, &mut normal).unwrap();
-    let mut b = BaselineBuilder::new(GridSpec::strait_of_sicily(2000.0));
-    for o in observations_from_nmea(&normal[..]).unwrap() {
-        b.add(&o);
-    }
-    let baseline = b.finish();
-
-    let mut config = Config::parse("").unwrap();
-    config.radars.extend(simulate::RADAR_SITES.iter().map(|r| r.radar_config()));
-    let files: Vec<PathBuf> = vec![nmea, det];
-    let run = || {
-        let (alerts, _) = lookout::replay::replay_alerts(&files, &config, Some(&baseline)).unwrap();
-        let bytes: Vec<u8> = alerts.iter().flat_map(|a| {
-            let mut v = serde_json::to_vec(&a.record()).unwrap();
-            v.push(b'\n');
-            v
-        }).collect();
-        (alerts, bytes)
-    };
-    let (alerts, first) = run();
-    let (_, second) = run();
-    assert_eq!(first, second, "the same recording gives the same alerts, byte for byte");
-
-    let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for l in labels.iter().filter(|l| l.kind != "NORMAL") {
-        let e = table.entry(l.kind.clone()).or_default();
-        e.0 += 1;
-        if alerts.iter().any(|a| matches(a, l)) {
-            e.1 += 1;
+    // Normal traffic: AIS vessels not named by an incident label.
+    let incidents: Vec<&Label> = labels.iter().filter(|l| l.kind != "NORMAL").collect();
+    let involved: BTreeSet<&str> = incidents.iter().flat_map(|l| l.truth_ids.iter().map(|s| s.as_str())).collect();
+    let mut tracks: Tracks = involved.iter().map(|id| (id.to_string(), Vec::new())).collect();
+    let mut samples = 0u64;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(&truth).unwrap())) {
+        let t: TruthLine = serde_json::from_str(&line.unwrap()).unwrap();
+        if let Some(v) = tracks.get_mut(&t.truth_id) {
+            v.push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
+        } else if t.mmsi.is_some() {
+            samples += 1;
         }
     }
-    let unexplained: Vec<&Alert> = alerts.iter().filter(|a| !labels.iter().any(|l| matches(a, l))).collect();
-    for (k, (n, found)) in &table {
+    let vessel_hours = samples as f64 * simulate::scenario::TRUTH_INTERVAL_MS as f64 / 3.6e6;
+
+    let config = config();
+    let files: Vec<PathBuf> = vec![nmea, det];
+    let run = || {
+        let (alerts, _) = lookout::replay::replay_alerts(&files, &config, Some(baseline)).unwrap();
+        let bytes: Vec<u8> = alerts
+            .iter()
+            .flat_map(|a| {
+                let mut v = serde_json::to_vec(&a.record()).unwrap();
+                v.push(b'\n');
+                v
+            })
+            .collect();
+        (alerts, bytes)
+    };
+    let (alerts, bytes) = run();
+    let end_ms = cfg.start_unix_ms + i64::from(cfg.duration_s) * 1000;
+    if twice {
+        let (_, second) = run();
+        assert_eq!(bytes, second, "the same recording gives the same alerts, byte for byte");
+    }
+    std::fs::write(dir.join("alerts.jsonl"), &bytes).unwrap();
+
+    let mut out = Outcome { vessel_hours, alerts: alerts.len(), ..Default::default() };
+    for l in &incidents {
+        let e = out.recall.entry(l.kind.clone()).or_default();
+        e.0 += 1;
+        if alerts.iter().any(|a| matches(a, l, &tracks, end_ms)) {
+            e.1 += 1;
+        } else {
+            out.lines.push(format!("  missed {} {} mmsi {:?} at {:.4},{:.4}: {}", l.kind, l.start_ms, l.mmsi, l.lat, l.lon, l.note));
+        }
+    }
+    for a in alerts.iter().filter(|a| !incidents.iter().any(|l| matches(a, l, &tracks, end_ms))) {
+        // About a vessel of a scripted incident (another kind than its label,
+        // e.g. the AIS gap of a vessel that transmits another's identity):
+        // reported, but not a false alert on normal traffic.
+        let until = a.closed_at_ms.unwrap_or(end_ms);
+        let at = LatLon::new(a.lat, a.lon);
+        let on_incident = a.mmsi.is_some_and(|m| involved.contains(m.to_string().as_str()))
+            || tracks.values().any(|tr| {
+                tr.iter()
+                    .filter(|(t, _)| *t >= a.opened_at_ms - 60_000 && *t <= until + 10_000)
+                    .any(|(_, p)| haversine_m(at, *p) < 0.5 * M_PER_NM)
+            });
+        if on_incident {
+            out.incident_other += 1;
+        } else {
+            out.false_alerts += 1;
+            *out.false_by_kind.entry(kind_name(a.kind)).or_default() += 1;
+        }
+        out.lines.push(format!(
+            "  {} {} track {:?} mmsi {:?}{} at {:.4},{:.4} opened {}: {}",
+            if on_incident { "other-kind alert on an incident vessel:" } else { "false" },
+            kind_name(a.kind),
+            a.track_id,
+            a.mmsi,
+            if a.state == AlertState::Retracted { " (retracted)" } else { "" },
+            a.lat,
+            a.lon,
+            a.opened_at_ms,
+            a.explanation
+        ));
+    }
+    out
+}
+
+fn per_1000_h(false_alerts: usize, vessel_hours: f64) -> f64 {
+    false_alerts as f64 / vessel_hours * 1000.0
+}
+
+#[test]
+fn replay_is_deterministic_and_finds_the_scripted_incidents() {
+    // Baseline from three hours of ordinary traffic on another seed.
+    let baseline = baseline_from(2, 3);
+    let case = Case { seed: 1, duration_min: 90, noise_scale: 1.0, vessel_scale: 1.0, reception_loss: 0.05 };
+    let o = run_case(&case, &baseline, true);
+    for (k, (n, found)) in &o.recall {
         println!("{k:16} recall {found}/{n}");
     }
-    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
-    for a in &unexplained {
-        *by_kind.entry(kind_name(a.kind)).or_default() += 1;
+    for l in &o.lines {
+        println!("{l}");
     }
-    println!("alerts {} ; not explained by a label: {by_kind:?}", alerts.len());
+    println!(
+        "alerts {} ; false (normal traffic): {:?} ; other-kind on incident vessels {} ; {:.0} vessel-hours, {:.1} false alerts per 1,000 vessel-hours",
+        o.alerts,
+        o.false_by_kind,
+        o.incident_other,
+        o.vessel_hours,
+        per_1000_h(o.false_alerts, o.vessel_hours)
+    );
 
     // Measured 2026-11-22 (seed 1): AIS_GAP 1/2, DARK_TARGET 7/9, LOITERING 2/2,
     // OVERCROWDED 5/5, POSITION_JUMP 1/2, RENDEZVOUS 0/2, ROUTE_DEVIATION 0/2,
     // 17 alerts no label explains. The alerting issue asks for 0.95 per kind;
     // only these already meet it, and must keep meeting it. Distress first.
-    for kind in ["OVERCROWDED", "LOITERING"] {
-        let (n, found) = table.get(kind).copied().unwrap_or_default();
+    for kind in ["OVERCROWDED", "LOITERING", "DARK_TARGET", "RENDEZVOUS"] {
+        let (n, found) = o.recall.get(kind).copied().unwrap_or_default();
         assert!(n > 0 && found == n, "{kind}: {found}/{n}");
     }
 }

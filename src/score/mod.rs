@@ -14,8 +14,17 @@ use crate::picture::{AisClass, Changes, Fix, NearQuery, Picture, TrackId, Vessel
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoreConfig {
-    /// A dark track is alerted once confirmed for this long, s.
+    /// A dark track is alerted once in the picture for this long, s…
     pub dark_target_min_age_s: f64,
+    /// …or this long when slower than `dark_target_slow_kn`: a ship at anchor
+    /// (or a slow class B boat) reports only every 3 min, so a slow radar
+    /// track needs that long before the absence of AIS means anything.
+    pub dark_target_slow_min_age_s: f64,
+    pub dark_target_slow_kn: f64,
+    /// No dark target for this long after the detectors start, s: until every
+    /// AIS vessel in view has reported (at anchor every 3 min; one report may
+    /// be lost), a radar track may be a ship not heard yet.
+    pub dark_target_warmup_s: f64,
     /// Loitering: slower than this, kn…
     pub loiter_max_kn: f64,
     /// …for this long, s…
@@ -47,6 +56,9 @@ impl Default for ScoreConfig {
     fn default() -> Self {
         Self {
             dark_target_min_age_s: 60.0,
+            dark_target_slow_min_age_s: 200.0,
+            dark_target_slow_kn: 3.0,
+            dark_target_warmup_s: 360.0,
             loiter_max_kn: 2.0,
             loiter_min_s: 20.0 * 60.0,
             loiter_max_linger_rate: 0.2,
@@ -67,6 +79,8 @@ impl Default for ScoreConfig {
 /// Per-track memory of the detectors that need a history.
 #[derive(Debug, Default, Clone)]
 struct TrackMemory {
+    /// When the detectors first saw the track, ms.
+    first_ms: Option<i64>,
     /// Since when the vessel has been slow, ms.
     slow_since_ms: Option<i64>,
     /// Consecutive reports the baseline found very unlikely.
@@ -82,6 +96,8 @@ pub struct Scorer {
     pairs: BTreeMap<(TrackId, TrackId), i64>,
     /// AIS vessels currently silent (alerted), with their last fix.
     gaps: BTreeMap<TrackId, Fix>,
+    /// Time of the first batch observed, ms.
+    started_ms: Option<i64>,
 }
 
 impl Scorer {
@@ -92,6 +108,7 @@ impl Scorer {
     /// Findings for what a batch changed, at `now_ms`.
     pub fn observe(&mut self, pic: &Picture, changes: &Changes, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
         let mut out = Vec::new();
+        self.started_ms.get_or_insert(now_ms);
         for j in &changes.jumps {
             let mut evidence = BTreeMap::new();
             evidence.insert("from".into(), format!("{:.5},{:.5}", j.from.lat_deg, j.from.lon_deg));
@@ -241,15 +258,18 @@ impl Scorer {
         out.push(inactive(AlertKind::AisGap, Subject::Track(v.track_id), after.pos, now_ms));
     }
 
-    fn dark_target(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+    fn dark_target(&mut self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
         if v.mmsi != 0 {
             return;
         }
         let Some(f) = v.fusion.as_ref() else { return };
-        let first_ms = f.sensors.values().map(|s| s.last_ms).min().unwrap_or(now_ms);
         let hits: u32 = f.sensors.values().map(|s| s.hits).sum();
-        let age_s = (now_ms - v.fix.map_or(now_ms, |x| x.at_ms).min(first_ms)) as f64 / 1000.0;
-        if (v.reports as f64) < 2.0 && age_s < self.cfg.dark_target_min_age_s {
+        let first_ms = *self.tracks.entry(v.track_id).or_default().first_ms.get_or_insert(now_ms);
+        let age_s = (now_ms - first_ms) as f64 / 1000.0;
+        let slow = v.sog_kn.is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
+        let min_age_s = if slow { self.cfg.dark_target_slow_min_age_s } else { self.cfg.dark_target_min_age_s };
+        let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
+        if age_s < min_age_s || running_s < self.cfg.dark_target_warmup_s {
             return;
         }
         let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
