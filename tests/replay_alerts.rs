@@ -139,7 +139,10 @@ fn baseline_from(seed: u64, hours: u32) -> Baseline {
 }
 
 fn config() -> Config {
+    // The sample zones of config/demo.toml (ports, Hurd's Bank, fishing grounds).
+    let demo = Config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml")).unwrap();
     let mut config = Config::parse("").unwrap();
+    config.score.zones = demo.score.zones;
     config.radars.extend(simulate::RADAR_SITES.iter().map(|r| r.radar_config()));
     config
 }
@@ -287,12 +290,93 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
         per_1000_h(o.false_alerts, o.vessel_hours)
     );
 
-    // Measured 2026-11-22 (seed 1): AIS_GAP 1/2, DARK_TARGET 7/9, LOITERING 2/2,
-    // OVERCROWDED 5/5, POSITION_JUMP 1/2, RENDEZVOUS 0/2, ROUTE_DEVIATION 0/2,
-    // 17 alerts no label explains. The alerting issue asks for 0.95 per kind;
-    // only these already meet it, and must keep meeting it. Distress first.
-    for kind in ["OVERCROWDED", "LOITERING", "DARK_TARGET", "RENDEZVOUS"] {
+    // Measured 2026-11-22 (seed 1, 3 h baseline from seed 2), with
+    // `cargo test --release --test replay_alerts -- --nocapture`:
+    // AIS_GAP 2/2, DARK_TARGET 11/11, LOITERING 2/2, OVERCROWDED 5/5,
+    // POSITION_JUMP 1/2, RENDEZVOUS 2/2, ROUTE_DEVIATION 2/2; false alerts on
+    // normal traffic: 1 LOITERING (an anchored yacht), 1 ROUTE_DEVIATION (a
+    // cargo ship on a route the 3 h baseline never saw), 6.2 per 1,000
+    // vessel-hours; 3 other-kind alerts on incident vessels.
+    // (Before this work: AIS_GAP 1/2, DARK_TARGET 7/9, POSITION_JUMP 1/2,
+    // RENDEZVOUS 0/2, ROUTE_DEVIATION 0/2, 17 alerts no label explained.)
+    for kind in ["OVERCROWDED", "LOITERING", "DARK_TARGET", "RENDEZVOUS", "AIS_GAP", "ROUTE_DEVIATION"] {
         let (n, found) = o.recall.get(kind).copied().unwrap_or_default();
         assert!(n > 0 && found == n, "{kind}: {found}/{n}");
+    }
+    assert!(o.false_alerts <= 3, "{} false alerts on normal traffic", o.false_alerts);
+}
+
+/// The evaluation set: six seeds, each with its own radar noise, fleet size
+/// and AIS reception loss (incident speeds and places vary with the seed).
+const CASES: [Case; 6] = [
+    Case { seed: 1, duration_min: 90, noise_scale: 1.0, vessel_scale: 1.0, reception_loss: 0.05 },
+    Case { seed: 2, duration_min: 90, noise_scale: 0.7, vessel_scale: 0.8, reception_loss: 0.10 },
+    Case { seed: 3, duration_min: 90, noise_scale: 1.5, vessel_scale: 1.2, reception_loss: 0.05 },
+    Case { seed: 4, duration_min: 90, noise_scale: 1.2, vessel_scale: 1.0, reception_loss: 0.15 },
+    Case { seed: 5, duration_min: 90, noise_scale: 0.8, vessel_scale: 1.1, reception_loss: 0.05 },
+    Case { seed: 6, duration_min: 90, noise_scale: 2.0, vessel_scale: 0.9, reception_loss: 0.10 },
+];
+
+/// Multi-seed evaluation against the alerting issue's targets: recall of
+/// at least 0.95 per kind, at most 1 false alert per 1,000 vessel-hours of normal
+/// traffic. Baseline: 12 h of ordinary traffic on seed 100 (no evaluated
+/// seed's world). Run with
+/// `cargo test --release --test replay_alerts -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn multi_seed_evaluation() {
+    let baseline = baseline_from(100, 12);
+    let mut total: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let (mut false_alerts, mut hours, mut other) = (0usize, 0.0f64, 0usize);
+    let mut false_by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    for case in &CASES {
+        let o = run_case(case, &baseline, false);
+        let row: Vec<String> = o.recall.iter().map(|(k, (n, f))| format!("{k} {f}/{n}")).collect();
+        println!(
+            "seed {} noise {:.1} fleet {:.1} loss {:.2}: {} | false {} {:?} ({:.0} vessel-h, {:.1} per 1,000 vessel-h) | other-kind on incident vessels {}",
+            case.seed,
+            case.noise_scale,
+            case.vessel_scale,
+            case.reception_loss,
+            row.join(", "),
+            o.false_alerts,
+            o.false_by_kind,
+            o.vessel_hours,
+            per_1000_h(o.false_alerts, o.vessel_hours),
+            o.incident_other
+        );
+        for l in &o.lines {
+            println!("{l}");
+        }
+        for (k, (n, f)) in &o.recall {
+            let e = total.entry(k.clone()).or_default();
+            e.0 += n;
+            e.1 += f;
+        }
+        for (k, n) in &o.false_by_kind {
+            *false_by_kind.entry(k.clone()).or_default() += n;
+        }
+        false_alerts += o.false_alerts;
+        hours += o.vessel_hours;
+        other += o.incident_other;
+    }
+    println!("\n{:16} {:>7} {:>7}", "kind", "recall", "");
+    for (k, (n, f)) in &total {
+        println!("{k:16} {f:>3}/{n:<3} {:>6.2}", *f as f64 / *n as f64);
+    }
+    println!(
+        "false alerts on normal traffic: {false_alerts} {false_by_kind:?} in {hours:.0} vessel-hours = {:.2} per 1,000 vessel-hours; other-kind alerts on incident vessels: {other}",
+        per_1000_h(false_alerts, hours)
+    );
+    // MEASURED: see the commit message and README for the latest table.
+    for (k, (n, f)) in &total {
+        // Below the 0.95 target (see the module docs of the report): pinned
+        // where they are so they cannot get worse unnoticed.
+        let floor = match k.as_str() {
+            "POSITION_JUMP" => 0.5,
+            "RENDEZVOUS" => 0.4,
+            _ => 0.95,
+        };
+        assert!(*f as f64 / *n as f64 >= floor, "{k}: {f}/{n} below {floor}");
     }
 }

@@ -3,6 +3,10 @@
 //! passing of time) and says whether its condition holds for a subject.
 //! Synchronous and I/O-free: replaying the same recording gives the same findings.
 
+mod zones;
+
+pub use zones::{Zone, ZoneKind, Zones};
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::alert::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
@@ -42,14 +46,39 @@ pub struct ScoreConfig {
     /// …and at least this long, s…
     pub gap_min_s: f64,
     /// …while at least `gap_min_heard` other vessels within `gap_coverage_m`
-    /// were heard in the last `gap_recent_s` (so the silence is not coverage).
+    /// of where it should be now (dead-reckoned) were heard in the last
+    /// `gap_recent_s` and are received well (so the silence is not coverage)…
     pub gap_coverage_m: f64,
     pub gap_min_heard: usize,
     pub gap_recent_s: f64,
+    /// …"well": at least this share of the reports they should have sent was
+    /// received over the last half hour or so; the silent vessel too, before
+    /// it went silent (a weak class B set or a ship at the edge of coverage
+    /// is not silent, just badly heard)…
+    pub gap_min_reception: f64,
+    /// …and missing that many reports in a row at that reception would be
+    /// this unlikely (independent losses).
+    pub gap_max_p_silence: f64,
     /// Route deviation: baseline surprise (−ln p) above this…
     pub deviation_min_surprise: f64,
-    /// …on this many consecutive reports.
+    /// …or, for ships that keep to routes (cargo, tanker, passenger, high
+    /// speed) faster than `deviation_min_kn`, where the baseline saw no
+    /// vessel of the class within `deviation_route_ring` cells (off every
+    /// route it takes; only after the ship was seen on one)…
+    pub deviation_min_kn: f64,
+    pub deviation_route_ring: usize,
+    /// …or, for those ships, a course the baseline finds this unlikely for
+    /// the class here (p of the course alone, from the own cell or its 3 × 3
+    /// neighbourhood, at least `deviation_min_support` vessel-minutes)…
+    pub deviation_max_p_course: f64,
+    pub deviation_min_support: f64,
+    /// …on this many consecutive reports, spanning at least this long, s.
     pub deviation_reports: u32,
+    pub deviation_min_s: f64,
+    /// Ports, anchorages and fishing grounds (from the top-level `[[zone]]`
+    /// tables, set by [`crate::config::Config::parse`]).
+    #[serde(skip)]
+    pub zones: Zones,
 }
 
 impl Default for ScoreConfig {
@@ -70,8 +99,16 @@ impl Default for ScoreConfig {
             gap_coverage_m: 20.0 * M_PER_NM,
             gap_min_heard: 2,
             gap_recent_s: 120.0,
+            gap_min_reception: 0.7,
+            gap_max_p_silence: 1e-6,
             deviation_min_surprise: 9.2,
+            deviation_min_kn: 5.0,
+            deviation_route_ring: 1,
+            deviation_max_p_course: 0.01,
+            deviation_min_support: 30.0,
             deviation_reports: 3,
+            deviation_min_s: 300.0,
+            zones: Zones::default(),
         }
     }
 }
@@ -83,8 +120,30 @@ struct TrackMemory {
     first_ms: Option<i64>,
     /// Since when the vessel has been slow, ms.
     slow_since_ms: Option<i64>,
-    /// Consecutive reports the baseline found very unlikely.
+    /// Consecutive reports the baseline found very unlikely, since when (ms).
     unusual_reports: u32,
+    unusual_since_ms: i64,
+    /// Seen where the baseline knows its class (on a route).
+    on_route_seen: bool,
+    /// AIS reception: time of the last position report, and reports heard
+    /// and expected (from the reporting interval), both decaying with
+    /// [`RECEPTION_TAU_S`].
+    rx_last_ms: Option<i64>,
+    rx_last_reports: u64,
+    rx_heard: f64,
+    rx_expected: f64,
+}
+
+/// Memory of the reception estimate, s.
+const RECEPTION_TAU_S: f64 = 1800.0;
+/// Expected reports behind a reception estimate before it is trusted.
+const RECEPTION_MIN_EXPECTED: f64 = 20.0;
+
+impl TrackMemory {
+    /// Share of the expected position reports that were received, if enough were expected.
+    fn reception(&self) -> Option<f64> {
+        (self.rx_expected >= RECEPTION_MIN_EXPECTED).then(|| (self.rx_heard / self.rx_expected).min(1.0))
+    }
 }
 
 /// The detectors and their memory.
@@ -138,6 +197,7 @@ impl Scorer {
         }
         for key in &changes.changed {
             let Some(v) = pic.get_entity(*key) else { continue };
+            self.heard(v);
             self.gap_ended(v, now_ms, &mut out);
             self.dark_target(v, now_ms, &mut out);
             self.overcrowded(v, now_ms, &mut out);
@@ -177,13 +237,30 @@ impl Scorer {
         silent.sort_by_key(|v| v.track_id);
         for v in silent {
             let Some(fix) = v.fix else { continue };
-            if baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg)) {
+            // Silence is ordinary in a port or an anchorage, and for a vessel
+            // that stopped where vessels stop (a learned rest area; a ship
+            // under way through such a place is not resting there).
+            let stopped = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
+            if self.cfg.zones.at_rest_place(fix.pos)
+                || stopped && baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg))
+            {
                 continue;
             }
+            let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
+            // Its own reception before the silence.
+            let Some(own) = self.tracks.get(&v.track_id).and_then(TrackMemory::reception) else { continue };
+            if own < self.cfg.gap_min_reception {
+                continue;
+            }
+            // Others heard well near where it should be now.
+            let now_pos = match (v.sog_kn, v.cog_deg) {
+                (Some(s), Some(c)) => crate::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
+                _ => fix.pos,
+            };
             let recent_ms = now_ms - (self.cfg.gap_recent_s * 1000.0) as i64;
-            let heard = pic
+            let mut others: Vec<f64> = pic
                 .near(&NearQuery {
-                    center: fix.pos,
+                    center: now_pos,
                     radius_m: self.cfg.gap_coverage_m,
                     max_results: 1000,
                     filter: VesselFilter::default(),
@@ -191,9 +268,20 @@ impl Scorer {
                 })
                 .hits
                 .iter()
-                .filter(|h| h.vessel.mmsi != 0 && h.vessel.last_seen_ms >= recent_ms)
-                .count();
+                .filter(|h| h.vessel.mmsi != 0 && h.vessel.track_id != v.track_id && h.vessel.last_seen_ms >= recent_ms)
+                .filter_map(|h| self.tracks.get(&h.vessel.track_id).and_then(TrackMemory::reception))
+                .filter(|&p| p >= self.cfg.gap_min_reception)
+                .collect();
+            let heard = others.len();
             if heard < self.cfg.gap_min_heard {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let there = others[others.len() / 2];
+            let p = own.min(there);
+            let missed = silent_s / expected_interval_s(v);
+            let ln_p_silence = missed * (1.0 - p).max(1e-9).ln();
+            if ln_p_silence > self.cfg.gap_max_p_silence.ln() {
                 continue;
             }
             // Reported on every tick while the silence lasts, so the alert book's
@@ -203,6 +291,8 @@ impl Scorer {
             let mut evidence = BTreeMap::new();
             evidence.insert("silent_min".into(), format!("{silent_min:.0}"));
             evidence.insert("others_heard".into(), heard.to_string());
+            evidence.insert("reception_before".into(), format!("{own:.2}"));
+            evidence.insert("reception_nearby".into(), format!("{there:.2}"));
             out.push(Finding {
                 kind: AlertKind::AisGap,
                 subject: Subject::Track(v.track_id),
@@ -222,6 +312,41 @@ impl Scorer {
             });
         }
         out
+    }
+
+    /// Counts a position report of an AIS vessel for its reception estimate.
+    fn heard(&mut self, v: &Vessel) {
+        let Some(fix) = v.fix.filter(|_| v.mmsi != 0) else { return };
+        let interval_s = expected_interval_s(v);
+        let mem = self.tracks.entry(v.track_id).or_default();
+        match mem.rx_last_ms {
+            Some(last) if fix.at_ms > last => {
+                // A batch may hold several reports of the vessel: count them
+                // all (static data too, a few per cent more, harmlessly).
+                let n = v.reports.saturating_sub(mem.rx_last_reports).max(1) as f64;
+                let dt_s = (fix.at_ms - last) as f64 / 1000.0;
+                let decay = (-dt_s / RECEPTION_TAU_S).exp();
+                mem.rx_heard = mem.rx_heard * decay + n;
+                mem.rx_expected = mem.rx_expected * decay + (dt_s / interval_s).max(1.0);
+            }
+            None => {}
+            _ => return,
+        }
+        mem.rx_last_ms = Some(fix.at_ms);
+        mem.rx_last_reports = v.reports;
+    }
+
+    /// In a port or an anchorage (configured zones), or where the baseline
+    /// learned that vessels stop.
+    fn at_rest(&self, baseline: Option<&Baseline>, p: LatLon) -> bool {
+        self.cfg.zones.at_rest_place(p) || baseline.is_some_and(|b| b.is_rest_area(p.lat_deg, p.lon_deg))
+    }
+
+    /// A fishing vessel (AIS) on a configured fishing ground.
+    fn fishing_here(&self, v: &Vessel, p: LatLon) -> bool {
+        v.mmsi != 0
+            && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Fishing
+            && self.cfg.zones.on_fishing_ground(p)
     }
 
     /// A silent vessel reports again: the alert gets the displacement and implied speed.
@@ -338,7 +463,7 @@ impl Scorer {
         }
         // Where vessels routinely stop (ports, anchorages, fishing grounds), lingering is ordinary.
         let Some(b) = baseline else { return };
-        if b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg) {
+        if self.at_rest(baseline, fix.pos) || self.fishing_here(v, fix.pos) {
             return;
         }
         let s = b.score(&obs(v));
@@ -371,17 +496,40 @@ impl Scorer {
 
     fn deviation(&mut self, v: &Vessel, baseline: Option<&Baseline>, out: &mut Vec<Finding>) {
         let (Some(b), Some(fix)) = (baseline, v.fix) else { return };
-        let s = b.score(&obs(v));
+        let o = obs(v);
+        let s = b.score(&o);
+        let route_bound = v.mmsi != 0 && ROUTE_BOUND.contains(&o.class);
+        let class_near = if route_bound {
+            b.class_minutes_near(fix.pos.lat_deg, fix.pos.lon_deg, &ROUTE_BOUND, self.cfg.deviation_route_ring)
+        } else {
+            None
+        };
+        let in_port = self.cfg.zones.at_rest_place(fix.pos);
         let mem = self.tracks.entry(v.track_id).or_default();
-        if !s.known || s.surprise < self.cfg.deviation_min_surprise {
+        mem.on_route_seen |= class_near.is_some_and(|m| m > 0.0);
+        let surprising = !in_port && ( s.known && s.surprise >= self.cfg.deviation_min_surprise
+            || route_bound
+                && s.known
+                && s.level <= 1
+                && s.support >= self.cfg.deviation_min_support
+                && s.p_course < self.cfg.deviation_max_p_course);
+        let off_route = !in_port
+            && mem.on_route_seen
+            && class_near == Some(0.0)
+            && v.sog_kn.is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
+        if !(surprising || off_route) {
             if mem.unusual_reports >= self.cfg.deviation_reports {
                 out.push(inactive(AlertKind::RouteDeviation, Subject::Track(v.track_id), fix.pos, fix.at_ms));
             }
             mem.unusual_reports = 0;
             return;
         }
+        if mem.unusual_reports == 0 {
+            mem.unusual_since_ms = fix.at_ms;
+        }
         mem.unusual_reports += 1;
-        if mem.unusual_reports < self.cfg.deviation_reports {
+        let unusual_s = (fix.at_ms - mem.unusual_since_ms) as f64 / 1000.0;
+        if mem.unusual_reports < self.cfg.deviation_reports || unusual_s < self.cfg.deviation_min_s {
             return;
         }
         let mut evidence = BTreeMap::new();
@@ -389,25 +537,37 @@ impl Scorer {
         evidence.insert("p_course".into(), format!("{:.4}", s.p_course));
         evidence.insert("surprise".into(), format!("{:.1}", s.surprise));
         evidence.insert("support_vessel_min".into(), format!("{:.0}", s.support));
+        evidence.insert("off_route".into(), off_route.to_string());
         out.push(Finding {
             kind: AlertKind::RouteDeviation,
             subject: Subject::Track(v.track_id),
             active: true,
-            score: s.surprise,
+            score: if off_route { s.surprise.max(self.cfg.deviation_min_surprise) } else { s.surprise },
             severity: Severity::Low,
             pos: fix.pos,
             time_ms: fix.at_ms,
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
-            explanation: format!(
-                "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
-                who(v),
-                v.sog_kn.unwrap_or(0.0),
-                v.cog_deg.unwrap_or(0.0),
-                s.p_speed,
-                s.p_course
-            ),
+            explanation: if off_route {
+                format!(
+                    "{} ({}) at {:.1} kn on {:03.0}° for {:.0} min where no merchant ship or ferry goes: off the routes",
+                    who(v),
+                    o.class.as_str(),
+                    v.sog_kn.unwrap_or(0.0),
+                    v.cog_deg.unwrap_or(0.0),
+                    unusual_s / 60.0
+                )
+            } else {
+                format!(
+                    "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
+                    who(v),
+                    v.sog_kn.unwrap_or(0.0),
+                    v.cog_deg.unwrap_or(0.0),
+                    s.p_speed,
+                    s.p_course
+                )
+            },
             evidence,
         });
     }
@@ -422,7 +582,7 @@ impl Scorer {
             filter: VesselFilter::default(),
             now_ms,
         });
-        let in_port = baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg));
+        let in_port = self.at_rest(baseline, fix.pos);
         let mut partners: Vec<TrackId> = Vec::new();
         for h in &near.hits {
             let o = &h.vessel;
@@ -431,7 +591,9 @@ impl Scorer {
             }
             partners.push(o.track_id);
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
-            if !(slow(v) && slow(o)) || in_port {
+            // Two fishing vessels on a fishing ground: pair trawling.
+            let fishing_pair = self.fishing_here(v, fix.pos) && self.fishing_here(o, fix.pos);
+            if !(slow(v) && slow(o)) || in_port || fishing_pair {
                 if self.pairs.remove(&key).is_some() {
                     out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
                 }
@@ -481,6 +643,12 @@ impl Scorer {
         }
     }
 }
+
+/// Classes that keep to routes (lanes, ferry routes): a ferry may take a
+/// route other ferries do not, but not where no merchant ship, ferry or
+/// high-speed craft goes.
+const ROUTE_BOUND: [TrafficClass; 4] =
+    [TrafficClass::Cargo, TrafficClass::Tanker, TrafficClass::Passenger, TrafficClass::HighSpeed];
 
 fn inactive(kind: AlertKind, subject: Subject, pos: LatLon, time_ms: i64) -> Finding {
     Finding {
