@@ -25,6 +25,11 @@ pub struct ScoreConfig {
     /// track needs that long before the absence of AIS means anything.
     pub dark_target_slow_min_age_s: f64,
     pub dark_target_slow_kn: f64,
+    /// No dark target while an AIS vessel lies within this distance, m, or
+    /// 4 σ of the track's and the AIS position's combined error if larger:
+    /// a radar track there may be that ship's echo the tracker has not
+    /// merged yet (a boat really alongside a ship is a RENDEZVOUS).
+    pub dark_target_ais_clear_m: f64,
     /// No dark target for this long after the detectors start, s: until every
     /// AIS vessel in view has reported (at anchor every 3 min; one report may
     /// be lost), a radar track may be a ship not heard yet.
@@ -88,6 +93,7 @@ impl Default for ScoreConfig {
             dark_target_slow_min_age_s: 200.0,
             dark_target_slow_kn: 3.0,
             dark_target_warmup_s: 360.0,
+            dark_target_ais_clear_m: 1852.0,
             loiter_max_kn: 2.0,
             loiter_min_s: 20.0 * 60.0,
             loiter_max_linger_rate: 0.2,
@@ -199,7 +205,7 @@ impl Scorer {
             let Some(v) = pic.get_entity(*key) else { continue };
             self.heard(v);
             self.gap_ended(v, now_ms, &mut out);
-            self.dark_target(v, now_ms, &mut out);
+            self.dark_target(pic, v, now_ms, &mut out);
             self.overcrowded(v, now_ms, &mut out);
             self.loitering(v, baseline, now_ms, &mut out);
             self.deviation(v, baseline, &mut out);
@@ -383,7 +389,7 @@ impl Scorer {
         out.push(inactive(AlertKind::AisGap, Subject::Track(v.track_id), after.pos, now_ms));
     }
 
-    fn dark_target(&mut self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+    fn dark_target(&mut self, pic: &Picture, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
         if v.mmsi != 0 {
             return;
         }
@@ -396,6 +402,28 @@ impl Scorer {
         let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
         if age_s < min_age_s || running_s < self.cfg.dark_target_warmup_s {
             return;
+        }
+        if let Some(fix) = v.fix {
+            let sigma_t = pic.tracker().get(v.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms));
+            let near = pic.near(&NearQuery {
+                center: fix.pos,
+                radius_m: 5_000.0,
+                max_results: 16,
+                filter: VesselFilter::default(),
+                now_ms,
+            });
+            let ais_here = near.hits.iter().any(|h| {
+                let o = &h.vessel;
+                if o.mmsi == 0 {
+                    return false;
+                }
+                let age_s = (now_ms - o.fix.map_or(now_ms, |f| f.at_ms)).max(0) as f64 / 1000.0;
+                let sigma_a = 20.0 + o.static_data.length_m().map_or(25.0, |l| l / 2.0) + 0.5 * age_s;
+                h.distance_m < self.cfg.dark_target_ais_clear_m.max(4.0 * sigma_t.hypot(sigma_a))
+            });
+            if ais_here {
+                return;
+            }
         }
         let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
         let mut evidence = BTreeMap::new();
