@@ -44,8 +44,10 @@ pub struct ScoreConfig {
     pub rendezvous_max_m: f64,
     /// …both slower than this, kn…
     pub rendezvous_max_kn: f64,
-    /// …for this long, s, away from rest areas.
+    /// …for this long, s, away from rest areas. A pair stays together
+    /// through speed blips shorter than `rendezvous_break_s`.
     pub rendezvous_min_s: f64,
+    pub rendezvous_break_s: f64,
     /// AIS gap: silent for this many expected report intervals…
     pub gap_intervals: f64,
     /// …and at least this long, s…
@@ -100,6 +102,7 @@ impl Default for ScoreConfig {
             rendezvous_max_m: 400.0,
             rendezvous_max_kn: 3.0,
             rendezvous_min_s: 5.0 * 60.0,
+            rendezvous_break_s: 60.0,
             gap_intervals: 10.0,
             gap_min_s: 10.0 * 60.0,
             gap_coverage_m: 20.0 * M_PER_NM,
@@ -158,7 +161,9 @@ pub struct Scorer {
     cfg: ScoreConfig,
     tracks: HashMap<TrackId, TrackMemory>,
     /// Since when each close, slow pair has been together, ms.
-    pairs: BTreeMap<(TrackId, TrackId), i64>,
+    /// (since, not slow since): a radar track's speed is noisy, so a pair
+    /// breaks only when one of them has been faster for `rendezvous_break_s`.
+    pairs: BTreeMap<(TrackId, TrackId), (i64, Option<i64>)>,
     /// AIS vessels currently silent (alerted), with their last fix.
     gaps: BTreeMap<TrackId, Fix>,
     /// Time of the first batch observed, ms.
@@ -450,8 +455,19 @@ impl Scorer {
     }
 
     fn overcrowded(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
-        let Some(p) = v.fusion.as_ref().and_then(|f| f.pob.as_ref()) else { return };
+        let Some(f) = v.fusion.as_ref() else { return };
+        let Some(p) = f.pob.as_ref() else { return };
         let Some(cap) = p.safe_capacity else { return };
+        if v.mmsi != 0 {
+            // An AIS vessel: only people actually counted on it, not a class
+            // prior from a sensor calling it a rubber or wooden boat (likely
+            // another boat's look credited to it), and not a rescue, pilot or
+            // patrol vessel (people on a SAR boat have been rescued).
+            let class = TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B);
+            if f.counts.is_empty() || class == TrafficClass::Service {
+                return;
+            }
+        }
         let mut evidence = BTreeMap::new();
         evidence.insert("safe_capacity".into(), cap.to_string());
         evidence.insert("p_overcrowded".into(), format!("{:.2}", p.p_overcrowded.unwrap_or(0.0)));
@@ -476,6 +492,16 @@ impl Scorer {
 
     fn loitering(&mut self, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
+        // Pleasure craft idle, anchor and fish anywhere off the coast; rescue,
+        // pilot and patrol vessels wait on station by trade.
+        if v.mmsi != 0
+            && matches!(
+                TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B),
+                TrafficClass::Leisure | TrafficClass::Service
+            )
+        {
+            return;
+        }
         let slow = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
         let mem = self.tracks.entry(v.track_id).or_default();
         if !slow {
@@ -621,13 +647,27 @@ impl Scorer {
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
             // Two fishing vessels on a fishing ground: pair trawling.
             let fishing_pair = self.fishing_here(v, fix.pos) && self.fishing_here(o, fix.pos);
-            if !(slow(v) && slow(o)) || in_port || fishing_pair {
+            if in_port || fishing_pair {
                 if self.pairs.remove(&key).is_some() {
                     out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
                 }
                 continue;
             }
-            let since = *self.pairs.entry(key).or_insert(now_ms);
+            if !(slow(v) && slow(o)) {
+                let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
+                let broken = match self.pairs.get_mut(&key) {
+                    Some((_, fast)) => now_ms - *fast.get_or_insert(now_ms) >= break_ms,
+                    None => false,
+                };
+                if broken {
+                    self.pairs.remove(&key);
+                    out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+                }
+                continue;
+            }
+            let entry = self.pairs.entry(key).or_insert((now_ms, None));
+            entry.1 = None;
+            let since = entry.0;
             let together_s = (now_ms - since) as f64 / 1000.0;
             if together_s < self.cfg.rendezvous_min_s {
                 continue;
