@@ -45,7 +45,8 @@ pub struct ScoreConfig {
     /// …both slower than this, kn…
     pub rendezvous_max_kn: f64,
     /// …for this long, s, away from rest areas. A pair stays together
-    /// through speed blips shorter than `rendezvous_break_s`.
+    /// through speed or distance blips shorter than `rendezvous_break_s`.
+    /// (For a radar track "closer" allows twice the pair's position σ.)
     pub rendezvous_min_s: f64,
     pub rendezvous_break_s: f64,
     /// AIS gap: silent for this many expected report intervals…
@@ -161,8 +162,9 @@ pub struct Scorer {
     cfg: ScoreConfig,
     tracks: HashMap<TrackId, TrackMemory>,
     /// Since when each close, slow pair has been together, ms.
-    /// (since, not slow since): a radar track's speed is noisy, so a pair
-    /// breaks only when one of them has been faster for `rendezvous_break_s`.
+    /// (since, not slow or apart since): a radar track's speed and position
+    /// are noisy, so a pair breaks only when one of them has been faster, or
+    /// they have been apart, for `rendezvous_break_s`.
     pairs: BTreeMap<(TrackId, TrackId), (i64, Option<i64>)>,
     /// AIS vessels currently silent (alerted), with their last fix.
     gaps: BTreeMap<TrackId, Fix>,
@@ -629,10 +631,20 @@ impl Scorer {
     fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
         let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.rendezvous_max_kn);
+        // A radar track's position is uncertain by hundreds of metres at long
+        // range: "close" allows for twice the pair's combined position σ.
+        let sigma = |x: &Vessel| {
+            if x.mmsi == 0 {
+                pic.tracker().get(x.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M)
+            } else {
+                0.0
+            }
+        };
+        let sigma_v = sigma(v);
         let near = pic.near(&NearQuery {
             center: fix.pos,
-            radius_m: self.cfg.rendezvous_max_m,
-            max_results: 8,
+            radius_m: self.cfg.rendezvous_max_m + 2.0 * (sigma_v + RENDEZVOUS_MAX_SIGMA_M),
+            max_results: 16,
             filter: VesselFilter::default(),
             now_ms,
         });
@@ -640,7 +652,7 @@ impl Scorer {
         let mut partners: Vec<TrackId> = Vec::new();
         for h in &near.hits {
             let o = &h.vessel;
-            if o.track_id == v.track_id {
+            if o.track_id == v.track_id || h.distance_m > self.cfg.rendezvous_max_m + 2.0 * sigma_v.hypot(sigma(o)) {
                 continue;
             }
             partners.push(o.track_id);
@@ -705,12 +717,20 @@ impl Scorer {
             .filter(|(a, b)| (*a == v.track_id || *b == v.track_id) && !partners.contains(if *a == v.track_id { b } else { a }))
             .copied()
             .collect();
+        let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
         for key in parted {
-            self.pairs.remove(&key);
-            out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+            // Apart for a moment (a noisy radar plot) is not parted.
+            let Some((_, apart)) = self.pairs.get_mut(&key) else { continue };
+            if now_ms - *apart.get_or_insert(now_ms) >= break_ms {
+                self.pairs.remove(&key);
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+            }
         }
     }
 }
+
+/// Largest radar-track position σ a rendezvous allows for, m.
+const RENDEZVOUS_MAX_SIGMA_M: f64 = 500.0;
 
 /// Classes that keep to routes (lanes, ferry routes): a ferry may take a
 /// route other ferries do not, but not where no merchant ship, ferry or
