@@ -67,6 +67,8 @@ pub struct ScoreConfig {
     /// …and missing that many reports in a row at that reception would be
     /// this unlikely (independent losses).
     pub gap_max_p_silence: f64,
+    /// A position jump is reported for this long after it, s.
+    pub jump_hold_s: f64,
     /// Route deviation: baseline surprise (−ln p) above this…
     pub deviation_min_surprise: f64,
     /// …or, for ships that keep to routes (cargo, tanker, passenger, high
@@ -111,6 +113,7 @@ impl Default for ScoreConfig {
             gap_recent_s: 120.0,
             gap_min_reception: 0.7,
             gap_max_p_silence: 1e-6,
+            jump_hold_s: 300.0,
             deviation_min_surprise: 9.2,
             deviation_min_kn: 5.0,
             deviation_route_ring: 1,
@@ -170,6 +173,8 @@ pub struct Scorer {
     gaps: BTreeMap<TrackId, Fix>,
     /// Time of the first batch observed, ms.
     started_ms: Option<i64>,
+    /// The latest position jump finding per MMSI, repeated while it holds.
+    jumps: BTreeMap<u32, Finding>,
 }
 
 impl Scorer {
@@ -207,9 +212,19 @@ impl Scorer {
                 ),
                 evidence,
             });
+            self.jumps.insert(j.mmsi, out.last().cloned().expect("just pushed"));
         }
+        // A jump is an event; the condition it shows (this identity's
+        // positions cannot all be true) holds for `jump_hold_s` after it, so
+        // the alert book's hysteresis sees it held, also for a position that
+        // was off for only a few reports (out and back within a minute).
+        let hold_ms = (self.cfg.jump_hold_s * 1000.0) as i64;
+        self.jumps.retain(|_, f| now_ms - f.time_ms <= hold_ms);
         for key in &changes.changed {
             let Some(v) = pic.get_entity(*key) else { continue };
+            if let Some(f) = self.jumps.get(&v.mmsi).filter(|f| f.time_ms < now_ms && v.mmsi != 0) {
+                out.push(Finding { time_ms: now_ms, ..f.clone() });
+            }
             self.heard(v);
             self.gap_ended(v, now_ms, &mut out);
             self.dark_target(pic, v, now_ms, &mut out);
