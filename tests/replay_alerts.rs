@@ -291,19 +291,18 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
     );
 
     // Measured 2026-11-22 (seed 1, 3 h baseline from seed 2), with
-    // `cargo test --release --test replay_alerts -- --nocapture`:
-    // AIS_GAP 2/2, DARK_TARGET 11/11, LOITERING 2/2, OVERCROWDED 5/5,
-    // POSITION_JUMP 1/2, RENDEZVOUS 2/2, ROUTE_DEVIATION 2/2; false alerts on
-    // normal traffic: 1 LOITERING (an anchored yacht), 1 ROUTE_DEVIATION (a
-    // cargo ship on a route the 3 h baseline never saw), 6.2 per 1,000
-    // vessel-hours; 3 other-kind alerts on incident vessels.
+    // `cargo test --release --test replay_alerts -- --nocapture`: every kind
+    // 2/2 (DARK_TARGET 11/11, OVERCROWDED 5/5); false alerts on normal
+    // traffic: 1 ROUTE_DEVIATION (a cargo ship on a route the 3 h baseline
+    // never saw; gone with the 12 h baseline of the multi-seed run), 3.1 per
+    // 1,000 vessel-hours; 3 other-kind alerts on incident vessels.
     // (Before this work: AIS_GAP 1/2, DARK_TARGET 7/9, POSITION_JUMP 1/2,
     // RENDEZVOUS 0/2, ROUTE_DEVIATION 0/2, 17 alerts no label explained.)
-    for kind in ["OVERCROWDED", "LOITERING", "DARK_TARGET", "RENDEZVOUS", "AIS_GAP", "ROUTE_DEVIATION"] {
-        let (n, found) = o.recall.get(kind).copied().unwrap_or_default();
-        assert!(n > 0 && found == n, "{kind}: {found}/{n}");
+    for (kind, (n, found)) in &o.recall {
+        assert!(*n > 0 && found == n, "{kind}: {found}/{n}");
     }
-    assert!(o.false_alerts <= 3, "{} false alerts on normal traffic", o.false_alerts);
+    assert_eq!(o.recall.len(), 7, "{:?}", o.recall);
+    assert!(o.false_alerts <= 2, "{} false alerts on normal traffic", o.false_alerts);
 }
 
 /// The evaluation set: six seeds, each with its own radar noise, fleet size
@@ -368,7 +367,23 @@ fn multi_seed_evaluation() {
         "false alerts on normal traffic: {false_alerts} {false_by_kind:?} in {hours:.0} vessel-hours = {:.2} per 1,000 vessel-hours; other-kind alerts on incident vessels: {other}",
         per_1000_h(false_alerts, hours)
     );
-    // MEASURED: see the commit message and README for the latest table.
+    // Measured 2026-11-22 (cargo test --release --test replay_alerts -- --ignored --nocapture):
+    //
+    //   kind             recall          seed:  1     2     3     4     5     6
+    //   AIS_GAP          12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
+    //   DARK_TARGET      74/76  0.97          11/11 13/14 12/12 12/13 13/13 13/13
+    //   LOITERING        12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
+    //   OVERCROWDED      38/38  1.00           5/5   7/7   6/6   5/5   8/8   7/7
+    //   POSITION_JUMP    12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
+    //   RENDEZVOUS       10/12  0.83           2/2   2/2   2/2   2/2   2/2   0/2
+    //   ROUTE_DEVIATION  12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
+    //   false alerts on normal traffic         0     0     1     0     1     0
+    //   vessel-hours                          321   262   380   321   352   291
+    //
+    // 2 false alerts (DARK_TARGET) in 1,927 vessel-hours = 1.04 per 1,000
+    // (target 1); 24 other-kind alerts on incident vessels. Short of target:
+    // RENDEZVOUS at radar noise x2 (seed 6), two dark boats that enter radar
+    // coverage at its edge in the last 15 min, and the false-alert rate.
     for (k, (n, f)) in &total {
         // Below the 0.95 target (see the module docs of the report): pinned
         // where they are so they cannot get worse unnoticed.
@@ -378,4 +393,5 @@ fn multi_seed_evaluation() {
         };
         assert!(*f as f64 / *n as f64 >= floor, "{k}: {f}/{n} below {floor}");
     }
+    assert!(per_1000_h(false_alerts, hours) <= 1.5, "{false_alerts} false alerts in {hours:.0} vessel-hours");
 }

@@ -25,6 +25,9 @@ pub struct ScoreConfig {
     /// track needs that long before the absence of AIS means anything.
     pub dark_target_slow_min_age_s: f64,
     pub dark_target_slow_kn: f64,
+    /// A dark track faster than this, kn, is clutter strung together, not a
+    /// boat (the smugglers' fastest RIBs do ~40 kn; none of them loaded).
+    pub dark_target_max_kn: f64,
     /// No dark target while an AIS vessel lies within this distance, m, or
     /// 4 σ of the track's and the AIS position's combined error if larger:
     /// a radar track there may be that ship's echo the tracker has not
@@ -85,6 +88,8 @@ pub struct ScoreConfig {
     /// …on this many consecutive reports, spanning at least this long, s.
     pub deviation_reports: u32,
     pub deviation_min_s: f64,
+    /// …unless steering (within 30°) for a port or anchorage zone this close, m.
+    pub deviation_port_ahead_m: f64,
     /// Ports, anchorages and fishing grounds (from the top-level `[[zone]]`
     /// tables, set by [`crate::config::Config::parse`]).
     #[serde(skip)]
@@ -97,6 +102,7 @@ impl Default for ScoreConfig {
             dark_target_min_age_s: 60.0,
             dark_target_slow_min_age_s: 200.0,
             dark_target_slow_kn: 3.0,
+            dark_target_max_kn: 35.0,
             dark_target_warmup_s: 360.0,
             dark_target_ais_clear_m: 1852.0,
             loiter_max_kn: 2.0,
@@ -121,6 +127,7 @@ impl Default for ScoreConfig {
             deviation_min_support: 30.0,
             deviation_reports: 3,
             deviation_min_s: 300.0,
+            deviation_port_ahead_m: 12.0 * M_PER_NM,
             zones: Zones::default(),
         }
     }
@@ -422,7 +429,10 @@ impl Scorer {
         let slow = v.sog_kn.is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
         let min_age_s = if slow { self.cfg.dark_target_slow_min_age_s } else { self.cfg.dark_target_min_age_s };
         let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
-        if age_s < min_age_s || running_s < self.cfg.dark_target_warmup_s {
+        if age_s < min_age_s
+            || running_s < self.cfg.dark_target_warmup_s
+            || v.sog_kn.is_some_and(|s| f64::from(s) > self.cfg.dark_target_max_kn)
+        {
             return;
         }
         if let Some(fix) = v.fix {
@@ -575,7 +585,12 @@ impl Scorer {
         } else {
             None
         };
-        let in_port = self.cfg.zones.at_rest_place(fix.pos);
+        // In port, or steering for a port or anchorage close ahead: leaving
+        // the route is how a voyage ends.
+        let in_port = self.cfg.zones.at_rest_place(fix.pos)
+            || v.cog_deg.is_some_and(|c| {
+                self.cfg.zones.port_ahead(fix.pos, f64::from(c), self.cfg.deviation_port_ahead_m, 30.0).is_some()
+            });
         let mem = self.tracks.entry(v.track_id).or_default();
         mem.on_route_seen |= class_near.is_some_and(|m| m > 0.0);
         let surprising = !in_port && ( s.known && s.surprise >= self.cfg.deviation_min_surprise

@@ -4,7 +4,7 @@
 //! or an anchorage is ordinary for anyone, lingering on a fishing ground is
 //! ordinary for fishing vessels.
 
-use geo::{Contains, LineString, Point, Polygon};
+use geo::{Centroid, Contains, LineString, Point, Polygon};
 
 use crate::geodesy::LatLon;
 
@@ -37,6 +37,11 @@ impl Zone {
     pub fn contains(&self, p: LatLon) -> bool {
         self.polygon.contains(&Point::new(p.lon_deg, p.lat_deg))
     }
+
+    /// The polygon's centroid.
+    pub fn centre(&self) -> Option<LatLon> {
+        self.polygon.centroid().map(|c| LatLon::new(c.y(), c.x()))
+    }
 }
 
 /// The configured zones.
@@ -68,6 +73,18 @@ impl Zones {
         self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage]).is_some()
     }
 
+    /// A port or an anchorage within `max_m` of `p` whose centre lies within
+    /// `max_off_deg` of the course `cog_deg`: a ship steering for it.
+    pub fn port_ahead(&self, p: LatLon, cog_deg: f64, max_m: f64, max_off_deg: f64) -> Option<&Zone> {
+        self.zones.iter().filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage)).find(|z| {
+            z.centre().is_some_and(|c| {
+                let inv = crate::geodesy::inverse(p, c);
+                let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
+                inv.distance_m <= max_m && off.abs() <= max_off_deg
+            })
+        })
+    }
+
     /// On a fishing ground.
     pub fn on_fishing_ground(&self, p: LatLon) -> bool {
         self.find(p, &[ZoneKind::FishingGround]).is_some()
@@ -90,5 +107,10 @@ mod tests {
         assert!(z.on_fishing_ground(LatLon::new(35.22, 12.7)));
         assert!(!z.on_fishing_ground(LatLon::new(35.28, 12.62)));
         assert_eq!(z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage]).map(|z| z.name.as_str()), Some("hurd"));
+        // 6 nm north of the anchorage: steering 180° for it, not 090°.
+        let north = LatLon::new(35.97, 14.66);
+        assert!(z.port_ahead(north, 180.0, 12.0 * 1852.0, 30.0).is_some());
+        assert!(z.port_ahead(north, 90.0, 12.0 * 1852.0, 30.0).is_none());
+        assert!(z.port_ahead(north, 180.0, 3.0 * 1852.0, 30.0).is_none());
     }
 }
