@@ -45,6 +45,7 @@ struct TruthLine {
     mmsi: Option<u32>,
     lat: f64,
     lon: f64,
+    ais: bool,
 }
 
 /// Truth positions (time ms, position) of the vessels labels name.
@@ -121,6 +122,10 @@ struct Outcome {
     false_alerts: usize,
     /// Unexplained alerts about vessels of a scripted incident.
     incident_other: usize,
+    /// Unexplained alerts (no MMSI) on boats without AIS that no label names
+    /// (a dark boat just outside the labelled radar coverage): correct, but
+    /// not asked for; not counted as false.
+    unlabelled_dark: usize,
     alerts: usize,
     /// Vessel-hours of normal traffic: AIS vessels (truth samples x 10 s) not
     /// involved in a scripted incident.
@@ -188,11 +193,16 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
     let incidents: Vec<&Label> = labels.iter().filter(|l| l.kind != "NORMAL").collect();
     let involved: BTreeSet<&str> = incidents.iter().flat_map(|l| l.truth_ids.iter().map(|s| s.as_str())).collect();
     let mut tracks: Tracks = involved.iter().map(|id| (id.to_string(), Vec::new())).collect();
+    // Boats without AIS that no incident label names (e.g. a generated dark
+    // boat just outside the labelled radar coverage).
+    let mut unlabelled_dark: Tracks = BTreeMap::new();
     let mut samples = 0u64;
     for line in std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(&truth).unwrap())) {
         let t: TruthLine = serde_json::from_str(&line.unwrap()).unwrap();
         if let Some(v) = tracks.get_mut(&t.truth_id) {
             v.push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
+        } else if !t.ais {
+            unlabelled_dark.entry(t.truth_id).or_default().push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
         } else if t.mmsi.is_some() {
             samples += 1;
         }
@@ -237,21 +247,32 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
         // reported, but not a false alert on normal traffic.
         let until = a.closed_at_ms.unwrap_or(end_ms);
         let at = LatLon::new(a.lat, a.lon);
-        let on_incident = a.mmsi.is_some_and(|m| involved.contains(m.to_string().as_str()))
-            || tracks.values().any(|tr| {
+        let near = |tracks: &Tracks| {
+            tracks.values().any(|tr| {
                 tr.iter()
                     .filter(|(t, _)| *t >= a.opened_at_ms - 60_000 && *t <= until + 10_000)
                     .any(|(_, p)| haversine_m(at, *p) < 0.5 * M_PER_NM)
-            });
+            })
+        };
+        let on_incident = a.mmsi.is_some_and(|m| involved.contains(m.to_string().as_str())) || near(&tracks);
+        let on_dark = a.mmsi.is_none() && near(&unlabelled_dark);
         if on_incident {
             out.incident_other += 1;
+        } else if on_dark {
+            out.unlabelled_dark += 1;
         } else {
             out.false_alerts += 1;
             *out.false_by_kind.entry(kind_name(a.kind)).or_default() += 1;
         }
         out.lines.push(format!(
             "  {} {} track {:?} mmsi {:?}{} at {:.4},{:.4} opened {}: {}",
-            if on_incident { "other-kind alert on an incident vessel:" } else { "false" },
+            if on_incident {
+                "other-kind alert on an incident vessel:"
+            } else if on_dark {
+                "alert on an unlabelled boat without AIS:"
+            } else {
+                "false"
+            },
             kind_name(a.kind),
             a.track_id,
             a.mmsi,
@@ -282,10 +303,11 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
         println!("{l}");
     }
     println!(
-        "alerts {} ; false (normal traffic): {:?} ; other-kind on incident vessels {} ; {:.0} vessel-hours, {:.1} false alerts per 1,000 vessel-hours",
+        "alerts {} ; false (normal traffic): {:?} ; other-kind on incident vessels {} ; on unlabelled dark boats {} ; {:.0} vessel-hours, {:.1} false alerts per 1,000 vessel-hours",
         o.alerts,
         o.false_by_kind,
         o.incident_other,
+        o.unlabelled_dark,
         o.vessel_hours,
         per_1000_h(o.false_alerts, o.vessel_hours)
     );
@@ -326,13 +348,13 @@ const CASES: [Case; 6] = [
 fn multi_seed_evaluation() {
     let baseline = baseline_from(100, 12);
     let mut total: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut false_alerts, mut hours, mut other) = (0usize, 0.0f64, 0usize);
+    let (mut false_alerts, mut hours, mut other, mut dark) = (0usize, 0.0f64, 0usize, 0usize);
     let mut false_by_kind: BTreeMap<String, usize> = BTreeMap::new();
     for case in &CASES {
         let o = run_case(case, &baseline, false);
         let row: Vec<String> = o.recall.iter().map(|(k, (n, f))| format!("{k} {f}/{n}")).collect();
         println!(
-            "seed {} noise {:.1} fleet {:.1} loss {:.2}: {} | false {} {:?} ({:.0} vessel-h, {:.1} per 1,000 vessel-h) | other-kind on incident vessels {}",
+            "seed {} noise {:.1} fleet {:.1} loss {:.2}: {} | false {} {:?} ({:.0} vessel-h, {:.1} per 1,000 vessel-h) | other-kind on incident vessels {} | on unlabelled dark boats {}",
             case.seed,
             case.noise_scale,
             case.vessel_scale,
@@ -342,7 +364,8 @@ fn multi_seed_evaluation() {
             o.false_by_kind,
             o.vessel_hours,
             per_1000_h(o.false_alerts, o.vessel_hours),
-            o.incident_other
+            o.incident_other,
+            o.unlabelled_dark
         );
         for l in &o.lines {
             println!("{l}");
@@ -358,13 +381,14 @@ fn multi_seed_evaluation() {
         false_alerts += o.false_alerts;
         hours += o.vessel_hours;
         other += o.incident_other;
+        dark += o.unlabelled_dark;
     }
     println!("\n{:16} {:>7} {:>7}", "kind", "recall", "");
     for (k, (n, f)) in &total {
         println!("{k:16} {f:>3}/{n:<3} {:>6.2}", *f as f64 / *n as f64);
     }
     println!(
-        "false alerts on normal traffic: {false_alerts} {false_by_kind:?} in {hours:.0} vessel-hours = {:.2} per 1,000 vessel-hours; other-kind alerts on incident vessels: {other}",
+        "false alerts on normal traffic: {false_alerts} {false_by_kind:?} in {hours:.0} vessel-hours = {:.2} per 1,000 vessel-hours; other-kind alerts on incident vessels: {other}; alerts on unlabelled boats without AIS: {dark}",
         per_1000_h(false_alerts, hours)
     );
     // Measured 2026-11-22 (cargo test --release --test replay_alerts -- --ignored --nocapture):
@@ -377,13 +401,19 @@ fn multi_seed_evaluation() {
     //   POSITION_JUMP    12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
     //   RENDEZVOUS       10/12  0.83           2/2   2/2   2/2   2/2   2/2   0/2
     //   ROUTE_DEVIATION  12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
-    //   false alerts on normal traffic         0     0     1     0     1     0
+    //   false alerts on normal traffic         0     0     1     0     0     0
     //   vessel-hours                          321   262   380   321   352   291
     //
-    // 2 false alerts (DARK_TARGET) in 1,927 vessel-hours = 1.04 per 1,000
-    // (target 1); 24 other-kind alerts on incident vessels. Short of target:
-    // RENDEZVOUS at radar noise x2 (seed 6), two dark boats that enter radar
-    // coverage at its edge in the last 15 min, and the false-alert rate.
+    // 1 false alert (DARK_TARGET: a radar track that came off a tanker's
+    // echoes at the edge of the Pozzallo radar) in 1,927 vessel-hours = 0.52
+    // per 1,000 (target 1; one event, so a rough estimate). Reported apart:
+    // 24 other-kind alerts on incident vessels (mother ships off route or
+    // loitering, the spoofer's own identity silent, dark-boat track fragments)
+    // and 1 DARK_TARGET on a generated dark boat 31.2 nm from the Lampedusa
+    // radar (labels stop 1 nm inside radar range). Short of target: RENDEZVOUS
+    // at radar noise x2 (seed 6: the boat's track runs 0.4-0.6 nm off and its
+    // speed reads 2-7 kn), and two dark boats entering radar coverage at its
+    // edge in the last 15 min (DARK_TARGET).
     for (k, (n, f)) in &total {
         // Below the 0.95 target (see the module docs of the report): pinned
         // where they are so they cannot get worse unnoticed.
@@ -393,5 +423,5 @@ fn multi_seed_evaluation() {
         };
         assert!(*f as f64 / *n as f64 >= floor, "{k}: {f}/{n} below {floor}");
     }
-    assert!(per_1000_h(false_alerts, hours) <= 1.5, "{false_alerts} false alerts in {hours:.0} vessel-hours");
+    assert!(per_1000_h(false_alerts, hours) <= 1.0, "{false_alerts} false alerts in {hours:.0} vessel-hours");
 }
