@@ -25,6 +25,11 @@ pub struct ScoreConfig {
     /// track needs that long before the absence of AIS means anything.
     pub dark_target_slow_min_age_s: f64,
     pub dark_target_slow_kn: f64,
+    /// A dark track where a sensor's mapped clutter density is at least this,
+    /// false plots per km² per scan (100 × the tracker's clean-water floor),
+    /// is alerted only after `dark_target_clutter_min_age_s`.
+    pub dark_target_clutter_per_km2: f64,
+    pub dark_target_clutter_min_age_s: f64,
     /// A dark track faster than this, kn, is clutter strung together, not a
     /// boat (the smugglers' fastest RIBs do ~40 kn; none of them loaded).
     pub dark_target_max_kn: f64,
@@ -103,6 +108,8 @@ impl Default for ScoreConfig {
             dark_target_slow_min_age_s: 200.0,
             dark_target_slow_kn: 3.0,
             dark_target_max_kn: 35.0,
+            dark_target_clutter_per_km2: 1e-3,
+            dark_target_clutter_min_age_s: 600.0,
             dark_target_warmup_s: 360.0,
             dark_target_ais_clear_m: 1852.0,
             loiter_max_kn: 2.0,
@@ -429,6 +436,13 @@ impl Scorer {
         let slow = v.sog_kn.is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
         let min_age_s = if slow { self.cfg.dark_target_slow_min_age_s } else { self.cfg.dark_target_min_age_s };
         let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
+        // Where the tracker has mapped much clutter (rain cells, sea clutter
+        // near a radar), clutter strung into a track is likelier: wait longer.
+        let pos = v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos);
+        let cluttered = f.sensors.keys().any(|s| {
+            pic.tracker().clutter_density(s, pos, now_ms) * 1e6 >= self.cfg.dark_target_clutter_per_km2
+        });
+        let min_age_s = if cluttered { min_age_s.max(self.cfg.dark_target_clutter_min_age_s) } else { min_age_s };
         if age_s < min_age_s
             || running_s < self.cfg.dark_target_warmup_s
             || v.sog_kn.is_some_and(|s| f64::from(s) > self.cfg.dark_target_max_kn)
