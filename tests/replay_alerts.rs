@@ -427,6 +427,14 @@ fn multi_seed_evaluation() {
     // at radar noise x2 (seed 6: the boat's track runs 0.4-0.6 nm off and its
     // speed reads 2-7 kn), and two dark boats entering radar coverage at its
     // edge in the last 15 min (DARK_TARGET).
+    //
+    // Seeds 13-18 (LOOKOUT_EVAL_SEEDS=13,14,15,16,17,18; run once, after the
+    // last change, never tuned on): AIS_GAP, LOITERING, POSITION_JUMP,
+    // RENDEZVOUS, ROUTE_DEVIATION 12/12, DARK_TARGET 74/78 (0.95), OVERCROWDED
+    // 40/43 (0.93); 3 false alerts (DARK_TARGET, at the 28 nm edge of the
+    // Pozzallo radar) in 1,927 vessel-hours = 1.56 per 1,000 — above the
+    // target. Seeds 7-12 (looked at once, which led to the clutter rule):
+    // 3 false alerts, 1.56 per 1,000; RENDEZVOUS 11/12, OVERCROWDED 32/33.
     for (k, (n, f)) in &total {
         // Below the 0.95 target (see the module docs of the report): pinned
         // where they are so they cannot get worse unnoticed.
