@@ -41,6 +41,20 @@ pub struct Config {
     /// Who may use the API. `[[operator]]` tables; none: the API is open.
     #[serde(default, rename = "operator")]
     pub operators: Vec<OperatorConfig>,
+    /// Ports, anchorages and fishing grounds. `[[zone]]` tables in TOML;
+    /// [`Config::parse`] hands them to the detectors (`score.zones`).
+    #[serde(default, rename = "zone")]
+    pub zones: Vec<ZoneConfig>,
+}
+
+/// A named place: `kind` is "port", "anchorage" or "fishing_ground";
+/// `polygon` its vertices as `[lat, lon]` degrees (at least 3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneConfig {
+    pub name: String,
+    pub kind: crate::score::ZoneKind,
+    pub polygon: Vec<[f64; 2]>,
 }
 
 /// A person or system allowed to call the API.
@@ -366,8 +380,11 @@ impl Config {
 
     /// Parses and validates TOML text.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let cfg: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        let mut cfg: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
         cfg.validate()?;
+        cfg.score.zones = crate::score::Zones::new(
+            cfg.zones.iter().map(|z| crate::score::Zone::new(&z.name, z.kind, &z.polygon)).collect(),
+        );
         Ok(cfg)
     }
 
@@ -412,6 +429,19 @@ impl Config {
             }
             if !(r.range_sigma_m > 0.0 && r.bearing_sigma_deg > 0.0 && r.heading_deg.is_finite()) {
                 return Err(Error::Config(format!("{}: sigmas must be > 0", site())));
+            }
+        }
+        let mut zone_names = std::collections::BTreeSet::new();
+        for z in &self.zones {
+            let zone = || format!("zone {:?}", z.name);
+            if z.name.trim().is_empty() || !zone_names.insert(z.name.as_str()) {
+                return Err(Error::Config(format!("{}: name must be set and unique", zone())));
+            }
+            if z.polygon.len() < 3 {
+                return Err(Error::Config(format!("{}: polygon needs at least 3 [lat, lon] points", zone())));
+            }
+            if let Some(p) = z.polygon.iter().find(|p| !crate::geodesy::LatLon::new(p[0], p[1]).is_valid()) {
+                return Err(Error::Config(format!("{}: point {p:?} is not a valid [lat, lon]", zone())));
             }
         }
         if self.picture.vessel_max_age.is_zero() {
@@ -508,6 +538,21 @@ mod tests {
         assert_eq!(cfg.tracker.gate_probability, 0.995);
         // A removed or misspelt key is an error, not silently ignored.
         assert!(Config::parse("[tracker]\nconfirm_hits = 3\n").is_err());
+    }
+
+    #[test]
+    fn zones_are_parsed_and_checked() {
+        let ok = "[[zone]]\nname = 'Pozzallo'\nkind = 'port'\npolygon = [[36.725, 14.83], [36.725, 14.86], [36.70, 14.86], [36.70, 14.83]]\n";
+        let cfg = Config::parse(ok).unwrap();
+        assert_eq!(cfg.zones.len(), 1);
+        assert!(cfg.score.zones.at_rest_place(crate::geodesy::LatLon::new(36.71, 14.845)));
+        let two = "[[zone]]\nname = 'a'\nkind = 'anchorage'\npolygon = [[36.7, 14.8], [36.8, 14.9]]\n";
+        let err = Config::parse(two).unwrap_err().to_string();
+        assert!(err.contains("zone \"a\"") && err.contains("at least 3"), "{err}");
+        let bad = "[[zone]]\nname = 'b'\nkind = 'port'\npolygon = [[36.7, 14.8], [96.8, 14.9], [36.6, 14.9]]\n";
+        let err = Config::parse(bad).unwrap_err().to_string();
+        assert!(err.contains("zone \"b\"") && err.contains("not a valid"), "{err}");
+        assert!(Config::parse("[[zone]]\nname = 'c'\nkind = 'harbour'\npolygon = []\n").is_err());
     }
 
     #[test]

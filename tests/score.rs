@@ -6,7 +6,7 @@ use lookout::alert::{AlertBook, AlertKind, AlertPolicy, AlertState};
 use lookout::config::PictureConfig;
 use lookout::geodesy::{destination, LatLon};
 use lookout::picture::{AisClass, Changes, Kinematics, Picture, Report};
-use lookout::score::{ScoreConfig, Scorer};
+use lookout::score::{ScoreConfig, Scorer, Zone, ZoneKind, Zones};
 
 fn report(mmsi: u32, p: LatLon, sog: f32, cog: f32) -> Report<'static> {
     Report::Kinematic(Kinematics { mmsi, msg_type: 1, class: AisClass::A, pos: Some(p), sog_kn: Some(sog), cog_deg: Some(cog), heading_deg: None, nav_status: Some(0) })
@@ -20,7 +20,11 @@ struct Sea {
 
 impl Sea {
     fn new() -> Self {
-        Self { pic: Picture::new(&PictureConfig::default()), scorer: Scorer::new(ScoreConfig::default()), book: AlertBook::new(AlertPolicy::default()) }
+        Self::with(ScoreConfig::default())
+    }
+
+    fn with(cfg: ScoreConfig) -> Self {
+        Self { pic: Picture::new(&PictureConfig::default()), scorer: Scorer::new(cfg), book: AlertBook::new(AlertPolicy::default()) }
     }
 
     /// Applies reports at `t_ms`, scores them and feeds the book; returns the changes made.
@@ -121,5 +125,60 @@ fn a_ship_steaming_alone_raises_nothing() {
         p = destination(p, 90.0, 14.0 * 1852.0 / 360.0);
         let e = sea.step(k * 10_000, &[(247_000_030, p, 14.0, 90.0)]);
         assert!(e.is_empty(), "{e:?}");
+    }
+}
+
+/// Like `ais_gap_inside_coverage_then_reappearance`, with `a` heard on
+/// `heard_every` of its reports (1: all) and an optional port zone around it.
+fn gap_events(heard_every: i64, zones: Zones) -> Vec<(AlertKind, AlertState)> {
+    let mut sea = Sea::with(ScoreConfig { zones, ..ScoreConfig::default() });
+    let a = 247_000_040;
+    let others = [(247_000_041, 2_000.0), (247_000_042, 5_000.0)];
+    let mut pos_a = HERE;
+    let mut events = Vec::new();
+    for k in 0..150 {
+        let t = k * 10_000;
+        let mut r: Vec<(u32, LatLon, f32, f32)> =
+            others.iter().map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0)).collect();
+        pos_a = destination(pos_a, 180.0, 10.0 * 1852.0 / 360.0);
+        if k < 60 && k % heard_every == 0 {
+            r.push((a, pos_a, 10.0, 180.0));
+        }
+        events.extend(sea.step(t, &r));
+    }
+    events
+}
+
+#[test]
+fn silence_is_an_ais_gap_only_for_a_vessel_heard_well_away_from_port() {
+    assert!(gap_events(1, Zones::default()).contains(&(AlertKind::AisGap, AlertState::Open)));
+    // Heard on one report in four before (edge of coverage, weak set): its
+    // 15 silent minutes are not evidence of a switched-off transponder.
+    let e = gap_events(4, Zones::default());
+    assert!(!e.iter().any(|x| x.0 == AlertKind::AisGap), "{e:?}");
+    // In a port zone, silence is ordinary.
+    let port = Zones::new(vec![Zone::new(
+        "port",
+        ZoneKind::Port,
+        &[[35.3, 13.2], [35.3, 13.4], [35.1, 13.4], [35.1, 13.2]],
+    )]);
+    let e = gap_events(1, port);
+    assert!(!e.iter().any(|x| x.0 == AlertKind::AisGap), "{e:?}");
+}
+
+#[test]
+fn a_position_off_for_three_reports_is_a_position_jump() {
+    // 20 nm off for 3 reports (30 s), then true again: out and back within
+    // the alert book's raise_after, yet one incident (the condition is held
+    // for jump_hold_s; without the hold the two jumps never open an alert).
+    for (hold_s, alerts) in [(ScoreConfig::default().jump_hold_s, 1), (0.0, 0)] {
+        let mut sea = Sea::with(ScoreConfig { jump_hold_s: hold_s, ..ScoreConfig::default() });
+        let mut p = HERE;
+        for k in 0..30 {
+            p = destination(p, 90.0, 10.0 * 1852.0 / 360.0);
+            let reported = if (10..13).contains(&k) { destination(p, 150.0, 20.0 * 1852.0) } else { p };
+            sea.step(k * 10_000, &[(247_000_050, reported, 10.0, 90.0)]);
+        }
+        assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::PositionJump).count(), alerts, "hold {hold_s} s");
     }
 }

@@ -291,6 +291,35 @@ fn dark_boat_near_but_apart_from_an_ais_ship_is_not_merged() {
 }
 
 #[test]
+fn small_boat_alongside_a_large_ais_ship_becomes_a_track_of_its_own() {
+    // A mother ship (AIS σ 80 m: 120 m long) and a small boat 100 m abeam,
+    // both drifting; radar σ 150 m (bearing error at 20 nm). The boat's echo
+    // lies inside the ship's exclusion gate, but the ship takes its own echo
+    // in the same scan: the boat must become a confirmed track, and stay one.
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let ship = mover(at(0.0, 0.0), 90.0, 0.6);
+    let boat = mover(at(0.0, -100.0), 90.0, 0.6);
+    let ais = one_ais(247_000_003, 80.0, &ship);
+    let mut trk = Tracker::new(TrackerConfig::default());
+    let mut confirmed_at = None;
+    for k in 0..200 {
+        let t = T0 + k * 3000;
+        let mut dets = vec![radar("r1", t, noisy(ship(t), 150.0, &mut rng), 150.0)];
+        // Pd 0.8 for the boat.
+        if rng.random_bool(0.8) {
+            dets.push(radar("r1", t, noisy(boat(t), 150.0, &mut rng), 150.0));
+        }
+        let o = trk.step(&dets, &ais, t);
+        assert!(o.merged.is_empty(), "scan {k}: the boat was merged into the ship");
+        if confirmed_at.is_none() && !o.confirmed.is_empty() {
+            confirmed_at = Some(k);
+        }
+    }
+    assert!(confirmed_at.is_some_and(|k| k < 30), "confirmed at {confirmed_at:?}");
+    assert_eq!(trk.tracks().filter(|t| t.is_confirmed()).count(), 1);
+}
+
+#[test]
 fn unseen_tracks_are_deleted_and_ids_never_reused() {
     let mut trk = Tracker::new(TrackerConfig::default());
     let p = at(0.0, 0.0);

@@ -729,6 +729,27 @@ impl Baseline {
         }
     }
 
+    /// Vessel-minutes of some classes (all hours) in the cell of this
+    /// position and the `ring` rings of cells around it (`ring = 1`: the
+    /// 3 × 3 neighbourhood). None outside the grid. Zero where none of them
+    /// was seen: for ships that keep to routes, off every route they take.
+    pub fn class_minutes_near(&self, lat_deg: f64, lon_deg: f64, classes: &[TrafficClass], ring: usize) -> Option<f64> {
+        let (r, c) = self.geom.cell(lat_deg, lon_deg)?;
+        let (rows, cols) = (self.geom.rows, self.geom.cols);
+        let mut m = 0.0f64;
+        for class in classes {
+            let k = class.index();
+            for rr in r.saturating_sub(ring)..=(r + ring).min(rows - 1) {
+                for cc in c.saturating_sub(ring)..=(c + ring).min(cols - 1) {
+                    for t in 0..N_TOD4 {
+                        m += self.minutes[[k, t, rr, cc]] as f64;
+                    }
+                }
+            }
+        }
+        Some(m)
+    }
+
     /// Circular statistics of the course histogram of one cell (a class, or all
     /// classes with `None`; day and night pooled). None outside the grid.
     pub fn course_stats(&self, lat_deg: f64, lon_deg: f64, class: Option<TrafficClass>) -> Option<CourseStats> {

@@ -3,6 +3,10 @@
 //! passing of time) and says whether its condition holds for a subject.
 //! Synchronous and I/O-free: replaying the same recording gives the same findings.
 
+mod zones;
+
+pub use zones::{Zone, ZoneKind, Zones};
+
 use std::collections::{BTreeMap, HashMap};
 
 use crate::alert::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
@@ -14,8 +18,30 @@ use crate::picture::{AisClass, Changes, Fix, NearQuery, Picture, TrackId, Vessel
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScoreConfig {
-    /// A dark track is alerted once confirmed for this long, s.
+    /// A dark track is alerted once in the picture for this long, s…
     pub dark_target_min_age_s: f64,
+    /// …or this long when slower than `dark_target_slow_kn`: a ship at anchor
+    /// (or a slow class B boat) reports only every 3 min, so a slow radar
+    /// track needs that long before the absence of AIS means anything.
+    pub dark_target_slow_min_age_s: f64,
+    pub dark_target_slow_kn: f64,
+    /// A dark track where a sensor's mapped clutter density is at least this,
+    /// false plots per km² per scan (100 × the tracker's clean-water floor),
+    /// is alerted only after `dark_target_clutter_min_age_s`.
+    pub dark_target_clutter_per_km2: f64,
+    pub dark_target_clutter_min_age_s: f64,
+    /// A dark track faster than this, kn, is clutter strung together, not a
+    /// boat (the smugglers' fastest RIBs do ~40 kn; none of them loaded).
+    pub dark_target_max_kn: f64,
+    /// No dark target while an AIS vessel lies within this distance, m, or
+    /// 4 σ of the track's and the AIS position's combined error if larger:
+    /// a radar track there may be that ship's echo the tracker has not
+    /// merged yet (a boat really alongside a ship is a RENDEZVOUS).
+    pub dark_target_ais_clear_m: f64,
+    /// No dark target for this long after the detectors start, s: until every
+    /// AIS vessel in view has reported (at anchor every 3 min; one report may
+    /// be lost), a radar track may be a ship not heard yet.
+    pub dark_target_warmup_s: f64,
     /// Loitering: slower than this, kn…
     pub loiter_max_kn: f64,
     /// …for this long, s…
@@ -26,40 +52,90 @@ pub struct ScoreConfig {
     pub rendezvous_max_m: f64,
     /// …both slower than this, kn…
     pub rendezvous_max_kn: f64,
-    /// …for this long, s, away from rest areas.
+    /// …for this long, s, away from rest areas. A pair stays together
+    /// through speed or distance blips shorter than `rendezvous_break_s`.
+    /// (For a radar track "closer" allows twice the pair's position σ.)
     pub rendezvous_min_s: f64,
+    pub rendezvous_break_s: f64,
     /// AIS gap: silent for this many expected report intervals…
     pub gap_intervals: f64,
     /// …and at least this long, s…
     pub gap_min_s: f64,
     /// …while at least `gap_min_heard` other vessels within `gap_coverage_m`
-    /// were heard in the last `gap_recent_s` (so the silence is not coverage).
+    /// of where it should be now (dead-reckoned) were heard in the last
+    /// `gap_recent_s` and are received well (so the silence is not coverage)…
     pub gap_coverage_m: f64,
     pub gap_min_heard: usize,
     pub gap_recent_s: f64,
+    /// …"well": at least this share of the reports they should have sent was
+    /// received over the last half hour or so; the silent vessel too, before
+    /// it went silent (a weak class B set or a ship at the edge of coverage
+    /// is not silent, just badly heard)…
+    pub gap_min_reception: f64,
+    /// …and missing that many reports in a row at that reception would be
+    /// this unlikely (independent losses).
+    pub gap_max_p_silence: f64,
+    /// A position jump is reported for this long after it, s.
+    pub jump_hold_s: f64,
     /// Route deviation: baseline surprise (−ln p) above this…
     pub deviation_min_surprise: f64,
-    /// …on this many consecutive reports.
+    /// …or, for ships that keep to routes (cargo, tanker, passenger, high
+    /// speed) faster than `deviation_min_kn`, where the baseline saw no
+    /// vessel of the class within `deviation_route_ring` cells (off every
+    /// route it takes; only after the ship was seen on one)…
+    pub deviation_min_kn: f64,
+    pub deviation_route_ring: usize,
+    /// …or, for those ships, a course the baseline finds this unlikely for
+    /// the class here (p of the course alone, from the own cell or its 3 × 3
+    /// neighbourhood, at least `deviation_min_support` vessel-minutes)…
+    pub deviation_max_p_course: f64,
+    pub deviation_min_support: f64,
+    /// …on this many consecutive reports, spanning at least this long, s.
     pub deviation_reports: u32,
+    pub deviation_min_s: f64,
+    /// …unless steering (within 30°) for a port or anchorage zone this close, m.
+    pub deviation_port_ahead_m: f64,
+    /// Ports, anchorages and fishing grounds (from the top-level `[[zone]]`
+    /// tables, set by [`crate::config::Config::parse`]).
+    #[serde(skip)]
+    pub zones: Zones,
 }
 
 impl Default for ScoreConfig {
     fn default() -> Self {
         Self {
             dark_target_min_age_s: 60.0,
+            dark_target_slow_min_age_s: 200.0,
+            dark_target_slow_kn: 3.0,
+            dark_target_max_kn: 35.0,
+            dark_target_clutter_per_km2: 1e-3,
+            dark_target_clutter_min_age_s: 600.0,
+            dark_target_warmup_s: 360.0,
+            dark_target_ais_clear_m: 1852.0,
             loiter_max_kn: 2.0,
             loiter_min_s: 20.0 * 60.0,
             loiter_max_linger_rate: 0.2,
             rendezvous_max_m: 400.0,
             rendezvous_max_kn: 3.0,
             rendezvous_min_s: 5.0 * 60.0,
+            rendezvous_break_s: 60.0,
             gap_intervals: 10.0,
             gap_min_s: 10.0 * 60.0,
             gap_coverage_m: 20.0 * M_PER_NM,
             gap_min_heard: 2,
             gap_recent_s: 120.0,
+            gap_min_reception: 0.7,
+            gap_max_p_silence: 1e-6,
+            jump_hold_s: 300.0,
             deviation_min_surprise: 9.2,
+            deviation_min_kn: 5.0,
+            deviation_route_ring: 1,
+            deviation_max_p_course: 0.01,
+            deviation_min_support: 30.0,
             deviation_reports: 3,
+            deviation_min_s: 300.0,
+            deviation_port_ahead_m: 12.0 * M_PER_NM,
+            zones: Zones::default(),
         }
     }
 }
@@ -67,10 +143,34 @@ impl Default for ScoreConfig {
 /// Per-track memory of the detectors that need a history.
 #[derive(Debug, Default, Clone)]
 struct TrackMemory {
+    /// When the detectors first saw the track, ms.
+    first_ms: Option<i64>,
     /// Since when the vessel has been slow, ms.
     slow_since_ms: Option<i64>,
-    /// Consecutive reports the baseline found very unlikely.
+    /// Consecutive reports the baseline found very unlikely, since when (ms).
     unusual_reports: u32,
+    unusual_since_ms: i64,
+    /// Seen where the baseline knows its class (on a route).
+    on_route_seen: bool,
+    /// AIS reception: time of the last position report, and reports heard
+    /// and expected (from the reporting interval), both decaying with
+    /// [`RECEPTION_TAU_S`].
+    rx_last_ms: Option<i64>,
+    rx_last_reports: u64,
+    rx_heard: f64,
+    rx_expected: f64,
+}
+
+/// Memory of the reception estimate, s.
+const RECEPTION_TAU_S: f64 = 1800.0;
+/// Expected reports behind a reception estimate before it is trusted.
+const RECEPTION_MIN_EXPECTED: f64 = 20.0;
+
+impl TrackMemory {
+    /// Share of the expected position reports that were received, if enough were expected.
+    fn reception(&self) -> Option<f64> {
+        (self.rx_expected >= RECEPTION_MIN_EXPECTED).then(|| (self.rx_heard / self.rx_expected).min(1.0))
+    }
 }
 
 /// The detectors and their memory.
@@ -79,9 +179,16 @@ pub struct Scorer {
     cfg: ScoreConfig,
     tracks: HashMap<TrackId, TrackMemory>,
     /// Since when each close, slow pair has been together, ms.
-    pairs: BTreeMap<(TrackId, TrackId), i64>,
+    /// (since, not slow or apart since): a radar track's speed and position
+    /// are noisy, so a pair breaks only when one of them has been faster, or
+    /// they have been apart, for `rendezvous_break_s`.
+    pairs: BTreeMap<(TrackId, TrackId), (i64, Option<i64>)>,
     /// AIS vessels currently silent (alerted), with their last fix.
     gaps: BTreeMap<TrackId, Fix>,
+    /// Time of the first batch observed, ms.
+    started_ms: Option<i64>,
+    /// The latest position jump finding per MMSI, repeated while it holds.
+    jumps: BTreeMap<u32, Finding>,
 }
 
 impl Scorer {
@@ -92,6 +199,7 @@ impl Scorer {
     /// Findings for what a batch changed, at `now_ms`.
     pub fn observe(&mut self, pic: &Picture, changes: &Changes, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
         let mut out = Vec::new();
+        self.started_ms.get_or_insert(now_ms);
         for j in &changes.jumps {
             let mut evidence = BTreeMap::new();
             evidence.insert("from".into(), format!("{:.5},{:.5}", j.from.lat_deg, j.from.lon_deg));
@@ -118,11 +226,22 @@ impl Scorer {
                 ),
                 evidence,
             });
+            self.jumps.insert(j.mmsi, out.last().cloned().expect("just pushed"));
         }
+        // A jump is an event; the condition it shows (this identity's
+        // positions cannot all be true) holds for `jump_hold_s` after it, so
+        // the alert book's hysteresis sees it held, also for a position that
+        // was off for only a few reports (out and back within a minute).
+        let hold_ms = (self.cfg.jump_hold_s * 1000.0) as i64;
+        self.jumps.retain(|_, f| now_ms - f.time_ms <= hold_ms);
         for key in &changes.changed {
             let Some(v) = pic.get_entity(*key) else { continue };
+            if let Some(f) = self.jumps.get(&v.mmsi).filter(|f| f.time_ms < now_ms && v.mmsi != 0) {
+                out.push(Finding { time_ms: now_ms, ..f.clone() });
+            }
+            self.heard(v);
             self.gap_ended(v, now_ms, &mut out);
-            self.dark_target(v, now_ms, &mut out);
+            self.dark_target(pic, v, now_ms, &mut out);
             self.overcrowded(v, now_ms, &mut out);
             self.loitering(v, baseline, now_ms, &mut out);
             self.deviation(v, baseline, &mut out);
@@ -160,13 +279,30 @@ impl Scorer {
         silent.sort_by_key(|v| v.track_id);
         for v in silent {
             let Some(fix) = v.fix else { continue };
-            if baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg)) {
+            // Silence is ordinary in a port or an anchorage, and for a vessel
+            // that stopped where vessels stop (a learned rest area; a ship
+            // under way through such a place is not resting there).
+            let stopped = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
+            if self.cfg.zones.at_rest_place(fix.pos)
+                || stopped && baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg))
+            {
                 continue;
             }
+            let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
+            // Its own reception before the silence.
+            let Some(own) = self.tracks.get(&v.track_id).and_then(TrackMemory::reception) else { continue };
+            if own < self.cfg.gap_min_reception {
+                continue;
+            }
+            // Others heard well near where it should be now.
+            let now_pos = match (v.sog_kn, v.cog_deg) {
+                (Some(s), Some(c)) => crate::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
+                _ => fix.pos,
+            };
             let recent_ms = now_ms - (self.cfg.gap_recent_s * 1000.0) as i64;
-            let heard = pic
+            let mut others: Vec<f64> = pic
                 .near(&NearQuery {
-                    center: fix.pos,
+                    center: now_pos,
                     radius_m: self.cfg.gap_coverage_m,
                     max_results: 1000,
                     filter: VesselFilter::default(),
@@ -174,9 +310,20 @@ impl Scorer {
                 })
                 .hits
                 .iter()
-                .filter(|h| h.vessel.mmsi != 0 && h.vessel.last_seen_ms >= recent_ms)
-                .count();
+                .filter(|h| h.vessel.mmsi != 0 && h.vessel.track_id != v.track_id && h.vessel.last_seen_ms >= recent_ms)
+                .filter_map(|h| self.tracks.get(&h.vessel.track_id).and_then(TrackMemory::reception))
+                .filter(|&p| p >= self.cfg.gap_min_reception)
+                .collect();
+            let heard = others.len();
             if heard < self.cfg.gap_min_heard {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let there = others[others.len() / 2];
+            let p = own.min(there);
+            let missed = silent_s / expected_interval_s(v);
+            let ln_p_silence = missed * (1.0 - p).max(1e-9).ln();
+            if ln_p_silence > self.cfg.gap_max_p_silence.ln() {
                 continue;
             }
             // Reported on every tick while the silence lasts, so the alert book's
@@ -186,6 +333,8 @@ impl Scorer {
             let mut evidence = BTreeMap::new();
             evidence.insert("silent_min".into(), format!("{silent_min:.0}"));
             evidence.insert("others_heard".into(), heard.to_string());
+            evidence.insert("reception_before".into(), format!("{own:.2}"));
+            evidence.insert("reception_nearby".into(), format!("{there:.2}"));
             out.push(Finding {
                 kind: AlertKind::AisGap,
                 subject: Subject::Track(v.track_id),
@@ -205,6 +354,41 @@ impl Scorer {
             });
         }
         out
+    }
+
+    /// Counts a position report of an AIS vessel for its reception estimate.
+    fn heard(&mut self, v: &Vessel) {
+        let Some(fix) = v.fix.filter(|_| v.mmsi != 0) else { return };
+        let interval_s = expected_interval_s(v);
+        let mem = self.tracks.entry(v.track_id).or_default();
+        match mem.rx_last_ms {
+            Some(last) if fix.at_ms > last => {
+                // A batch may hold several reports of the vessel: count them
+                // all (static data too, a few per cent more, harmlessly).
+                let n = v.reports.saturating_sub(mem.rx_last_reports).max(1) as f64;
+                let dt_s = (fix.at_ms - last) as f64 / 1000.0;
+                let decay = (-dt_s / RECEPTION_TAU_S).exp();
+                mem.rx_heard = mem.rx_heard * decay + n;
+                mem.rx_expected = mem.rx_expected * decay + (dt_s / interval_s).max(1.0);
+            }
+            None => {}
+            _ => return,
+        }
+        mem.rx_last_ms = Some(fix.at_ms);
+        mem.rx_last_reports = v.reports;
+    }
+
+    /// In a port or an anchorage (configured zones), or where the baseline
+    /// learned that vessels stop.
+    fn at_rest(&self, baseline: Option<&Baseline>, p: LatLon) -> bool {
+        self.cfg.zones.at_rest_place(p) || baseline.is_some_and(|b| b.is_rest_area(p.lat_deg, p.lon_deg))
+    }
+
+    /// A fishing vessel (AIS) on a configured fishing ground.
+    fn fishing_here(&self, v: &Vessel, p: LatLon) -> bool {
+        v.mmsi != 0
+            && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Fishing
+            && self.cfg.zones.on_fishing_ground(p)
     }
 
     /// A silent vessel reports again: the alert gets the displacement and implied speed.
@@ -241,16 +425,51 @@ impl Scorer {
         out.push(inactive(AlertKind::AisGap, Subject::Track(v.track_id), after.pos, now_ms));
     }
 
-    fn dark_target(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
+    fn dark_target(&mut self, pic: &Picture, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
         if v.mmsi != 0 {
             return;
         }
         let Some(f) = v.fusion.as_ref() else { return };
-        let first_ms = f.sensors.values().map(|s| s.last_ms).min().unwrap_or(now_ms);
         let hits: u32 = f.sensors.values().map(|s| s.hits).sum();
-        let age_s = (now_ms - v.fix.map_or(now_ms, |x| x.at_ms).min(first_ms)) as f64 / 1000.0;
-        if (v.reports as f64) < 2.0 && age_s < self.cfg.dark_target_min_age_s {
+        let first_ms = *self.tracks.entry(v.track_id).or_default().first_ms.get_or_insert(now_ms);
+        let age_s = (now_ms - first_ms) as f64 / 1000.0;
+        let slow = v.sog_kn.is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
+        let min_age_s = if slow { self.cfg.dark_target_slow_min_age_s } else { self.cfg.dark_target_min_age_s };
+        let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
+        // Where the tracker has mapped much clutter (rain cells, sea clutter
+        // near a radar), clutter strung into a track is likelier: wait longer.
+        let pos = v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos);
+        let cluttered = f.sensors.keys().any(|s| {
+            pic.tracker().clutter_density(s, pos, now_ms) * 1e6 >= self.cfg.dark_target_clutter_per_km2
+        });
+        let min_age_s = if cluttered { min_age_s.max(self.cfg.dark_target_clutter_min_age_s) } else { min_age_s };
+        if age_s < min_age_s
+            || running_s < self.cfg.dark_target_warmup_s
+            || v.sog_kn.is_some_and(|s| f64::from(s) > self.cfg.dark_target_max_kn)
+        {
             return;
+        }
+        if let Some(fix) = v.fix {
+            let sigma_t = pic.tracker().get(v.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms));
+            let near = pic.near(&NearQuery {
+                center: fix.pos,
+                radius_m: 5_000.0,
+                max_results: 16,
+                filter: VesselFilter::default(),
+                now_ms,
+            });
+            let ais_here = near.hits.iter().any(|h| {
+                let o = &h.vessel;
+                if o.mmsi == 0 {
+                    return false;
+                }
+                let age_s = (now_ms - o.fix.map_or(now_ms, |f| f.at_ms)).max(0) as f64 / 1000.0;
+                let sigma_a = 20.0 + o.static_data.length_m().map_or(25.0, |l| l / 2.0) + 0.5 * age_s;
+                h.distance_m < self.cfg.dark_target_ais_clear_m.max(4.0 * sigma_t.hypot(sigma_a))
+            });
+            if ais_here {
+                return;
+            }
         }
         let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
         let mut evidence = BTreeMap::new();
@@ -277,8 +496,19 @@ impl Scorer {
     }
 
     fn overcrowded(&self, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
-        let Some(p) = v.fusion.as_ref().and_then(|f| f.pob.as_ref()) else { return };
+        let Some(f) = v.fusion.as_ref() else { return };
+        let Some(p) = f.pob.as_ref() else { return };
         let Some(cap) = p.safe_capacity else { return };
+        if v.mmsi != 0 {
+            // An AIS vessel: only people actually counted on it, not a class
+            // prior from a sensor calling it a rubber or wooden boat (likely
+            // another boat's look credited to it), and not a rescue, pilot or
+            // patrol vessel (people on a SAR boat have been rescued).
+            let class = TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B);
+            if f.counts.is_empty() || class == TrafficClass::Service {
+                return;
+            }
+        }
         let mut evidence = BTreeMap::new();
         evidence.insert("safe_capacity".into(), cap.to_string());
         evidence.insert("p_overcrowded".into(), format!("{:.2}", p.p_overcrowded.unwrap_or(0.0)));
@@ -303,6 +533,16 @@ impl Scorer {
 
     fn loitering(&mut self, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
+        // Pleasure craft idle, anchor and fish anywhere off the coast; rescue,
+        // pilot and patrol vessels wait on station by trade.
+        if v.mmsi != 0
+            && matches!(
+                TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B),
+                TrafficClass::Leisure | TrafficClass::Service
+            )
+        {
+            return;
+        }
         let slow = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
         let mem = self.tracks.entry(v.track_id).or_default();
         if !slow {
@@ -318,7 +558,7 @@ impl Scorer {
         }
         // Where vessels routinely stop (ports, anchorages, fishing grounds), lingering is ordinary.
         let Some(b) = baseline else { return };
-        if b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg) {
+        if self.at_rest(baseline, fix.pos) || self.fishing_here(v, fix.pos) {
             return;
         }
         let s = b.score(&obs(v));
@@ -351,17 +591,45 @@ impl Scorer {
 
     fn deviation(&mut self, v: &Vessel, baseline: Option<&Baseline>, out: &mut Vec<Finding>) {
         let (Some(b), Some(fix)) = (baseline, v.fix) else { return };
-        let s = b.score(&obs(v));
+        let o = obs(v);
+        let s = b.score(&o);
+        let route_bound = v.mmsi != 0 && ROUTE_BOUND.contains(&o.class);
+        let class_near = if route_bound {
+            b.class_minutes_near(fix.pos.lat_deg, fix.pos.lon_deg, &ROUTE_BOUND, self.cfg.deviation_route_ring)
+        } else {
+            None
+        };
+        // In port, or steering for a port or anchorage close ahead: leaving
+        // the route is how a voyage ends.
+        let in_port = self.cfg.zones.at_rest_place(fix.pos)
+            || v.cog_deg.is_some_and(|c| {
+                self.cfg.zones.port_ahead(fix.pos, f64::from(c), self.cfg.deviation_port_ahead_m, 30.0).is_some()
+            });
         let mem = self.tracks.entry(v.track_id).or_default();
-        if !s.known || s.surprise < self.cfg.deviation_min_surprise {
+        mem.on_route_seen |= class_near.is_some_and(|m| m > 0.0);
+        let surprising = !in_port && ( s.known && s.surprise >= self.cfg.deviation_min_surprise
+            || route_bound
+                && s.known
+                && s.level <= 1
+                && s.support >= self.cfg.deviation_min_support
+                && s.p_course < self.cfg.deviation_max_p_course);
+        let off_route = !in_port
+            && mem.on_route_seen
+            && class_near == Some(0.0)
+            && v.sog_kn.is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
+        if !(surprising || off_route) {
             if mem.unusual_reports >= self.cfg.deviation_reports {
                 out.push(inactive(AlertKind::RouteDeviation, Subject::Track(v.track_id), fix.pos, fix.at_ms));
             }
             mem.unusual_reports = 0;
             return;
         }
+        if mem.unusual_reports == 0 {
+            mem.unusual_since_ms = fix.at_ms;
+        }
         mem.unusual_reports += 1;
-        if mem.unusual_reports < self.cfg.deviation_reports {
+        let unusual_s = (fix.at_ms - mem.unusual_since_ms) as f64 / 1000.0;
+        if mem.unusual_reports < self.cfg.deviation_reports || unusual_s < self.cfg.deviation_min_s {
             return;
         }
         let mut evidence = BTreeMap::new();
@@ -369,25 +637,37 @@ impl Scorer {
         evidence.insert("p_course".into(), format!("{:.4}", s.p_course));
         evidence.insert("surprise".into(), format!("{:.1}", s.surprise));
         evidence.insert("support_vessel_min".into(), format!("{:.0}", s.support));
+        evidence.insert("off_route".into(), off_route.to_string());
         out.push(Finding {
             kind: AlertKind::RouteDeviation,
             subject: Subject::Track(v.track_id),
             active: true,
-            score: s.surprise,
+            score: if off_route { s.surprise.max(self.cfg.deviation_min_surprise) } else { s.surprise },
             severity: Severity::Low,
             pos: fix.pos,
             time_ms: fix.at_ms,
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
-            explanation: format!(
-                "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
-                who(v),
-                v.sog_kn.unwrap_or(0.0),
-                v.cog_deg.unwrap_or(0.0),
-                s.p_speed,
-                s.p_course
-            ),
+            explanation: if off_route {
+                format!(
+                    "{} ({}) at {:.1} kn on {:03.0}° for {:.0} min where no merchant ship or ferry goes: off the routes",
+                    who(v),
+                    o.class.as_str(),
+                    v.sog_kn.unwrap_or(0.0),
+                    v.cog_deg.unwrap_or(0.0),
+                    unusual_s / 60.0
+                )
+            } else {
+                format!(
+                    "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
+                    who(v),
+                    v.sog_kn.unwrap_or(0.0),
+                    v.cog_deg.unwrap_or(0.0),
+                    s.p_speed,
+                    s.p_course
+                )
+            },
             evidence,
         });
     }
@@ -395,29 +675,55 @@ impl Scorer {
     fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
         let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.rendezvous_max_kn);
+        // A radar track's position is uncertain by hundreds of metres at long
+        // range: "close" allows for twice the pair's combined position σ.
+        let sigma = |x: &Vessel| {
+            if x.mmsi == 0 {
+                pic.tracker().get(x.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M)
+            } else {
+                0.0
+            }
+        };
+        let sigma_v = sigma(v);
         let near = pic.near(&NearQuery {
             center: fix.pos,
-            radius_m: self.cfg.rendezvous_max_m,
-            max_results: 8,
+            radius_m: self.cfg.rendezvous_max_m + 2.0 * (sigma_v + RENDEZVOUS_MAX_SIGMA_M),
+            max_results: 16,
             filter: VesselFilter::default(),
             now_ms,
         });
-        let in_port = baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg));
+        let in_port = self.at_rest(baseline, fix.pos);
         let mut partners: Vec<TrackId> = Vec::new();
         for h in &near.hits {
             let o = &h.vessel;
-            if o.track_id == v.track_id {
+            if o.track_id == v.track_id || h.distance_m > self.cfg.rendezvous_max_m + 2.0 * sigma_v.hypot(sigma(o)) {
                 continue;
             }
             partners.push(o.track_id);
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
-            if !(slow(v) && slow(o)) || in_port {
+            // Two fishing vessels on a fishing ground: pair trawling.
+            let fishing_pair = self.fishing_here(v, fix.pos) && self.fishing_here(o, fix.pos);
+            if in_port || fishing_pair {
                 if self.pairs.remove(&key).is_some() {
                     out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
                 }
                 continue;
             }
-            let since = *self.pairs.entry(key).or_insert(now_ms);
+            if !(slow(v) && slow(o)) {
+                let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
+                let broken = match self.pairs.get_mut(&key) {
+                    Some((_, fast)) => now_ms - *fast.get_or_insert(now_ms) >= break_ms,
+                    None => false,
+                };
+                if broken {
+                    self.pairs.remove(&key);
+                    out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+                }
+                continue;
+            }
+            let entry = self.pairs.entry(key).or_insert((now_ms, None));
+            entry.1 = None;
+            let since = entry.0;
             let together_s = (now_ms - since) as f64 / 1000.0;
             if together_s < self.cfg.rendezvous_min_s {
                 continue;
@@ -455,12 +761,26 @@ impl Scorer {
             .filter(|(a, b)| (*a == v.track_id || *b == v.track_id) && !partners.contains(if *a == v.track_id { b } else { a }))
             .copied()
             .collect();
+        let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
         for key in parted {
-            self.pairs.remove(&key);
-            out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+            // Apart for a moment (a noisy radar plot) is not parted.
+            let Some((_, apart)) = self.pairs.get_mut(&key) else { continue };
+            if now_ms - *apart.get_or_insert(now_ms) >= break_ms {
+                self.pairs.remove(&key);
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+            }
         }
     }
 }
+
+/// Largest radar-track position σ a rendezvous allows for, m.
+const RENDEZVOUS_MAX_SIGMA_M: f64 = 500.0;
+
+/// Classes that keep to routes (lanes, ferry routes): a ferry may take a
+/// route other ferries do not, but not where no merchant ship, ferry or
+/// high-speed craft goes.
+const ROUTE_BOUND: [TrafficClass; 4] =
+    [TrafficClass::Cargo, TrafficClass::Tanker, TrafficClass::Passenger, TrafficClass::HighSpeed];
 
 fn inactive(kind: AlertKind, subject: Subject, pos: LatLon, time_ms: i64) -> Finding {
     Finding {

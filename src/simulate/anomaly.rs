@@ -19,6 +19,8 @@
 //!   Lampedusa, wooden boats south of Malta heading for it). **Every** non-AIS boat
 //!   (generated, scripted and those of the other incidents) is labelled from its first
 //!   to its last truth sample inside radar coverage (≥ 1 nm inside a site's range).
+//!   So is each `AIS_GAP` vessel for its silent interval (its transponder is off
+//!   inside radar coverage: radar sees a boat without AIS).
 //! - `AIS_GAP`: a trawler (18–30 m, class A) or small freighter transits, switches its
 //!   transponder off for 20–60 min (clamped to the recording) inside AIS and radar
 //!   coverage away from port, turns 40–120° and goes on at 8–11 kn, and switches on
@@ -452,6 +454,8 @@ struct Builder<'a> {
     drones: Vec<DronePatrol>,
     drone_base: usize,
     labels: Vec<Label>,
+    /// The kinds being scripted.
+    kinds: Vec<AnomalyKind>,
 }
 
 fn round5(x: f64) -> f64 {
@@ -664,6 +668,12 @@ impl Builder<'_> {
             off,
             note,
         );
+        // With its transponder off inside radar coverage the vessel is, for
+        // those minutes, a boat without AIS that radar sees: a dark target.
+        if self.kinds.contains(&AnomalyKind::DarkTarget) {
+            let note = format!("{} with AIS switched off in radar coverage", kind.as_str());
+            self.label(AnomalyKind::DarkTarget, (t0, t1), vec![mmsi.to_string()], None, off, note);
+        }
     }
 
     // --- LOITERING --------------------------------------------------------
@@ -1259,11 +1269,13 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
         drones: Vec::new(),
         drone_base: sensors.drones,
         labels: Vec::new(),
+        kinds: Vec::new(),
     };
     drop(world);
     let mut kinds = anomalies.kinds.clone();
     kinds.sort();
     kinds.dedup();
+    b.kinds.clone_from(&kinds);
     for &kind in &kinds {
         for k in 0..anomalies.per_kind {
             let mut rng = stream_rng(cfg.seed, Stream::Anomaly, ((kind as u64) << 32) | k as u64);

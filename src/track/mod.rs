@@ -119,6 +119,12 @@ pub struct TrackerConfig {
     /// Consecutive scans in which a non-AIS track's predicted position gates
     /// with the same AIS vessel before the track is merged into that vessel.
     pub ais_merge_updates: u32,
+    /// A track seen apart from an AIS vessel (each took a detection of its own
+    /// in the same scan) restarts its merge streak with that vessel, and does
+    /// not count towards it for this long, ms: a boat alongside a ship is two
+    /// boats. Short, because a wrong assignment (the ship's echo to a
+    /// duplicate track, the boat's to the ship) looks the same for a scan.
+    pub ais_apart_hold_ms: i64,
     /// Largest AIS position uncertainty (σ, m) the candidate search allows for.
     pub ais_max_sigma_m: f64,
     /// A track's R-tree entry is moved only when the track has drifted this far
@@ -153,6 +159,7 @@ impl Default for TrackerConfig {
             tentative_delete_min_ms: 5_000,
             default_revisit_ms: 3_000,
             ais_merge_updates: 3,
+            ais_apart_hold_ms: 30_000,
             ais_max_sigma_m: 500.0,
             index_slack_m: 250.0,
             max_speed_kn: 40.0,
@@ -249,6 +256,10 @@ pub struct Track {
     pub(crate) plots: Vec<(Arc<str>, LatLon, i64)>,
     /// (mmsi, consecutive scans gating with it).
     pub(crate) ais_streak: Option<(u32, u32)>,
+    /// AIS vessels this track was last seen apart from, (mmsi, time ms): a
+    /// scan in which the track and the vessel each took a detection of their
+    /// own shows two boats (a small boat alongside a ship), not one.
+    pub(crate) apart_from: Vec<(u32, i64)>,
     pub(crate) lengths: Vec<f64>,
 }
 

@@ -76,6 +76,13 @@ impl Parts {
     }
 }
 
+/// A boat already known near a detection: a confirmed track or an AIS vessel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Known {
+    Track(TrackId),
+    Ais(u32),
+}
+
 enum Cand {
     Track { id: TrackId, pred: KfState, anchor: LatLon },
     Ais(AisCandidate),
@@ -316,7 +323,9 @@ impl Tracker {
         let mut hit_now: BTreeSet<TrackId> = BTreeSet::new();
         let thr = self.parts.gater.threshold();
         let excl = super::gate::chi2_2dof_threshold(self.cfg.initiation_exclusion_probability).max(thr);
-        let mut near_known = vec![false; scan.len()];
+        // Per detection: the confirmed tracks and AIS vessels within whose
+        // exclusion gate it lies.
+        let mut near_known: Vec<Vec<Known>> = vec![Vec::new(); scan.len()];
         let vmax = self.cfg.max_speed_kn * MS_PER_KN;
         for &i in scan {
             self.max_det_sigma_m = self.max_det_sigma_m.max(dets[i].position_error_m);
@@ -362,7 +371,7 @@ impl Tracker {
                 let Cand::Track { pred, anchor, .. } = &cands[ci] else { unreachable!() };
                 let inn = self.parts.updater.innovation(pred, to_local_fast(*anchor, d.pos), r2);
                 if inn.d2 <= excl && self.tracks[&id].is_confirmed() {
-                    near_known[k] = true;
+                    near_known[k].push(Known::Track(id));
                 }
                 if self.parts.gater.accepts(inn.d2) {
                     edges.push(Edge { det: k, cand: ci, cost: inn.d2 + inn.ln_det_s });
@@ -378,7 +387,7 @@ impl Tracker {
                 let s = a.sigma_m * a.sigma_m + r2;
                 let inn = innovation_2d(to_local_fast(a.pos, d.pos), [[s, 0.0], [0.0, s]]);
                 if inn.d2 <= excl {
-                    near_known[k] = true;
+                    near_known[k].push(Known::Ais(a.mmsi));
                 }
                 if self.parts.gater.accepts(inn.d2) {
                     let ci = *ais_idx.entry(a.mmsi).or_insert_with(|| {
@@ -408,6 +417,13 @@ impl Tracker {
             dets_of[e.cand].push(e.det);
             cands_of[e.det].push(e.cand);
         }
+        // The detection each candidate took in this scan.
+        let mut took: Vec<Option<usize>> = vec![None; cands.len()];
+        for (k, c) in assign.iter().enumerate() {
+            if let Some(c) = c {
+                took[*c] = Some(k);
+            }
+        }
         let mut to_merge: Vec<(TrackId, u32)> = Vec::new();
         for (ci, c) in cands.iter().enumerate() {
             let Cand::Track { id, pred, anchor } = c else { continue };
@@ -416,10 +432,21 @@ impl Tracker {
             }
             let mut best: Option<(f64, u32)> = None;
             let mut seen = BTreeSet::new();
+            let hold = self.cfg.ais_apart_hold_ms;
+            let tr = self.tracks.get_mut(id).expect("candidate is live");
+            tr.apart_from.retain(|&(_, at)| t - at <= hold);
             for &k in &dets_of[ci] {
                 for &cj in &cands_of[k] {
                     let Cand::Ais(a) = &cands[cj] else { continue };
                     if !seen.insert(cj) {
+                        continue;
+                    }
+                    // Each took a detection of its own: two boats, not one.
+                    if took[ci].is_some() && took[cj].is_some() && took[ci] != took[cj] {
+                        tr.apart_from.retain(|&(m, _)| m != a.mmsi);
+                        tr.apart_from.push((a.mmsi, t));
+                    }
+                    if tr.apart_from.iter().any(|&(m, _)| m == a.mmsi) {
                         continue;
                     }
                     let en = to_local_fast(*anchor, a.pos);
@@ -431,7 +458,6 @@ impl Tracker {
                     }
                 }
             }
-            let tr = self.tracks.get_mut(id).expect("candidate is live");
             tr.ais_streak = match (best, tr.ais_streak) {
                 (None, _) => None,
                 (Some((_, m)), Some((pm, n))) if pm == m => Some((m, n + 1)),
@@ -448,6 +474,18 @@ impl Tracker {
         let mut taken = vec![false; cands.len()];
         for c in assign.iter().flatten() {
             taken[*c] = true;
+        }
+        // Confirmed tracks and AIS vessels that took a detection in this scan:
+        // a leftover in their exclusion gate is not their echo (one echo per
+        // boat per scan) but another boat, e.g. a small boat alongside a ship.
+        let mut known_took: BTreeSet<Known> = BTreeSet::new();
+        for (ci, c) in cands.iter().enumerate() {
+            if taken[ci] {
+                known_took.insert(match c {
+                    Cand::Track { id, .. } => Known::Track(*id),
+                    Cand::Ais(a) => Known::Ais(a.mmsi),
+                });
+            }
         }
         for (k, &i) in scan.iter().enumerate() {
             let d = &dets[i];
@@ -484,10 +522,12 @@ impl Tracker {
                     }
                 },
                 None => {
-                    // A leftover inside a confirmed track's or an AIS vessel's
-                    // exclusion gate is most likely that boat (a split echo, or
-                    // a 1-in-100 echo just outside the gate): no new track.
-                    if !near_known[k] {
+                    // A leftover inside the exclusion gate of a confirmed track
+                    // or an AIS vessel that took no other detection in this scan
+                    // is most likely that boat (a 1-in-100 echo just outside
+                    // the gate): no new track. If every such boat took a
+                    // detection of its own, the leftover is another boat.
+                    if near_known[k].iter().all(|o| known_took.contains(o)) {
                         let id = self.new_track(d);
                         hit_now.insert(id);
                         out.created.push(id);
@@ -617,6 +657,7 @@ impl Tracker {
             score: 0.0,
             plots: vec![(d.sensor_id.clone(), d.pos, d.time_ms)],
             ais_streak: None,
+            apart_from: Vec::new(),
             lengths: Vec::new(),
         };
         absorb(&mut tr, d, &mut self.revisits);

@@ -1,0 +1,116 @@
+//! Named places from the configuration (`[[zone]]`): ports, anchorages and
+//! fishing grounds, as `geo` polygons. The detectors use them with the
+//! baseline's learned rest areas to tell "away from port": waiting in a port
+//! or an anchorage is ordinary for anyone, lingering on a fishing ground is
+//! ordinary for fishing vessels.
+
+use geo::{Centroid, Contains, LineString, Point, Polygon};
+
+use crate::geodesy::LatLon;
+
+/// What a zone is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneKind {
+    Port,
+    Anchorage,
+    FishingGround,
+}
+
+/// One zone, ready for point-in-polygon tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    pub name: String,
+    pub kind: ZoneKind,
+    /// Exterior ring in (x = lon, y = lat) degrees.
+    polygon: Polygon<f64>,
+}
+
+impl Zone {
+    /// A zone from `[lat, lon]` vertices (closed automatically). The caller
+    /// validates them ([`crate::config::Config::parse`]).
+    pub fn new(name: &str, kind: ZoneKind, vertices: &[[f64; 2]]) -> Self {
+        let ring: LineString<f64> = vertices.iter().map(|&[lat, lon]| (lon, lat)).collect::<Vec<_>>().into();
+        Self { name: name.to_string(), kind, polygon: Polygon::new(ring, vec![]) }
+    }
+
+    pub fn contains(&self, p: LatLon) -> bool {
+        self.polygon.contains(&Point::new(p.lon_deg, p.lat_deg))
+    }
+
+    /// The polygon's centroid.
+    pub fn centre(&self) -> Option<LatLon> {
+        self.polygon.centroid().map(|c| LatLon::new(c.y(), c.x()))
+    }
+}
+
+/// The configured zones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Zones {
+    zones: Vec<Zone>,
+}
+
+impl Zones {
+    pub fn new(zones: Vec<Zone>) -> Self {
+        Self { zones }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Zone> {
+        self.zones.iter()
+    }
+
+    /// The first zone of one of `kinds` containing `p`.
+    pub fn find(&self, p: LatLon, kinds: &[ZoneKind]) -> Option<&Zone> {
+        self.zones.iter().find(|z| kinds.contains(&z.kind) && z.contains(p))
+    }
+
+    /// In a port or an anchorage.
+    pub fn at_rest_place(&self, p: LatLon) -> bool {
+        self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage]).is_some()
+    }
+
+    /// A port or an anchorage within `max_m` of `p` whose centre lies within
+    /// `max_off_deg` of the course `cog_deg`: a ship steering for it.
+    pub fn port_ahead(&self, p: LatLon, cog_deg: f64, max_m: f64, max_off_deg: f64) -> Option<&Zone> {
+        self.zones.iter().filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage)).find(|z| {
+            z.centre().is_some_and(|c| {
+                let inv = crate::geodesy::inverse(p, c);
+                let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
+                inv.distance_m <= max_m && off.abs() <= max_off_deg
+            })
+        })
+    }
+
+    /// On a fishing ground.
+    pub fn on_fishing_ground(&self, p: LatLon) -> bool {
+        self.find(p, &[ZoneKind::FishingGround]).is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_in_zone() {
+        let z = Zones::new(vec![
+            Zone::new("hurd", ZoneKind::Anchorage, &[[35.90, 14.62], [35.90, 14.70], [35.84, 14.70], [35.84, 14.62]]),
+            Zone::new("ground", ZoneKind::FishingGround, &[[35.2, 12.6], [35.3, 12.7], [35.2, 12.8]]),
+        ]);
+        assert!(z.at_rest_place(LatLon::new(35.87, 14.66)));
+        assert!(!z.at_rest_place(LatLon::new(35.87, 14.75)));
+        assert!(!z.on_fishing_ground(LatLon::new(35.87, 14.66)));
+        assert!(z.on_fishing_ground(LatLon::new(35.22, 12.7)));
+        assert!(!z.on_fishing_ground(LatLon::new(35.28, 12.62)));
+        assert_eq!(z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage]).map(|z| z.name.as_str()), Some("hurd"));
+        // 6 nm north of the anchorage: steering 180° for it, not 090°.
+        let north = LatLon::new(35.97, 14.66);
+        assert!(z.port_ahead(north, 180.0, 12.0 * 1852.0, 30.0).is_some());
+        assert!(z.port_ahead(north, 90.0, 12.0 * 1852.0, 30.0).is_none());
+        assert!(z.port_ahead(north, 180.0, 3.0 * 1852.0, 30.0).is_none());
+    }
+}
