@@ -177,7 +177,16 @@ async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     for k in &offline_kinds {
         assert!(all.kinds.contains(k), "{k} raised offline but not by the running service");
     }
-    for k in ["ALERT_KIND_DARK_TARGET", "ALERT_KIND_OVERCROWDED", "ALERT_KIND_LOITERING"] {
+    // Every kind the scenario scripts reaches a real console.
+    for k in [
+        "ALERT_KIND_DARK_TARGET",
+        "ALERT_KIND_AIS_GAP",
+        "ALERT_KIND_LOITERING",
+        "ALERT_KIND_RENDEZVOUS",
+        "ALERT_KIND_ROUTE_DEVIATION",
+        "ALERT_KIND_POSITION_JUMP",
+        "ALERT_KIND_OVERCROWDED",
+    ] {
         assert!(all.kinds.contains(k), "{k} missing: {:?}", all.kinds);
     }
     // Explanations carry numbers; overcrowded alerts carry persons on board and go to rescue.
