@@ -22,15 +22,11 @@ use lookout::alert::AlertStage;
 use lookout::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
 use lookout::config::Config;
 use lookout::decode::{Decoder, DecoderConfig};
-use lookout::geodesy::MS_PER_KN;
-use lookout::picture::{NearQuery, Picture, VesselFilter};
+use lookout::picture::Picture;
 use std::hint::black_box;
 use lookout::simulate::{self, SimConfig};
 use lookout::source::{Observation, Payload, BATCH_MAX};
 
-/// `picture::near::DEAD_RECKON_MAX_KN` (not exported): `near` widens its R-tree
-/// search by this speed times `dead_reckon_max`.
-const DEAD_RECKON_MAX_KN: f64 = 60.0;
 
 struct Timing {
     name: &'static str,
@@ -101,11 +97,12 @@ fn main() {
         Timing { name: "no baseline        ", stage: stage(None, false), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
     ];
     // Where the time goes, for the stage with a baseline: the rendezvous
-    // detector's `Picture::near` query (as it makes it) and `Baseline::score`
-    // for every changed report, timed apart from `step`.
+    // detector's neighbour query (`Picture::slow_near`, made only for slow
+    // vessels, as the detector makes it) and `Baseline::score` for every
+    // changed report, timed apart from `step`.
     let rdv = cfg.score.rendezvous_max_m;
-    let (mut near_s, mut near_cands, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
-    let mut near0_s = 0.0;
+    let rdv_kn = cfg.score.rendezvous_max_kn;
+    let (mut near_s, mut near_calls, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
     // The detectors alone (`Scorer::observe`, with the baseline), without the book, ticks and learning.
     let mut scorer = lookout::score::Scorer::new(cfg.score.clone());
     let mut observe_s = 0.0;
@@ -143,17 +140,13 @@ fn main() {
         for key in &changes.changed {
             let Some(v) = pic.get_entity(*key) else { continue };
             let Some(fix) = v.fix else { continue };
-            let q = |radius_m, max_results| NearQuery { center: fix.pos, radius_m, max_results, filter: VesselFilter::default(), now_ms };
-            let t = Instant::now();
-            let r = pic.near(&q(rdv, 8));
-            near_s += t.elapsed().as_secs_f64();
-            near_hits += r.hits.len() as u64;
-            let t = Instant::now();
-            black_box(pic.near(&q(rdv, 0)));
-            near0_s += t.elapsed().as_secs_f64();
-            // What the R-tree hands `near` to rank: the radius widened by the dead-reckoning slack.
-            let slack = DEAD_RECKON_MAX_KN * MS_PER_KN * pic.dead_reckon_max_s();
-            near_cands += pic.near(&q(rdv + slack, 0)).total_in_radius as u64;
+            if v.sog_kn.is_some_and(|s| f64::from(s) < rdv_kn) {
+                let t = Instant::now();
+                let r = pic.slow_near(fix.pos, rdv + 1000.0, rdv_kn, now_ms, |_| rdv);
+                near_s += t.elapsed().as_secs_f64();
+                near_hits += r.len() as u64;
+                near_calls += 1;
+            }
             let t = Instant::now();
             black_box(baseline.score(&lookout::score::obs(v)));
             bscore_s += t.elapsed().as_secs_f64();
@@ -184,12 +177,11 @@ fn main() {
         );
     }
     println!(
-        "parts, per changed report: Scorer::observe (the detectors, baseline) {:.3} µs; of which rendezvous Picture::near ({rdv:.0} m, max 8) {:.3} µs ({:.3} µs with max 0, i.e. without the exact geodesic hits), {:.1} hits, {:.0} vessels in the widened R-tree radius; Baseline::score {:.3} µs (deviation and, when slow, loitering call it)",
+        "parts, per changed report: Scorer::observe (the detectors, baseline) {:.3} µs; Baseline::score {:.3} µs (deviation and, when slow, loitering call it); rendezvous Picture::slow_near ({rdv:.0} m) {:.3} µs per call, made for the {:.0} % of reports from slow vessels, {:.1} hits per call (the vessel itself included)",
         observe_s * 1e6 / changed_total.max(1) as f64,
-        near_s * 1e6 / bscored.max(1) as f64,
-        near0_s * 1e6 / bscored.max(1) as f64,
-        near_hits as f64 / bscored.max(1) as f64,
-        near_cands as f64 / bscored.max(1) as f64,
         bscore_s * 1e6 / bscored.max(1) as f64,
+        near_s * 1e6 / near_calls.max(1) as f64,
+        100.0 * near_calls as f64 / bscored.max(1) as f64,
+        near_hits as f64 / near_calls.max(1) as f64,
     );
 }

@@ -130,6 +130,52 @@ impl Picture {
     }
 }
 
+impl Picture {
+    /// Vessels reporting a speed below `max_sog_kn` whose position,
+    /// dead-reckoned to `now_ms`, lies within `reach_m(vessel)` (WGS84
+    /// geodesic, at most `search_m`) of `center`: `(vessel, distance_m)`,
+    /// nearest first, borrowed, not cloned.
+    ///
+    /// For detectors that ask on every report about slow neighbours within a
+    /// few hundred metres (rendezvous): only slow vessels can have moved in,
+    /// so the R-tree search widens by `max_sog_kn` times the dead-reckoning
+    /// limit instead of by [`DEAD_RECKON_MAX_KN`] — a window of ~1 km instead
+    /// of ~10 km, which is most of what [`Picture::near`] costs at that
+    /// radius — a haversine pre-filter spares the geodesic for the rest, and
+    /// no bearings, ETAs or CPAs are computed. Slow vessels move little in
+    /// that time, so the flat-earth dead reckoning used here is within a
+    /// metre of the geodesic one.
+    pub fn slow_near(
+        &self,
+        center: LatLon,
+        search_m: f64,
+        max_sog_kn: f64,
+        now_ms: i64,
+        reach_m: impl Fn(&Vessel) -> f64,
+    ) -> Vec<(&Vessel, f64)> {
+        let dr_max_s = self.dead_reckon_max_s();
+        let slack_m = max_sog_kn.min(DEAD_RECKON_MAX_KN) * MS_PER_KN * dr_max_s;
+        let mut out = Vec::new();
+        for key in self.candidates_near(center, search_m + slack_m) {
+            let Some(v) = self.get_entity(key) else { continue };
+            if !v.sog_kn.is_some_and(|s| f64::from(s) < max_sog_kn) {
+                continue;
+            }
+            let Some(p) = flat_dead_reckon(v, now_ms, dr_max_s) else { continue };
+            let reach = reach_m(v).min(search_m);
+            if haversine_m(center, p) > reach * (1.0 + HAVERSINE_REL_ERR) + 1.0 {
+                continue;
+            }
+            let d = geodesy::distance_m(center, p);
+            if d <= reach {
+                out.push((v, d));
+            }
+        }
+        out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.track_id.cmp(&b.0.track_id)));
+        out
+    }
+}
+
 /// Dead reckoning on a local flat earth: only for ranking candidates.
 fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
     let fix = v.fix?;

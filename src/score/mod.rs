@@ -182,7 +182,7 @@ pub struct Scorer {
     /// (since, not slow or apart since): a radar track's speed and position
     /// are noisy, so a pair breaks only when one of them has been faster, or
     /// they have been apart, for `rendezvous_break_s`.
-    pairs: BTreeMap<(TrackId, TrackId), (i64, Option<i64>)>,
+    pairs: Pairs,
     /// AIS vessels currently silent (alerted), with their last fix.
     gaps: BTreeMap<TrackId, Fix>,
     /// Time of the first batch observed, ms.
@@ -249,6 +249,7 @@ impl Scorer {
         }
         for r in &changes.removed {
             self.tracks.remove(&r.track_id);
+            self.pairs.forget(r.track_id);
         }
         out
     }
@@ -674,7 +675,16 @@ impl Scorer {
 
     fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
-        let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.rendezvous_max_kn);
+        let max_kn = self.cfg.rendezvous_max_kn;
+        let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < max_kn);
+        let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
+        // Most reports come from vessels under way. One that is not slow can
+        // start no pair, and a pair it is in breaks once it has been fast (or
+        // apart) for `rendezvous_break_s`: no neighbour search is needed.
+        if !slow(v) {
+            self.pairs_apart(v.track_id, &[], fix.pos, now_ms, break_ms, out);
+            return;
+        }
         // A radar track's position is uncertain by hundreds of metres at long
         // range: "close" allows for twice the pair's combined position σ.
         let sigma = |x: &Vessel| {
@@ -684,52 +694,43 @@ impl Scorer {
                 0.0
             }
         };
+        // In a port or an anchorage, vessels lie together for honest reasons:
+        // any pair this vessel was in has ended.
+        if self.at_rest(baseline, fix.pos) {
+            for other in self.pairs.partners(v.track_id) {
+                let key = (v.track_id.min(other), v.track_id.max(other));
+                self.pairs.remove(key);
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+            }
+            return;
+        }
         let sigma_v = sigma(v);
-        let near = pic.near(&NearQuery {
-            center: fix.pos,
-            radius_m: self.cfg.rendezvous_max_m + 2.0 * (sigma_v + RENDEZVOUS_MAX_SIGMA_M),
-            max_results: 16,
-            filter: VesselFilter::default(),
-            now_ms,
-        });
-        let in_port = self.at_rest(baseline, fix.pos);
+        let fishing_v = self.fishing_here(v, fix.pos);
+        let max_m = self.cfg.rendezvous_max_m;
+        let search_m = max_m + 2.0 * sigma_v.hypot(RENDEZVOUS_MAX_SIGMA_M);
+        let reach_m = |o: &Vessel| max_m + 2.0 * sigma_v.hypot(sigma(o));
         let mut partners: Vec<TrackId> = Vec::new();
-        for h in &near.hits {
-            let o = &h.vessel;
-            if o.track_id == v.track_id || h.distance_m > self.cfg.rendezvous_max_m + 2.0 * sigma_v.hypot(sigma(o)) {
+        let near = pic.slow_near(fix.pos, search_m, max_kn, now_ms, reach_m);
+        for (o, distance_m) in near.into_iter().take(RENDEZVOUS_MAX_NEIGHBOURS) {
+            if o.track_id == v.track_id {
                 continue;
             }
             partners.push(o.track_id);
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
             // Two fishing vessels on a fishing ground: pair trawling.
-            let fishing_pair = self.fishing_here(v, fix.pos) && self.fishing_here(o, fix.pos);
-            if in_port || fishing_pair {
-                if self.pairs.remove(&key).is_some() {
+            if fishing_v && self.fishing_here(o, fix.pos) {
+                if self.pairs.remove(key) {
                     out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
                 }
                 continue;
             }
-            if !(slow(v) && slow(o)) {
-                let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
-                let broken = match self.pairs.get_mut(&key) {
-                    Some((_, fast)) => now_ms - *fast.get_or_insert(now_ms) >= break_ms,
-                    None => false,
-                };
-                if broken {
-                    self.pairs.remove(&key);
-                    out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
-                }
-                continue;
-            }
-            let entry = self.pairs.entry(key).or_insert((now_ms, None));
-            entry.1 = None;
-            let since = entry.0;
+            let since = self.pairs.together(key, now_ms);
             let together_s = (now_ms - since) as f64 / 1000.0;
             if together_s < self.cfg.rendezvous_min_s {
                 continue;
             }
             let mut evidence = BTreeMap::new();
-            evidence.insert("distance_m".into(), format!("{:.0}", h.distance_m));
+            evidence.insert("distance_m".into(), format!("{distance_m:.0}"));
             evidence.insert("together_min".into(), format!("{:.0}", together_s / 60.0));
             evidence.insert("other_track_id".into(), o.track_id.to_string());
             let dark = v.mmsi == 0 || o.mmsi == 0;
@@ -745,33 +746,95 @@ impl Scorer {
                 mmsi: (v.mmsi != 0).then_some(v.mmsi).or((o.mmsi != 0).then_some(o.mmsi)),
                 persons_on_board: pob(v).or(pob(o)),
                 explanation: format!(
-                    "{} and {} {:.0} m apart at low speed for {:.0} min away from port",
+                    "{} and {} {distance_m:.0} m apart at low speed for {:.0} min away from port",
                     who(v),
                     who(o),
-                    h.distance_m,
                     together_s / 60.0
                 ),
                 evidence,
             });
         }
-        // Pairs with this vessel that are no longer close have parted.
-        let parted: Vec<(TrackId, TrackId)> = self
-            .pairs
-            .keys()
-            .filter(|(a, b)| (*a == v.track_id || *b == v.track_id) && !partners.contains(if *a == v.track_id { b } else { a }))
-            .copied()
-            .collect();
-        let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
-        for key in parted {
-            // Apart for a moment (a noisy radar plot) is not parted.
-            let Some((_, apart)) = self.pairs.get_mut(&key) else { continue };
-            if now_ms - *apart.get_or_insert(now_ms) >= break_ms {
-                self.pairs.remove(&key);
-                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
+        self.pairs_apart(v.track_id, &partners, fix.pos, now_ms, break_ms, out);
+    }
+
+    /// Pairs with `track` whose other vessel is not among `close` (slow and
+    /// near it now) have been apart since now, or since earlier; after
+    /// `break_ms` apart they have parted. Apart for a moment (a noisy radar
+    /// plot, a speed blip) is not parted.
+    fn pairs_apart(&mut self, track: TrackId, close: &[TrackId], pos: LatLon, now_ms: i64, break_ms: i64, out: &mut Vec<Finding>) {
+        for other in self.pairs.partners(track) {
+            if close.contains(&other) {
+                continue;
+            }
+            let key = (track.min(other), track.max(other));
+            if self.pairs.apart(key, now_ms) >= break_ms {
+                self.pairs.remove(key);
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), pos, now_ms));
             }
         }
     }
 }
+
+/// Close, slow pairs: since when each has been together, and since when it
+/// has not been (one of them fast, or the two apart), if so; indexed by
+/// track, so a report costs only its own vessel's pairs.
+#[derive(Debug, Default)]
+struct Pairs {
+    since: BTreeMap<(TrackId, TrackId), (i64, Option<i64>)>,
+    of: HashMap<TrackId, Vec<TrackId>>,
+}
+
+impl Pairs {
+    /// The pair is close and slow now: since when it has been (ms).
+    fn together(&mut self, key: (TrackId, TrackId), now_ms: i64) -> i64 {
+        let entry = self.since.entry(key).or_insert_with(|| {
+            self.of.entry(key.0).or_default().push(key.1);
+            self.of.entry(key.1).or_default().push(key.0);
+            (now_ms, None)
+        });
+        entry.1 = None;
+        entry.0
+    }
+
+    /// The pair is not together now: for how long it has not been, ms.
+    fn apart(&mut self, key: (TrackId, TrackId), now_ms: i64) -> i64 {
+        self.since.get_mut(&key).map_or(0, |(_, apart)| now_ms - *apart.get_or_insert(now_ms))
+    }
+
+    /// Whether the pair was known.
+    fn remove(&mut self, key: (TrackId, TrackId)) -> bool {
+        if self.since.remove(&key).is_none() {
+            return false;
+        }
+        for (a, b) in [(key.0, key.1), (key.1, key.0)] {
+            if let Some(list) = self.of.get_mut(&a) {
+                list.retain(|x| *x != b);
+                if list.is_empty() {
+                    self.of.remove(&a);
+                }
+            }
+        }
+        true
+    }
+
+    /// The tracks paired with `track`, in the order the pairs formed.
+    fn partners(&self, track: TrackId) -> Vec<TrackId> {
+        self.of.get(&track).cloned().unwrap_or_default()
+    }
+
+    /// Forgets a track that left the picture (its alert closes by the book's
+    /// own timeout, as for any condition no longer reported).
+    fn forget(&mut self, track: TrackId) {
+        for other in self.partners(track) {
+            self.remove((track.min(other), track.max(other)));
+        }
+    }
+}
+
+/// Nearest slow neighbours a rendezvous considers (itself included): in a
+/// crowded anchorage nobody meets dozens of vessels at once, and without a
+/// baseline or zones a port's moored ships must not make pairs by the hundred.
+const RENDEZVOUS_MAX_NEIGHBOURS: usize = 16;
 
 /// Largest radar-track position σ a rendezvous allows for, m.
 const RENDEZVOUS_MAX_SIGMA_M: f64 = 500.0;
