@@ -150,7 +150,8 @@ fn main() {
     let mut cfg = Config::parse("").unwrap();
     cfg.picture.vessel_max_age = std::time::Duration::from_secs(24 * 3600);
     let (tx, _rx) = tokio::sync::mpsc::channel(1);
-    let shared = Shared::new(cfg, None, None, tx, Default::default());
+    let (det_tx, _det_rx) = tokio::sync::mpsc::channel(1);
+    let shared = Shared::new(cfg, None, None, tx, det_tx, Default::default());
     let rss0 = rss_mb();
     ingest(&shared, &setup);
     drop(setup);

@@ -25,6 +25,10 @@ pub const TRACK_UPDATES_CAPACITY: usize = 65_536;
 /// rarer than track updates; a console that still falls this far behind is
 /// told how many it missed and re-sent each affected alert's current state.
 pub const ALERT_UPDATES_CAPACITY: usize = 4096;
+/// Capacity of the `PushDetections` lane, in batches. Drones and cameras
+/// send far less than the AIS feeds; the pipeline drains this lane first,
+/// and a full lane backpressures only the pushing client.
+pub const DETECTIONS_QUEUE_BATCHES: usize = 64;
 /// How often vessels not heard for `vessel_max_age` are removed and the
 /// time-driven alert work (closing, AIS gaps) runs.
 const EXPIRE_EVERY: Duration = Duration::from_secs(1);
@@ -72,23 +76,33 @@ impl PipelineClock {
     }
 }
 
-/// Runs until shutdown or until every sender is gone.
-pub async fn run_pipeline(shared: Arc<Shared>, mut rx: mpsc::Receiver<Batch>, shutdown: CancellationToken) {
+/// Runs until shutdown or until every line sender is gone. Detection
+/// batches (`PushDetections`) are taken before line batches whenever both
+/// wait: under a flood of AIS reports a distress sighting is applied and
+/// scored at once, not after the backlog.
+pub async fn run_pipeline(
+    shared: Arc<Shared>,
+    mut rx: mpsc::Receiver<Batch>,
+    mut detections: mpsc::Receiver<Batch>,
+    shutdown: CancellationToken,
+) {
     let mut clock = PipelineClock::new(shared.config.service.clock);
     let mut expire = tokio::time::interval(EXPIRE_EVERY);
     expire.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let save_every = shared.config.baseline.save_every.unwrap_or(Duration::from_secs(86_400 * 365));
     let mut save = tokio::time::interval_at(tokio::time::Instant::now() + save_every, save_every);
     save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut detections_open = true;
     loop {
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => break,
+            d = detections.recv(), if detections_open => match d {
+                Some(batch) => apply(&shared, &mut clock, &batch),
+                None => detections_open = false,
+            },
             b = rx.recv() => match b {
-                Some(batch) => {
-                    let now = clock.for_batch(&batch);
-                    shared.set_recording_now(now);
-                    apply_batch(&shared, &batch, now);
-                }
+                Some(batch) => apply(&shared, &mut clock, &batch),
                 None => break,
             },
             _ = expire.tick() => if let Some(now) = clock.idle() { expire_vessels(&shared, now) },
@@ -98,6 +112,12 @@ pub async fn run_pipeline(shared: Arc<Shared>, mut rx: mpsc::Receiver<Batch>, sh
     if shared.config.baseline.save_every.is_some() {
         save_baseline(&shared).await;
     }
+}
+
+fn apply(shared: &Shared, clock: &mut PipelineClock, batch: &Batch) {
+    let now = clock.for_batch(batch);
+    shared.set_recording_now(now);
+    apply_batch(shared, batch, now);
 }
 
 /// Writes the (learning) baseline back to its file, off the async threads.

@@ -31,8 +31,12 @@ pub struct Shared {
     pub alert_updates: broadcast::Sender<Arc<AlertChange>>,
     /// Where every alert change is recorded, if configured.
     journal: Option<crate::journal::Journal>,
-    /// Where `Ingest` calls send their batches.
+    /// Where sources and `Ingest` calls send their batches (may backpressure).
     pub ingest_tx: mpsc::Sender<Batch>,
+    /// Where `PushDetections` sends its batches: a lane the pipeline drains
+    /// before the line feeds, so a drone's sighting of an overcrowded boat
+    /// never waits behind a backlog of AIS reports.
+    pub detections_tx: mpsc::Sender<Batch>,
     /// Radar sites and limits for line decoding (used by `Ingest` calls too).
     pub line_settings: Arc<LineSettings>,
     pub config: Config,
@@ -55,6 +59,7 @@ impl Shared {
         baseline: Option<crate::baseline::Baseline>,
         journal: Option<crate::journal::Journal>,
         ingest_tx: mpsc::Sender<Batch>,
+        detections_tx: mpsc::Sender<Batch>,
         shutdown: CancellationToken,
     ) -> Self {
         let stage = AlertStage::new(config.score.clone(), config.alerts.clone(), baseline, config.baseline.learn);
@@ -66,6 +71,7 @@ impl Shared {
             alert_updates: pipeline::alert_updates_channel(),
             journal,
             ingest_tx,
+            detections_tx,
             line_settings: Arc::new(LineSettings::from_config(&config)),
             config,
             started_ms: source::wall_ms(),
@@ -165,7 +171,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         None => None,
     };
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
-    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), shutdown.clone()));
+    let (det_tx, det_rx) = mpsc::channel::<Batch>(pipeline::DETECTIONS_QUEUE_BATCHES);
+    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), det_tx, shutdown.clone()));
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
     let settings = shared.line_settings.clone();
@@ -207,7 +214,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         }
     }
     drop(tx);
-    tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, shutdown.clone()));
+    tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, det_rx, shutdown.clone()));
     tasks.spawn(log_stats(shared.clone(), shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)

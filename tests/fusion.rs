@@ -179,3 +179,36 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     assert_eq!((st.detections, st.detections_rejected), (1, 4));
     running.stop().await;
 }
+
+/// A drone keeps one `PushDetections` stream open for its whole flight: each
+/// sighting must reach the picture while the stream stays open, not when a
+/// batch fills or the stream ends.
+#[tokio::test]
+async fn a_sighting_on_an_open_stream_reaches_the_picture_at_once() {
+    let running = lookout::start(config(LatLon::new(35.5, 12.6))).await.unwrap();
+    let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::DetectionEvent>(4);
+    let mut pusher = c.clone();
+    let call = tokio::spawn(async move { pusher.push_detections(tokio_stream::wrappers::ReceiverStream::new(rx)).await });
+    let boat = LatLon::new(35.30, 12.50);
+    tx.send(event(boat.lat_deg, boat.lon_deg, now_ts(), "look-1")).await.unwrap();
+    let mut found = false;
+    for _ in 0..400 {
+        let r = c
+            .vessels_near(pb::VesselsNearRequest { lat_deg: boat.lat_deg, lon_deg: boat.lon_deg, radius_m: 1000.0, max_results: 10, filter: None })
+            .await
+            .unwrap()
+            .into_inner();
+        if !r.vessels.is_empty() {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(found, "the sighting is in the picture while its stream is still open");
+    assert!(!call.is_finished(), "the stream is still open");
+    drop(tx);
+    let summary = call.await.unwrap().unwrap().into_inner();
+    assert_eq!((summary.accepted, summary.rejected), (1, 0));
+    running.stop().await;
+}

@@ -1,5 +1,6 @@
 //! Handlers of `lookout.v1.Lookout`.
 
+use futures::FutureExt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -29,13 +30,14 @@ impl LookoutApi {
         Self { shared }
     }
 
-    /// Hands a batch to the pipeline, waiting if it is busy (backpressure to the client).
-    async fn send_batch(&self, batch: &mut Batch) -> Result<(), Status> {
+    /// Hands pushed detections to the pipeline's detections lane, waiting
+    /// if it is full (backpressure to this client only).
+    async fn send_detections(&self, batch: &mut Batch) -> Result<(), Status> {
         if batch.is_empty() {
             return Ok(());
         }
         let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
-        self.shared.ingest_tx.send(b).await.map_err(|_| Status::unavailable("shutting down"))
+        self.shared.detections_tx.send(b).await.map_err(|_| Status::unavailable("shutting down"))
     }
 }
 
@@ -158,9 +160,21 @@ impl Lookout for LookoutApi {
         let mut counts = DetectionCounters::default();
         let mut index = 0u64;
         loop {
-            let next = tokio::select! {
-                m = stream.message() => m?,
-                _ = self.shared.shutdown.cancelled() => None,
+            // Take what has already arrived without waiting; when nothing
+            // more is ready, what is held goes to the pipeline before waiting
+            // for more: a drone may keep one stream open for hours, and its
+            // sighting must not sit here until a batch fills. (Dropping the
+            // unready `message()` future loses nothing: the decoder state is
+            // in `stream`.)
+            let next = match stream.message().now_or_never() {
+                Some(m) => m?,
+                None => {
+                    self.send_detections(&mut batch).await?;
+                    tokio::select! {
+                        m = stream.message() => m?,
+                        _ = self.shared.shutdown.cancelled() => None,
+                    }
+                }
             };
             let Some(event) = next else { break };
             let detection_id = event.detection_id.clone();
@@ -191,10 +205,10 @@ impl Lookout for LookoutApi {
             }
             index += 1;
             if batch.len() >= BATCH_MAX {
-                self.send_batch(&mut batch).await?;
+                self.send_detections(&mut batch).await?;
             }
         }
-        self.send_batch(&mut batch).await?;
+        self.send_detections(&mut batch).await?;
         {
             let mut st = status.state.lock();
             st.detections.merge(&counts);
