@@ -147,6 +147,8 @@ struct TrackMemory {
     first_ms: Option<i64>,
     /// Since when the vessel has been slow, ms.
     slow_since_ms: Option<i64>,
+    /// When its slow neighbours were last searched for a rendezvous, ms.
+    rendezvous_checked_ms: Option<i64>,
     /// Consecutive reports the baseline found very unlikely, since when (ms).
     unusual_reports: u32,
     unusual_since_ms: i64,
@@ -685,6 +687,16 @@ impl Scorer {
             self.pairs_apart(v.track_id, &[], fix.pos, now_ms, break_ms, out);
             return;
         }
+        // A meeting lasts minutes (`rendezvous_min_s`, and the alert book
+        // raises a minute after that): looking at one vessel's neighbours
+        // more often than every `RENDEZVOUS_RECHECK_MS` learns nothing, and a
+        // radar track updated every scan, or a slow ship reporting every
+        // 10 s, would otherwise pay an R-tree search each time.
+        let mem = self.tracks.entry(v.track_id).or_default();
+        if mem.rendezvous_checked_ms.is_some_and(|t| now_ms - t < RENDEZVOUS_RECHECK_MS && now_ms >= t) {
+            return;
+        }
+        mem.rendezvous_checked_ms = Some(now_ms);
         // A radar track's position is uncertain by hundreds of metres at long
         // range: "close" allows for twice the pair's combined position σ.
         let sigma = |x: &Vessel| {
@@ -835,6 +847,9 @@ impl Pairs {
 /// crowded anchorage nobody meets dozens of vessels at once, and without a
 /// baseline or zones a port's moored ships must not make pairs by the hundred.
 const RENDEZVOUS_MAX_NEIGHBOURS: usize = 16;
+
+/// How often one slow vessel's neighbours are searched for a rendezvous, ms.
+const RENDEZVOUS_RECHECK_MS: i64 = 30_000;
 
 /// Largest radar-track position σ a rendezvous allows for, m.
 const RENDEZVOUS_MAX_SIGMA_M: f64 = 500.0;
