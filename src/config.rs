@@ -120,7 +120,8 @@ pub struct TlsConfig {
 pub struct BaselineConfig {
     /// Baseline file (`lookout baseline build`), loaded at start. Without
     /// one, the detectors that need a baseline (loitering, route deviation,
-    /// learned rest areas) stay silent rather than guess.
+    /// learned rest areas) stay silent rather than guess, and so does
+    /// rendezvous unless a port or anchorage `[[zone]]` is configured.
     pub path: Option<PathBuf>,
     /// Refuse a baseline built for another area (its grid name, e.g.
     /// "strait-of-sicily").

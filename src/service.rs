@@ -155,7 +155,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             Some(b)
         }
         None => {
-            info!("no baseline configured: loitering, route deviation and learned rest areas are off");
+            if config.score.zones.has_rest_places() {
+                info!("no baseline configured: loitering, route deviation and learned rest areas are off");
+            } else {
+                info!("no baseline and no port or anchorage zone configured: loitering, route deviation and rendezvous are off");
+            }
             None
         }
     };

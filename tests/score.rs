@@ -55,13 +55,27 @@ const HERE: LatLon = LatLon::new(35.2, 13.3);
 
 #[test]
 fn a_mother_ship_meeting_a_boat_is_one_rendezvous_alert() {
-    let mut sea = Sea::new();
-    let mut events = Vec::new();
-    for k in 0..40 {
-        let t = k * 30_000;
-        let b = destination(HERE, 90.0, 150.0);
-        events.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, b, 1.5, 180.0)]));
-    }
+    let meeting = |sea: &mut Sea| {
+        let mut events = Vec::new();
+        for k in 0..40 {
+            let t = k * 30_000;
+            let b = destination(HERE, 90.0, 150.0);
+            events.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, b, 1.5, 180.0)]));
+        }
+        events
+    };
+    // Knowing no port (no baseline, no port or anchorage zone), the detector
+    // cannot tell open sea from a harbour: silent.
+    let e = meeting(&mut Sea::new());
+    assert!(!e.iter().any(|x| x.0 == AlertKind::Rendezvous), "{e:?}");
+    // With Lampedusa's harbour configured, the same meeting 25 nm away is at sea.
+    let lampedusa = Zones::new(vec![Zone::new(
+        "Lampedusa harbour",
+        ZoneKind::Port,
+        &[[35.505, 12.59], [35.505, 12.62], [35.49, 12.62], [35.49, 12.59]],
+    )]);
+    let mut sea = Sea::with(ScoreConfig { zones: lampedusa, ..ScoreConfig::default() });
+    let events = meeting(&mut sea);
     let opened: Vec<_> = events.iter().filter(|e| e.0 == AlertKind::Rendezvous).collect();
     assert_eq!(opened.first(), Some(&&(AlertKind::Rendezvous, AlertState::Open)), "{events:?}");
     assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::Rendezvous).count(), 1, "one incident, one alert");

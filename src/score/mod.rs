@@ -687,6 +687,13 @@ impl Scorer {
             self.pairs_apart(v.track_id, &[], fix.pos, now_ms, break_ms, out);
             return;
         }
+        // "Away from port" needs to know where ports are: without a baseline
+        // (learned rest areas) or a configured port or anchorage, every
+        // harbour's moored ships would pair up by the hundred. Silent, as
+        // loitering is without a baseline.
+        if baseline.is_none() && !self.cfg.zones.has_rest_places() {
+            return;
+        }
         // A meeting lasts minutes (`rendezvous_min_s`, and the alert book
         // raises a minute after that): looking at one vessel's neighbours
         // more often than every `RENDEZVOUS_RECHECK_MS` learns nothing, and a

@@ -68,6 +68,11 @@ impl Zones {
         self.zones.iter().find(|z| kinds.contains(&z.kind) && z.contains(p))
     }
 
+    /// Whether any port or anchorage is configured.
+    pub fn has_rest_places(&self) -> bool {
+        self.zones.iter().any(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
+    }
+
     /// In a port or an anchorage.
     pub fn at_rest_place(&self, p: LatLon) -> bool {
         self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage]).is_some()
