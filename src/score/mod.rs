@@ -163,6 +163,9 @@ struct TrackMemory {
     rx_expected: f64,
 }
 
+/// Radius searched for AIS vessels that could explain a dark track, m.
+const DARK_TARGET_SEARCH_M: f64 = 5_000.0;
+
 /// Memory of the reception estimate, s.
 const RECEPTION_TAU_S: f64 = 1800.0;
 /// Expected reports behind a reception estimate before it is trusted.
@@ -452,11 +455,13 @@ impl Scorer {
         {
             return;
         }
+        // Nearest AIS vessel within the search radius, for the explanation (m).
+        let mut nearest_ais_m: Option<f64> = None;
         if let Some(fix) = v.fix {
             let sigma_t = pic.tracker().get(v.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms));
             let near = pic.near(&NearQuery {
                 center: fix.pos,
-                radius_m: 5_000.0,
+                radius_m: DARK_TARGET_SEARCH_M,
                 max_results: 16,
                 filter: VesselFilter::default(),
                 now_ms,
@@ -473,11 +478,20 @@ impl Scorer {
             if ais_here {
                 return;
             }
+            nearest_ais_m = near.hits.iter().filter(|h| h.vessel.mmsi != 0).map(|h| h.distance_m).reduce(f64::min);
         }
         let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
         let mut evidence = BTreeMap::new();
         evidence.insert("sensors".into(), sensors.join(","));
         evidence.insert("hits".into(), hits.to_string());
+        evidence.insert("tracked_min".into(), format!("{:.0}", age_s / 60.0));
+        let ais_clause = match nearest_ais_m {
+            Some(d) => {
+                evidence.insert("nearest_ais_m".into(), format!("{d:.0}"));
+                format!("nearest AIS vessel {:.1} km away", d / 1000.0)
+            }
+            None => format!("no AIS vessel within {:.0} km", DARK_TARGET_SEARCH_M / 1000.0),
+        };
         let (sog, cog) = (v.sog_kn.unwrap_or(0.0), v.cog_deg.unwrap_or(0.0));
         out.push(Finding {
             kind: AlertKind::DarkTarget,
@@ -491,8 +505,9 @@ impl Scorer {
             mmsi: None,
             persons_on_board: pob(v),
             explanation: format!(
-                "no AIS: {hits} detections by {}, heading {cog:03.0}° at {sog:.1} kn",
-                sensors.join(", ")
+                "no AIS: {hits} detections by {} over {:.0} min, {ais_clause}, heading {cog:03.0}° at {sog:.1} kn",
+                sensors.join(", "),
+                age_s / 60.0
             ),
             evidence,
         });

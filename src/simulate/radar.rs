@@ -347,7 +347,9 @@ impl Radar {
         let n_clutter = poisson(&mut self.rng, clutter_mean);
         let mut clutter_numbers = Vec::new();
         for _ in 0..n_clutter {
-            let (rm, bm) = self.clutter_position(t_ms);
+            let Some((rm, bm)) = self.clutter_position(t_ms) else {
+                continue;
+            };
             let number = self.alloc_number();
             clutter_numbers.push(number);
             plots.push(Plot {
@@ -383,13 +385,18 @@ impl Radar {
     }
 
     /// (range m, bearing deg) of a false plot.
-    fn clutter_position(&mut self, t_ms: i64) -> (f64, f64) {
+    /// A clutter echo's (range m, bearing °), or `None` when it falls outside the
+    /// radar's instrumented range. Such echoes are discarded, not clamped to the
+    /// edge: clamping piled rain-cell clutter onto one ring at the maximum range
+    /// (Pozzallo, 27.97 nm), where the tracker confirmed it as dark targets.
+    fn clutter_position(&mut self, t_ms: i64) -> Option<(f64, f64)> {
         let here = self.site.pos();
         let max_m = self.site.range_nm * NM_M;
         if self.rng.random_bool(0.6) {
             let u: f64 = self.rng.random_range(f64::MIN_POSITIVE..1.0);
-            let r = ((0.3 - 2.5 * u.ln()) * NM_M).min(max_m * 0.999);
-            (r, self.rng.random_range(0.0..360.0))
+            let r = (0.3 - 2.5 * u.ln()) * NM_M;
+            let b = self.rng.random_range(0.0..360.0);
+            (r < max_m).then_some((r, b))
         } else {
             let cell = self.rain[self.rng.random_range(0..self.rain.len())];
             let hours = (t_ms - self.start_ms) as f64 / 3_600_000.0;
@@ -399,8 +406,10 @@ impl Radar {
                 self.rng.random_range(0.0..360.0),
                 cell.radius_m * self.rng.random::<f64>().sqrt(),
             );
-            let r = distance_m(here, p).clamp(MIN_RANGE_NM * NM_M, max_m * 0.999);
-            (r, bearing_deg(here, p))
+            let r = distance_m(here, p);
+            (MIN_RANGE_NM * NM_M..max_m)
+                .contains(&r)
+                .then(|| (r, bearing_deg(here, p)))
         }
     }
 }
