@@ -1321,6 +1321,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
         let n = fleet.boats.len();
         let mut radar_seen: Vec<Option<(i64, i64, LatLon)>> = vec![None; n];
         let mut drone_seen: Vec<Option<(i64, LatLon)>> = vec![None; n];
+        let mut drone_first: Vec<Option<(i64, LatLon)>> = vec![None; n];
         let mut t = start;
         while t <= end {
             fleet.advance_to(t);
@@ -1330,12 +1331,16 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
                     let e = radar_seen[i].get_or_insert((t, t, bt.pos));
                     e.1 = t;
                 }
-                if drone_seen[i].is_none()
-                    && dps
-                        .iter()
-                        .any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - 200.0)
-                {
-                    drone_seen[i] = Some((t, bt.pos));
+                // The label starts when the boat first comes within camera
+                // range (the drone may count it from then on), but only a
+                // boat that is later well inside the range (200 m margin, not
+                // a graze between two 10 s samples) is sure to be seen.
+                let in_view = |margin_m: f64| dps.iter().any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - margin_m);
+                if drone_first[i].is_none() && in_view(0.0) {
+                    drone_first[i] = Some((t, bt.pos));
+                }
+                if drone_seen[i].is_none() && in_view(200.0) {
+                    drone_seen[i] = drone_first[i];
                 }
             }
             t += TRUTH_INTERVAL_MS;
