@@ -55,7 +55,9 @@ pub struct ScoreConfig {
     pub rendezvous_max_kn: f64,
     /// …for this long, s, away from rest areas. A pair stays together
     /// through speed or distance blips shorter than `rendezvous_break_s`.
-    /// (For a radar track "closer" allows twice the pair's position σ.)
+    /// (For a radar track "closer" allows twice the pair's position σ, or
+    /// twice its plot error beside an AIS vessel; "slower" allows two σ of
+    /// its speed error, at most 1 kn.)
     pub rendezvous_min_s: f64,
     pub rendezvous_break_s: f64,
     /// AIS gap: silent for this many expected report intervals…
