@@ -806,6 +806,12 @@ impl Scorer {
                 if !two {
                     continue;
                 }
+            } else if [v, o].iter().any(|x| x.sog_kn.is_none_or(|s| f64::from(s) >= max_kn)) {
+                // The speed-error allowance is for a radar track beside an
+                // AIS vessel, where the tracker's evidence of two boats
+                // guards it; between two radar tracks (a boat's duplicate
+                // tracks look like a meeting) both must read slow.
+                continue;
             }
             partners.push(o.track_id);
             // Two fishing vessels on a fishing ground: pair trawling.
