@@ -142,7 +142,7 @@ fn main() {
             let Some(fix) = v.fix else { continue };
             if v.sog_kn.is_some_and(|s| f64::from(s) < rdv_kn) {
                 let t = Instant::now();
-                let r = pic.slow_near(fix.pos, rdv + 1000.0, rdv_kn, now_ms, |_| rdv);
+                let r = pic.slow_near(fix.pos, rdv + 1000.0, rdv_kn, |_| true, now_ms, |_| rdv);
                 near_s += t.elapsed().as_secs_f64();
                 near_hits += r.len() as u64;
                 near_calls += 1;

@@ -404,7 +404,7 @@ fn multi_seed_evaluation() {
     if extra.is_some() {
         return;
     }
-    // Measured 2026-11-22 (cargo test --release --test replay_alerts -- --ignored --nocapture):
+    // Measured 2026-12-02 (cargo test --release --test replay_alerts -- --ignored --nocapture):
     //
     //   kind             recall          seed:  1     2     3     4     5     6
     //   AIS_GAP          12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
@@ -412,36 +412,32 @@ fn multi_seed_evaluation() {
     //   LOITERING        12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
     //   OVERCROWDED      38/38  1.00           5/5   7/7   6/6   5/5   8/8   7/7
     //   POSITION_JUMP    12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
-    //   RENDEZVOUS       10/12  0.83           2/2   2/2   2/2   2/2   2/2   0/2
+    //   RENDEZVOUS       12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
     //   ROUTE_DEVIATION  12/12  1.00           2/2   2/2   2/2   2/2   2/2   2/2
-    //   false alerts on normal traffic         0     0     1     0     0     0
+    //   false alerts on normal traffic         0     0     0     0     0     0
     //   vessel-hours                          321   262   380   321   352   291
     //
-    // 1 false alert (DARK_TARGET: a radar track that came off a tanker's
-    // echoes at the edge of the Pozzallo radar) in 1,927 vessel-hours = 0.52
-    // per 1,000 (target 1; one event, so a rough estimate). Reported apart:
-    // 24 other-kind alerts on incident vessels (mother ships off route or
-    // loitering, the spoofer's own identity silent, dark-boat track fragments)
-    // and 1 DARK_TARGET on a generated dark boat 31.2 nm from the Lampedusa
-    // radar (labels stop 1 nm inside radar range). Short of target: RENDEZVOUS
-    // at radar noise x2 (seed 6: the boat's track runs 0.4-0.6 nm off and its
-    // speed reads 2-7 kn), and two dark boats entering radar coverage at its
-    // edge in the last 15 min (DARK_TARGET).
+    // No false alert in 1,927 vessel-hours (target 1 per 1,000). Reported
+    // apart: 22 other-kind alerts on incident vessels (mother ships off route
+    // or loitering, the spoofer's own identity silent, dark-boat track
+    // fragments). Short of full recall: two dark boats entering radar
+    // coverage at its edge in the last 15 min (DARK_TARGET). RENDEZVOUS at
+    // radar noise x2 (seed 6) was 0/2 while a boat's track, pushed 0.4-0.6 nm
+    // off its mother ship and reading 2-7 kn, failed "close" and "slow"; a
+    // radar track beside an AIS vessel now allows its plot error and speed
+    // error, guarded by the tracker having seen the two as two boats.
     //
-    // Seeds 13-18 (LOOKOUT_EVAL_SEEDS=13,14,15,16,17,18; run once, after the
-    // last change, never tuned on): AIS_GAP, LOITERING, POSITION_JUMP,
-    // RENDEZVOUS, ROUTE_DEVIATION 12/12, DARK_TARGET 74/78 (0.95), OVERCROWDED
-    // 40/43 (0.93); 3 false alerts (DARK_TARGET, at the 28 nm edge of the
-    // Pozzallo radar) in 1,927 vessel-hours = 1.56 per 1,000 — above the
-    // target. Seeds 7-12 (looked at once, which led to the clutter rule):
-    // 3 false alerts, 1.56 per 1,000; RENDEZVOUS 11/12, OVERCROWDED 32/33.
+    // Seeds 7-12 (LOOKOUT_EVAL_SEEDS=7,8,9,10,11,12; tuned on, with 1-6):
+    // RENDEZVOUS 12/12, DARK_TARGET 77/78, OVERCROWDED 32/33, the rest 12/12;
+    // 2 false alerts (DARK_TARGET at the Pozzallo radar's edge), 1.04 per 1,000.
+    // Held out (run once, after the last change, never tuned on): seeds 13-18
+    // RENDEZVOUS 12/12, DARK_TARGET 75/78 (0.96), OVERCROWDED 40/43 (0.93),
+    // the rest 12/12; 2 false alerts (DARK_TARGET, Pozzallo radar's edge),
+    // 1.04 per 1,000. Seeds 19-24: RENDEZVOUS 12/12, DARK_TARGET 77/80 (0.96),
+    // LOITERING 11/12, the rest full; 1 false alert (DARK_TARGET), 0.52 per 1,000.
     for (k, (n, f)) in &total {
-        // Below the 0.95 target (see the module docs of the report): pinned
-        // where they are so they cannot get worse unnoticed.
-        let floor = match k.as_str() {
-            "RENDEZVOUS" => 0.8,
-            _ => 0.95,
-        };
+        // The target, met by every kind here.
+        let floor = 0.95;
         assert!(*f as f64 / *n as f64 >= floor, "{k}: {f}/{n} below {floor}");
     }
     assert!(per_1000_h(false_alerts, hours) <= 1.0, "{false_alerts} false alerts in {hours:.0} vessel-hours");

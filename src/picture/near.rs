@@ -131,10 +131,12 @@ impl Picture {
 }
 
 impl Picture {
-    /// Vessels reporting a speed below `max_sog_kn` whose position,
-    /// dead-reckoned to `now_ms`, lies within `reach_m(vessel)` (WGS84
-    /// geodesic, at most `search_m`) of `center`: `(vessel, distance_m)`,
-    /// nearest first, borrowed, not cloned.
+    /// Vessels that are `slow` (which must imply a reported speed below
+    /// `max_sog_kn`, knots) whose position, dead-reckoned to `now_ms`, lies
+    /// within `reach_m(vessel)` (WGS84 geodesic, at most `search_m`) of
+    /// `center`: `(vessel, distance_m)`, nearest first, borrowed, not cloned.
+    /// (A detector may call a radar track slow that reads faster than it
+    /// is, within its speed error: `max_sog_kn` bounds what it accepts.)
     ///
     /// For detectors that ask on every report about slow neighbours within a
     /// few hundred metres (rendezvous): only slow vessels can have moved in,
@@ -150,6 +152,7 @@ impl Picture {
         center: LatLon,
         search_m: f64,
         max_sog_kn: f64,
+        slow: impl Fn(&Vessel) -> bool,
         now_ms: i64,
         reach_m: impl Fn(&Vessel) -> f64,
     ) -> Vec<(&Vessel, f64)> {
@@ -158,7 +161,7 @@ impl Picture {
         let mut out = Vec::new();
         for key in self.candidates_near(center, search_m + slack_m) {
             let Some(v) = self.get_entity(key) else { continue };
-            if !v.sog_kn.is_some_and(|s| f64::from(s) < max_sog_kn) {
+            if !(v.sog_kn.is_some_and(|s| f64::from(s) < max_sog_kn) && slow(v)) {
                 continue;
             }
             let Some(p) = flat_dead_reckon(v, now_ms, dr_max_s) else { continue };

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::alert::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
 use crate::baseline::{Baseline, TrafficClass, TrafficObs};
-use crate::geodesy::{LatLon, M_PER_NM};
+use crate::geodesy::{LatLon, MS_PER_KN, M_PER_NM};
+use crate::track::SEEN_APART_KEEP_MS;
 use crate::picture::{AisClass, Changes, Fix, NearQuery, Picture, TrackId, Vessel, VesselFilter};
 
 /// Detector thresholds (`[score]` in the configuration).
@@ -54,7 +55,9 @@ pub struct ScoreConfig {
     pub rendezvous_max_kn: f64,
     /// …for this long, s, away from rest areas. A pair stays together
     /// through speed or distance blips shorter than `rendezvous_break_s`.
-    /// (For a radar track "closer" allows twice the pair's position σ.)
+    /// (For a radar track "closer" allows twice the pair's position σ, or
+    /// twice its plot error beside an AIS vessel; "slower" allows two σ of
+    /// its speed error, at most 1 kn.)
     pub rendezvous_min_s: f64,
     pub rendezvous_break_s: f64,
     /// AIS gap: silent for this many expected report intervals…
@@ -693,7 +696,22 @@ impl Scorer {
     fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
         let max_kn = self.cfg.rendezvous_max_kn;
-        let slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < max_kn);
+        // A radar track's speed is an estimate from noisy plots: it is slow
+        // when it could be below `max_kn` within two σ of its filter's speed
+        // error (capped, so a track the filter knows little about does not
+        // pass at any speed).
+        let slow = |x: &Vessel| {
+            let Some(sog) = x.sog_kn.map(f64::from) else { return false };
+            let sigma_kn = if x.mmsi == 0 {
+                pic.tracker()
+                    .get(x.track_id)
+                    .map_or(0.0, |t| t.velocity_sigma_ms() / MS_PER_KN)
+                    .min(RENDEZVOUS_MAX_SPEED_SIGMA_KN)
+            } else {
+                0.0
+            };
+            sog - 2.0 * sigma_kn < max_kn
+        };
         let break_ms = (self.cfg.rendezvous_break_s * 1000.0) as i64;
         // Most reports come from vessels under way. One that is not slow can
         // start no pair, and a pair it is in breaks once it has been fast (or
@@ -720,13 +738,18 @@ impl Scorer {
         }
         mem.rendezvous_checked_ms = Some(now_ms);
         // A radar track's position is uncertain by hundreds of metres at long
-        // range: "close" allows for twice the pair's combined position σ.
-        let sigma = |x: &Vessel| {
-            if x.mmsi == 0 {
-                pic.tracker().get(x.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M)
-            } else {
-                0.0
-            }
+        // range: "close" allows for twice the pair's combined position σ
+        // (filtered, capped); for a radar track beside an AIS vessel, twice
+        // the sensor's plot error if larger. Alongside a ship a boat's track
+        // is pushed off by a plot error or two: the boat's plots nearest the
+        // ship gate with the ship and go to it, the track gets the far ones
+        // (0.4-0.6 nm off at radar noise ×2, where the filtered σ is ~150 m
+        // and the plot error ~400 m). Two radar tracks have no such push,
+        // and the wider test would pair a boat's duplicate tracks.
+        let track = |x: &Vessel| if x.mmsi == 0 { pic.tracker().get(x.track_id) } else { None };
+        let sigma = |x: &Vessel| track(x).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M);
+        let plot_sigma = |x: &Vessel| {
+            track(x).map_or(0.0, |t| t.position_sigma_m(now_ms).max(t.plot_error_m())).min(RENDEZVOUS_MAX_SIGMA_M)
         };
         // In a port or an anchorage, vessels lie together for honest reasons:
         // any pair this vessel was in has ended.
@@ -738,19 +761,59 @@ impl Scorer {
             }
             return;
         }
-        let sigma_v = sigma(v);
+        let (sigma_v, plot_sigma_v) = (sigma(v), plot_sigma(v));
         let fishing_v = self.fishing_here(v, fix.pos);
         let max_m = self.cfg.rendezvous_max_m;
-        let search_m = max_m + 2.0 * sigma_v.hypot(RENDEZVOUS_MAX_SIGMA_M);
-        let reach_m = |o: &Vessel| max_m + 2.0 * sigma_v.hypot(sigma(o));
+        let search_m = max_m + 2.0 * plot_sigma_v.hypot(RENDEZVOUS_MAX_SIGMA_M);
+        let reach_m = |o: &Vessel| {
+            max_m
+                + 2.0 * match (v.mmsi == 0, o.mmsi == 0) {
+                    (true, false) => plot_sigma_v,
+                    (false, true) => plot_sigma(o),
+                    _ => sigma_v.hypot(sigma(o)),
+                }
+        };
         let mut partners: Vec<TrackId> = Vec::new();
-        let near = pic.slow_near(fix.pos, search_m, max_kn, now_ms, reach_m);
-        for (o, distance_m) in near.into_iter().take(RENDEZVOUS_MAX_NEIGHBOURS) {
+        let near = pic.slow_near(fix.pos, search_m, max_kn + 2.0 * RENDEZVOUS_MAX_SPEED_SIGMA_KN, slow, now_ms, reach_m);
+        let near = &near[..near.len().min(RENDEZVOUS_MAX_NEIGHBOURS)];
+        // Two or more AIS fishing vessels here on a fishing ground: a pair
+        // trawl (normal work). A radar track beside them is taken for their
+        // echoes (and the net's between them), which a radar a plot error
+        // wide cannot resolve from a third boat.
+        let pair_trawl = near.iter().filter(|(x, _)| self.fishing_here(x, fix.pos)).count() >= 2;
+        for &(o, distance_m) in near {
             if o.track_id == v.track_id {
                 continue;
             }
-            partners.push(o.track_id);
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));
+            // A radar track beside an AIS vessel is another boat only if the
+            // tracker saw the two as two in the last minute (each took a detection of
+            // its own, the track's one no AIS vessel could claim): otherwise
+            // it may be a split echo of the ship, or a track of two close
+            // ships' echoes, pushed off as far as a boat alongside would be.
+            if let Some((dark, ship)) = match (v.mmsi, o.mmsi) {
+                (0, m) if m != 0 => Some((v, o)),
+                (m, 0) if m != 0 => Some((o, v)),
+                _ => None,
+            } {
+                if pair_trawl && self.fishing_here(ship, fix.pos) {
+                    continue;
+                }
+                let two = pic
+                    .tracker()
+                    .get(dark.track_id)
+                    .is_some_and(|t| t.seen_apart_from(ship.mmsi, now_ms - SEEN_APART_KEEP_MS));
+                if !two {
+                    continue;
+                }
+            } else if [v, o].iter().any(|x| x.sog_kn.is_none_or(|s| f64::from(s) >= max_kn)) {
+                // The speed-error allowance is for a radar track beside an
+                // AIS vessel, where the tracker's evidence of two boats
+                // guards it; between two radar tracks (a boat's duplicate
+                // tracks look like a meeting) both must read slow.
+                continue;
+            }
+            partners.push(o.track_id);
             // Two fishing vessels on a fishing ground: pair trawling.
             if fishing_v && self.fishing_here(o, fix.pos) {
                 if self.pairs.remove(key) {
@@ -875,6 +938,10 @@ const RENDEZVOUS_RECHECK_MS: i64 = 30_000;
 
 /// Largest radar-track position σ a rendezvous allows for, m.
 const RENDEZVOUS_MAX_SIGMA_M: f64 = 500.0;
+
+/// Largest radar-track speed σ a rendezvous allows for, kn: a track may read
+/// up to twice this above `rendezvous_max_kn` and still count as slow.
+const RENDEZVOUS_MAX_SPEED_SIGMA_KN: f64 = 1.0;
 
 /// Classes that keep to routes (lanes, ferry routes): a ferry may take a
 /// route other ferries do not, but not where no merchant ship, ferry or

@@ -45,6 +45,10 @@ pub type TrackId = u64;
 /// looks like a vessel's MMSI.
 pub const FIRST_TRACK_ID: TrackId = 1_000_000_000_000;
 
+/// How long a track remembers that it was seen apart from an AIS vessel
+/// (see [`Track::seen_apart_from`]), ms: a minute of radar scans.
+pub const SEEN_APART_KEEP_MS: i64 = 60_000;
+
 /// Lengths kept per track for the running median.
 pub const LENGTH_WINDOW: usize = 15;
 /// Image references kept per track (most recent).
@@ -260,6 +264,16 @@ pub struct Track {
     /// scan in which the track and the vessel each took a detection of their
     /// own shows two boats (a small boat alongside a ship), not one.
     pub(crate) apart_from: Vec<(u32, i64)>,
+    /// As `apart_from`, but only scans in which the track's own detection
+    /// was one no AIS vessel could claim (every AIS vessel gating it took
+    /// another), (mmsi, time ms), kept for [`SEEN_APART_KEEP_MS`]. Between
+    /// two ships closer than a plot error (a pair trawl) a track of their
+    /// echoes is seen apart from either ship while it takes the other's
+    /// echo; it is not another boat.
+    pub(crate) distinct_from: Vec<(u32, i64)>,
+    /// Position error (one σ, m) the sensor gave for the track's latest
+    /// detection: how far one plot of this boat may lie from the boat.
+    pub(crate) plot_error_m: f64,
     pub(crate) lengths: Vec<f64>,
 }
 
@@ -307,6 +321,19 @@ impl Track {
     /// One-sigma speed uncertainty (largest axis), m/s.
     pub fn velocity_sigma_ms(&self) -> f64 {
         self.kf.p[2][2].max(self.kf.p[3][3]).max(0.0).sqrt()
+    }
+
+    /// Position error (one σ, m) the sensor gave for the latest detection.
+    pub fn plot_error_m(&self) -> f64 {
+        self.plot_error_m
+    }
+
+    /// Whether the track and AIS vessel `mmsi` each took a detection of their
+    /// own in one scan at or after `since_ms`, the track's one claimed by no
+    /// AIS vessel (two boats, not a ship and a split echo of it, nor a track
+    /// of two close ships' echoes). Remembered for [`SEEN_APART_KEEP_MS`].
+    pub fn seen_apart_from(&self, mmsi: u32, since_ms: i64) -> bool {
+        self.distinct_from.iter().any(|&(m, at)| m == mmsi && at >= since_ms)
     }
 }
 

@@ -433,8 +433,21 @@ impl Tracker {
             let mut best: Option<(f64, u32)> = None;
             let mut seen = BTreeSet::new();
             let hold = self.cfg.ais_apart_hold_ms;
+            // The track's own detection is another boat's only if every AIS
+            // vessel within its exclusion gate took a different one (as for
+            // starting a track): the wide gate, because a radar plot's real
+            // cross-range error can exceed its stated one, and a track of the
+            // far tail of two close ships' echoes takes plots the narrow
+            // gate leaves to it.
+            let unclaimed = took[ci].is_some_and(|k| {
+                near_known[k].iter().all(|o| match o {
+                    Known::Ais(m) => ais_idx.get(m).is_some_and(|&cj| took[cj].is_some()),
+                    Known::Track(_) => true,
+                })
+            });
             let tr = self.tracks.get_mut(id).expect("candidate is live");
             tr.apart_from.retain(|&(_, at)| t - at <= hold);
+            tr.distinct_from.retain(|&(_, at)| t - at <= super::SEEN_APART_KEEP_MS);
             for &k in &dets_of[ci] {
                 for &cj in &cands_of[k] {
                     let Cand::Ais(a) = &cands[cj] else { continue };
@@ -445,6 +458,10 @@ impl Tracker {
                     if took[ci].is_some() && took[cj].is_some() && took[ci] != took[cj] {
                         tr.apart_from.retain(|&(m, _)| m != a.mmsi);
                         tr.apart_from.push((a.mmsi, t));
+                        if unclaimed {
+                            tr.distinct_from.retain(|&(m, _)| m != a.mmsi);
+                            tr.distinct_from.push((a.mmsi, t));
+                        }
                     }
                     if tr.apart_from.iter().any(|&(m, _)| m == a.mmsi) {
                         continue;
@@ -658,6 +675,8 @@ impl Tracker {
             plots: vec![(d.sensor_id.clone(), d.pos, d.time_ms)],
             ais_streak: None,
             apart_from: Vec::new(),
+            distinct_from: Vec::new(),
+            plot_error_m: d.position_error_m,
             lengths: Vec::new(),
         };
         absorb(&mut tr, d, &mut self.revisits);
@@ -675,6 +694,7 @@ impl Tracker {
 /// tracks only).
 fn absorb(tr: &mut Track, d: &Detection, revisits: &mut BTreeMap<Arc<str>, RevisitEstimator>) -> bool {
     tr.hits += 1;
+    tr.plot_error_m = d.position_error_m;
     let mut new_sensor = false;
     let s = tr.sensors.entry(d.sensor_id.clone()).or_insert_with(|| {
         new_sensor = true;
