@@ -25,6 +25,7 @@ use rstar::{RTree, AABB};
 use super::associate::{Associator, Edge, Gnn, Problem};
 use super::delete::{Deleter, RevisitDeleter, RevisitEstimator};
 use super::gate::{ChiSquareGate, Gater};
+use super::calibrate::NoiseCalibration;
 use super::clutter::ClutterMap;
 use super::initiate::{Decision, Initiator, Sprt};
 use super::kalman::{
@@ -34,7 +35,7 @@ use super::{
     AisCandidate, AisContext, CountSeen, SensorSeen, StepOutcome, Track, TrackId, TrackStatus, TrackerConfig,
     FIRST_TRACK_ID, LENGTH_WINDOW, MAX_COUNTS, MAX_IMAGE_REFS,
 };
-use crate::detect::Detection;
+use crate::detect::{Detection, SensorKind};
 use crate::geodesy::{distance_m, haversine_m, LatLon, MS_PER_KN};
 
 type Entry = GeomWithData<[f64; 2], TrackId>;
@@ -108,6 +109,8 @@ pub struct Tracker {
     max_det_sigma_m: f64,
     ais_buf: Vec<AisCandidate>,
     near_buf: Vec<TrackId>,
+    /// Per-sensor factors on stated position errors, learnt from AIS ships.
+    calibration: NoiseCalibration,
 }
 
 impl Tracker {
@@ -132,6 +135,7 @@ impl Tracker {
             max_det_sigma_m: 0.0,
             ais_buf: Vec::new(),
             near_buf: Vec::new(),
+            calibration: NoiseCalibration::new(cfg.noise_calibration_max_scale),
             cfg,
         }
     }
@@ -145,6 +149,21 @@ impl Tracker {
     /// `now_ms`. Synchronous, no I/O, deterministic.
     pub fn step(&mut self, detections: &[Detection], ais: &impl AisContext, now_ms: i64) -> StepOutcome {
         let mut out = StepOutcome::default();
+        // Stated errors raised by each sensor's calibration factor (a copy:
+        // the caller's detections stay as the sensor reported them).
+        let calibrated: Vec<Detection>;
+        let detections = if detections.iter().any(|d| self.calibration.scale(&d.sensor_id) > 1.0) {
+            calibrated = detections
+                .iter()
+                .map(|d| Detection {
+                    position_error_m: d.position_error_m * self.calibration.scale(&d.sensor_id),
+                    ..d.clone()
+                })
+                .collect();
+            &calibrated[..]
+        } else {
+            detections
+        };
         let mut order: Vec<usize> = Vec::with_capacity(detections.len());
         for (i, d) in detections.iter().enumerate() {
             if d.pos.is_valid() && d.position_error_m.is_finite() && d.position_error_m > 0.0 {
@@ -162,6 +181,7 @@ impl Tracker {
         }) {
             self.process_scan(detections, scan, ais, &mut out);
         }
+        self.calibration.publish();
         out.deleted.extend(self.expire(now_ms));
         out.associations.sort_unstable();
         out.ais_hits.sort_unstable_by_key(|&(m, i)| (i, m));
@@ -519,6 +539,14 @@ impl Tracker {
                     }
                     Cand::Ais(a) => {
                         out.ais_hits.push((a.mmsi, i));
+                        // Radars only: they see many AIS ships a minute, so
+                        // their estimate settles; a drone's few looks at AIS
+                        // vessels include its looks at boats alongside them,
+                        // and would teach it to be vaguer than it is.
+                        if d.sensor_kind == SensorKind::Radar {
+                            let stated_m = d.position_error_m / self.calibration.scale(&d.sensor_id);
+                            self.calibration.observe(&d.sensor_id, haversine_m(a.pos, d.pos), stated_m, a.sigma_m);
+                        }
                         // A track already gating with this vessel (a merge in
                         // progress) that also gated this detection and got none
                         // is updated with it too: they are believed to be the same
