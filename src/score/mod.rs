@@ -696,6 +696,8 @@ impl Scorer {
     fn rendezvous(&mut self, pic: &Picture, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
         let max_kn = self.cfg.rendezvous_max_kn;
+        // Slow by its reported (or filtered) speed alone.
+        let reads_slow = |x: &Vessel| x.sog_kn.is_some_and(|s| f64::from(s) < max_kn);
         // A radar track's speed is an estimate from noisy plots: it is slow
         // when it could be below `max_kn` within two σ of its filter's speed
         // error (capped, so a track the filter knows little about does not
@@ -806,7 +808,7 @@ impl Scorer {
                 if !two {
                     continue;
                 }
-            } else if [v, o].iter().any(|x| x.sog_kn.is_none_or(|s| f64::from(s) >= max_kn)) {
+            } else if !(reads_slow(v) && reads_slow(o)) {
                 // The speed-error allowance is for a radar track beside an
                 // AIS vessel, where the tracker's evidence of two boats
                 // guards it; between two radar tracks (a boat's duplicate
