@@ -381,7 +381,13 @@ pub fn baseline_build(
 ) -> Result<(), Error> {
     use crate::baseline::{BaselineBuilder, GridSpec};
     let spec = match bbox {
-        None => GridSpec { cell_m, ..GridSpec::strait_of_sicily(cell_m) },
+        // A known area by name, or by default the Strait of Sicily.
+        None => match area {
+            None => GridSpec::strait_of_sicily(cell_m),
+            Some(a) => GridSpec::named(a, cell_m).ok_or_else(|| {
+                Error::invalid("area", format!("{a:?} is not a known area (strait-of-sicily, dover-strait): give --bbox too"))
+            })?,
+        },
         Some(b) => {
             let v: Vec<f64> = b.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
                 Error::invalid("bbox", format!("{b:?} is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON in degrees"))
@@ -420,6 +426,20 @@ pub fn baseline_render(file: &Path, output: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// What `lookout simulate` stages.
+pub struct SimulateArgs {
+    /// Sea area name (`strait-of-sicily`, `dover-strait`).
+    pub area: String,
+    pub seed: u64,
+    pub duration: Duration,
+    /// Recording start, RFC 3339.
+    pub start: String,
+    /// Fleet size multiplier.
+    pub scale: f64,
+    /// AIS reception loss in good coverage, 0..1.
+    pub loss: f64,
+}
+
 /// Where `lookout simulate` writes the non-AIS side of a scenario.
 pub struct SensorOutputs {
     pub detections: PathBuf,
@@ -427,6 +447,16 @@ pub struct SensorOutputs {
     pub dark_boats: usize,
     pub drones: usize,
     pub clutter: f64,
+    /// Labelled incidents of every alert kind, if asked for.
+    pub labels: Option<LabelOutputs>,
+}
+
+/// Where and how `lookout simulate --labels` scripts incidents.
+pub struct LabelOutputs {
+    pub path: PathBuf,
+    pub per_kind: usize,
+    /// Radar noise multiplier.
+    pub noise: f64,
 }
 
 /// An output file, gzip-compressed when the name ends in `.gz` (fixed level,
@@ -473,69 +503,92 @@ impl Write for Output {
 }
 
 /// `lookout simulate`: writes a recording, and with `sensors` the radar
-/// plots, drone detections and ground truth of a scenario with dark boats.
-pub fn simulate(
-    seed: u64,
-    duration: Duration,
-    start: &str,
-    scale: f64,
-    output: &Path,
-    sensors: Option<SensorOutputs>,
-) -> Result<(), Error> {
+/// plots, drone detections and ground truth of a scenario with dark boats, and
+/// with `sensors.labels` scripted incidents of every alert kind and their labels.
+pub fn simulate(args: &SimulateArgs, output: &Path, sensors: Option<SensorOutputs>) -> Result<(), Error> {
+    use crate::simulate::{AnomalyConfig, RegionId, SensorConfig, SimConfig};
+    let region = RegionId::from_name(&args.area).ok_or_else(|| {
+        let known: Vec<&str> = RegionId::ALL.iter().map(|r| r.name()).collect();
+        Error::invalid("area", format!("{:?} is not one of {}", args.area, known.join(", ")))
+    })?;
+    let start = &args.start;
     let start_ms = chrono::DateTime::parse_from_rfc3339(start)
         .map_err(|e| Error::invalid("start", format!("{start:?}: {e}")))?
         .timestamp_millis();
-    if !(scale.is_finite() && scale > 0.0) {
+    if !(args.scale.is_finite() && args.scale > 0.0) {
         return Err(Error::invalid("scale", "must be > 0"));
     }
-    let cfg = crate::simulate::SimConfig {
-        seed,
+    if !(0.0..=1.0).contains(&args.loss) {
+        return Err(Error::invalid("loss", "must be within 0..=1"));
+    }
+    let cfg = SimConfig {
+        region,
+        seed: args.seed,
         start_unix_ms: start_ms,
-        duration_s: u32::try_from(duration.as_secs()).map_err(|_| Error::invalid("duration", "too long"))?,
-        vessel_scale: scale,
+        duration_s: u32::try_from(args.duration.as_secs()).map_err(|_| Error::invalid("duration", "too long"))?,
+        vessel_scale: args.scale,
+        reception_loss: args.loss,
         ..Default::default()
     };
     let ctx = |p: &Path| format!("write {}", p.display());
     let mut out = Output::create(output)?;
-    match sensors {
-        None => {
-            let s = crate::simulate::write_recording(&cfg, &mut out).map_err(|e| Error::io(ctx(output), e))?;
-            eprintln!("{}: {} vessels, {} messages in {} sentences", output.display(), s.vessels, s.messages, s.sentences);
+    let Some(so) = sensors else {
+        let s = crate::simulate::write_recording(&cfg, &mut out).map_err(|e| Error::io(ctx(output), e))?;
+        eprintln!("{}: {} vessels, {} messages in {} sentences", output.display(), s.vessels, s.messages, s.sentences);
+        return out.finish(output);
+    };
+    if !(so.clutter.is_finite() && so.clutter >= 0.0) {
+        return Err(Error::invalid("clutter", "must be >= 0"));
+    }
+    let sc = SensorConfig { dark_boats: so.dark_boats, drones: so.drones, clutter_per_scan: so.clutter, ..SensorConfig::for_region(region) };
+    let mut det = Output::create(&so.detections)?;
+    let mut truth = so.truth.as_deref().map(Output::create).transpose()?;
+    let mut sink = std::io::sink();
+    let truth_out: &mut dyn Write = match truth.as_mut() {
+        Some(t) => t,
+        None => &mut sink,
+    };
+    let (s, labels) = match &so.labels {
+        None => (crate::simulate::write_scenario(&cfg, &sc, &mut out, &mut det, truth_out).map_err(|e| Error::io(ctx(output), e))?, None),
+        Some(l) => {
+            if !(l.noise.is_finite() && l.noise >= 0.0) {
+                return Err(Error::invalid("noise", "must be >= 0"));
+            }
+            let an = AnomalyConfig { per_kind: l.per_kind, noise_scale: l.noise, ..Default::default() };
+            let mut lab = Output::create(&l.path)?;
+            let a = crate::simulate::write_anomaly_scenario(&cfg, &sc, &an, &mut out, &mut det, truth_out, &mut lab)
+                .map_err(|e| Error::io(ctx(output), e))?;
+            lab.finish(&l.path)?;
+            (a.scenario.clone(), Some(a))
         }
-        Some(so) => {
-            if !(so.clutter.is_finite() && so.clutter >= 0.0) {
-                return Err(Error::invalid("clutter", "must be >= 0"));
-            }
-            let sc = crate::simulate::SensorConfig {
-                dark_boats: so.dark_boats,
-                drones: so.drones,
-                clutter_per_scan: so.clutter,
-                ..Default::default()
-            };
-            let mut det = Output::create(&so.detections)?;
-            let mut truth = so.truth.as_deref().map(Output::create).transpose()?;
-            let s = match truth.as_mut() {
-                Some(t) => crate::simulate::write_scenario(&cfg, &sc, &mut out, &mut det, t),
-                None => crate::simulate::write_scenario(&cfg, &sc, &mut out, &mut det, std::io::sink()),
-            }
-            .map_err(|e| Error::io(ctx(output), e))?;
-            det.finish(&so.detections)?;
-            if let (Some(t), Some(p)) = (truth, so.truth.as_deref()) {
-                t.finish(p)?;
-            }
-            eprintln!(
-                "{}: {} vessels ({} dark), {} AIS messages, {} radar plots ({} clutter) in {} scans, {} drone detections, {} truth lines",
-                output.display(),
-                s.ais.vessels + s.dark_boats,
-                s.dark_boats,
-                s.ais.messages,
-                s.radar_sentences,
-                s.radar_clutter,
-                s.radar_scans,
-                s.drone_events,
-                s.truth_lines
-            );
-        }
+    };
+    det.finish(&so.detections)?;
+    if let (Some(t), Some(p)) = (truth, so.truth.as_deref()) {
+        t.finish(p)?;
+    }
+    eprintln!(
+        "{}: {}: {} vessels ({} dark), {} AIS messages, {} radar plots ({} clutter) in {} scans, {} drone detections, {} truth lines",
+        output.display(),
+        region.region().title,
+        s.ais.vessels + s.dark_boats,
+        s.dark_boats,
+        s.ais.messages,
+        s.radar_sentences,
+        s.radar_clutter,
+        s.radar_scans,
+        s.drone_events,
+        s.truth_lines
+    );
+    if let (Some(a), Some(l)) = (labels, &so.labels) {
+        let kinds: Vec<String> = a.labels.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        eprintln!(
+            "{}: labels {} ({} scripted AIS vessels, {} scripted boats without AIS, {} extra drones)",
+            l.path.display(),
+            kinds.join(", "),
+            a.scripted_ais_vessels,
+            a.scripted_dark_boats,
+            a.extra_drones
+        );
     }
     out.finish(output)
 }

@@ -157,7 +157,7 @@ pub enum ClockMode {
 /// A radar site. A radar sentence belongs to the site whose `station` equals
 /// the line's tag-block `s:` station, or else the name of the source it came
 /// on (a feed dedicated to one radar needs no tag blocks).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RadarConfig {
     pub station: String,

@@ -110,6 +110,9 @@ enum Command {
     },
     /// Write a seeded, reproducible recording of busy ordinary traffic (tag-blocked NMEA).
     Simulate {
+        /// Sea area: strait-of-sicily or dover-strait.
+        #[arg(long, default_value = "strait-of-sicily")]
+        area: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Recording length, e.g. 1h, 30m.
@@ -118,9 +121,12 @@ enum Command {
         /// Recording start (RFC 3339).
         #[arg(long, default_value = "2026-06-01T00:00:00Z")]
         start: String,
-        /// Fleet size relative to the default (~200 vessels).
+        /// Fleet size relative to the area's (~200 vessels in the Strait of Sicily, ~300 in the Dover Strait).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
+        /// Probability (0..1) that a transmission in good coverage is not received.
+        #[arg(long, default_value_t = 0.05)]
+        loss: f64,
         /// Output file (AIS, and radar TTM when sensors are simulated); gzip-compressed when it ends in .gz.
         #[arg(short, long)]
         output: PathBuf,
@@ -139,6 +145,16 @@ enum Command {
         /// Mean false radar plots per scan, with sensors.
         #[arg(long, default_value_t = 2.0)]
         clutter: f64,
+        /// Also script labelled incidents of every alert kind into the traffic, with
+        /// normal look-alikes, and write the labels (JSON Lines) here; with sensors.
+        #[arg(long, requires = "detections")]
+        labels: Option<PathBuf>,
+        /// Scripted incidents per alert kind, with --labels.
+        #[arg(long, default_value_t = 2)]
+        per_kind: usize,
+        /// Radar noise multiplier (errors and clutter), with --labels.
+        #[arg(long, default_value_t = 1.0)]
+        noise: f64,
     },
 }
 
@@ -153,10 +169,12 @@ enum BaselineCommand {
         /// Cell edge with unit (m, km, nm).
         #[arg(long, default_value = "2km")]
         cell: String,
-        /// Area as MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (default: the Strait of Sicily).
+        /// Area as MIN_LAT,MIN_LON,MAX_LAT,MAX_LON (default: the area --area names,
+        /// or the Strait of Sicily).
         #[arg(long, allow_hyphen_values = true, requires = "area")]
         bbox: Option<String>,
-        /// Area name, checked when the baseline is loaded.
+        /// Area name, checked when the baseline is loaded; without --bbox one of the
+        /// known areas: strait-of-sicily, dover-strait.
         #[arg(long)]
         area: Option<String>,
     },
@@ -213,9 +231,33 @@ async fn main() -> anyhow::Result<()> {
             cli::baseline_build(&recordings, &output, cell_m, bbox.as_deref(), area.as_deref())?;
         }
         Command::Baseline { command: BaselineCommand::Render { file, output } } => cli::baseline_render(&file, &output)?,
-        Command::Simulate { seed, duration, start, scale, output, detections, truth, dark_boats, drones, clutter } => {
-            let sensors = detections.map(|d| cli::SensorOutputs { detections: d, truth, dark_boats, drones, clutter });
-            cli::simulate(seed, *duration, &start, scale, &output, sensors)?;
+        Command::Simulate {
+            area,
+            seed,
+            duration,
+            start,
+            scale,
+            loss,
+            output,
+            detections,
+            truth,
+            dark_boats,
+            drones,
+            clutter,
+            labels,
+            per_kind,
+            noise,
+        } => {
+            let sensors = detections.map(|d| cli::SensorOutputs {
+                detections: d,
+                truth,
+                dark_boats,
+                drones,
+                clutter,
+                labels: labels.map(|path| cli::LabelOutputs { path, per_kind, noise }),
+            });
+            let sim = cli::SimulateArgs { area, seed, duration: *duration, start, scale, loss };
+            cli::simulate(&sim, &output, sensors)?;
         }
     }
     Ok(())

@@ -68,7 +68,7 @@ fn run(seed: u64, minutes: u32) -> Outcome {
         let ms = chrono::DateTime::parse_from_rfc3339(&t.time).unwrap().timestamp_millis();
         truth.entry(ms).or_default().push(t);
     }
-    let radars: Vec<LatLon> = simulate::radar::RADAR_SITES.iter().map(|r| LatLon::new(r.lat, r.lon)).collect();
+    let radars: Vec<LatLon> = simulate::RADAR_SITES.iter().map(|r| LatLon::new(r.lat, r.lon)).collect();
 
     // Sample the picture every 30 s of recording time.
     let mut samples: Vec<(u64, Option<String>)> = Vec::new(); // (track id, matched truth)

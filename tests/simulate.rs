@@ -2,6 +2,8 @@
 //! recording's framing, determinism, report schedule, and a round trip through
 //! `lookout::decode`.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -10,7 +12,7 @@ use lookout::simulate::encode::{
     self, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport,
     PositionReport, StaticDataA, StaticDataB, StaticVoyageData,
 };
-use lookout::simulate::{identity, write_recording, write_truth, SimConfig, SimSummary};
+use lookout::simulate::{identity, write_recording, write_truth, RegionId, SimConfig, SimSummary};
 
 // ---------------------------------------------------------------------------
 // Encoder against known sentences
@@ -448,6 +450,7 @@ fn default_hour_volume_is_plausible() {
 struct Report {
     t: i64,
     sog_kn: f64,
+    cog_deg: f64,
     class_b: bool,
     status: Option<u8>,
     lat: f64,
@@ -472,6 +475,7 @@ fn decode_recording(text: &str) -> (Positions, Statics, decode::DecodeCounters) 
                 decode::AisMessage::Position(p) => pos.entry(p.mmsi).or_default().push(Report {
                     t,
                     sog_kn: p.sog_kn().unwrap_or(0.0),
+                    cog_deg: p.cog_deg().unwrap_or(0.0),
                     class_b: p.class == decode::AisClass::B,
                     status: p.nav_status,
                     lat: p.lat_deg().expect("position present"),
@@ -577,20 +581,8 @@ fn static_reports_every_six_minutes() {
 }
 
 /// Rough land boxes (interiors only, well inside the coast): no vessel may be there.
-const LAND: &[(&str, f64, f64, f64, f64)] = &[
-    ("Malta", 35.845, 35.925, 14.36, 14.47),
-    ("Gozo", 36.03, 36.06, 14.21, 14.30),
-    ("Sicily", 37.45, 37.90, 13.30, 14.80),
-    ("Sicily SE", 36.82, 37.00, 14.60, 15.00),
-    ("Lampedusa", 35.508, 35.522, 12.55, 12.60),
-    ("Pantelleria", 36.76, 36.80, 11.97, 12.03),
-    ("Cap Bon", 36.70, 36.95, 10.75, 10.95),
-];
-
 fn on_land(lat: f64, lon: f64) -> Option<&'static str> {
-    LAND.iter()
-        .find(|b| lat > b.1 && lat < b.2 && lon > b.3 && lon < b.4)
-        .map(|b| b.0)
+    common::on_land(RegionId::StraitOfSicily, lat, lon)
 }
 
 /// Round trip through `lookout::decode`: every sentence decodes with good
@@ -689,4 +681,59 @@ fn truth_is_at_sea_and_complete() {
     }
     assert_eq!(n, vessels * (3 * 60 + 1));
     assert_eq!(mmsis.len(), vessels, "MMSIs must be unique");
+}
+
+/// The Dover Strait: three hours of truth never on land; an hour of AIS
+/// decodes cleanly from all four shore stations, and the lanes carry traffic
+/// both ways (south-west-bound on the English side, north-east-bound on the
+/// French side), with ferries crossing them.
+#[test]
+fn dover_strait_traffic_is_at_sea_in_both_lanes() {
+    let region = RegionId::DoverStrait;
+    let cfg = SimConfig {
+        region,
+        duration_s: 3 * 3600,
+        ..SimConfig::default()
+    };
+    let mut buf = Vec::new();
+    write_truth(&cfg, &mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap();
+    let mut kinds = BTreeSet::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (lat, lon) = (v["lat"].as_f64().unwrap(), v["lon"].as_f64().unwrap());
+        assert_eq!(common::on_land(region, lat, lon), None, "{line}");
+        kinds.insert(v["kind"].as_str().unwrap().to_string());
+    }
+    for k in ["cargo", "tanker", "ferry", "fishing", "leisure", "pilot", "tug", "sar"] {
+        assert!(kinds.contains(k), "no {k} in {kinds:?}");
+    }
+
+    let (text, summary) = record(&SimConfig { duration_s: 3600, ..cfg });
+    let (pos, _, c) = decode_recording(&text);
+    assert_eq!(c.messages, summary.messages);
+    assert_eq!(c.bad_checksum + c.malformed + c.invalid_position + c.not_ais, 0, "{c:?}");
+    let stations: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.split("s:").nth(1)?.split([',', '*']).next())
+        .collect();
+    assert_eq!(stations, ["sim-dover", "sim-dungeness", "sim-gris-nez", "sim-north-foreland"].into());
+    // Lane traffic between Dover and Cap Gris-Nez: courses near 230° north-west
+    // of the separation line, near 050° south-east of it.
+    let (mut sw, mut ne, mut crossing) = (0, 0, 0);
+    for reps in pos.values() {
+        for r in reps.iter().filter(|r| r.sog_kn > 8.0 && (1.35..1.60).contains(&r.lon)) {
+            // The separation line from (51.03, 1.40) towards (50.95, 1.52) and beyond.
+            let sep_lat = 51.03 - (r.lon - 1.40) * (0.08 / 0.12) - 0.04;
+            let c = r.cog_deg;
+            if (200.0..260.0).contains(&c) && r.lat > sep_lat {
+                sw += 1;
+            } else if (20.0..80.0).contains(&c) && r.lat < sep_lat {
+                ne += 1;
+            } else if (90.0..140.0).contains(&c) || (270.0..320.0).contains(&c) {
+                crossing += 1;
+            }
+        }
+    }
+    assert!(sw > 200 && ne > 200 && crossing > 50, "south-west {sw}, north-east {ne}, crossing {crossing}");
 }

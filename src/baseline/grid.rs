@@ -41,6 +41,29 @@ impl GridSpec {
         }
     }
 
+    /// The Dover Strait (Sussex and Kent, the Côte d'Opale from Le Touquet to
+    /// the Belgian border, the traffic separation scheme and the Thames
+    /// approaches) as the simulator covers it: about 210 × 145 km.
+    pub fn dover_strait(cell_m: f64) -> GridSpec {
+        GridSpec {
+            min_lat_deg: 50.3,
+            min_lon_deg: -0.2,
+            max_lat_deg: 51.6,
+            max_lon_deg: 2.8,
+            cell_m,
+            name: "dover-strait".into(),
+        }
+    }
+
+    /// The known area called `name` (`"strait-of-sicily"`, `"dover-strait"`).
+    pub fn named(name: &str, cell_m: f64) -> Option<GridSpec> {
+        match name {
+            "strait-of-sicily" => Some(GridSpec::strait_of_sicily(cell_m)),
+            "dover-strait" => Some(GridSpec::dover_strait(cell_m)),
+            _ => None,
+        }
+    }
+
     /// Checks bounds, cell size and grid size (no antimeridian crossing).
     pub fn validate(&self) -> Result<(), BaselineError> {
         let bad = |m: String| Err(BaselineError::InvalidSpec(m));

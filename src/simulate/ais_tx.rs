@@ -12,7 +12,7 @@ use super::encode::{
     self, na, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport,
     PositionReport, StaticDataA, StaticDataB, StaticVoyageData,
 };
-use super::geography::{LatLon, Light, Station, STATIONS};
+use super::geography::{LatLon, Light, Station};
 use super::rng::{gaussian, stream_rng, Stream};
 use super::world::{self, nav, Vessel};
 
@@ -59,10 +59,11 @@ pub fn class_b_interval_ms(sog_kn: f64) -> i64 {
     }
 }
 
-/// The receiving station nearest to `pos`, and its distance in nautical miles.
-pub fn nearest_station(pos: LatLon) -> (&'static Station, f64) {
-    let mut best = (&STATIONS[0], f64::INFINITY);
-    for s in STATIONS {
+/// The receiving station of `stations` nearest to `pos`, and its distance in
+/// nautical miles (`stations` must not be empty).
+pub fn nearest_station(stations: &'static [Station], pos: LatLon) -> (&'static Station, f64) {
+    let mut best = (&stations[0], f64::INFINITY);
+    for s in stations {
         let d = world::distance_m(pos, s.pos) / world::NM_M;
         if d < best.1 {
             best = (s, d);
@@ -112,11 +113,19 @@ pub struct Transponder {
     slot_timeout: u8,
     tx_rng: ChaCha8Rng,
     rx_rng: ChaCha8Rng,
+    /// The shore stations that may hear it.
+    stations: &'static [Station],
 }
 
 impl Transponder {
-    /// The unit of vessel `index`; its random streams depend only on (seed, index).
-    pub fn new(seed: u64, index: usize, vessel: &Vessel) -> Transponder {
+    /// The unit of vessel `index`, heard by `stations`; its random streams depend
+    /// only on (seed, index).
+    pub fn new(
+        seed: u64,
+        index: usize,
+        vessel: &Vessel,
+        stations: &'static [Station],
+    ) -> Transponder {
         let mut tx_rng = stream_rng(seed, Stream::AisTx, index as u64);
         let rx_rng = stream_rng(seed, Stream::AisRx, index as u64);
         let class_b = vessel.identity.class_b;
@@ -136,6 +145,7 @@ impl Transponder {
             slot_timeout: tx_rng.random_range(0..8),
             tx_rng,
             rx_rng,
+            stations,
         }
     }
 
@@ -215,7 +225,7 @@ impl Transponder {
 
     /// Whether the shore network hears this unit now, and via which station.
     fn receive(&mut self, pos: LatLon, base_loss: f64) -> (&'static str, bool) {
-        let (station, dist_nm) = nearest_station(pos);
+        let (station, dist_nm) = nearest_station(self.stations, pos);
         let p = loss_probability(base_loss, dist_nm, self.class_b);
         (station.name, !self.rx_rng.random_bool(p))
     }

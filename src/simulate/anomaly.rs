@@ -66,12 +66,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::ais_tx::nearest_station;
-use super::dark::{DarkBoat, DarkFleet, DarkKind, Waypoint, LAMPEDUSA, LANDFALL};
+use super::dark::{DarkBoat, DarkFleet, DarkKind, Waypoint};
 use super::drone::{DronePatrol, CAMERA_RANGE_M};
-use super::geography::{self as g, ll, Area, LatLon};
+use super::geography::{Area, LatLon};
 use super::identity::{self, Identity};
 use super::radar::RadarSite;
+use super::region::{Origin, Region, Sector};
 use super::rng::{stream_rng, Stream};
 use super::scenario::{drone_patrols, write_scenario_with, Extras, NormalRun, TRUTH_INTERVAL_MS};
 use super::scripted_ais::{ScriptedAis, TxMode, TxWindow};
@@ -186,103 +186,35 @@ pub struct AnomalySummary {
 // Geography checks
 // ---------------------------------------------------------------------------
 
-/// Coarse land boxes (islands and coasts, generous).
-const LAND: &[(f64, f64, f64, f64)] = &[
-    (35.79, 36.09, 14.17, 14.59),  // Malta, Gozo, Comino
-    (35.49, 35.535, 12.42, 12.64), // Lampedusa
-    (35.84, 35.88, 12.84, 12.89),  // Linosa
-    (36.71, 36.85, 11.91, 12.07),  // Pantelleria
-    (35.58, 35.62, 12.30, 12.35),  // Lampione
-];
-
-/// Sicily's south coast, (lon, lat) from west to east.
-const SICILY: &[(f64, f64)] = &[
-    (12.3, 37.70),
-    (12.6, 37.63),
-    (13.0, 37.49),
-    (13.5, 37.27),
-    (13.94, 37.09),
-    (14.2, 36.99),
-    (14.55, 36.77),
-    (14.85, 36.70),
-    (15.1, 36.67),
-    (15.3, 36.9),
-];
-
 /// True on land (or too close to a coast for a scripted track).
-pub fn on_land(p: LatLon) -> bool {
-    if LAND
-        .iter()
-        .any(|b| p.lat > b.0 && p.lat < b.1 && p.lon > b.2 && p.lon < b.3)
-    {
-        return true;
-    }
-    if p.lat < 33.3 || p.lon < 11.2 {
-        return true; // Libya / Tunisia
-    }
-    for w in SICILY.windows(2) {
-        if p.lon >= w[0].0 && p.lon <= w[1].0 {
-            let f = (p.lon - w[0].0) / (w[1].0 - w[0].0);
-            let coast = w[0].1 + f * (w[1].1 - w[0].1);
-            return p.lat > coast - 0.03;
-        }
-    }
-    false
+fn on_land(r: &Region, p: LatLon) -> bool {
+    (r.on_land)(p)
 }
 
-const PORTS: &[LatLon] = &[
-    g::GRAND_HARBOUR.berth,
-    g::MSIDA.berth,
-    g::MARSAXLOKK.berth,
-    g::POZZALLO.berth,
-    g::MARINA_DI_RAGUSA.berth,
-    g::LICATA.berth,
-    g::LAMPEDUSA.berth,
-    g::MAZARA.berth,
-    g::AUGUSTA.berth,
-    ll(37.284, 13.525), // Porto Empedocle
-];
-
-const GROUNDS: &[Area] = &[
-    g::GROUND_LAMPEDUSA_W,
-    g::GROUND_LAMPEDUSA_S,
-    g::GROUND_ADVENTURE_BANK,
-    g::GROUND_MAZARA,
-    g::GROUND_MALTA_SW,
-    g::GROUND_POZZALLO,
-    g::GROUND_LICATA,
-];
-
-const WORK_AREAS: &[Area] = &[
-    g::ANCHORAGE_HURDS_BANK,
-    g::ANCHORAGE_AUGUSTA,
-    g::PILOT_VALLETTA,
-    g::PILOT_AUGUSTA,
-];
-
 /// Distance to the nearest port berth, nm.
-pub fn port_distance_nm(p: LatLon) -> f64 {
-    PORTS
+pub fn port_distance_nm(r: &Region, p: LatLon) -> f64 {
+    r.ports
         .iter()
         .map(|&b| distance_m(p, b) / NM_M)
         .fold(f64::INFINITY, f64::min)
 }
 
 /// True on (or within 2 nm of) a fishing ground, anchorage or pilot area.
-pub fn on_ground_or_anchorage(p: LatLon) -> bool {
-    GROUNDS
+pub fn on_ground_or_anchorage(r: &Region, p: LatLon) -> bool {
+    r.grounds
         .iter()
-        .chain(WORK_AREAS)
+        .chain(r.work_areas)
         .any(|a| distance_m(p, a.centre) / NM_M < a.radius_nm + 2.0)
 }
 
 /// Open water away from ports (≥ 8 nm), grounds, anchorages and pilot areas.
-pub fn open_water(p: LatLon) -> bool {
-    !on_land(p) && port_distance_nm(p) >= 8.0 && !on_ground_or_anchorage(p)
+pub fn open_water(r: &Region, p: LatLon) -> bool {
+    !on_land(r, p) && port_distance_nm(r, p) >= 8.0 && !on_ground_or_anchorage(r, p)
 }
 
-fn ais_covered(p: LatLon) -> bool {
-    nearest_station(p).1 <= 35.0
+/// Within 35 nm of a shore station.
+fn ais_covered(r: &Region, p: LatLon) -> bool {
+    r.nearest_station(p).1 <= 35.0
 }
 
 fn radar_covered(radars: &[RadarSite], p: LatLon) -> bool {
@@ -312,48 +244,34 @@ const MIN: i64 = 60_000;
 const MAX_PRE_MS: i64 = 60 * MIN;
 const MAX_POST_MS: i64 = 60 * MIN;
 
+/// Where an incident is placed: one of the area's open-water zones
+/// ([`super::region::Incidents::zones`]) or its lane.
 #[derive(Debug, Clone, Copy)]
 enum Zone {
-    /// 10–26 nm from Lampedusa, bearing 140–290° (towards Libya / Tunisia).
-    LampSouth,
-    /// 10–30 nm from Malta, bearing 120–250°.
-    MaltaSouth,
-    /// Between Malta and Sicily: 12–26 nm from Pozzallo, bearing 170–260°.
-    MaltaNorth,
-    /// On the eastbound lane within Malta radar coverage.
+    Open(usize),
     Lane,
 }
 
-fn zone_point(rng: &mut ChaCha8Rng, zone: Zone) -> (LatLon, f64) {
+/// A point in `s` (bearing and distance drawn, in that order).
+fn sector_point(rng: &mut ChaCha8Rng, s: &Sector) -> LatLon {
+    destination(
+        s.centre,
+        rng.random_range(s.bearing_deg.0..s.bearing_deg.1),
+        rng.random_range(s.dist_nm.0..s.dist_nm.1) * NM_M,
+    )
+}
+
+/// A point of `zone` and a course there (random in open water, the lane's on the lane).
+fn zone_point(r: &Region, rng: &mut ChaCha8Rng, zone: Zone) -> (LatLon, f64) {
     match zone {
-        Zone::LampSouth => (
-            destination(
-                LAMPEDUSA,
-                rng.random_range(140.0..290.0),
-                rng.random_range(10.0..26.0) * NM_M,
-            ),
-            rng.random_range(0.0..360.0),
-        ),
-        Zone::MaltaSouth => (
-            destination(
-                ll(35.86, 14.38),
-                rng.random_range(120.0..250.0),
-                rng.random_range(10.0..30.0) * NM_M,
-            ),
-            rng.random_range(0.0..360.0),
-        ),
-        Zone::MaltaNorth => (
-            destination(
-                ll(36.72, 14.85),
-                rng.random_range(170.0..260.0),
-                rng.random_range(12.0..26.0) * NM_M,
-            ),
+        Zone::Open(i) => (
+            sector_point(rng, &r.incidents.zones[i]),
             rng.random_range(0.0..360.0),
         ),
         Zone::Lane => {
-            // Eastbound lane legs (36.32,13.60)→(35.66,14.35)→(35.58,15.20).
-            let lane = g::LANE_EASTBOUND;
-            let seg = rng.random_range(3..5usize);
+            let lane = r.incidents.lane;
+            let (lo, hi) = r.incidents.lane_segments;
+            let seg = rng.random_range(lo..hi);
             let (a, b) = (lane[seg], lane[seg + 1]);
             let u: f64 = rng.random_range(0.0..1.0);
             let brg = bearing_deg(a, b);
@@ -444,6 +362,7 @@ fn approach(
 }
 
 struct Builder<'a> {
+    region: &'static Region,
     seed: u64,
     start: i64,
     end: i64,
@@ -490,7 +409,7 @@ impl Builder<'_> {
         kind: VesselKind,
         length: Option<(f64, f64)>,
     ) -> Identity {
-        let mut id = identity::generate(kind, false, rng);
+        let mut id = identity::generate(&self.region.locale, kind, false, rng);
         if let Some((lo, hi)) = length {
             let l = rng.random_range(lo..hi);
             id.to_bow_m = (l * 0.7).round() as u16;
@@ -525,7 +444,15 @@ impl Builder<'_> {
         path: Path,
         status: Vec<(i64, u8)>,
     ) -> usize {
-        let x = ScriptedAis::new(self.seed, self.ais.len(), kind, id, path.w, status);
+        let x = ScriptedAis::new(
+            self.seed,
+            self.ais.len(),
+            self.region.stations,
+            kind,
+            id,
+            path.w,
+            status,
+        );
         self.ais.push(x);
         self.ais.len() - 1
     }
@@ -566,45 +493,27 @@ impl Builder<'_> {
 
     fn dark_target(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let (start, end) = (self.start, self.end);
+        let r = self.region;
+        let route = r.incidents.dark_routes[k % 2];
+        let goal = route.goal.unwrap_or(r.crossing.landfall);
         let b = Self::retry(rng, |rng, force| {
-            let (kind, zone, goal, len, persons, speed) = if k.is_multiple_of(2) {
-                (
-                    DarkKind::MetalBoat,
-                    0,
-                    LANDFALL,
-                    rng.random_range(7.0..9.0),
-                    rng.random_range(30..=45),
-                    rng.random_range(6.0..7.5),
-                )
-            } else {
-                (
-                    DarkKind::WoodenBoat,
-                    1,
-                    ll(35.79, 14.60),
-                    rng.random_range(15.0..22.0),
-                    rng.random_range(150..=400),
-                    rng.random_range(6.0..8.0),
-                )
-            };
-            let p0 = if zone == 0 {
-                destination(
-                    LAMPEDUSA,
-                    rng.random_range(230.0..280.0),
-                    rng.random_range(14.0..28.0) * NM_M,
-                )
-            } else {
-                zone_point(rng, Zone::MaltaSouth).0
+            let len = rng.random_range(route.length_m.0..route.length_m.1);
+            let persons = rng.random_range(route.persons.0..=route.persons.1);
+            let speed = rng.random_range(route.speed_kn.0..route.speed_kn.1);
+            let p0 = match route.origin {
+                Origin::Sector(s) => sector_point(rng, &s),
+                Origin::Zone(i) => zone_point(r, rng, Zone::Open(i)).0,
             };
             let mut p = Path::at(start, p0);
             p.to(goal, speed);
             p.hold(end);
             let ok = path_ok(&p.w[..2], |q| {
-                !on_land(q) || distance_m(q, goal) < 2.0 * NM_M
+                !on_land(r, q) || distance_m(q, goal) < 2.0 * NM_M
             });
             (ok || force).then(|| {
                 DarkBoat::scripted(
                     &format!("x-dark-{k}"),
-                    kind,
+                    route.kind,
                     (len * 10.0f64).round() / 10.0,
                     persons,
                     p.w,
@@ -617,12 +526,12 @@ impl Builder<'_> {
     // --- AIS_GAP ----------------------------------------------------------
 
     fn ais_gap(&mut self, rng: &mut ChaCha8Rng, k: usize) {
-        let zone = [Zone::MaltaSouth, Zone::MaltaNorth, Zone::LampSouth][k % 3];
+        let zone = [Zone::Open(1), Zone::Open(2), Zone::Open(0)][k % 3];
         let (t0, t1) = self.window(rng, 20.0, 60.0);
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
-        let radars = self.radars;
+        let (radars, r) = (self.radars, self.region);
         let (path, speed, turn) = Self::retry(rng, |rng, force| {
-            let (m, _) = zone_point(rng, zone);
+            let (m, _) = zone_point(r, rng, zone);
             let course = rng.random_range(0.0..360.0);
             let speed = rng.random_range(8.0..11.0);
             let turn =
@@ -632,10 +541,10 @@ impl Builder<'_> {
             p.go(course + turn, speed, tf);
             let gap = &p.w[p.w.len() - 3..p.w.len() - 1];
             let ok = m.lat.is_finite()
-                && port_distance_nm(m) >= 8.0
-                && path_ok(&p.w, |q| !on_land(q) && port_distance_nm(q) >= 3.0)
+                && port_distance_nm(r, m) >= 8.0
+                && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 3.0)
                 && path_ok(gap, |q| {
-                    ais_covered(q) && radar_covered(radars, q) && port_distance_nm(q) >= 6.0
+                    ais_covered(r, q) && radar_covered(radars, q) && port_distance_nm(r, q) >= 6.0
                 });
             (ok || force).then_some((p, speed, turn))
         });
@@ -682,13 +591,9 @@ impl Builder<'_> {
         let lane = k.is_multiple_of(2);
         let (t0, t1) = self.window(rng, 30.0, 90.0);
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
-        let radars = self.radars;
+        let (radars, r) = (self.radars, self.region);
         let (path, drift) = Self::retry(rng, |rng, force| {
-            let (m, lane_course) = if lane {
-                zone_point(rng, Zone::Lane)
-            } else {
-                zone_point(rng, Zone::LampSouth)
-            };
+            let (m, lane_course) = zone_point(r, rng, if lane { Zone::Lane } else { Zone::Open(0) });
             let course = if lane {
                 lane_course
             } else {
@@ -708,10 +613,10 @@ impl Builder<'_> {
             p.go(course, speed * 0.35, (t1 + 4 * MIN).min(tf));
             p.go(course, speed, tf);
             let idle = &p.w[p.w.len() - 5..p.w.len() - 2];
-            let ok = open_water(m)
-                && path_ok(&p.w, |q| !on_land(q) && port_distance_nm(q) >= 3.0)
+            let ok = open_water(r, m)
+                && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 3.0)
                 && path_ok(idle, |q| {
-                    open_water(q) && radar_covered(radars, q) && ais_covered(q)
+                    open_water(r, q) && radar_covered(radars, q) && ais_covered(r, q)
                 });
             (ok || force).then_some((p, drift))
         });
@@ -727,7 +632,7 @@ impl Builder<'_> {
             if lane {
                 "in the shipping lane"
             } else {
-                "in open water off Libya"
+                self.region.incidents.open_sea
             }
         );
         self.label(
@@ -746,12 +651,14 @@ impl Builder<'_> {
         let (t0, t1) = self.window(rng, 10.0, 30.0);
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
         let (start, end) = (self.start, self.end);
-        let radars = self.radars;
+        let (radars, r) = (self.radars, self.region);
+        let landfall = r.crossing.landfall;
+        let drift_set = r.crossing.drift_set_deg;
         let (ship, boat, sep, drift) = Self::retry(rng, |rng, force| {
-            let (m, _) = zone_point(rng, Zone::LampSouth);
+            let (m, _) = zone_point(r, rng, Zone::Open(0));
             let course_in = (rng.random_range(-40.0..40.0f64) + 360.0) % 360.0;
             let speed = rng.random_range(8.0..10.0);
-            let set = rng.random_range(60.0..120.0);
+            let set = rng.random_range(drift_set.0..drift_set.1);
             let drift = rng.random_range(0.3..1.2);
             let mut ship = approach(m, t0, course_in, speed, tb, 5 * MIN, 0.4);
             ship.go(set, drift, t1);
@@ -763,13 +670,13 @@ impl Builder<'_> {
             let bspeed = rng.random_range(4.5..6.5);
             let mut boat = approach(bm, t0, boat_in, bspeed, start, 3 * MIN, 0.5);
             boat.go(set, drift, t1);
-            boat.to(LANDFALL, rng.random_range(6.0..7.5));
+            boat.to(landfall, rng.random_range(6.0..7.5));
             boat.hold(end);
             let meet = &ship.w[ship.w.len() - 3..ship.w.len() - 1];
-            let ok = open_water(m)
-                && path_ok(meet, |q| open_water(q) && radar_covered(radars, q))
-                && path_ok(&ship.w, |q| !on_land(q))
-                && path_ok(&boat.w[..boat.w.len() - 2], |q| !on_land(q));
+            let ok = open_water(r, m)
+                && path_ok(meet, |q| open_water(r, q) && radar_covered(radars, q))
+                && path_ok(&ship.w, |q| !on_land(r, q))
+                && path_ok(&boat.w[..boat.w.len() - 2], |q| !on_land(r, q));
             (ok || force).then_some((ship, boat, sep, drift))
         });
         let freighter = k % 2 == 1;
@@ -799,12 +706,13 @@ impl Builder<'_> {
             boat.w,
         ));
         let note = format!(
-            "mother ship ({}) and {} {:.0} m apart drifting at {:.1} kn for {:.0} min; the boat then heads for Lampedusa",
+            "mother ship ({}) and {} {:.0} m apart drifting at {:.1} kn for {:.0} min; the boat then heads for {}",
             kind.as_str(),
             bkind.as_str(),
             sep,
             drift,
-            (t1 - t0) as f64 / MIN as f64
+            (t1 - t0) as f64 / MIN as f64,
+            self.region.crossing.destination_name
         );
         self.label(
             AnomalyKind::Rendezvous,
@@ -823,16 +731,22 @@ impl Builder<'_> {
         let tb = self.t_begin(t0);
         let tf = self.t_finish(t0);
         let start = self.start;
+        let (r, inc) = (self.region, &self.region.incidents);
         if k.is_multiple_of(2) {
-            // Freighter leaving the lane southwards.
+            // Freighter leaving the lane (or, where the course is relative,
+            // turning against the lane's traffic).
+            let (lo, hi) = inc.deviation_course_deg;
             let (path, course) = Self::retry(rng, |rng, force| {
-                let (m, lane_course) = zone_point(rng, Zone::Lane);
+                let (m, lane_course) = zone_point(r, rng, Zone::Lane);
                 let speed = rng.random_range(12.0..16.0);
-                let course = rng.random_range(160.0..200.0);
+                let mut course = rng.random_range(lo..hi);
+                if inc.deviation_relative {
+                    course = (lane_course + course).rem_euclid(360.0);
+                }
                 let mut p = approach(m, t0, lane_course, speed, tb, 0, 1.0);
                 p.go(course, speed, tf);
-                let ok =
-                    open_water(m) && path_ok(&p.w, |q| !on_land(q) && port_distance_nm(q) >= 4.0);
+                let ok = open_water(r, m)
+                    && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 4.0);
                 (ok || force).then_some((p, course))
             });
             let (kind, id) = (
@@ -842,7 +756,7 @@ impl Builder<'_> {
             let mmsi = id.mmsi;
             let m = path.w[path.w.len() - 2].pos;
             self.push_ais(kind, id, path, vec![(tb, nav::UNDER_WAY_ENGINE)]);
-            let note = format!("cargo ship leaves the eastbound lane on course {course:.0}");
+            let note = format!("cargo ship leaves {} on course {course:.0}", inc.lane_name);
             self.label(
                 AnomalyKind::RouteDeviation,
                 (t0, tf),
@@ -852,8 +766,8 @@ impl Builder<'_> {
                 note,
             );
         } else {
-            // Ferry out of Valletta on the Pozzallo route, turning east off it.
-            let route = g::ROUTE_VALLETTA_POZZALLO;
+            // A ferry out on its route, turning off it in open water.
+            let route = inc.ferry.route;
             let speed = rng.random_range(18.0..22.0);
             let u = rng.random_range(0.25..0.6);
             let (a, b) = (route[3], route[4]);
@@ -880,7 +794,8 @@ impl Builder<'_> {
             // Retime so that m is reached exactly at t0.
             let lt = p.w.len() - 1;
             p.w[lt].t_ms = t0.max(p.w[lt - 1].t_ms + 1000);
-            let course = rng.random_range(85.0..130.0);
+            let (lo, hi) = inc.ferry.turn_course_deg;
+            let course = rng.random_range(lo..hi);
             p.go(course, speed, tf);
             let mut status = vec![(dep.min(start), nav::MOORED)];
             status.push((dep, nav::UNDER_WAY_ENGINE));
@@ -888,7 +803,8 @@ impl Builder<'_> {
             let mmsi = id.mmsi;
             self.push_ais(VesselKind::Ferry, id, p, status);
             let note = format!(
-                "ferry Valletta-Pozzallo turns off its route onto {course:.0} at {speed:.0} kn"
+                "ferry {} turns off its route onto {course:.0} at {speed:.0} kn",
+                inc.ferry.name
             );
             self.label(
                 AnomalyKind::RouteDeviation,
@@ -905,14 +821,15 @@ impl Builder<'_> {
 
     fn straight(&self, rng: &mut ChaCha8Rng, zone: Zone, t0: i64, t1: i64) -> Path {
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
+        let r = self.region;
         Self::retry(rng, |rng, force| {
-            let (m, _) = zone_point(rng, zone);
+            let (m, _) = zone_point(r, rng, zone);
             let course = rng.random_range(0.0..360.0);
             let speed = rng.random_range(7.0..11.0);
             let mut p = approach(m, t0, course, speed, tb, 0, 1.0);
             p.go(course, speed, tf);
             let ok = path_ok(&p.w, |q| {
-                !on_land(q) && port_distance_nm(q) >= 4.0 && ais_covered(q)
+                !on_land(r, q) && port_distance_nm(r, q) >= 4.0 && ais_covered(r, q)
             });
             (ok || force).then_some(p)
         })
@@ -922,9 +839,9 @@ impl Builder<'_> {
         if k.is_multiple_of(2) {
             let (t0, t1) = self.window(rng, 10.0, 30.0);
             let zones = [
-                (Zone::LampSouth, Zone::MaltaSouth),
-                (Zone::MaltaSouth, Zone::MaltaNorth),
-                (Zone::LampSouth, Zone::MaltaNorth),
+                (Zone::Open(0), Zone::Open(1)),
+                (Zone::Open(1), Zone::Open(2)),
+                (Zone::Open(0), Zone::Open(2)),
             ][(k / 2) % 3];
             let pa = self.straight(rng, zones.0, t0, t1);
             let pb = self.straight(rng, zones.1, t0, t1);
@@ -957,14 +874,14 @@ impl Builder<'_> {
             );
         } else {
             let (t0, _) = self.window(rng, 5.0, 5.0);
-            let zone = [Zone::MaltaSouth, Zone::LampSouth, Zone::MaltaNorth][(k / 2) % 3];
+            let zone = [Zone::Open(1), Zone::Open(0), Zone::Open(2)][(k / 2) % 3];
             let path = self.straight(rng, zone, t0, t0 + MIN);
             let m = path.w[path.w.len() - 2].pos;
             let reports = rng.random_range(3..=5i64);
             let t1 = t0 + reports * 10_000 - 5_000;
             let mut bearing = rng.random_range(0.0..360.0);
             for _ in 0..36 {
-                if !on_land(destination(m, bearing, 20.0 * NM_M)) {
+                if !on_land(self.region, destination(m, bearing, 20.0 * NM_M)) {
                     break;
                 }
                 bearing += 10.0;
@@ -1001,34 +918,32 @@ impl Builder<'_> {
 
     fn overcrowded(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let (start, end) = (self.start, self.end);
+        let r = self.region;
+        let (c, landfall, set) = (r.incidents.crowded, r.crossing.landfall, r.crossing.drift_set_deg);
         let b = Self::retry(rng, |rng, force| {
-            let p0 = destination(
-                LAMPEDUSA,
-                rng.random_range(150.0..260.0),
-                rng.random_range(8.0..24.0) * NM_M,
-            );
+            let p0 = sector_point(rng, &c.from);
             let mut p = Path::at(start, p0);
             if k.is_multiple_of(2) {
-                p.to(LANDFALL, rng.random_range(5.0..7.0));
+                p.to(landfall, rng.random_range(c.speed_kn.0..c.speed_kn.1));
                 p.hold(end);
             } else {
                 p.go(
-                    rng.random_range(60.0..120.0),
-                    rng.random_range(0.6..1.4),
+                    rng.random_range(set.0..set.1),
+                    rng.random_range(c.drift_kn.0..c.drift_kn.1),
                     end,
                 );
             }
-            let ok = !on_land(p0)
-                && !on_ground_or_anchorage(p0)
+            let ok = !on_land(r, p0)
+                && !on_ground_or_anchorage(r, p0)
                 && path_ok(&p.w[..2], |q| {
-                    !on_land(q) || distance_m(q, LANDFALL) < 2.0 * NM_M
+                    !on_land(r, q) || distance_m(q, landfall) < 2.0 * NM_M
                 });
             (ok || force).then(|| {
                 DarkBoat::scripted(
                     &format!("x-overcrowded-{k}"),
                     DarkKind::RubberBoat,
-                    (rng.random_range(9.0..10.0f64) * 10.0).round() / 10.0,
-                    rng.random_range(130..=180),
+                    (rng.random_range(c.length_m.0..c.length_m.1) * 10.0).round() / 10.0,
+                    rng.random_range(c.persons.0..=c.persons.1),
                     p.w,
                 )
             })
@@ -1045,16 +960,17 @@ impl Builder<'_> {
         let (t0, t1) = self.window(rng, 4.0, 8.0);
         let tb = self.t_begin(t0);
         let (start, end) = (self.start, self.end);
+        let station = self.region.incidents.pilot;
         let inner = Area {
             radius_nm: 1.0,
-            ..g::PILOT_VALLETTA
+            ..station.area
         };
         let pp = destination(
             inner.centre,
             rng.random_range(0.0..360.0),
             inner.radius_nm * NM_M * rng.random::<f64>().sqrt(),
         );
-        let course_in = rng.random_range(200.0..250.0);
+        let course_in = rng.random_range(station.course_in_deg.0..station.course_in_deg.1);
         let mut ship = approach(
             pp,
             t0,
@@ -1064,26 +980,26 @@ impl Builder<'_> {
             8 * MIN,
             0.4,
         );
-        let entrance = ll(35.9100, 14.5450);
+        let (entrance, berth) = (station.entrance, station.berth);
         let meet_course = bearing_deg(pp, entrance);
         ship.go(meet_course, 2.5, t1);
         let s1 = ship.last().pos;
         ship.to(entrance, 5.0);
-        ship.to(ll(35.8985, 14.5250), 4.0);
-        let arrive = ship.to(g::GRAND_HARBOUR.berth, 3.0);
+        ship.to(station.inner, 4.0);
+        let arrive = ship.to(berth, 3.0);
         ship.hold(end.max(arrive + MIN));
         // Pilot boat: berth → out → alongside (50 m abeam) → back.
         let abeam = |p: LatLon| destination(p, meet_course + 90.0, 50.0);
         let q0 = abeam(pp);
-        let out = [ll(35.8985, 14.5250), entrance, q0];
+        let out = [station.inner, entrance, q0];
         let mut secs = 0.0;
-        let mut at = g::GRAND_HARBOUR.berth;
+        let mut at = berth;
         for (i, &p) in out.iter().enumerate() {
             secs += distance_m(at, p) / ((if i < 2 { 6.0 } else { 12.0 }) * KN_MS);
             at = p;
         }
         let dep = t0 - (secs * 1000.0) as i64 - MIN;
-        let mut pilot = Path::at(dep.min(start), g::GRAND_HARBOUR.berth);
+        let mut pilot = Path::at(dep.min(start), berth);
         pilot.hold(dep);
         pilot.to(out[0], 6.0);
         pilot.to(out[1], 6.0);
@@ -1095,7 +1011,7 @@ impl Builder<'_> {
         });
         pilot.to(entrance, 12.0);
         pilot.to(out[0], 6.0);
-        let back = pilot.to(g::GRAND_HARBOUR.berth, 4.0);
+        let back = pilot.to(berth, 4.0);
         pilot.hold(end.max(back + MIN));
         let ship_id = self.identity(rng, VesselKind::Cargo, None);
         let pilot_id = self.identity(rng, VesselKind::Pilot, None);
@@ -1124,7 +1040,10 @@ impl Builder<'_> {
             mmsi: Some(ms),
             lat: round5(pp.lat),
             lon: round5(pp.lon),
-            note: format!("pilot boarding {k} at the Valletta pilot station: ship at 2.5 kn, pilot boat 50 m abeam"),
+            note: format!(
+                "pilot boarding {k} at the {} pilot station: ship at 2.5 kn, pilot boat 50 m abeam",
+                station.name
+            ),
             resembles: Some(AnomalyKind::Rendezvous),
         };
         l.note.push_str(" (near port)");
@@ -1132,11 +1051,7 @@ impl Builder<'_> {
     }
 
     fn pair_trawl(&mut self, rng: &mut ChaCha8Rng, k: usize) {
-        let ground = [
-            g::GROUND_MALTA_SW,
-            g::GROUND_LAMPEDUSA_S,
-            g::GROUND_POZZALLO,
-        ][k % 3];
+        let ground = self.region.incidents.pair_trawl_grounds[k % 3];
         let (start, end) = (self.start, self.end.min(self.start + 4 * 3600 * 1000));
         let centre = destination(
             ground.centre,
@@ -1198,7 +1113,7 @@ impl Builder<'_> {
 }
 
 /// Normal look-alike state of a world vessel (runs become `NORMAL` labels).
-fn classify(v: &Vessel) -> Option<&'static str> {
+fn classify(r: &Region, v: &Vessel) -> Option<&'static str> {
     use VesselKind::*;
     if v.nav_status == nav::MOORED {
         return None;
@@ -1210,7 +1125,7 @@ fn classify(v: &Vessel) -> Option<&'static str> {
         Leisure if v.nav_status == nav::AT_ANCHOR || v.sog_kn < 1.5 => {
             Some("yacht idle or anchored near the coast")
         }
-        Ferry | HighSpeedFerry if port_distance_nm(v.pos) < 3.0 => {
+        Ferry | HighSpeedFerry if port_distance_nm(r, v.pos) < 3.0 => {
             Some("ferry manoeuvring in port")
         }
         Pilot | Tug => Some("pilot boat / tug on station"),
@@ -1257,8 +1172,10 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
     }
     sensors.clutter_per_scan *= s;
 
-    let world = World::new(cfg.seed, start, cfg.vessel_scale);
+    let region = cfg.region.region();
+    let world = World::new(region, cfg.seed, start, cfg.vessel_scale);
     let mut b = Builder {
+        region,
         seed: cfg.seed,
         start,
         end,
@@ -1313,7 +1230,13 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
     // from a replay of the dark fleet (pure: independent of the AIS world).
     let want = |k: AnomalyKind| kinds.contains(&k);
     if want(AnomalyKind::DarkTarget) || want(AnomalyKind::Overcrowded) {
-        let mut fleet = DarkFleet::new(cfg.seed, start, sensors.dark_boats, &sensors.scripted);
+        let mut fleet = DarkFleet::new(
+            &region.crossing,
+            cfg.seed,
+            start,
+            sensors.dark_boats,
+            &sensors.scripted,
+        );
         let patrols: Vec<DronePatrol> = drone_patrols(cfg, &sensors)
             .into_iter()
             .chain(drones.iter().cloned())
@@ -1406,7 +1329,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
         drones,
         classify: anomalies
             .lookalikes
-            .then_some(classify as fn(&Vessel) -> Option<&'static str>),
+            .then_some(classify as fn(&Region, &Vessel) -> Option<&'static str>),
     };
     let (scenario, xo) = write_scenario_with(cfg, &sensors, extras, nmea, detections, truth)?;
     for r in xo.runs {

@@ -1,12 +1,11 @@
 //! Dark boats: vessels with no AIS at all, moving in the same world as the AIS fleet
 //! but observable only by radar, drones and aircraft.
 //!
-//! Realistic for the Central Mediterranean route: rubber boats and wooden boats from
-//! the Libyan coast and small metal/fibreglass boats from Sfax/Kerkennah (Tunisia),
-//! all heading for Lampedusa. A 150 nm crossing cannot fit in a one-hour recording,
-//! so boats start 10–40 nm south / south-west of Lampedusa at the recording start.
-//! Some have (or get) engine failure and then drift at 0.5–1.5 kn with the surface
-//! current (set roughly east).
+//! Where they come from and go to is the area's [`Crossing`]: e.g. rubber and
+//! wooden boats from Libya and small metal boats from Tunisia, all for Lampedusa,
+//! starting 10–40 nm out at the recording start (a 150 nm crossing does not fit
+//! in an hour). Some have (or get) engine failure and then drift with the
+//! surface current (the crossing's set and rate).
 //!
 //! [`Motion::Scripted`] lets a scenario place a vessel on timed waypoints (e.g. a
 //! "mother ship" that tows boats out and turns back), interpolated geodesically.
@@ -14,15 +13,10 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::geography::{ll, LatLon};
+use super::geography::LatLon;
+use super::region::Crossing;
 use super::rng::{gaussian, stream_rng, Stream};
 use super::world::{bearing_deg, destination, distance_m, KN_MS, NM_M, STEP_MS};
-
-/// Lampedusa harbour mouth: where dark boats are bound (and where sea distances are
-/// measured from when placing them).
-pub const LAMPEDUSA: LatLon = ll(35.50, 12.60);
-/// Arrival point just south of the harbour; boats stop there and wait.
-pub const LANDFALL: LatLon = ll(35.475, 12.605);
 
 /// What a dark boat is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,55 +91,35 @@ pub struct DarkBoat {
 }
 
 impl DarkBoat {
-    /// A generated boat: `index` picks its random stream, so boats are independent.
-    pub fn generate(seed: u64, index: usize, start_ms: i64) -> DarkBoat {
+    /// A generated boat on one of `crossing`'s routes: `index` picks its random
+    /// stream, so boats are independent.
+    pub fn generate(crossing: &Crossing, seed: u64, index: usize, start_ms: i64) -> DarkBoat {
         let mut rng = stream_rng(seed, Stream::Dark, index as u64);
         let u: f64 = rng.random();
-        let kind = if u < 0.5 {
-            DarkKind::RubberBoat
-        } else if u < 0.7 {
-            DarkKind::WoodenBoat
-        } else {
-            DarkKind::MetalBoat
-        };
-        let (length_m, persons, speed_kn, bearing_from_lamp, dist_nm, p_drift, p_fail) = match kind
-        {
-            DarkKind::RubberBoat => (
-                rng.random_range(9.0..12.0),
-                rng.random_range(60..=150),
-                rng.random_range(5.0..8.0),
-                rng.random_range(170.0..215.0),
-                rng.random_range(10.0..40.0),
-                0.3,
-                0.2,
-            ),
-            DarkKind::WoodenBoat => (
-                rng.random_range(15.0..22.0),
-                rng.random_range(150..=500),
-                rng.random_range(6.0..9.0),
-                rng.random_range(165.0..205.0),
-                rng.random_range(15.0..40.0),
-                0.1,
-                0.1,
-            ),
-            _ => (
-                rng.random_range(7.0..9.0),
-                rng.random_range(30..=45),
-                rng.random_range(6.0..8.0),
-                rng.random_range(215.0..255.0),
-                rng.random_range(10.0..35.0),
-                0.1,
-                0.1,
-            ),
-        };
-        let pos = destination(LAMPEDUSA, bearing_from_lamp, dist_nm * NM_M);
-        // Steering for the island, not perfectly: a few degrees of aim error.
+        let specs = crossing.boats;
+        let spec = specs
+            .iter()
+            .find(|s| u < s.share_below)
+            .unwrap_or(&specs[specs.len() - 1]);
+        let kind = spec.kind;
+        let length_m = rng.random_range(spec.length_m.0..spec.length_m.1);
+        let persons = rng.random_range(spec.persons.0..=spec.persons.1);
+        let speed_kn = rng.random_range(spec.speed_kn.0..spec.speed_kn.1);
+        let bearing = rng.random_range(spec.bearing_deg.0..spec.bearing_deg.1);
+        let dist_nm = rng.random_range(spec.dist_nm.0..spec.dist_nm.1);
+        let (p_drift, p_fail) = (spec.p_drift, spec.p_fail);
+        let pos = destination(crossing.destination, bearing, dist_nm * NM_M);
+        // Steering for the landfall, not perfectly: a few degrees of aim error.
         let goal = destination(
-            LANDFALL,
+            crossing.landfall,
             rng.random_range(0.0..360.0),
             rng.random_range(0.0..0.5) * NM_M,
         );
-        let drift = (rng.random_range(60.0..120.0), rng.random_range(0.5..1.5));
+        let (set, rate) = (crossing.drift_set_deg, crossing.drift_kn);
+        let drift = (
+            rng.random_range(set.0..set.1),
+            rng.random_range(rate.0..rate.1),
+        );
         let motion = if rng.random_bool(p_drift) {
             Motion::Drifting {
                 set_deg: drift.0,
@@ -304,10 +278,16 @@ pub struct DarkFleet {
 }
 
 impl DarkFleet {
-    /// `count` generated boats plus the given scripted ones.
-    pub fn new(seed: u64, start_ms: i64, count: usize, scripted: &[DarkBoat]) -> DarkFleet {
+    /// `count` boats generated on `crossing` plus the given scripted ones.
+    pub fn new(
+        crossing: &Crossing,
+        seed: u64,
+        start_ms: i64,
+        count: usize,
+        scripted: &[DarkBoat],
+    ) -> DarkFleet {
         let mut boats: Vec<DarkBoat> = (0..count)
-            .map(|i| DarkBoat::generate(seed, i, start_ms))
+            .map(|i| DarkBoat::generate(crossing, seed, i, start_ms))
             .collect();
         boats.extend(scripted.iter().cloned());
         for b in &mut boats {

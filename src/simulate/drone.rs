@@ -5,9 +5,9 @@
 //! - Drone `i` is tasked on dark boat `i mod n` (as drones are cued by distress
 //!   calls and sightings): a racetrack at [`DRONE_SPEED_KN`] with 16 nm legs along the
 //!   boat's initial course, 1.2 km-radius turns, centred on its expected position half
-//!   an hour in ([`DronePatrol::cued`]). Without dark boats it flies 24 nm legs on
-//!   110°/290° centred (18 + 10·i) nm on bearing 200° from Lampedusa, across the
-//!   approach from Libya and Tunisia ([`DronePatrol::racetrack`]).
+//!   an hour in ([`DronePatrol::cued`]). Without dark boats it flies the area's
+//!   racetrack across the crossings (Strait of Sicily: 24 nm legs on 110°/290°
+//!   centred (18 + 10·i) nm on bearing 200° from Lampedusa; [`DronePatrol::racetrack`]).
 //! - A vessel within [`CAMERA_RANGE_M`] (horizontal) is reported 2–10 s after it comes
 //!   into view and then every 20–60 s while in view.
 //! - Each look has a quality `q` in 0..1 (closer is better, plus random conditions:
@@ -30,8 +30,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::dark::LAMPEDUSA;
 use super::geography::LatLon;
+use super::region::Racetrack;
 use super::rng::{beta, binomial, gaussian, stream_rng, Stream};
 use super::world::{bearing_deg, destination, distance_m, NM_M};
 
@@ -116,9 +116,13 @@ pub struct DronePatrol {
 
 impl DronePatrol {
     /// Drone `index`'s default racetrack when nothing cues it (see the module docs).
-    pub fn racetrack(index: usize, start_ms: i64) -> DronePatrol {
-        let centre = destination(LAMPEDUSA, 200.0, (18.0 + 10.0 * index as f64) * NM_M);
-        DronePatrol::racetrack_at(centre, 110.0, 24.0, 2000.0, index, start_ms)
+    pub fn racetrack(r: &Racetrack, index: usize, start_ms: i64) -> DronePatrol {
+        let centre = destination(
+            r.from,
+            r.bearing_deg,
+            (r.base_nm + r.step_nm * index as f64) * NM_M,
+        );
+        DronePatrol::racetrack_at(centre, r.axis_deg, r.leg_nm, 2000.0, index, start_ms)
     }
 
     /// A racetrack tasked on a reported boat (as drones are cued by distress calls

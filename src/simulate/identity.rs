@@ -5,6 +5,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::rng::pick;
 use super::world::VesselKind;
 
 /// Static identity of a vessel (what its AIS static data would say).
@@ -41,7 +42,23 @@ impl Identity {
 }
 
 /// Flag: (MID, call-sign prefix). MIDs are the ITU Maritime Identification Digits.
-type Flag = (u32, &'static str);
+pub type Flag = (u32, &'static str);
+
+/// The flags and names of an area's own vessels (deep-sea ships fly the
+/// world's flags wherever they are).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Locale {
+    /// Fishing boats, yachts, pilots, tugs, patrol boats.
+    pub local_flags: &'static [Flag],
+    pub ferry_flags: &'static [Flag],
+    pub hsc_flag: Flag,
+    pub fishing_names: &'static [&'static str],
+    pub leisure_names: &'static [&'static str],
+    pub ferry_names: &'static [&'static str],
+    pub hsc_names: &'static [&'static str],
+    /// Patrol and rescue craft name prefixes (a number follows).
+    pub sar_names: &'static [&'static str],
+}
 const DEEP_SEA_FLAGS: &[Flag] = &[
     (636, "A8"), // Liberia
     (636, "D5"),
@@ -61,15 +78,6 @@ const DEEP_SEA_FLAGS: &[Flag] = &[
     (310, "ZC"), // Bermuda
     (255, "CQ"), // Madeira
 ];
-const LOCAL_FLAGS: &[Flag] = &[
-    (247, "I"),
-    (247, "I"),
-    (215, "9H"),
-    (256, "9H"),
-    (229, "9H"),
-];
-const TUNIS_PALERMO_FLAGS: &[Flag] = &[(672, "TS"), (247, "I")];
-
 const CARGO_A: &[&str] = &[
     "MSC", "MAERSK", "CMA CGM", "COSCO", "EVER", "NORDIC", "GRANDE", "CAPE", "ATLANTIC", "SEA",
     "STAR", "GLORY", "MEDI",
@@ -102,59 +110,6 @@ const SHIP_B: &[&str] = &[
     "FALCON",
     "AMBER",
 ];
-const FISHING_NAMES: &[&str] = &[
-    "SANTA MARIA",
-    "NUOVO SAN GIUSEPPE",
-    "MADONNA DI TRAPANI",
-    "FRANCESCO PADRE",
-    "ALBATROS",
-    "ANTONINO",
-    "SAN PAWL",
-    "MARIJA",
-    "SANTA LUCIA",
-    "ROSARIO",
-    "ANNA MADRE",
-    "NUOVA SPERANZA",
-    "SAN FRANCESCO",
-    "PADRE PIO",
-    "DELFINO",
-    "AQUILA",
-];
-const LEISURE_NAMES: &[&str] = &[
-    "BLUE LAGOON",
-    "SEA BREEZE",
-    "LA DOLCE VITA",
-    "MISTRAL",
-    "ODYSSEY",
-    "WINDSONG",
-    "LIBECCIO",
-    "SCIROCCO",
-    "AZZURRA",
-    "GRECALE",
-    "MERAKI",
-    "SERENITY",
-    "KALYPSO",
-    "NAUTILUS",
-    "STELLA MARIS",
-    "GIULIA",
-    "LUNA ROSSA",
-    "GHAWDEX",
-];
-const FERRY_NAMES: &[&str] = &[
-    "MALTA EXPRESS",
-    "GOZO JET",
-    "SICILIA EXPRESS",
-    "PELAGIE",
-    "LAMPEDUSA STAR",
-    "CARTHAGE LINK",
-    "TANIT STAR",
-    "PALERMO BRIDGE",
-];
-
-fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
-    items[rng.random_range(0..items.len())]
-}
-
 /// IMO number check digit: digits 1-6 weighted 7..2, sum mod 10 (IMO Res. A.1078).
 pub fn imo_check_digit(first_six: u32) -> u32 {
     let mut sum = 0;
@@ -215,14 +170,19 @@ fn hull(rng: &mut ChaCha8Rng, length: std::ops::Range<f64>, beam_ratio: f64) -> 
     (bow, stern, port, stbd)
 }
 
-/// A random identity for a vessel of `kind`.
-pub fn generate(kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identity {
+/// A random identity for a vessel of `kind` in an area of `locale`.
+pub fn generate(
+    locale: &Locale,
+    kind: VesselKind,
+    class_b: bool,
+    rng: &mut ChaCha8Rng,
+) -> Identity {
     use VesselKind::*;
     let (flag, solas) = match kind {
         Cargo | Tanker => (pick(rng, DEEP_SEA_FLAGS), true),
-        HighSpeedFerry => ((215, "9H"), true),
-        Ferry => (pick(rng, TUNIS_PALERMO_FLAGS), true),
-        _ => (pick(rng, LOCAL_FLAGS), false),
+        HighSpeedFerry => (locale.hsc_flag, true),
+        Ferry => (pick(rng, locale.ferry_flags), true),
+        _ => (pick(rng, locale.local_flags), false),
     };
     let (ship_type, name, dims, draught_dm, destination) = match kind {
         Cargo => {
@@ -249,14 +209,14 @@ pub fn generate(kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identi
         }
         HighSpeedFerry => (
             40,
-            pick(rng, &FERRY_NAMES[..3]).to_string(),
+            pick(rng, locale.hsc_names).to_string(),
             hull(rng, 95.0..110.0, 4.0),
             35,
             String::new(),
         ),
         Ferry => (
             60,
-            pick(rng, &FERRY_NAMES[3..]).to_string(),
+            pick(rng, locale.ferry_names).to_string(),
             hull(rng, 110.0..200.0, 5.5),
             rng.random_range(50..72),
             String::new(),
@@ -265,7 +225,7 @@ pub fn generate(kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identi
             let len = if class_b { 10.0..18.0 } else { 18.0..38.0 };
             (
                 30,
-                pick(rng, FISHING_NAMES).to_string(),
+                pick(rng, locale.fishing_names).to_string(),
                 hull(rng, len, 3.5),
                 rng.random_range(20..45),
                 String::new(),
@@ -275,7 +235,7 @@ pub fn generate(kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identi
             let t = pick(rng, &[36u8, 37, 37]);
             (
                 t,
-                pick(rng, LEISURE_NAMES).to_string(),
+                pick(rng, locale.leisure_names).to_string(),
                 hull(rng, 7.0..24.0, 3.2),
                 rng.random_range(8..30),
                 String::new(),
@@ -297,7 +257,7 @@ pub fn generate(kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identi
         ),
         Sar => (
             51,
-            pick(rng, &["CP", "P", "SAR"]).to_string(),
+            pick(rng, locale.sar_names).to_string(),
             hull(rng, 16.0..30.0, 3.8),
             15,
             String::new(),

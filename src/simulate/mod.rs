@@ -1,5 +1,6 @@
-//! `lookout simulate`: seeded, byte-for-byte reproducible AIS traffic for the Strait
-//! of Sicily, written as tag-blocked NMEA 0183 `!AIVDM` sentences.
+//! `lookout simulate`: seeded, byte-for-byte reproducible AIS traffic for a sea
+//! area ([`region`]: the Strait of Sicily or the Dover Strait), written as
+//! tag-blocked NMEA 0183 `!AIVDM` sentences.
 //!
 //! The simulator keeps the *world* (true vessel motion, [`world`]) apart from the
 //! *sensors* that observe it (the AIS transmitter and shore receivers, [`ais_tx`]),
@@ -23,13 +24,17 @@ pub mod encode;
 pub mod geography;
 pub mod identity;
 pub mod radar;
+pub mod region;
 pub mod rng;
 pub mod scenario;
 pub mod scripted_ais;
 pub mod world;
 
 pub use anomaly::{write_anomaly_scenario, AnomalyConfig, AnomalyKind, AnomalySummary, Label};
-pub use radar::{RadarSite, RADAR_SITES};
+pub use radar::RadarSite;
+pub use region::{Region, RegionId};
+/// The Strait of Sicily's radar sites (the bundled demo's).
+pub use region::sicily::RADAR_SITES;
 pub use scenario::{write_scenario, ScenarioSummary, SensorConfig};
 
 use std::cmp::Reverse;
@@ -41,20 +46,21 @@ use serde::Serialize;
 
 use ais_tx::Transponder;
 use encode::AisMessage;
-use geography::{LIGHTS, STATIONS};
 use rng::{stream_rng, Stream};
 use world::World;
 
 /// Simulation parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {
+    /// The sea area.
+    pub region: RegionId,
     /// Seed of every random stream; same seed and config ⇒ identical output.
     pub seed: u64,
     /// Recording start, UNIX ms (recording time, not wall clock).
     pub start_unix_ms: i64,
     /// Recording length, s.
     pub duration_s: u32,
-    /// Fleet size multiplier: 1.0 is the default fleet (~200 vessels); scales every category.
+    /// Fleet size multiplier: 1.0 is the area's fleet (~200 vessels); scales every category.
     pub vessel_scale: f64,
     /// Tag-block `s:` prefix: each sentence is tagged `<station>-<receiver>` with the
     /// shore receiver that heard it (e.g. "sim-lampedusa"); empty = bare receiver name.
@@ -66,6 +72,7 @@ pub struct SimConfig {
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
+            region: RegionId::default(),
             seed: 1,
             start_unix_ms: 1_780_272_000_000, // 2026-06-01T00:00:00Z
             duration_s: 3600,
@@ -157,13 +164,15 @@ impl<W: Write> Sink<W> {
 
 /// Writes the recording, sorted by time, one sentence per line, `\n` line endings.
 pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSummary> {
-    let mut world = World::new(cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
+    let region = cfg.region.region();
+    let (lights, stations) = (region.lights, region.stations);
+    let mut world = World::new(region, cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
     let n = world.vessels.len();
     let mut txs: Vec<Transponder> = world
         .vessels
         .iter()
         .enumerate()
-        .map(|(i, v)| Transponder::new(cfg.seed, i, v))
+        .map(|(i, v)| Transponder::new(cfg.seed, i, v, stations))
         .collect();
     let mut infra_rng = stream_rng(cfg.seed, Stream::AisRx, u64::MAX);
     let loss = cfg.reception_loss.clamp(0.0, 1.0);
@@ -174,10 +183,10 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
         let s = src as usize;
         if s < n {
             Source::Vessel(s)
-        } else if s < n + LIGHTS.len() {
+        } else if s < n + lights.len() {
             Source::Light(s - n)
         } else {
-            Source::Base(s - n - LIGHTS.len())
+            Source::Base(s - n - lights.len())
         }
     };
 
@@ -189,15 +198,15 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
         let first_static = tx.phase_ms(ais_tx::STATIC_INTERVAL_MS);
         heap.push(Reverse((start + first_static, i as u32, EV_STATIC)));
     }
-    for i in 0..LIGHTS.len() {
+    for i in 0..lights.len() {
         let first = infra_rng.random_range(0..ais_tx::ATON_INTERVAL_MS);
         heap.push(Reverse((start + first, (n + i) as u32, EV_POSITION)));
     }
-    for i in 0..STATIONS.len() {
+    for i in 0..stations.len() {
         let first = infra_rng.random_range(0..ais_tx::BASE_STATION_INTERVAL_MS);
         heap.push(Reverse((
             start + first,
-            (n + LIGHTS.len() + i) as u32,
+            (n + lights.len() + i) as u32,
             EV_POSITION,
         )));
     }
@@ -258,9 +267,9 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
                 }
             }
             Source::Light(i) => {
-                let light = &LIGHTS[i];
+                let light = &lights[i];
                 heap.push(Reverse((t + ais_tx::ATON_INTERVAL_MS, src, EV_POSITION)));
-                let (station, _) = ais_tx::nearest_station(light.pos);
+                let (station, _) = region.nearest_station(light.pos);
                 let channel = if (t / ais_tx::ATON_INTERVAL_MS) % 2 == 0 {
                     'A'
                 } else {
@@ -273,7 +282,7 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
                 }
             }
             Source::Base(i) => {
-                let station = &STATIONS[i];
+                let station = &stations[i];
                 heap.push(Reverse((
                     t + ais_tx::BASE_STATION_INTERVAL_MS,
                     src,
@@ -316,7 +325,7 @@ pub struct TruthRecord<'a> {
 /// Writes ground truth: one JSON object per vessel per minute (time, mmsi, lat, lon,
 /// sog_kn, cog_deg, kind, nav_status) for the same world as [`write_recording`].
 pub fn write_truth<W: Write>(cfg: &SimConfig, out: W) -> io::Result<()> {
-    let mut world = World::new(cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
+    let mut world = World::new(cfg.region.region(), cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
     let mut out = io::BufWriter::new(out);
     let end = cfg.start_unix_ms + cfg.duration_s as i64 * 1000;
     let mut t = cfg.start_unix_ms;

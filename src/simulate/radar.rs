@@ -72,37 +72,6 @@ impl RadarSite {
     }
 }
 
-/// The default radar sites, near the real coastguard / VTS radar positions.
-pub const RADAR_SITES: &[RadarSite] = &[
-    RadarSite {
-        name: "radar-lampedusa",
-        lat: 35.52,
-        lon: 12.62,
-        range_nm: 32.0,
-        revisit_s: 2.5,
-        range_sigma_m: 30.0,
-        bearing_sigma_deg: 0.5,
-    },
-    RadarSite {
-        name: "radar-malta",
-        lat: 35.86,
-        lon: 14.38,
-        range_nm: 40.0,
-        revisit_s: 3.0,
-        range_sigma_m: 40.0,
-        bearing_sigma_deg: 0.4,
-    },
-    RadarSite {
-        name: "radar-pozzallo",
-        lat: 36.72,
-        lon: 14.85,
-        range_nm: 28.0,
-        revisit_s: 2.5,
-        range_sigma_m: 25.0,
-        bearing_sigma_deg: 0.7,
-    },
-];
-
 /// Consecutive missed scans after which an ARPA track is lost.
 pub const LOST_AFTER_SCANS: u32 = 8;
 /// Detections needed before a track is reported `T` (with course and speed).

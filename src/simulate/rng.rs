@@ -40,6 +40,11 @@ pub fn stream_rng(seed: u64, stream: Stream, key: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(mix(mix(seed ^ ((stream as u64) << 56)) ^ key))
 }
 
+/// One of `items`, uniformly (`items` must not be empty).
+pub fn pick<T: Copy, R: Rng>(rng: &mut R, items: &[T]) -> T {
+    items[rng.random_range(0..items.len())]
+}
+
 /// A standard normal sample (Box-Muller; `rand_distr` is not a dependency).
 pub fn gaussian<R: Rng>(rng: &mut R) -> f64 {
     let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);

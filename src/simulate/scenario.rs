@@ -19,7 +19,8 @@ use super::dark::{DarkBoat, DarkFleet, DarkKind};
 use super::drone::{round_to, Drone, DronePatrol, DroneTarget, VesselClass, DRONE_TICK_MS};
 use super::encode;
 use super::geography::LatLon;
-use super::radar::{Radar, RadarClass, RadarSite, RadarTarget, RADAR_SITES};
+use super::radar::{Radar, RadarClass, RadarSite, RadarTarget};
+use super::region::{Region, RegionId};
 use super::scripted_ais::ScriptedAis;
 use super::world::Vessel;
 use super::world::{nav, VesselKind, World, KN_MS};
@@ -44,15 +45,23 @@ pub struct SensorConfig {
     pub scripted: Vec<DarkBoat>,
 }
 
-impl Default for SensorConfig {
-    fn default() -> Self {
+impl SensorConfig {
+    /// Six dark boats, the area's radars, one drone, 2 clutter plots per scan.
+    pub fn for_region(region: RegionId) -> Self {
         SensorConfig {
             dark_boats: 6,
-            radars: RADAR_SITES.to_vec(),
+            radars: region.region().radars.to_vec(),
             drones: 1,
             clutter_per_scan: 2.0,
             scripted: Vec::new(),
         }
+    }
+}
+
+impl Default for SensorConfig {
+    /// [`SensorConfig::for_region`] of the default area (the Strait of Sicily).
+    fn default() -> Self {
+        SensorConfig::for_region(RegionId::default())
     }
 }
 
@@ -107,7 +116,7 @@ const EV_XSTATIC_B: u8 = 5;
 
 /// What a world vessel is doing, for negative ("normal look-alike") labels: a short
 /// name, or None when it is doing nothing noteworthy.
-pub(crate) type Classify = fn(&Vessel) -> Option<&'static str>;
+pub(crate) type Classify = fn(&Region, &Vessel) -> Option<&'static str>;
 
 /// Sources a scenario carries beyond [`write_scenario`]'s (anomaly scenarios).
 /// Empty extras leave every output byte-identical to `write_scenario`.
@@ -207,6 +216,7 @@ fn dark_drone_class(kind: DarkKind, length_m: f64) -> VesselClass {
 
 /// Everything the sensors need, advanced by sensor events.
 struct SensorSim<B: Write, C: Write> {
+    region: &'static Region,
     world: World,
     dark: DarkFleet,
     radars: Vec<Radar>,
@@ -347,7 +357,7 @@ impl<B: Write, C: Write> SensorSim<B, C> {
             self.open_runs = vec![None; self.world.vessels.len()];
         }
         for (i, v) in self.world.vessels.iter().enumerate() {
-            let what = classify(v);
+            let what = classify(self.region, v);
             let open = &mut self.open_runs[i];
             match (open.as_mut(), what) {
                 (Some(r), Some(w)) if r.what == w => r.end_ms = t,
@@ -583,11 +593,18 @@ impl<A: Write, B: Write, C: Write> Write for Merge<'_, A, B, C> {
 /// dark boat `i mod n` at the recording start, or the default racetrack.
 pub fn drone_patrols(cfg: &SimConfig, sensors: &SensorConfig) -> Vec<DronePatrol> {
     let start = cfg.start_unix_ms;
-    let dark = DarkFleet::new(cfg.seed, start, sensors.dark_boats, &sensors.scripted);
+    let region = cfg.region.region();
+    let dark = DarkFleet::new(
+        &region.crossing,
+        cfg.seed,
+        start,
+        sensors.dark_boats,
+        &sensors.scripted,
+    );
     (0..sensors.drones)
         .map(|i| {
             if dark.boats.is_empty() {
-                DronePatrol::racetrack(i, start)
+                DronePatrol::racetrack(&region.racetrack, i, start)
             } else {
                 let b = &dark.boats[i % dark.boats.len()];
                 DronePatrol::cued(i, b.pos, b.cog_deg, b.sog_kn, start)
@@ -619,8 +636,15 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
 ) -> io::Result<(ScenarioSummary, ExtrasOut)> {
     let start = cfg.start_unix_ms;
     let end_ms = start + cfg.duration_s as i64 * 1000;
-    let world = World::new(cfg.seed, start, cfg.vessel_scale);
-    let dark = DarkFleet::new(cfg.seed, start, sensors.dark_boats, &sensors.scripted);
+    let region = cfg.region.region();
+    let world = World::new(region, cfg.seed, start, cfg.vessel_scale);
+    let dark = DarkFleet::new(
+        &region.crossing,
+        cfg.seed,
+        start,
+        sensors.dark_boats,
+        &sensors.scripted,
+    );
     let radars: Vec<Radar> = sensors
         .radars
         .iter()
@@ -654,6 +678,7 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
         .map(|v| v.identity.mmsi.to_string())
         .collect();
     let mut sim = SensorSim {
+        region,
         world,
         dark,
         radars,

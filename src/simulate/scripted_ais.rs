@@ -10,7 +10,7 @@
 
 use super::ais_tx::{Transmission, Transponder};
 use super::dark::{scripted_state, Waypoint};
-use super::geography::LatLon;
+use super::geography::{LatLon, Station};
 use super::identity::Identity;
 use super::world::{
     angle_diff, bearing_deg, destination, distance_m, nav, Vessel, VesselKind, KN_MS,
@@ -54,10 +54,12 @@ pub struct ScriptedAis {
 }
 
 impl ScriptedAis {
-    /// `index` keys the transponder's random streams.
+    /// `index` keys the transponder's random streams; `stations` may hear it.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         seed: u64,
         index: usize,
+        stations: &'static [Station],
         kind: VesselKind,
         identity: Identity,
         waypoints: Vec<Waypoint>,
@@ -70,7 +72,7 @@ impl ScriptedAis {
         );
         let present = (waypoints[0].t_ms, waypoints[waypoints.len() - 1].t_ms);
         let vessel = Vessel::scripted(kind, identity, 0.0);
-        let transponder = Transponder::new(seed, EXTRA_KEY_BASE + index, &vessel);
+        let transponder = Transponder::new(seed, EXTRA_KEY_BASE + index, &vessel, stations);
         let mut s = ScriptedAis {
             truth_id: vessel.identity.mmsi.to_string(),
             vessel,

@@ -13,9 +13,10 @@ use geo::{Bearing, Destination, Distance, Geodesic};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use super::geography::{self as g, Area, LatLon, Port};
-use super::identity::{self, Identity};
-use super::rng::{gaussian, stream_rng, Stream};
+use super::geography::{Area, LatLon, Port};
+use super::identity::{self, Identity, Locale};
+use super::region::Region;
+use super::rng::{gaussian, pick, stream_rng, Stream};
 
 /// Metres per nautical mile.
 pub const NM_M: f64 = 1852.0;
@@ -94,11 +95,14 @@ pub enum Task {
 /// What a vessel does, cycle after cycle.
 #[derive(Debug, Clone)]
 pub enum Behaviour {
-    /// Through traffic on a lane: out, wait beyond the area, back, wait.
+    /// Through traffic on a lane: out, wait `wait_h` hours beyond the area, back, wait.
     Lane {
+        out: &'static [LatLon],
+        back: &'static [LatLon],
         speed_kn: f64,
-        east_dest: &'static str,
-        west_dest: &'static str,
+        out_dest: &'static str,
+        back_dest: &'static str,
+        wait_h: (f64, f64),
     },
     /// Shuttle on a fixed route between two berths (ferries, coastal cargo).
     Shuttle {
@@ -165,19 +169,24 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the default fleet scaled by `vessel_scale`, each vessel placed at a
+    /// Builds `region`'s fleet scaled by `vessel_scale`, each vessel placed at a
     /// random point of its cycle (so the picture at t=0 looks like steady state).
-    pub fn new(seed: u64, start_unix_ms: i64, vessel_scale: f64) -> World {
+    pub fn new(region: &Region, seed: u64, start_unix_ms: i64, vessel_scale: f64) -> World {
         let mut vessels = Vec::new();
         let mut mmsis = std::collections::BTreeSet::new();
-        for (group, spec) in fleet_specs().iter().enumerate() {
+        for (group, spec) in (region.fleet)().iter().enumerate() {
             let n = (spec.count as f64 * vessel_scale).round() as usize;
             for k in 0..n {
                 // The RNG depends only on (seed, group, index in group) so scaling one
                 // category or appending categories never reshuffles the others.
                 let key = ((group as u64) << 32) | k as u64;
                 let mut id_rng = stream_rng(seed, Stream::Identity, key);
-                let mut v = Vessel::new(spec, &mut id_rng, stream_rng(seed, Stream::Motion, key));
+                let mut v = Vessel::new(
+                    spec,
+                    &region.locale,
+                    &mut id_rng,
+                    stream_rng(seed, Stream::Motion, key),
+                );
                 while !mmsis.insert(v.identity.mmsi) {
                     v.identity.mmsi += 1;
                 }
@@ -203,283 +212,36 @@ impl World {
     }
 }
 
-/// How many of which vessels, doing what (the default fleet at scale 1.0).
-struct FleetSpec {
-    kind: VesselKind,
-    count: usize,
-    make: fn(&mut ChaCha8Rng) -> Behaviour,
-    class_b_share: f64,
+/// How many of which vessels, doing what (one entry of a region's fleet at scale 1.0).
+pub struct FleetSpec {
+    pub kind: VesselKind,
+    pub count: usize,
+    /// Draws the vessel's behaviour (from its identity stream).
+    pub make: fn(&mut ChaCha8Rng) -> Behaviour,
+    /// Share of class B transponders.
+    pub class_b_share: f64,
 }
 
-fn fleet_specs() -> Vec<FleetSpec> {
-    use VesselKind::*;
-    vec![
-        FleetSpec {
-            kind: Cargo,
-            count: 50,
-            make: lane_cargo,
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 30,
-            make: lane_tanker,
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Cargo,
-            count: 6,
-            make: |r| coastal(r, g::ROUTE_MARSAXLOKK_CATANIA, ("IT CTA", "MT MAR")),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 6,
-            make: |r| coastal(r, g::ROUTE_MARSAXLOKK_AUGUSTA, ("IT AUG", "MT MAR")),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Cargo,
-            count: 3,
-            make: |r| anchored(r, g::ANCHORAGE_HURDS_BANK, "MT MAR"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 3,
-            make: |r| anchored(r, g::ANCHORAGE_HURDS_BANK, "MT MLA"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 3,
-            make: |r| anchored(r, g::ANCHORAGE_AUGUSTA, "IT AUG"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: HighSpeedFerry,
-            count: 3,
-            make: |r| {
-                ferry(
-                    r,
-                    g::ROUTE_VALLETTA_POZZALLO,
-                    34.0..38.0,
-                    (3600.0, 3.0 * 3600.0),
-                    ("POZZALLO", "VALLETTA"),
-                )
-            },
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Ferry,
-            count: 2,
-            make: |r| {
-                ferry(
-                    r,
-                    g::ROUTE_LAMPEDUSA_EMPEDOCLE,
-                    14.0..16.5,
-                    (2.0 * 3600.0, 6.0 * 3600.0),
-                    ("PORTO EMPEDOCLE", "LAMPEDUSA"),
-                )
-            },
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Ferry,
-            count: 3,
-            make: |r| {
-                ferry(
-                    r,
-                    g::ROUTE_TUNIS_PALERMO,
-                    20.0..24.0,
-                    (3.0 * 3600.0, 8.0 * 3600.0),
-                    ("PALERMO", "TUNIS"),
-                )
-            },
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 7,
-            make: |_| Behaviour::Fishing {
-                port: g::LAMPEDUSA,
-                ground: g::GROUND_LAMPEDUSA_W,
-            },
-            class_b_share: 0.5,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 7,
-            make: |_| Behaviour::Fishing {
-                port: g::LAMPEDUSA,
-                ground: g::GROUND_LAMPEDUSA_S,
-            },
-            class_b_share: 0.5,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 10,
-            make: |_| Behaviour::Fishing {
-                port: g::MARSAXLOKK,
-                ground: g::GROUND_MALTA_SW,
-            },
-            class_b_share: 0.5,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 8,
-            make: |_| Behaviour::Fishing {
-                port: g::POZZALLO,
-                ground: g::GROUND_POZZALLO,
-            },
-            class_b_share: 0.5,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 8,
-            make: |_| Behaviour::Fishing {
-                port: g::LICATA,
-                ground: g::GROUND_LICATA,
-            },
-            class_b_share: 0.5,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 3,
-            make: |_| Behaviour::Fishing {
-                port: g::MAZARA,
-                ground: g::GROUND_ADVENTURE_BANK,
-            },
-            class_b_share: 0.3,
-        },
-        FleetSpec {
-            kind: Fishing,
-            count: 2,
-            make: |_| Behaviour::Fishing {
-                port: g::MAZARA,
-                ground: g::GROUND_MAZARA,
-            },
-            class_b_share: 0.3,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 10,
-            make: |r| leisure(r, g::MSIDA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, g::MARSAXLOKK),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, g::POZZALLO),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 7,
-            make: |r| leisure(r, g::MARINA_DI_RAGUSA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 5,
-            make: |r| leisure(r, g::LICATA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, g::LAMPEDUSA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Pilot,
-            count: 2,
-            make: |r| harbour(r, g::GRAND_HARBOUR, g::PILOT_VALLETTA, 14.0, 4.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tug,
-            count: 2,
-            make: |r| harbour(r, g::GRAND_HARBOUR, g::PILOT_VALLETTA, 10.0, 3.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Pilot,
-            count: 2,
-            make: |r| harbour(r, g::AUGUSTA, g::PILOT_AUGUSTA, 14.0, 4.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tug,
-            count: 2,
-            make: |r| harbour(r, g::AUGUSTA, g::PILOT_AUGUSTA, 10.0, 3.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 2,
-            make: |r| patrol(r, g::LAMPEDUSA, g::PATROL_LAMPEDUSA),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 1,
-            make: |r| patrol(r, g::GRAND_HARBOUR, g::PATROL_MALTA),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 1,
-            make: |r| patrol(r, g::POZZALLO, g::PATROL_POZZALLO),
-            class_b_share: 0.0,
-        },
-    ]
-}
-
-const EAST_DESTS: &[&str] = &[
-    "EG PSD",
-    "EG SUZ",
-    "GR PIR",
-    "TR MER",
-    "IL HFA",
-    "LB BEY",
-    "CY LMS",
-    "EG DAM",
-    "SG SIN",
-    "EG PSD>SA JED",
-];
-const WEST_DESTS: &[&str] = &[
-    "ES ALG", "ES VLC", "GI GIB", "MA TNG", "NL RTM", "DE HAM", "GB FXT", "FR FOS", "IT GOA",
-    "BE ANR",
-];
-
-fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
-    items[rng.random_range(0..items.len())]
-}
-
-fn lane_cargo(rng: &mut ChaCha8Rng) -> Behaviour {
+/// Through traffic on `lanes` (out, back) at a speed drawn from `speed`, with
+/// destinations drawn from `dests` (out, back).
+pub(crate) fn lane(
+    rng: &mut ChaCha8Rng,
+    lanes: (&'static [LatLon], &'static [LatLon]),
+    speed: std::ops::Range<f64>,
+    dests: (&'static [&'static str], &'static [&'static str]),
+    wait_h: (f64, f64),
+) -> Behaviour {
     Behaviour::Lane {
-        speed_kn: rng.random_range(13.0..18.5),
-        east_dest: pick(rng, EAST_DESTS),
-        west_dest: pick(rng, WEST_DESTS),
+        out: lanes.0,
+        back: lanes.1,
+        speed_kn: rng.random_range(speed),
+        out_dest: pick(rng, dests.0),
+        back_dest: pick(rng, dests.1),
+        wait_h,
     }
 }
 
-fn lane_tanker(rng: &mut ChaCha8Rng) -> Behaviour {
-    Behaviour::Lane {
-        speed_kn: rng.random_range(11.5..15.0),
-        east_dest: pick(rng, EAST_DESTS),
-        west_dest: pick(rng, WEST_DESTS),
-    }
-}
-
-fn coastal(
+pub(crate) fn coastal(
     rng: &mut ChaCha8Rng,
     route: &'static [LatLon],
     names: (&'static str, &'static str),
@@ -492,14 +254,14 @@ fn coastal(
     }
 }
 
-fn anchored(rng: &mut ChaCha8Rng, area: Area, destination: &'static str) -> Behaviour {
+pub(crate) fn anchored(rng: &mut ChaCha8Rng, area: Area, destination: &'static str) -> Behaviour {
     Behaviour::Anchored {
         spot: random_in_area(rng, &area),
         destination,
     }
 }
 
-fn ferry(
+pub(crate) fn ferry(
     rng: &mut ChaCha8Rng,
     route: &'static [LatLon],
     speed: std::ops::Range<f64>,
@@ -514,14 +276,14 @@ fn ferry(
     }
 }
 
-fn leisure(rng: &mut ChaCha8Rng, port: Port) -> Behaviour {
+pub(crate) fn leisure(rng: &mut ChaCha8Rng, port: Port) -> Behaviour {
     Behaviour::Leisure {
         port,
         speed_kn: rng.random_range(4.0..20.0),
     }
 }
 
-fn harbour(
+pub(crate) fn harbour(
     rng: &mut ChaCha8Rng,
     port: Port,
     area: Area,
@@ -538,7 +300,7 @@ fn harbour(
     }
 }
 
-fn patrol(rng: &mut ChaCha8Rng, port: Port, area: Area) -> Behaviour {
+pub(crate) fn patrol(rng: &mut ChaCha8Rng, port: Port, area: Area) -> Behaviour {
     let speed_kn = rng.random_range(14.0..24.0);
     Behaviour::Harbour {
         port,
@@ -635,10 +397,15 @@ impl Vessel {
         }
     }
 
-    fn new(spec: &FleetSpec, id_rng: &mut ChaCha8Rng, mut rng: ChaCha8Rng) -> Vessel {
+    fn new(
+        spec: &FleetSpec,
+        locale: &Locale,
+        id_rng: &mut ChaCha8Rng,
+        mut rng: ChaCha8Rng,
+    ) -> Vessel {
         let behaviour = (spec.make)(id_rng);
         let class_b = id_rng.random_bool(spec.class_b_share);
-        let identity = identity::generate(spec.kind, class_b, id_rng);
+        let identity = identity::generate(locale, spec.kind, class_b, id_rng);
         let leeway_deg = gaussian(&mut rng) * 1.5;
         Vessel {
             kind: spec.kind,
@@ -664,7 +431,7 @@ impl Vessel {
     /// Where a cycle starts and ends.
     fn cycle_origin(&self) -> LatLon {
         match &self.behaviour {
-            Behaviour::Lane { .. } => g::LANE_WESTBOUND[g::LANE_WESTBOUND.len() - 1],
+            Behaviour::Lane { back, .. } => back[back.len() - 1],
             Behaviour::Shuttle { route, .. } => route[0],
             Behaviour::Anchored { spot, .. } => *spot,
             Behaviour::Fishing { port, .. }
@@ -679,31 +446,26 @@ impl Vessel {
         let mut plan = Vec::new();
         match self.behaviour.clone() {
             Behaviour::Lane {
+                out,
+                back,
                 speed_kn,
-                east_dest,
-                west_dest,
+                out_dest,
+                back_dest,
+                wait_h,
             } => {
-                plan.push(Task::Voyage {
-                    destination: east_dest.to_string(),
-                });
-                for &p in g::LANE_EASTBOUND {
-                    plan.push(go(p, speed_kn, nav::UNDER_WAY_ENGINE));
+                for (lane, dest) in [(out, out_dest), (back, back_dest)] {
+                    plan.push(Task::Voyage {
+                        destination: dest.to_string(),
+                    });
+                    for &p in lane {
+                        plan.push(go(p, speed_kn, nav::UNDER_WAY_ENGINE));
+                    }
+                    // Beyond the lane end the ship is far outside coverage: call at port.
+                    plan.push(Task::Stay {
+                        secs: rng.random_range(wait_h.0..wait_h.1) * 3600.0,
+                        status: nav::MOORED,
+                    });
                 }
-                // Beyond the lane end the ship is far outside coverage: call at port.
-                plan.push(Task::Stay {
-                    secs: rng.random_range(6.0..30.0) * 3600.0,
-                    status: nav::MOORED,
-                });
-                plan.push(Task::Voyage {
-                    destination: west_dest.to_string(),
-                });
-                for &p in g::LANE_WESTBOUND {
-                    plan.push(go(p, speed_kn, nav::UNDER_WAY_ENGINE));
-                }
-                plan.push(Task::Stay {
-                    secs: rng.random_range(6.0..30.0) * 3600.0,
-                    status: nav::MOORED,
-                });
             }
             Behaviour::Shuttle {
                 route,
