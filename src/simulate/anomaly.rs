@@ -684,19 +684,12 @@ impl Builder<'_> {
         let mmsi = id.mmsi;
         let m = ship.w[ship.w.len() - 3].pos;
         self.push_ais(kind, id, ship, vec![(tb, nav::UNDER_WAY_ENGINE)]);
-        let (bkind, len, persons) = if k.is_multiple_of(2) {
-            (
-                DarkKind::RubberBoat,
-                rng.random_range(9.0..12.0),
-                rng.random_range(60..=130),
-            )
-        } else {
-            (
-                DarkKind::WoodenBoat,
-                rng.random_range(15.0..20.0),
-                rng.random_range(150..=350),
-            )
-        };
+        let spec = self.region.incidents.rendezvous_boats[k % 2];
+        let (bkind, len, persons) = (
+            spec.kind,
+            rng.random_range(spec.length_m.0..spec.length_m.1),
+            rng.random_range(spec.persons.0..=spec.persons.1),
+        );
         let boat_id = format!("x-rendezvous-{k}");
         self.dark.push(DarkBoat::scripted(
             &boat_id,

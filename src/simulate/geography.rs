@@ -35,6 +35,9 @@ pub struct Port {
     pub sea_bearing_deg: f64,
     /// Width of that sector, degrees; random day-trip points are drawn inside it.
     pub sea_arc_deg: f64,
+    /// Yachts stop at anchor only at day-trip points this close to the last
+    /// exit, nm (sheltered bays; no one anchors in a shipping lane).
+    pub anchor_max_nm: f64,
 }
 
 /// A circular working area (fishing ground, patrol box, pilot boarding ground).

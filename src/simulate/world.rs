@@ -104,9 +104,12 @@ pub enum Behaviour {
         back_dest: &'static str,
         wait_h: (f64, f64),
     },
-    /// Shuttle on a fixed route between two berths (ferries, coastal cargo).
+    /// Shuttle on a fixed route between two berths (ferries, coastal cargo),
+    /// back the same way or, where a routeing scheme makes the ways differ,
+    /// by `back` (from the far berth to the first).
     Shuttle {
         route: &'static [LatLon],
+        back: Option<&'static [LatLon]>,
         speed_kn: f64,
         dwell_s: (f64, f64),
         names: (&'static str, &'static str),
@@ -248,6 +251,7 @@ pub(crate) fn coastal(
 ) -> Behaviour {
     Behaviour::Shuttle {
         route,
+        back: None,
         speed_kn: rng.random_range(10.0..15.0),
         dwell_s: (4.0 * 3600.0, 14.0 * 3600.0),
         names,
@@ -270,9 +274,36 @@ pub(crate) fn ferry(
 ) -> Behaviour {
     Behaviour::Shuttle {
         route,
+        back: None,
         speed_kn: rng.random_range(speed),
         dwell_s,
         names,
+    }
+}
+
+/// A ferry out by `routes.0` and back by `routes.1`.
+pub(crate) fn ferry_by(
+    rng: &mut ChaCha8Rng,
+    routes: (&'static [LatLon], &'static [LatLon]),
+    speed: std::ops::Range<f64>,
+    dwell_s: (f64, f64),
+    names: (&'static str, &'static str),
+) -> Behaviour {
+    match ferry(rng, routes.0, speed, dwell_s, names) {
+        Behaviour::Shuttle {
+            route,
+            speed_kn,
+            dwell_s,
+            names,
+            ..
+        } => Behaviour::Shuttle {
+            route,
+            back: Some(routes.1),
+            speed_kn,
+            dwell_s,
+            names,
+        },
+        _ => unreachable!("ferry() makes a shuttle"),
     }
 }
 
@@ -469,6 +500,7 @@ impl Vessel {
             }
             Behaviour::Shuttle {
                 route,
+                back,
                 speed_kn,
                 dwell_s,
                 names,
@@ -477,10 +509,10 @@ impl Vessel {
                     plan.push(Task::Voyage {
                         destination: dest.to_string(),
                     });
-                    let pts: Vec<LatLon> = if forward {
-                        route.to_vec()
-                    } else {
-                        route.iter().rev().copied().collect()
+                    let pts: Vec<LatLon> = match (forward, back) {
+                        (true, _) => route.to_vec(),
+                        (false, Some(b)) => b.to_vec(),
+                        (false, None) => route.iter().rev().copied().collect(),
                     };
                     let n = pts.len();
                     for (i, p) in pts.into_iter().enumerate().skip(1) {
@@ -540,7 +572,9 @@ impl Vessel {
                     let d = rng.random_range(1.0..9.0) * NM_M;
                     let s = (speed_kn * rng.random_range(0.7..1.15)).max(3.0);
                     plan.push(go(destination(last_exit, b, d), s, nav::UNDER_WAY_ENGINE));
-                    if rng.random_bool(0.35) {
+                    // (The draw is made either way, so the rest of the plan
+                    // does not depend on where anchoring is allowed.)
+                    if rng.random_bool(0.35) && d <= port.anchor_max_nm * NM_M {
                         // Swimming stop at anchor.
                         plan.push(Task::Stay {
                             secs: rng.random_range(20.0..150.0) * 60.0,

@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 use geo::Contains;
 
 use super::{
-    BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
+    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
     Racetrack, Region, RegionId, Sector,
 };
 use crate::simulate::dark::DarkKind;
@@ -30,7 +30,8 @@ use crate::simulate::geography::{ll, Area, LatLon, Light, Port, Station};
 use crate::simulate::identity::{Flag, Locale};
 use crate::simulate::radar::RadarSite;
 use crate::simulate::world::{
-    anchored, coastal, ferry, harbour, lane, leisure, patrol, Behaviour, FleetSpec, VesselKind,
+    anchored, coastal, ferry, ferry_by, harbour, lane, leisure, patrol, Behaviour, FleetSpec,
+    VesselKind,
 };
 
 pub const STATIONS: &[Station] = &[
@@ -129,6 +130,7 @@ pub const DOVER: Port = Port {
     exits: &[ll(51.1190, 1.3390), ll(51.1050, 1.3600)],
     sea_bearing_deg: 150.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const FOLKESTONE: Port = Port {
     name: "folkestone",
@@ -136,6 +138,7 @@ pub const FOLKESTONE: Port = Port {
     exits: &[ll(51.0740, 1.1960), ll(51.0650, 1.2050)],
     sea_bearing_deg: 150.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const RAMSGATE: Port = Port {
     name: "ramsgate",
@@ -143,6 +146,7 @@ pub const RAMSGATE: Port = Port {
     exits: &[ll(51.3220, 1.4300), ll(51.3150, 1.4500)],
     sea_bearing_deg: 110.0,
     sea_arc_deg: 70.0,
+    anchor_max_nm: 1.5,
 };
 pub const EASTBOURNE: Port = Port {
     name: "eastbourne",
@@ -150,6 +154,7 @@ pub const EASTBOURNE: Port = Port {
     exits: &[ll(50.7860, 0.3400), ll(50.7780, 0.3500)],
     sea_bearing_deg: 150.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const RYE: Port = Port {
     name: "rye",
@@ -157,6 +162,7 @@ pub const RYE: Port = Port {
     exits: &[ll(50.9250, 0.7800), ll(50.9100, 0.7900)],
     sea_bearing_deg: 180.0,
     sea_arc_deg: 90.0,
+    anchor_max_nm: 1.5,
 };
 pub const HASTINGS: Port = Port {
     name: "hastings",
@@ -164,6 +170,7 @@ pub const HASTINGS: Port = Port {
     exits: &[ll(50.8450, 0.5950)],
     sea_bearing_deg: 170.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const BOULOGNE: Port = Port {
     name: "boulogne-sur-mer",
@@ -171,6 +178,7 @@ pub const BOULOGNE: Port = Port {
     exits: &[ll(50.7350, 1.5750), ll(50.7400, 1.5500)],
     sea_bearing_deg: 270.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const CALAIS: Port = Port {
     name: "calais",
@@ -178,6 +186,7 @@ pub const CALAIS: Port = Port {
     exits: &[ll(50.9780, 1.8400), ll(50.9950, 1.8100)],
     sea_bearing_deg: 330.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const DUNKERQUE: Port = Port {
     name: "dunkerque",
@@ -185,6 +194,7 @@ pub const DUNKERQUE: Port = Port {
     exits: &[ll(51.0580, 2.2900), ll(51.0750, 2.2700)],
     sea_bearing_deg: 330.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 1.5,
 };
 pub const GRAVELINES: Port = Port {
     name: "gravelines",
@@ -192,6 +202,7 @@ pub const GRAVELINES: Port = Port {
     exits: &[ll(51.0200, 2.0900)],
     sea_bearing_deg: 340.0,
     sea_arc_deg: 80.0,
+    anchor_max_nm: 1.5,
 };
 /// London Gateway, up the Thames (a coaster's far end; no fleet of its own).
 const THAMES_BERTH: LatLon = ll(51.4900, 0.6200);
@@ -302,16 +313,34 @@ pub const ROUTE_DOVER_CALAIS: &[LatLon] = &[
     ll(50.9650, 1.8600),
 ];
 
-/// Ferry, Dover → Dunkerque, east across both lanes north of Calais.
+/// Ferry, Dover → Dunkerque: across the south-west-bound lane at right angles,
+/// up the north-east-bound lane with its traffic, and out of it for Dunkerque
+/// (as COLREG rule 10 has it).
 pub const ROUTE_DOVER_DUNKERQUE: &[LatLon] = &[
     ll(51.1240, 1.3300),
     ll(51.1190, 1.3390),
     ll(51.1100, 1.3550),
-    ll(51.1000, 1.4100),
+    ll(51.0450, 1.4450),
+    ll(51.0000, 1.6000),
+    ll(51.1000, 1.7800),
     ll(51.0850, 2.2200),
     ll(51.0750, 2.2700),
     ll(51.0580, 2.2900),
     ll(51.0400, 2.3000),
+];
+
+/// Ferry, Dunkerque → Dover: out across the north-east-bound lane at right
+/// angles, down the south-west-bound lane with its traffic, into Dover.
+pub const ROUTE_DUNKERQUE_DOVER: &[LatLon] = &[
+    ll(51.0400, 2.3000),
+    ll(51.0580, 2.2900),
+    ll(51.0750, 2.2700),
+    ll(51.1300, 2.1500),
+    ll(51.2600, 1.8900),
+    ll(51.1300, 1.5800),
+    ll(51.1050, 1.3600),
+    ll(51.1190, 1.3390),
+    ll(51.1240, 1.3300),
 ];
 
 /// Coasters, Dunkerque → the Thames (London Gateway), crossing both lanes.
@@ -439,9 +468,9 @@ fn fleet() -> Vec<FleetSpec> {
             kind: Ferry,
             count: 3,
             make: |r| {
-                ferry(
+                ferry_by(
                     r,
-                    ROUTE_DOVER_DUNKERQUE,
+                    (ROUTE_DOVER_DUNKERQUE, ROUTE_DUNKERQUE_DOVER),
                     18.0..20.0,
                     (1.0 * 3600.0, 2.0 * 3600.0),
                     ("DUNKERQUE", "DOVER"),
@@ -877,6 +906,19 @@ pub static REGION: Region = Region {
             },
         ],
         // A ship turning against its lane's traffic.
+        // Inflatables picked up off the coast ("taxi boats") or from a larger boat.
+        rendezvous_boats: [
+            Boat {
+                kind: DarkKind::RubberBoat,
+                length_m: (8.0, 10.0),
+                persons: (30, 50),
+            },
+            Boat {
+                kind: DarkKind::RubberBoat,
+                length_m: (10.0, 12.0),
+                persons: (50, 80),
+            },
+        ],
         deviation_course_deg: (165.0, 195.0),
         deviation_relative: true,
         ferry: FerryTurn {
@@ -898,7 +940,8 @@ pub static REGION: Region = Region {
         pilot: PilotStation {
             name: "Dover",
             area: PILOT_DOVER,
-            course_in_deg: (250.0, 290.0),
+            // Ships calling from the North Sea come down the south-west-bound lane.
+            course_in_deg: (220.0, 240.0),
             entrance: ll(51.1190, 1.3390),
             inner: ll(51.1225, 1.3350),
             berth: DOVER.berth,

@@ -130,6 +130,14 @@ pub struct DarkRoute {
     pub goal: Option<LatLon>,
 }
 
+/// A boat without AIS: what it is, how long, how many aboard (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Boat {
+    pub kind: DarkKind,
+    pub length_m: (f64, f64),
+    pub persons: (u32, u32),
+}
+
 /// A scripted `OVERCROWDED` rubber boat: under way for the landfall (even
 /// instances) or drifting with the current (odd).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,6 +188,8 @@ pub struct Incidents {
     /// "in the shipping lane" / this, for a loitering boat in zone 0.
     pub open_sea: &'static str,
     pub dark_routes: [DarkRoute; 2],
+    /// The boat meeting the mother ship (`RENDEZVOUS`), even and odd instances.
+    pub rendezvous_boats: [Boat; 2],
     /// A ship leaving the lane: its new course, absolute or relative to the lane's.
     pub deviation_course_deg: (f64, f64),
     pub deviation_relative: bool,

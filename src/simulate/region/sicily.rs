@@ -9,7 +9,7 @@
 //! and south-west of the island.
 
 use super::{
-    BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
+    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
     Racetrack, Region, RegionId, Sector,
 };
 use crate::simulate::dark::DarkKind;
@@ -82,6 +82,7 @@ pub const GRAND_HARBOUR: Port = Port {
     ],
     sea_bearing_deg: 60.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 9.0,
 };
 pub const MSIDA: Port = Port {
     name: "msida",
@@ -89,6 +90,7 @@ pub const MSIDA: Port = Port {
     exits: &[ll(35.9030, 14.5080), ll(35.9150, 14.5250)],
     sea_bearing_deg: 45.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 9.0,
 };
 pub const MARSAXLOKK: Port = Port {
     name: "marsaxlokk",
@@ -96,6 +98,7 @@ pub const MARSAXLOKK: Port = Port {
     exits: &[ll(35.8220, 14.5600), ll(35.8100, 14.5800)],
     sea_bearing_deg: 150.0,
     sea_arc_deg: 110.0,
+    anchor_max_nm: 9.0,
 };
 pub const POZZALLO: Port = Port {
     name: "pozzallo",
@@ -103,6 +106,7 @@ pub const POZZALLO: Port = Port {
     exits: &[ll(36.7050, 14.8500)],
     sea_bearing_deg: 180.0,
     sea_arc_deg: 110.0,
+    anchor_max_nm: 9.0,
 };
 pub const MARINA_DI_RAGUSA: Port = Port {
     name: "marina di ragusa",
@@ -110,6 +114,7 @@ pub const MARINA_DI_RAGUSA: Port = Port {
     exits: &[ll(36.7740, 14.5540)],
     sea_bearing_deg: 195.0,
     sea_arc_deg: 90.0,
+    anchor_max_nm: 9.0,
 };
 pub const LICATA: Port = Port {
     name: "licata",
@@ -117,6 +122,7 @@ pub const LICATA: Port = Port {
     exits: &[ll(37.0850, 13.9400)],
     sea_bearing_deg: 185.0,
     sea_arc_deg: 100.0,
+    anchor_max_nm: 9.0,
 };
 pub const LAMPEDUSA: Port = Port {
     name: "lampedusa",
@@ -124,6 +130,7 @@ pub const LAMPEDUSA: Port = Port {
     exits: &[ll(35.4920, 12.6060), ll(35.4750, 12.6000)],
     sea_bearing_deg: 170.0,
     sea_arc_deg: 120.0,
+    anchor_max_nm: 9.0,
 };
 pub const MAZARA: Port = Port {
     name: "mazara del vallo",
@@ -131,6 +138,7 @@ pub const MAZARA: Port = Port {
     exits: &[ll(37.6250, 12.5850)],
     sea_bearing_deg: 215.0,
     sea_arc_deg: 60.0,
+    anchor_max_nm: 9.0,
 };
 pub const AUGUSTA: Port = Port {
     name: "augusta",
@@ -138,6 +146,7 @@ pub const AUGUSTA: Port = Port {
     exits: &[ll(37.1920, 15.2350), ll(37.1850, 15.2700)],
     sea_bearing_deg: 110.0,
     sea_arc_deg: 80.0,
+    anchor_max_nm: 9.0,
 };
 
 // Fishing grounds.
@@ -843,6 +852,18 @@ pub static REGION: Region = Region {
                 speed_kn: (6.0, 8.0),
                 origin: Origin::Zone(1),
                 goal: Some(ll(35.79, 14.60)),
+            },
+        ],
+        rendezvous_boats: [
+            Boat {
+                kind: DarkKind::RubberBoat,
+                length_m: (9.0, 12.0),
+                persons: (60, 130),
+            },
+            Boat {
+                kind: DarkKind::WoodenBoat,
+                length_m: (15.0, 20.0),
+                persons: (150, 350),
             },
         ],
         deviation_course_deg: (160.0, 200.0),
