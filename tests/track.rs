@@ -420,6 +420,37 @@ fn drone_look_confirms_at_once_and_counts_deduplicate() {
     assert_eq!(tr.sensors["drone-2"].hits, 2);
 }
 
+/// Speed (kn) of the track a drone starts on a counted boat after 20 radar
+/// plots (3 s apart) that move away at 30 kn: what a track follows when it
+/// loses its boat to clutter.
+fn speed_after_fast_plots(class: Option<VesselClass>, length_m: Option<f64>, persons: u32) -> f64 {
+    let mut trk = Tracker::new(TrackerConfig::default());
+    let mut d = radar("drone-1", T0, ORIGIN, 15.0);
+    d.sensor_kind = SensorKind::Drone;
+    (d.vessel_class, d.length_m, d.persons_counted, d.count_confidence) = (class, length_m, Some(persons), Some(0.8));
+    let id = trk.step(&[d], &NoAis, T0).created[0];
+    let fast = mover(ORIGIN, 90.0, 30.0);
+    for k in 1..=20 {
+        let t = T0 + k * 3000;
+        trk.step(&[radar("r1", t, fast(t), 20.0)], &NoAis, t);
+    }
+    trk.get(id).unwrap().velocity_kn_deg().0
+}
+
+#[test]
+fn loaded_small_boats_are_held_to_their_speed() {
+    let max = TrackerConfig::default().loaded_boat_max_kn;
+    // An inflatable, and an unclassified 7.8 m metal boat with 13 aboard
+    // (safe capacity 7): neither makes 30 kn.
+    let rubber = speed_after_fast_plots(Some(VesselClass::RubberBoat), Some(10.0), 50);
+    assert!(rubber <= max + 1e-9, "{rubber:.1} kn");
+    let metal = speed_after_fast_plots(None, Some(7.8), 13);
+    assert!(metal <= max + 1e-9, "{metal:.1} kn");
+    // A motor yacht with four aboard is not held: the filter follows the plots.
+    let yacht = speed_after_fast_plots(Some(VesselClass::MotorYacht), Some(12.0), 4);
+    assert!(yacht > 25.0, "{yacht:.1} kn");
+}
+
 #[test]
 fn spatial_queries() {
     let mut trk = Tracker::new(TrackerConfig::default());

@@ -141,6 +141,17 @@ pub struct TrackerConfig {
     /// sets the initial velocity uncertainty (σ = max_speed / 2) of a track
     /// born from a detection without speed.
     pub max_speed_kn: f64,
+    /// Fastest a loaded small boat goes, knots: a track identified as a
+    /// rubber or wooden boat, or whose boat a sensor counted at least
+    /// `loaded_min_persons` people on, or more than the boat's safe capacity
+    /// for its class and length ([`crate::pob::safe_capacity`]; a 7.8 m
+    /// metal boat with 13 aboard), has its velocity estimate held to this
+    /// (projected onto |v| ≤ the limit after each update). Overloaded
+    /// inflatables make 4–8 kn; without the limit, a track that loses its
+    /// boat under a noisy radar follows clutter at 20–50 kn and takes the
+    /// boat's persons count with it.
+    pub loaded_boat_max_kn: f64,
+    pub loaded_min_persons: u32,
     /// Largest factor by which a radar's stated position errors may be
     /// raised when the residuals of its detections of AIS ships show it
     /// noisier than stated (see [`calibrate`]); 1 (the default) turns
@@ -179,6 +190,8 @@ impl Default for TrackerConfig {
             ais_max_sigma_m: 500.0,
             index_slack_m: 250.0,
             max_speed_kn: 40.0,
+            loaded_boat_max_kn: 15.0,
+            loaded_min_persons: 20,
             noise_calibration_max_scale: 1.0,
         }
     }
@@ -317,6 +330,20 @@ impl Track {
     pub fn position_at(&self, t_ms: i64) -> LatLon {
         let s = self.predicted(t_ms);
         kalman::from_local(self.anchor, [s.x[0], s.x[1]])
+    }
+
+    /// Whether the track's boat is a loaded small boat (see
+    /// [`TrackerConfig::loaded_boat_max_kn`]).
+    pub fn is_loaded_small_boat(&self, min_persons: u32) -> bool {
+        if matches!(self.vessel_class, Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)) {
+            return true;
+        }
+        let Some(most) = self.counts.iter().map(|c| c.count).max() else {
+            return false;
+        };
+        // No capacity (a merchant ship): only the absolute count says loaded.
+        let capacity = crate::pob::safe_capacity(self.vessel_class.unwrap_or(VesselClass::Unknown), self.length_m);
+        most >= min_persons || capacity.is_some_and(|c| most > c)
     }
 
     /// Estimated speed over ground (kn) and course (degrees true, [0, 360)).

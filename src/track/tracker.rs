@@ -664,6 +664,15 @@ impl Tracker {
         tr.updated_ms = tr.updated_ms.max(d.time_ms);
         self.by_update.insert((tr.updated_ms, id));
         let new_sensor = absorb(tr, d, &mut self.revisits);
+        if tr.is_loaded_small_boat(self.cfg.loaded_min_persons) {
+            // Constrained estimate: no loaded small boat goes faster.
+            let vmax = self.cfg.loaded_boat_max_kn * MS_PER_KN;
+            let v = tr.kf.x[2].hypot(tr.kf.x[3]);
+            if v > vmax {
+                tr.kf.x[2] *= vmax / v;
+                tr.kf.x[3] *= vmax / v;
+            }
+        }
         if new_sensor && tr.status == TrackStatus::Tentative {
             self.tentative_by_sensor.entry(d.sensor_id.clone()).or_default().insert(id);
         }
