@@ -47,14 +47,18 @@ pub struct Config {
     pub zones: Vec<ZoneConfig>,
 }
 
-/// A named place: `kind` is "port", "anchorage" or "fishing_ground";
-/// `polygon` its vertices as `[lat, lon]` degrees (at least 3).
+/// A named place: `kind` is "port", "anchorage", "fishing_ground" or
+/// "traffic_lane"; `polygon` its vertices as `[lat, lon]` degrees (at least
+/// 3); `direction_deg` the direction of traffic flow of a traffic lane
+/// (required for one, refused for the others).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZoneConfig {
     pub name: String,
     pub kind: crate::score::ZoneKind,
     pub polygon: Vec<[f64; 2]>,
+    #[serde(default)]
+    pub direction_deg: Option<f64>,
 }
 
 /// A person or system allowed to call the API.
@@ -384,7 +388,13 @@ impl Config {
         let mut cfg: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
         cfg.validate()?;
         cfg.score.zones = crate::score::Zones::new(
-            cfg.zones.iter().map(|z| crate::score::Zone::new(&z.name, z.kind, &z.polygon)).collect(),
+            cfg.zones
+                .iter()
+                .map(|z| match z.direction_deg {
+                    Some(d) => crate::score::Zone::traffic_lane(&z.name, d, &z.polygon),
+                    None => crate::score::Zone::new(&z.name, z.kind, &z.polygon),
+                })
+                .collect(),
         );
         Ok(cfg)
     }
@@ -443,6 +453,19 @@ impl Config {
             }
             if let Some(p) = z.polygon.iter().find(|p| !crate::geodesy::LatLon::new(p[0], p[1]).is_valid()) {
                 return Err(Error::Config(format!("{}: point {p:?} is not a valid [lat, lon]", zone())));
+            }
+            let lane = z.kind == crate::score::ZoneKind::TrafficLane;
+            match z.direction_deg {
+                None if lane => {
+                    return Err(Error::Config(format!("{}: a traffic_lane needs direction_deg (its flow, degrees)", zone())))
+                }
+                Some(_) if !lane => {
+                    return Err(Error::Config(format!("{}: direction_deg is only for a traffic_lane", zone())))
+                }
+                Some(d) if !(0.0..360.0).contains(&d) => {
+                    return Err(Error::Config(format!("{}: direction_deg {d} is not within 0..360", zone())))
+                }
+                _ => {}
             }
         }
         if self.picture.vessel_max_age.is_zero() {
@@ -554,6 +577,15 @@ mod tests {
         let err = Config::parse(bad).unwrap_err().to_string();
         assert!(err.contains("zone \"b\"") && err.contains("not a valid"), "{err}");
         assert!(Config::parse("[[zone]]\nname = 'c'\nkind = 'harbour'\npolygon = []\n").is_err());
+        let square = "polygon = [[51.0, 1.4], [51.1, 1.4], [51.1, 1.5], [51.0, 1.5]]\n";
+        let lane = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 230\n{square}")).unwrap();
+        assert!(lane.score.zones.lane_against(crate::geodesy::LatLon::new(51.05, 1.45), 50.0, 135.0).is_some());
+        let err = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\n{square}")).unwrap_err().to_string();
+        assert!(err.contains("zone \"l\"") && err.contains("direction_deg"), "{err}");
+        let err = Config::parse(&format!("[[zone]]\nname = 'p'\nkind = 'port'\ndirection_deg = 10\n{square}")).unwrap_err().to_string();
+        assert!(err.contains("only for a traffic_lane"), "{err}");
+        let err = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 400\n{square}")).unwrap_err().to_string();
+        assert!(err.contains("not within 0..360"), "{err}");
     }
 
     #[test]

@@ -543,10 +543,14 @@ impl Baseline {
         }
     }
 
-    /// Stopped/slow and total vessel-minutes (with a speed) of a cell, all classes and hours.
+    /// Stopped/slow and total vessel-minutes (with a speed) of a cell, all
+    /// hours and every class but service craft: pilots, tugs and patrol boats
+    /// wait wherever their work takes them (a patrol boat's stop anywhere in
+    /// its patrol box would make that spot a "port"), ordinary vessels stop
+    /// at places.
     fn linger_totals(&self, r: usize, c: usize) -> (f64, f64) {
         let (mut slow, mut all) = (0.0f64, 0.0f64);
-        for k in 0..N_CLASSES {
+        for k in (0..N_CLASSES).filter(|&k| k != TrafficClass::Service.index()) {
             for t2 in 0..N_TOD2 {
                 for b in 0..N_SPEED {
                     let v = self.speed[[k, t2, r, c, b]] as f64;
@@ -570,7 +574,8 @@ impl Baseline {
     /// Whether the cell of this position or one of its 8 neighbours is a learned
     /// place of rest: at least [`REST_MIN_PER_HOUR`] stopped/slow (< 3 kn)
     /// vessel-minutes per observed hour making at least [`REST_MIN_SHARE`] of its
-    /// traffic (ports, anchorages, fishing grounds). Outside the grid: false.
+    /// traffic (ports, anchorages, fishing grounds), service craft not
+    /// counted. Outside the grid: false.
     pub fn is_rest_area(&self, lat_deg: f64, lon_deg: f64) -> bool {
         let Some((r, c)) = self.geom.cell(lat_deg, lon_deg) else {
             return false;
@@ -727,6 +732,11 @@ impl Baseline {
                 if all_h > 0.0 && area > 0.0 { m / area / all_h } else { 0.0 }
             }
         }
+    }
+
+    /// The grid cell (row, column) of a position; None outside the grid.
+    pub fn cell(&self, lat_deg: f64, lon_deg: f64) -> Option<(usize, usize)> {
+        self.geom.cell(lat_deg, lon_deg)
     }
 
     /// Vessel-minutes of some classes (all hours) in the cell of this

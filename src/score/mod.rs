@@ -93,11 +93,29 @@ pub struct ScoreConfig {
     /// neighbourhood, at least `deviation_min_support` vessel-minutes)…
     pub deviation_max_p_course: f64,
     pub deviation_min_support: f64,
+    /// …or, for those ships, a course against the traffic cell after cell:
+    /// in at least `deviation_run_cells` grid cells in a row the course has
+    /// p < `deviation_run_reset_p` for the class (own cell, neighbourhood or
+    /// the coarser cell), and their Fisher combination is below
+    /// `deviation_max_p_course`. One cell's histogram of a few hours' traffic
+    /// cannot say less than p ≈ 0.05 about a ship going against a lane; six
+    /// kilometres of it can. Cells with no estimate for the class neither add
+    /// nor end a run; a cell where the course is usual ends it…
+    pub deviation_run_cells: u32,
+    pub deviation_run_reset_p: f64,
+    /// …or, for those ships, inside a configured traffic lane on a course at
+    /// least this far, degrees, from the lane's flow (COLREG rule 10: proceed
+    /// with the flow, cross it as nearly as practicable at right angles)…
+    pub deviation_lane_off_deg: f64,
     /// …on this many consecutive reports, spanning at least this long, s.
     pub deviation_reports: u32,
     pub deviation_min_s: f64,
-    /// …unless steering (within 30°) for a port or anchorage zone this close, m.
+    /// …unless steering (within 30°) for a port or anchorage zone this close,
+    /// m (the per-report and off-route rules: leaving a route is how a voyage
+    /// ends), or this close for a run against the traffic (ships sail with it
+    /// to a port until the approach).
     pub deviation_port_ahead_m: f64,
+    pub deviation_run_port_ahead_m: f64,
     /// Ports, anchorages and fishing grounds (from the top-level `[[zone]]`
     /// tables, set by [`crate::config::Config::parse`]).
     #[serde(skip)]
@@ -135,9 +153,13 @@ impl Default for ScoreConfig {
             deviation_route_ring: 1,
             deviation_max_p_course: 0.01,
             deviation_min_support: 30.0,
+            deviation_run_cells: 3,
+            deviation_run_reset_p: 0.05,
+            deviation_lane_off_deg: 135.0,
             deviation_reports: 3,
             deviation_min_s: 300.0,
             deviation_port_ahead_m: 12.0 * M_PER_NM,
+            deviation_run_port_ahead_m: 3.0 * M_PER_NM,
             zones: Zones::default(),
         }
     }
@@ -157,6 +179,8 @@ struct TrackMemory {
     unusual_since_ms: i64,
     /// Seen where the baseline knows its class (on a route).
     on_route_seen: bool,
+    /// The run of cells against the traffic ([`ScoreConfig::deviation_run_cells`]).
+    course_run: CourseRun,
     /// AIS reception: time of the last position report, and reports heard
     /// and expected (from the reporting interval), both decaying with
     /// [`RECEPTION_TAU_S`].
@@ -164,6 +188,62 @@ struct TrackMemory {
     rx_last_reports: u64,
     rx_heard: f64,
     rx_expected: f64,
+}
+
+/// A ship's run of baseline cells in which its course is unlikely for its
+/// class: the cells it has left (how many, Σ −ln p) and the one it is in.
+#[derive(Debug, Default, Clone, Copy)]
+struct CourseRun {
+    cells: u32,
+    sum_neg_ln_p: f64,
+    cell: Option<(usize, usize)>,
+    /// The course p in the current cell (latest report), if the baseline has
+    /// an estimate for the class there.
+    cell_p: Option<f64>,
+    /// Largest p of the run's cells.
+    max_p: f64,
+}
+
+impl CourseRun {
+    /// Takes a report in `cell` whose course has probability `p` for the
+    /// class there (None: no estimate). A usual course ends the run at once.
+    fn observe(&mut self, cell: Option<(usize, usize)>, p: Option<f64>, reset_p: f64) {
+        if cell != self.cell {
+            if let Some(q) = self.cell_p {
+                self.cells += 1;
+                self.sum_neg_ln_p += -q.max(1e-300).ln();
+                self.max_p = self.max_p.max(q);
+            }
+            self.cell = cell;
+        }
+        self.cell_p = p;
+        if p.is_some_and(|q| q >= reset_p) {
+            *self = CourseRun { cell, ..CourseRun::default() };
+        }
+    }
+
+    /// Cells in the run (the current one included when it has an estimate)
+    /// and the Fisher combination of their p: for k cells with S = Σ −ln pᵢ,
+    /// P(χ²₂ₖ ≥ 2S) = e^−S Σ_{i<k} Sⁱ/i!.
+    fn combined(&self) -> (u32, f64, f64) {
+        let (k, s, max_p) = match self.cell_p {
+            Some(q) => (self.cells + 1, self.sum_neg_ln_p - q.max(1e-300).ln(), self.max_p.max(q)),
+            None => (self.cells, self.sum_neg_ln_p, self.max_p),
+        };
+        let (mut term, mut sum) = (1.0, 0.0);
+        for i in 0..k {
+            if i > 0 {
+                term *= s / f64::from(i);
+            }
+            sum += term;
+        }
+        (k, ((-s).exp() * sum).min(1.0), max_p)
+    }
+}
+
+/// An AIS pilot, tug, rescue, patrol or other service vessel.
+fn is_service(v: &Vessel) -> bool {
+    v.mmsi != 0 && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Service
 }
 
 /// Radius searched for AIS vessels that could explain a dark track, m.
@@ -556,11 +636,9 @@ impl Scorer {
         let Some(fix) = v.fix else { return };
         // Pleasure craft idle, anchor and fish anywhere off the coast; rescue,
         // pilot and patrol vessels wait on station by trade.
-        if v.mmsi != 0
-            && matches!(
-                TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B),
-                TrafficClass::Leisure | TrafficClass::Service
-            )
+        if is_service(v)
+            || v.mmsi != 0
+                && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Leisure
         {
             return;
         }
@@ -622,23 +700,40 @@ impl Scorer {
         };
         // In port, or steering for a port or anchorage close ahead: leaving
         // the route is how a voyage ends.
-        let in_port = self.cfg.zones.at_rest_place(fix.pos)
-            || v.cog_deg.is_some_and(|c| {
-                self.cfg.zones.port_ahead(fix.pos, f64::from(c), self.cfg.deviation_port_ahead_m, 30.0).is_some()
-            });
+        let at_rest = self.cfg.zones.at_rest_place(fix.pos);
+        let port_within = |m: f64| {
+            v.cog_deg.is_some_and(|c| self.cfg.zones.port_ahead(fix.pos, f64::from(c), m, 30.0).is_some())
+        };
+        let in_port = at_rest || port_within(self.cfg.deviation_port_ahead_m);
         let mem = self.tracks.entry(v.track_id).or_default();
         mem.on_route_seen |= class_near.is_some_and(|m| m > 0.0);
+        if route_bound {
+            // Evidence for the class only (not the all-classes fallback: a
+            // ferry down a lane is odd for ferries, not for ships).
+            let has_course = o.sog_kn.is_some_and(|k| k >= 1.0) && o.cog_deg.is_some();
+            let p = (s.known && s.level <= 2 && s.support >= self.cfg.deviation_min_support && has_course)
+                .then_some(s.p_course);
+            mem.course_run.observe(b.cell(fix.pos.lat_deg, fix.pos.lon_deg), p, self.cfg.deviation_run_reset_p);
+        }
+        let (run_cells, run_p, run_max_p) = mem.course_run.combined();
+        let against_traffic = route_bound
+            && run_cells >= self.cfg.deviation_run_cells
+            && run_p < self.cfg.deviation_max_p_course
+            && !at_rest
+            && !port_within(self.cfg.deviation_run_port_ahead_m);
+        let fast = v.sog_kn.is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
+        let lane = match (route_bound && fast, v.cog_deg) {
+            (true, Some(c)) => self.cfg.zones.lane_against(fix.pos, f64::from(c), self.cfg.deviation_lane_off_deg),
+            _ => None,
+        };
         let surprising = !in_port && ( s.known && s.surprise >= self.cfg.deviation_min_surprise
             || route_bound
                 && s.known
                 && s.level <= 1
                 && s.support >= self.cfg.deviation_min_support
                 && s.p_course < self.cfg.deviation_max_p_course);
-        let off_route = !in_port
-            && mem.on_route_seen
-            && class_near == Some(0.0)
-            && v.sog_kn.is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
-        if !(surprising || off_route) {
+        let off_route = !in_port && mem.on_route_seen && class_near == Some(0.0) && fast;
+        if !(surprising || off_route || against_traffic || lane.is_some()) {
             if mem.unusual_reports >= self.cfg.deviation_reports {
                 out.push(inactive(AlertKind::RouteDeviation, Subject::Track(v.track_id), fix.pos, fix.at_ms));
             }
@@ -659,36 +754,55 @@ impl Scorer {
         evidence.insert("surprise".into(), format!("{:.1}", s.surprise));
         evidence.insert("support_vessel_min".into(), format!("{:.0}", s.support));
         evidence.insert("off_route".into(), off_route.to_string());
+        if against_traffic {
+            evidence.insert("course_run_cells".into(), run_cells.to_string());
+            evidence.insert("course_run_p".into(), format!("{run_p:.2e}"));
+        }
+        let who_v = who(v);
+        let (sog, cog) = (v.sog_kn.unwrap_or(0.0), v.cog_deg.unwrap_or(0.0));
+        let explanation = if let Some(z) = lane {
+            evidence.insert("traffic_lane".into(), z.name.clone());
+            format!(
+                "{who_v} at {sog:.1} kn on {cog:03.0}° against the traffic lane {:?} (flow {:03.0}°) for {:.0} min",
+                z.name,
+                z.direction_deg.unwrap_or(0.0),
+                unusual_s / 60.0
+            )
+        } else if off_route {
+            format!(
+                "{who_v} ({}) at {sog:.1} kn on {cog:03.0}° for {:.0} min where no merchant ship or ferry goes: off the routes",
+                o.class.as_str(),
+                unusual_s / 60.0
+            )
+        } else if surprising {
+            format!(
+                "{who_v} at {sog:.1} kn on {cog:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
+                s.p_speed, s.p_course
+            )
+        } else {
+            format!(
+                "{who_v} at {sog:.1} kn on {cog:03.0}° against the traffic: {run_cells} cells in a row where {} traffic takes this course with p≤{run_max_p:.2} (combined p={run_p:.1e})",
+                o.class.as_str()
+            )
+        };
         out.push(Finding {
             kind: AlertKind::RouteDeviation,
             subject: Subject::Track(v.track_id),
             active: true,
-            score: if off_route { s.surprise.max(self.cfg.deviation_min_surprise) } else { s.surprise },
+            score: if off_route || lane.is_some() {
+                s.surprise.max(self.cfg.deviation_min_surprise)
+            } else if surprising {
+                s.surprise
+            } else {
+                -run_p.max(1e-300).ln()
+            },
             severity: Severity::Low,
             pos: fix.pos,
             time_ms: fix.at_ms,
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
-            explanation: if off_route {
-                format!(
-                    "{} ({}) at {:.1} kn on {:03.0}° for {:.0} min where no merchant ship or ferry goes: off the routes",
-                    who(v),
-                    o.class.as_str(),
-                    v.sog_kn.unwrap_or(0.0),
-                    v.cog_deg.unwrap_or(0.0),
-                    unusual_s / 60.0
-                )
-            } else {
-                format!(
-                    "{} at {:.1} kn on {:03.0}° is unusual here (speed p={:.3}, course p={:.3})",
-                    who(v),
-                    v.sog_kn.unwrap_or(0.0),
-                    v.cog_deg.unwrap_or(0.0),
-                    s.p_speed,
-                    s.p_course
-                )
-            },
+            explanation,
             evidence,
         });
     }
@@ -718,7 +832,10 @@ impl Scorer {
         // Most reports come from vessels under way. One that is not slow can
         // start no pair, and a pair it is in breaks once it has been fast (or
         // apart) for `rendezvous_break_s`: no neighbour search is needed.
-        if !slow(v) {
+        // Service craft come alongside by trade (pilots board ships, tugs make
+        // fast, patrol and rescue boats close the boats they inspect or
+        // rescue): no meeting of theirs is a rendezvous.
+        if !slow(v) || is_service(v) {
             self.pairs_apart(v.track_id, &[], fix.pos, now_ms, break_ms, out);
             return;
         }
@@ -784,7 +901,7 @@ impl Scorer {
         // wide cannot resolve from a third boat.
         let pair_trawl = near.iter().filter(|(x, _)| self.fishing_here(x, fix.pos)).count() >= 2;
         for &(o, distance_m) in near {
-            if o.track_id == v.track_id {
+            if o.track_id == v.track_id || is_service(o) {
                 continue;
             }
             let key = (v.track_id.min(o.track_id), v.track_id.max(o.track_id));

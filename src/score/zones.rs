@@ -1,8 +1,10 @@
-//! Named places from the configuration (`[[zone]]`): ports, anchorages and
-//! fishing grounds, as `geo` polygons. The detectors use them with the
-//! baseline's learned rest areas to tell "away from port": waiting in a port
-//! or an anchorage is ordinary for anyone, lingering on a fishing ground is
-//! ordinary for fishing vessels.
+//! Named places from the configuration (`[[zone]]`): ports, anchorages,
+//! fishing grounds and the traffic lanes of routeing schemes, as `geo`
+//! polygons. The detectors use them with the baseline's learned rest areas to
+//! tell "away from port": waiting in a port or an anchorage is ordinary for
+//! anyone, lingering on a fishing ground is ordinary for fishing vessels. A
+//! traffic lane (from the chart, e.g. a traffic separation scheme) has a
+//! direction of flow, and a ship sailing against it breaks COLREG rule 10.
 
 use geo::{Centroid, Contains, LineString, Point, Polygon};
 
@@ -15,6 +17,8 @@ pub enum ZoneKind {
     Port,
     Anchorage,
     FishingGround,
+    /// A lane of a traffic separation scheme (with a direction of flow).
+    TrafficLane,
 }
 
 /// One zone, ready for point-in-polygon tests.
@@ -22,6 +26,8 @@ pub enum ZoneKind {
 pub struct Zone {
     pub name: String,
     pub kind: ZoneKind,
+    /// The direction of traffic flow of a traffic lane, degrees true.
+    pub direction_deg: Option<f64>,
     /// Exterior ring in (x = lon, y = lat) degrees.
     polygon: Polygon<f64>,
 }
@@ -30,8 +36,25 @@ impl Zone {
     /// A zone from `[lat, lon]` vertices (closed automatically). The caller
     /// validates them ([`crate::config::Config::parse`]).
     pub fn new(name: &str, kind: ZoneKind, vertices: &[[f64; 2]]) -> Self {
-        let ring: LineString<f64> = vertices.iter().map(|&[lat, lon]| (lon, lat)).collect::<Vec<_>>().into();
-        Self { name: name.to_string(), kind, polygon: Polygon::new(ring, vec![]) }
+        let ring: LineString<f64> = vertices
+            .iter()
+            .map(|&[lat, lon]| (lon, lat))
+            .collect::<Vec<_>>()
+            .into();
+        Self {
+            name: name.to_string(),
+            kind,
+            direction_deg: None,
+            polygon: Polygon::new(ring, vec![]),
+        }
+    }
+
+    /// A traffic lane whose traffic flows towards `direction_deg`.
+    pub fn traffic_lane(name: &str, direction_deg: f64, vertices: &[[f64; 2]]) -> Self {
+        Self {
+            direction_deg: Some(direction_deg.rem_euclid(360.0)),
+            ..Self::new(name, ZoneKind::TrafficLane, vertices)
+        }
     }
 
     pub fn contains(&self, p: LatLon) -> bool {
@@ -65,34 +88,61 @@ impl Zones {
 
     /// The first zone of one of `kinds` containing `p`.
     pub fn find(&self, p: LatLon, kinds: &[ZoneKind]) -> Option<&Zone> {
-        self.zones.iter().find(|z| kinds.contains(&z.kind) && z.contains(p))
+        self.zones
+            .iter()
+            .find(|z| kinds.contains(&z.kind) && z.contains(p))
     }
 
     /// Whether any port or anchorage is configured.
     pub fn has_rest_places(&self) -> bool {
-        self.zones.iter().any(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
+        self.zones
+            .iter()
+            .any(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
     }
 
     /// In a port or an anchorage.
     pub fn at_rest_place(&self, p: LatLon) -> bool {
-        self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage]).is_some()
+        self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage])
+            .is_some()
     }
 
     /// A port or an anchorage within `max_m` of `p` whose centre lies within
     /// `max_off_deg` of the course `cog_deg`: a ship steering for it.
-    pub fn port_ahead(&self, p: LatLon, cog_deg: f64, max_m: f64, max_off_deg: f64) -> Option<&Zone> {
-        self.zones.iter().filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage)).find(|z| {
-            z.centre().is_some_and(|c| {
-                let inv = crate::geodesy::inverse(p, c);
-                let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
-                inv.distance_m <= max_m && off.abs() <= max_off_deg
+    pub fn port_ahead(
+        &self,
+        p: LatLon,
+        cog_deg: f64,
+        max_m: f64,
+        max_off_deg: f64,
+    ) -> Option<&Zone> {
+        self.zones
+            .iter()
+            .filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
+            .find(|z| {
+                z.centre().is_some_and(|c| {
+                    let inv = crate::geodesy::inverse(p, c);
+                    let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
+                    inv.distance_m <= max_m && off.abs() <= max_off_deg
+                })
             })
-        })
     }
 
     /// On a fishing ground.
     pub fn on_fishing_ground(&self, p: LatLon) -> bool {
         self.find(p, &[ZoneKind::FishingGround]).is_some()
+    }
+
+    /// A traffic lane containing `p` whose flow differs from `cog_deg` by at
+    /// least `min_off_deg`: a ship there on that course sails against it.
+    pub fn lane_against(&self, p: LatLon, cog_deg: f64, min_off_deg: f64) -> Option<&Zone> {
+        self.zones
+            .iter()
+            .filter(|z| z.kind == ZoneKind::TrafficLane)
+            .find(|z| {
+                z.direction_deg.is_some_and(|d| {
+                    ((cog_deg - d + 540.0).rem_euclid(360.0) - 180.0).abs() >= min_off_deg
+                }) && z.contains(p)
+            })
     }
 }
 
@@ -103,19 +153,69 @@ mod tests {
     #[test]
     fn point_in_zone() {
         let z = Zones::new(vec![
-            Zone::new("hurd", ZoneKind::Anchorage, &[[35.90, 14.62], [35.90, 14.70], [35.84, 14.70], [35.84, 14.62]]),
-            Zone::new("ground", ZoneKind::FishingGround, &[[35.2, 12.6], [35.3, 12.7], [35.2, 12.8]]),
+            Zone::new(
+                "hurd",
+                ZoneKind::Anchorage,
+                &[
+                    [35.90, 14.62],
+                    [35.90, 14.70],
+                    [35.84, 14.70],
+                    [35.84, 14.62],
+                ],
+            ),
+            Zone::new(
+                "ground",
+                ZoneKind::FishingGround,
+                &[[35.2, 12.6], [35.3, 12.7], [35.2, 12.8]],
+            ),
         ]);
         assert!(z.at_rest_place(LatLon::new(35.87, 14.66)));
         assert!(!z.at_rest_place(LatLon::new(35.87, 14.75)));
         assert!(!z.on_fishing_ground(LatLon::new(35.87, 14.66)));
         assert!(z.on_fishing_ground(LatLon::new(35.22, 12.7)));
         assert!(!z.on_fishing_ground(LatLon::new(35.28, 12.62)));
-        assert_eq!(z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage]).map(|z| z.name.as_str()), Some("hurd"));
+        assert_eq!(
+            z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage])
+                .map(|z| z.name.as_str()),
+            Some("hurd")
+        );
         // 6 nm north of the anchorage: steering 180° for it, not 090°.
         let north = LatLon::new(35.97, 14.66);
         assert!(z.port_ahead(north, 180.0, 12.0 * 1852.0, 30.0).is_some());
         assert!(z.port_ahead(north, 90.0, 12.0 * 1852.0, 30.0).is_none());
         assert!(z.port_ahead(north, 180.0, 3.0 * 1852.0, 30.0).is_none());
+    }
+
+    #[test]
+    fn against_a_traffic_lane() {
+        // A lane flowing 230° (the Dover Strait's south-west-bound lane, roughly).
+        let z = Zones::new(vec![Zone::traffic_lane(
+            "sw lane",
+            230.0,
+            &[[51.10, 1.50], [51.07, 1.55], [50.98, 1.38], [51.01, 1.33]],
+        )]);
+        let inside = LatLon::new(51.04, 1.44);
+        assert_eq!(
+            z.lane_against(inside, 50.0, 135.0).map(|z| z.name.as_str()),
+            Some("sw lane")
+        );
+        assert!(
+            z.lane_against(inside, 10.0, 135.0).is_some(),
+            "140° off the flow"
+        );
+        assert!(
+            z.lane_against(inside, 230.0, 135.0).is_none(),
+            "with the flow"
+        );
+        assert!(
+            z.lane_against(inside, 120.0, 135.0).is_none(),
+            "crossing at right angles"
+        );
+        assert!(
+            z.lane_against(LatLon::new(51.2, 1.44), 50.0, 135.0)
+                .is_none(),
+            "outside the lane"
+        );
+        assert!(!z.at_rest_place(inside));
     }
 }
