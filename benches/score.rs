@@ -2,7 +2,10 @@
 //! alert book, baseline learning) timed per batch of 512 observations,
 //! divided by the reports the batch changed. Target < 2 µs/report.
 //!
-//! Run: `cargo bench --bench score` (add `-- --scale S --minutes M --baseline-hours H`).
+//! Run: `cargo bench --bench score` (add `-- --scale S --minutes M --baseline-hours H`,
+//! or `-- --area dover-strait` for the Dover Strait with `config/dover.toml`'s
+//! zones: its ports, anchorages and the twelve traffic lanes the
+//! ROUTE_DEVIATION lane rule tests every fast ship against).
 //! Data: a baseline learnt from `--baseline-hours` (2) of the simulator's
 //! ordinary traffic (seed 2, default fleet), then `--minutes` (30) of traffic
 //! on another seed (3) with the fleet scaled by `--scale` (10: ~2,000
@@ -48,21 +51,24 @@ fn main() {
     let minutes = arg("--minutes", 30);
     let baseline_hours = arg("--baseline-hours", 2);
     let batch_max = arg("--batch", BATCH_MAX);
+    let args: Vec<String> = std::env::args().collect();
+    let area = args.iter().position(|a| a == "--area").and_then(|i| args.get(i + 1)).map_or("strait-of-sicily", |s| s.as_str());
+    let region = simulate::RegionId::ALL.into_iter().find(|r| r.name() == area).expect("--area: strait-of-sicily or dover-strait");
 
     let t = Instant::now();
     let mut normal = Vec::new();
-    simulate::write_recording(&SimConfig { seed: 2, duration_s: baseline_hours as u32 * 3600, ..Default::default() }, &mut normal).unwrap();
-    let mut b = BaselineBuilder::new(GridSpec::strait_of_sicily(2000.0));
+    simulate::write_recording(&SimConfig { region, seed: 2, duration_s: baseline_hours as u32 * 3600, ..Default::default() }, &mut normal).unwrap();
+    let mut b = BaselineBuilder::new(GridSpec::named(area, 2000.0).unwrap());
     for o in observations_from_nmea(&normal[..]).unwrap() {
         b.add(&o);
     }
     let baseline = b.finish();
     drop(normal);
-    println!("baseline: {baseline_hours} h of simulated traffic (seed 2), 2 km grid, built in {:.1} s", t.elapsed().as_secs_f64());
+    println!("baseline: {area}, {baseline_hours} h of simulated traffic (seed 2), 2 km grid, built in {:.1} s", t.elapsed().as_secs_f64());
 
     let t = Instant::now();
     let mut traffic = Vec::new();
-    let sim = SimConfig { seed: 3, duration_s: minutes as u32 * 60, vessel_scale: scale as f64, ..Default::default() };
+    let sim = SimConfig { region, seed: 3, duration_s: minutes as u32 * 60, vessel_scale: scale as f64, ..Default::default() };
     let summary = simulate::write_recording(&sim, &mut traffic).unwrap();
     let mut dec = Decoder::new(DecoderConfig::default());
     let mut obs: Vec<Observation> = Vec::with_capacity(summary.messages as usize);
@@ -85,6 +91,11 @@ fn main() {
     // Diagnosis only: `[picture] dead_reckon_max` in seconds (0: the default, 5 min).
     let dead_reckon_s = arg("--dead-reckon-max-s", 0);
     let mut cfg = Config::parse("").unwrap();
+    if region == simulate::RegionId::DoverStrait {
+        let file = Config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dover.toml")).unwrap();
+        cfg.score.zones = file.score.zones;
+        println!("zones: config/dover.toml");
+    }
     if dead_reckon_s > 0 {
         cfg.picture.dead_reckon_max = std::time::Duration::from_secs(dead_reckon_s as u64);
         println!("diagnosis: [picture] dead_reckon_max = {dead_reckon_s} s instead of the default");
