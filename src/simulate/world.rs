@@ -281,7 +281,7 @@ pub(crate) fn ferry(
     }
 }
 
-/// A ferry out by `routes.0` and back by `routes.1`.
+/// A ferry out by `routes.0` and back by `routes.1` (the same draws as [`ferry`]).
 pub(crate) fn ferry_by(
     rng: &mut ChaCha8Rng,
     routes: (&'static [LatLon], &'static [LatLon]),
@@ -289,21 +289,12 @@ pub(crate) fn ferry_by(
     dwell_s: (f64, f64),
     names: (&'static str, &'static str),
 ) -> Behaviour {
-    match ferry(rng, routes.0, speed, dwell_s, names) {
-        Behaviour::Shuttle {
-            route,
-            speed_kn,
-            dwell_s,
-            names,
-            ..
-        } => Behaviour::Shuttle {
-            route,
-            back: Some(routes.1),
-            speed_kn,
-            dwell_s,
-            names,
-        },
-        _ => unreachable!("ferry() makes a shuttle"),
+    Behaviour::Shuttle {
+        route: routes.0,
+        back: Some(routes.1),
+        speed_kn: rng.random_range(speed),
+        dwell_s,
+        names,
     }
 }
 
