@@ -6,7 +6,7 @@
 //! traffic lane (from the chart, e.g. a traffic separation scheme) has a
 //! direction of flow, and a ship sailing against it breaks COLREG rule 10.
 
-use geo::{Centroid, Contains, LineString, Point, Polygon};
+use geo::{BoundingRect, Centroid, Contains, LineString, Point, Polygon, Rect};
 
 use crate::geodesy::LatLon;
 
@@ -30,6 +30,13 @@ pub struct Zone {
     pub direction_deg: Option<f64>,
     /// Exterior ring in (x = lon, y = lat) degrees.
     polygon: Polygon<f64>,
+    /// Its bounding box and centroid, computed once: the detectors test
+    /// every zone on every report (30 zones in `config/dover.toml`), and
+    /// without the box test and with the centroid recomputed per call that
+    /// was most of the scoring time there (measured with `cargo bench
+    /// --bench score -- --area dover-strait`).
+    bbox: Option<Rect<f64>>,
+    centre: Option<LatLon>,
 }
 
 impl Zone {
@@ -41,11 +48,14 @@ impl Zone {
             .map(|&[lat, lon]| (lon, lat))
             .collect::<Vec<_>>()
             .into();
+        let polygon = Polygon::new(ring, vec![]);
         Self {
             name: name.to_string(),
             kind,
             direction_deg: None,
-            polygon: Polygon::new(ring, vec![]),
+            bbox: polygon.bounding_rect(),
+            centre: polygon.centroid().map(|c| LatLon::new(c.y(), c.x())),
+            polygon,
         }
     }
 
@@ -58,12 +68,13 @@ impl Zone {
     }
 
     pub fn contains(&self, p: LatLon) -> bool {
-        self.polygon.contains(&Point::new(p.lon_deg, p.lat_deg))
+        let pt = Point::new(p.lon_deg, p.lat_deg);
+        self.bbox.is_some_and(|b| b.contains(&pt)) && self.polygon.contains(&pt)
     }
 
     /// The polygon's centroid.
     pub fn centre(&self) -> Option<LatLon> {
-        self.polygon.centroid().map(|c| LatLon::new(c.y(), c.x()))
+        self.centre
     }
 }
 
@@ -120,6 +131,11 @@ impl Zones {
             .filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
             .find(|z| {
                 z.centre().is_some_and(|c| {
+                    // A cheap spherical distance first (it is within 0.5 %
+                    // of the geodesic one): most zones are far away.
+                    if crate::geodesy::haversine_m(p, c) > max_m * 1.01 {
+                        return false;
+                    }
                     let inv = crate::geodesy::inverse(p, c);
                     let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
                     inv.distance_m <= max_m && off.abs() <= max_off_deg
