@@ -16,7 +16,7 @@ use std::hint::black_box;
 use std::io::Read;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lookout::decode::{Decoder, DecoderConfig};
+use lookout_ais::decode::{Decoder, DecoderConfig};
 
 const FILES: &[&str] = &[
     "au_amsa_risky_ais_20120127.txt.gz",

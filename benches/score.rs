@@ -1,4 +1,4 @@
-//! What scoring adds per position report: `AlertStage::step` (detectors,
+//! What scoring adds per position report: `Scoring::step` (detectors,
 //! alert book, baseline learning) timed per batch of 512 observations,
 //! divided by the reports the batch changed. Target < 2 µs/report.
 //!
@@ -21,19 +21,19 @@ mod common;
 use common::{arg, rss_mb};
 use std::time::Instant;
 
-use lookout::alert::AlertStage;
-use lookout::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
-use lookout::config::Config;
-use lookout::decode::{Decoder, DecoderConfig};
-use lookout::picture::Picture;
+use lookout_ais::decode::{Decoder, DecoderConfig};
+use lookout_ais::{Observation, Payload};
+use lookout_engine::Scoring;
+use lookout_picture::Picture;
+use lookout_score::baseline::{observations_from_nmea, BaselineBuilder};
+use lookout_server::source::BATCH_MAX;
+use lookout_server::Config;
+use lookout_sim::{self, SimConfig};
 use std::hint::black_box;
-use lookout::simulate::{self, SimConfig};
-use lookout::source::{Observation, Payload, BATCH_MAX};
-
 
 struct Timing {
     name: &'static str,
-    stage: AlertStage,
+    stage: Scoring,
     /// µs per changed report, per batch.
     per_batch: Vec<f64>,
     total_s: f64,
@@ -52,13 +52,29 @@ fn main() {
     let baseline_hours = arg("--baseline-hours", 2);
     let batch_max = arg("--batch", BATCH_MAX);
     let args: Vec<String> = std::env::args().collect();
-    let area = args.iter().position(|a| a == "--area").and_then(|i| args.get(i + 1)).map_or("strait-of-sicily", |s| s.as_str());
-    let region = simulate::RegionId::ALL.into_iter().find(|r| r.name() == area).expect("--area: strait-of-sicily or dover-strait");
+    let area = args
+        .iter()
+        .position(|a| a == "--area")
+        .and_then(|i| args.get(i + 1))
+        .map_or("strait-of-sicily", |s| s.as_str());
+    let region = lookout_sim::RegionId::ALL
+        .into_iter()
+        .find(|r| r.name() == area)
+        .expect("--area: strait-of-sicily or dover-strait");
 
     let t = Instant::now();
     let mut normal = Vec::new();
-    simulate::write_recording(&SimConfig { region, seed: 2, duration_s: baseline_hours as u32 * 3600, ..Default::default() }, &mut normal).unwrap();
-    let mut b = BaselineBuilder::new(GridSpec::named(area, 2000.0).unwrap());
+    lookout_sim::write_recording(
+        &SimConfig {
+            region,
+            seed: 2,
+            duration_s: baseline_hours as u32 * 3600,
+            ..Default::default()
+        },
+        &mut normal,
+    )
+    .unwrap();
+    let mut b = BaselineBuilder::new(lookout::cli::simulated_area(area, 2000.0).unwrap());
     for o in observations_from_nmea(&normal[..]).unwrap() {
         b.add(&o);
     }
@@ -68,15 +84,25 @@ fn main() {
 
     let t = Instant::now();
     let mut traffic = Vec::new();
-    let sim = SimConfig { region, seed: 3, duration_s: minutes as u32 * 60, vessel_scale: scale as f64, ..Default::default() };
-    let summary = simulate::write_recording(&sim, &mut traffic).unwrap();
+    let sim = SimConfig {
+        region,
+        seed: 3,
+        duration_s: minutes as u32 * 60,
+        vessel_scale: scale as f64,
+        ..Default::default()
+    };
+    let summary = lookout_sim::write_recording(&sim, &mut traffic).unwrap();
     let mut dec = Decoder::new(DecoderConfig::default());
     let mut obs: Vec<Observation> = Vec::with_capacity(summary.messages as usize);
     let mut now = 0;
     for line in traffic.split(|b| *b == b'\n') {
         dec.feed_line(line, now, &mut |d| {
             now = d.received_at_ms.unwrap_or(now);
-            obs.push(Observation { source: 0, at_ms: now, payload: Payload::Ais(d.msg) });
+            obs.push(Observation {
+                source: 0,
+                at_ms: now,
+                payload: Payload::Ais(d.msg),
+            });
         });
     }
     drop(traffic);
@@ -91,8 +117,11 @@ fn main() {
     // Diagnosis only: `[picture] dead_reckon_max` in seconds (0: the default, 5 min).
     let dead_reckon_s = arg("--dead-reckon-max-s", 0);
     let mut cfg = Config::parse("").unwrap();
-    if region == simulate::RegionId::DoverStrait {
-        let file = Config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dover.toml")).unwrap();
+    if region == lookout_sim::RegionId::DoverStrait {
+        let file = Config::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dover.toml"),
+        )
+        .unwrap();
         cfg.score.zones = file.score.zones;
         println!("zones: config/dover.toml");
     }
@@ -101,11 +130,37 @@ fn main() {
         println!("diagnosis: [picture] dead_reckon_max = {dead_reckon_s} s instead of the default");
     }
     let mut pic = Picture::with_tracker(&cfg.picture, cfg.tracker.clone());
-    let stage = |b: Option<&lookout::baseline::Baseline>, learn| AlertStage::new(cfg.score.clone(), cfg.alerts.clone(), b.cloned(), learn);
+    let stage = |b: Option<&lookout_score::baseline::Baseline>, learn| {
+        Scoring::new(cfg.score.clone(), cfg.alerts.clone(), b.cloned(), learn)
+    };
     let mut timings = vec![
-        Timing { name: "baseline, learn off", stage: stage(Some(&baseline), false), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
-        Timing { name: "baseline, learn on ", stage: stage(Some(&baseline), true), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
-        Timing { name: "no baseline        ", stage: stage(None, false), per_batch: vec![], total_s: 0.0, reports: 0, alert_changes: 0, worst: (0.0, 0) },
+        Timing {
+            name: "baseline, learn off",
+            stage: stage(Some(&baseline), false),
+            per_batch: vec![],
+            total_s: 0.0,
+            reports: 0,
+            alert_changes: 0,
+            worst: (0.0, 0),
+        },
+        Timing {
+            name: "baseline, learn on ",
+            stage: stage(Some(&baseline), true),
+            per_batch: vec![],
+            total_s: 0.0,
+            reports: 0,
+            alert_changes: 0,
+            worst: (0.0, 0),
+        },
+        Timing {
+            name: "no baseline        ",
+            stage: stage(None, false),
+            per_batch: vec![],
+            total_s: 0.0,
+            reports: 0,
+            alert_changes: 0,
+            worst: (0.0, 0),
+        },
     ];
     // Where the time goes, for the stage with a baseline: the rendezvous
     // detector's neighbour query (`Picture::slow_near`, made only for slow
@@ -113,9 +168,10 @@ fn main() {
     // changed report, timed apart from `step`.
     let rdv = cfg.score.rendezvous_max_m;
     let rdv_kn = cfg.score.rendezvous_max_kn;
-    let (mut near_s, mut near_calls, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
+    let (mut near_s, mut near_calls, mut near_hits, mut bscore_s, mut bscored) =
+        (0.0, 0u64, 0u64, 0.0, 0u64);
     // The detectors alone (`Scorer::observe`, with the baseline), without the book, ticks and learning.
-    let mut scorer = lookout::score::Scorer::new(cfg.score.clone());
+    let mut scorer = lookout_score::detectors::Scorer::new(cfg.score.clone());
     let mut observe_s = 0.0;
     let mut apply_s = 0.0;
     let mut changed_total = 0u64;
@@ -149,7 +205,9 @@ fn main() {
         black_box(scorer.observe(&pic, &changes, Some(&baseline), now_ms));
         observe_s += t.elapsed().as_secs_f64();
         for key in &changes.changed {
-            let Some(v) = pic.get_entity(*key) else { continue };
+            let Some(v) = pic.get_entity(*key) else {
+                continue;
+            };
             let Some(fix) = v.fix else { continue };
             if v.sog_kn.is_some_and(|s| f64::from(s) < rdv_kn) {
                 let t = Instant::now();
@@ -159,7 +217,7 @@ fn main() {
                 near_calls += 1;
             }
             let t = Instant::now();
-            black_box(baseline.score(&lookout::score::obs(v)));
+            black_box(baseline.score(&lookout_score::detectors::obs(v)));
             bscore_s += t.elapsed().as_secs_f64();
             bscored += 1;
         }
@@ -171,10 +229,14 @@ fn main() {
         wall.elapsed().as_secs_f64(),
         rss_mb()
     );
-    println!("AlertStage::step per changed report, batches of {batch_max} observations (target < 2 µs):");
+    println!(
+        "Scoring::step per changed report, batches of {batch_max} observations (target < 2 µs):"
+    );
     for tm in &mut timings {
         tm.per_batch.sort_by(f64::total_cmp);
-        let pct = |p: f64| tm.per_batch[((tm.per_batch.len() as f64 * p) as usize).min(tm.per_batch.len() - 1)];
+        let pct = |p: f64| {
+            tm.per_batch[((tm.per_batch.len() as f64 * p) as usize).min(tm.per_batch.len() - 1)]
+        };
         println!(
             "  {}: mean {:.3} µs/report; per batch p50 {:.3}, p99 {:.3}, max {:.3} µs/report; slowest batch {:.0} µs for {} reports; {} alert changes",
             tm.name,

@@ -1,4 +1,4 @@
-//! Conformance tests for `lookout::decode` against other decoders' published
+//! Conformance tests for `lookout_ais::decode` against other decoders' published
 //! expectations (gpsd, libais) and against whole real feeds.
 //!
 //! Data: `shared/corpora` (see its PROVENANCE.txt and conformance/PROVENANCE.md
@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use lookout::decode::*;
+use lookout_ais::decode::*;
 use serde_json::Value;
 
 fn corpus(rel: &str) -> String {

@@ -1,4 +1,4 @@
-//! Fusion on a simulated sea: `lookout::simulate::write_scenario` writes AIS,
+//! Fusion on a simulated sea: `lookout_sim::write_scenario` writes AIS,
 //! radar (`$RATTM` from three coastal radars, with noise, missed detections
 //! and clutter) and drone detections plus ground truth; the recording is
 //! replayed through the same decode → picture → tracker path as the service,
@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use lookout::config::Config;
-use lookout::geodesy::{haversine_m, LatLon};
-use lookout::simulate::{self, SensorConfig, SimConfig};
+use lookout_core::geodesy::{haversine_m, LatLon};
+use lookout_server::Config;
+use lookout_sim::{self, SensorConfig, SimConfig};
 
 /// A truth sample is the same vessel as a track sample when this close.
 const MATCH_M: f64 = 600.0;
@@ -31,7 +31,11 @@ struct Truth {
 
 fn config() -> Config {
     let mut c = Config::parse("").unwrap();
-    c.radars.extend(simulate::RADAR_SITES.iter().map(|r| r.radar_config()));
+    c.radars.extend(
+        lookout_sim::RADAR_SITES
+            .iter()
+            .map(|r| lookout::cli::radar_config(r)),
+    );
     c
 }
 
@@ -51,13 +55,27 @@ struct Outcome {
 
 fn run(seed: u64, minutes: u32) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
-    let (nmea_path, det_path) = (dir.path().join("scenario.nmea"), dir.path().join("scenario.jsonl"));
-    let cfg = SimConfig { seed, duration_s: minutes * 60, ..Default::default() };
+    let (nmea_path, det_path) = (
+        dir.path().join("scenario.nmea"),
+        dir.path().join("scenario.jsonl"),
+    );
+    let cfg = SimConfig {
+        seed,
+        duration_s: minutes * 60,
+        ..Default::default()
+    };
     let mut truth_buf = Vec::new();
     {
         let mut nmea = std::io::BufWriter::new(std::fs::File::create(&nmea_path).unwrap());
         let mut det = std::io::BufWriter::new(std::fs::File::create(&det_path).unwrap());
-        simulate::write_scenario(&cfg, &SensorConfig::default(), &mut nmea, &mut det, &mut truth_buf).unwrap();
+        lookout_sim::write_scenario(
+            &cfg,
+            &SensorConfig::default(),
+            &mut nmea,
+            &mut det,
+            &mut truth_buf,
+        )
+        .unwrap();
         nmea.flush().unwrap();
         det.flush().unwrap();
     }
@@ -65,17 +83,25 @@ fn run(seed: u64, minutes: u32) -> Outcome {
     let mut truth: BTreeMap<i64, Vec<Truth>> = BTreeMap::new();
     for line in truth_buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let t: Truth = serde_json::from_slice(line).unwrap();
-        let ms = chrono::DateTime::parse_from_rfc3339(&t.time).unwrap().timestamp_millis();
+        let ms = chrono::DateTime::parse_from_rfc3339(&t.time)
+            .unwrap()
+            .timestamp_millis();
         truth.entry(ms).or_default().push(t);
     }
-    let radars: Vec<LatLon> = simulate::RADAR_SITES.iter().map(|r| LatLon::new(r.lat, r.lon)).collect();
+    let radars: Vec<LatLon> = lookout_sim::RADAR_SITES
+        .iter()
+        .map(|r| LatLon::new(r.lat, r.lon))
+        .collect();
 
     // Sample the picture every 30 s of recording time.
     let mut samples: Vec<(u64, Option<String>)> = Vec::new(); // (track id, matched truth)
     let mut next_sample = i64::MIN;
     let mut pob_covered = 0;
     let mut pob_estimated = 0;
-    let (picture, summary) = lookout::replay::replay(&[nmea_path, det_path], &config(), |now, pic, _| {
+    let config = config();
+    let mut engine = lookout_engine::Engine::new(config.engine(), None);
+    let summary = lookout_engine::replay(&[nmea_path, det_path], &config.radars, &mut engine, |now, engine, _| {
+        let pic = engine.picture();
         if now < next_sample {
             return;
         }
@@ -106,6 +132,7 @@ fn run(seed: u64, minutes: u32) -> Outcome {
         }
     })
     .unwrap();
+    let picture = engine.picture();
     let dc = &summary.counters.detections;
     assert!(dc.radar_detections > 1000, "{dc:?}");
     assert_eq!(dc.radar_unconfigured, 0);
@@ -116,18 +143,32 @@ fn run(seed: u64, minutes: u32) -> Outcome {
     let mut false_track_samples = 0;
     for (id, t) in &samples {
         match t {
-            Some(t) => *by_track.entry(*id).or_default().entry(t.clone()).or_default() += 1,
+            Some(t) => {
+                *by_track
+                    .entry(*id)
+                    .or_default()
+                    .entry(t.clone())
+                    .or_default() += 1
+            }
             None => false_track_samples += 1,
         }
     }
-    let false_tracks = samples.iter().filter(|(id, t)| t.is_none() && !by_track.contains_key(id)).map(|(id, _)| id).collect::<BTreeSet<_>>().len();
+    let false_tracks = samples
+        .iter()
+        .filter(|(id, t)| t.is_none() && !by_track.contains_key(id))
+        .map(|(id, _)| id)
+        .collect::<BTreeSet<_>>()
+        .len();
     let (mut major, mut total) = (0usize, 0usize);
     let mut tracks_per_truth: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
     for (id, hist) in &by_track {
         let (truth_id, n) = hist.iter().max_by_key(|(_, n)| **n).unwrap();
         major += n;
         total += hist.values().sum::<usize>();
-        tracks_per_truth.entry(truth_id.clone()).or_default().insert(*id);
+        tracks_per_truth
+            .entry(truth_id.clone())
+            .or_default()
+            .insert(*id);
     }
     // Dark boats (truth vessels without AIS) that came within 80 % of a
     // radar's range, where even a rubber boat is seen on a fair share of sweeps
@@ -138,27 +179,44 @@ fn run(seed: u64, minutes: u32) -> Outcome {
         .flatten()
         .filter(|t| {
             !t.ais
-                && simulate::RADAR_SITES
-                    .iter()
-                    .any(|r| haversine_m(LatLon::new(r.lat, r.lon), LatLon::new(t.lat, t.lon)) < 0.8 * r.range_nm * 1852.0)
+                && lookout_sim::RADAR_SITES.iter().any(|r| {
+                    haversine_m(LatLon::new(r.lat, r.lon), LatLon::new(t.lat, t.lon))
+                        < 0.8 * r.range_nm * 1852.0
+                })
         })
         .map(|t| t.truth_id.as_str())
         .collect();
-    let dark: Vec<&Truth> = last.iter().filter(|t| covered.contains(t.truth_id.as_str())).collect();
-    let dark_detected = dark.iter().filter(|t| tracks_per_truth.contains_key(&t.truth_id)).count();
-    let frag: Vec<usize> = dark.iter().filter_map(|t| tracks_per_truth.get(&t.truth_id).map(|s| s.len())).collect();
+    let dark: Vec<&Truth> = last
+        .iter()
+        .filter(|t| covered.contains(t.truth_id.as_str()))
+        .collect();
+    let dark_detected = dark
+        .iter()
+        .filter(|t| tracks_per_truth.contains_key(&t.truth_id))
+        .count();
+    let frag: Vec<usize> = dark
+        .iter()
+        .filter_map(|t| tracks_per_truth.get(&t.truth_id).map(|s| s.len()))
+        .collect();
     // AIS ships within 15 nm of a radar at the end, heard on AIS: seen by radar?
     let mut ais_near_radar = 0;
     let mut ais_radar_correlated = 0;
     for t in last.iter().filter(|t| t.ais) {
         let p = LatLon::new(t.lat, t.lon);
-        let Ok(mmsi) = t.truth_id.parse::<u32>() else { continue };
+        let Ok(mmsi) = t.truth_id.parse::<u32>() else {
+            continue;
+        };
         let Some(v) = picture.get(mmsi) else { continue };
-        if v.sog_kn.unwrap_or(0.0) < 1.0 || !radars.iter().any(|r| haversine_m(*r, p) < 15.0 * 1852.0) {
+        if v.sog_kn.unwrap_or(0.0) < 1.0
+            || !radars.iter().any(|r| haversine_m(*r, p) < 15.0 * 1852.0)
+        {
             continue;
         }
         ais_near_radar += 1;
-        if v.fusion.as_ref().is_some_and(|f| f.sensors.keys().any(|k| k.starts_with("radar-"))) {
+        if v.fusion
+            .as_ref()
+            .is_some_and(|f| f.sensors.keys().any(|k| k.starts_with("radar-")))
+        {
             ais_radar_correlated += 1;
         }
     }
@@ -189,8 +247,23 @@ fn one_boat_one_track_dark_stays_dark_clutter_does_not_confirm() {
         );
         assert!(o.purity >= 0.95, "purity {}", o.purity);
         assert!(o.fragmentation <= 1.5, "fragmentation {}", o.fragmentation);
-        assert!(o.dark_boats >= 1 && o.dark_detected == o.dark_boats, "dark boats in coverage detected {}/{}", o.dark_detected, o.dark_boats);
-        assert!(o.false_track_samples * 100 <= o.track_samples * 5, "false-track samples {}/{}", o.false_track_samples, o.track_samples);
-        assert!(o.ais_near_radar >= 5 && o.ais_radar_correlated * 10 >= o.ais_near_radar * 9, "AIS correlated {}/{}", o.ais_radar_correlated, o.ais_near_radar);
+        assert!(
+            o.dark_boats >= 1 && o.dark_detected == o.dark_boats,
+            "dark boats in coverage detected {}/{}",
+            o.dark_detected,
+            o.dark_boats
+        );
+        assert!(
+            o.false_track_samples * 100 <= o.track_samples * 5,
+            "false-track samples {}/{}",
+            o.false_track_samples,
+            o.track_samples
+        );
+        assert!(
+            o.ais_near_radar >= 5 && o.ais_radar_correlated * 10 >= o.ais_near_radar * 9,
+            "AIS correlated {}/{}",
+            o.ais_radar_correlated,
+            o.ais_near_radar
+        );
     }
 }

@@ -1,18 +1,18 @@
 //! Tests of `lookout simulate`: the AIS encoder against published sentences, the
 //! recording's framing, determinism, report schedule, and a round trip through
-//! `lookout::decode`.
+//! `lookout_ais::decode`.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use lookout::decode::{self, Decoder, DecoderConfig};
-use lookout::simulate::encode::{
+use lookout_ais::decode::{self, Decoder, DecoderConfig};
+use lookout_sim::encode::{
     self, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport,
     PositionReport, StaticDataA, StaticDataB, StaticVoyageData,
 };
-use lookout::simulate::{identity, write_recording, write_truth, RegionId, SimConfig, SimSummary};
+use lookout_sim::{identity, write_recording, write_truth, RegionId, SimConfig, SimSummary};
 
 // ---------------------------------------------------------------------------
 // Encoder against known sentences
@@ -585,7 +585,7 @@ fn on_land(lat: f64, lon: f64) -> Option<&'static str> {
     common::on_land(RegionId::StraitOfSicily, lat, lon)
 }
 
-/// Round trip through `lookout::decode`: every sentence decodes with good
+/// Round trip through `lookout_ais::decode`: every sentence decodes with good
 /// checksums, every position is at sea in the Central Mediterranean, and every
 /// vessel heard well (loss 0, within class B range of a station, for 7+ min)
 /// also sent its static data.
@@ -705,24 +705,45 @@ fn dover_strait_traffic_is_at_sea_in_both_lanes() {
         assert_eq!(common::on_land(region, lat, lon), None, "{line}");
         kinds.insert(v["kind"].as_str().unwrap().to_string());
     }
-    for k in ["cargo", "tanker", "ferry", "fishing", "leisure", "pilot", "tug", "sar"] {
+    for k in [
+        "cargo", "tanker", "ferry", "fishing", "leisure", "pilot", "tug", "sar",
+    ] {
         assert!(kinds.contains(k), "no {k} in {kinds:?}");
     }
 
-    let (text, summary) = record(&SimConfig { duration_s: 3600, ..cfg });
+    let (text, summary) = record(&SimConfig {
+        duration_s: 3600,
+        ..cfg
+    });
     let (pos, _, c) = decode_recording(&text);
     assert_eq!(c.messages, summary.messages);
-    assert_eq!(c.bad_checksum + c.malformed + c.invalid_position + c.not_ais, 0, "{c:?}");
+    assert_eq!(
+        c.bad_checksum + c.malformed + c.invalid_position + c.not_ais,
+        0,
+        "{c:?}"
+    );
     let stations: BTreeSet<&str> = text
         .lines()
         .filter_map(|l| l.split("s:").nth(1)?.split([',', '*']).next())
         .collect();
-    assert_eq!(stations, ["sim-dover", "sim-dungeness", "sim-gris-nez", "sim-north-foreland"].into());
+    assert_eq!(
+        stations,
+        [
+            "sim-dover",
+            "sim-dungeness",
+            "sim-gris-nez",
+            "sim-north-foreland"
+        ]
+        .into()
+    );
     // Lane traffic between Dover and Cap Gris-Nez: courses near 230° north-west
     // of the separation line, near 050° south-east of it.
     let (mut sw, mut ne, mut crossing) = (0, 0, 0);
     for reps in pos.values() {
-        for r in reps.iter().filter(|r| r.sog_kn > 8.0 && (1.35..1.60).contains(&r.lon)) {
+        for r in reps
+            .iter()
+            .filter(|r| r.sog_kn > 8.0 && (1.35..1.60).contains(&r.lon))
+        {
             // The separation line from (51.03, 1.40) towards (50.95, 1.52) and beyond.
             let sep_lat = 51.03 - (r.lon - 1.40) * (0.08 / 0.12) - 0.04;
             let c = r.cog_deg;
@@ -735,5 +756,8 @@ fn dover_strait_traffic_is_at_sea_in_both_lanes() {
             }
         }
     }
-    assert!(sw > 200 && ne > 200 && crossing > 50, "south-west {sw}, north-east {ne}, crossing {crossing}");
+    assert!(
+        sw > 200 && ne > 200 && crossing > 50,
+        "south-west {sw}, north-east {ne}, crossing {crossing}"
+    );
 }

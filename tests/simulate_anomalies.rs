@@ -1,6 +1,6 @@
 //! Tests of `write_anomaly_scenario`: labelled incidents of each alert kind mixed into
 //! normal traffic. Every label is checked against the written outputs (AIS decoded
-//! with `lookout::decode`, truth and drone JSON Lines read with serde_json).
+//! with `lookout_ais::decode`, truth and drone JSON Lines read with serde_json).
 
 mod common;
 
@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use geo::{Distance, Geodesic, Point};
-use lookout::decode::{self, Decoder, DecoderConfig};
-use lookout::simulate::{
-    write_anomaly_scenario, write_recording, AnomalyConfig, AnomalyKind, AnomalySummary,
-    RegionId, SensorConfig, SimConfig,
+use lookout_ais::decode::{self, Decoder, DecoderConfig};
+use lookout_sim::{
+    write_anomaly_scenario, write_recording, AnomalyConfig, AnomalyKind, AnomalySummary, RegionId,
+    SensorConfig, SimConfig,
 };
 use serde_json::Value;
 
@@ -463,8 +463,8 @@ fn overcrowded_counts_exceed_safe_capacity() {
         assert!(scripted.len() >= 2);
         for l in scripted {
             let id = &l.ids[0];
-            let cap = lookout::pob::safe_capacity(
-                lookout::detect::VesselClass::RubberBoat,
+            let cap = lookout_track::pob::safe_capacity(
+                lookout_core::VesselClass::RubberBoat,
                 Some(len[id]),
             )
             .expect("capacity");

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use geo::{Destination, Distance, Geodesic, Point};
-use lookout::decode::{Decoder, DecoderConfig};
-use lookout::simulate::radar::{detection_probability, RadarClass};
-use lookout::simulate::scenario::drone_patrols;
-use lookout::simulate::{
+use lookout_ais::decode::{Decoder, DecoderConfig};
+use lookout_sim::radar::{detection_probability, RadarClass};
+use lookout_sim::scenario::drone_patrols;
+use lookout_sim::{
     write_recording, write_scenario, RadarSite, ScenarioSummary, SensorConfig, SimConfig,
     RADAR_SITES,
 };
@@ -637,7 +637,7 @@ fn drone_events_are_plausible_and_counts_undercount() {
         let drone = patrols[di].position_at(t);
         let range = dist((drone.lat, drone.lon), tp);
         assert!(
-            range <= lookout::simulate::drone::CAMERA_RANGE_M + 30.0,
+            range <= lookout_sim::drone::CAMERA_RANGE_M + 30.0,
             "seen at {range:.0} m"
         );
         let class = v["vessel_class"].as_str();

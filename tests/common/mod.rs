@@ -1,6 +1,6 @@
 //! Helpers shared by the simulator tests.
 
-use lookout::simulate::RegionId;
+use lookout_sim::RegionId;
 
 /// Rough land boxes, (name, min lat, max lat, min lon, max lon), drawn for the
 /// tests from charts (not the simulator's own coastlines, so a coastline

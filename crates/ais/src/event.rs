@@ -34,8 +34,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{Detection, SensorKind, VesselClass};
-use crate::error::Error;
+use lookout_core::{Detection, SensorKind, VesselClass};
+
+use crate::InvalidField as Error;
 
 /// Largest accepted one-sigma position error, metres (100 km).
 pub const MAX_POSITION_ERROR_M: f64 = 100_000.0;
@@ -72,22 +73,55 @@ pub struct DetectionEvent {
     /// One-sigma horizontal error, metres.
     #[serde(alias = "positionErrorM", deserialize_with = "de_f64")]
     pub position_error_m: f64,
-    #[serde(default, alias = "courseDeg", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "courseDeg",
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub course_deg: Option<f64>,
-    #[serde(default, alias = "speedKn", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "speedKn",
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub speed_kn: Option<f64>,
-    #[serde(default, alias = "lengthM", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "lengthM",
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub length_m: Option<f64>,
     /// RUBBER_BOAT, WOODEN_BOAT, FISHING, SAILING, MOTOR_YACHT, MERCHANT, UNKNOWN
     /// (optionally `VESSEL_CLASS_`-prefixed).
-    #[serde(default, alias = "vesselClass", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "vesselClass",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub vessel_class: Option<String>,
-    #[serde(default, alias = "personsCounted", deserialize_with = "de_opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "personsCounted",
+        deserialize_with = "de_opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub persons_counted: Option<i64>,
     /// 0..=1; only with `persons_counted`.
-    #[serde(default, alias = "countConfidence", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "countConfidence",
+        deserialize_with = "de_opt_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_confidence: Option<f64>,
-    #[serde(default, alias = "detectionId", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "detectionId",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub detection_id: Option<String>,
     #[serde(default, alias = "imageRef", skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
@@ -106,7 +140,10 @@ fn value_f64(v: &Value) -> Result<f64, String> {
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            t => t.trim().parse::<f64>().map_err(|_| format!("not a number: {s:?}")),
+            t => t
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("not a number: {s:?}")),
         },
         other => Err(format!("expected a number, got {}", kind(other))),
     }
@@ -192,15 +229,18 @@ impl DetectionEvent {
     /// field or a non-object is reported as field `event`.
     pub fn from_json_value(v: Value) -> Result<DetectionEvent, Error> {
         let Value::Object(obj) = v else {
-            return Err(Error::invalid("event", format!("expected a JSON object, got {}", kind(&v))));
+            return Err(Error::new(
+                "event",
+                format!("expected a JSON object, got {}", kind(&v)),
+            ));
         };
         let mut slots: [Option<Value>; 14] = Default::default();
         for (key, value) in obj {
             let Some(i) = FIELDS.iter().position(|(s, c)| key == *s || key == *c) else {
-                return Err(Error::invalid("event", format!("unknown field {key:?}")));
+                return Err(Error::new("event", format!("unknown field {key:?}")));
             };
             if slots[i].is_some() {
-                return Err(Error::invalid(FIELDS[i].0, "given twice"));
+                return Err(Error::new(FIELDS[i].0, "given twice"));
             }
             // proto3 JSON: null is the default value, i.e. absent.
             if !value.is_null() {
@@ -213,14 +253,15 @@ impl DetectionEvent {
             (v, name): (Option<Value>, &'static str),
             conv: fn(&Value) -> Result<T, String>,
         ) -> Result<T, Error> {
-            let v = v.ok_or_else(|| Error::invalid(name, "missing"))?;
-            conv(&v).map_err(|e| Error::invalid(name, e))
+            let v = v.ok_or_else(|| Error::new(name, "missing"))?;
+            conv(&v).map_err(|e| Error::new(name, e))
         }
         fn opt<T>(
             (v, name): (Option<Value>, &'static str),
             conv: fn(&Value) -> Result<T, String>,
         ) -> Result<Option<T>, Error> {
-            v.map(|v| conv(&v).map_err(|e| Error::invalid(name, e))).transpose()
+            v.map(|v| conv(&v).map_err(|e| Error::new(name, e)))
+                .transpose()
         }
         Ok(DetectionEvent {
             time: req(next(), value_string)?,
@@ -247,28 +288,38 @@ impl DetectionEvent {
     pub fn validate(self, now_ms: i64, max_future_ms: i64) -> Result<Detection, Error> {
         let time_ms = parse_time(&self.time)?;
         if time_ms.saturating_sub(now_ms) > max_future_ms {
-            return Err(Error::invalid(
+            return Err(Error::new(
                 "time",
-                format!("{} is {} ms in the future (at most {max_future_ms} allowed)", self.time, time_ms - now_ms),
+                format!(
+                    "{} is {} ms in the future (at most {max_future_ms} allowed)",
+                    self.time,
+                    time_ms - now_ms
+                ),
             ));
         }
         let sensor_id = self.sensor_id.trim();
         if sensor_id.is_empty() {
-            return Err(Error::invalid("sensor_id", "empty"));
+            return Err(Error::new("sensor_id", "empty"));
         }
         if sensor_id.len() > MAX_ID_BYTES {
-            return Err(Error::invalid("sensor_id", format!("longer than {MAX_ID_BYTES} bytes")));
+            return Err(Error::new(
+                "sensor_id",
+                format!("longer than {MAX_ID_BYTES} bytes"),
+            ));
         }
         let sensor_kind = parse_sensor_kind(&self.sensor_kind)?;
         in_range("lat", self.lat, -90.0, 90.0)?;
         in_range("lon", self.lon, -180.0, 180.0)?;
         let e = finite("position_error_m", self.position_error_m)?;
         if e <= 0.0 || e > MAX_POSITION_ERROR_M {
-            return Err(Error::invalid("position_error_m", format!("{e} is not in (0, {MAX_POSITION_ERROR_M}] m")));
+            return Err(Error::new(
+                "position_error_m",
+                format!("{e} is not in (0, {MAX_POSITION_ERROR_M}] m"),
+            ));
         }
         if let Some(c) = self.course_deg {
             if !(0.0..360.0).contains(&finite("course_deg", c)?) {
-                return Err(Error::invalid("course_deg", format!("{c} is not in [0, 360)")));
+                return Err(Error::new("course_deg", format!("{c} is not in [0, 360)")));
             }
         }
         if let Some(s) = self.speed_kn {
@@ -277,7 +328,10 @@ impl DetectionEvent {
         if let Some(l) = self.length_m {
             let l = finite("length_m", l)?;
             if l <= 0.0 || l > MAX_LENGTH_M {
-                return Err(Error::invalid("length_m", format!("{l} is not in (0, {MAX_LENGTH_M}] m")));
+                return Err(Error::new(
+                    "length_m",
+                    format!("{l} is not in (0, {MAX_LENGTH_M}] m"),
+                ));
             }
         }
         let vessel_class = match self.vessel_class.as_deref() {
@@ -287,12 +341,20 @@ impl DetectionEvent {
         let persons_counted = match self.persons_counted {
             None => None,
             Some(n) if (0..=MAX_PERSONS).contains(&n) => Some(n as u32),
-            Some(n) => return Err(Error::invalid("persons_counted", format!("{n} is not in 0..={MAX_PERSONS}"))),
+            Some(n) => {
+                return Err(Error::new(
+                    "persons_counted",
+                    format!("{n} is not in 0..={MAX_PERSONS}"),
+                ))
+            }
         };
         if let Some(c) = self.count_confidence {
             in_range("count_confidence", c, 0.0, 1.0)?;
             if persons_counted.is_none() {
-                return Err(Error::invalid("count_confidence", "given without persons_counted"));
+                return Err(Error::new(
+                    "count_confidence",
+                    "given without persons_counted",
+                ));
             }
         }
         let detection_id = optional_text("detection_id", self.detection_id, MAX_ID_BYTES)?;
@@ -301,7 +363,7 @@ impl DetectionEvent {
             time_ms,
             sensor_id: sensor_id.into(),
             sensor_kind,
-            pos: crate::geodesy::LatLon::new(self.lat, self.lon),
+            pos: lookout_core::LatLon::new(self.lat, self.lon),
             position_error_m: e,
             course_deg: self.course_deg,
             speed_kn: self.speed_kn,
@@ -319,22 +381,22 @@ impl DetectionEvent {
 /// Every error is `InvalidArgument` naming the snake_case field (`event` for
 /// a line that is not a JSON object or has an unknown field).
 pub fn parse_json_line(line: &str, now_ms: i64, max_future_ms: i64) -> Result<Detection, Error> {
-    let v: Value = serde_json::from_str(line.trim()).map_err(|e| Error::invalid("event", format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_str(line.trim())
+        .map_err(|e| Error::new("event", format!("not JSON: {e}")))?;
     DetectionEvent::from_json_value(v)?.validate(now_ms, max_future_ms)
 }
 
 /// RFC 3339 -> Unix ms.
 fn parse_time(s: &str) -> Result<i64, Error> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| Error::invalid("time", format!("{s:?} is not an RFC 3339 time: {e}")))
+    lookout_core::time::parse_rfc3339_ms(s.trim())
+        .map_err(|e| Error::new("time", format!("{s:?} is not an RFC 3339 time: {e}")))
 }
 
 fn finite(field: &'static str, v: f64) -> Result<f64, Error> {
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(Error::invalid(field, format!("{v} is not a finite number")))
+        Err(Error::new(field, format!("{v} is not a finite number")))
     }
 }
 
@@ -342,13 +404,17 @@ fn in_range(field: &'static str, v: f64, lo: f64, hi: f64) -> Result<f64, Error>
     if (lo..=hi).contains(&finite(field, v)?) {
         Ok(v)
     } else {
-        Err(Error::invalid(field, format!("{v} is not in [{lo}, {hi}]")))
+        Err(Error::new(field, format!("{v} is not in [{lo}, {hi}]")))
     }
 }
 
-fn optional_text(field: &'static str, v: Option<String>, max: usize) -> Result<Option<Arc<str>>, Error> {
+fn optional_text(
+    field: &'static str,
+    v: Option<String>,
+    max: usize,
+) -> Result<Option<Arc<str>>, Error> {
     match v {
-        Some(s) if s.len() > max => Err(Error::invalid(field, format!("longer than {max} bytes"))),
+        Some(s) if s.len() > max => Err(Error::new(field, format!("longer than {max} bytes"))),
         Some(s) if !s.trim().is_empty() => Ok(Some(s.trim().into())),
         _ => Ok(None),
     }
@@ -374,7 +440,7 @@ pub fn parse_sensor_kind(s: &str) -> Result<SensorKind, Error> {
         "SAR_SATELLITE" => SensorKind::SarSatellite,
         "OTHER" => SensorKind::Other,
         _ => {
-            return Err(Error::invalid(
+            return Err(Error::new(
                 "sensor_kind",
                 format!("{s:?} is not one of RADAR, DRONE, EO_IR, AIRCRAFT, SAR_SATELLITE, OTHER"),
             ))
@@ -396,7 +462,7 @@ pub fn parse_vessel_class(s: &str) -> Result<Option<VesselClass>, Error> {
         "MERCHANT" => VesselClass::Merchant,
         "UNKNOWN" => VesselClass::Unknown,
         _ => {
-            return Err(Error::invalid(
+            return Err(Error::new(
                 "vessel_class",
                 format!("{s:?} is not one of RUBBER_BOAT, WOODEN_BOAT, FISHING, SAILING, MOTOR_YACHT, MERCHANT, UNKNOWN"),
             ))
@@ -417,7 +483,8 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.persons_counted, Some(41));
         // Round trip through Serialize.
-        let again: DetectionEvent = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        let again: DetectionEvent =
+            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(again, a);
         // Both refuse unknown fields.
         let bad = LINE.replace("\"lat\"", "\"latitude\"");
@@ -427,12 +494,24 @@ mod tests {
 
     #[test]
     fn enum_prefixes() {
-        assert_eq!(parse_sensor_kind("SENSOR_KIND_EO_IR").unwrap(), SensorKind::EoIr);
-        assert_eq!(parse_sensor_kind("sar_satellite").unwrap(), SensorKind::SarSatellite);
+        assert_eq!(
+            parse_sensor_kind("SENSOR_KIND_EO_IR").unwrap(),
+            SensorKind::EoIr
+        );
+        assert_eq!(
+            parse_sensor_kind("sar_satellite").unwrap(),
+            SensorKind::SarSatellite
+        );
         assert!(parse_sensor_kind("SENSOR_KIND_UNSPECIFIED").is_err());
         assert!(parse_sensor_kind("SENSOR_KIND_").is_err());
-        assert_eq!(parse_vessel_class("VESSEL_CLASS_RUBBER_BOAT").unwrap(), Some(VesselClass::RubberBoat));
-        assert_eq!(parse_vessel_class("VESSEL_CLASS_UNSPECIFIED").unwrap(), None);
+        assert_eq!(
+            parse_vessel_class("VESSEL_CLASS_RUBBER_BOAT").unwrap(),
+            Some(VesselClass::RubberBoat)
+        );
+        assert_eq!(
+            parse_vessel_class("VESSEL_CLASS_UNSPECIFIED").unwrap(),
+            None
+        );
         assert!(parse_vessel_class("CANOE").is_err());
     }
 }

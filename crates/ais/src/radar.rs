@@ -25,9 +25,8 @@
 
 use std::sync::Arc;
 
-use crate::geodesy::{destination, distance_m, norm_deg, LatLon, M_PER_NM};
-
-use super::{Detection, SensorKind};
+use lookout_core::geodesy::{destination, distance_m, norm_deg, LatLon, M_PER_NM};
+use lookout_core::{Detection, SensorKind};
 
 /// Units of TTM distances and speeds (speeds are distance units per hour).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,7 +119,11 @@ pub struct Tll {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RadarError {
     #[error("{sentence}: {got} fields, expected {expected}")]
-    FieldCount { sentence: &'static str, expected: &'static str, got: usize },
+    FieldCount {
+        sentence: &'static str,
+        expected: &'static str,
+        got: usize,
+    },
     #[error("{sentence} field {index} ({name}) {value:?}: {reason}")]
     Field {
         sentence: &'static str,
@@ -138,10 +141,22 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn new(sentence: &'static str, fields: &'a str, expected: &'static str, ok: impl Fn(usize) -> bool) -> Result<Self, RadarError> {
-        let f: Vec<&str> = fields.split(',').map(|s| s.trim_matches(|c: char| c == ' ' || c == '\0')).collect();
+    fn new(
+        sentence: &'static str,
+        fields: &'a str,
+        expected: &'static str,
+        ok: impl Fn(usize) -> bool,
+    ) -> Result<Self, RadarError> {
+        let f: Vec<&str> = fields
+            .split(',')
+            .map(|s| s.trim_matches(|c: char| c == ' ' || c == '\0'))
+            .collect();
         if !ok(f.len()) {
-            return Err(RadarError::FieldCount { sentence, expected, got: f.len() });
+            return Err(RadarError::FieldCount {
+                sentence,
+                expected,
+                got: f.len(),
+            });
         }
         Ok(Fields { sentence, f })
     }
@@ -162,7 +177,9 @@ impl<'a> Fields<'a> {
     }
 
     fn num(&self, index: usize, name: &'static str) -> Result<Option<f64>, RadarError> {
-        self.get(index).map(|s| decimal(s).ok_or_else(|| self.err(index, name, "not a decimal number"))).transpose()
+        self.get(index)
+            .map(|s| decimal(s).ok_or_else(|| self.err(index, name, "not a decimal number")))
+            .transpose()
     }
 
     fn non_negative(&self, index: usize, name: &'static str) -> Result<Option<f64>, RadarError> {
@@ -193,7 +210,8 @@ impl<'a> Fields<'a> {
         self.get(index)
             .map(|s| {
                 if s.bytes().all(|c| c.is_ascii_digit()) {
-                    s.parse::<u32>().map_err(|_| self.err(index, "target number", "too large"))
+                    s.parse::<u32>()
+                        .map_err(|_| self.err(index, "target number", "too large"))
                 } else {
                     Err(self.err(index, "target number", "not a whole number"))
                 }
@@ -225,7 +243,10 @@ impl<'a> Fields<'a> {
 
     fn time(&self, index: usize) -> Result<Option<f64>, RadarError> {
         self.get(index)
-            .map(|s| time_of_day(s).ok_or_else(|| self.err(index, "time", "not a valid hhmmss.ss time of day")))
+            .map(|s| {
+                time_of_day(s)
+                    .ok_or_else(|| self.err(index, "time", "not a valid hhmmss.ss time of day"))
+            })
             .transpose()
     }
 }
@@ -245,20 +266,36 @@ fn decimal(s: &str) -> Option<f64> {
 /// `hhmmss` or `hhmmss.ss` -> seconds since midnight (a leap second 60 is allowed).
 fn time_of_day(s: &str) -> Option<f64> {
     let (hms, frac) = s.split_once('.').unwrap_or((s, ""));
-    if hms.len() != 6 || !hms.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+    if hms.len() != 6
+        || !hms.bytes().all(|c| c.is_ascii_digit())
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+    {
         return None;
     }
-    let two = |i: usize| u32::from(hms.as_bytes()[i] - b'0') * 10 + u32::from(hms.as_bytes()[i + 1] - b'0');
+    let two = |i: usize| {
+        u32::from(hms.as_bytes()[i] - b'0') * 10 + u32::from(hms.as_bytes()[i + 1] - b'0')
+    };
     let (h, m, sec) = (two(0), two(2), two(4));
     if h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    let frac = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse::<f64>().ok()? };
+    let frac = if frac.is_empty() {
+        0.0
+    } else {
+        format!("0.{frac}").parse::<f64>().ok()?
+    };
     Some(f64::from(h * 3600 + m * 60 + sec) + frac)
 }
 
 /// `llll.ll` / `yyyyy.yy` degrees-and-minutes with hemisphere -> signed degrees.
-fn lat_lon_part(f: &Fields<'_>, index: usize, name: &'static str, max_deg: f64, pos: char, neg: char) -> Result<Option<f64>, RadarError> {
+fn lat_lon_part(
+    f: &Fields<'_>,
+    index: usize,
+    name: &'static str,
+    max_deg: f64,
+    pos: char,
+    neg: char,
+) -> Result<Option<f64>, RadarError> {
     let (value, hemi) = (f.get(index), f.get(index + 1));
     let Some(value) = value else {
         return match hemi {
@@ -281,14 +318,20 @@ fn lat_lon_part(f: &Fields<'_>, index: usize, name: &'static str, max_deg: f64, 
     match hemi.and_then(|h| h.chars().next().filter(|_| h.len() == 1)) {
         Some(c) if c == pos => Ok(Some(deg)),
         Some(c) if c == neg => Ok(Some(-deg)),
-        _ => Err(f.err(index + 1, "hemisphere", "missing or not a hemisphere letter")),
+        _ => Err(f.err(
+            index + 1,
+            "hemisphere",
+            "missing or not a hemisphere letter",
+        )),
     }
 }
 
 /// Parse the fields of a TTM sentence: the part between `$RATTM,` and `*`.
 pub fn parse_ttm(fields: &str) -> Result<Ttm, RadarError> {
     let f = Fields::new("TTM", fields, "13 to 15", |n| (13..=15).contains(&n))?;
-    let target = f.target(1)?.ok_or_else(|| f.err(1, "target number", "missing"))?;
+    let target = f
+        .target(1)?
+        .ok_or_else(|| f.err(1, "target number", "missing"))?;
     let units = match f.get(10) {
         None => None,
         Some("K") => Some(RangeUnit::Kilometres),
@@ -363,7 +406,9 @@ impl RadarSite {
     /// One-sigma position error at `range_m`: sqrt(σr² + (range·σθ)²), at least 1 m.
     pub fn position_error_m(&self, range_m: f64) -> f64 {
         let cross = range_m * self.bearing_sigma_deg.to_radians();
-        (self.range_sigma_m * self.range_sigma_m + cross * cross).sqrt().max(1.0)
+        (self.range_sigma_m * self.range_sigma_m + cross * cross)
+            .sqrt()
+            .max(1.0)
     }
 }
 
@@ -411,7 +456,13 @@ pub fn ttm_detection(site: &RadarSite, ttm: &Ttm, received_at_ms: i64) -> Option
     }
     let units = ttm.units.unwrap_or(site.default_units);
     let range_m = ttm.distance? * units.metres();
-    let rotate = |deg: f64, is_true: bool| if is_true { deg } else { norm_deg(deg + site.heading_deg) };
+    let rotate = |deg: f64, is_true: bool| {
+        if is_true {
+            deg
+        } else {
+            norm_deg(deg + site.heading_deg)
+        }
+    };
     let bearing = rotate(ttm.bearing_deg?, ttm.bearing_true);
     let pos = destination(site.pos, bearing, range_m);
     if !pos.is_valid() || !range_m.is_finite() {
@@ -491,6 +542,82 @@ impl RadarSite {
     }
 }
 
+/// A radar site. A radar sentence belongs to the site whose `station` equals
+/// the line's tag-block `s:` station, or else the name of the source it came
+/// on (a feed dedicated to one radar needs no tag blocks).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadarConfig {
+    pub station: String,
+    /// Antenna position, WGS84 degrees.
+    pub lat: f64,
+    pub lon: f64,
+    /// Heading of the antenna reference, degrees true, for relative bearings (0: north-up).
+    #[serde(default)]
+    pub heading_deg: f64,
+    /// Units assumed when a TTM leaves them empty: "nm", "km" or "sm".
+    #[serde(default = "default_units")]
+    pub units: String,
+    /// One-sigma range error, metres.
+    #[serde(default = "default_range_sigma")]
+    pub range_sigma_m: f64,
+    /// One-sigma bearing error, degrees.
+    #[serde(default = "default_bearing_sigma")]
+    pub bearing_sigma_deg: f64,
+}
+
+fn default_units() -> String {
+    "nm".into()
+}
+fn default_range_sigma() -> f64 {
+    30.0
+}
+fn default_bearing_sigma() -> f64 {
+    0.5
+}
+
+impl RadarConfig {
+    /// What is wrong with this site, each problem naming it.
+    pub fn problems(&self) -> Vec<String> {
+        let site = format!("radar {:?}", self.station);
+        let mut out = Vec::new();
+        if self.station.trim().is_empty() {
+            out.push(format!("{site}: station must be set"));
+        }
+        if !LatLon::new(self.lat, self.lon).is_valid() {
+            out.push(format!("{site}: lat/lon out of range"));
+        }
+        if !["nm", "km", "sm"].contains(&self.units.as_str()) {
+            out.push(format!("{site}: units must be nm, km or sm"));
+        }
+        if !(self.range_sigma_m > 0.0 && self.bearing_sigma_deg > 0.0) {
+            out.push(format!(
+                "{site}: range_sigma_m and bearing_sigma_deg must be > 0"
+            ));
+        }
+        if !self.heading_deg.is_finite() {
+            out.push(format!("{site}: heading_deg must be a number"));
+        }
+        out
+    }
+
+    /// The site as the radar parser needs it (validated by the service configuration).
+    pub fn site(&self) -> RadarSite {
+        RadarSite {
+            name: self.station.clone(),
+            pos: LatLon::new(self.lat, self.lon),
+            heading_deg: self.heading_deg,
+            default_units: match self.units.as_str() {
+                "km" => RangeUnit::Kilometres,
+                "sm" => RangeUnit::StatuteMiles,
+                _ => RangeUnit::NauticalMiles,
+            },
+            range_sigma_m: self.range_sigma_m,
+            bearing_sigma_deg: self.bearing_sigma_deg,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,7 +645,7 @@ mod tests {
     #[test]
     fn time_refinement_handles_midnight() {
         let day = 20_000 * 86_400_000i64; // a midnight
-        // Received 00:00:05, data stamped 23:59:58 the day before.
+                                          // Received 00:00:05, data stamped 23:59:58 the day before.
         assert_eq!(refine_time(day + 5_000, Some(86_398.0)), day - 2_000);
         // Received 23:59:58, stamped 00:00:01 the next day.
         assert_eq!(refine_time(day - 2_000, Some(1.0)), day + 1_000);

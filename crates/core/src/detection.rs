@@ -1,19 +1,16 @@
 //! Non-AIS detections: coastal and ship radars (ARPA `TTM`/`TLL`), drones and
-//! cameras, patrol aircraft and satellite imagery. Every input form is turned
-//! into one [`Detection`] here; the tracker (`crate::track`) fuses them.
-
-pub mod event;
-pub mod radar;
-
-pub use event::{parse_json_line, DetectionEvent};
-pub use radar::{RadarError, RadarSite};
+//! cameras, patrol aircraft and satellite imagery. Every input form (decoded
+//! in `lookout-ais`) becomes one [`Detection`]; the tracker fuses them.
 
 use std::sync::Arc;
 
 use crate::geodesy::LatLon;
+use crate::ship::VesselClass;
 
 /// What kind of sensor made a detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SensorKind {
     Radar,
@@ -22,19 +19,6 @@ pub enum SensorKind {
     Aircraft,
     SarSatellite,
     Other,
-}
-
-/// Vessel class as a sensor (or its operator) judged it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum VesselClass {
-    RubberBoat,
-    WoodenBoat,
-    Fishing,
-    Sailing,
-    MotorYacht,
-    Merchant,
-    Unknown,
 }
 
 /// One validated detection of a vessel by a non-AIS sensor.

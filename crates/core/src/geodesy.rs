@@ -54,7 +54,11 @@ pub struct Inverse {
 pub fn inverse(a: LatLon, b: LatLon) -> Inverse {
     let (s12, azi1, azi2, _a12): (f64, f64, f64, f64) =
         wgs84().inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
-    Inverse { distance_m: s12, azimuth1_deg: norm_deg(azi1), azimuth2_deg: norm_deg(azi2) }
+    Inverse {
+        distance_m: s12,
+        azimuth1_deg: norm_deg(azi1),
+        azimuth2_deg: norm_deg(azi2),
+    }
 }
 
 /// Geodesic distance in metres.
@@ -65,19 +69,28 @@ pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
 
 /// The point `distance_m` from `from` along the geodesic leaving at `azimuth_deg`.
 pub fn destination(from: LatLon, azimuth_deg: f64, distance_m: f64) -> LatLon {
-    let (lat, lon): (f64, f64) = wgs84().direct(from.lat_deg, from.lon_deg, azimuth_deg, distance_m);
+    let (lat, lon): (f64, f64) =
+        wgs84().direct(from.lat_deg, from.lon_deg, azimuth_deg, distance_m);
     LatLon::new(lat, norm_lon(lon))
 }
 
 /// Normalises an angle to [0, 360).
 pub fn norm_deg(a: f64) -> f64 {
     let r = a.rem_euclid(360.0);
-    if r >= 360.0 { 0.0 } else { r }
+    if r >= 360.0 {
+        0.0
+    } else {
+        r
+    }
 }
 
 /// Normalises a longitude to [-180, 180].
 pub fn norm_lon(lon: f64) -> f64 {
-    if (-180.0..=180.0).contains(&lon) { lon } else { (lon + 180.0).rem_euclid(360.0) - 180.0 }
+    if (-180.0..=180.0).contains(&lon) {
+        lon
+    } else {
+        (lon + 180.0).rem_euclid(360.0) - 180.0
+    }
 }
 
 /// Great-circle distance on a sphere of the WGS84 authalic radius. About 100×
@@ -122,14 +135,23 @@ pub fn cpa_to_point(vessel: LatLon, cog_deg: f64, sog_kn: f64, point: LatLon) ->
     let (vx, vy) = (v * c.sin(), v * c.cos());
     let vv = vx * vx + vy * vy;
     if vv == 0.0 {
-        return Cpa { distance_m: inv.distance_m, time_s: 0.0 };
+        return Cpa {
+            distance_m: inv.distance_m,
+            time_s: 0.0,
+        };
     }
     let t = -(rx * vx + ry * vy) / vv;
     if t <= 0.0 {
-        return Cpa { distance_m: inv.distance_m, time_s: 0.0 };
+        return Cpa {
+            distance_m: inv.distance_m,
+            time_s: 0.0,
+        };
     }
     let (cx, cy) = (rx + vx * t, ry + vy * t);
-    Cpa { distance_m: (cx * cx + cy * cy).sqrt(), time_s: t }
+    Cpa {
+        distance_m: (cx * cx + cy * cy).sqrt(),
+        time_s: t,
+    }
 }
 
 #[cfg(test)]

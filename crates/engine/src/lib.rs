@@ -1,19 +1,132 @@
-//! The scoring-and-alerting stage as one synchronous, I/O-free step, shared
-//! by the live pipeline and `lookout replay` so both raise the same alerts
-//! from the same picture changes.
+//! The engine: one synchronous, I/O-free state machine holding the picture
+//! (with its tracker), the detectors, the alert book and the baseline.
+//!
+//! The live pipeline, `lookout replay` and recovery all drive this one type
+//! with [`Engine::apply`] (a batch of observations at a time) and
+//! [`Engine::tick`] (time passing), so they cannot drift apart: the same
+//! observations in the same batches at the same times give the same picture
+//! and the same alerts, byte for byte. The engine owns no clock, no lock and
+//! no I/O; its drivers pass `now_ms` in and publish what it returns.
 
-use crate::baseline::Baseline;
-use crate::picture::{Changes, Picture};
-use crate::score::{ScoreConfig, Scorer};
+pub mod replay;
 
-use super::{AlertBook, AlertChange, AlertPolicy};
+use lookout_ais::Observation;
+use lookout_alert::{AlertBook, AlertChange, AlertPolicy};
+use lookout_picture::{Changes, Picture, PictureConfig};
+use lookout_score::{Baseline, ScoreConfig, Scorer};
+use lookout_track::TrackerConfig;
 
-/// How often the time-driven detectors (AIS gaps) run, ms of the stage's clock.
+pub use replay::{replay, replay_alerts, ReplaySummary};
+
+/// How often the time-driven detectors (AIS gaps) run, ms of the engine's clock.
 pub const SCORE_TICK_MS: i64 = 10_000;
+/// How often vessels not heard for `vessel_max_age` are removed, ms of the
+/// engine's clock: whenever the clock enters a new second.
+pub const EXPIRE_EVERY_MS: i64 = 1000;
 
-/// Detectors, alert book and baseline.
+/// The engine's settings: one section per stage.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    pub picture: PictureConfig,
+    pub tracker: TrackerConfig,
+    pub score: ScoreConfig,
+    pub alerts: AlertPolicy,
+    /// Update the baseline from live AIS traffic (capped; see `Baseline::learn`).
+    pub learn: bool,
+}
+
+/// What one call changed: the picture's changes (for track consoles) and
+/// the alert changes in book order (for alert consoles and the journal).
+#[derive(Debug, Default)]
+pub struct Step {
+    pub changes: Changes,
+    pub alerts: Vec<AlertChange>,
+}
+
+/// Picture, tracker, detectors, alert book and baseline.
+pub struct Engine {
+    picture: Picture,
+    scoring: Scoring,
+    /// The clock's second at the last expiry (`now_ms / EXPIRE_EVERY_MS`).
+    last_expire: i64,
+    /// The newest `now_ms` the engine was driven with.
+    last_now_ms: i64,
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, baseline: Option<Baseline>) -> Self {
+        Self {
+            picture: Picture::with_tracker(&cfg.picture, cfg.tracker),
+            scoring: Scoring::new(cfg.score, cfg.alerts, baseline, cfg.learn),
+            last_expire: i64::MIN,
+            last_now_ms: i64::MIN,
+        }
+    }
+
+    /// Applies a batch of observations (AIS reports and detections) at
+    /// `now_ms`, expires what has not been heard when the clock enters a new
+    /// second, scores what changed and updates the alert book.
+    pub fn apply(&mut self, batch: &[Observation], now_ms: i64) -> Step {
+        let mut changes = self.picture.apply_batch(batch, now_ms);
+        self.expire(now_ms, &mut changes);
+        self.score(now_ms, changes)
+    }
+
+    /// Lets time pass with no input: expiry, closing alerts, AIS gaps. A
+    /// call at a time the engine has already been driven at does nothing,
+    /// so a driver may tick as often as it likes.
+    pub fn tick(&mut self, now_ms: i64) -> Step {
+        if now_ms <= self.last_now_ms {
+            return Step::default();
+        }
+        let mut changes = Changes::default();
+        self.expire(now_ms, &mut changes);
+        self.score(now_ms, changes)
+    }
+
+    fn expire(&mut self, now_ms: i64, changes: &mut Changes) {
+        let second = now_ms.div_euclid(EXPIRE_EVERY_MS);
+        if second != self.last_expire {
+            self.last_expire = second;
+            changes.removed.extend(self.picture.expire(now_ms));
+        }
+    }
+
+    fn score(&mut self, now_ms: i64, changes: Changes) -> Step {
+        self.last_now_ms = self.last_now_ms.max(now_ms);
+        let alerts = self.scoring.step(now_ms, &self.picture, &changes);
+        Step { changes, alerts }
+    }
+
+    /// Records an operator's acknowledgement (a new version of the alert).
+    pub fn acknowledge(
+        &mut self,
+        alert_id: u64,
+        by: &str,
+        note: &str,
+        now_ms: i64,
+    ) -> Option<AlertChange> {
+        self.scoring.book.acknowledge(alert_id, by, note, now_ms)
+    }
+
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
+    pub fn book(&self) -> &AlertBook {
+        &self.scoring.book
+    }
+
+    pub fn baseline(&self) -> Option<&Baseline> {
+        self.scoring.baseline.as_ref()
+    }
+}
+
+/// The scoring-and-alerting half of the engine: detectors, alert book and
+/// baseline, stepped with what a batch changed in the picture. Public so
+/// benchmarks can time it apart from the picture.
 #[derive(Debug)]
-pub struct AlertStage {
+pub struct Scoring {
     scorer: Scorer,
     book: AlertBook,
     baseline: Option<Baseline>,
@@ -22,9 +135,20 @@ pub struct AlertStage {
     next_tick_ms: i64,
 }
 
-impl AlertStage {
-    pub fn new(score: ScoreConfig, policy: AlertPolicy, baseline: Option<Baseline>, learn: bool) -> Self {
-        Self { scorer: Scorer::new(score), book: AlertBook::new(policy), baseline, learn, next_tick_ms: i64::MIN }
+impl Scoring {
+    pub fn new(
+        score: ScoreConfig,
+        policy: AlertPolicy,
+        baseline: Option<Baseline>,
+        learn: bool,
+    ) -> Self {
+        Self {
+            scorer: Scorer::new(score),
+            book: AlertBook::new(policy),
+            baseline,
+            learn,
+            next_tick_ms: i64::MIN,
+        }
     }
 
     /// Scores what a batch changed (and, every [`SCORE_TICK_MS`], the
@@ -38,7 +162,9 @@ impl AlertStage {
         for (kind, subject, reason) in self.scorer.retractions(changes) {
             out.extend(self.book.retract(kind, &subject, &reason, now_ms));
         }
-        let mut findings = self.scorer.observe(pic, changes, self.baseline.as_ref(), now_ms);
+        let mut findings = self
+            .scorer
+            .observe(pic, changes, self.baseline.as_ref(), now_ms);
         if now_ms >= self.next_tick_ms {
             self.next_tick_ms = now_ms.saturating_add(SCORE_TICK_MS);
             findings.extend(self.scorer.tick(pic, self.baseline.as_ref(), now_ms));
@@ -55,7 +181,7 @@ impl AlertStage {
                 // is meant to make stand out.
                 for v in changes.changed.iter().filter_map(|k| pic.get_entity(*k)) {
                     if v.mmsi != 0 && v.fix.is_some() {
-                        b.learn(&crate::score::obs(v));
+                        b.learn(&lookout_score::detectors::obs(v));
                     }
                 }
             }
@@ -65,11 +191,6 @@ impl AlertStage {
 
     pub fn book(&self) -> &AlertBook {
         &self.book
-    }
-
-    /// For operator actions (acknowledgements).
-    pub fn book_mut(&mut self) -> &mut AlertBook {
-        &mut self.book
     }
 
     pub fn baseline(&self) -> Option<&Baseline> {

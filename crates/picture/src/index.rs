@@ -13,7 +13,7 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
 use super::area::Envelope;
-use crate::geodesy::LatLon;
+use lookout_core::geodesy::LatLon;
 
 /// How far (metres) a vessel may drift from its indexed point before the
 /// R-tree entry is moved. Queries widen their search by this much.
@@ -24,7 +24,7 @@ pub const REINDEX_DISTANCE_M: f64 = 250.0;
 const M_PER_DEG: f64 = 111_320.0;
 
 /// Key of an indexed entity: an MMSI for AIS vessels, a track id (≥
-/// [`crate::picture::FIRST_DARK_TRACK_ID`]) for non-AIS tracks.
+/// [`crate::FIRST_DARK_TRACK_ID`]) for non-AIS tracks.
 pub type EntityKey = u64;
 
 type Entry = GeomWithData<[f64; 2], EntityKey>;
@@ -73,7 +73,10 @@ impl PositionIndex {
         let worst = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians();
         let dlon = (REINDEX_DISTANCE_M / (111_319.5 * worst.cos())).min(360.0);
         let aabb = AABB::from_corners([lo[0] - dlon, lo[1] - dlat], [hi[0] + dlon, hi[1] + dlat]);
-        self.tree.locate_in_envelope(&aabb).map(|e| e.data).collect()
+        self.tree
+            .locate_in_envelope(&aabb)
+            .map(|e| e.data)
+            .collect()
     }
 }
 
@@ -97,7 +100,10 @@ mod tests {
         let mut idx = PositionIndex::default();
         idx.update(7, LatLon::new(35.0, 12.0));
         // 100 m east: not re-indexed.
-        idx.update(7, LatLon::new(35.0, 12.0 + 100.0 / (111_320.0 * 35f64.to_radians().cos())));
+        idx.update(
+            7,
+            LatLon::new(35.0, 12.0 + 100.0 / (111_320.0 * 35f64.to_radians().cos())),
+        );
         assert_eq!(idx.indexed_at[&7], [12.0, 35.0]);
         // A query box that holds only the true position still returns it.
         let found = idx.in_envelope(([12.0005, 34.99], [12.01, 35.01]));

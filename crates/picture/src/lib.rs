@@ -12,10 +12,13 @@ mod report;
 mod vessel;
 
 pub use area::{envelopes_around, Area, Envelope};
+pub use index::EntityKey;
+pub use lookout_core::{AisClass, Mmsi, ShipClass, SourceId, TrackId};
 pub use near::{NearHit, NearQuery, NearResult, VesselFilter};
 pub use report::{Kinematics, Report, StaticUpdate};
-pub use index::EntityKey;
-pub use vessel::{AisClass, Fix, Fusion, Mmsi, ShipClass, SourceId, StaticData, TrackId, Vessel};
+pub use vessel::{Fix, Fusion, StaticData, Vessel};
+
+use std::time::Duration;
 
 /// Track ids of non-AIS tracks start here, so they can never be mistaken for
 /// an MMSI (at most 999,999,999) nor meet the ids given to AIS vessels.
@@ -25,12 +28,48 @@ use std::sync::Arc;
 
 use ahash::AHashMap;
 
-use crate::config::PictureConfig;
-use crate::detect::Detection;
-use crate::source::{Observation, Payload};
-use crate::track::{Tracker, TrackerConfig};
-use crate::geodesy::LatLon;
 use index::PositionIndex;
+use lookout_ais::{Observation, Payload};
+use lookout_core::{Detection, LatLon};
+use lookout_track::{Tracker, TrackerConfig};
+
+/// The live vessel picture.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PictureConfig {
+    /// A vessel not heard for this long leaves the picture.
+    #[serde(with = "humantime_serde")]
+    pub vessel_max_age: Duration,
+    /// Positions are dead-reckoned at most this far past the last report:
+    /// beyond it, extrapolating a course is guesswork, so the position is held.
+    #[serde(with = "humantime_serde")]
+    pub dead_reckon_max: Duration,
+    /// Reports whose receive time is further than this ahead of the clock are
+    /// refused (a receiver with a wrong clock must not pin a vessel in the future).
+    #[serde(with = "humantime_serde")]
+    pub max_future: Duration,
+}
+
+impl PictureConfig {
+    /// What is wrong with this section, each problem naming its key.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.vessel_max_age.is_zero() {
+            out.push("picture.vessel_max_age must be > 0".into());
+        }
+        out
+    }
+}
+
+impl Default for PictureConfig {
+    fn default() -> Self {
+        Self {
+            vessel_max_age: Duration::from_secs(30 * 60),
+            dead_reckon_max: Duration::from_secs(5 * 60),
+            max_future: Duration::from_secs(5 * 60),
+        }
+    }
+}
 
 /// Counters of the picture itself (the sources count their own input).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -183,14 +222,24 @@ impl Picture {
                         // A local flat-earth distance: this runs on every report,
                         // and a 60 kn threshold needs no geodesic precision.
                         let dy = (pos.lat_deg - prev.pos.lat_deg) * 111_320.0;
-                        let dlon = (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
+                        let dlon =
+                            (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
                         let dx = dlon * 111_320.0 * prev.pos.lat_deg.to_radians().cos();
                         let d = (dx * dx + dy * dy).sqrt();
                         // Two reports in the same second are judged over one second:
                         // receive times are often whole seconds.
-                        let implied_kn = d / dt_s.max(1.0) / crate::geodesy::MS_PER_KN;
+                        let implied_kn = d / dt_s.max(1.0) / lookout_core::geodesy::MS_PER_KN;
                         if implied_kn > JUMP_SPEED_KN && d > 1000.0 {
-                            self.jumps.push(Jump { mmsi, track_id: v.track_id, from: prev.pos, to: pos, at_ms, dt_s, distance_m: d, implied_kn });
+                            self.jumps.push(Jump {
+                                mmsi,
+                                track_id: v.track_id,
+                                from: prev.pos,
+                                to: pos,
+                                at_ms,
+                                dt_s,
+                                distance_m: d,
+                                implied_kn,
+                            });
                         }
                     }
                     v.fix = Some(Fix { pos, at_ms });
@@ -241,7 +290,11 @@ impl Picture {
             .vessels
             .values()
             .filter(|v| v.last_seen_ms < cutoff)
-            .map(|v| Removal { mmsi: v.mmsi, track_id: v.track_id, reason: RemovalReason::AgedOut })
+            .map(|v| Removal {
+                mmsi: v.mmsi,
+                track_id: v.track_id,
+                reason: RemovalReason::AgedOut,
+            })
             .collect();
         old.sort_unstable_by_key(|r| r.track_id);
         for r in &old {
@@ -307,7 +360,9 @@ impl Picture {
         let mut out: Vec<&Vessel> = Vec::new();
         for env in area.envelopes() {
             for key in self.index.in_envelope(env) {
-                let Some(v) = self.get_entity(key) else { continue };
+                let Some(v) = self.get_entity(key) else {
+                    continue;
+                };
                 let Some(fix) = v.fix else { continue };
                 if area.contains(fix.pos) && filter.accepts(v) {
                     out.push(v);
@@ -372,7 +427,10 @@ mod tests {
     fn stale_reports_do_not_move_vessels_back() {
         let mut p = pic();
         p.apply(0, 10_000, 10_000, &pos(1, 35.0, 12.0));
-        assert_eq!(p.apply(0, 5_000, 10_000, &pos(1, 36.0, 12.0)), Applied::Ignored);
+        assert_eq!(
+            p.apply(0, 5_000, 10_000, &pos(1, 36.0, 12.0)),
+            Applied::Ignored
+        );
         assert_eq!(p.get(1).unwrap().fix.unwrap().pos.lat_deg, 35.0);
         assert_eq!(p.counters().stale_reports, 1);
     }
@@ -381,7 +439,10 @@ mod tests {
     fn invalid_mmsi_and_future_times_are_counted() {
         let mut p = pic();
         assert_eq!(p.apply(0, 0, 0, &pos(0, 35.0, 12.0)), Applied::Ignored);
-        assert_eq!(p.apply(0, 10_000_000, 0, &pos(5, 35.0, 12.0)), Applied::Ignored);
+        assert_eq!(
+            p.apply(0, 10_000_000, 0, &pos(5, 35.0, 12.0)),
+            Applied::Ignored
+        );
         assert_eq!(p.counters().invalid_mmsi, 1);
         assert_eq!(p.counters().future_reports, 1);
         assert!(p.is_empty());
@@ -399,7 +460,10 @@ mod tests {
         assert!(batch(35.01, 60_000).is_empty());
         let j = batch(35.51, 120_000);
         assert_eq!(j.len(), 1);
-        assert!(j[0].implied_kn > 1000.0 && (j[0].distance_m - 55_600.0).abs() < 500.0, "{j:?}");
+        assert!(
+            j[0].implied_kn > 1000.0 && (j[0].distance_m - 55_600.0).abs() < 500.0,
+            "{j:?}"
+        );
     }
 
     #[test]
@@ -409,7 +473,10 @@ mod tests {
         p.apply(0, 20 * 60_000, 20 * 60_000, &pos(2, 35.0, 12.0));
         assert!(p.expire(29 * 60_000).is_empty());
         let gone = p.expire(31 * 60_000);
-        assert_eq!(gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(), vec![(1, RemovalReason::AgedOut)]);
+        assert_eq!(
+            gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(),
+            vec![(1, RemovalReason::AgedOut)]
+        );
         assert_eq!(p.len(), 1);
         assert_eq!(p.indexed(), 1);
     }
@@ -418,7 +485,9 @@ mod tests {
     fn reports_without_position_keep_the_last_fix() {
         let mut p = pic();
         p.apply(0, 0, 0, &pos(1, 35.0, 12.0));
-        let Report::Kinematic(mut k) = pos(1, 0.0, 0.0) else { unreachable!() };
+        let Report::Kinematic(mut k) = pos(1, 0.0, 0.0) else {
+            unreachable!()
+        };
         k.pos = None;
         p.apply(0, 1_000, 1_000, &Report::Kinematic(k));
         assert_eq!(p.get(1).unwrap().fix.unwrap().pos, LatLon::new(35.0, 12.0));

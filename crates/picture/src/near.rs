@@ -1,9 +1,10 @@
 //! `VesselsNear`: which vessels could reach a distress position, and how soon
 //! (what the AMVER SURPIC gives a rescue coordination centre).
 
-use super::vessel::{ShipClass, Vessel};
+use super::vessel::Vessel;
 use super::Picture;
-use crate::geodesy::{self, haversine_m, Cpa, LatLon, MS_PER_KN, MOVING_MIN_KN};
+use lookout_core::geodesy::{self, haversine_m, Cpa, LatLon, MOVING_MIN_KN, MS_PER_KN};
+use lookout_core::ShipClass;
 
 /// Dead reckoning never extrapolates faster than this (knots): a garbled SOG
 /// of 102 kn must not fling a vessel across the map.
@@ -87,17 +88,25 @@ impl Picture {
         let slack_m = DEAD_RECKON_MAX_KN * MS_PER_KN * dr_max_s;
         let mut cands: Vec<Candidate> = Vec::new();
         for key in self.candidates_near(q.center, q.radius_m + slack_m) {
-            let Some(v) = self.get_entity(key) else { continue };
+            let Some(v) = self.get_entity(key) else {
+                continue;
+            };
             if !q.filter.accepts(v) {
                 continue;
             }
-            let Some(p) = flat_dead_reckon(v, q.now_ms, dr_max_s) else { continue };
+            let Some(p) = flat_dead_reckon(v, q.now_ms, dr_max_s) else {
+                continue;
+            };
             let approx_m = haversine_m(q.center, p);
             if approx_m <= q.radius_m * (1.0 + HAVERSINE_REL_ERR) + RANK_SLACK_M {
                 cands.push(Candidate { v, approx_m });
             }
         }
-        cands.sort_unstable_by(|a, b| a.approx_m.total_cmp(&b.approx_m).then(a.v.track_id.cmp(&b.v.track_id)));
+        cands.sort_unstable_by(|a, b| {
+            a.approx_m
+                .total_cmp(&b.approx_m)
+                .then(a.v.track_id.cmp(&b.v.track_id))
+        });
 
         // Certainly inside: no geodesic needed just to count them.
         let sure_m = q.radius_m * (1.0 - HAVERSINE_REL_ERR) - RANK_SLACK_M;
@@ -124,9 +133,16 @@ impl Picture {
                 }
             }
         }
-        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.vessel.track_id.cmp(&b.vessel.track_id)));
+        hits.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.vessel.track_id.cmp(&b.vessel.track_id))
+        });
         hits.truncate(q.max_results);
-        NearResult { hits, total_in_radius: total }
+        NearResult {
+            hits,
+            total_in_radius: total,
+        }
     }
 }
 
@@ -160,11 +176,15 @@ impl Picture {
         let slack_m = max_sog_kn.min(DEAD_RECKON_MAX_KN) * MS_PER_KN * dr_max_s;
         let mut out = Vec::new();
         for key in self.candidates_near(center, search_m + slack_m) {
-            let Some(v) = self.get_entity(key) else { continue };
+            let Some(v) = self.get_entity(key) else {
+                continue;
+            };
             if !(v.sog_kn.is_some_and(|s| f64::from(s) < max_sog_kn) && slow(v)) {
                 continue;
             }
-            let Some(p) = flat_dead_reckon(v, now_ms, dr_max_s) else { continue };
+            let Some(p) = flat_dead_reckon(v, now_ms, dr_max_s) else {
+                continue;
+            };
             let reach = reach_m(v).min(search_m);
             if haversine_m(center, p) > reach * (1.0 + HAVERSINE_REL_ERR) + 1.0 {
                 continue;
@@ -182,7 +202,9 @@ impl Picture {
 /// Dead reckoning on a local flat earth: only for ranking candidates.
 fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
     let fix = v.fix?;
-    let (Some(sog), Some(cog)) = (v.sog_kn, v.cog_deg) else { return Some(fix.pos) };
+    let (Some(sog), Some(cog)) = (v.sog_kn, v.cog_deg) else {
+        return Some(fix.pos);
+    };
     if !v.is_moving() {
         return Some(fix.pos);
     }
@@ -190,12 +212,15 @@ fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
     let d = f64::from(sog).min(DEAD_RECKON_MAX_KN) * MS_PER_KN * t;
     let c = f64::from(cog).to_radians();
     let lat = fix.pos.lat_deg + d * c.cos() / 111_132.0;
-    let lon = fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
+    let lon =
+        fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
     Some(LatLon::new(lat.clamp(-90.0, 90.0), geodesy::norm_lon(lon)))
 }
 
 fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
-    let fix = v.fix.expect("candidates come from the index, which holds only fixes");
+    let fix = v
+        .fix
+        .expect("candidates come from the index, which holds only fixes");
     let report_age_s = ((q.now_ms - fix.at_ms) as f64 / 1000.0).max(0.0);
     let position_now = match (v.sog_kn, v.cog_deg) {
         (Some(sog), Some(cog)) if v.is_moving() => geodesy::dead_reckon(
@@ -212,7 +237,12 @@ fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
     let moving_sog = v.sog_kn.map(f64::from).filter(|s| *s >= MOVING_MIN_KN);
     let eta_s = moving_sog.map(|s| inv.distance_m / (s * MS_PER_KN));
     let cpa = match (moving_sog, v.cog_deg) {
-        (Some(s), Some(c)) => Some(geodesy::cpa_to_point(position_now, f64::from(c), s, q.center)),
+        (Some(s), Some(c)) => Some(geodesy::cpa_to_point(
+            position_now,
+            f64::from(c),
+            s,
+            q.center,
+        )),
         _ => None,
     };
     NearHit {
@@ -230,9 +260,9 @@ fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::PictureConfig;
-    use crate::geodesy::{destination, distance_m, M_PER_NM};
-    use crate::picture::{AisClass, Kinematics, Report};
+    use crate::PictureConfig;
+    use crate::{AisClass, Kinematics, Report};
+    use lookout_core::geodesy::{destination, distance_m, M_PER_NM};
     use rand::{Rng, SeedableRng};
 
     fn report(mmsi: u32, p: LatLon, sog: f32, cog: f32) -> Report<'static> {
@@ -255,17 +285,40 @@ mod tests {
         let center = LatLon::new(35.9, 14.4);
         let now = 1_000_000;
         for mmsi in 1..3000u32 {
-            let p = LatLon::new(center.lat_deg + rng.random_range(-0.6..0.6), center.lon_deg + rng.random_range(-0.7..0.7));
-            let sog = if rng.random_bool(0.3) { 0.0 } else { rng.random_range(0.0..30.0) };
+            let p = LatLon::new(
+                center.lat_deg + rng.random_range(-0.6..0.6),
+                center.lon_deg + rng.random_range(-0.7..0.7),
+            );
+            let sog = if rng.random_bool(0.3) {
+                0.0
+            } else {
+                rng.random_range(0.0..30.0)
+            };
             let at = now - rng.random_range(0..600_000);
-            pic.apply(0, at, now, &report(mmsi, p, sog, rng.random_range(0.0..360.0)));
+            pic.apply(
+                0,
+                at,
+                now,
+                &report(mmsi, p, sog, rng.random_range(0.0..360.0)),
+            );
         }
         let radius = 20.0 * M_PER_NM;
         for k in [5usize, 50, 10_000] {
-            let got = pic.near(&NearQuery { center, radius_m: radius, max_results: k, filter: VesselFilter::default(), now_ms: now });
+            let got = pic.near(&NearQuery {
+                center,
+                radius_m: radius,
+                max_results: k,
+                filter: VesselFilter::default(),
+                now_ms: now,
+            });
             let mut want: Vec<(f64, u32)> = pic
                 .vessels()
-                .map(|v| (distance_m(center, v.position_at(now, 300.0).unwrap()), v.mmsi))
+                .map(|v| {
+                    (
+                        distance_m(center, v.position_at(now, 300.0).unwrap()),
+                        v.mmsi,
+                    )
+                })
                 .filter(|(d, _)| *d <= radius)
                 .collect();
             want.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -283,15 +336,28 @@ mod tests {
         // 10 nm due west of the point, steaming east at 10 kn, reported just now.
         let west = destination(point, 270.0, 10.0 * M_PER_NM);
         pic.apply(0, 0, 0, &report(1, west, 10.0, 90.0));
-        let r = pic.near(&NearQuery { center: point, radius_m: 20.0 * M_PER_NM, max_results: 10, filter: VesselFilter::default(), now_ms: 0 });
+        let r = pic.near(&NearQuery {
+            center: point,
+            radius_m: 20.0 * M_PER_NM,
+            max_results: 10,
+            filter: VesselFilter::default(),
+            now_ms: 0,
+        });
         let h = &r.hits[0];
         assert!((h.distance_m - 10.0 * M_PER_NM).abs() < 1.0);
         assert!((h.bearing_from_point_deg - 270.0).abs() < 0.01);
         // A geodesic heading east starts slightly poleward of 090 (0.12° here).
-        assert!((h.course_to_steer_deg - 90.0).abs() < 0.5, "{}", h.course_to_steer_deg);
+        assert!(
+            (h.course_to_steer_deg - 90.0).abs() < 0.5,
+            "{}",
+            h.course_to_steer_deg
+        );
         assert!((h.eta_s.unwrap() - 3600.0).abs() < 1.0);
         let cpa = h.cpa.unwrap();
-        assert!(cpa.distance_m < 500.0 && (cpa.time_s - 3600.0).abs() < 60.0, "{cpa:?}");
+        assert!(
+            cpa.distance_m < 500.0 && (cpa.time_s - 3600.0).abs() < 60.0,
+            "{cpa:?}"
+        );
     }
 
     #[test]
@@ -300,10 +366,37 @@ mod tests {
         let c = LatLon::new(36.0, 14.0);
         pic.apply(0, 0, 0, &report(1, c, 0.0, 0.0));
         pic.apply(0, 0, 0, &report(2, c, 5.0, 0.0));
-        let q = |f: VesselFilter| pic.near(&NearQuery { center: c, radius_m: 1000.0, max_results: 10, filter: f, now_ms: 0 }).total_in_radius;
+        let q = |f: VesselFilter| {
+            pic.near(&NearQuery {
+                center: c,
+                radius_m: 1000.0,
+                max_results: 10,
+                filter: f,
+                now_ms: 0,
+            })
+            .total_in_radius
+        };
         assert_eq!(q(VesselFilter::default()), 2);
-        assert_eq!(q(VesselFilter { moving_only: true, ..Default::default() }), 1);
-        assert_eq!(q(VesselFilter { min_length_m: 10.0, ..Default::default() }), 0);
-        assert_eq!(q(VesselFilter { classes: vec![ShipClass::Cargo], ..Default::default() }), 0);
+        assert_eq!(
+            q(VesselFilter {
+                moving_only: true,
+                ..Default::default()
+            }),
+            1
+        );
+        assert_eq!(
+            q(VesselFilter {
+                min_length_m: 10.0,
+                ..Default::default()
+            }),
+            0
+        );
+        assert_eq!(
+            q(VesselFilter {
+                classes: vec![ShipClass::Cargo],
+                ..Default::default()
+            }),
+            0
+        );
     }
 }

@@ -1,9 +1,10 @@
 //! What the picture consumes: decoded AIS messages reduced to the kinematic
 //! and static facts it keeps. The one place that knows the decoder's types.
 
-use super::vessel::{AisClass, Mmsi, StaticData};
-use crate::decode::{self, AisMessage};
-use crate::geodesy::LatLon;
+use super::vessel::StaticData;
+use lookout_ais::decode::{self, AisMessage};
+use lookout_core::geodesy::LatLon;
+use lookout_core::{AisClass, Mmsi};
 
 /// A dynamic report: where the vessel is and how it moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,7 +128,8 @@ fn static_b(s: &decode::StaticB) -> StaticUpdate<'_> {
         ship_type: s.ship_type,
         // Part A carries no dimensions, and an auxiliary craft's dimension
         // field holds its mother ship's MMSI instead.
-        dims: (s.part != decode::StaticPart::A && s.mothership_mmsi.is_none()).then_some(s.dimensions),
+        dims: (s.part != decode::StaticPart::A && s.mothership_mmsi.is_none())
+            .then_some(s.dimensions),
         destination: None,
         draught_dm: None,
     }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use std::collections::BTreeMap;
 
-use crate::detect::VesselClass;
-use crate::geodesy::LatLon;
-use crate::pob::PobEstimate;
-use crate::track::{CountSeen, SensorSeen};
+use lookout_core::geodesy::LatLon;
+use lookout_core::{AisClass, Mmsi, ShipClass, SourceId, TrackId, VesselClass};
+use lookout_track::pob::PobEstimate;
+use lookout_track::{CountSeen, SensorSeen};
 
 /// What non-AIS sensors contributed to a vessel or track: who saw it, what
 /// they judged it to be, the people they counted, and the resulting
@@ -22,28 +22,6 @@ pub struct Fusion {
     pub pob: Option<PobEstimate>,
     /// Most recent sensor to see it.
     pub last_sensor: Option<Arc<str>>,
-}
-
-/// Maritime Mobile Service Identity. One MMSI is *not* assumed to be one ship:
-/// shared and false MMSIs exist, which is why the picture keeps the source of
-/// every report and a later stage scores implausible jumps.
-pub type Mmsi = u32;
-
-/// Track identifier: stable, never reused, unique across AIS vessels and
-/// non-AIS tracks.
-pub type TrackId = u64;
-
-/// Index of a source in the service's registry (its name lives there).
-pub type SourceId = u16;
-
-/// AIS transponder class of the last report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum AisClass {
-    #[default]
-    Unknown,
-    A,
-    B,
-    SarAircraft,
 }
 
 /// A valid reported position and when it was received (ms since the Unix epoch).
@@ -84,54 +62,9 @@ impl StaticData {
         Some(f64::from(self.to_port_m?) + f64::from(self.to_starboard_m?))
     }
     pub fn ship_class(&self) -> ShipClass {
-        self.ship_type.map(ShipClass::from_ais).unwrap_or(ShipClass::Unknown)
-    }
-}
-
-/// Coarse classes of the AIS ship-type code (ITU-R M.1371-5, table 53).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ShipClass {
-    Unknown,
-    Cargo,
-    Tanker,
-    Passenger,
-    HighSpeed,
-    Fishing,
-    TugTow,
-    Sar,
-    LawEnforcement,
-    PilotTender,
-    Sailing,
-    Pleasure,
-    Military,
-    Medical,
-    Special,
-    Wig,
-    Other,
-}
-
-impl ShipClass {
-    /// Classifies a raw AIS ship-type code.
-    pub fn from_ais(code: u8) -> Self {
-        match code {
-            0 => ShipClass::Unknown,
-            20..=29 => ShipClass::Wig,
-            30 => ShipClass::Fishing,
-            31 | 32 | 52 => ShipClass::TugTow,
-            33 | 34 | 54 | 56 | 57 | 59 => ShipClass::Special,
-            35 => ShipClass::Military,
-            36 => ShipClass::Sailing,
-            37 => ShipClass::Pleasure,
-            40..=49 => ShipClass::HighSpeed,
-            50 | 53 => ShipClass::PilotTender,
-            51 => ShipClass::Sar,
-            55 => ShipClass::LawEnforcement,
-            58 => ShipClass::Medical,
-            60..=69 => ShipClass::Passenger,
-            70..=79 => ShipClass::Cargo,
-            80..=89 => ShipClass::Tanker,
-            _ => ShipClass::Other,
-        }
+        self.ship_type
+            .map(ShipClass::from_ais)
+            .unwrap_or(ShipClass::Unknown)
     }
 }
 
@@ -186,12 +119,15 @@ impl Vessel {
 
     /// Length in metres: from AIS static data, else as sensors measured it.
     pub fn length_m(&self) -> Option<f64> {
-        self.static_data.length_m().or_else(|| self.fusion.as_ref().and_then(|f| f.length_m))
+        self.static_data
+            .length_m()
+            .or_else(|| self.fusion.as_ref().and_then(|f| f.length_m))
     }
 
-    /// True when the vessel reports a speed of at least [`crate::geodesy::MOVING_MIN_KN`].
+    /// True when the vessel reports a speed of at least [`lookout_core::geodesy::MOVING_MIN_KN`].
     pub fn is_moving(&self) -> bool {
-        self.sog_kn.is_some_and(|s| f64::from(s) >= crate::geodesy::MOVING_MIN_KN)
+        self.sog_kn
+            .is_some_and(|s| f64::from(s) >= lookout_core::geodesy::MOVING_MIN_KN)
     }
 
     /// Position dead-reckoned to `now_ms`, extrapolating at most `max_s` seconds.
@@ -200,7 +136,7 @@ impl Vessel {
         let fix = self.fix?;
         let elapsed_s = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
         match (self.sog_kn, self.cog_deg) {
-            (Some(sog), Some(cog)) if self.is_moving() => Some(crate::geodesy::dead_reckon(
+            (Some(sog), Some(cog)) if self.is_moving() => Some(lookout_core::geodesy::dead_reckon(
                 fix.pos,
                 f64::from(cog),
                 f64::from(sog),
@@ -216,20 +152,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ship_classes_follow_itu_table_53() {
-        assert_eq!(ShipClass::from_ais(30), ShipClass::Fishing);
-        assert_eq!(ShipClass::from_ais(37), ShipClass::Pleasure);
-        assert_eq!(ShipClass::from_ais(71), ShipClass::Cargo);
-        assert_eq!(ShipClass::from_ais(84), ShipClass::Tanker);
-        assert_eq!(ShipClass::from_ais(52), ShipClass::TugTow);
-        assert_eq!(ShipClass::from_ais(99), ShipClass::Other);
-    }
-
-    #[test]
     fn dimensions_need_both_halves() {
-        let s = StaticData { to_bow_m: Some(100), ..Default::default() };
+        let s = StaticData {
+            to_bow_m: Some(100),
+            ..Default::default()
+        };
         assert_eq!(s.length_m(), None);
-        let s = StaticData { to_bow_m: Some(100), to_stern_m: Some(20), ..Default::default() };
+        let s = StaticData {
+            to_bow_m: Some(100),
+            to_stern_m: Some(20),
+            ..Default::default()
+        };
         assert_eq!(s.length_m(), Some(120.0));
     }
 }

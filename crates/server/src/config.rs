@@ -1,4 +1,9 @@
-//! Service configuration, read from TOML (`config/default.toml`).
+//! Service configuration, read from TOML (`config/default.toml`). Each
+//! stage owns its section (`[picture]` in `lookout-picture`, `[tracker]` in
+//! `lookout-track`, `[score]` and `[[zone]]` in `lookout-score`, `[alerts]`
+//! in `lookout-alert`, `[[radar]]` in `lookout-ais`); this module gathers
+//! them with the service's own (`[service]`, `[[source]]`, `[[operator]]`,
+//! `[baseline]`) and checks the whole, reporting every problem at once.
 //!
 //! Every duration is written the humane way (`"30m"`, `"5s"`), parsed by
 //! `humantime`. Unknown keys are rejected so a typo is an error, not a default.
@@ -7,6 +12,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lookout_ais::{LineFormat, RadarConfig};
+use lookout_alert::AlertPolicy;
+use lookout_engine::EngineConfig;
+use lookout_picture::PictureConfig;
+use lookout_score::{ScoreConfig, ZoneConfig, Zones};
+use lookout_track::TrackerConfig;
 use serde::Deserialize;
 
 use crate::error::Error;
@@ -28,37 +39,23 @@ pub struct Config {
     pub radars: Vec<RadarConfig>,
     /// The multi-sensor tracker (gates, confirmation, deletion). `[tracker]`.
     #[serde(default)]
-    pub tracker: crate::track::TrackerConfig,
+    pub tracker: TrackerConfig,
     /// Detector thresholds. `[score]`.
     #[serde(default)]
-    pub score: crate::score::ScoreConfig,
+    pub score: ScoreConfig,
     /// Alert hysteresis. `[alerts]`.
     #[serde(default)]
-    pub alerts: crate::alert::AlertPolicy,
+    pub alerts: AlertPolicy,
     /// The traffic baseline the detectors score against. `[baseline]`.
     #[serde(default)]
     pub baseline: BaselineConfig,
     /// Who may use the API. `[[operator]]` tables; none: the API is open.
     #[serde(default, rename = "operator")]
     pub operators: Vec<OperatorConfig>,
-    /// Ports, anchorages and fishing grounds. `[[zone]]` tables in TOML;
-    /// [`Config::parse`] hands them to the detectors (`score.zones`).
+    /// Ports, anchorages, fishing grounds and traffic lanes. `[[zone]]`
+    /// tables in TOML; [`Config::parse`] hands them to the detectors.
     #[serde(default, rename = "zone")]
     pub zones: Vec<ZoneConfig>,
-}
-
-/// A named place: `kind` is "port", "anchorage", "fishing_ground" or
-/// "traffic_lane"; `polygon` its vertices as `[lat, lon]` degrees (at least
-/// 3); `direction_deg` the direction of traffic flow of a traffic lane
-/// (required for one, refused for the others).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ZoneConfig {
-    pub name: String,
-    pub kind: crate::score::ZoneKind,
-    pub polygon: Vec<[f64; 2]>,
-    #[serde(default)]
-    pub direction_deg: Option<f64>,
 }
 
 /// A person or system allowed to call the API.
@@ -141,7 +138,12 @@ pub struct BaselineConfig {
 
 impl Default for BaselineConfig {
     fn default() -> Self {
-        Self { path: None, area: None, learn: true, save_every: None }
+        Self {
+            path: None,
+            area: None,
+            learn: true,
+            save_every: None,
+        }
     }
 }
 
@@ -156,59 +158,6 @@ pub enum ClockMode {
     /// shifted to now) into a running server, so ageing, hysteresis and
     /// alert times follow the recording as `lookout replay` does.
     Recording,
-}
-
-/// A radar site. A radar sentence belongs to the site whose `station` equals
-/// the line's tag-block `s:` station, or else the name of the source it came
-/// on (a feed dedicated to one radar needs no tag blocks).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RadarConfig {
-    pub station: String,
-    /// Antenna position, WGS84 degrees.
-    pub lat: f64,
-    pub lon: f64,
-    /// Heading of the antenna reference, degrees true, for relative bearings (0: north-up).
-    #[serde(default)]
-    pub heading_deg: f64,
-    /// Units assumed when a TTM leaves them empty: "nm", "km" or "sm".
-    #[serde(default = "default_units")]
-    pub units: String,
-    /// One-sigma range error, metres.
-    #[serde(default = "default_range_sigma")]
-    pub range_sigma_m: f64,
-    /// One-sigma bearing error, degrees.
-    #[serde(default = "default_bearing_sigma")]
-    pub bearing_sigma_deg: f64,
-}
-
-fn default_units() -> String {
-    "nm".into()
-}
-fn default_range_sigma() -> f64 {
-    30.0
-}
-fn default_bearing_sigma() -> f64 {
-    0.5
-}
-
-impl RadarConfig {
-    /// The site as the radar parser needs it (validated by [`Config::parse`]).
-    pub fn site(&self) -> crate::detect::radar::RadarSite {
-        use crate::detect::radar::RangeUnit;
-        crate::detect::radar::RadarSite {
-            name: self.station.clone(),
-            pos: crate::geodesy::LatLon::new(self.lat, self.lon),
-            heading_deg: self.heading_deg,
-            default_units: match self.units.as_str() {
-                "km" => RangeUnit::Kilometres,
-                "sm" => RangeUnit::StatuteMiles,
-                _ => RangeUnit::NauticalMiles,
-            },
-            range_sigma_m: self.range_sigma_m,
-            bearing_sigma_deg: self.bearing_sigma_deg,
-        }
-    }
 }
 
 /// The gRPC endpoint and streaming behaviour.
@@ -244,33 +193,6 @@ impl Default for ServiceConfig {
     }
 }
 
-/// The live vessel picture.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PictureConfig {
-    /// A vessel not heard for this long leaves the picture.
-    #[serde(with = "humantime_serde")]
-    pub vessel_max_age: Duration,
-    /// Positions are dead-reckoned at most this far past the last report:
-    /// beyond it, extrapolating a course is guesswork, so the position is held.
-    #[serde(with = "humantime_serde")]
-    pub dead_reckon_max: Duration,
-    /// Reports whose receive time is further than this ahead of the clock are
-    /// refused (a receiver with a wrong clock must not pin a vessel in the future).
-    #[serde(with = "humantime_serde")]
-    pub max_future: Duration,
-}
-
-impl Default for PictureConfig {
-    fn default() -> Self {
-        Self {
-            vessel_max_age: Duration::from_secs(30 * 60),
-            dead_reckon_max: Duration::from_secs(5 * 60),
-            max_future: Duration::from_secs(5 * 60),
-        }
-    }
-}
-
 /// One input feed. `kind` selects the transport. (Unknown keys are caught by
 /// [`SourceKind`]: serde cannot deny them on a struct with a flattened field.)
 #[derive(Debug, Clone, Deserialize)]
@@ -283,14 +205,6 @@ pub struct SourceConfig {
     pub format: Option<LineFormat>,
     #[serde(flatten)]
     pub kind: SourceKind,
-}
-
-/// Line format of a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LineFormat {
-    Nmea,
-    Detections,
 }
 
 impl SourceConfig {
@@ -306,18 +220,6 @@ impl SourceKind {
         match self {
             SourceKind::File { path, paths, .. } => path.iter().chain(paths).cloned().collect(),
             _ => vec![],
-        }
-    }
-}
-
-impl LineFormat {
-    /// `.jsonl` and `.jsonl.gz` files hold detections; anything else NMEA.
-    pub fn for_path(path: &Path) -> Self {
-        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-        if name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") {
-            LineFormat::Detections
-        } else {
-            LineFormat::Nmea
         }
     }
 }
@@ -376,130 +278,122 @@ impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text).map_err(|e| match e {
-            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            Error::Config(problems) => Error::Config(
+                problems
+                    .into_iter()
+                    .map(|m| format!("{}: {m}", path.display()))
+                    .collect(),
+            ),
             other => other,
         })
     }
 
-    /// Parses and validates TOML text.
+    /// Parses and validates TOML text: every problem is reported, each
+    /// naming its key.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
-        cfg.validate()?;
-        cfg.score.zones = crate::score::Zones::new(
-            cfg.zones
-                .iter()
-                .map(|z| match z.direction_deg {
-                    Some(d) => crate::score::Zone::traffic_lane(&z.name, d, &z.polygon),
-                    None => crate::score::Zone::new(&z.name, z.kind, &z.polygon),
-                })
-                .collect(),
-        );
+        let mut cfg: Config =
+            toml::from_str(text).map_err(|e| Error::config(e.to_string().trim_end()))?;
+        let problems = cfg.problems();
+        if !problems.is_empty() {
+            return Err(Error::Config(problems));
+        }
+        cfg.score.zones = Zones::new(cfg.zones.iter().map(ZoneConfig::zone).collect());
         Ok(cfg)
     }
 
-    fn validate(&self) -> Result<(), Error> {
+    /// The engine's sections.
+    pub fn engine(&self) -> EngineConfig {
+        EngineConfig {
+            picture: self.picture.clone(),
+            tracker: self.tracker.clone(),
+            score: self.score.clone(),
+            alerts: self.alerts.clone(),
+            learn: self.baseline.learn,
+        }
+    }
+
+    /// Everything wrong with the configuration, each naming its key.
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         let mut names = std::collections::BTreeSet::new();
         for s in &self.sources {
             if s.name.trim().is_empty() {
-                return Err(Error::Config("source.name must not be empty".into()));
-            }
-            if !names.insert(s.name.as_str()) {
-                return Err(Error::Config(format!("source.name {:?} is used twice", s.name)));
+                out.push("source.name must not be empty".into());
+            } else if !names.insert(s.name.as_str()) {
+                out.push(format!("source.name {:?} is used twice", s.name));
             }
             match &s.kind {
                 SourceKind::File { pace, .. } if !(pace.is_finite() && *pace >= 0.0) => {
-                    return Err(Error::Config(format!("source {:?}: pace must be >= 0", s.name)));
+                    out.push(format!("source {:?}: pace must be >= 0", s.name));
                 }
                 SourceKind::File { .. } if s.kind.files().is_empty() => {
-                    return Err(Error::Config(format!("source {:?}: a file source needs path or paths", s.name)));
+                    out.push(format!(
+                        "source {:?}: a file source needs path or paths",
+                        s.name
+                    ));
                 }
-                SourceKind::TcpClient { reconnect_min, reconnect_max, .. }
-                    if reconnect_min.is_zero() || reconnect_min > reconnect_max =>
-                {
-                    return Err(Error::Config(format!(
+                SourceKind::TcpClient {
+                    reconnect_min,
+                    reconnect_max,
+                    ..
+                } if reconnect_min.is_zero() || reconnect_min > reconnect_max => {
+                    out.push(format!(
                         "source {:?}: need 0 < reconnect_min <= reconnect_max",
                         s.name
-                    )));
+                    ));
                 }
                 _ => {}
             }
         }
         let mut stations = std::collections::BTreeSet::new();
         for r in &self.radars {
-            let site = || format!("radar {:?}", r.station);
-            if r.station.trim().is_empty() || !stations.insert(r.station.as_str()) {
-                return Err(Error::Config(format!("{}: station must be set and unique", site())));
-            }
-            if !crate::geodesy::LatLon::new(r.lat, r.lon).is_valid() {
-                return Err(Error::Config(format!("{}: lat/lon out of range", site())));
-            }
-            if !["nm", "km", "sm"].contains(&r.units.as_str()) {
-                return Err(Error::Config(format!("{}: units must be nm, km or sm", site())));
-            }
-            if !(r.range_sigma_m > 0.0 && r.bearing_sigma_deg > 0.0 && r.heading_deg.is_finite()) {
-                return Err(Error::Config(format!("{}: sigmas must be > 0", site())));
+            out.extend(r.problems());
+            if !r.station.trim().is_empty() && !stations.insert(r.station.as_str()) {
+                out.push(format!("radar {:?}: station is used twice", r.station));
             }
         }
         let mut zone_names = std::collections::BTreeSet::new();
         for z in &self.zones {
-            let zone = || format!("zone {:?}", z.name);
-            if z.name.trim().is_empty() || !zone_names.insert(z.name.as_str()) {
-                return Err(Error::Config(format!("{}: name must be set and unique", zone())));
-            }
-            if z.polygon.len() < 3 {
-                return Err(Error::Config(format!("{}: polygon needs at least 3 [lat, lon] points", zone())));
-            }
-            if let Some(p) = z.polygon.iter().find(|p| !crate::geodesy::LatLon::new(p[0], p[1]).is_valid()) {
-                return Err(Error::Config(format!("{}: point {p:?} is not a valid [lat, lon]", zone())));
-            }
-            let lane = z.kind == crate::score::ZoneKind::TrafficLane;
-            match z.direction_deg {
-                None if lane => {
-                    return Err(Error::Config(format!("{}: a traffic_lane needs direction_deg (its flow, degrees)", zone())))
-                }
-                Some(_) if !lane => {
-                    return Err(Error::Config(format!("{}: direction_deg is only for a traffic_lane", zone())))
-                }
-                Some(d) if !(0.0..360.0).contains(&d) => {
-                    return Err(Error::Config(format!("{}: direction_deg {d} is not within 0..360", zone())))
-                }
-                _ => {}
+            out.extend(z.problems());
+            if !z.name.trim().is_empty() && !zone_names.insert(z.name.as_str()) {
+                out.push(format!("zone {:?}: name is used twice", z.name));
             }
         }
-        if self.picture.vessel_max_age.is_zero() {
-            return Err(Error::Config("picture.vessel_max_age must be > 0".into()));
-        }
+        out.extend(self.picture.problems());
         if self.service.heartbeat.is_zero() {
-            return Err(Error::Config("service.heartbeat must be > 0".into()));
+            out.push("service.heartbeat must be > 0".into());
         }
         if self.service.stats_log_every.is_zero() {
-            return Err(Error::Config("service.stats_log_every must be > 0".into()));
+            out.push("service.stats_log_every must be > 0".into());
         }
         let mut operators = std::collections::BTreeSet::new();
         for o in &self.operators {
             if o.name.trim().is_empty() || !operators.insert(o.name.as_str()) {
-                return Err(Error::Config(format!("operator {:?}: name must be set and unique", o.name)));
+                out.push(format!(
+                    "operator {:?}: name must be set and unique",
+                    o.name
+                ));
             }
             if o.digest().is_none() {
-                return Err(Error::Config(format!(
+                out.push(format!(
                     "operator {:?}: token_sha256 must be 64 hex digits (the SHA-256 of the token, not the token)",
                     o.name
-                )));
+                ));
             }
             if o.roles.is_empty() {
-                return Err(Error::Config(format!("operator {:?}: roles must not be empty", o.name)));
+                out.push(format!("operator {:?}: roles must not be empty", o.name));
             }
         }
         match (&self.baseline.path, self.baseline.save_every) {
-            (None, Some(_)) => return Err(Error::Config("baseline.save_every needs baseline.path".into())),
+            (None, Some(_)) => out.push("baseline.save_every needs baseline.path".into()),
             (_, Some(d)) if d < Duration::from_secs(1) => {
-                return Err(Error::Config("baseline.save_every must be at least 1s".into()))
+                out.push("baseline.save_every must be at least 1s".into())
             }
             _ => {}
         }
-        Ok(())
+        out
     }
 }
 
@@ -540,9 +434,16 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.sources.len(), 4);
         assert_eq!(cfg.service.heartbeat, Duration::from_secs(2));
-        assert!(matches!(cfg.sources[3].kind, SourceKind::File { repeat: true, .. }));
-        assert_eq!(cfg.sources[3].kind.files(), vec![PathBuf::from("replay-data/x.nmea.gz")]);
-        let two = Config::parse("[[source]]\nname='r'\nkind='file'\npaths=['a.nmea','b.jsonl']\n").unwrap();
+        assert!(matches!(
+            cfg.sources[3].kind,
+            SourceKind::File { repeat: true, .. }
+        ));
+        assert_eq!(
+            cfg.sources[3].kind.files(),
+            vec![PathBuf::from("replay-data/x.nmea.gz")]
+        );
+        let two = Config::parse("[[source]]\nname='r'\nkind='file'\npaths=['a.nmea','b.jsonl']\n")
+            .unwrap();
         assert_eq!(two.sources[0].kind.files().len(), 2);
         assert!(Config::parse("[[source]]\nname='r'\nkind='file'\n").is_err());
     }
@@ -569,29 +470,65 @@ mod tests {
         let ok = "[[zone]]\nname = 'Pozzallo'\nkind = 'port'\npolygon = [[36.725, 14.83], [36.725, 14.86], [36.70, 14.86], [36.70, 14.83]]\n";
         let cfg = Config::parse(ok).unwrap();
         assert_eq!(cfg.zones.len(), 1);
-        assert!(cfg.score.zones.at_rest_place(crate::geodesy::LatLon::new(36.71, 14.845)));
-        let two = "[[zone]]\nname = 'a'\nkind = 'anchorage'\npolygon = [[36.7, 14.8], [36.8, 14.9]]\n";
+        assert!(cfg
+            .score
+            .zones
+            .at_rest_place(lookout_core::LatLon::new(36.71, 14.845)));
+        let two =
+            "[[zone]]\nname = 'a'\nkind = 'anchorage'\npolygon = [[36.7, 14.8], [36.8, 14.9]]\n";
         let err = Config::parse(two).unwrap_err().to_string();
-        assert!(err.contains("zone \"a\"") && err.contains("at least 3"), "{err}");
+        assert!(
+            err.contains("zone \"a\"") && err.contains("at least 3"),
+            "{err}"
+        );
         let bad = "[[zone]]\nname = 'b'\nkind = 'port'\npolygon = [[36.7, 14.8], [96.8, 14.9], [36.6, 14.9]]\n";
         let err = Config::parse(bad).unwrap_err().to_string();
-        assert!(err.contains("zone \"b\"") && err.contains("not a valid"), "{err}");
+        assert!(
+            err.contains("zone \"b\"") && err.contains("not a valid"),
+            "{err}"
+        );
         assert!(Config::parse("[[zone]]\nname = 'c'\nkind = 'harbour'\npolygon = []\n").is_err());
         let square = "polygon = [[51.0, 1.4], [51.1, 1.4], [51.1, 1.5], [51.0, 1.5]]\n";
-        let lane = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 230\n{square}")).unwrap();
-        assert!(lane.score.zones.lane_against(crate::geodesy::LatLon::new(51.05, 1.45), 50.0, 135.0).is_some());
-        let err = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\n{square}")).unwrap_err().to_string();
-        assert!(err.contains("zone \"l\"") && err.contains("direction_deg"), "{err}");
-        let err = Config::parse(&format!("[[zone]]\nname = 'p'\nkind = 'port'\ndirection_deg = 10\n{square}")).unwrap_err().to_string();
+        let lane = Config::parse(&format!(
+            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 230\n{square}"
+        ))
+        .unwrap();
+        assert!(lane
+            .score
+            .zones
+            .lane_against(lookout_core::LatLon::new(51.05, 1.45), 50.0, 135.0)
+            .is_some());
+        let err = Config::parse(&format!(
+            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\n{square}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("zone \"l\"") && err.contains("direction_deg"),
+            "{err}"
+        );
+        let err = Config::parse(&format!(
+            "[[zone]]\nname = 'p'\nkind = 'port'\ndirection_deg = 10\n{square}"
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("only for a traffic_lane"), "{err}");
-        let err = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 400\n{square}")).unwrap_err().to_string();
+        let err = Config::parse(&format!(
+            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 400\n{square}"
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("not within 0..360"), "{err}");
     }
 
     #[test]
     fn shipped_configs_parse() {
-        for f in ["config/default.toml", "config/demo.toml"] {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
+        for f in [
+            "config/default.toml",
+            "config/demo.toml",
+            "config/dover.toml",
+        ] {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(f);
             Config::load(&p).unwrap_or_else(|e| panic!("{f}: {e}"));
         }
     }

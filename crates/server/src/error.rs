@@ -1,21 +1,31 @@
-//! The library's error type. The binary wraps it in `anyhow`; the gRPC edge
+//! The service's error type. The binary wraps it in `anyhow`; the gRPC edge
 //! maps it to a `Status` in one place (`api::convert`).
 
-/// Errors Lookout reports to its callers.
+use lookout_ais::RecordingError;
+use lookout_core::InvalidField;
+use lookout_score::baseline::BaselineFileError;
+
+/// Errors the service reports to its callers.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A request argument is impossible; `field` names it as the client sent it.
-    #[error("invalid {field}: {reason}")]
-    InvalidArgument { field: &'static str, reason: String },
+    #[error(transparent)]
+    InvalidArgument(#[from] InvalidField),
     #[error("not found: {0}")]
     NotFound(String),
-    #[error("configuration: {0}")]
-    Config(String),
+    /// The configuration is not valid: every problem found, one per line.
+    #[error("configuration:\n  {}", .0.join("\n  "))]
+    Config(Vec<String>),
     #[error("{context}: {source}")]
-    Io { context: String, #[source] source: std::io::Error },
-    /// A server this process called as a client refused the call.
-    #[error("server refused the call: {code}: {message}")]
-    Remote { code: String, message: String },
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
+    #[error(transparent)]
+    Baseline(#[from] BaselineFileError),
     /// The service is shutting down or a pipeline stage has stopped.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -23,9 +33,15 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
-        Error::InvalidArgument { field, reason: reason.into() }
+        Error::InvalidArgument(InvalidField::new(field, reason))
     }
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+    pub(crate) fn config(problem: impl Into<String>) -> Self {
+        Error::Config(vec![problem.into()])
     }
 }

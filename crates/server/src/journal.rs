@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use tracing::{error, info};
 
-use crate::alert::AlertChange;
 use crate::error::Error;
+use lookout_alert::AlertChange;
 
 /// Alert changes queued for the writer before the pipeline waits.
 pub const JOURNAL_QUEUE: usize = 4096;
@@ -26,7 +26,7 @@ struct Line<'a> {
     /// When the line was written, wall clock, RFC 3339.
     written_at: String,
     #[serde(flatten)]
-    alert: crate::alert::AlertRecord<'a>,
+    alert: lookout_alert::AlertRecord<'a>,
 }
 
 /// The sending half, held by the service.
@@ -66,7 +66,11 @@ fn write_all(file: std::fs::File, path: PathBuf, rx: Receiver<Arc<AlertChange>>)
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
         while let Some(c) = next {
-            let line = Line { seq: c.seq, written_at: crate::decode::rfc3339_ms(crate::source::wall_ms()), alert: c.alert.record() };
+            let line = Line {
+                seq: c.seq,
+                written_at: lookout_core::time::rfc3339_ms(lookout_core::time::wall_ms()),
+                alert: c.alert.record(),
+            };
             let ok = serde_json::to_writer(&mut w, &line).is_ok() && w.write_all(b"\n").is_ok();
             if !ok {
                 error!(path = %path.display(), "alert journal write failed; journal stopped");

@@ -1,21 +1,22 @@
-//! The pipeline stage between sources and consumers: applies decoded
-//! observations to the picture, ages vessels out, scores the changes and
-//! updates the alert book, and fans track and alert changes out to
-//! subscribers without ever waiting for them.
+//! The pipeline stage between sources and consumers: drives the engine with
+//! decoded observations (and with time passing), and fans track and alert
+//! changes out to subscribers without ever waiting for them.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use lookout_ais::Batch;
+use lookout_alert::AlertChange;
+use lookout_core::time::wall_ms;
+use lookout_engine::Step;
+use lookout_picture::{Removal, Vessel};
 use parking_lot::RwLockWriteGuard;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::alert::AlertChange;
 use crate::config::ClockMode;
-use crate::picture::{Changes, Picture, Removal, Vessel};
 use crate::service::Shared;
-use crate::source::{wall_ms, Batch};
 
 /// Capacity of the track-update fan-out, in updates. A subscriber that falls
 /// further behind than this is told how many it missed and re-sent the
@@ -29,9 +30,9 @@ pub const ALERT_UPDATES_CAPACITY: usize = 4096;
 /// send far less than the AIS feeds; the pipeline drains this lane first,
 /// and a full lane backpressures only the pushing client.
 pub const DETECTIONS_QUEUE_BATCHES: usize = 64;
-/// How often vessels not heard for `vessel_max_age` are removed and the
-/// time-driven alert work (closing, AIS gaps) runs.
-const EXPIRE_EVERY: Duration = Duration::from_secs(1);
+/// How often the engine is ticked when no input arrives, so vessels age out
+/// and alerts close (the engine itself expires once per second of its clock).
+const TICK_EVERY: Duration = Duration::from_secs(1);
 
 /// A change in the picture, as consoles see it.
 #[derive(Debug, Clone)]
@@ -51,7 +52,10 @@ pub struct PipelineClock {
 
 impl PipelineClock {
     pub fn new(mode: ClockMode) -> Self {
-        Self { mode, newest_ms: None }
+        Self {
+            mode,
+            newest_ms: None,
+        }
     }
 
     /// Now, for applying `batch`.
@@ -87,9 +91,13 @@ pub async fn run_pipeline(
     shutdown: CancellationToken,
 ) {
     let mut clock = PipelineClock::new(shared.config.service.clock);
-    let mut expire = tokio::time::interval(EXPIRE_EVERY);
-    expire.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let save_every = shared.config.baseline.save_every.unwrap_or(Duration::from_secs(86_400 * 365));
+    let mut tick = tokio::time::interval(TICK_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let save_every = shared
+        .config
+        .baseline
+        .save_every
+        .unwrap_or(Duration::from_secs(86_400 * 365));
     let mut save = tokio::time::interval_at(tokio::time::Instant::now() + save_every, save_every);
     save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut detections_open = true;
@@ -105,7 +113,7 @@ pub async fn run_pipeline(
                 Some(batch) => apply(&shared, &mut clock, &batch),
                 None => break,
             },
-            _ = expire.tick() => if let Some(now) = clock.idle() { expire_vessels(&shared, now) },
+            _ = tick.tick() => if let Some(now) = clock.idle() { tick_engine(&shared, now) },
             _ = save.tick(), if shared.config.baseline.save_every.is_some() => save_baseline(&shared).await,
         }
     }
@@ -122,7 +130,10 @@ fn apply(shared: &Shared, clock: &mut PipelineClock, batch: &Batch) {
 
 /// Writes the (learning) baseline back to its file, off the async threads.
 async fn save_baseline(shared: &Arc<Shared>) {
-    let (Some(path), Some(b)) = (shared.config.baseline.path.clone(), shared.alerts.lock().baseline().cloned()) else {
+    let (Some(path), Some(b)) = (
+        shared.config.baseline.path.clone(),
+        shared.engine.read().baseline().cloned(),
+    ) else {
         return;
     };
     let shown = path.display().to_string();
@@ -133,46 +144,48 @@ async fn save_baseline(shared: &Arc<Shared>) {
     }
 }
 
-/// Applies one batch under a single write lock, scores what changed (under
-/// the read lock it is downgraded to, so queries proceed meanwhile), then
-/// publishes track and alert changes after releasing it, so nobody waits
-/// for the fan-out.
+/// Applies one batch under the engine's write lock, then publishes track
+/// and alert changes: the changed vessels are copied under the read lock it
+/// is downgraded to (so queries proceed meanwhile), and sent to consoles
+/// after releasing it, so nobody waits for the fan-out.
 pub fn apply_batch(shared: &Shared, batch: &Batch, now_ms: i64) {
-    let pic = shared.picture.write();
-    after_change(shared, pic, now_ms, |pic| pic.apply_batch(batch, now_ms));
+    let mut engine = shared.engine.write();
+    let step = engine.apply(batch, now_ms);
+    publish(shared, engine, step);
 }
 
-fn expire_vessels(shared: &Shared, now_ms: i64) {
-    let pic = shared.picture.write();
-    after_change(shared, pic, now_ms, |pic| Changes { removed: pic.expire(now_ms), ..Default::default() });
+fn tick_engine(shared: &Shared, now_ms: i64) {
+    let mut engine = shared.engine.write();
+    let step = engine.tick(now_ms);
+    publish(shared, engine, step);
 }
 
-fn after_change(
-    shared: &Shared,
-    mut pic: RwLockWriteGuard<'_, Picture>,
-    now_ms: i64,
-    change: impl FnOnce(&mut Picture) -> Changes,
-) {
-    let publish = shared.updates.receiver_count() > 0;
-    let mut changed: Vec<Arc<Vessel>> = Vec::new();
-    let changes = change(&mut pic);
-    let pic = RwLockWriteGuard::downgrade(pic);
-    if publish {
-        changed.extend(changes.changed.iter().filter_map(|k| pic.get_entity(*k)).map(|v| Arc::new(v.clone())));
+fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>, step: Step) {
+    let publish_tracks = shared.updates.receiver_count() > 0;
+    let engine = RwLockWriteGuard::downgrade(engine);
+    let changed: Vec<Arc<Vessel>> = if publish_tracks {
+        let pic = engine.picture();
+        step.changes
+            .changed
+            .iter()
+            .filter_map(|k| pic.get_entity(*k))
+            .map(|v| Arc::new(v.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Alert changes go out in book order while the engine is still held, so
+    // an acknowledgement (which takes the write lock) cannot overtake them.
+    for c in step.alerts {
+        shared.publish_alert(c);
     }
-    {
-        let mut stage = shared.alerts.lock();
-        for c in stage.step(now_ms, &pic, &changes) {
-            shared.publish_alert(c);
-        }
-    }
-    drop(pic);
+    drop(engine);
     for v in changed {
         // An error only means nobody is subscribed any more.
         let _ = shared.updates.send(TrackUpdate::Changed(v));
     }
-    if publish {
-        for r in changes.removed {
+    if publish_tracks {
+        for r in step.changes.removed {
             let _ = shared.updates.send(TrackUpdate::Removed(r));
         }
     }

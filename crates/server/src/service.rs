@@ -5,26 +5,29 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::alert::{AlertChange, AlertStage};
+use lookout_ais::{Batch, LineSettings};
+use lookout_alert::AlertChange;
+use lookout_core::time::wall_ms;
+use lookout_engine::Engine;
+use lookout_score::Baseline;
+
 use crate::config::{Config, SourceKind};
 use crate::error::Error;
-use crate::picture::Picture;
 use crate::pipeline::{self, TrackUpdate};
-use crate::source::{self, Batch, LineSettings, SourceCtx, SourceRegistry, INGEST_QUEUE_BATCHES};
+use crate::source::{self, SourceCtx, SourceRegistry, INGEST_QUEUE_BATCHES};
 
 /// State shared by the pipeline and the API.
 pub struct Shared {
-    pub picture: RwLock<Picture>,
-    /// Detectors, alert book and baseline. Lock order: `picture` before
-    /// `alerts` (the pipeline scores while it reads the picture); nobody
-    /// holding `alerts` takes `picture`.
-    pub alerts: Mutex<AlertStage>,
+    /// Picture, tracker, detectors, alert book and baseline. The pipeline
+    /// writes; queries read. Alert changes are published while it is held
+    /// (see [`Shared::publish_alert`]), so they go out in book order.
+    pub engine: RwLock<Engine>,
     pub sources: SourceRegistry,
     pub updates: broadcast::Sender<TrackUpdate>,
     /// Alert changes in book order, to consoles (never waits for them).
@@ -56,25 +59,26 @@ impl Shared {
     /// Fresh state for `config`, with the baseline (if any) already loaded.
     pub fn new(
         config: Config,
-        baseline: Option<crate::baseline::Baseline>,
+        baseline: Option<Baseline>,
         journal: Option<crate::journal::Journal>,
         ingest_tx: mpsc::Sender<Batch>,
         detections_tx: mpsc::Sender<Batch>,
         shutdown: CancellationToken,
     ) -> Self {
-        let stage = AlertStage::new(config.score.clone(), config.alerts.clone(), baseline, config.baseline.learn);
         Shared {
-            picture: RwLock::new(Picture::with_tracker(&config.picture, config.tracker.clone())),
-            alerts: Mutex::new(stage),
+            engine: RwLock::new(Engine::new(config.engine(), baseline)),
             sources: SourceRegistry::default(),
             updates: pipeline::updates_channel(),
             alert_updates: pipeline::alert_updates_channel(),
             journal,
             ingest_tx,
             detections_tx,
-            line_settings: Arc::new(LineSettings::from_config(&config)),
+            line_settings: Arc::new(LineSettings::new(
+                &config.radars,
+                config.picture.max_future.as_millis() as i64,
+            )),
             config,
-            started_ms: source::wall_ms(),
+            started_ms: wall_ms(),
             recording_now_ms: AtomicI64::new(i64::MIN),
             subscribers: AtomicUsize::new(0),
             alert_subscribers: AtomicUsize::new(0),
@@ -89,16 +93,18 @@ impl Shared {
     /// reckoning, report ages and acknowledgements follow the recording).
     pub fn now_ms(&self) -> i64 {
         match self.config.service.clock {
-            crate::config::ClockMode::Wall => source::wall_ms(),
-            crate::config::ClockMode::Recording => match self.recording_now_ms.load(Ordering::Relaxed) {
-                i64::MIN => source::wall_ms(),
-                t => t,
-            },
+            crate::config::ClockMode::Wall => wall_ms(),
+            crate::config::ClockMode::Recording => {
+                match self.recording_now_ms.load(Ordering::Relaxed) {
+                    i64::MIN => wall_ms(),
+                    t => t,
+                }
+            }
         }
     }
 
     /// Records an alert change in the journal and sends it to consoles.
-    /// Call with the alert stage locked, so changes go out in book order
+    /// Call with the engine locked, so changes go out in book order
     /// whoever made them (the pipeline, or an acknowledgement).
     pub fn publish_alert(&self, change: AlertChange) {
         let change = Arc::new(change);
@@ -150,7 +156,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     // message naming the file; the service never runs on a half-read one.
     let baseline = match &config.baseline.path {
         Some(p) => {
-            let b = crate::baseline::Baseline::load_path(p, config.baseline.area.as_deref())?;
+            let b = Baseline::load_path(p, config.baseline.area.as_deref())?;
             info!(path = %p.display(), area = %b.spec().name, learn = config.baseline.learn, "baseline loaded");
             Some(b)
         }
@@ -163,7 +169,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             None
         }
     };
-    let tls = config.service.tls.as_ref().map(crate::api::tls_config).transpose()?;
+    let tls = config
+        .service
+        .tls
+        .as_ref()
+        .map(crate::api::tls_config)
+        .transpose()?;
     let journal = match &config.service.alert_journal {
         Some(p) => {
             // The writer thread ends by itself once the service is dropped,
@@ -176,7 +187,14 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     };
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
     let (det_tx, det_rx) = mpsc::channel::<Batch>(pipeline::DETECTIONS_QUEUE_BATCHES);
-    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), det_tx, shutdown.clone()));
+    let shared = Arc::new(Shared::new(
+        config.clone(),
+        baseline,
+        journal,
+        tx.clone(),
+        det_tx,
+        shutdown.clone(),
+    ));
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
     let settings = shared.line_settings.clone();
@@ -190,44 +208,90 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         let status = shared
             .sources
             .register(&sc.name, kind)
-            .ok_or_else(|| Error::Config(format!("source {:?} cannot be registered", sc.name)))?;
-        let ctx = SourceCtx { status, tx: tx.clone(), format: sc.line_format(), settings: settings.clone() };
+            .ok_or_else(|| Error::config(format!("source {:?} cannot be registered", sc.name)))?;
+        let ctx = SourceCtx {
+            status,
+            tx: tx.clone(),
+            format: sc.line_format(),
+            settings: settings.clone(),
+        };
         let stop = shutdown.clone();
         match sc.kind.clone() {
-            SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
-                tasks.spawn(source::run_tcp_client(ctx, address, reconnect_min, reconnect_max, stop));
+            SourceKind::TcpClient {
+                address,
+                reconnect_min,
+                reconnect_max,
+            } => {
+                tasks.spawn(source::run_tcp_client(
+                    ctx,
+                    address,
+                    reconnect_min,
+                    reconnect_max,
+                    stop,
+                ));
             }
             SourceKind::TcpListener { listen } => {
                 let l = source::bind_tcp(listen).await?;
-                source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
+                source_addrs.insert(
+                    sc.name.clone(),
+                    l.local_addr().map_err(|e| Error::io("local_addr", e))?,
+                );
                 tasks.spawn(source::run_tcp_listener(ctx, l, stop));
             }
             SourceKind::Udp { listen } => {
                 let s = source::bind_udp(listen).await?;
-                source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
+                source_addrs.insert(
+                    sc.name.clone(),
+                    s.local_addr().map_err(|e| Error::io("local_addr", e))?,
+                );
                 tasks.spawn(source::run_udp(ctx, s, stop));
             }
-            SourceKind::File { pace, repeat, shift_to_now, .. } => {
+            SourceKind::File {
+                pace,
+                repeat,
+                shift_to_now,
+                ..
+            } => {
                 let paths = sc.kind.files();
                 // Fail at start-up, not silently in a thread, if a file is missing.
                 for p in &paths {
-                    source::open_recording(p)?;
+                    lookout_ais::open_recording(p)?;
                 }
-                tasks.spawn_blocking(move || source::run_file(ctx, paths, pace, repeat, shift_to_now, stop));
+                tasks.spawn_blocking(move || {
+                    source::run_file(ctx, paths, pace, repeat, shift_to_now, stop)
+                });
             }
         }
     }
     drop(tx);
-    tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, det_rx, shutdown.clone()));
+    tasks.spawn(pipeline::run_pipeline(
+        shared.clone(),
+        rx,
+        det_rx,
+        shutdown.clone(),
+    ));
     tasks.spawn(log_stats(shared.clone(), shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)
         .await
         .map_err(|e| Error::io(format!("bind gRPC {}", config.service.listen), e))?;
-    let addr = listener.local_addr().map_err(|e| Error::io("local_addr", e))?;
-    tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("local_addr", e))?;
+    tasks.spawn(crate::api::serve(
+        shared.clone(),
+        listener,
+        tls,
+        shutdown.clone(),
+    ));
     info!(%addr, sources = config.sources.len(), "lookout serving");
-    Ok(Running { addr, source_addrs, shared, tasks, shutdown })
+    Ok(Running {
+        addr,
+        source_addrs,
+        shared,
+        tasks,
+        shutdown,
+    })
 }
 
 /// Writes every source's counters and the picture's size to the log, periodically.
@@ -254,12 +318,19 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             );
         }
         let (vessels, dark_tracks, pc) = {
-            let p = shared.picture.read();
+            let e = shared.engine.read();
+            let p = e.picture();
             (p.len(), p.dark_tracks().count(), p.counters().clone())
         };
         info!(
-            vessels, dark_tracks, applied = pc.reports_applied, stale = pc.stale_reports, future = pc.future_reports,
-            invalid_mmsi = pc.invalid_mmsi, aged_out = pc.aged_out, "picture"
+            vessels,
+            dark_tracks,
+            applied = pc.reports_applied,
+            stale = pc.stale_reports,
+            future = pc.future_reports,
+            invalid_mmsi = pc.invalid_mmsi,
+            aged_out = pc.aged_out,
+            "picture"
         );
     }
 }

@@ -39,7 +39,7 @@
 //!   odd instances: a vessel reports positions 20 nm off the truth for 3–5 reports.
 //! - `OVERCROWDED`: a 9–10 m rubber boat with 130–180 people (under way for Lampedusa,
 //!   or drifting with a dead engine), with an extra drone cued on it. **Every** dark
-//!   boat whose persons exceed [`crate::pob::safe_capacity`] is labelled from the first
+//!   boat whose persons exceed the simulator's own capacity rule (`safe_capacity` here) is labelled from the first
 //!   time a drone has it within camera range.
 //!
 //! # Normal look-alikes (negative labels)
@@ -581,7 +581,14 @@ impl Builder<'_> {
         // those minutes, a boat without AIS that radar sees: a dark target.
         if self.kinds.contains(&AnomalyKind::DarkTarget) {
             let note = format!("{} with AIS switched off in radar coverage", kind.as_str());
-            self.label(AnomalyKind::DarkTarget, (t0, t1), vec![mmsi.to_string()], None, off, note);
+            self.label(
+                AnomalyKind::DarkTarget,
+                (t0, t1),
+                vec![mmsi.to_string()],
+                None,
+                off,
+                note,
+            );
         }
     }
 
@@ -593,7 +600,8 @@ impl Builder<'_> {
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
         let (radars, r) = (self.radars, self.region);
         let (path, drift) = Self::retry(rng, |rng, force| {
-            let (m, lane_course) = zone_point(r, rng, if lane { Zone::Lane } else { Zone::Open(0) });
+            let (m, lane_course) =
+                zone_point(r, rng, if lane { Zone::Lane } else { Zone::Open(0) });
             let course = if lane {
                 lane_course
             } else {
@@ -912,7 +920,11 @@ impl Builder<'_> {
     fn overcrowded(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let (start, end) = (self.start, self.end);
         let r = self.region;
-        let (c, landfall, set) = (r.incidents.crowded, r.crossing.landfall, r.crossing.drift_set_deg);
+        let (c, landfall, set) = (
+            r.incidents.crowded,
+            r.crossing.landfall,
+            r.crossing.drift_set_deg,
+        );
         let b = Self::retry(rng, |rng, force| {
             let p0 = sector_point(rng, &c.from);
             let mut p = Path::at(start, p0);
@@ -1134,14 +1146,26 @@ fn resembles(what: &str) -> AnomalyKind {
     }
 }
 
+/// The simulator's own labelling rule for how many people a boat can carry
+/// safely (calm weather). It is the simulator's, not the product's: the
+/// product estimates capacity from what its sensors measure, and the labels
+/// must not move when that estimate changes. Rubber boats: an 11 m migrant
+/// dinghy is designed for 15 (S. Vella, Agrigento prosecutor, The Guardian),
+/// scaled with deck area (L²); other hulls: the USCG rule of thumb
+/// L × B / 15 ft² with a beam of L / 3.5 (wooden) or L / 3.3 (metal, other).
 fn safe_capacity(kind: DarkKind, length_m: f64) -> Option<u32> {
-    use crate::detect::VesselClass as C;
-    let class = match kind {
-        DarkKind::RubberBoat => C::RubberBoat,
-        DarkKind::WoodenBoat => C::WoodenBoat,
-        DarkKind::MetalBoat | DarkKind::Other => C::Unknown,
+    const M2_PER_PERSON: f64 = 15.0 * 0.3048 * 0.3048;
+    let (lo, hi) = match kind {
+        DarkKind::RubberBoat => (4.0, 16.0),
+        DarkKind::WoodenBoat => (4.0, 40.0),
+        DarkKind::MetalBoat | DarkKind::Other => (2.0, 60.0),
     };
-    crate::pob::safe_capacity(class, Some(length_m))
+    let l = length_m.clamp(lo, hi);
+    let persons = match kind {
+        DarkKind::RubberBoat | DarkKind::MetalBoat | DarkKind::Other => 15.0 * (l / 11.0).powi(2),
+        DarkKind::WoodenBoat => l * (l / 3.5) / M2_PER_PERSON,
+    };
+    Some((persons.floor() as u32).max(1))
 }
 
 /// Writes a scenario with scripted anomalies mixed into the normal traffic, plus the
@@ -1251,7 +1275,10 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
                 // range (the drone may count it from then on), but only a
                 // boat that is later well inside the range (200 m margin, not
                 // a graze between two 10 s samples) is sure to be seen.
-                let in_view = |margin_m: f64| dps.iter().any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - margin_m);
+                let in_view = |margin_m: f64| {
+                    dps.iter()
+                        .any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - margin_m)
+                };
                 if drone_first[i].is_none() && in_view(0.0) {
                     drone_first[i] = Some((t, bt.pos));
                 }

@@ -44,7 +44,7 @@ pub const DRONE_TICK_MS: i64 = 1000;
 
 /// Vessel class as the drone operator judges it: the service's own type, so
 /// the simulated events serialise exactly as the service parses them.
-pub use crate::detect::VesselClass;
+pub use lookout_core::VesselClass;
 
 /// A plausible wrong answer for a look at a `class` vessel.
 fn confusion<R: Rng>(class: VesselClass, rng: &mut R) -> VesselClass {

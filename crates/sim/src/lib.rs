@@ -32,9 +32,9 @@ pub mod world;
 
 pub use anomaly::{write_anomaly_scenario, AnomalyConfig, AnomalyKind, AnomalySummary, Label};
 pub use radar::RadarSite;
-pub use region::{Region, RegionId};
 /// The Strait of Sicily's radar sites (the bundled demo's).
 pub use region::sicily::RADAR_SITES;
+pub use region::{Region, RegionId};
 pub use scenario::{write_scenario, ScenarioSummary, SensorConfig};
 
 use std::cmp::Reverse;
@@ -325,7 +325,12 @@ pub struct TruthRecord<'a> {
 /// Writes ground truth: one JSON object per vessel per minute (time, mmsi, lat, lon,
 /// sog_kn, cog_deg, kind, nav_status) for the same world as [`write_recording`].
 pub fn write_truth<W: Write>(cfg: &SimConfig, out: W) -> io::Result<()> {
-    let mut world = World::new(cfg.region.region(), cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
+    let mut world = World::new(
+        cfg.region.region(),
+        cfg.seed,
+        cfg.start_unix_ms,
+        cfg.vessel_scale,
+    );
     let mut out = io::BufWriter::new(out);
     let end = cfg.start_unix_ms + cfg.duration_s as i64 * 1000;
     let mut t = cfg.start_unix_ms;

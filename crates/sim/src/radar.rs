@@ -49,19 +49,6 @@ pub struct RadarSite {
 }
 
 impl RadarSite {
-    /// The `[[radar]]` configuration that makes the service read this site's plots.
-    pub fn radar_config(&self) -> crate::config::RadarConfig {
-        crate::config::RadarConfig {
-            station: self.name.to_string(),
-            lat: self.lat,
-            lon: self.lon,
-            heading_deg: 0.0,
-            units: "nm".into(),
-            range_sigma_m: self.range_sigma_m,
-            bearing_sigma_deg: self.bearing_sigma_deg,
-        }
-    }
-
     pub fn pos(&self) -> LatLon {
         ll(self.lat, self.lon)
     }

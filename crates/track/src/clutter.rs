@@ -36,7 +36,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::geodesy::LatLon;
+use lookout_core::geodesy::LatLon;
 
 /// Metres per degree of latitude (mean), for the grid only.
 const M_PER_DEG: f64 = 111_320.0;
@@ -101,18 +101,23 @@ impl ClutterMap {
     /// Records that `sensor` scanned at `t_ms` (starts its window).
     pub fn scan(&mut self, sensor: &Arc<str>, t_ms: i64) {
         let tau = self.tau_ms as i64;
-        let s = self.sensors.entry(sensor.clone()).or_insert_with(|| SensorMap {
-            first_ms: t_ms,
-            last_ms: t_ms,
-            prune_at_ms: t_ms.saturating_add(tau),
-            cells: BTreeMap::new(),
-        });
+        let s = self
+            .sensors
+            .entry(sensor.clone())
+            .or_insert_with(|| SensorMap {
+                first_ms: t_ms,
+                last_ms: t_ms,
+                prune_at_ms: t_ms.saturating_add(tau),
+                cells: BTreeMap::new(),
+            });
         s.first_ms = s.first_ms.min(t_ms);
         s.last_ms = s.last_ms.max(t_ms);
         if t_ms >= s.prune_at_ms {
             // Cells not touched for ~7 τ hold < 1e-3 plots: forget them so the
             // map stays the size of the sensor's recent clutter.
-            s.cells.retain(|_, c| c.count * (-((t_ms - c.t_ms).max(0) as f64) / self.tau_ms).exp() >= PRUNE_BELOW);
+            s.cells.retain(|_, c| {
+                c.count * (-((t_ms - c.t_ms).max(0) as f64) / self.tau_ms).exp() >= PRUNE_BELOW
+            });
             s.prune_at_ms = t_ms.saturating_add(tau);
         }
     }
@@ -145,7 +150,9 @@ impl ClutterMap {
     /// λ: false plots per m² per scan of `sensor` around `pos` at `t_ms`,
     /// given the sensor's revisit period `revisit_ms`. At least the floor.
     pub fn density(&self, sensor: &str, pos: LatLon, t_ms: i64, revisit_ms: i64) -> f64 {
-        let Some(s) = self.sensors.get(sensor) else { return self.floor_m2 };
+        let Some(s) = self.sensors.get(sensor) else {
+            return self.floor_m2;
+        };
         if s.cells.is_empty() || !pos.is_valid() {
             return self.floor_m2;
         }
@@ -160,7 +167,9 @@ impl ClutterMap {
             }
         }
         let elapsed = (t_ms.max(s.last_ms) - s.first_ms).max(0) as f64;
-        let window_s = (self.tau_ms * (1.0 - (-elapsed / self.tau_ms).exp())).max(MIN_WINDOW_MS.min(self.tau_ms)) / 1000.0;
+        let window_s = (self.tau_ms * (1.0 - (-elapsed / self.tau_ms).exp()))
+            .max(MIN_WINDOW_MS.min(self.tau_ms))
+            / 1000.0;
         let area = 9.0 * self.cell_m * self.cell_m;
         let lambda = count / (window_s * area) * (revisit_ms.max(1) as f64 / 1000.0);
         lambda.max(self.floor_m2)

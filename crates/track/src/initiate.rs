@@ -30,7 +30,7 @@
 //!
 //! Sensor kinds whose single look is an identification confirm on one hit.
 
-use crate::detect::SensorKind;
+use lookout_core::SensorKind;
 
 /// What to do with a tentative track after a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,12 @@ impl Sprt {
         let pd = pd.clamp(1e-3, 1.0 - 1e-3);
         let alpha = alpha.clamp(1e-300, 0.5);
         let beta = beta.clamp(1e-300, 0.5);
-        Self { pd, confirm_at: ((1.0 - beta) / alpha).ln(), drop_at: (beta / (1.0 - alpha)).ln(), immediate }
+        Self {
+            pd,
+            confirm_at: ((1.0 - beta) / alpha).ln(),
+            drop_at: (beta / (1.0 - alpha)).ln(),
+            immediate,
+        }
     }
 }
 

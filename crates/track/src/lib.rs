@@ -22,8 +22,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::detect::{SensorKind, VesselClass};
-use crate::geodesy::{LatLon, MS_PER_KN};
+use lookout_core::geodesy::{LatLon, MS_PER_KN};
+use lookout_core::{SensorKind, VesselClass};
 
 pub mod associate;
 pub mod calibrate;
@@ -32,9 +32,10 @@ pub mod delete;
 pub mod gate;
 pub mod initiate;
 pub mod kalman;
+pub mod pob;
 mod tracker;
 
-pub use crate::detect::Detection;
+pub use lookout_core::Detection;
 pub use tracker::{Parts, Tracker};
 
 use kalman::{ConstantVelocity, KfState, Predictor};
@@ -91,6 +92,7 @@ pub struct TrackerConfig {
     /// Clutter map forgetting time constant, ms: old plots weigh `exp(−age/τ)`.
     /// Minutes: long enough to count a few plots per cell, short enough to
     /// follow a rain cell drifting at 10–15 kn (a few km per τ).
+    #[serde(rename = "clutter_time_constant", with = "lookout_core::duration::ms")]
     pub clutter_time_constant_ms: i64,
     /// Clutter density assumed where none has been seen (clean water), false
     /// plots per km² per scan: the floor of λ. Lower confirms real boats in
@@ -112,14 +114,18 @@ pub struct TrackerConfig {
     /// sensors without a hit (see [`delete`]).
     pub delete_after_revisits: f64,
     /// Lower clamp of the confirmed-track timeout, ms.
+    #[serde(rename = "delete_min", with = "lookout_core::duration::ms")]
     pub delete_min_ms: i64,
     /// Upper clamp of every timeout, ms.
+    #[serde(rename = "delete_max", with = "lookout_core::duration::ms")]
     pub delete_max_ms: i64,
     /// As `delete_after_revisits`, for tentative tracks.
     pub tentative_delete_after_revisits: f64,
     /// Lower clamp of the tentative-track timeout, ms.
+    #[serde(rename = "tentative_delete_min", with = "lookout_core::duration::ms")]
     pub tentative_delete_min_ms: i64,
     /// Revisit period assumed for a sensor until it has re-detected a track, ms.
+    #[serde(rename = "default_revisit", with = "lookout_core::duration::ms")]
     pub default_revisit_ms: i64,
     /// Consecutive scans in which a non-AIS track's predicted position gates
     /// with the same AIS vessel before the track is merged into that vessel.
@@ -129,6 +135,7 @@ pub struct TrackerConfig {
     /// not count towards it for this long, ms: a boat alongside a ship is two
     /// boats. Short, because a wrong assignment (the ship's echo to a
     /// duplicate track, the boat's to the ship) looks the same for a scan.
+    #[serde(rename = "ais_apart_hold", with = "lookout_core::duration::ms")]
     pub ais_apart_hold_ms: i64,
     /// Largest AIS position uncertainty (σ, m) the candidate search allows for.
     pub ais_max_sigma_m: f64,
@@ -230,7 +237,9 @@ impl<F: Fn(LatLon, f64, i64, &mut Vec<AisCandidate>)> AisContext for F {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum TrackStatus {
     Tentative,
     Confirmed,
@@ -316,8 +325,10 @@ impl Track {
 
     /// Filter state predicted to `t_ms` (no retrodiction before `updated_ms`).
     pub(crate) fn predicted(&self, t_ms: i64) -> KfState {
-        ConstantVelocity { accel_sigma_ms2: self.accel_sigma_ms2 }
-            .predict(&self.kf, (t_ms - self.updated_ms).max(0) as f64 / 1000.0)
+        ConstantVelocity {
+            accel_sigma_ms2: self.accel_sigma_ms2,
+        }
+        .predict(&self.kf, (t_ms - self.updated_ms).max(0) as f64 / 1000.0)
     }
 
     /// Position at the last update.
@@ -335,21 +346,30 @@ impl Track {
     /// Whether the track's boat is a loaded small boat (see
     /// [`TrackerConfig::loaded_boat_max_kn`]).
     pub fn is_loaded_small_boat(&self, min_persons: u32) -> bool {
-        if matches!(self.vessel_class, Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)) {
+        if matches!(
+            self.vessel_class,
+            Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)
+        ) {
             return true;
         }
         let Some(most) = self.counts.iter().map(|c| c.count).max() else {
             return false;
         };
         // No capacity (a merchant ship): only the absolute count says loaded.
-        let capacity = crate::pob::safe_capacity(self.vessel_class.unwrap_or(VesselClass::Unknown), self.length_m);
+        let capacity = crate::pob::safe_capacity(
+            self.vessel_class.unwrap_or(VesselClass::Unknown),
+            self.length_m,
+        );
         most >= min_persons || capacity.is_some_and(|c| most > c)
     }
 
     /// Estimated speed over ground (kn) and course (degrees true, [0, 360)).
     pub fn velocity_kn_deg(&self) -> (f64, f64) {
         let (ve, vn) = (self.kf.x[2], self.kf.x[3]);
-        (ve.hypot(vn) / MS_PER_KN, crate::geodesy::norm_deg(ve.atan2(vn).to_degrees()))
+        (
+            ve.hypot(vn) / MS_PER_KN,
+            lookout_core::geodesy::norm_deg(ve.atan2(vn).to_degrees()),
+        )
     }
 
     /// One-sigma position uncertainty at `t_ms`, m: the semi-major axis of the
@@ -373,7 +393,9 @@ impl Track {
     /// AIS vessel (two boats, not a ship and a split echo of it, nor a track
     /// of two close ships' echoes). Remembered for [`SEEN_APART_KEEP_MS`].
     pub fn seen_apart_from(&self, mmsi: u32, since_ms: i64) -> bool {
-        self.distinct_from.iter().any(|&(m, at)| m == mmsi && at >= since_ms)
+        self.distinct_from
+            .iter()
+            .any(|&(m, at)| m == mmsi && at >= since_ms)
     }
 }
 

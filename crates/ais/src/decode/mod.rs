@@ -52,7 +52,6 @@ mod nmea;
 mod reassembly;
 mod record;
 mod sixbit;
-mod time;
 
 use std::fmt;
 
@@ -62,7 +61,6 @@ pub use ais::{
 };
 pub use record::{record, Record};
 pub use sixbit::SixbitText;
-pub use time::rfc3339_ms;
 
 use nmea::Line;
 use reassembly::{Fragment, Reassembler};

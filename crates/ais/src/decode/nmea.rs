@@ -3,7 +3,7 @@
 //! timestamps after the checksum. Everything borrows from the input line.
 
 use super::sixbit::valid_payload;
-use super::time::unix_ms;
+use lookout_core::time::unix_ms;
 
 /// Parsed leading tag block (`\s:station,c:1565218798,g:1-2-1234*hh\`).
 #[derive(Default, Clone, Copy)]
@@ -170,7 +170,11 @@ pub(crate) fn parse_line(line: &[u8]) -> Line<'_> {
     // `!ttVDM,` / `!ttVDO,`: any two-byte talker (AI, AB, BS, SA, AN, ...).
     if rest.len() < 7 || rest[0] != b'!' || &rest[3..5] != b"VD" || rest[6] != b',' {
         // Off the AIS hot path: other `$` sentences (radar TTM/TLL, ...).
-        return if rest[0] == b'$' { parse_other(tag, rest) } else { Line::NotAis };
+        return if rest[0] == b'$' {
+            parse_other(tag, rest)
+        } else {
+            Line::NotAis
+        };
     }
     let own_ship = match rest[5] {
         b'M' => false,
@@ -243,7 +247,11 @@ fn parse_other<'a>(tag: TagBlock<'a>, rest: &'a [u8]) -> Line<'a> {
         return Line::BadChecksum;
     }
     let fields = if star > 6 { &rest[7..star] } else { &[][..] };
-    let Some(fields) = fields.is_ascii().then(|| std::str::from_utf8(fields).ok()).flatten() else {
+    let Some(fields) = fields
+        .is_ascii()
+        .then(|| std::str::from_utf8(fields).ok())
+        .flatten()
+    else {
         return Line::Malformed;
     };
     Line::Other(

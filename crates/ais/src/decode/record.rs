@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::ais::{AisMessage, Dimensions, StaticPart};
-use super::time::rfc3339_ms;
 use super::Decoded;
+use lookout_core::time::rfc3339_ms;
 
 /// One decoded message as a flat, JSON-friendly record. Absent / "not
 /// available" fields are omitted. Degrees rounded to 6 decimals, knots,

@@ -28,57 +28,33 @@ pub struct GridSpec {
 }
 
 impl GridSpec {
-    /// The Strait of Sicily (Tunisian shelf, Pelagie Islands, Malta, south
-    /// Sicily) as the simulator covers it: about 360 × 390 km.
-    pub fn strait_of_sicily(cell_m: f64) -> GridSpec {
-        GridSpec {
-            min_lat_deg: 34.8,
-            min_lon_deg: 11.4,
-            max_lat_deg: 38.0,
-            max_lon_deg: 15.8,
-            cell_m,
-            name: "strait-of-sicily".into(),
-        }
-    }
-
-    /// The Dover Strait (Sussex and Kent, the Côte d'Opale from Le Touquet to
-    /// the Belgian border, the traffic separation scheme and the Thames
-    /// approaches) as the simulator covers it: about 210 × 145 km.
-    pub fn dover_strait(cell_m: f64) -> GridSpec {
-        GridSpec {
-            min_lat_deg: 50.3,
-            min_lon_deg: -0.2,
-            max_lat_deg: 51.6,
-            max_lon_deg: 2.8,
-            cell_m,
-            name: "dover-strait".into(),
-        }
-    }
-
-    /// The known area called `name` (`"strait-of-sicily"`, `"dover-strait"`).
-    pub fn named(name: &str, cell_m: f64) -> Option<GridSpec> {
-        match name {
-            "strait-of-sicily" => Some(GridSpec::strait_of_sicily(cell_m)),
-            "dover-strait" => Some(GridSpec::dover_strait(cell_m)),
-            _ => None,
-        }
-    }
-
     /// Checks bounds, cell size and grid size (no antimeridian crossing).
     pub fn validate(&self) -> Result<(), BaselineError> {
         let bad = |m: String| Err(BaselineError::InvalidSpec(m));
-        let all = [self.min_lat_deg, self.min_lon_deg, self.max_lat_deg, self.max_lon_deg, self.cell_m];
+        let all = [
+            self.min_lat_deg,
+            self.min_lon_deg,
+            self.max_lat_deg,
+            self.max_lon_deg,
+            self.cell_m,
+        ];
         if all.iter().any(|v| !v.is_finite()) {
             return bad("bounds and cell size must be finite numbers".into());
         }
-        if !(-85.0..=85.0).contains(&self.min_lat_deg) || !(-85.0..=85.0).contains(&self.max_lat_deg) {
+        if !(-85.0..=85.0).contains(&self.min_lat_deg)
+            || !(-85.0..=85.0).contains(&self.max_lat_deg)
+        {
             return bad("latitudes must be within ±85°".into());
         }
-        if !(-180.0..=180.0).contains(&self.min_lon_deg) || !(-180.0..=180.0).contains(&self.max_lon_deg) {
+        if !(-180.0..=180.0).contains(&self.min_lon_deg)
+            || !(-180.0..=180.0).contains(&self.max_lon_deg)
+        {
             return bad("longitudes must be within ±180°".into());
         }
         if self.min_lat_deg >= self.max_lat_deg || self.min_lon_deg >= self.max_lon_deg {
-            return bad("min must be below max (areas across the antimeridian are not supported)".into());
+            return bad(
+                "min must be below max (areas across the antimeridian are not supported)".into(),
+            );
         }
         if !(100.0..=100_000.0).contains(&self.cell_m) {
             return bad(format!("cell_m {} outside 100..=100000 m", self.cell_m));
@@ -88,7 +64,9 @@ impl GridSpec {
         }
         let (rows, cols) = self.dims();
         if rows * cols > MAX_CELLS {
-            return bad(format!("{rows} × {cols} cells exceed the limit of {MAX_CELLS}"));
+            return bad(format!(
+                "{rows} × {cols} cells exceed the limit of {MAX_CELLS}"
+            ));
         }
         Ok(())
     }
@@ -109,7 +87,13 @@ impl GridSpec {
         let (dlat, dlon) = self.cell_deg();
         let r = ((self.max_lat_deg - self.min_lat_deg) / dlat).ceil();
         let c = ((self.max_lon_deg - self.min_lon_deg) / dlon).ceil();
-        let cap = |x: f64| if x.is_finite() && x >= 1.0 { x.min(1e7) as usize } else { 1 };
+        let cap = |x: f64| {
+            if x.is_finite() && x >= 1.0 {
+                x.min(1e7) as usize
+            } else {
+                1
+            }
+        };
         (cap(r), cap(c))
     }
 }

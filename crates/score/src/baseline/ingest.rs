@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use super::{TrafficClass, TrafficObs};
-use crate::decode::{AisClass, AisMessage, Decoder, DecoderConfig};
+use lookout_ais::decode::{AisClass, AisMessage, Decoder, DecoderConfig};
 
 /// What is known of each MMSI's type: ship type from static messages (5, 19,
 /// 24B) and whether it transmits class B.

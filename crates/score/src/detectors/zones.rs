@@ -8,7 +8,7 @@
 
 use geo::{BoundingRect, Centroid, Contains, LineString, Point, Polygon, Rect};
 
-use crate::geodesy::LatLon;
+use lookout_core::geodesy::LatLon;
 
 /// What a zone is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
@@ -19,6 +19,65 @@ pub enum ZoneKind {
     FishingGround,
     /// A lane of a traffic separation scheme (with a direction of flow).
     TrafficLane,
+}
+
+/// A named place: `kind` is "port", "anchorage", "fishing_ground" or
+/// "traffic_lane"; `polygon` its vertices as `[lat, lon]` degrees (at least
+/// 3); `direction_deg` the direction of traffic flow of a traffic lane
+/// (required for one, refused for the others).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneConfig {
+    pub name: String,
+    pub kind: ZoneKind,
+    pub polygon: Vec<[f64; 2]>,
+    #[serde(default)]
+    pub direction_deg: Option<f64>,
+}
+
+impl ZoneConfig {
+    /// What is wrong with this zone, each problem naming it.
+    pub fn problems(&self) -> Vec<String> {
+        let zone = format!("zone {:?}", self.name);
+        let mut out = Vec::new();
+        if self.name.trim().is_empty() {
+            out.push(format!("{zone}: name must be set"));
+        }
+        if self.polygon.len() < 3 {
+            out.push(format!(
+                "{zone}: polygon needs at least 3 [lat, lon] points"
+            ));
+        }
+        if let Some(p) = self
+            .polygon
+            .iter()
+            .find(|p| !LatLon::new(p[0], p[1]).is_valid())
+        {
+            out.push(format!("{zone}: point {p:?} is not a valid [lat, lon]"));
+        }
+        let lane = self.kind == ZoneKind::TrafficLane;
+        match self.direction_deg {
+            None if lane => out.push(format!(
+                "{zone}: a traffic_lane needs direction_deg (its flow, degrees)"
+            )),
+            Some(_) if !lane => {
+                out.push(format!("{zone}: direction_deg is only for a traffic_lane"))
+            }
+            Some(d) if !(0.0..360.0).contains(&d) => {
+                out.push(format!("{zone}: direction_deg {d} is not within 0..360"))
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The zone, ready for the detectors (call on a zone without problems).
+    pub fn zone(&self) -> Zone {
+        match self.direction_deg {
+            Some(d) => Zone::traffic_lane(&self.name, d, &self.polygon),
+            None => Zone::new(&self.name, self.kind, &self.polygon),
+        }
+    }
 }
 
 /// One zone, ready for point-in-polygon tests.
@@ -41,7 +100,7 @@ pub struct Zone {
 
 impl Zone {
     /// A zone from `[lat, lon]` vertices (closed automatically). The caller
-    /// validates them ([`crate::config::Config::parse`]).
+    /// validates them ([`ZoneConfig::problems`]).
     pub fn new(name: &str, kind: ZoneKind, vertices: &[[f64; 2]]) -> Self {
         let ring: LineString<f64> = vertices
             .iter()
@@ -133,10 +192,10 @@ impl Zones {
                 z.centre().is_some_and(|c| {
                     // A cheap spherical distance first (it is within 0.5 %
                     // of the geodesic one): most zones are far away.
-                    if crate::geodesy::haversine_m(p, c) > max_m * 1.01 {
+                    if lookout_core::geodesy::haversine_m(p, c) > max_m * 1.01 {
                         return false;
                     }
-                    let inv = crate::geodesy::inverse(p, c);
+                    let inv = lookout_core::geodesy::inverse(p, c);
                     let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
                     inv.distance_m <= max_m && off.abs() <= max_off_deg
                 })

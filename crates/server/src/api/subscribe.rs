@@ -18,9 +18,9 @@ use tonic::Status;
 use super::convert;
 use super::pb::{self, track_event::Event};
 use crate::error::Error;
-use crate::picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
 use crate::pipeline::TrackUpdate;
 use crate::service::Shared;
+use lookout_picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
 
 /// Events queued per console before its task waits (and eventually lags).
 pub const SUBSCRIBER_QUEUE: usize = 1024;
@@ -40,18 +40,36 @@ impl Spec {
     pub fn from_request(r: pb::SubscribeTracksRequest) -> Result<Self, Error> {
         let area = convert::area(r.area, false)?;
         if r.min_interval_ms > MAX_MIN_INTERVAL_MS {
-            return Err(Error::invalid("min_interval_ms", format!("{} exceeds {MAX_MIN_INTERVAL_MS}", r.min_interval_ms)));
+            return Err(Error::invalid(
+                "min_interval_ms",
+                format!("{} exceeds {MAX_MIN_INTERVAL_MS}", r.min_interval_ms),
+            ));
         }
         if r.mmsi.len() > MAX_MMSI_FILTER {
-            return Err(Error::invalid("mmsi", format!("{} MMSIs exceed the limit of {MAX_MMSI_FILTER}", r.mmsi.len())));
+            return Err(Error::invalid(
+                "mmsi",
+                format!(
+                    "{} MMSIs exceed the limit of {MAX_MMSI_FILTER}",
+                    r.mmsi.len()
+                ),
+            ));
         }
-        let mmsi = r.mmsi.iter().map(|m| convert::mmsi(*m, "mmsi")).collect::<Result<_, _>>()?;
-        Ok(Self { area, min_interval: Duration::from_millis(u64::from(r.min_interval_ms)), mmsi })
+        let mmsi = r
+            .mmsi
+            .iter()
+            .map(|m| convert::mmsi(*m, "mmsi"))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            area,
+            min_interval: Duration::from_millis(u64::from(r.min_interval_ms)),
+            mmsi,
+        })
     }
 
     /// An MMSI filter selects AIS vessels only; without one, dark tracks are included.
     fn wants(&self, v: &Vessel) -> bool {
-        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi)) && v.fix.is_some_and(|f| self.area.contains(f.pos))
+        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi))
+            && v.fix.is_some_and(|f| self.area.contains(f.pos))
     }
 }
 
@@ -62,7 +80,15 @@ pub fn start(shared: Arc<Shared>, spec: Spec) -> ReceiverStream<Result<pb::Track
     let updates = shared.updates.subscribe();
     shared.subscribers.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
-        let mut sub = Subscription { shared: shared.clone(), spec, tx, seq: 0, members: HashMap::new(), last_sent: HashMap::new(), pending: BTreeMap::new() };
+        let mut sub = Subscription {
+            shared: shared.clone(),
+            spec,
+            tx,
+            seq: 0,
+            members: HashMap::new(),
+            last_sent: HashMap::new(),
+            pending: BTreeMap::new(),
+        };
         // Ends when the console goes away (a failed send) or the service stops.
         let _ = sub.run(updates).await;
         shared.subscribers.fetch_sub(1, Ordering::Relaxed);
@@ -91,7 +117,10 @@ impl Subscription {
         self.snapshot().await?;
         let mut heartbeat = tokio::time::interval(self.shared.config.service.heartbeat);
         heartbeat.tick().await;
-        let flush_every = self.spec.min_interval.clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let flush_every = self
+            .spec
+            .min_interval
+            .clamp(Duration::from_millis(50), Duration::from_secs(1));
         let mut flush = tokio::time::interval(flush_every);
         loop {
             tokio::select! {
@@ -119,19 +148,26 @@ impl Subscription {
     /// and exits for members that left meanwhile.
     async fn snapshot(&mut self) -> Result<(), Gone> {
         let vessels: Vec<Vessel> = {
-            let pic = self.shared.picture.read();
-            pic.in_area(&self.spec.area, &VesselFilter::default())
+            let engine = self.shared.engine.read();
+            engine
+                .picture()
+                .in_area(&self.spec.area, &VesselFilter::default())
                 .into_iter()
                 .filter(|v| self.spec.mmsi.is_empty() || self.spec.mmsi.contains(&v.mmsi))
                 .cloned()
                 .collect()
         };
         let now_in: HashMap<TrackId, Mmsi> = vessels.iter().map(|v| (v.track_id, v.mmsi)).collect();
-        let mut left: Vec<(TrackId, Mmsi)> =
-            self.members.iter().filter(|(t, _)| !now_in.contains_key(t)).map(|(t, m)| (*t, *m)).collect();
+        let mut left: Vec<(TrackId, Mmsi)> = self
+            .members
+            .iter()
+            .filter(|(t, _)| !now_in.contains_key(t))
+            .map(|(t, m)| (*t, *m))
+            .collect();
         left.sort_unstable();
         for (track_id, mmsi) in left {
-            self.send(exited(mmsi, track_id, pb::vessel_exited::Reason::LeftArea)).await?;
+            self.send(exited(mmsi, track_id, pb::vessel_exited::Reason::LeftArea))
+                .await?;
         }
         self.pending.clear();
         let now = Instant::now();
@@ -141,7 +177,10 @@ impl Subscription {
             self.send(Event::Snapshot(pv)).await?;
         }
         self.members = now_in;
-        self.send(Event::SnapshotComplete(pb::SnapshotComplete { vessels: vessels.len() as u32 })).await
+        self.send(Event::SnapshotComplete(pb::SnapshotComplete {
+            vessels: vessels.len() as u32,
+        }))
+        .await
     }
 
     async fn on_removed(&mut self, r: Removal) -> Result<(), Gone> {
@@ -169,7 +208,10 @@ impl Subscription {
                 self.send(Event::Entered(pv)).await
             }
             (true, true) => {
-                let due = self.last_sent.get(&v.track_id).is_none_or(|t| t.elapsed() >= self.spec.min_interval);
+                let due = self
+                    .last_sent
+                    .get(&v.track_id)
+                    .is_none_or(|t| t.elapsed() >= self.spec.min_interval);
                 if due {
                     self.pending.remove(&v.track_id);
                     self.last_sent.insert(v.track_id, Instant::now());
@@ -184,7 +226,12 @@ impl Subscription {
                 self.members.remove(&v.track_id);
                 self.pending.remove(&v.track_id);
                 self.last_sent.remove(&v.track_id);
-                self.send(exited(v.mmsi, v.track_id, pb::vessel_exited::Reason::LeftArea)).await
+                self.send(exited(
+                    v.mmsi,
+                    v.track_id,
+                    pb::vessel_exited::Reason::LeftArea,
+                ))
+                .await
             }
             (false, false) => Ok(()),
         }
@@ -194,7 +241,11 @@ impl Subscription {
         let due: Vec<TrackId> = self
             .pending
             .keys()
-            .filter(|t| self.last_sent.get(t).is_none_or(|i| i.elapsed() >= self.spec.min_interval))
+            .filter(|t| {
+                self.last_sent
+                    .get(t)
+                    .is_none_or(|i| i.elapsed() >= self.spec.min_interval)
+            })
             .copied()
             .collect();
         for track_id in due {
@@ -209,10 +260,20 @@ impl Subscription {
 
     async fn send(&mut self, e: Event) -> Result<(), Gone> {
         self.seq += 1;
-        self.tx.send(Ok(pb::TrackEvent { seq: self.seq, event: Some(e) })).await.map_err(|_| Gone)
+        self.tx
+            .send(Ok(pb::TrackEvent {
+                seq: self.seq,
+                event: Some(e),
+            }))
+            .await
+            .map_err(|_| Gone)
     }
 }
 
 fn exited(mmsi: Mmsi, track_id: TrackId, reason: pb::vessel_exited::Reason) -> Event {
-    Event::Exited(pb::VesselExited { mmsi, track_id, reason: reason as i32 })
+    Event::Exited(pb::VesselExited {
+        mmsi,
+        track_id,
+        reason: reason as i32,
+    })
 }

@@ -9,7 +9,10 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::{wall_ms, Clock, Ingestor, SourceCtx};
+use lookout_ais::Clock;
+use lookout_core::time::wall_ms;
+
+use super::{Ingestor, SourceCtx};
 use crate::error::Error;
 
 /// Read buffer per connection, bytes.
@@ -114,12 +117,16 @@ pub async fn run_tcp_client(
 
 /// Binds the listener (so a configuration error surfaces at start-up).
 pub async fn bind_tcp(listen: SocketAddr) -> Result<TcpListener, Error> {
-    TcpListener::bind(listen).await.map_err(|e| Error::io(format!("bind tcp {listen}"), e))
+    TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::io(format!("bind tcp {listen}"), e))
 }
 
 /// Binds the UDP socket.
 pub async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, Error> {
-    UdpSocket::bind(listen).await.map_err(|e| Error::io(format!("bind udp {listen}"), e))
+    UdpSocket::bind(listen)
+        .await
+        .map_err(|e| Error::io(format!("bind udp {listen}"), e))
 }
 
 /// Accepts feeders; each connection gets its own decoder (reassembly state),
@@ -138,7 +145,8 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
                 let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
                 tokio::spawn(async move {
                     let mut ing = ctx.ingestor(Clock::Live);
-                    let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
+                    let outcome =
+                        pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
                     drop(ing);
                     match outcome {
                         Ok(()) => info!(source = %status.name, %peer, "feeder disconnected"),
@@ -187,7 +195,9 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationTo
                 Ok((n, peer)) => {
                     seq += 1;
                     if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
-                        if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
+                        if let Some(oldest) =
+                            peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a)
+                        {
                             peers.remove(&oldest);
                         }
                     }

@@ -25,11 +25,11 @@ use super::{
     Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
     Racetrack, Region, RegionId, Sector,
 };
-use crate::simulate::dark::DarkKind;
-use crate::simulate::geography::{ll, Area, LatLon, Light, Port, Station};
-use crate::simulate::identity::{Flag, Locale};
-use crate::simulate::radar::RadarSite;
-use crate::simulate::world::{
+use crate::dark::DarkKind;
+use crate::geography::{ll, Area, LatLon, Light, Port, Station};
+use crate::identity::{Flag, Locale};
+use crate::radar::RadarSite;
+use crate::world::{
     anchored, coastal, ferry, ferry_by, harbour, lane, leisure, patrol, Behaviour, FleetSpec,
     VesselKind,
 };
@@ -847,6 +847,7 @@ pub static REGION: Region = Region {
     id: RegionId::DoverStrait,
     name: "dover-strait",
     title: "the Dover Strait",
+    bounds_deg: [50.3, -0.2, 51.6, 2.8],
     stations: STATIONS,
     lights: LIGHTS,
     radars: RADAR_SITES,

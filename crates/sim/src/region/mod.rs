@@ -207,6 +207,9 @@ pub struct Region {
     pub name: &'static str,
     /// For people: "the Strait of Sicily".
     pub title: &'static str,
+    /// The area the simulator covers, as `[min_lat, min_lon, max_lat, max_lon]`
+    /// degrees: the grid a baseline of this area is built on.
+    pub bounds_deg: [f64; 4],
     /// AIS shore stations (tag-block `s:` names) with their base-station MMSIs.
     pub stations: &'static [Station],
     /// Lights and buoys transmitting type 21.

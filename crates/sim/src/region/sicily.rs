@@ -12,11 +12,11 @@ use super::{
     Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
     Racetrack, Region, RegionId, Sector,
 };
-use crate::simulate::dark::DarkKind;
-use crate::simulate::geography::{ll, Area, LatLon, Light, Port, Station};
-use crate::simulate::identity::{Flag, Locale};
-use crate::simulate::radar::RadarSite;
-use crate::simulate::world::{
+use crate::dark::DarkKind;
+use crate::geography::{ll, Area, LatLon, Light, Port, Station};
+use crate::identity::{Flag, Locale};
+use crate::radar::RadarSite;
+use crate::world::{
     anchored, coastal, ferry, harbour, lane, leisure, patrol, Behaviour, FleetSpec, VesselKind,
 };
 
@@ -797,6 +797,7 @@ pub static REGION: Region = Region {
     id: RegionId::StraitOfSicily,
     name: "strait-of-sicily",
     title: "the Strait of Sicily",
+    bounds_deg: [34.8, 11.4, 38.0, 15.8],
     stations: STATIONS,
     lights: LIGHTS,
     radars: RADAR_SITES,

@@ -76,7 +76,7 @@
 //!   define how builders rate capacity; their tables are not public, so they are
 //!   not applied numerically here.
 
-use crate::detect::VesselClass;
+use lookout_core::VesselClass;
 
 /// Weight of the "anything, 0..=N_MAX" component in every prior: P(n) ∝ 1/(n+1).
 /// It keeps every N possible so that counts can override a wrong class label,
@@ -96,10 +96,12 @@ pub(super) const SRC_WOODEN: &str = "Lampedusa 2013-10-03 (~20 m, 450-500+); off
      Pylos 2023-06-14 'Adriana' (~30 m, ~750, RSA Aegean); Sfax iron boats (~7 m, 33-45, AFP 2023-08-10)";
 pub(super) const SRC_YACHT: &str = "crew size: own assumption; smuggling yachts on the Turkey-Calabria route carry 30 to \
      ~100 below deck (AP via Euronews 2021-11-22, LA Times 2017-10-31, Europol via EUobserver): share and k are own assumptions";
-pub(super) const SRC_FISHING: &str = "crew size: own assumption; 9 % share of fishing boats loaded like migrant wooden boats \
+pub(super) const SRC_FISHING: &str =
+    "crew size: own assumption; 9 % share of fishing boats loaded like migrant wooden boats \
      (the 2013 Lampedusa, 2015 and Pylos 2023 boats were fishing boats) is an own assumption";
 pub(super) const SRC_MERCHANT: &str = "merchant crew ~8-30 scaling with length: own assumption";
-pub(super) const SRC_UNKNOWN: &str = "25 % migrant-loaded (k = 0.9/m^2, rubber-like, widened) vs 74 % crew-only: own \
+pub(super) const SRC_UNKNOWN: &str =
+    "25 % migrant-loaded (k = 0.9/m^2, rubber-like, widened) vs 74 % crew-only: own \
      assumption for a non-AIS contact of unknown type";
 
 /// One mixture component of a prior.
@@ -144,7 +146,10 @@ fn length_table(class: VesselClass) -> (f64, f64, f64, f64) {
 /// Length actually used: the reported one clamped to a plausible range for the
 /// class, or the class's typical length when absent/invalid. Returns
 /// (length, assumed, log-sd of the length, note).
-pub(super) fn resolve_length(class: VesselClass, length_m: Option<f64>) -> (f64, bool, f64, Option<String>) {
+pub(super) fn resolve_length(
+    class: VesselClass,
+    length_m: Option<f64>,
+) -> (f64, bool, f64, Option<String>) {
     let (typ, sd, lo, hi) = length_table(class);
     match length_m {
         Some(l) if l.is_finite() && l > 0.0 => {
@@ -155,8 +160,22 @@ pub(super) fn resolve_length(class: VesselClass, length_m: Option<f64>) -> (f64,
                 (l, false, 0.0, None)
             }
         }
-        Some(l) => (typ, true, sd, Some(format!("reported length {l} m is invalid; typical {typ} m assumed"))),
-        None => (typ, true, sd, Some(format!("length unknown; typical {typ} m assumed (log-sd {sd}) and prior widened"))),
+        Some(l) => (
+            typ,
+            true,
+            sd,
+            Some(format!(
+                "reported length {l} m is invalid; typical {typ} m assumed"
+            )),
+        ),
+        None => (
+            typ,
+            true,
+            sd,
+            Some(format!(
+                "length unknown; typical {typ} m assumed (log-sd {sd}) and prior widened"
+            )),
+        ),
     }
 }
 
@@ -167,14 +186,26 @@ fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
 /// Migrant-load component N ≈ k L²: an uncertain length adds 2·σ_L to the log-sd.
 fn load(weight: f64, k: f64, sigma: f64, l: f64, sd_l: f64) -> Component {
     let sigma = (sigma * sigma + 4.0 * sd_l * sd_l).sqrt();
-    Component { weight, shape: Shape::LogNormal { median: k * l * l, sigma } }
+    Component {
+        weight,
+        shape: Shape::LogNormal {
+            median: k * l * l,
+            sigma,
+        },
+    }
 }
 
 /// Crew-only component: median = clamp(c·L, lo, hi), an uncertain length adds σ_L.
 #[allow(clippy::too_many_arguments)]
 fn crew(weight: f64, per_m: f64, lo: f64, hi: f64, sigma: f64, l: f64, sd_l: f64) -> Component {
     let sigma = (sigma * sigma + sd_l * sd_l).sqrt();
-    Component { weight, shape: Shape::LogNormal { median: clamp(per_m * l, lo, hi), sigma } }
+    Component {
+        weight,
+        shape: Shape::LogNormal {
+            median: clamp(per_m * l, lo, hi),
+            sigma,
+        },
+    }
 }
 
 pub(super) fn class_model(class: VesselClass, length_m: Option<f64>) -> ClassModel {
@@ -224,8 +255,18 @@ pub(super) fn class_model(class: VesselClass, length_m: Option<f64>) -> ClassMod
             SRC_UNKNOWN,
         ),
     };
-    components.push(Component { weight: DEFENSIVE_WEIGHT, shape: Shape::Defensive });
-    ClassModel { components, length_m: l, length_assumed: assumed, length_note: note, formula, source }
+    components.push(Component {
+        weight: DEFENSIVE_WEIGHT,
+        shape: Shape::Defensive,
+    });
+    ClassModel {
+        components,
+        length_m: l,
+        length_assumed: assumed,
+        length_note: note,
+        formula,
+        source,
+    }
 }
 
 /// 15 ft² per person (USCG) in m²: 15 × 0.3048² = 1.3935 m².
@@ -243,7 +284,10 @@ fn nominal_capacity_length(class: VesselClass) -> f64 {
 
 /// Safe capacity formula, and the length it was evaluated at. None for merchant
 /// ships (capacity depends on certificates and lifeboats, not on length).
-pub(super) fn capacity(class: VesselClass, length_m: Option<f64>) -> Option<(u32, f64, bool, String)> {
+pub(super) fn capacity(
+    class: VesselClass,
+    length_m: Option<f64>,
+) -> Option<(u32, f64, bool, String)> {
     if class == VesselClass::Merchant {
         return None;
     }

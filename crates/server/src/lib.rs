@@ -1,0 +1,16 @@
+//! The Lookout service: sources (feeds) → the [`pipeline`], which drives
+//! the engine (`lookout-engine`) → the [`api`] (gRPC queries and streams),
+//! with the [`journal`] (every alert change on disk) at the edge. [`config`]
+//! gathers every stage's section; [`service`] wires it together.
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod journal;
+pub mod pipeline;
+pub mod service;
+pub mod source;
+
+pub use config::Config;
+pub use error::Error;
+pub use service::{run, start, Running};

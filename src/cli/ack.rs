@@ -1,0 +1,37 @@
+//! `lookout ack`: acknowledges an alert.
+
+use lookout_server::api::pb;
+
+use super::{alert_line, connect, remote, RemoteArgs};
+
+/// Acknowledge an alert (recorded with who and why, and sent to every console).
+#[derive(clap::Args)]
+pub struct AckArgs {
+    /// The alert's id (`lookout alerts` lists them).
+    alert_id: u64,
+    /// Who acknowledges (operator or centre).
+    #[arg(long)]
+    by: String,
+    /// Why, or what was done (e.g. "patrol boat tasked").
+    #[arg(long, default_value = "")]
+    note: String,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+impl AckArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let a = connect(&self.remote)
+            .await?
+            .acknowledge_alert(pb::AcknowledgeAlertRequest {
+                alert_id: self.alert_id,
+                by: self.by,
+                note: self.note,
+            })
+            .await
+            .map_err(remote)?
+            .into_inner();
+        println!("{}", alert_line(&a));
+        Ok(())
+    }
+}

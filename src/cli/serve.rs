@@ -1,0 +1,79 @@
+//! `lookout serve`: runs the service.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use lookout_server::config::{SourceConfig, SourceKind};
+use lookout_server::Config;
+use tokio_util::sync::CancellationToken;
+
+/// The bundled recording `serve --demo` plays: AIS and radar plots, and drone detections.
+pub const DEMO_RECORDING: [&str; 2] = [
+    "replay-data/central-med-scenario-1h.nmea.gz",
+    "replay-data/central-med-scenario-1h.jsonl",
+];
+
+/// The bundled baseline `serve --demo` scores against.
+pub const DEMO_BASELINE: &str = "replay-data/strait-of-sicily.baseline";
+
+/// The demo configuration: the one place the bundled scenario's radar sites
+/// and zones are written down (a test checks them against the simulator).
+const DEMO_CONFIG: &str = include_str!("../../config/demo.toml");
+
+/// Run the service.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Configuration file.
+    #[arg(long, default_value = "config/default.toml")]
+    config: PathBuf,
+    /// Also play the bundled recording (replay-data/: AIS, radar, drone) in real time, looping.
+    #[arg(long)]
+    demo: bool,
+}
+
+impl ServeArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let mut cfg = Config::load(&self.config)
+            .with_context(|| format!("loading {}", self.config.display()))?;
+        if self.demo {
+            add_demo(&mut cfg);
+        }
+        let shutdown = CancellationToken::new();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.cancel();
+        });
+        lookout_server::run(cfg, shutdown).await?;
+        Ok(())
+    }
+}
+
+/// What `serve --demo` adds to the configuration: a real-time, looping file
+/// source of the bundled recording, shifted to now, the bundled scenario's
+/// radar sites (from `config/demo.toml`) and its baseline.
+pub fn add_demo(cfg: &mut Config) {
+    cfg.sources.push(SourceConfig {
+        name: "demo".into(),
+        format: None,
+        kind: SourceKind::File {
+            path: None,
+            paths: DEMO_RECORDING.iter().map(PathBuf::from).collect(),
+            pace: 1.0,
+            repeat: true,
+            shift_to_now: true,
+        },
+    });
+    let demo = Config::parse(DEMO_CONFIG).expect("config/demo.toml is valid (tested)");
+    for r in demo.radars {
+        if !cfg.radars.iter().any(|c| c.station == r.station) {
+            cfg.radars.push(r);
+        }
+    }
+    if cfg.baseline.path.is_none() {
+        // Learnt from 24 h of the simulator's ordinary traffic (replay-data/README.md);
+        // used as shipped, never written back.
+        cfg.baseline.path = Some(PathBuf::from(DEMO_BASELINE));
+        cfg.baseline.save_every = None;
+    }
+}

@@ -1,0 +1,43 @@
+//! `lookout token`: a new bearer token and its configuration entry.
+
+use rand::TryRngCore;
+
+/// Make a bearer token for an operator: prints the token (give it to the
+/// operator) and the [[operator]] table with its SHA-256 (for the config).
+#[derive(clap::Args)]
+pub struct TokenArgs {
+    /// The operator's name, as the access log and acknowledgements show it.
+    #[arg(long)]
+    name: String,
+    /// viewer, operator (viewer + acknowledge), feeder (Ingest, PushDetections), admin.
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
+}
+
+impl TokenArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        for r in &self.roles {
+            if !["viewer", "operator", "feeder", "admin"].contains(&r.as_str()) {
+                anyhow::bail!("--role {r:?} is not viewer, operator, feeder or admin");
+            }
+        }
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(|e| anyhow::anyhow!("random token: {e}"))?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let roles: Vec<String> = self.roles.iter().map(|r| format!("{r:?}")).collect();
+        eprintln!(
+            "token for {} (give it to them; it is not stored anywhere):",
+            self.name
+        );
+        println!("{token}");
+        eprintln!(
+            "\nconfiguration entry:\n[[operator]]\nname = {:?}\ntoken_sha256 = \"{}\"\nroles = [{}]",
+            self.name,
+            lookout_server::api::token_digest_hex(&token),
+            roles.join(", ")
+        );
+        Ok(())
+    }
+}
