@@ -59,10 +59,7 @@ use lookout_sim::{self, encode, SimConfig};
 use tonic::transport::{Channel, Endpoint};
 
 fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 #[derive(Clone, Copy)]
@@ -78,13 +75,8 @@ struct Ship {
 fn fleet(want: usize) -> (Vec<Ship>, Vec<u8>) {
     let mut scale = want as f64 / 100.0;
     loop {
-        let cfg = SimConfig {
-            seed: 7,
-            duration_s: 360,
-            vessel_scale: scale,
-            reception_loss: 0.0,
-            ..Default::default()
-        };
+        let cfg =
+            SimConfig { seed: 7, duration_s: 360, vessel_scale: scale, reception_loss: 0.0, ..Default::default() };
         let mut rec = Vec::new();
         lookout_sim::write_recording(&cfg, &mut rec).unwrap();
         let mut last: BTreeMap<u32, Ship> = BTreeMap::new();
@@ -92,12 +84,7 @@ fn fleet(want: usize) -> (Vec<Ship>, Vec<u8>) {
             let pos = LatLon::new(o.lat_deg, o.lon_deg);
             last.insert(
                 o.mmsi,
-                Ship {
-                    mmsi: o.mmsi,
-                    pos,
-                    sog_kn: o.sog_kn.unwrap_or(0.0),
-                    cog_deg: o.cog_deg.unwrap_or(0.0),
-                },
+                Ship { mmsi: o.mmsi, pos, sog_kn: o.sog_kn.unwrap_or(0.0), cog_deg: o.cog_deg.unwrap_or(0.0) },
             );
         }
         if last.len() < want {
@@ -107,16 +94,11 @@ fn fleet(want: usize) -> (Vec<Ship>, Vec<u8>) {
         let ships: Vec<Ship> = last.into_values().take(want).collect();
         let keep: std::collections::HashSet<u32> = ships.iter().map(|s| s.mmsi).collect();
         let mut statics = Vec::new();
-        let mut dec =
-            lookout_ais::decode::Decoder::new(lookout_ais::decode::DecoderConfig::default());
+        let mut dec = lookout_ais::decode::Decoder::new(lookout_ais::decode::DecoderConfig::default());
         let mut pending: Vec<&[u8]> = Vec::new();
         for line in rec.split(|b| *b == b'\n') {
             let bare = match line.first() {
-                Some(b'\\') => line[1..]
-                    .iter()
-                    .position(|b| *b == b'\\')
-                    .map(|i| &line[i + 2..])
-                    .unwrap_or(line),
+                Some(b'\\') => line[1..].iter().position(|b| *b == b'\\').map(|i| &line[i + 2..]).unwrap_or(line),
                 _ => line,
             };
             pending.push(bare);
@@ -174,11 +156,7 @@ struct Feed {
 
 /// Grid points of open sea in the Strait of Sicily, >= 5 km apart.
 fn boat_positions(n: usize) -> Vec<LatLon> {
-    let islands = [
-        LatLon::new(35.50, 12.60),
-        LatLon::new(35.86, 12.86),
-        LatLon::new(35.55, 12.32),
-    ];
+    let islands = [LatLon::new(35.50, 12.60), LatLon::new(35.86, 12.86), LatLon::new(35.55, 12.32)];
     let mut out = Vec::new();
     let mut lat = 35.0;
     while lat <= 36.5 && out.len() < n {
@@ -198,10 +176,7 @@ fn boat_positions(n: usize) -> Vec<LatLon> {
 fn boat_look(p: LatLon, id: &str) -> pb::DetectionEvent {
     let ms = wall_ms();
     pb::DetectionEvent {
-        time: Some(prost_types::Timestamp {
-            seconds: ms / 1000,
-            nanos: ((ms % 1000) * 1_000_000) as i32,
-        }),
+        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
         sensor_id: "drone-1".into(),
         sensor_kind: pb::SensorKind::Drone as i32,
         lat: Some(p.lat_deg),
@@ -234,10 +209,7 @@ struct ConsoleLog {
     error: Option<String>,
 }
 
-async fn console(
-    mut stream: tonic::Streaming<pb::AlertEvent>,
-    ready: Arc<AtomicUsize>,
-) -> ConsoleLog {
+async fn console(mut stream: tonic::Streaming<pb::AlertEvent>, ready: Arc<AtomicUsize>) -> ConsoleLog {
     let mut log = ConsoleLog::default();
     let mut last_seq = 0;
     loop {
@@ -261,16 +233,11 @@ async fn console(
         match e.event {
             Some(Event::Snapshot(a)) | Some(Event::Change(a)) => {
                 if a.kind == pb::AlertKind::Overcrowded as i32 {
-                    let p = a
-                        .position
-                        .map(|p| LatLon::new(p.lat_deg, p.lon_deg))
-                        .unwrap_or(LatLon::new(0.0, 0.0));
+                    let p = a.position.map(|p| LatLon::new(p.lat_deg, p.lon_deg)).unwrap_or(LatLon::new(0.0, 0.0));
                     let open = a.state == pb::AlertState::Open as i32;
                     log.first.entry(a.alert_id).or_insert((p, at, open));
                 } else {
-                    let k = pb::AlertKind::try_from(a.kind)
-                        .map(|k| k.as_str_name())
-                        .unwrap_or("?");
+                    let k = pb::AlertKind::try_from(a.kind).map(|k| k.as_str_name()).unwrap_or("?");
                     *log.other.entry(k).or_default() += 1;
                 }
             }
@@ -334,10 +301,7 @@ fn main() {
     let lines_per_feed = (rate * seconds).div_ceil(feeds) + rate / feeds; // a second to spare
     let mut warmup: Vec<Vec<u8>> = vec![Vec::new(); feeds];
     let mut feed: Vec<Feed> = (0..feeds)
-        .map(|_| Feed {
-            bytes: Vec::with_capacity(lines_per_feed * 48),
-            starts: Vec::with_capacity(lines_per_feed),
-        })
+        .map(|_| Feed { bytes: Vec::with_capacity(lines_per_feed * 48), starts: Vec::with_capacity(lines_per_feed) })
         .collect();
     for s in &ships {
         position_line(&mut warmup[s.mmsi as usize % feeds], s);
@@ -348,37 +312,23 @@ fn main() {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.mmsi as usize % feeds == fi)
-            .map(|(i, s)| {
-                std::cmp::Reverse((
-                    ((i as f64 * 0.618_034).fract() * scale_t * interval(s) * 1e9) as u64,
-                    i,
-                ))
-            })
+            .map(|(i, s)| std::cmp::Reverse((((i as f64 * 0.618_034).fract() * scale_t * interval(s) * 1e9) as u64, i)))
             .collect();
         while f.starts.len() < lines_per_feed {
             let Some(std::cmp::Reverse((t_ns, i))) = due.pop() else {
                 break;
             };
             let s = &ships[i];
-            let moved = Ship {
-                pos: destination(s.pos, s.cog_deg, s.sog_kn * MS_PER_KN * t_ns as f64 / 1e9),
-                ..*s
-            };
+            let moved = Ship { pos: destination(s.pos, s.cog_deg, s.sog_kn * MS_PER_KN * t_ns as f64 / 1e9), ..*s };
             f.starts.push(f.bytes.len() as u32);
             position_line(&mut f.bytes, &moved);
-            due.push(std::cmp::Reverse((
-                t_ns + (scale_t * interval(s) * 1e9) as u64,
-                i,
-            )));
+            due.push(std::cmp::Reverse((t_ns + (scale_t * interval(s) * 1e9) as u64, i)));
         }
     }
     for f in &mut feed {
         f.starts.push(f.bytes.len() as u32);
     }
-    let feed_mb: f64 = feed
-        .iter()
-        .map(|f| (f.bytes.capacity() + f.starts.capacity() * 4) as f64 / 1e6)
-        .sum();
+    let feed_mb: f64 = feed.iter().map(|f| (f.bytes.capacity() + f.starts.capacity() * 4) as f64 / 1e6).sum();
     let moving = ships.iter().filter(|s| s.sog_kn > 0.1).count();
     println!(
         "fleet: {n} simulated vessels ({moving} under way), reporting every {:.3} s (2 s ITU class) to {:.3} s (180 s class); {} static lines; {} position lines pre-encoded ({feed_mb:.0} MB) in {:.1} s",
@@ -394,17 +344,9 @@ fn main() {
     if with_baseline {
         let t = Instant::now();
         let mut normal = Vec::new();
-        lookout_sim::write_recording(
-            &SimConfig {
-                seed: 2,
-                duration_s: 2 * 3600,
-                ..Default::default()
-            },
-            &mut normal,
-        )
-        .unwrap();
-        let mut b =
-            BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
+        lookout_sim::write_recording(&SimConfig { seed: 2, duration_s: 2 * 3600, ..Default::default() }, &mut normal)
+            .unwrap();
+        let mut b = BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
         for o in observations_from_nmea(&normal[..]).unwrap() {
             b.add(&o);
         }
@@ -414,10 +356,7 @@ fn main() {
             "[baseline]\npath = {:?}\narea = \"strait-of-sicily\"\nlearn = true\n",
             path.display().to_string()
         );
-        println!(
-            "baseline: 2 h of simulated traffic (seed 2), learn on, built in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+        println!("baseline: 2 h of simulated traffic (seed 2), learn on, built in {:.1} s", t.elapsed().as_secs_f64());
     }
     if dead_reckon_s > 0 {
         text += &format!("[picture]\ndead_reckon_max = \"{dead_reckon_s}s\"\n");
@@ -426,11 +365,7 @@ fn main() {
     text += "[[source]]\nname = \"feeds\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n";
     let config = Config::parse(&text).unwrap();
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build().unwrap();
     rt.block_on(run(
         config,
         consoles,
@@ -474,9 +409,8 @@ async fn run(
     let endpoint = Endpoint::from_shared(format!("http://{}", running.addr)).unwrap();
 
     // Feeders connect; static data, then one position per vessel.
-    let socks: Vec<std::net::TcpStream> = (0..feeds)
-        .map(|_| std::net::TcpStream::connect(feed_addr).unwrap())
-        .collect();
+    let socks: Vec<std::net::TcpStream> =
+        (0..feeds).map(|_| std::net::TcpStream::connect(feed_addr).unwrap()).collect();
     for s in &socks {
         s.set_nodelay(true).unwrap();
     }
@@ -492,9 +426,7 @@ async fn run(
         .unwrap();
     }
     let t = Instant::now();
-    while shared.engine.read().picture().len() < n * 99 / 100
-        && t.elapsed() < Duration::from_secs(60)
-    {
+    while shared.engine.read().picture().len() < n * 99 / 100 && t.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rss_picture = rss_mb();
@@ -518,11 +450,7 @@ async fn run(
     };
     for i in 0..consoles {
         let mut c = LookoutClient::new(channels[i / per_conn].clone());
-        let s = c
-            .subscribe_alerts(pb::SubscribeAlertsRequest::default())
-            .await
-            .unwrap()
-            .into_inner();
+        let s = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
         readers.push(tokio::spawn(console(s, ready.clone())));
     }
     while ready.load(Ordering::Relaxed) < consoles {
@@ -552,8 +480,7 @@ async fn run(
         feeders.push(std::thread::spawn(move || {
             // A write that cannot proceed (the service is not reading) gives up
             // after a while so the feeder stops on time whatever the backlog.
-            sock.set_write_timeout(Some(Duration::from_millis(20)))
-                .unwrap();
+            sock.set_write_timeout(Some(Duration::from_millis(20))).unwrap();
             let total = f.starts.len() - 1;
             let (mut written, mut lines) = (0usize, 0usize);
             let mut blocked = Duration::ZERO;
@@ -570,11 +497,8 @@ async fn run(
                 if due_byte > written {
                     match sock.write(&f.bytes[written..due_byte]) {
                         Ok(n) => written += n,
-                        Err(e)
-                            if matches!(
-                                e.kind(),
-                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                            ) => {}
+                        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                        }
                         Err(e) => panic!("feeder write: {e}"),
                     }
                     blocked += now.elapsed();
@@ -609,10 +533,7 @@ async fn run(
     // until the end of the window (a call still waiting then is waited for).
     let spots = boat_positions(seconds * 1000 / every_ms + 1);
     if spots.len() * every_ms < seconds * 1000 {
-        println!(
-            "note: only {} distinct boat positions; pushes stop early",
-            spots.len()
-        );
+        println!("note: only {} distinct boat positions; pushes stop early", spots.len());
     }
     let mut drone = LookoutClient::new(endpoint.connect().await.unwrap());
     let drone = tokio::spawn(async move {
@@ -621,10 +542,7 @@ async fn run(
         let (look_tx, look_rx) = tokio::sync::mpsc::channel::<pb::DetectionEvent>(16);
         let stream_call = drone_stream.then(|| {
             let mut d = drone.clone();
-            tokio::spawn(async move {
-                d.push_detections(tokio_stream::wrappers::ReceiverStream::new(look_rx))
-                    .await
-            })
+            tokio::spawn(async move { d.push_detections(tokio_stream::wrappers::ReceiverStream::new(look_rx)).await })
         });
         for (k, p) in spots.iter().enumerate() {
             let at = start + Duration::from_millis((every_ms * k) as u64 + every_ms as u64 / 2);
@@ -637,11 +555,7 @@ async fn run(
             if drone_stream {
                 look_tx.send(look).await.unwrap();
             } else {
-                let s = drone
-                    .push_detections(tokio_stream::iter(vec![look]))
-                    .await
-                    .unwrap()
-                    .into_inner();
+                let s = drone.push_detections(tokio_stream::iter(vec![look])).await.unwrap().into_inner();
                 assert_eq!(s.accepted, 1, "{:?}", s.rejections);
             }
             pushes.push((*p, t, t.elapsed()));
@@ -686,15 +600,11 @@ async fn run(
     let rss_end = rss_mb();
     let book: Vec<pb::Alert> = {
         let mut c = LookoutClient::new(channels[0].clone());
-        c.list_alerts(pb::ListAlertsRequest {
-            include_ended: true,
-            max_results: 10_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .alerts
+        c.list_alerts(pb::ListAlertsRequest { include_ended: true, max_results: 10_000, ..Default::default() })
+            .await
+            .unwrap()
+            .into_inner()
+            .alerts
     };
     drop(look_tx);
     if let Some(c) = stream_call {
@@ -707,22 +617,13 @@ async fn run(
     }
 
     // Alert of each push, by position.
-    let overcrowded: Vec<&pb::Alert> = book
-        .iter()
-        .filter(|a| a.kind == pb::AlertKind::Overcrowded as i32)
-        .collect();
+    let overcrowded: Vec<&pb::Alert> = book.iter().filter(|a| a.kind == pb::AlertKind::Overcrowded as i32).collect();
     let mut alert_of: Vec<Option<u64>> = vec![None; pushes.len()];
     let mut unmatched = 0;
     for a in &overcrowded {
-        let p = a
-            .position
-            .map(|p| LatLon::new(p.lat_deg, p.lon_deg))
-            .unwrap();
-        let best = pushes
-            .iter()
-            .enumerate()
-            .map(|(k, (q, _, _))| (k, haversine_m(p, *q)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
+        let p = a.position.map(|p| LatLon::new(p.lat_deg, p.lon_deg)).unwrap();
+        let best =
+            pushes.iter().enumerate().map(|(k, (q, _, _))| (k, haversine_m(p, *q))).min_by(|a, b| a.1.total_cmp(&b.1));
         match best {
             Some((k, d)) if d < 3000.0 && alert_of[k].is_none() => alert_of[k] = Some(a.alert_id),
             _ => unmatched += 1,
@@ -751,10 +652,7 @@ async fn run(
         per_alert_max.push(m);
     }
     for log in &logs {
-        if alert_of
-            .iter()
-            .any(|id| id.is_none_or(|id| !log.first.contains_key(&id)))
-        {
+        if alert_of.iter().any(|id| id.is_none_or(|id| !log.first.contains_key(&id))) {
             consoles_short += 1;
         }
     }

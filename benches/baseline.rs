@@ -26,10 +26,8 @@ fn build() -> Baseline {
     let t0 = 1_780_272_000_000i64;
     for i in 0..3000u32 {
         let class = TrafficClass::ALL[i as usize % TrafficClass::ALL.len()];
-        let (mut lat, mut lon) = (
-            rng.random_range(s.min_lat_deg..s.max_lat_deg),
-            rng.random_range(s.min_lon_deg..s.max_lon_deg),
-        );
+        let (mut lat, mut lon) =
+            (rng.random_range(s.min_lat_deg..s.max_lat_deg), rng.random_range(s.min_lon_deg..s.max_lon_deg));
         let cog: f64 = rng.random_range(0.0..360.0);
         let sog: f64 = rng.random_range(0.0..25.0);
         let mut t = t0 + rng.random_range(0..7 * 86_400_000i64);
@@ -68,11 +66,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     let known = reports.iter().filter(|r| b.score(r).known).count();
-    eprintln!(
-        "400 km grid {:?}, {:.1} MB; {known}/4096 bench reports known",
-        b.dims(),
-        b.memory_bytes() as f64 / 1e6
-    );
+    eprintln!("400 km grid {:?}, {:.1} MB; {known}/4096 bench reports known", b.dims(), b.memory_bytes() as f64 / 1e6);
     let mut i = 0usize;
     c.bench_function("baseline_score_400km_2km", |bn| {
         bn.iter(|| {
@@ -83,9 +77,7 @@ fn bench(c: &mut Criterion) {
     let mut v = Vec::new();
     b.save(&mut v).unwrap();
     eprintln!("file size {:.2} MB", v.len() as f64 / 1e6);
-    c.bench_function("baseline_load_400km", |bn| {
-        bn.iter(|| Baseline::load(black_box(&v[..]), None).unwrap())
-    });
+    c.bench_function("baseline_load_400km", |bn| bn.iter(|| Baseline::load(black_box(&v[..]), None).unwrap()));
 }
 
 criterion_group! { name = benches; config = Criterion::default().sample_size(10); targets = bench }

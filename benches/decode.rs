@@ -37,18 +37,12 @@ fn load_lines() -> Vec<Vec<u8>> {
         let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let data = if f.ends_with(".gz") {
             let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .expect("gunzip");
+            flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).expect("gunzip");
             out
         } else {
             raw
         };
-        lines.extend(
-            data.split(|&c| c == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(|l| l.to_vec()),
-        );
+        lines.extend(data.split(|&c| c == b'\n').filter(|l| !l.is_empty()).map(|l| l.to_vec()));
     }
     let one_pass = lines.len();
     while lines.len() < TARGET_LINES {

@@ -34,40 +34,22 @@ struct Ship {
 }
 
 fn fleet(n: usize, rng: &mut ChaCha8Rng) -> Vec<Ship> {
-    let clusters: Vec<LatLon> = (0..40)
-        .map(|_| {
-            LatLon::new(
-                rng.random_range(-45.0..60.0),
-                rng.random_range(-179.0..179.0),
-            )
-        })
-        .collect();
+    let clusters: Vec<LatLon> =
+        (0..40).map(|_| LatLon::new(rng.random_range(-45.0..60.0), rng.random_range(-179.0..179.0))).collect();
     (0..n)
         .map(|i| {
             let pos = if rng.random_bool(0.6) {
                 let c = clusters[rng.random_range(0..clusters.len())];
-                let g = |r: &mut ChaCha8Rng| {
-                    (0..6).map(|_| r.random_range(-0.5..0.5)).sum::<f64>() * 0.7
-                };
-                LatLon::new(
-                    (c.lat_deg + g(rng)).clamp(-80.0, 80.0),
-                    (c.lon_deg + g(rng)).clamp(-179.9, 179.9),
-                )
+                let g = |r: &mut ChaCha8Rng| (0..6).map(|_| r.random_range(-0.5..0.5)).sum::<f64>() * 0.7;
+                LatLon::new((c.lat_deg + g(rng)).clamp(-80.0, 80.0), (c.lon_deg + g(rng)).clamp(-179.9, 179.9))
             } else {
-                LatLon::new(
-                    rng.random_range(-60.0..70.0),
-                    rng.random_range(-179.9..179.9),
-                )
+                LatLon::new(rng.random_range(-60.0..70.0), rng.random_range(-179.9..179.9))
             };
             let moored = rng.random_bool(0.3);
             Ship {
                 mmsi: 200_000_000 + i as u32,
                 pos,
-                sog_kn: if moored {
-                    0.0
-                } else {
-                    rng.random_range(2.0..22.0)
-                },
+                sog_kn: if moored { 0.0 } else { rng.random_range(2.0..22.0) },
                 cog_deg: rng.random_range(0.0..360.0),
             }
         })
@@ -136,11 +118,7 @@ fn ingest(shared: &Shared, lines: &[String]) -> u64 {
     for l in lines {
         dec.feed_line(l.as_bytes(), now, &mut |d| {
             now = d.received_at_ms.unwrap_or(now);
-            batch.push(Observation {
-                source: 0,
-                at_ms: now,
-                payload: Payload::Ais(d.msg),
-            });
+            batch.push(Observation { source: 0, at_ms: now, payload: Payload::Ais(d.msg) });
         });
         if batch.len() >= BATCH_MAX {
             apply_batch(shared, &batch, now);
@@ -179,7 +157,10 @@ fn main() {
     drop(setup);
     let rss1 = rss_mb();
     let pic_len = shared.engine.read().picture().len();
-    println!("picture: {pic_len} vessels with static data; RSS {rss1:.0} MB total, {:.0} MB for the picture", rss1 - rss0);
+    println!(
+        "picture: {pic_len} vessels with static data; RSS {rss1:.0} MB total, {:.0} MB for the picture",
+        rss1 - rss0
+    );
 
     // Ingest: `rounds` position reports per vessel, everyone moving.
     let mut lines = Vec::with_capacity(n * rounds);
@@ -211,13 +192,8 @@ fn main() {
             (s.pos.lat_deg + rng.random_range(-0.1..0.1)).clamp(-89.0, 89.0),
             (s.pos.lon_deg + rng.random_range(-0.1..0.1)).clamp(-180.0, 180.0),
         );
-        let q = NearQuery {
-            center,
-            radius_m: 20.0 * M_PER_NM,
-            max_results: 50,
-            filter: VesselFilter::default(),
-            now_ms,
-        };
+        let q =
+            NearQuery { center, radius_m: 20.0 * M_PER_NM, max_results: 50, filter: VesselFilter::default(), now_ms };
         let t = Instant::now();
         let r = pic.near(&q);
         lat_us.push(t.elapsed().as_secs_f64() * 1e6);

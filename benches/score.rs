@@ -65,12 +65,7 @@ fn main() {
     let t = Instant::now();
     let mut normal = Vec::new();
     lookout_sim::write_recording(
-        &SimConfig {
-            region,
-            seed: 2,
-            duration_s: baseline_hours as u32 * 3600,
-            ..Default::default()
-        },
+        &SimConfig { region, seed: 2, duration_s: baseline_hours as u32 * 3600, ..Default::default() },
         &mut normal,
     )
     .unwrap();
@@ -80,7 +75,10 @@ fn main() {
     }
     let baseline = b.finish();
     drop(normal);
-    println!("baseline: {area}, {baseline_hours} h of simulated traffic (seed 2), 2 km grid, built in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "baseline: {area}, {baseline_hours} h of simulated traffic (seed 2), 2 km grid, built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let mut traffic = Vec::new();
@@ -98,11 +96,7 @@ fn main() {
     for line in traffic.split(|b| *b == b'\n') {
         dec.feed_line(line, now, &mut |d| {
             now = d.received_at_ms.unwrap_or(now);
-            obs.push(Observation {
-                source: 0,
-                at_ms: now,
-                payload: Payload::Ais(d.msg),
-            });
+            obs.push(Observation { source: 0, at_ms: now, payload: Payload::Ais(d.msg) });
         });
     }
     drop(traffic);
@@ -118,10 +112,7 @@ fn main() {
     let dead_reckon_s = arg("--dead-reckon-max-s", 0);
     let mut cfg = Config::parse("").unwrap();
     if region == lookout_sim::RegionId::DoverStrait {
-        let file = Config::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dover.toml"),
-        )
-        .unwrap();
+        let file = Config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/dover.toml")).unwrap();
         cfg.score.zones = file.score.zones;
         println!("zones: config/dover.toml");
     }
@@ -168,8 +159,7 @@ fn main() {
     // changed report, timed apart from `step`.
     let rdv = cfg.score.rendezvous_max_m;
     let rdv_kn = cfg.score.rendezvous_max_kn;
-    let (mut near_s, mut near_calls, mut near_hits, mut bscore_s, mut bscored) =
-        (0.0, 0u64, 0u64, 0.0, 0u64);
+    let (mut near_s, mut near_calls, mut near_hits, mut bscore_s, mut bscored) = (0.0, 0u64, 0u64, 0.0, 0u64);
     // The detectors alone (`Scorer::observe`, with the baseline), without the book, ticks and learning.
     let mut scorer = lookout_score::detectors::Scorer::new(cfg.score.clone());
     let mut observe_s = 0.0;
@@ -229,14 +219,10 @@ fn main() {
         wall.elapsed().as_secs_f64(),
         rss_mb()
     );
-    println!(
-        "Scoring::step per changed report, batches of {batch_max} observations (target < 2 µs):"
-    );
+    println!("Scoring::step per changed report, batches of {batch_max} observations (target < 2 µs):");
     for tm in &mut timings {
         tm.per_batch.sort_by(f64::total_cmp);
-        let pct = |p: f64| {
-            tm.per_batch[((tm.per_batch.len() as f64 * p) as usize).min(tm.per_batch.len() - 1)]
-        };
+        let pct = |p: f64| tm.per_batch[((tm.per_batch.len() as f64 * p) as usize).min(tm.per_batch.len() - 1)];
         println!(
             "  {}: mean {:.3} µs/report; per batch p50 {:.3}, p99 {:.3}, max {:.3} µs/report; slowest batch {:.0} µs for {} reports; {} alert changes",
             tm.name,

@@ -57,31 +57,21 @@ fn main() {
             let (u, v): (f64, f64) = (rng.random(), rng.random());
             Boat {
                 pos: LatLon::new(LAT0 + u * SPAN_LAT, LON0 + v * SPAN_LON),
-                sog_kn: if rng.random_bool(0.2) {
-                    0.0
-                } else {
-                    rng.random_range(2.0..25.0)
-                },
+                sog_kn: if rng.random_bool(0.2) { 0.0 } else { rng.random_range(2.0..25.0) },
                 cog_deg: rng.random_range(0.0..360.0),
                 radar: ((v * radars as f64) as usize).min(radars - 1),
                 sector: ((u * sectors as f64) as usize).min(sectors - 1),
             }
         })
         .collect();
-    let names: Vec<Arc<str>> = (0..radars)
-        .map(|r| Arc::from(format!("radar-{r}")))
-        .collect();
+    let names: Vec<Arc<str>> = (0..radars).map(|r| Arc::from(format!("radar-{r}"))).collect();
     let t0: i64 = 1_795_305_600_000; // 2026-11-22T00:00:00Z
 
     // Batches of one rotation: (time, radar, detections), in time order.
     let rotation = |rng: &mut ChaCha8Rng, boats: &mut [Boat], rot: i64| -> Vec<Vec<Detection>> {
         for b in boats.iter_mut() {
             if b.sog_kn > 0.0 {
-                b.pos = destination(
-                    b.pos,
-                    b.cog_deg,
-                    b.sog_kn * MS_PER_KN * ROTATION_MS as f64 / 1000.0,
-                );
+                b.pos = destination(b.pos, b.cog_deg, b.sog_kn * MS_PER_KN * ROTATION_MS as f64 / 1000.0);
             }
         }
         let mut batches: Vec<Vec<Detection>> = vec![Vec::new(); sectors * radars];
@@ -102,8 +92,7 @@ fn main() {
         };
         // Radars are staggered so batches of different radars interleave in time.
         let time = |s: usize, r: usize| {
-            t0 + rot * ROTATION_MS
-                + (s * radars + r) as i64 * ROTATION_MS / (sectors * radars) as i64
+            t0 + rot * ROTATION_MS + (s * radars + r) as i64 * ROTATION_MS / (sectors * radars) as i64
         };
         for b in boats.iter() {
             if rng.random_bool(0.9) {

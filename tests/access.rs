@@ -12,19 +12,13 @@ use lookout_server::Config;
 use tonic::Code;
 
 fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 fn boat_look() -> pb::DetectionEvent {
     let ms = wall_ms();
     pb::DetectionEvent {
-        time: Some(prost_types::Timestamp {
-            seconds: ms / 1000,
-            nanos: ((ms % 1000) * 1_000_000) as i32,
-        }),
+        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
         sensor_id: "drone-1".into(),
         sensor_kind: pb::SensorKind::Drone as i32,
         lat: Some(35.30),
@@ -63,9 +57,7 @@ async fn tokens_roles_and_tls_guard_the_api() {
             token_digest_hex(token)
         );
     }
-    let running = lookout_server::start(Config::parse(&text).unwrap())
-        .await
-        .unwrap();
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
     let remote = |token: Option<&str>| RemoteArgs {
         // The certificate names localhost; the server listens on 127.0.0.1.
         server: format!("https://localhost:{}", running.addr.port()),
@@ -81,57 +73,23 @@ async fn tokens_roles_and_tls_guard_the_api() {
 
     // No token, an unknown token: UNAUTHENTICATED.
     let mut anon = connect(&remote(None)).await.unwrap();
-    assert_eq!(
-        anon.stats(pb::StatsRequest {}).await.unwrap_err().code(),
-        Code::Unauthenticated
-    );
+    assert_eq!(anon.stats(pb::StatsRequest {}).await.unwrap_err().code(), Code::Unauthenticated);
     let mut wrong = connect(&remote(Some("not-a-token"))).await.unwrap();
-    assert_eq!(
-        wrong
-            .list_alerts(pb::ListAlertsRequest::default())
-            .await
-            .unwrap_err()
-            .code(),
-        Code::Unauthenticated
-    );
+    assert_eq!(wrong.list_alerts(pb::ListAlertsRequest::default()).await.unwrap_err().code(), Code::Unauthenticated);
 
     // A viewer reads but may neither feed nor acknowledge.
     let mut viewer = connect(&remote(Some("token-viewer-1"))).await.unwrap();
     viewer.stats(pb::StatsRequest {}).await.unwrap();
-    let e = viewer
-        .push_detections(tokio_stream::iter(vec![boat_look()]))
-        .await
-        .unwrap_err();
+    let e = viewer.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
 
     // The drone uplink feeds an overcrowded boat in.
     let mut feeder = connect(&remote(Some("token-feeder-3"))).await.unwrap();
-    assert_eq!(
-        feeder
-            .push_detections(tokio_stream::iter(vec![boat_look()]))
-            .await
-            .unwrap()
-            .into_inner()
-            .accepted,
-        1
-    );
-    assert_eq!(
-        feeder
-            .list_alerts(pb::ListAlertsRequest::default())
-            .await
-            .unwrap_err()
-            .code(),
-        Code::PermissionDenied
-    );
+    assert_eq!(feeder.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
+    assert_eq!(feeder.list_alerts(pb::ListAlertsRequest::default()).await.unwrap_err().code(), Code::PermissionDenied);
     let mut id = None;
     for _ in 0..200 {
-        if let Some(a) = viewer
-            .list_alerts(pb::ListAlertsRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .alerts
-            .first()
+        if let Some(a) = viewer.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts.first()
         {
             id = Some(a.alert_id);
             break;
@@ -139,19 +97,9 @@ async fn tokens_roles_and_tls_guard_the_api() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let id = id.expect("an OVERCROWDED alert");
-    let ack = pb::AcknowledgeAlertRequest {
-        alert_id: id,
-        by: "somebody-else".into(),
-        note: "patrol boat tasked".into(),
-    };
-    assert_eq!(
-        viewer
-            .acknowledge_alert(ack.clone())
-            .await
-            .unwrap_err()
-            .code(),
-        Code::PermissionDenied
-    );
+    let ack =
+        pb::AcknowledgeAlertRequest { alert_id: id, by: "somebody-else".into(), note: "patrol boat tasked".into() };
+    assert_eq!(viewer.acknowledge_alert(ack.clone()).await.unwrap_err().code(), Code::PermissionDenied);
     // An operator acknowledges, in their own name whatever the request says.
     let mut operator = connect(&remote(Some("token-operator-2"))).await.unwrap();
     let a = operator.acknowledge_alert(ack).await.unwrap().into_inner();
@@ -169,25 +117,15 @@ async fn tokens_roles_and_tls_guard_the_api() {
         .await
         .unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-    let h = health
-        .check(tonic_health::pb::HealthCheckRequest {
-            service: "lookout.v1.Lookout".into(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(
-        h.into_inner().status,
-        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-    );
+    let h = health.check(tonic_health::pb::HealthCheckRequest { service: "lookout.v1.Lookout".into() }).await.unwrap();
+    assert_eq!(h.into_inner().status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
     running.stop().await;
 }
 
 #[test]
 fn a_token_in_clear_where_its_digest_belongs_is_refused() {
-    let e = Config::parse(
-        "[[operator]]\nname = \"x\"\ntoken_sha256 = \"my-secret\"\nroles = [\"viewer\"]\n",
-    )
-    .unwrap_err();
+    let e =
+        Config::parse("[[operator]]\nname = \"x\"\ntoken_sha256 = \"my-secret\"\nroles = [\"viewer\"]\n").unwrap_err();
     assert!(e.to_string().contains("64 hex digits"), "{e}");
     let e = Config::parse(&format!(
         "[[operator]]\nname = \"x\"\ntoken_sha256 = \"{}\"\nroles = [\"captain\"]\n",

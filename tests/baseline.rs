@@ -31,11 +31,7 @@ fn lane_obs(ships: usize, seed: u64) -> Vec<TrafficObs> {
         let sog: f64 = rng.random_range(12.0..16.0);
         let lat = LANE_LAT + rng.random_range(-0.008..0.008);
         let start = T0 + rng.random_range(0..7 * DAY_MS);
-        let class = if i % 5 == 0 {
-            TrafficClass::Tanker
-        } else {
-            TrafficClass::Cargo
-        };
+        let class = if i % 5 == 0 { TrafficClass::Tanker } else { TrafficClass::Cargo };
         let deg_per_s = sog * 1852.0 / 3600.0 / (M_PER_DEG * lat.to_radians().cos());
         let mut t = start;
         loop {
@@ -70,15 +66,7 @@ fn lane_baseline() -> Baseline {
 }
 
 fn obs(lat: f64, lon: f64, sog: f64, cog: f64, class: TrafficClass, t: i64) -> TrafficObs {
-    TrafficObs {
-        mmsi: 999,
-        time_ms: t,
-        lat_deg: lat,
-        lon_deg: lon,
-        sog_kn: Some(sog),
-        cog_deg: Some(cog),
-        class,
-    }
+    TrafficObs { mmsi: 999, time_ms: t, lat_deg: lat, lon_deg: lon, sog_kn: Some(sog), cog_deg: Some(cog), class }
 }
 
 const NOON: i64 = T0 + 3 * DAY_MS + 11 * 3_600_000;
@@ -89,37 +77,22 @@ fn lane_directions_usual_crossing_and_slow_unusual_far_cell_unknown() {
     for cog in [90.0, 270.0, 85.0, 275.0] {
         let s = b.score(&obs(LANE_LAT, 12.6, 14.0, cog, TrafficClass::Cargo, NOON));
         assert!(s.known && s.level == 0, "{s:?}");
-        assert!(
-            s.p_course > 0.3 && s.p_speed > 0.2 && s.surprise < 2.0,
-            "lane traffic at {cog}°: {s:?}"
-        );
+        assert!(s.p_course > 0.3 && s.p_speed > 0.2 && s.surprise < 2.0, "lane traffic at {cog}°: {s:?}");
         assert!(s.density > 0.0 && s.linger_rate < 0.01, "{s:?}");
     }
     let cross = b.score(&obs(LANE_LAT, 12.6, 14.0, 0.0, TrafficClass::Cargo, NOON));
-    assert!(
-        cross.p_course < 0.01 && cross.surprise > 4.6,
-        "crossing: {cross:?}"
-    );
+    assert!(cross.p_course < 0.01 && cross.surprise > 4.6, "crossing: {cross:?}");
     let cross_s = b.score(&obs(LANE_LAT, 12.6, 14.0, 180.0, TrafficClass::Cargo, NOON));
     assert!(cross_s.p_course < 0.01, "crossing south: {cross_s:?}");
     let slow = b.score(&obs(LANE_LAT, 12.6, 2.0, 90.0, TrafficClass::Cargo, NOON));
-    assert!(
-        slow.p_speed < 0.01 && slow.surprise > 4.0,
-        "2 kn in the lane: {slow:?}"
-    );
+    assert!(slow.p_speed < 0.01 && slow.surprise > 4.0, "2 kn in the lane: {slow:?}");
     let far = b.score(&obs(35.05, 12.05, 14.0, 0.0, TrafficClass::Cargo, NOON));
-    assert!(
-        !far.known && far.surprise == 0.0 && far.p_course == 1.0,
-        "empty cell: {far:?}"
-    );
+    assert!(!far.known && far.surprise == 0.0 && far.p_course == 1.0, "empty cell: {far:?}");
     let outside = b.score(&obs(40.0, 20.0, 14.0, 0.0, TrafficClass::Cargo, NOON));
     assert!(!outside.known);
     // circular statistics see a two-way lane
     let cs = b.course_stats(LANE_LAT, 12.6, None).unwrap();
-    assert!(
-        cs.resultant < 0.3 && cs.axial_resultant > 0.9 && (cs.axial_deg - 90.0).abs() < 5.0,
-        "{cs:?}"
-    );
+    assert!(cs.resultant < 0.3 && cs.axial_resultant > 0.9 && (cs.axial_deg - 90.0).abs() < 5.0, "{cs:?}");
 }
 
 #[test]
@@ -160,14 +133,7 @@ fn sparse_cells_fall_back_to_neighbourhood_then_coarser() {
     let known: Vec<i32> = levels.iter().copied().take_while(|&l| l >= 0).collect();
     assert!(known.windows(2).all(|w| w[0] <= w[1]), "{levels:?}");
     // a class with a handful of minutes here pools more widely
-    let p = b.score(&obs(
-        LANE_LAT,
-        12.6,
-        18.0,
-        90.0,
-        TrafficClass::Passenger,
-        NOON,
-    ));
+    let p = b.score(&obs(LANE_LAT, 12.6, 18.0, 90.0, TrafficClass::Passenger, NOON));
     assert!(p.known && p.level >= 1 && p.surprise < 3.0, "{p:?}");
 }
 
@@ -185,25 +151,13 @@ fn save_load_round_trip_and_refusals() {
     assert!(l == b, "round trip differs");
     let o = obs(LANE_LAT, 12.6, 2.0, 0.0, TrafficClass::Cargo, NOON);
     assert_eq!(l.score(&o), b.score(&o));
-    assert_eq!(
-        l.is_rest_area(LANE_LAT, 12.6),
-        b.is_rest_area(LANE_LAT, 12.6)
-    );
+    assert_eq!(l.is_rest_area(LANE_LAT, 12.6), b.is_rest_area(LANE_LAT, 12.6));
     assert!(Baseline::load(&bytes[..], None).is_ok());
 
     let mut v = bytes.clone();
     v[8..12].copy_from_slice(&7u32.to_le_bytes());
     let e = Baseline::load(&v[..], None).unwrap_err();
-    assert!(
-        matches!(
-            e,
-            BaselineError::WrongVersion {
-                found: 7,
-                expected: Baseline::FORMAT_VERSION
-            }
-        ),
-        "{e}"
-    );
+    assert!(matches!(e, BaselineError::WrongVersion { found: 7, expected: Baseline::FORMAT_VERSION }), "{e}");
     assert!(e.to_string().contains("version 7"));
 
     let e = Baseline::load(&bytes[..], Some("aegean")).unwrap_err();
@@ -216,23 +170,10 @@ fn save_load_round_trip_and_refusals() {
         let e = Baseline::load(&bytes[..cut], None).unwrap_err();
         assert!(matches!(e, BaselineError::Corrupt(_)), "cut at {cut}: {e}");
     }
-    assert!(matches!(
-        Baseline::load(&bytes[..5], None),
-        Err(BaselineError::NotBaseline)
-    ));
-    assert!(matches!(
-        Baseline::load(&b"PNG not a baseline"[..], None),
-        Err(BaselineError::NotBaseline)
-    ));
+    assert!(matches!(Baseline::load(&bytes[..5], None), Err(BaselineError::NotBaseline)));
+    assert!(matches!(Baseline::load(&b"PNG not a baseline"[..], None), Err(BaselineError::NotBaseline)));
     // bit flips in the header and in the payload
-    for pos in [
-        20,
-        40,
-        70,
-        bytes.len() / 2,
-        bytes.len() - 20,
-        bytes.len() - 2,
-    ] {
+    for pos in [20, 40, 70, bytes.len() / 2, bytes.len() - 20, bytes.len() - 2] {
         let mut v = bytes.clone();
         v[pos] ^= 0x10;
         let e = Baseline::load(&v[..], None).unwrap_err();
@@ -242,11 +183,7 @@ fn save_load_round_trip_and_refusals() {
 
 #[test]
 fn random_and_mutated_bytes_never_panic() {
-    let b = Baseline::empty(GridSpec {
-        cell_m: 10_000.0,
-        ..lane_spec()
-    })
-    .unwrap();
+    let b = Baseline::empty(GridSpec { cell_m: 10_000.0, ..lane_spec() }).unwrap();
     let good = saved(&b);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for i in 0..3000 {
@@ -268,10 +205,7 @@ fn random_and_mutated_bytes_never_panic() {
             let keep = rng.random_range(0..v.len());
             v.truncate(keep);
         }
-        assert!(
-            Baseline::load(&v[..], None).is_err(),
-            "a mutated file was accepted"
-        );
+        assert!(Baseline::load(&v[..], None).is_err(), "a mutated file was accepted");
     }
 }
 
@@ -281,10 +215,7 @@ fn a_week_of_loitering_moves_a_cell_by_at_most_the_cap() {
     let t_score = T0 + 8 * DAY_MS + 11 * 3_600_000;
     let probe = obs(LANE_LAT, 12.6, 0.3, 90.0, TrafficClass::Cargo, t_score);
     let before = b.score(&probe);
-    assert!(
-        before.level == 0 && before.p_speed < 0.01 && before.linger_rate < 0.01,
-        "{before:?}"
-    );
+    assert!(before.level == 0 && before.p_speed < 0.01 && before.linger_rate < 0.01, "{before:?}");
     let m0 = before.support;
     // 5 cargo ships loiter in the cell for 7 days, reporting every 20 s
     let start = T0 + 8 * DAY_MS;
@@ -305,43 +236,25 @@ fn a_week_of_loitering_moves_a_cell_by_at_most_the_cap() {
         }
         t += 20_000;
     }
-    let after = b.score(&TrafficObs {
-        time_ms: t_score + 7 * DAY_MS,
-        ..probe
-    });
+    let after = b.score(&TrafficObs { time_ms: t_score + 7 * DAY_MS, ..probe });
     // Rule: per UTC day a (cell, class, 6-h) slice grows ≤ s·mass + F. The probe's
     // day/night histogram pools two 6-h slices of total mass m0, so in 7 days at most
     // (m0 + 2F/s)((1+s)^7 − 1) minutes were added.
     let (s, f) = (LEARN_CAP_SHARE, LEARN_FLOOR_MIN);
     let max_added = (m0 + 2.0 * f / s) * ((1.0 + s).powi(7) - 1.0);
     let bound = (before.linger_rate * m0 + max_added) / (m0 + max_added);
-    assert!(
-        after.linger_rate > before.linger_rate,
-        "live learning had no effect: {after:?}"
-    );
-    assert!(
-        after.linger_rate <= bound + 1e-6,
-        "linger {} > cap bound {bound} (m0 {m0})",
-        after.linger_rate
-    );
+    assert!(after.linger_rate > before.linger_rate, "live learning had no effect: {after:?}");
+    assert!(after.linger_rate <= bound + 1e-6, "linger {} > cap bound {bound} (m0 {m0})", after.linger_rate);
     assert!(after.support - m0 <= max_added + 1e-3);
     // a week at 5 vessels = 50 400 vessel-minutes offered; nearly all refused
-    assert!(
-        b.learn_dropped_minutes() > 40_000.0,
-        "{}",
-        b.learn_dropped_minutes()
-    );
+    assert!(b.learn_dropped_minutes() > 40_000.0, "{}", b.learn_dropped_minutes());
     assert!(after.p_speed < 0.15, "loitering became normal: {after:?}");
     assert!(n > 100_000);
     // elsewhere, a never-seen cell can slowly become known through the floor
     let far = obs(35.05, 12.05, 5.0, 45.0, TrafficClass::Fishing, t);
     assert!(!b.score(&far).known);
     for i in 0..10 {
-        b.learn(&TrafficObs {
-            time_ms: t + i * 60_000,
-            mmsi: 5,
-            ..far
-        });
+        b.learn(&TrafficObs { time_ms: t + i * 60_000, mmsi: 5, ..far });
     }
     assert!(b.score(&TrafficObs { time_ms: t, ..far }).known);
 }
@@ -362,10 +275,7 @@ fn class_mapping_covers_small_craft_class_b_and_unknown() {
     assert_eq!(TrafficClass::from_ais(Some(99), false), Other);
     assert_eq!(TrafficClass::from_detection_name("RUBBER_BOAT"), SmallCraft);
     assert_eq!(TrafficClass::from_detection_name("motor_yacht"), Leisure);
-    assert_eq!(
-        TrafficClass::from(lookout_core::VesselClass::WoodenBoat),
-        SmallCraft
-    );
+    assert_eq!(TrafficClass::from(lookout_core::VesselClass::WoodenBoat), SmallCraft);
 }
 
 #[test]
@@ -380,30 +290,19 @@ fn memory_of_a_400_km_grid_is_sensible() {
     };
     let b = Baseline::empty(spec).unwrap();
     let (r, c) = b.dims();
-    assert!(
-        (200..=202).contains(&r) && (200..=202).contains(&c),
-        "{r}×{c}"
-    );
+    assert!((200..=202).contains(&r) && (200..=202).contains(&c), "{r}×{c}");
     let mb = b.memory_bytes() as f64 / 1e6;
     assert!(mb < 100.0, "{mb} MB");
     let file = saved(&b);
     assert!(file.len() < 1_000_000, "empty 400 km file {} B", file.len());
-    assert!(
-        Baseline::empty(GridSpec {
-            cell_m: 100.0,
-            ..b.spec().clone()
-        })
-        .is_err(),
-        "2.6e7 cells must be refused"
-    );
+    assert!(Baseline::empty(GridSpec { cell_m: 100.0, ..b.spec().clone() }).is_err(), "2.6e7 cells must be refused");
 }
 
 fn sim_baseline() -> (Baseline, Vec<TrafficObs>) {
     let mut rec = Vec::new();
     lookout_sim::write_recording(&lookout_sim::SimConfig::default(), &mut rec).unwrap();
     let obs = observations_from_nmea(&rec[..]).unwrap();
-    let mut bb =
-        BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
+    let mut bb = BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
     for o in &obs {
         bb.add(o);
     }
@@ -416,25 +315,15 @@ fn simulator_ferries_and_fishing_usual_ports_are_rest_areas_and_render() {
     assert!(obs.len() > 10_000, "{}", obs.len());
     let h: f64 = b.hours_observed().iter().sum();
     assert!((h - 1.0).abs() < 0.05, "{h}");
-    for class in [
-        TrafficClass::Passenger,
-        TrafficClass::HighSpeed,
-        TrafficClass::Fishing,
-    ] {
-        let mine: Vec<&TrafficObs> = obs
-            .iter()
-            .filter(|o| o.class == class && o.sog_kn.is_some_and(|s| s > 1.0))
-            .collect();
+    for class in [TrafficClass::Passenger, TrafficClass::HighSpeed, TrafficClass::Fishing] {
+        let mine: Vec<&TrafficObs> =
+            obs.iter().filter(|o| o.class == class && o.sog_kn.is_some_and(|s| s > 1.0)).collect();
         assert!(mine.len() > 50, "{class:?}: {}", mine.len());
         let scores: Vec<CellScore> = mine.iter().map(|o| b.score(o)).collect();
         let known = scores.iter().filter(|s| s.known).count();
         let usual = scores.iter().filter(|s| s.surprise < 4.6).count();
         assert_eq!(known, scores.len(), "{class:?}");
-        assert!(
-            usual as f64 >= 0.95 * scores.len() as f64,
-            "{class:?}: {usual}/{} usual",
-            scores.len()
-        );
+        assert!(usual as f64 >= 0.95 * scores.len() as f64, "{class:?}: {usual}/{} usual", scores.len());
     }
     // where the hour gives enough support, a vessel at 35 kn across the flow would not be
     let ferry = obs
@@ -446,11 +335,7 @@ fn simulator_ferries_and_fishing_usual_ports_are_rest_areas_and_render() {
             }
         })
         .unwrap();
-    let odd = b.score(&TrafficObs {
-        sog_kn: Some(35.0),
-        cog_deg: ferry.cog_deg.map(|c| (c + 90.0) % 360.0),
-        ..*ferry
-    });
+    let odd = b.score(&TrafficObs { sog_kn: Some(35.0), cog_deg: ferry.cog_deg.map(|c| (c + 90.0) % 360.0), ..*ferry });
     assert!(odd.surprise > b.score(ferry).surprise + 2.0, "{odd:?}");
 
     assert!(b.is_rest_area(35.8930, 14.5160), "Valletta Grand Harbour");
@@ -489,14 +374,9 @@ fn lane_render_is_a_png_of_the_expected_size() {
     let img = image::open(&path).unwrap();
     let (rows, cols) = b.dims();
     let p = (900 / rows.max(cols)).clamp(1, 12) as u32;
-    assert_eq!(
-        (img.width(), img.height()),
-        ((cols as u32 * p + 20).max(760), 40 + rows as u32 * p + 120)
-    );
+    assert_eq!((img.width(), img.height()), ((cols as u32 * p + 20).max(760), 40 + rows as u32 * p + 120));
     if let Ok(out) = std::env::var("BASELINE_LANE_PNG_OUT") {
         std::fs::copy(&path, out).unwrap();
     }
-    assert!(b
-        .render_png(std::path::Path::new("/nonexistent-dir/x.png"))
-        .is_err());
+    assert!(b.render_png(std::path::Path::new("/nonexistent-dir/x.png")).is_err());
 }

@@ -18,9 +18,7 @@ fn read_corpus(rel: &str) -> Vec<u8> {
     let raw = std::fs::read(corpus(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     if rel.ends_with(".gz") {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .expect("gunzip");
+        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).expect("gunzip");
         out
     } else {
         raw
@@ -92,34 +90,10 @@ fn sentence(payload: &str, fill: u8) -> String {
 
 /// Type 1 with the given raw fields.
 #[allow(clippy::too_many_arguments)]
-fn type1(
-    mmsi: i64,
-    status: i64,
-    rot: i64,
-    sog: i64,
-    lon: i64,
-    lat: i64,
-    cog: i64,
-    hdg: i64,
-    sec: i64,
-) -> String {
+fn type1(mmsi: i64, status: i64, rot: i64, sog: i64, lon: i64, lat: i64, cog: i64, hdg: i64, sec: i64) -> String {
     let mut w = BitWriter::new();
-    w.put(1, 6)
-        .put(0, 2)
-        .put(mmsi, 30)
-        .put(status, 4)
-        .put(rot, 8)
-        .put(sog, 10)
-        .put(1, 1);
-    w.put(lon, 28)
-        .put(lat, 27)
-        .put(cog, 12)
-        .put(hdg, 9)
-        .put(sec, 6)
-        .put(0, 2)
-        .put(0, 3)
-        .put(0, 1)
-        .put(0, 19);
+    w.put(1, 6).put(0, 2).put(mmsi, 30).put(status, 4).put(rot, 8).put(sog, 10).put(1, 1);
+    w.put(lon, 28).put(lat, 27).put(cog, 12).put(hdg, 9).put(sec, 6).put(0, 2).put(0, 3).put(0, 1).put(0, 19);
     let (p, f) = w.armor();
     sentence(&p, f)
 }
@@ -194,110 +168,45 @@ fn compare(d: &Decoded, e: &Value, skip: &[(u8, &str)]) -> Vec<String> {
     if matches!(t, 1..=3 | 18 | 19) {
         check(&mut errs, e, "speed", r.sog_kn, &[102.3], 0.051);
         check(&mut errs, e, "course", r.cog_deg, &[360.0], 0.051);
-        check(
-            &mut errs,
-            e,
-            "heading",
-            r.heading_deg.map(f64::from),
-            &[511.0],
-            0.0,
-        );
+        check(&mut errs, e, "heading", r.heading_deg.map(f64::from), &[511.0], 0.0);
     }
     if t == 9 {
         check(&mut errs, e, "speed", r.sog_kn, &[1023.0], 0.0);
         check(&mut errs, e, "course", r.cog_deg, &[360.0], 0.051);
-        check(
-            &mut errs,
-            e,
-            "alt",
-            r.altitude_m.map(f64::from),
-            &[4095.0],
-            0.0,
-        );
+        check(&mut errs, e, "alt", r.altitude_m.map(f64::from), &[4095.0], 0.0);
     }
     if t == 27 {
         check(&mut errs, e, "speed", r.sog_kn, &[63.0], 0.0);
         check(&mut errs, e, "course", r.cog_deg, &[511.0], 0.0);
     }
     if matches!(t, 1..=3 | 27) {
-        check(
-            &mut errs,
-            e,
-            "status",
-            r.nav_status.map(f64::from),
-            &[15.0],
-            0.0,
-        );
+        check(&mut errs, e, "status", r.nav_status.map(f64::from), &[15.0], 0.0);
     }
     if matches!(t, 5 | 19 | 24) {
         check(&mut errs, e, "imo", r.imo.map(f64::from), &[0.0], 0.0);
-        check(
-            &mut errs,
-            e,
-            "shiptype",
-            r.ship_type.map(f64::from),
-            &[0.0],
-            0.0,
-        );
+        check(&mut errs, e, "shiptype", r.ship_type.map(f64::from), &[0.0], 0.0);
     }
     if matches!(t, 5 | 19 | 21 | 24) && r.mothership_mmsi.is_none() {
         // gpsd merges 24A/24B into one record; only compare what this part carries.
         if !(t == 24 && r.part == Some("A")) {
-            check(
-                &mut errs,
-                e,
-                "to_bow",
-                r.to_bow_m.map(f64::from),
-                &[0.0],
-                0.0,
-            );
-            check(
-                &mut errs,
-                e,
-                "to_stern",
-                r.to_stern_m.map(f64::from),
-                &[0.0],
-                0.0,
-            );
-            check(
-                &mut errs,
-                e,
-                "to_port",
-                r.to_port_m.map(f64::from),
-                &[0.0],
-                0.0,
-            );
-            check(
-                &mut errs,
-                e,
-                "to_starboard",
-                r.to_starboard_m.map(f64::from),
-                &[0.0],
-                0.0,
-            );
+            check(&mut errs, e, "to_bow", r.to_bow_m.map(f64::from), &[0.0], 0.0);
+            check(&mut errs, e, "to_stern", r.to_stern_m.map(f64::from), &[0.0], 0.0);
+            check(&mut errs, e, "to_port", r.to_port_m.map(f64::from), &[0.0], 0.0);
+            check(&mut errs, e, "to_starboard", r.to_starboard_m.map(f64::from), &[0.0], 0.0);
         }
     }
     if t == 5 {
         check(&mut errs, e, "draught", r.draught_m, &[0.0], 0.051);
         if let Some(x) = exp_text(e.get("destination")) {
             if x != r.destination {
-                errs.push(format!(
-                    "destination: expected {x:?}, got {:?}",
-                    r.destination
-                ));
+                errs.push(format!("destination: expected {x:?}, got {:?}", r.destination));
             }
         }
     }
-    let texts: &[(&str, &Option<String>)] = &[
-        ("shipname", &r.shipname),
-        ("name", &r.shipname),
-        ("callsign", &r.callsign),
-    ];
+    let texts: &[(&str, &Option<String>)] =
+        &[("shipname", &r.shipname), ("name", &r.shipname), ("callsign", &r.callsign)];
     for (key, ours) in texts {
-        if t == 24
-            && ((r.part == Some("A") && *key == "callsign")
-                || (r.part == Some("B") && *key == "shipname"))
-        {
+        if t == 24 && ((r.part == Some("A") && *key == "callsign") || (r.part == Some("B") && *key == "shipname")) {
             continue;
         }
         if let Some(x) = exp_text(e.get(*key)) {
@@ -311,11 +220,7 @@ fn compare(d: &Decoded, e: &Value, skip: &[(u8, &str)]) -> Vec<String> {
 
 /// Match expected records to our decodes in order by (type, mmsi), compare
 /// fields. Returns (matched, unmatched expected records, field mismatches).
-fn match_expected(
-    ours: &[Decoded],
-    expected: &[Value],
-    skip: &[(u8, &str)],
-) -> (usize, Vec<String>, Vec<String>) {
+fn match_expected(ours: &[Decoded], expected: &[Value], skip: &[(u8, &str)]) -> (usize, Vec<String>, Vec<String>) {
     let mut next = 0;
     let (mut matched, mut unmatched, mut mismatches) = (0, Vec::new(), Vec::new());
     for e in expected {
@@ -354,16 +259,8 @@ fn gpsd_sample_aivdm_matches_gpsd_json() {
     let (ours, d) = decode_all(&read_corpus("conformance/gpsd/test_sample.aivdm"));
     let expected = json_lines("conformance/gpsd/test_sample.aivdm.js.chk");
     let (matched, unmatched, mismatches) = match_expected(&ours, &expected, &[]);
-    assert!(
-        mismatches.is_empty(),
-        "field mismatches:\n{}",
-        mismatches.join("\n")
-    );
-    assert!(
-        unmatched.is_empty(),
-        "gpsd decoded, we did not: {unmatched:?}\ncounters {:?}",
-        d.counters()
-    );
+    assert!(mismatches.is_empty(), "field mismatches:\n{}", mismatches.join("\n"));
+    assert!(unmatched.is_empty(), "gpsd decoded, we did not: {unmatched:?}\ncounters {:?}", d.counters());
     assert_eq!(matched, expected.len());
     // Every type the module decodes occurs in this suite.
     for t in [1, 2, 3, 4, 5, 9, 18, 19, 21, 24, 27] {
@@ -382,16 +279,8 @@ fn libais_typeexamples_match_libais_json() {
     // and gpsd use whole knots).
     let skip = [(21, "name"), (9, "speed")];
     let (matched, unmatched, mismatches) = match_expected(&ours, &expected, &skip);
-    assert!(
-        mismatches.is_empty(),
-        "field mismatches:\n{}",
-        mismatches.join("\n")
-    );
-    assert!(
-        unmatched.is_empty(),
-        "libais decoded, we did not: {unmatched:?}\ncounters {:?}",
-        d.counters()
-    );
+    assert!(mismatches.is_empty(), "field mismatches:\n{}", mismatches.join("\n"));
+    assert!(unmatched.is_empty(), "libais decoded, we did not: {unmatched:?}\ncounters {:?}", d.counters());
     assert_eq!(matched, expected.len());
     // USCG suffix: the last field is an epoch in seconds.
     assert!(ours.iter().all(|m| m.received_at_ms.is_some()));
@@ -404,18 +293,12 @@ fn libais_tagblock_time_and_station() {
     let (ours, d) = decode_all(&read_corpus("conformance/libais/tagblock.nmea"));
     let expected = json_lines("conformance/libais/tagblock.json");
     let (matched, unmatched, mismatches) = match_expected(&ours, &expected, &[]);
-    assert!(
-        mismatches.is_empty() && unmatched.is_empty(),
-        "{mismatches:?} {unmatched:?}"
-    );
+    assert!(mismatches.is_empty() && unmatched.is_empty(), "{mismatches:?} {unmatched:?}");
     assert_eq!(matched, 4);
     for (m, e) in ours.iter().zip(&expected) {
         let r = record(m);
         // libais: "2014-12-10T00:41:53.000000Z"; ours has milliseconds.
-        let ts = e["tagblock_timestamp"]
-            .as_str()
-            .unwrap()
-            .replace(".000000Z", ".000Z");
+        let ts = e["tagblock_timestamp"].as_str().unwrap().replace(".000000Z", ".000Z");
         assert_eq!(r.received_at.as_deref(), Some(ts.as_str()));
         assert_eq!(r.station.as_deref(), e["tagblock_station"].as_str());
     }
@@ -427,27 +310,15 @@ fn libais_tagblock_time_and_station() {
 
 /// Two type 5 messages from gpsd test/sample.aivdm (seq ids 1 and 3 there;
 /// here re-sequenced) plus one type 24 A/B pair.
-const T5_A1: &str =
-    "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C";
+const T5_A1: &str = "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C";
 const T5_A2: &str = "!AIVDM,2,2,1,A,88888888880,2*25";
 
 fn t5_b() -> (String, String) {
     let mut w = BitWriter::new();
-    w.put(5, 6)
-        .put(0, 2)
-        .put(244_123_456, 30)
-        .put(0, 2)
-        .put(9_876_543, 30);
+    w.put(5, 6).put(0, 2).put(244_123_456, 30).put(0, 2).put(9_876_543, 30);
     w.text("PD1234", 7).text("NORTH SEA RESCUE", 20).put(51, 8);
     w.put(30, 9).put(10, 9).put(5, 6).put(6, 6).put(1, 4);
-    w.put(11, 4)
-        .put(22, 5)
-        .put(13, 5)
-        .put(45, 6)
-        .put(42, 8)
-        .text("DEN HELDER", 20)
-        .put(0, 1)
-        .put(0, 1);
+    w.put(11, 4).put(22, 5).put(13, 5).put(45, 6).put(42, 8).text("DEN HELDER", 20).put(0, 1).put(0, 1);
     let (p, fill) = w.armor();
     assert_eq!(p.len(), 71);
     let s1 = with_checksum(&format!("AIVDM,2,1,2,A,{},0", &p[..60]));
@@ -459,23 +330,15 @@ fn t5_b() -> (String, String) {
 fn type5_two_part() {
     let (out, _) = decode_lines(&[T5_A1, T5_A2]);
     assert_eq!(out.len(), 1);
-    let AisMessage::StaticVoyage(s) = &out[0].msg else {
-        panic!("{:?}", out[0])
-    };
+    let AisMessage::StaticVoyage(s) = &out[0].msg else { panic!("{:?}", out[0]) };
     // gpsd sample.aivdm.js.chk
     assert_eq!(s.mmsi, 351_759_000);
     assert_eq!(s.imo, Some(9_134_270));
     assert_eq!(s.callsign.as_str(), "3FOF8");
     assert_eq!(s.shipname.as_str(), "EVER DIADEM");
     assert_eq!(s.ship_type, Some(70));
-    assert_eq!(
-        (s.to_bow_m, s.to_stern_m, s.to_port_m, s.to_starboard_m),
-        (Some(225), Some(70), Some(1), Some(31))
-    );
-    assert_eq!(
-        (s.eta_month, s.eta_day, s.eta_hour, s.eta_minute),
-        (Some(5), Some(15), Some(14), Some(0))
-    );
+    assert_eq!((s.to_bow_m, s.to_stern_m, s.to_port_m, s.to_starboard_m), (Some(225), Some(70), Some(1), Some(31)));
+    assert_eq!((s.eta_month, s.eta_day, s.eta_hour, s.eta_minute), (Some(5), Some(15), Some(14), Some(0)));
     assert_eq!(s.draught_dm, Some(122));
     assert_eq!(s.destination.as_str(), "NEW YORK");
 }
@@ -489,17 +352,12 @@ fn interleaved_and_reversed_type5_both_decode() {
     let mmsis: Vec<u32> = out.iter().map(|m| m.msg.mmsi()).collect();
     assert!(mmsis.contains(&351_759_000) && mmsis.contains(&244_123_456));
     let b = out.iter().find(|m| m.msg.mmsi() == 244_123_456).unwrap();
-    let AisMessage::StaticVoyage(s) = &b.msg else {
-        panic!()
-    };
+    let AisMessage::StaticVoyage(s) = &b.msg else { panic!() };
     assert_eq!(s.shipname.as_str(), "NORTH SEA RESCUE");
     assert_eq!(s.destination.as_str(), "DEN HELDER");
     assert_eq!(s.imo, Some(9_876_543));
     assert_eq!(s.draught_dm, Some(42));
-    assert_eq!(
-        d.counters().fragments_orphan + d.counters().fragments_expired,
-        0
-    );
+    assert_eq!(d.counters().fragments_orphan + d.counters().fragments_expired, 0);
     assert_eq!(d.pending_fragments(), 0);
 }
 
@@ -512,18 +370,12 @@ fn duplicate_fragment_counted_and_ignored() {
     d.expire(i64::MAX / 2);
     let c = d.counters();
     assert_eq!(c.fragments_orphan, 2, "{c:?}");
-    assert_eq!(
-        c.ais_sentences,
-        c.assembled_sentences + c.fragments_expired + c.fragments_orphan
-    );
+    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan);
 }
 
 #[test]
 fn fragments_expire_after_timeout() {
-    let mut d = Decoder::new(DecoderConfig {
-        fragment_timeout_ms: 1000,
-        ..Default::default()
-    });
+    let mut d = Decoder::new(DecoderConfig { fragment_timeout_ms: 1000, ..Default::default() });
     let mut n = 0;
     d.feed_line(T5_A1.as_bytes(), 0, &mut |_| n += 1);
     d.feed_line(b"", 5_000, &mut |_| n += 1); // lazy sweep
@@ -536,18 +388,10 @@ fn fragments_expire_after_timeout() {
 
 #[test]
 fn pending_store_is_bounded() {
-    let mut d = Decoder::new(DecoderConfig {
-        max_pending_fragments: 8,
-        ..Default::default()
-    });
+    let mut d = Decoder::new(DecoderConfig { max_pending_fragments: 8, ..Default::default() });
     for seq in 0..10u8 {
         for ch in [b'A', b'B'] {
-            let line = with_checksum(&format!(
-                "AIVDM,2,1,{},{},{},0",
-                seq,
-                ch as char,
-                &T5_A1[15..75]
-            ));
+            let line = with_checksum(&format!("AIVDM,2,1,{},{},{},0", seq, ch as char, &T5_A1[15..75]));
             d.feed_line(line.as_bytes(), 0, &mut |_| {});
         }
     }
@@ -588,16 +432,9 @@ fn type24_parts() {
         "!AIVDM,1,1,,A,H42O55lti4hhhilD3nink000?050,0*40",
     ]);
     assert_eq!(out.len(), 2);
-    let AisMessage::StaticB(a) = &out[0].msg else {
-        panic!()
-    };
-    assert_eq!(
-        (a.part, a.shipname.map(|s| s.to_string())),
-        (StaticPart::A, Some("PROGUY".into()))
-    );
-    let AisMessage::StaticB(b) = &out[1].msg else {
-        panic!()
-    };
+    let AisMessage::StaticB(a) = &out[0].msg else { panic!() };
+    assert_eq!((a.part, a.shipname.map(|s| s.to_string())), (StaticPart::A, Some("PROGUY".into())));
+    let AisMessage::StaticB(b) = &out[1].msg else { panic!() };
     assert_eq!(b.part, StaticPart::B);
     assert_eq!(b.ship_type, Some(60));
     assert_eq!(b.callsign.map(|s| s.to_string()).as_deref(), Some("TC6163"));
@@ -608,19 +445,10 @@ fn type24_parts() {
     assert_eq!(record(&out[0]).part, Some("A"));
     // Auxiliary craft: dims hold the mothership MMSI.
     let mut w = BitWriter::new();
-    w.put(24, 6)
-        .put(0, 2)
-        .put(981_234_567, 30)
-        .put(1, 2)
-        .put(37, 8)
-        .text("ABC", 3)
-        .put(0, 4)
-        .put(0, 20);
+    w.put(24, 6).put(0, 2).put(981_234_567, 30).put(1, 2).put(37, 8).text("ABC", 3).put(0, 4).put(0, 20);
     w.text("AUX", 7).put(244_000_111, 30).put(0, 6);
     let (p, f) = w.armor();
-    let AisMessage::StaticB(x) = one(&sentence(&p, f)).msg else {
-        panic!()
-    };
+    let AisMessage::StaticB(x) = one(&sentence(&p, f)).msg else { panic!() };
     assert_eq!(x.mothership_mmsi, Some(244_000_111));
     assert_eq!(x.dimensions, Dimensions::default());
 }
@@ -630,20 +458,8 @@ fn type24_parts() {
 
 #[test]
 fn not_available_codes_are_none() {
-    let m = one(&type1(
-        244_000_001,
-        15,
-        -128,
-        1023,
-        181 * 600_000,
-        91 * 600_000,
-        3600,
-        511,
-        60,
-    ));
-    let AisMessage::Position(p) = m.msg else {
-        panic!()
-    };
+    let m = one(&type1(244_000_001, 15, -128, 1023, 181 * 600_000, 91 * 600_000, 3600, 511, 60));
+    let AisMessage::Position(p) = m.msg else { panic!() };
     assert_eq!(p.nav_status, None);
     assert_eq!(p.rot_raw, None);
     assert_eq!(p.sog_dkn, None);
@@ -652,31 +468,12 @@ fn not_available_codes_are_none() {
     assert_eq!(p.heading_deg, None);
     assert_eq!(p.second, None);
     let r = serde_json::to_value(record(&m)).unwrap();
-    for k in [
-        "lat",
-        "lon",
-        "sog_kn",
-        "cog_deg",
-        "heading_deg",
-        "nav_status",
-    ] {
+    for k in ["lat", "lon", "sog_kn", "cog_deg", "heading_deg", "nav_status"] {
         assert!(r.get(k).is_none(), "{k} in {r}");
     }
     // Valid values pass through with units.
-    let m = one(&type1(
-        244_000_001,
-        5,
-        10,
-        123,
-        -2_000_000,
-        31_234_567,
-        3599,
-        359,
-        59,
-    ));
-    let AisMessage::Position(p) = m.msg else {
-        panic!()
-    };
+    let m = one(&type1(244_000_001, 5, 10, 123, -2_000_000, 31_234_567, 3599, 359, 59));
+    let AisMessage::Position(p) = m.msg else { panic!() };
     assert_eq!(p.nav_status, Some(5));
     assert_eq!(p.rot_raw, Some(10));
     assert_eq!(p.sog_kn(), Some(12.3));
@@ -689,9 +486,7 @@ fn not_available_codes_are_none() {
 #[test]
 fn out_of_range_position_is_none_and_counted() {
     let (out, d) = decode_lines(&[&type1(244_000_001, 0, 0, 10, 0, 95 * 600_000, 0, 0, 0)]);
-    let AisMessage::Position(p) = &out[0].msg else {
-        panic!()
-    };
+    let AisMessage::Position(p) = &out[0].msg else { panic!() };
     assert_eq!(p.lat_e4min, None);
     assert_eq!(d.counters().invalid_position, 1);
 }
@@ -700,22 +495,10 @@ fn out_of_range_position_is_none_and_counted() {
 fn type27_normalised() {
     let mut w = BitWriter::new();
     // lon 10.5° = 6300 (1/10'), lat -33.25° = -19950, sog 12 kn, cog 270°
-    w.put(27, 6)
-        .put(0, 2)
-        .put(503_000_001, 30)
-        .put(1, 1)
-        .put(0, 1)
-        .put(0, 4);
-    w.put(6300, 18)
-        .put(-19950, 17)
-        .put(12, 6)
-        .put(270, 9)
-        .put(0, 1)
-        .put(0, 1);
+    w.put(27, 6).put(0, 2).put(503_000_001, 30).put(1, 1).put(0, 1).put(0, 4);
+    w.put(6300, 18).put(-19950, 17).put(12, 6).put(270, 9).put(0, 1).put(0, 1);
     let (p, f) = w.armor();
-    let AisMessage::Position(r) = one(&sentence(&p, f)).msg else {
-        panic!()
-    };
+    let AisMessage::Position(r) = one(&sentence(&p, f)).msg else { panic!() };
     assert_eq!(r.lon_deg(), Some(10.5));
     assert_eq!(r.lat_deg(), Some(-33.25));
     assert_eq!(r.sog_dkn, Some(120));
@@ -723,75 +506,30 @@ fn type27_normalised() {
     // N/A codes
     let mut w = BitWriter::new();
     w.put(27, 6).put(0, 2).put(503_000_001, 30).put(0, 6);
-    w.put(181 * 600, 18)
-        .put(91 * 600, 17)
-        .put(63, 6)
-        .put(511, 9)
-        .put(0, 2);
+    w.put(181 * 600, 18).put(91 * 600, 17).put(63, 6).put(511, 9).put(0, 2);
     let (p, f) = w.armor();
-    let AisMessage::Position(r) = one(&sentence(&p, f)).msg else {
-        panic!()
-    };
+    let AisMessage::Position(r) = one(&sentence(&p, f)).msg else { panic!() };
     assert_eq!((r.lat_e4min, r.sog_dkn, r.cog_ddeg), (None, None, None));
 }
 
 #[test]
 fn sixbit_text_stops_at_at_sign_and_type21_extension() {
     let mut w = BitWriter::new();
-    w.put(5, 6)
-        .put(0, 2)
-        .put(244_000_002, 30)
-        .put(0, 2)
-        .put(0, 30);
-    w.text("AB@CD", 7)
-        .text("NAME  @GARBAGE", 20)
-        .put(0, 8)
-        .put(0, 30)
-        .put(0, 4)
-        .put(0, 20)
-        .put(0, 8);
+    w.put(5, 6).put(0, 2).put(244_000_002, 30).put(0, 2).put(0, 30);
+    w.text("AB@CD", 7).text("NAME  @GARBAGE", 20).put(0, 8).put(0, 30).put(0, 4).put(0, 20).put(0, 8);
     w.text("PORT", 20).put(0, 2);
     let (p, f) = w.armor();
     // single-sentence type 5 (non-standard but legal framing)
-    let AisMessage::StaticVoyage(s) = one(&sentence(&p, f)).msg else {
-        panic!()
-    };
-    assert_eq!(
-        (
-            s.callsign.as_str(),
-            s.shipname.as_str(),
-            s.destination.as_str()
-        ),
-        ("AB", "NAME", "PORT")
-    );
-    assert_eq!(
-        (s.imo, s.ship_type, s.draught_dm, s.eta_month),
-        (None, None, None, None)
-    );
+    let AisMessage::StaticVoyage(s) = one(&sentence(&p, f)).msg else { panic!() };
+    assert_eq!((s.callsign.as_str(), s.shipname.as_str(), s.destination.as_str()), ("AB", "NAME", "PORT"));
+    assert_eq!((s.imo, s.ship_type, s.draught_dm, s.eta_month), (None, None, None, None));
     // Type 21 with name extension.
     let mut w = BitWriter::new();
-    w.put(21, 6)
-        .put(0, 2)
-        .put(992_000_003, 30)
-        .put(1, 5)
-        .text("CHINA ROSE MURPHY EX", 20);
-    w.put(0, 1)
-        .put(600_000, 28)
-        .put(600_000, 27)
-        .put(0, 30)
-        .put(1, 4)
-        .put(10, 6);
-    w.put(1, 1)
-        .put(0, 8)
-        .put(0, 1)
-        .put(1, 1)
-        .put(0, 1)
-        .put(0, 1)
-        .text("PRESS ALERT", 11);
+    w.put(21, 6).put(0, 2).put(992_000_003, 30).put(1, 5).text("CHINA ROSE MURPHY EX", 20);
+    w.put(0, 1).put(600_000, 28).put(600_000, 27).put(0, 30).put(1, 4).put(10, 6);
+    w.put(1, 1).put(0, 8).put(0, 1).put(1, 1).put(0, 1).put(0, 1).text("PRESS ALERT", 11);
     let (p, f) = w.armor();
-    let AisMessage::Aton(a) = one(&sentence(&p, f)).msg else {
-        panic!()
-    };
+    let AisMessage::Aton(a) = one(&sentence(&p, f)).msg else { panic!() };
     assert_eq!(a.name.as_str(), "CHINA ROSE MURPHY EXPRESS ALERT");
     assert!(a.virtual_aid && a.off_position);
     assert_eq!(a.lat_deg(), Some(1.0));
@@ -802,14 +540,8 @@ fn standalone_decode_payload() {
     // gpsd sample.aivdm, first type 1 sentence.
     let m = decode_payload(b"15RTgt0PAso;90TKcjM8h6g208CQ", 0).unwrap();
     assert_eq!((m.msg_type(), m.mmsi()), (1, 371_798_000));
-    assert_eq!(
-        decode_payload(b"15RTgt0PAso;90TKcjM8h6g208C!", 0),
-        Err(PayloadError::BadPayload)
-    );
-    assert!(matches!(
-        decode_payload(b"15RTgt", 0),
-        Err(PayloadError::TooShort { .. })
-    ));
+    assert_eq!(decode_payload(b"15RTgt0PAso;90TKcjM8h6g208C!", 0), Err(PayloadError::BadPayload));
+    assert!(matches!(decode_payload(b"15RTgt", 0), Err(PayloadError::TooShort { .. })));
 }
 
 #[test]
@@ -817,10 +549,7 @@ fn type5_short_payload_is_malformed() {
     let p = &T5_A1[15..75]; // first fragment only, as a single sentence: 360 bits
     let (out, d) = decode_lines(&[&sentence(p, 0)]);
     assert!(out.is_empty());
-    assert_eq!(
-        (d.counters().malformed, d.counters().malformed_payload),
-        (1, 1)
-    );
+    assert_eq!((d.counters().malformed, d.counters().malformed_payload), (1, 1));
 }
 
 // ---------------------------------------------------------------------------
@@ -834,14 +563,8 @@ fn gatehouse_pghp_time_applies_to_next_sentence() {
         "!AIVDM,1,1,,B,402=481uaUcf;OQ55JS9ITi025Jp,0*2B",
         "!AIVDM,1,1,,B,402=481uaUcf;OQ55JS9ITi025Jp,0*2B",
     ]);
-    assert_eq!(
-        record(&out[0]).received_at.as_deref(),
-        Some("2010-06-11T11:46:11.390Z")
-    );
-    assert_eq!(
-        out[1].received_at_ms, None,
-        "header applies to one message only"
-    );
+    assert_eq!(record(&out[0]).received_at.as_deref(), Some("2010-06-11T11:46:11.390Z"));
+    assert_eq!(out[1].received_at_ms, None, "header applies to one message only");
     assert_eq!(d.counters().headers, 1);
 }
 
@@ -854,10 +577,7 @@ fn exact_earth_pghp_beats_arrival_suffix() {
         "!AIVDM,1,1,,B,IFICEMae<`HfcEV4M8aEWM<2VH1j6?;6<t9>,0*51,1327992119173",
     ]);
     assert_eq!(out.len(), 2);
-    assert_eq!(
-        record(&out[0]).received_at.as_deref(),
-        Some("2012-01-31T05:07:02.151Z")
-    );
+    assert_eq!(record(&out[0]).received_at.as_deref(), Some("2012-01-31T05:07:02.151Z"));
     assert_eq!(out[1].received_at_ms, Some(1_327_992_119_173));
 }
 
@@ -869,18 +589,9 @@ fn tag_block_seconds_and_milliseconds() {
         let sum = t.bytes().fold(0u8, |a, b| a ^ b);
         format!("\\{t}*{sum:02X}\\{s}")
     };
-    assert_eq!(
-        one(&tb("c:1565218798")).received_at_ms,
-        Some(1_565_218_798_000)
-    );
-    assert_eq!(
-        one(&tb("c:1565218798123,s:VERYLONGSTATIONNAME")).received_at_ms,
-        Some(1_565_218_798_123)
-    );
-    assert_eq!(
-        one(&tb("s:VERYLONGSTATIONNAME")).station.unwrap().as_str(),
-        "VERYLONGSTATION"
-    );
+    assert_eq!(one(&tb("c:1565218798")).received_at_ms, Some(1_565_218_798_000));
+    assert_eq!(one(&tb("c:1565218798123,s:VERYLONGSTATIONNAME")).received_at_ms, Some(1_565_218_798_123));
+    assert_eq!(one(&tb("s:VERYLONGSTATIONNAME")).station.unwrap().as_str(), "VERYLONGSTATION");
     // Wrong tag checksum (as written by AMSA): advisory, fields still used.
     let (out, d) = decode_lines(&[&format!("\\c:1420030798*00\\{s}")]);
     assert_eq!(out[0].received_at_ms, Some(1_420_030_798_000));
@@ -902,9 +613,7 @@ fn checksum_policy() {
     assert_eq!(out.len(), 2);
     let c = d.counters();
     assert_eq!((c.bad_checksum, c.malformed, c.not_ais), (2, 1, 1), "{c:?}");
-    let AisMessage::Position(p) = &out[0].msg else {
-        panic!()
-    };
+    let AisMessage::Position(p) = &out[0].msg else { panic!() };
     assert_eq!(out[0].channel, Some(b'B'));
     assert_eq!(&out[0].talker, b"AI");
     assert!(p.mmsi > 0);
@@ -937,13 +646,7 @@ fn garbage_and_huge_lines_are_counted() {
     assert_eq!(c.blank, 3);
     assert_eq!(
         c.lines,
-        c.blank
-            + c.oversize
-            + c.not_ais
-            + c.headers
-            + c.bad_checksum
-            + c.ais_sentences
-            + c.malformed_lines()
+        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
     );
 }
 
@@ -976,12 +679,7 @@ fn fuzz_no_panic() {
         "conformance/gpsd/test_sample.aivdm",
     ]
     .iter()
-    .flat_map(|f| {
-        read_corpus(f)
-            .split(|&c| c == b'\n')
-            .map(|l| l.to_vec())
-            .collect::<Vec<_>>()
-    })
+    .flat_map(|f| read_corpus(f).split(|&c| c == b'\n').map(|l| l.to_vec()).collect::<Vec<_>>())
     .filter(|l| !l.is_empty())
     .collect();
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -991,10 +689,7 @@ fn fuzz_no_panic() {
         x ^= x << 17;
         x
     };
-    let mut d = Decoder::new(DecoderConfig {
-        max_pending_fragments: 16,
-        ..Default::default()
-    });
+    let mut d = Decoder::new(DecoderConfig { max_pending_fragments: 16, ..Default::default() });
     let alphabet = b"!$\\*,0123456789ABCDEFabcdefVDMO:gcs-@`w\r\n ";
     for i in 0..200_000 {
         let mut line = seeds[rnd() as usize % seeds.len()].clone();
@@ -1006,9 +701,7 @@ fn fuzz_no_panic() {
                 for _ in 0..1 + rnd() % 4 {
                     let pos = rnd() as usize % (line.len() + 1);
                     match rnd() % 3 {
-                        0 if pos < line.len() => {
-                            line[pos] = alphabet[rnd() as usize % alphabet.len()]
-                        }
+                        0 if pos < line.len() => line[pos] = alphabet[rnd() as usize % alphabet.len()],
                         1 if pos < line.len() => {
                             line.remove(pos);
                         }
@@ -1025,18 +718,9 @@ fn fuzz_no_panic() {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank
-            + c.oversize
-            + c.not_ais
-            + c.headers
-            + c.bad_checksum
-            + c.ais_sentences
-            + c.malformed_lines()
+        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
     );
-    assert_eq!(
-        c.ais_sentences,
-        c.assembled_sentences + c.fragments_expired + c.fragments_orphan
-    );
+    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan);
 }
 
 // ---------------------------------------------------------------------------
@@ -1071,55 +755,21 @@ const CORPUS_EXPECTED: &[Expect] = &[
     Expect {
         file: "au_amsa_risky_ais_20120127.txt.gz",
         messages: 34007,
-        types: &[
-            (1, 19337),
-            (3, 3717),
-            (4, 5237),
-            (5, 1778),
-            (9, 44),
-            (11, 15),
-            (18, 2745),
-            (21, 312),
-            (24, 357),
-        ],
+        types: &[(1, 19337), (3, 3717), (4, 5237), (5, 1778), (9, 44), (11, 15), (18, 2745), (21, 312), (24, 357)],
     },
     // gpsd: 3942 messages; differs (type:ours/gpsd) 7:3/1 13:2/1 15:11/10 16:7/2 20:16/5 25:4/2 26:2/1
     Expect {
         file: "au_amsa_risky_exactearth_augmented.txt",
         messages: 3965,
-        types: &[
-            (1, 2686),
-            (3, 230),
-            (4, 35),
-            (5, 912),
-            (11, 2),
-            (18, 12),
-            (21, 14),
-            (24, 2),
-        ],
+        types: &[(1, 2686), (3, 230), (4, 35), (5, 912), (11, 2), (18, 12), (21, 14), (24, 2)],
     },
     // gpsd: 99 messages; differs (type:ours/gpsd) 1:75/74
-    Expect {
-        file: "au_amsa_risky_nmea_tagblock_20141231.txt",
-        messages: 100,
-        types: &[(1, 75), (3, 25)],
-    },
+    Expect { file: "au_amsa_risky_nmea_tagblock_20141231.txt", messages: 100, types: &[(1, 75), (3, 25)] },
     // gpsd: 1326 messages, identical per type
     Expect {
         file: "conformance/gpsd/test_daemon_ais-nmea-type6-fid55.log",
         messages: 1326,
-        types: &[
-            (1, 573),
-            (2, 12),
-            (3, 111),
-            (4, 30),
-            (5, 130),
-            (18, 110),
-            (19, 1),
-            (21, 133),
-            (24, 63),
-            (27, 1),
-        ],
+        types: &[(1, 573), (2, 12), (3, 111), (4, 30), (5, 130), (18, 110), (19, 1), (21, 133), (24, 63), (27, 1)],
     },
     // gpsd: 13 messages, identical per type
     Expect {
@@ -1134,36 +784,15 @@ const CORPUS_EXPECTED: &[Expect] = &[
         types: &[(1, 26), (3, 3), (4, 2), (5, 1), (18, 38), (24, 2)],
     },
     // gpsd: 14 messages, identical per type
-    Expect {
-        file: "conformance/gpsd/test_daemon_saab-r4.log",
-        messages: 14,
-        types: &[(1, 14)],
-    },
+    Expect { file: "conformance/gpsd/test_daemon_saab-r4.log", messages: 14, types: &[(1, 14)] },
     // gpsd: 102 messages, identical per type
     Expect {
         file: "conformance/gpsd/test_sample.aivdm",
         messages: 102,
-        types: &[
-            (1, 4),
-            (2, 1),
-            (3, 1),
-            (4, 4),
-            (5, 3),
-            (9, 2),
-            (11, 1),
-            (18, 3),
-            (19, 1),
-            (21, 2),
-            (24, 7),
-            (27, 2),
-        ],
+        types: &[(1, 4), (2, 1), (3, 1), (4, 4), (5, 3), (9, 2), (11, 1), (18, 3), (19, 1), (21, 2), (24, 7), (27, 2)],
     },
     // gpsd: 4 messages, identical per type
-    Expect {
-        file: "conformance/libais/tagblock.nmea",
-        messages: 4,
-        types: &[(1, 3), (5, 1)],
-    },
+    Expect { file: "conformance/libais/tagblock.nmea", messages: 4, types: &[(1, 3), (5, 1)] },
     // gpsd: 217 messages; differs (type:ours/gpsd) 23:12/9 26:17/10 27:6/3
     Expect {
         file: "conformance/libais/test.aivdm",
@@ -1187,44 +816,16 @@ const CORPUS_EXPECTED: &[Expect] = &[
     Expect {
         file: "conformance/libais/typeexamples.nmea",
         messages: 26,
-        types: &[
-            (1, 1),
-            (2, 1),
-            (3, 1),
-            (4, 1),
-            (5, 1),
-            (9, 1),
-            (11, 1),
-            (18, 1),
-            (21, 1),
-            (24, 1),
-            (27, 1),
-        ],
+        types: &[(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (9, 1), (11, 1), (18, 1), (21, 1), (24, 1), (27, 1)],
     },
     // gpsd: 6 messages; differs (type:ours/gpsd) 5:1/0
-    Expect {
-        file: "conformance/pyais/ais_test_messages",
-        messages: 7,
-        types: &[(1, 6), (5, 1)],
-    },
+    Expect { file: "conformance/pyais/ais_test_messages", messages: 7, types: &[(1, 6), (5, 1)] },
     // gpsd: 4 messages, identical per type
-    Expect {
-        file: "conformance/pyais/gatehouse.nmea",
-        messages: 4,
-        types: &[(1, 4)],
-    },
+    Expect { file: "conformance/pyais/gatehouse.nmea", messages: 4, types: &[(1, 4)] },
     // gpsd: 5 messages; differs (type:ours/gpsd) 1:6/5
-    Expect {
-        file: "conformance/pyais/messages.ais",
-        messages: 6,
-        types: &[(1, 6)],
-    },
+    Expect { file: "conformance/pyais/messages.ais", messages: 6, types: &[(1, 6)] },
     // gpsd: 12 messages, identical per type
-    Expect {
-        file: "conformance/pyais/mixed.txt",
-        messages: 12,
-        types: &[(1, 10), (5, 2)],
-    },
+    Expect { file: "conformance/pyais/mixed.txt", messages: 12, types: &[(1, 10), (5, 2)] },
     // gpsd: 777 messages; differs (type:ours/gpsd) 1:667/666
     Expect {
         file: "conformance/pyais/nmea_data_sample.txt",
@@ -1232,17 +833,9 @@ const CORPUS_EXPECTED: &[Expect] = &[
         types: &[(1, 667), (3, 76), (4, 6), (18, 19), (24, 2)],
     },
     // gpsd: 11 messages, identical per type
-    Expect {
-        file: "conformance/pyais/sample.ais",
-        messages: 11,
-        types: &[(1, 10), (5, 1)],
-    },
+    Expect { file: "conformance/pyais/sample.ais", messages: 11, types: &[(1, 10), (5, 1)] },
     // gpsd: 4 messages, identical per type
-    Expect {
-        file: "conformance/pyais/timestamped.ais",
-        messages: 4,
-        types: &[(1, 4)],
-    },
+    Expect { file: "conformance/pyais/timestamped.ais", messages: 4, types: &[(1, 4)] },
     // gpsd: 50 messages, identical per type
     Expect {
         file: "dk_dma_aislib_replay_dump_20130318.txt",
@@ -1253,17 +846,7 @@ const CORPUS_EXPECTED: &[Expect] = &[
     Expect {
         file: "dk_dma_aislib_stream_example_20100611.txt",
         messages: 4051,
-        types: &[
-            (1, 2511),
-            (2, 7),
-            (3, 369),
-            (4, 129),
-            (5, 424),
-            (9, 1),
-            (18, 101),
-            (21, 37),
-            (24, 74),
-        ],
+        types: &[(1, 2511), (2, 7), (3, 369), (4, 129), (5, 424), (9, 1), (18, 101), (21, 37), (24, 74)],
     },
     // gpsd: 1459 messages, identical per type
     Expect {
@@ -1287,13 +870,7 @@ fn real_corpora_decode_with_consistent_counters() {
         let c = d.counters().clone();
         assert_eq!(
             c.lines,
-            c.blank
-                + c.oversize
-                + c.not_ais
-                + c.headers
-                + c.bad_checksum
-                + c.ais_sentences
-                + c.malformed_lines(),
+            c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
             "{}: line identity {c:?}",
             e.file
         );
@@ -1327,14 +904,7 @@ fn print_corpus_counts() {
         .chain(std::fs::read_dir(corpus("conformance/pyais")).unwrap())
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
-        .map(|e| {
-            e.path()
-                .to_string_lossy()
-                .split("/corpora/")
-                .nth(1)
-                .unwrap()
-                .to_owned()
-        })
+        .map(|e| e.path().to_string_lossy().split("/corpora/").nth(1).unwrap().to_owned())
         .filter(|f| {
             !f.ends_with(".chk")
                 && !f.ends_with(".json")
@@ -1348,18 +918,9 @@ fn print_corpus_counts() {
         let (_, mut d) = decode_all(&read_corpus(&f));
         d.expire(i64::MAX / 2);
         let c = d.counters();
-        let types: Vec<String> = c
-            .by_type
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(t, n)| format!("({t}, {n})"))
-            .collect();
-        println!(
-            "FILE {f} messages={} types=[{}]",
-            c.messages,
-            types.join(", ")
-        );
+        let types: Vec<String> =
+            c.by_type.iter().enumerate().filter(|(_, n)| **n > 0).map(|(t, n)| format!("({t}, {n})")).collect();
+        println!("FILE {f} messages={} types=[{}]", c.messages, types.join(", "));
         println!("  {c:?}");
     }
 }

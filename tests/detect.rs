@@ -13,8 +13,8 @@
 use lookout_ais::decode::{Decoder, Sentence};
 use lookout_ais::event::{parse_json_line, DetectionEvent};
 use lookout_ais::radar::{
-    parse_tll, parse_ttm, tll_detection, ttm_detection, RadarError, RadarOutcome, RadarSite,
-    RangeUnit, TargetStatus, Tll, Ttm,
+    parse_tll, parse_ttm, tll_detection, ttm_detection, RadarError, RadarOutcome, RadarSite, RangeUnit, TargetStatus,
+    Tll, Ttm,
 };
 use lookout_core::geodesy::{distance_m, inverse, LatLon, M_PER_NM};
 use lookout_core::{SensorKind, VesselClass};
@@ -33,10 +33,7 @@ fn nmea(body: &str) -> String {
 
 /// A tag block `\body*hh\` with the right checksum, before `sentence`.
 fn tagged(tag: &str, sentence: &str) -> String {
-    format!(
-        "\\{tag}*{:02X}\\{sentence}",
-        tag.bytes().fold(0u8, |a, b| a ^ b)
-    )
+    format!("\\{tag}*{:02X}\\{sentence}", tag.bytes().fold(0u8, |a, b| a ^ b))
 }
 
 /// Owned copy of a `Sentence` (which borrows the line).
@@ -64,9 +61,7 @@ fn feed(lines: &[&str]) -> (Vec<lookout_ais::decode::Decoded>, Vec<Got>, Decoder
     let mut d = Decoder::default();
     let (mut ais, mut other) = (Vec::new(), Vec::new());
     for (i, l) in lines.iter().enumerate() {
-        d.feed_line_with(l.as_bytes(), i as i64, &mut |m| ais.push(m), &mut |s| {
-            other.push(got(s))
-        });
+        d.feed_line_with(l.as_bytes(), i as i64, &mut |m| ais.push(m), &mut |s| other.push(got(s)));
     }
     (ais, other, d)
 }
@@ -75,13 +70,7 @@ fn assert_line_identity(d: &Decoder) {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank
-            + c.oversize
-            + c.not_ais
-            + c.headers
-            + c.bad_checksum
-            + c.ais_sentences
-            + c.malformed_lines(),
+        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
         "{c:?}"
     );
 }
@@ -100,27 +89,16 @@ fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
     let (ais, other, d) = feed(&lines);
     assert!(ais.is_empty());
     let c = d.counters();
-    assert_eq!(
-        c.bad_checksum, 0,
-        "the file says its checksums were verified: {c:?}"
-    );
+    assert_eq!(c.bad_checksum, 0, "the file says its checksums were verified: {c:?}");
     assert_eq!(other.len(), 9, "{c:?}");
     assert_eq!(c.not_ais, 9);
     assert_line_identity(&d);
-    assert!(other
-        .iter()
-        .all(|s| &s.talker == b"RA" && s.received_at_ms.is_none()));
+    assert!(other.iter().all(|s| &s.talker == b"RA" && s.received_at_ms.is_none()));
 
-    let ttm: Vec<Result<Ttm, RadarError>> = other
-        .iter()
-        .filter(|s| &s.formatter == b"TTM")
-        .map(|s| parse_ttm(&s.fields))
-        .collect();
-    let tll: Vec<Result<Tll, RadarError>> = other
-        .iter()
-        .filter(|s| &s.formatter == b"TLL")
-        .map(|s| parse_tll(&s.fields))
-        .collect();
+    let ttm: Vec<Result<Ttm, RadarError>> =
+        other.iter().filter(|s| &s.formatter == b"TTM").map(|s| parse_ttm(&s.fields)).collect();
+    let tll: Vec<Result<Tll, RadarError>> =
+        other.iter().filter(|s| &s.formatter == b"TLL").map(|s| parse_tll(&s.fields)).collect();
     assert_eq!((ttm.len(), tll.len()), (5, 4));
 
     // AeroRust/nmea: NMEA 3+ 15-field form.
@@ -152,31 +130,18 @@ fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
         (2, Some(1.43), Some(170.5), Some(0.16), Some(264.4))
     );
     assert_eq!(
-        (
-            t.cpa,
-            t.tcpa_min,
-            t.name.as_deref(),
-            t.time_of_day_s,
-            t.acquisition
-        ),
+        (t.cpa, t.tcpa_min, t.name.as_deref(), t.time_of_day_s, t.acquisition),
         (Some(1.42), Some(36.9), None, None, Some('M'))
     );
     // Go fixture: empty speed/course, acquiring.
     let t = ttm[2].as_ref().unwrap();
-    assert_eq!(
-        (t.speed, t.course_deg, t.cpa, t.tcpa_min),
-        (None, None, Some(0.13), None)
-    );
+    assert_eq!((t.speed, t.course_deg, t.cpa, t.tcpa_min), (None, None, Some(0.13), None));
     assert_eq!(t.status, Some(TargetStatus::Query));
     // MR-231: invalid time 783344 (negative test), reported as field 14.
     match &ttm[3] {
-        Err(RadarError::Field {
-            sentence: "TTM",
-            index: 14,
-            name: "time",
-            value,
-            ..
-        }) => assert_eq!(value, "783344"),
+        Err(RadarError::Field { sentence: "TTM", index: 14, name: "time", value, .. }) => {
+            assert_eq!(value, "783344")
+        }
         other => panic!("expected a time error: {other:?}"),
     }
     let msg = ttm[3].as_ref().unwrap_err().to_string();
@@ -187,16 +152,7 @@ fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
         (t.target, t.distance, t.bearing_deg, t.speed, t.course_deg),
         (1, Some(1.234), Some(45.0), Some(5.2), Some(135.0))
     );
-    assert_eq!(
-        (
-            t.cpa,
-            t.tcpa_min,
-            t.reference,
-            t.time_of_day_s,
-            t.acquisition
-        ),
-        (None, None, false, None, None)
-    );
+    assert_eq!((t.cpa, t.tcpa_min, t.reference, t.time_of_day_s, t.acquisition), (None, None, false, None, None));
     assert_eq!(t.name.as_deref(), Some("ARPA 1"));
     assert_eq!(t.status, Some(TargetStatus::Tracking));
 
@@ -207,68 +163,33 @@ fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
         (Some(1), Some("TEST1"), Some(TargetStatus::Tracking), false)
     );
     let p = t.pos.unwrap();
-    assert!(
-        (p.lat_deg - 37.525175333).abs() < 1e-8 && (p.lon_deg - 24.6).abs() < 1e-9,
-        "{p:?}"
-    );
+    assert!((p.lat_deg - 37.525175333).abs() < 1e-8 && (p.lon_deg - 24.6).abs() < 1e-9, "{p:?}");
     assert!((t.time_of_day_s.unwrap() - (16.0 * 3600.0 + 16.0 * 60.0 + 17.88)).abs() < 1e-9);
     // OpenCPN.
     let t = tll[1].as_ref().unwrap();
     let p = t.pos.unwrap();
-    assert!(
-        (p.lat_deg - 56.056166667).abs() < 1e-8 && (p.lon_deg - 18.9996).abs() < 1e-9,
-        "{p:?}"
-    );
+    assert!((p.lat_deg - 56.056166667).abs() < 1e-8 && (p.lon_deg - 18.9996).abs() < 1e-9, "{p:?}");
     assert!((t.time_of_day_s.unwrap() - (3600.0 + 52.0 * 60.0 + 0.36)).abs() < 1e-9);
     // go-nmea: mostly empty (no target number, no status).
     let t = tll[2].as_ref().unwrap();
-    assert_eq!(
-        (
-            t.target,
-            t.name.as_deref(),
-            t.time_of_day_s,
-            t.status,
-            t.reference
-        ),
-        (None, None, None, None, false)
-    );
+    assert_eq!((t.target, t.name.as_deref(), t.time_of_day_s, t.status, t.reference), (None, None, None, None, false));
     let p = t.pos.unwrap();
-    assert!(
-        (p.lat_deg - 36.790366667).abs() < 1e-8 && (p.lon_deg - 14.5432).abs() < 1e-9,
-        "{p:?}"
-    );
+    assert!((p.lat_deg - 36.790366667).abs() < 1e-8 && (p.lon_deg - 14.5432).abs() < 1e-9, "{p:?}");
     // Lost reference target, western longitude.
     let t = tll[3].as_ref().unwrap();
     assert_eq!(
-        (
-            t.target,
-            t.name.as_deref(),
-            t.time_of_day_s,
-            t.status,
-            t.reference
-        ),
-        (
-            Some(1),
-            Some("test"),
-            Some(7755.0),
-            Some(TargetStatus::Lost),
-            true
-        )
+        (t.target, t.name.as_deref(), t.time_of_day_s, t.status, t.reference),
+        (Some(1), Some("test"), Some(7755.0), Some(TargetStatus::Lost), true)
     );
     let p = t.pos.unwrap();
-    assert!(
-        (p.lat_deg - 36.775711).abs() < 1e-8 && (p.lon_deg + 2.589629667).abs() < 1e-8,
-        "{p:?}"
-    );
+    assert!((p.lat_deg - 36.775711).abs() < 1e-8 && (p.lon_deg + 2.589629667).abs() < 1e-8, "{p:?}");
 
     // Through a site: 9 sentences -> 1 error, lost TLL no detection, 7 detections.
     let site = site(0.0, RangeUnit::NauticalMiles);
     let mut dec = Decoder::default();
     let (mut n_det, mut n_none, mut n_err) = (0, 0, 0);
     for l in &lines {
-        dec.feed_line_with(l.as_bytes(), 0, &mut |_| {}, &mut |s| match site
-            .sentence(&s, 1_795_341_625_000)
-        {
+        dec.feed_line_with(l.as_bytes(), 0, &mut |_| {}, &mut |s| match site.sentence(&s, 1_795_341_625_000) {
             RadarOutcome::Detection(d) => {
                 assert_eq!(d.sensor_kind, SensorKind::Radar);
                 n_det += 1;
@@ -287,32 +208,17 @@ fn malformed_ttm_and_tll_fields_are_named() {
         RadarError::Field { index, name, .. } => (index, name),
         e => panic!("{e}"),
     };
-    assert_eq!(
-        err(parse_ttm("x1,1.0,90,T,,,T,,,N,,T,")),
-        (1, "target number")
-    );
-    assert_eq!(
-        err(parse_ttm(",1.0,90,T,,,T,,,N,,T,")),
-        (1, "target number")
-    );
+    assert_eq!(err(parse_ttm("x1,1.0,90,T,,,T,,,N,,T,")), (1, "target number"));
+    assert_eq!(err(parse_ttm(",1.0,90,T,,,T,,,N,,T,")), (1, "target number"));
     assert_eq!(err(parse_ttm("1,-1.0,90,T,,,T,,,N,,T,")), (2, "distance"));
     assert_eq!(err(parse_ttm("1,1.0,361,T,,,T,,,N,,T,")), (3, "bearing"));
     assert_eq!(err(parse_ttm("1,1.0,9e1,T,,,T,,,N,,T,")), (3, "bearing"));
     assert_eq!(err(parse_ttm("1,1.0,90,X,,,T,,,N,,T,")), (4, "bearing T/R"));
     assert_eq!(err(parse_ttm("1,1.0,90,T,,,T,,,M,,T,")), (10, "units"));
     assert_eq!(err(parse_ttm("1,1.0,90,T,,,T,,,N,,X,")), (12, "status"));
-    assert_eq!(
-        err(parse_ttm("1,1.0,90,T,,,T,,,N,,T,,,Z")),
-        (15, "acquisition")
-    );
-    assert!(matches!(
-        parse_ttm("1,1.0,90,T"),
-        Err(RadarError::FieldCount { got: 4, .. })
-    ));
-    assert!(matches!(
-        parse_tll("1,3600.0,N"),
-        Err(RadarError::FieldCount { got: 3, .. })
-    ));
+    assert_eq!(err(parse_ttm("1,1.0,90,T,,,T,,,N,,T,,,Z")), (15, "acquisition"));
+    assert!(matches!(parse_ttm("1,1.0,90,T"), Err(RadarError::FieldCount { got: 4, .. })));
+    assert!(matches!(parse_tll("1,3600.0,N"), Err(RadarError::FieldCount { got: 3, .. })));
     let tll_err = |s| match parse_tll(s).unwrap_err() {
         RadarError::Field { index, name, .. } => (index, name),
         e => panic!("{e}"),
@@ -323,10 +229,7 @@ fn malformed_ttm_and_tll_fields_are_named() {
     assert_eq!(tll_err("1,3600.0,N,,,,,T,"), (4, "longitude"));
     assert_eq!(tll_err("1,3600.0,N,18100.0,E,,,T,"), (4, "longitude"));
     // 360 is read as 0.
-    assert_eq!(
-        parse_ttm("1,1.0,360,T,,,T,,,N,,T,").unwrap().bearing_deg,
-        Some(0.0)
-    );
+    assert_eq!(parse_ttm("1,1.0,360,T,,,T,,,N,,T,").unwrap().bearing_deg, Some(0.0));
 }
 
 // ---------------------------------------------------------------------------
@@ -352,23 +255,14 @@ fn ttm_geometry_true_and_relative() {
     let ttm = parse_ttm("01,2.0,090.0,T,10.0,180.0,T,,,N,,T,").unwrap();
     let d = ttm_detection(&s, &ttm, T0).unwrap();
     let inv = inverse(s.pos, d.pos);
-    assert!(
-        (distance_m(s.pos, d.pos) - 2.0 * M_PER_NM).abs() < 0.01,
-        "{d:?}"
-    );
+    assert!((distance_m(s.pos, d.pos) - 2.0 * M_PER_NM).abs() < 0.01, "{d:?}");
     assert!((inv.azimuth1_deg - 90.0).abs() < 1e-9, "{inv:?}");
-    assert!(
-        d.pos.lon_deg > 12.6 && (d.pos.lat_deg - 35.5).abs() < 0.001,
-        "{d:?}"
-    );
+    assert!(d.pos.lon_deg > 12.6 && (d.pos.lat_deg - 35.5).abs() < 0.001, "{d:?}");
     assert_eq!((d.course_deg, d.speed_kn), (Some(180.0), Some(10.0)));
     assert_eq!(d.sensor_kind, SensorKind::Radar);
     assert_eq!(&*d.sensor_id, "radar-lampedusa");
     assert_eq!(d.detection_id.as_deref(), Some("1"));
-    assert_eq!(
-        d.time_ms, T0,
-        "no time of day in the sentence: receive time"
-    );
+    assert_eq!(d.time_ms, T0, "no time of day in the sentence: receive time");
     // sqrt(20² + (3704 m · 0.5°)²) ≈ 38.0 m
     let expect = (20.0f64.powi(2) + (2.0 * M_PER_NM * 0.5f64.to_radians()).powi(2)).sqrt();
     assert!(
@@ -385,11 +279,7 @@ fn ttm_geometry_true_and_relative() {
     assert!((inv.azimuth1_deg - 135.0).abs() < 1e-9, "{inv:?}");
     assert!((inv.distance_m - 2.0 * M_PER_NM).abs() < 0.01);
     assert_eq!(d.course_deg, Some(225.0));
-    assert_eq!(
-        d.detection_id.as_deref(),
-        Some("1 TGT"),
-        "acquiring (Q) is still a detection"
-    );
+    assert_eq!(d.detection_id.as_deref(), Some("1 TGT"), "acquiring (Q) is still a detection");
     // A relative bearing wraps past north: 350 R + 045 = 035 T.
     let d = ttm_detection(&s45, &parse_ttm("01,2.0,350,R,,,R,,,N,,T,").unwrap(), T0).unwrap();
     assert!((inverse(s45.pos, d.pos).azimuth1_deg - 35.0).abs() < 1e-9);
@@ -423,12 +313,7 @@ fn ttm_units_lost_targets_and_time_of_day() {
     assert_eq!(d.time_ms, T0 - 4_000);
     // Across midnight: received 00:00:02, measured 23:59:59 the day before.
     let midnight = T0 - 10 * 3_600_000 - 25_000;
-    let d = ttm_detection(
-        &s,
-        &parse_ttm("7,2.0,000,T,,,T,,,N,,T,,235959,A").unwrap(),
-        midnight + 2_000,
-    )
-    .unwrap();
+    let d = ttm_detection(&s, &parse_ttm("7,2.0,000,T,,,T,,,N,,T,,235959,A").unwrap(), midnight + 2_000).unwrap();
     assert_eq!(d.time_ms, midnight - 1_000);
 }
 
@@ -446,18 +331,8 @@ fn tll_detections() {
     assert!((d.position_error_m - s.position_error_m(range)).abs() < 1e-9);
     assert_eq!((d.course_deg, d.speed_kn), (None, None));
     // Lost, or no position: none.
-    assert_eq!(
-        tll_detection(
-            &s,
-            &parse_tll("12,3532.000,N,01236.000,E,,,L,").unwrap(),
-            T0
-        ),
-        None
-    );
-    assert_eq!(
-        tll_detection(&s, &parse_tll("12,,,,,,,T,").unwrap(), T0),
-        None
-    );
+    assert_eq!(tll_detection(&s, &parse_tll("12,3532.000,N,01236.000,E,,,L,").unwrap(), T0), None);
+    assert_eq!(tll_detection(&s, &parse_tll("12,,,,,,,T,").unwrap(), T0), None);
 }
 
 // ---------------------------------------------------------------------------
@@ -494,10 +369,7 @@ fn tag_blocked_radar_lines_reach_other_with_their_time_and_ais_still_decodes() {
     assert_eq!(c.bad_checksum, 2, "{c:?}");
     assert_eq!(c.messages, 1);
     assert_eq!(c.headers, 1);
-    assert_eq!(
-        c.not_ais, 7,
-        "5 handed on, no-checksum TTM and proprietary: {c:?}"
-    );
+    assert_eq!(c.not_ais, 7, "5 handed on, no-checksum TTM and proprietary: {c:?}");
     assert_eq!(c.tag_bad_checksum, 0);
     assert_line_identity(&d);
     assert_eq!(other.len(), 5, "{other:?}");
@@ -511,18 +383,12 @@ fn tag_blocked_radar_lines_reach_other_with_their_time_and_ais_still_decodes() {
             fields: "01,2.0,090.0,T,10.0,180.0,T,,,N,,T,".into(),
         }
     );
-    assert_eq!(
-        (other[1].formatter, other[1].received_at_ms),
-        (*b"TLL", Some(1_795_341_625_123))
-    );
+    assert_eq!((other[1].formatter, other[1].received_at_ms), (*b"TLL", Some(1_795_341_625_123)));
     // $PGHP applies to the next sentence only.
     assert_eq!(other[2].received_at_ms, Some(1_795_341_625_500));
     assert_eq!(other[3].received_at_ms, None);
     assert_eq!((&other[4].talker, &other[4].formatter), (b"GP", b"GGA"));
-    assert!(
-        other.iter().all(|s| !s.fields.contains("3.0,")),
-        "bad checksum never handed on"
-    );
+    assert!(other.iter().all(|s| !s.fields.contains("3.0,")), "bad checksum never handed on");
 
     // feed_line counts exactly the same.
     let mut plain = Decoder::default();
@@ -568,19 +434,10 @@ fn json_lines_snake_and_camel_case() {
     assert_eq!(a.sensor_kind, SensorKind::EoIr);
     assert_eq!(a.vessel_class, Some(VesselClass::RubberBoat));
     assert_eq!(a.pos, LatLon::new(35.81, 12.93));
-    assert_eq!(
-        (a.persons_counted, a.count_confidence),
-        (Some(48), Some(0.7))
-    );
-    assert_eq!(
-        (a.course_deg, a.speed_kn, a.length_m),
-        (Some(352.0), Some(6.5), Some(9.0))
-    );
+    assert_eq!((a.persons_counted, a.count_confidence), (Some(48), Some(0.7)));
+    assert_eq!((a.course_deg, a.speed_kn, a.length_m), (Some(352.0), Some(6.5), Some(9.0)));
     assert_eq!(a.detection_id.as_deref(), Some("frame-1181"));
-    assert_eq!(
-        a.image_ref.as_deref(),
-        Some("s3://evidence/drone-7/1181.jpg")
-    );
+    assert_eq!(a.image_ref.as_deref(), Some("s3://evidence/drone-7/1181.jpg"));
     assert_eq!(&*a.sensor_id, "drone-7");
 
     // Minimal: only the required fields; nulls are absent; proto-prefixed kinds.
@@ -597,10 +454,7 @@ fn json_lines_snake_and_camel_case() {
         let d = parse_json_line(&l, NOW, FUTURE).unwrap();
         assert_eq!(d.sensor_kind, want);
         assert_eq!(d.time_ms, NOW - 24_750);
-        assert_eq!(
-            (d.persons_counted, d.vessel_class, d.detection_id),
-            (None, None, None)
-        );
+        assert_eq!((d.persons_counted, d.vessel_class, d.detection_id), (None, None, None));
     }
     for (class, want) in [
         ("VESSEL_CLASS_WOODEN_BOAT", VesselClass::WoodenBoat),
@@ -611,10 +465,7 @@ fn json_lines_snake_and_camel_case() {
         ("UNKNOWN", VesselClass::Unknown),
     ] {
         let l = SNAKE.replace("RUBBER_BOAT", class);
-        assert_eq!(
-            parse_json_line(&l, NOW, FUTURE).unwrap().vessel_class,
-            Some(want)
-        );
+        assert_eq!(parse_json_line(&l, NOW, FUTURE).unwrap().vessel_class, Some(want));
     }
     // The serde derive reads the same lines.
     let e: DetectionEvent = serde_json::from_str(CAMEL).unwrap();
@@ -643,115 +494,34 @@ fn json_lines_invalid_events_name_the_field() {
         (with(r#""lat":35.81,"#, ""), "lat"),
         (with(r#""lon":12.93"#, r#""lon":180.01"#), "lon"),
         (with(r#""lon":12.93"#, r#""lon":"-Infinity""#), "lon"),
-        (
-            with(r#""position_error_m":15.5"#, r#""position_error_m":0"#),
-            "position_error_m",
-        ),
-        (
-            with(r#""position_error_m":15.5"#, r#""position_error_m":-3"#),
-            "position_error_m",
-        ),
-        (
-            with(r#""position_error_m":15.5"#, r#""position_error_m":100001"#),
-            "position_error_m",
-        ),
-        (
-            with(
-                r#""position_error_m":15.5"#,
-                r#""position_error_m":"Infinity""#,
-            ),
-            "position_error_m",
-        ),
-        (
-            with(r#""persons_counted":48"#, r#""persons_counted":-1"#),
-            "persons_counted",
-        ),
-        (
-            with(r#""persons_counted":48"#, r#""persons_counted":5001"#),
-            "persons_counted",
-        ),
-        (
-            with(r#""persons_counted":48"#, r#""persons_counted":4.5"#),
-            "persons_counted",
-        ),
-        (
-            with(r#""count_confidence":0.7"#, r#""count_confidence":1.01"#),
-            "count_confidence",
-        ),
-        (
-            with(r#""count_confidence":0.7"#, r#""count_confidence":-0.1"#),
-            "count_confidence",
-        ),
+        (with(r#""position_error_m":15.5"#, r#""position_error_m":0"#), "position_error_m"),
+        (with(r#""position_error_m":15.5"#, r#""position_error_m":-3"#), "position_error_m"),
+        (with(r#""position_error_m":15.5"#, r#""position_error_m":100001"#), "position_error_m"),
+        (with(r#""position_error_m":15.5"#, r#""position_error_m":"Infinity""#), "position_error_m"),
+        (with(r#""persons_counted":48"#, r#""persons_counted":-1"#), "persons_counted"),
+        (with(r#""persons_counted":48"#, r#""persons_counted":5001"#), "persons_counted"),
+        (with(r#""persons_counted":48"#, r#""persons_counted":4.5"#), "persons_counted"),
+        (with(r#""count_confidence":0.7"#, r#""count_confidence":1.01"#), "count_confidence"),
+        (with(r#""count_confidence":0.7"#, r#""count_confidence":-0.1"#), "count_confidence"),
         (with(r#""persons_counted":48,"#, ""), "count_confidence"),
         (with(r#""speed_kn":6.5"#, r#""speed_kn":-0.1"#), "speed_kn"),
         (with(r#""speed_kn":6.5"#, r#""speed_kn":100.5"#), "speed_kn"),
-        (
-            with(r#""course_deg":352.0"#, r#""course_deg":360"#),
-            "course_deg",
-        ),
-        (
-            with(r#""course_deg":352.0"#, r#""course_deg":-1"#),
-            "course_deg",
-        ),
+        (with(r#""course_deg":352.0"#, r#""course_deg":360"#), "course_deg"),
+        (with(r#""course_deg":352.0"#, r#""course_deg":-1"#), "course_deg"),
         (with(r#""length_m":9.0"#, r#""length_m":0"#), "length_m"),
         (with(r#""length_m":9.0"#, r#""length_m":501"#), "length_m"),
-        (
-            with(r#""sensor_id":"drone-7""#, r#""sensor_id":"""#),
-            "sensor_id",
-        ),
-        (
-            with(r#""sensor_id":"drone-7""#, r#""sensor_id":"   ""#),
-            "sensor_id",
-        ),
-        (
-            with(r#""sensor_kind":"EO_IR""#, r#""sensor_kind":"SUBMARINE""#),
-            "sensor_kind",
-        ),
-        (
-            with(
-                r#""sensor_kind":"EO_IR""#,
-                r#""sensor_kind":"SENSOR_KIND_UNSPECIFIED""#,
-            ),
-            "sensor_kind",
-        ),
-        (
-            with(r#""sensor_kind":"EO_IR""#, r#""sensor_kind":3"#),
-            "sensor_kind",
-        ),
-        (
-            with(
-                r#""vessel_class":"RUBBER_BOAT""#,
-                r#""vessel_class":"CANOE""#,
-            ),
-            "vessel_class",
-        ),
-        (
-            with(r#""time":"2026-11-22T10:00:00Z""#, r#""time":"yesterday""#),
-            "time",
-        ),
-        (
-            with(
-                r#""time":"2026-11-22T10:00:00Z""#,
-                r#""time":"2026-11-22T10:00:00""#,
-            ),
-            "time",
-        ),
-        (
-            with(
-                r#""time":"2026-11-22T10:00:00Z""#,
-                r#""time":"2026-11-22T10:05:26Z""#,
-            ),
-            "time",
-        ),
+        (with(r#""sensor_id":"drone-7""#, r#""sensor_id":"""#), "sensor_id"),
+        (with(r#""sensor_id":"drone-7""#, r#""sensor_id":"   ""#), "sensor_id"),
+        (with(r#""sensor_kind":"EO_IR""#, r#""sensor_kind":"SUBMARINE""#), "sensor_kind"),
+        (with(r#""sensor_kind":"EO_IR""#, r#""sensor_kind":"SENSOR_KIND_UNSPECIFIED""#), "sensor_kind"),
+        (with(r#""sensor_kind":"EO_IR""#, r#""sensor_kind":3"#), "sensor_kind"),
+        (with(r#""vessel_class":"RUBBER_BOAT""#, r#""vessel_class":"CANOE""#), "vessel_class"),
+        (with(r#""time":"2026-11-22T10:00:00Z""#, r#""time":"yesterday""#), "time"),
+        (with(r#""time":"2026-11-22T10:00:00Z""#, r#""time":"2026-11-22T10:00:00""#), "time"),
+        (with(r#""time":"2026-11-22T10:00:00Z""#, r#""time":"2026-11-22T10:05:26Z""#), "time"),
         (with(r#""time":"2026-11-22T10:00:00Z","#, ""), "time"),
-        (
-            with(r#""image_ref""#, r#""imageRef":"x","image_ref""#),
-            "image_ref",
-        ),
-        (
-            with(r#""lat":35.81"#, r#""lat":35.81,"latitude":35.81"#),
-            "event",
-        ),
+        (with(r#""image_ref""#, r#""imageRef":"x","image_ref""#), "image_ref"),
+        (with(r#""lat":35.81"#, r#""lat":35.81,"latitude":35.81"#), "event"),
         ("[1,2]".into(), "event"),
         ("not json".into(), "event"),
     ];
@@ -759,15 +529,10 @@ fn json_lines_invalid_events_name_the_field() {
         assert_eq!(field_of(line), *field, "{line}");
     }
     // Exactly at the future limit is accepted.
-    let at_limit = with(
-        r#""time":"2026-11-22T10:00:00Z""#,
-        r#""time":"2026-11-22T10:05:25Z""#,
-    );
+    let at_limit = with(r#""time":"2026-11-22T10:00:00Z""#, r#""time":"2026-11-22T10:05:25Z""#);
     assert!(parse_json_line(&at_limit, NOW, FUTURE).is_ok());
     // The message says what was wrong.
-    let e = parse_json_line(&cases[0].0, NOW, FUTURE)
-        .unwrap_err()
-        .to_string();
+    let e = parse_json_line(&cases[0].0, NOW, FUTURE).unwrap_err().to_string();
     assert!(e.starts_with("invalid lat:") && e.contains("91"), "{e}");
 }
 
@@ -795,10 +560,7 @@ fn nmea_crate_falls_short_on_radar_sentences() {
     // and TLL is not supported.
     for tll in &samples[5..] {
         assert!(!matches!(parse_str(tll), Ok(ParseResult::TTM(_))));
-        assert!(
-            matches!(parse_str(tll), Ok(ParseResult::Unsupported(_)) | Err(_)),
-            "{tll}"
-        );
+        assert!(matches!(parse_str(tll), Ok(ParseResult::Unsupported(_)) | Err(_)), "{tll}");
     }
     // Ours reads all of them (the MR-231 time error aside).
     let ours = samples.iter().filter(|s| {

@@ -26,18 +26,11 @@ fn checksum(body: &str) -> u8 {
 fn ttm(station: &str, t_ms: i64, n: u32, dist_nm: f64, brg: f64) -> String {
     let tag = format!("s:{station},c:{t_ms}");
     let body = format!("RATTM,{n:02},{dist_nm:.3},{brg:.1},T,12.3,224.0,T,,,N,,T,,,A");
-    format!(
-        "\\{tag}*{:02X}\\${body}*{:02X}",
-        checksum(&tag),
-        checksum(&body)
-    )
+    format!("\\{tag}*{:02X}\\${body}*{:02X}", checksum(&tag), checksum(&body))
 }
 
 fn wall_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
 fn config(site: LatLon) -> Config {
@@ -50,9 +43,7 @@ fn config(site: LatLon) -> Config {
     c.sources.push(SourceConfig {
         name: "feed".into(),
         format: None,
-        kind: SourceKind::TcpListener {
-            listen: "127.0.0.1:0".parse().unwrap(),
-        },
+        kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c
 }
@@ -78,10 +69,7 @@ fn event(lat: f64, lon: f64, t: prost_types::Timestamp, id: &str) -> pb::Detecti
 
 fn now_ts() -> prost_types::Timestamp {
     let ms = wall_ms();
-    prost_types::Timestamp {
-        seconds: ms / 1000,
-        nanos: ((ms % 1000) * 1_000_000) as i32,
-    }
+    prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }
 }
 
 async fn stats(c: &mut LookoutClient<Channel>, name: &str) -> pb::SourceStats {
@@ -94,36 +82,23 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     // Radar 3 nm due west of the ship.
     let site = destination(SHIP, 270.0, 3.0 * M_PER_NM);
     let running = lookout_server::start(config(site)).await.unwrap();
-    let mut c = LookoutClient::connect(format!("http://{}", running.addr))
-        .await
-        .unwrap();
-    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"])
-        .await
-        .unwrap();
-    feed.write_all(format!("{T1_371798000}\n").as_bytes())
-        .await
-        .unwrap();
+    let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
+    feed.write_all(format!("{T1_371798000}\n").as_bytes()).await.unwrap();
     // Three sweeps, 3 s apart in their tag-block times, each with the ship on
     // 090 at 3 nm, plus one sweep from a radar nobody configured.
     let t0 = wall_ms();
     for k in 0..3 {
-        feed.write_all(format!("{}\n", ttm("radar-test", t0 + k * 3000, 7, 3.0, 90.0)).as_bytes())
-            .await
-            .unwrap();
+        feed.write_all(format!("{}\n", ttm("radar-test", t0 + k * 3000, 7, 3.0, 90.0)).as_bytes()).await.unwrap();
     }
-    feed.write_all(format!("{}\n", ttm("radar-nobody", t0, 1, 1.0, 10.0)).as_bytes())
-        .await
-        .unwrap();
+    feed.write_all(format!("{}\n", ttm("radar-nobody", t0, 1, 1.0, 10.0)).as_bytes()).await.unwrap();
     feed.flush().await.unwrap();
 
     let mut seen = None;
     for _ in 0..200 {
         if let Ok(v) = c.get_vessel(pb::GetVesselRequest { mmsi: 371798000 }).await {
             let v = v.into_inner();
-            if v.sensors
-                .iter()
-                .any(|s| s.sensor_id == "radar-test" && s.hits == 3)
-            {
+            if v.sensors.iter().any(|s| s.sensor_id == "radar-test" && s.hits == 3) {
                 seen = Some(v);
                 break;
             }
@@ -133,10 +108,7 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     let v = seen.expect("the AIS ship is correlated with the radar plots");
     assert!(v.ais_correlated);
     assert_eq!(v.sensors[0].sensor_kind, pb::SensorKind::Radar as i32);
-    assert!(
-        v.persons_on_board.is_none(),
-        "nobody counted people on the ship: no estimate"
-    );
+    assert!(v.persons_on_board.is_none(), "nobody counted people on the ship: no estimate");
     let st = stats(&mut c, "feed").await;
     assert_eq!(st.radar_detections, 3, "{st:?}");
     assert_eq!(st.radar_unconfigured, 1, "{st:?}");
@@ -150,17 +122,11 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
         })),
     };
     let r = c
-        .vessels_in_area(pb::VesselsInAreaRequest {
-            area: Some(area),
-            ..Default::default()
-        })
+        .vessels_in_area(pb::VesselsInAreaRequest { area: Some(area), ..Default::default() })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(),
-        vec![371798000]
-    );
+    assert_eq!(r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(), vec![371798000]);
 
     // A console watching the sea south of Lampedusa.
     let south = pb::Area {
@@ -172,20 +138,12 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
         })),
     };
     let mut console = c
-        .subscribe_tracks(pb::SubscribeTracksRequest {
-            area: Some(south),
-            ..Default::default()
-        })
+        .subscribe_tracks(pb::SubscribeTracksRequest { area: Some(south), ..Default::default() })
         .await
         .unwrap()
         .into_inner();
     let first = console.message().await.unwrap().unwrap();
-    assert!(matches!(
-        first.event,
-        Some(pb::track_event::Event::SnapshotComplete(
-            pb::SnapshotComplete { vessels: 0 }
-        ))
-    ));
+    assert!(matches!(first.event, Some(pb::track_event::Event::SnapshotComplete(pb::SnapshotComplete { vessels: 0 }))));
 
     // A drone finds a rubber boat nobody's AIS explains, south of Lampedusa;
     // four impossible events in the same stream are rejected by name.
@@ -199,37 +157,12 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     bad_conf.count_confidence = Some(1.5);
     let mut no_lon = event(boat.lat_deg, boat.lon_deg, now_ts(), "no-lon");
     no_lon.lon = None;
-    let events = vec![
-        bad_lat,
-        event(boat.lat_deg, boat.lon_deg, now_ts(), "look-1"),
-        bad_count,
-        bad_conf,
-        no_lon,
-    ];
-    let summary = c
-        .push_detections(tokio_stream::iter(events))
-        .await
-        .unwrap()
-        .into_inner();
+    let events = vec![bad_lat, event(boat.lat_deg, boat.lon_deg, now_ts(), "look-1"), bad_count, bad_conf, no_lon];
+    let summary = c.push_detections(tokio_stream::iter(events)).await.unwrap().into_inner();
     assert_eq!((summary.accepted, summary.rejected), (1, 4));
-    let fields: Vec<(u64, &str)> = summary
-        .rejections
-        .iter()
-        .map(|r| (r.index, r.field.as_str()))
-        .collect();
-    assert_eq!(
-        fields,
-        vec![
-            (0, "lat"),
-            (2, "persons_counted"),
-            (3, "count_confidence"),
-            (4, "lon")
-        ]
-    );
-    assert!(summary
-        .rejections
-        .iter()
-        .all(|r| r.code == "INVALID_ARGUMENT"));
+    let fields: Vec<(u64, &str)> = summary.rejections.iter().map(|r| (r.index, r.field.as_str())).collect();
+    assert_eq!(fields, vec![(0, "lat"), (2, "persons_counted"), (3, "count_confidence"), (4, "lon")]);
+    assert!(summary.rejections.iter().all(|r| r.code == "INVALID_ARGUMENT"));
 
     let mut dark = None;
     for _ in 0..200 {
@@ -256,22 +189,13 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
     assert!(d.track_id >= 1_000_000_000_000);
     assert_eq!(d.detected_class, pb::VesselClass::RubberBoat as i32);
     assert_eq!(d.last_source, "drone-1");
-    let pob = d
-        .persons_on_board
-        .expect("a counted boat has a persons-on-board estimate");
-    assert!(
-        pob.estimate >= 70 && pob.low >= 70 && pob.high > pob.estimate,
-        "{pob:?}"
-    );
+    let pob = d.persons_on_board.expect("a counted boat has a persons-on-board estimate");
+    assert!(pob.estimate >= 70 && pob.low >= 70 && pob.high > pob.estimate, "{pob:?}");
     assert!(pob.overcrowded, "70 people on a 10 m rubber boat: {pob:?}");
     assert!(!pob.evidence.is_empty());
     // The console was told: the dark track entered its area.
     let entered = loop {
-        let e = tokio::time::timeout(Duration::from_secs(5), console.message())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        let e = tokio::time::timeout(Duration::from_secs(5), console.message()).await.unwrap().unwrap().unwrap();
         if let Some(pb::track_event::Event::Entered(v)) = e.event {
             break v;
         }
@@ -289,23 +213,14 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
 /// batch fills or the stream ends.
 #[tokio::test]
 async fn a_sighting_on_an_open_stream_reaches_the_picture_at_once() {
-    let running = lookout_server::start(config(LatLon::new(35.5, 12.6)))
-        .await
-        .unwrap();
-    let mut c = LookoutClient::connect(format!("http://{}", running.addr))
-        .await
-        .unwrap();
+    let running = lookout_server::start(config(LatLon::new(35.5, 12.6))).await.unwrap();
+    let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
     let (tx, rx) = tokio::sync::mpsc::channel::<pb::DetectionEvent>(4);
     let mut pusher = c.clone();
-    let call = tokio::spawn(async move {
-        pusher
-            .push_detections(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-    });
+    let call =
+        tokio::spawn(async move { pusher.push_detections(tokio_stream::wrappers::ReceiverStream::new(rx)).await });
     let boat = LatLon::new(35.30, 12.50);
-    tx.send(event(boat.lat_deg, boat.lon_deg, now_ts(), "look-1"))
-        .await
-        .unwrap();
+    tx.send(event(boat.lat_deg, boat.lon_deg, now_ts(), "look-1")).await.unwrap();
     let mut found = false;
     for _ in 0..400 {
         let r = c
@@ -325,10 +240,7 @@ async fn a_sighting_on_an_open_stream_reaches_the_picture_at_once() {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(
-        found,
-        "the sighting is in the picture while its stream is still open"
-    );
+    assert!(found, "the sighting is in the picture while its stream is still open");
     assert!(!call.is_finished(), "the stream is still open");
     drop(tx);
     let summary = call.await.unwrap().unwrap().into_inner();

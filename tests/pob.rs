@@ -18,61 +18,29 @@ fn width(e: &lookout_track::pob::PobEstimate) -> u32 {
 fn rubber_boat_prior_covers_published_loads() {
     let p = prior(VesselClass::RubberBoat, Some(10.0));
     // Published loads of 10-12 m dinghies: ~100-150 (IOM, Frontex); 70 at the low end.
-    assert!(
-        p.low <= 70 && p.high >= 150,
-        "10 m rubber prior 90% {}-{}",
-        p.low,
-        p.high
-    );
+    assert!(p.low <= 70 && p.high >= 150, "10 m rubber prior 90% {}-{}", p.low, p.high);
     assert!((70..=130).contains(&p.median), "median {}", p.median);
     assert!(!p.length_assumed && p.length_m == 10.0);
-    assert!(
-        p.source.contains("Frontex") && p.source.contains("IOM"),
-        "{}",
-        p.source
-    );
+    assert!(p.source.contains("Frontex") && p.source.contains("IOM"), "{}", p.source);
     let s: f64 = p.pmf.iter().sum();
     assert!((s - 1.0).abs() < 1e-9 && p.pmf.len() == N_MAX as usize + 1);
 
     let e = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[]).unwrap();
-    assert!(
-        (70..=130).contains(&e.estimate),
-        "prior-only estimate {}",
-        e.estimate
-    );
+    assert!((70..=130).contains(&e.estimate), "prior-only estimate {}", e.estimate);
     assert!(e.low <= 70 && e.high >= 150);
-    assert!(
-        e.evidence.iter().any(|l| l.contains("prior only")),
-        "{:?}",
-        e.evidence
-    );
+    assert!(e.evidence.iter().any(|l| l.contains("prior only")), "{:?}", e.evidence);
 }
 
 #[test]
 fn wooden_boat_prior_is_larger_and_grows_with_length() {
     let r = prior(VesselClass::RubberBoat, Some(10.0));
     let w = prior(VesselClass::WoodenBoat, Some(20.0));
-    assert!(
-        w.median > r.median,
-        "wooden 20 m {} vs rubber 10 m {}",
-        w.median,
-        r.median
-    );
+    assert!(w.median > r.median, "wooden 20 m {} vs rubber 10 m {}", w.median, r.median);
     // Lampedusa 2013 (~20 m, ~500) and April 2015 (~20 m, ~700-800) inside the interval.
-    assert!(
-        w.low <= 450 && w.high >= 800,
-        "wooden 20 m 90% {}-{}",
-        w.low,
-        w.high
-    );
+    assert!(w.low <= 450 && w.high >= 800, "wooden 20 m 90% {}-{}", w.low, w.high);
     let w7 = prior(VesselClass::WoodenBoat, Some(7.0));
     // Sfax iron boats ~7 m with 33-45.
-    assert!(
-        w7.low <= 33 && w7.high >= 45 && w7.median < w.median,
-        "7 m {}-{}",
-        w7.low,
-        w7.high
-    );
+    assert!(w7.low <= 33 && w7.high >= 45 && w7.median < w.median, "7 m {}-{}", w7.low, w7.high);
 }
 
 #[test]
@@ -107,13 +75,7 @@ fn high_confidence_count_gives_narrow_interval_at_the_count() {
     assert!(e.low >= 80 && e.low <= 82, "low {}", e.low);
     assert!(e.high <= 95, "high {}", e.high);
     assert!(width(&e) <= 12, "width {}", width(&e));
-    assert!(
-        e.evidence
-            .iter()
-            .any(|l| l.starts_with("look 1: counted 80")),
-        "{:?}",
-        e.evidence
-    );
+    assert!(e.evidence.iter().any(|l| l.starts_with("look 1: counted 80")), "{:?}", e.evidence);
 }
 
 #[test]
@@ -128,12 +90,7 @@ fn low_confidence_count_is_a_lower_bound_and_widens() {
     let lo = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(40, 0.2)]).unwrap();
     assert!(lo.estimate > 40, "estimate {}", lo.estimate);
     assert!(lo.low >= 40);
-    assert!(
-        width(&lo) > 3 * width(&hi),
-        "low-conf width {} vs high-conf {}",
-        width(&lo),
-        width(&hi)
-    );
+    assert!(width(&lo) > 3 * width(&hi), "low-conf width {} vs high-conf {}", width(&lo), width(&hi));
     // Without a class, the same low-confidence count still pulls above the count.
     let u = estimate(None, None, &[look(40, 0.2)]).unwrap();
     assert!(u.estimate > 40 && u.low >= 40, "{} {}", u.estimate, u.low);
@@ -143,27 +100,11 @@ fn low_confidence_count_is_a_lower_bound_and_widens() {
 #[test]
 fn three_looks_tighten_the_interval() {
     let one = estimate(Some(VesselClass::WoodenBoat), Some(18.0), &[look(150, 0.5)]).unwrap();
-    let three = estimate(
-        Some(VesselClass::WoodenBoat),
-        Some(18.0),
-        &[look(150, 0.5), look(160, 0.5), look(155, 0.5)],
-    )
-    .unwrap();
-    assert!(
-        width(&three) < width(&one),
-        "three {} vs one {}",
-        width(&three),
-        width(&one)
-    );
+    let three =
+        estimate(Some(VesselClass::WoodenBoat), Some(18.0), &[look(150, 0.5), look(160, 0.5), look(155, 0.5)]).unwrap();
+    assert!(width(&three) < width(&one), "three {} vs one {}", width(&three), width(&one));
     assert!(three.low >= 160);
-    assert!(
-        three
-            .evidence
-            .iter()
-            .any(|l| l.contains("combination of looks")),
-        "{:?}",
-        three.evidence
-    );
+    assert!(three.evidence.iter().any(|l| l.contains("combination of looks")), "{:?}", three.evidence);
 }
 
 #[test]
@@ -201,32 +142,17 @@ fn counts_override_a_wrong_class_and_extend_the_grid() {
     assert!((70..=85).contains(&e.estimate), "{}", e.estimate);
     assert!(e.overcrowded);
     // A count beyond N_MAX still gives an estimate at or above it.
-    let big = estimate(
-        Some(VesselClass::WoodenBoat),
-        Some(30.0),
-        &[look(N_MAX + 500, 0.3)],
-    )
-    .unwrap();
+    let big = estimate(Some(VesselClass::WoodenBoat), Some(30.0), &[look(N_MAX + 500, 0.3)]).unwrap();
     assert!(big.low >= N_MAX + 500 && big.high > big.low);
 }
 
 #[test]
 fn bad_confidence_is_handled() {
-    let e = estimate(
-        Some(VesselClass::RubberBoat),
-        Some(10.0),
-        &[look(50, f64::NAN)],
-    )
-    .unwrap();
+    let e = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(50, f64::NAN)]).unwrap();
     assert!(e.low >= 50);
     assert!(e.evidence.iter().any(|l| l.contains("NaN")));
     assert_eq!(visibility_beta(7.0), visibility_beta(1.0));
-    let dup = estimate(
-        Some(VesselClass::RubberBoat),
-        Some(10.0),
-        &[look(50, 0.5), look(50, 0.5)],
-    )
-    .unwrap();
+    let dup = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(50, 0.5), look(50, 0.5)]).unwrap();
     assert!(dup.evidence.iter().any(|l| l.contains("de-duplicate")));
 }
 
@@ -236,12 +162,7 @@ fn merchant_without_looks_has_nothing_to_go_on() {
     let m = estimate(Some(VesselClass::Merchant), Some(180.0), &[look(22, 0.8)]).unwrap();
     assert!(m.safe_capacity.is_none() && !m.overcrowded && m.p_overcrowded.is_none());
     // Every other non-AIS contact gets at least a prior-only estimate.
-    for class in [
-        None,
-        Some(VesselClass::Unknown),
-        Some(VesselClass::Fishing),
-        Some(VesselClass::Sailing),
-    ] {
+    for class in [None, Some(VesselClass::Unknown), Some(VesselClass::Fishing), Some(VesselClass::Sailing)] {
         assert!(estimate(class, None, &[]).is_some(), "{class:?}");
     }
 }
@@ -366,11 +287,7 @@ impl Rng {
 
 /// Returns (covered, total). `visibility_scale` < 1 simulates people hiding more
 /// than the counter's confidence says (model misspecification).
-fn simulate(
-    seed: u64,
-    boats: usize,
-    visibility_scale: f64,
-) -> (usize, usize, Vec<String>, Vec<f64>) {
+fn simulate(seed: u64, boats: usize, visibility_scale: f64) -> (usize, usize, Vec<String>, Vec<f64>) {
     let mut rng = Rng(seed);
     let settings: [(Option<VesselClass>, Option<f64>); 6] = [
         (Some(VesselClass::RubberBoat), Some(10.0)),
@@ -380,10 +297,7 @@ fn simulate(
         (Some(VesselClass::Sailing), Some(14.0)),
         (None, Some(9.0)),
     ];
-    let priors: Vec<_> = settings
-        .iter()
-        .map(|(c, l)| prior(c.unwrap_or(VesselClass::Unknown), *l))
-        .collect();
+    let priors: Vec<_> = settings.iter().map(|(c, l)| prior(c.unwrap_or(VesselClass::Unknown), *l)).collect();
     let mut covered = 0;
     let mut per = vec![(0usize, 0usize); settings.len()];
     for i in 0..boats {
@@ -396,10 +310,7 @@ fn simulate(
                 let confidence = rng.uniform();
                 let (a, b) = visibility_beta(confidence);
                 let p = rng.beta(a, b) * visibility_scale;
-                CountLook {
-                    count: rng.binomial(truth, p),
-                    confidence,
-                }
+                CountLook { count: rng.binomial(truth, p), confidence }
             })
             .collect();
         let e = estimate(class, len, &looks).unwrap();
@@ -421,11 +332,7 @@ fn simulate(
 fn ninety_percent_interval_covers_the_truth_about_ninety_percent_of_the_time() {
     let (k, n, detail, rates) = simulate(0x5eed_1e55, 3000, 1.0);
     let rate = k as f64 / n as f64;
-    println!(
-        "coverage of the 90% interval: {k}/{n} = {:.1}% ({})",
-        100.0 * rate,
-        detail.join("; ")
-    );
+    println!("coverage of the 90% interval: {k}/{n} = {:.1}% ({})", 100.0 * rate, detail.join("; "));
     assert!((0.87..=0.96).contains(&rate), "coverage {rate}");
     // Large-N settings (rubber, wooden: 500 boats each) have little integer slack,
     // so they must be close to 90 % (binomial sd ≈ 1.3 %); small-N classes
@@ -441,10 +348,6 @@ fn coverage_under_misspecified_visibility_is_reported() {
     // over-confident; the count remains a lower bound, so misses are on the high side.
     let (k, n, detail, _) = simulate(0xbad5eed, 900, 0.8);
     let rate = k as f64 / n as f64;
-    println!(
-        "coverage with visibility ×0.8 (misspecified): {k}/{n} = {:.1}% ({})",
-        100.0 * rate,
-        detail.join("; ")
-    );
+    println!("coverage with visibility ×0.8 (misspecified): {k}/{n} = {:.1}% ({})", 100.0 * rate, detail.join("; "));
     assert!(rate > 0.6, "coverage {rate}");
 }

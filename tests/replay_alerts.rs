@@ -66,11 +66,7 @@ fn parse_time_ms(s: &str) -> i64 {
 }
 
 fn kind_name(k: AlertKind) -> String {
-    serde_json::to_value(k)
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string()
+    serde_json::to_value(k).unwrap().as_str().unwrap().to_string()
 }
 
 /// An alert explains a label of its kind when it opened during the labelled
@@ -141,12 +137,7 @@ struct Outcome {
 fn baseline_from(region: RegionId, seed: u64, hours: u32) -> Baseline {
     let mut normal = Vec::new();
     lookout_sim::write_recording(
-        &SimConfig {
-            region,
-            seed,
-            duration_s: hours * 3600,
-            ..Default::default()
-        },
+        &SimConfig { region, seed, duration_s: hours * 3600, ..Default::default() },
         &mut normal,
     )
     .unwrap();
@@ -176,8 +167,7 @@ fn config(region: RegionId) -> Config {
     config.score.zones = file.score.zones;
     config.radars = file.radars;
     if let Ok(f) = std::env::var("LOOKOUT_EVAL_CALIBRATION") {
-        config.tracker.noise_calibration_max_scale =
-            f.parse().expect("LOOKOUT_EVAL_CALIBRATION: a factor");
+        config.tracker.noise_calibration_max_scale = f.parse().expect("LOOKOUT_EVAL_CALIBRATION: a factor");
     }
     config
 }
@@ -185,18 +175,8 @@ fn config(region: RegionId) -> Config {
 #[test]
 fn each_area_configuration_names_its_simulated_radars() {
     for region in RegionId::ALL {
-        let want: Vec<_> = region
-            .region()
-            .radars
-            .iter()
-            .map(|r| lookout::cli::radar_config(r))
-            .collect();
-        assert_eq!(
-            config(region).radars,
-            want,
-            "{}",
-            config_file(region).display()
-        );
+        let want: Vec<_> = region.region().radars.iter().map(|r| lookout::cli::radar_config(r)).collect();
+        assert_eq!(config(region).radars, want, "{}", config_file(region).display());
         assert!(!config(region).score.zones.is_empty());
     }
 }
@@ -211,11 +191,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
         }
         None => tmp.path().to_path_buf(),
     };
-    let (nmea, det, truth) = (
-        dir.join("a.nmea"),
-        dir.join("a.jsonl"),
-        dir.join("truth.jsonl"),
-    );
+    let (nmea, det, truth) = (dir.join("a.nmea"), dir.join("a.jsonl"), dir.join("truth.jsonl"));
     let cfg = SimConfig {
         region: case.region,
         seed: case.seed,
@@ -224,10 +200,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
         reception_loss: case.reception_loss,
         ..Default::default()
     };
-    let anomalies = AnomalyConfig {
-        noise_scale: case.noise_scale,
-        ..Default::default()
-    };
+    let anomalies = AnomalyConfig { noise_scale: case.noise_scale, ..Default::default() };
     let mut labels_buf = Vec::new();
     {
         let mut n = std::io::BufWriter::new(std::fs::File::create(&nmea).unwrap());
@@ -256,29 +229,18 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
 
     // Normal traffic: AIS vessels not named by an incident label.
     let incidents: Vec<&Label> = labels.iter().filter(|l| l.kind != "NORMAL").collect();
-    let involved: BTreeSet<&str> = incidents
-        .iter()
-        .flat_map(|l| l.truth_ids.iter().map(|s| s.as_str()))
-        .collect();
-    let mut tracks: Tracks = involved
-        .iter()
-        .map(|id| (id.to_string(), Vec::new()))
-        .collect();
+    let involved: BTreeSet<&str> = incidents.iter().flat_map(|l| l.truth_ids.iter().map(|s| s.as_str())).collect();
+    let mut tracks: Tracks = involved.iter().map(|id| (id.to_string(), Vec::new())).collect();
     // Boats without AIS that no incident label names (e.g. a generated dark
     // boat just outside the labelled radar coverage).
     let mut unlabelled_dark: Tracks = BTreeMap::new();
     let mut samples = 0u64;
-    for line in std::io::BufRead::lines(std::io::BufReader::new(
-        std::fs::File::open(&truth).unwrap(),
-    )) {
+    for line in std::io::BufRead::lines(std::io::BufReader::new(std::fs::File::open(&truth).unwrap())) {
         let t: TruthLine = serde_json::from_str(&line.unwrap()).unwrap();
         if let Some(v) = tracks.get_mut(&t.truth_id) {
             v.push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
         } else if !t.ais {
-            unlabelled_dark
-                .entry(t.truth_id)
-                .or_default()
-                .push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
+            unlabelled_dark.entry(t.truth_id).or_default().push((parse_time_ms(&t.time), LatLon::new(t.lat, t.lon)));
         } else if t.mmsi.is_some() {
             samples += 1;
         }
@@ -289,8 +251,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
     let files: Vec<PathBuf> = vec![nmea, det];
     let run = || {
         let (alerts, _) =
-            lookout_engine::replay_alerts(&files, &config.radars, &config.engine(), Some(baseline))
-                .unwrap();
+            lookout_engine::replay_alerts(&files, &config.radars, &config.engine(), Some(baseline)).unwrap();
         let bytes: Vec<u8> = alerts
             .iter()
             .flat_map(|a| {
@@ -305,18 +266,11 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
     let end_ms = cfg.start_unix_ms + i64::from(cfg.duration_s) * 1000;
     if twice {
         let (_, second) = run();
-        assert_eq!(
-            bytes, second,
-            "the same recording gives the same alerts, byte for byte"
-        );
+        assert_eq!(bytes, second, "the same recording gives the same alerts, byte for byte");
     }
     std::fs::write(dir.join("alerts.jsonl"), &bytes).unwrap();
 
-    let mut out = Outcome {
-        vessel_hours,
-        alerts: alerts.len(),
-        ..Default::default()
-    };
+    let mut out = Outcome { vessel_hours, alerts: alerts.len(), ..Default::default() };
     for l in &incidents {
         let e = out.recall.entry(l.kind.clone()).or_default();
         e.0 += 1;
@@ -329,10 +283,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
             ));
         }
     }
-    for a in alerts
-        .iter()
-        .filter(|a| !incidents.iter().any(|l| matches(a, l, &tracks, end_ms)))
-    {
+    for a in alerts.iter().filter(|a| !incidents.iter().any(|l| matches(a, l, &tracks, end_ms))) {
         // About a vessel of a scripted incident (another kind than its label,
         // e.g. the AIS gap of a vessel that transmits another's identity):
         // reported, but not a false alert on normal traffic.
@@ -345,10 +296,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
                     .any(|(_, p)| haversine_m(at, *p) < 0.5 * M_PER_NM)
             })
         };
-        let on_incident = a
-            .mmsi
-            .is_some_and(|m| involved.contains(m.to_string().as_str()))
-            || near(&tracks);
+        let on_incident = a.mmsi.is_some_and(|m| involved.contains(m.to_string().as_str())) || near(&tracks);
         let on_dark = a.mmsi.is_none() && near(&unlabelled_dark);
         if on_incident {
             out.incident_other += 1;
@@ -370,11 +318,7 @@ fn run_case(case: &Case, baseline: &Baseline, twice: bool) -> Outcome {
             kind_name(a.kind),
             a.track_id,
             a.mmsi,
-            if a.state == AlertState::Retracted {
-                " (retracted)"
-            } else {
-                ""
-            },
+            if a.state == AlertState::Retracted { " (retracted)" } else { "" },
             a.lat,
             a.lon,
             a.opened_at_ms,
@@ -393,14 +337,7 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
     // Baseline from three hours of ordinary traffic on another seed.
     let region = RegionId::StraitOfSicily;
     let baseline = baseline_from(region, 2, 3);
-    let case = Case {
-        region,
-        seed: 1,
-        duration_min: 90,
-        noise_scale: 1.0,
-        vessel_scale: 1.0,
-        reception_loss: 0.05,
-    };
+    let case = Case { region, seed: 1, duration_min: 90, noise_scale: 1.0, vessel_scale: 1.0, reception_loss: 0.05 };
     let o = run_case(&case, &baseline, true);
     print_outcome(&o);
 
@@ -416,11 +353,7 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
         assert!(*n > 0 && found == n, "{kind}: {found}/{n}");
     }
     assert_eq!(o.recall.len(), 7, "{:?}", o.recall);
-    assert!(
-        o.false_alerts <= 2,
-        "{} false alerts on normal traffic",
-        o.false_alerts
-    );
+    assert!(o.false_alerts <= 2, "{} false alerts on normal traffic", o.false_alerts);
 }
 
 fn print_outcome(o: &Outcome) {
@@ -486,10 +419,7 @@ fn evaluate(region: RegionId) -> (Totals, bool) {
     let extra: Option<Vec<Case>> = std::env::var("LOOKOUT_EVAL_SEEDS").ok().map(|v| {
         v.split(',')
             .enumerate()
-            .map(|(i, s)| Case {
-                seed: s.trim().parse().expect("seed"),
-                ..standard[i % standard.len()]
-            })
+            .map(|(i, s)| Case { seed: s.trim().parse().expect("seed"), ..standard[i % standard.len()] })
             .collect()
     });
     let is_standard = extra.is_none();
@@ -499,11 +429,7 @@ fn evaluate(region: RegionId) -> (Totals, bool) {
     println!("== {} ==", region.region().title);
     for case in &cases {
         let o = run_case(case, &baseline, false);
-        let row: Vec<String> = o
-            .recall
-            .iter()
-            .map(|(k, (n, f))| format!("{k} {f}/{n}"))
-            .collect();
+        let row: Vec<String> = o.recall.iter().map(|(k, (n, f))| format!("{k} {f}/{n}")).collect();
         println!(
             "seed {} noise {:.1} fleet {:.1} loss {:.2}: {} | false {} {:?} ({:.0} vessel-h, {:.1} per 1,000 vessel-h) | other-kind on incident vessels {} | on unlabelled dark boats {}",
             case.seed,
@@ -553,10 +479,7 @@ fn evaluate(region: RegionId) -> (Totals, bool) {
 /// targets are 0.95 and 1.
 fn assert_quality(t: &Totals, min_recall: f64, max_false_per_1000_h: f64) {
     for (k, (n, f)) in &t.recall {
-        assert!(
-            *f as f64 / *n as f64 >= min_recall,
-            "{k}: {f}/{n} below {min_recall}"
-        );
+        assert!(*f as f64 / *n as f64 >= min_recall, "{k}: {f}/{n} below {min_recall}");
     }
     assert_eq!(t.recall.len(), 7, "every kind scripted: {:?}", t.recall);
     assert!(

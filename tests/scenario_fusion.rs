@@ -31,11 +31,7 @@ struct Truth {
 
 fn config() -> Config {
     let mut c = Config::parse("").unwrap();
-    c.radars.extend(
-        lookout_sim::RADAR_SITES
-            .iter()
-            .map(|r| lookout::cli::radar_config(r)),
-    );
+    c.radars.extend(lookout_sim::RADAR_SITES.iter().map(|r| lookout::cli::radar_config(r)));
     c
 }
 
@@ -55,27 +51,13 @@ struct Outcome {
 
 fn run(seed: u64, minutes: u32) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
-    let (nmea_path, det_path) = (
-        dir.path().join("scenario.nmea"),
-        dir.path().join("scenario.jsonl"),
-    );
-    let cfg = SimConfig {
-        seed,
-        duration_s: minutes * 60,
-        ..Default::default()
-    };
+    let (nmea_path, det_path) = (dir.path().join("scenario.nmea"), dir.path().join("scenario.jsonl"));
+    let cfg = SimConfig { seed, duration_s: minutes * 60, ..Default::default() };
     let mut truth_buf = Vec::new();
     {
         let mut nmea = std::io::BufWriter::new(std::fs::File::create(&nmea_path).unwrap());
         let mut det = std::io::BufWriter::new(std::fs::File::create(&det_path).unwrap());
-        lookout_sim::write_scenario(
-            &cfg,
-            &SensorConfig::default(),
-            &mut nmea,
-            &mut det,
-            &mut truth_buf,
-        )
-        .unwrap();
+        lookout_sim::write_scenario(&cfg, &SensorConfig::default(), &mut nmea, &mut det, &mut truth_buf).unwrap();
         nmea.flush().unwrap();
         det.flush().unwrap();
     }
@@ -83,15 +65,10 @@ fn run(seed: u64, minutes: u32) -> Outcome {
     let mut truth: BTreeMap<i64, Vec<Truth>> = BTreeMap::new();
     for line in truth_buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let t: Truth = serde_json::from_slice(line).unwrap();
-        let ms = chrono::DateTime::parse_from_rfc3339(&t.time)
-            .unwrap()
-            .timestamp_millis();
+        let ms = chrono::DateTime::parse_from_rfc3339(&t.time).unwrap().timestamp_millis();
         truth.entry(ms).or_default().push(t);
     }
-    let radars: Vec<LatLon> = lookout_sim::RADAR_SITES
-        .iter()
-        .map(|r| LatLon::new(r.lat, r.lon))
-        .collect();
+    let radars: Vec<LatLon> = lookout_sim::RADAR_SITES.iter().map(|r| LatLon::new(r.lat, r.lon)).collect();
 
     // Sample the picture every 30 s of recording time.
     let mut samples: Vec<(u64, Option<String>)> = Vec::new(); // (track id, matched truth)
@@ -143,13 +120,7 @@ fn run(seed: u64, minutes: u32) -> Outcome {
     let mut false_track_samples = 0;
     for (id, t) in &samples {
         match t {
-            Some(t) => {
-                *by_track
-                    .entry(*id)
-                    .or_default()
-                    .entry(t.clone())
-                    .or_default() += 1
-            }
+            Some(t) => *by_track.entry(*id).or_default().entry(t.clone()).or_default() += 1,
             None => false_track_samples += 1,
         }
     }
@@ -165,10 +136,7 @@ fn run(seed: u64, minutes: u32) -> Outcome {
         let (truth_id, n) = hist.iter().max_by_key(|(_, n)| **n).unwrap();
         major += n;
         total += hist.values().sum::<usize>();
-        tracks_per_truth
-            .entry(truth_id.clone())
-            .or_default()
-            .insert(*id);
+        tracks_per_truth.entry(truth_id.clone()).or_default().insert(*id);
     }
     // Dark boats (truth vessels without AIS) that came within 80 % of a
     // radar's range, where even a rubber boat is seen on a fair share of sweeps
@@ -180,24 +148,14 @@ fn run(seed: u64, minutes: u32) -> Outcome {
         .filter(|t| {
             !t.ais
                 && lookout_sim::RADAR_SITES.iter().any(|r| {
-                    haversine_m(LatLon::new(r.lat, r.lon), LatLon::new(t.lat, t.lon))
-                        < 0.8 * r.range_nm * 1852.0
+                    haversine_m(LatLon::new(r.lat, r.lon), LatLon::new(t.lat, t.lon)) < 0.8 * r.range_nm * 1852.0
                 })
         })
         .map(|t| t.truth_id.as_str())
         .collect();
-    let dark: Vec<&Truth> = last
-        .iter()
-        .filter(|t| covered.contains(t.truth_id.as_str()))
-        .collect();
-    let dark_detected = dark
-        .iter()
-        .filter(|t| tracks_per_truth.contains_key(&t.truth_id))
-        .count();
-    let frag: Vec<usize> = dark
-        .iter()
-        .filter_map(|t| tracks_per_truth.get(&t.truth_id).map(|s| s.len()))
-        .collect();
+    let dark: Vec<&Truth> = last.iter().filter(|t| covered.contains(t.truth_id.as_str())).collect();
+    let dark_detected = dark.iter().filter(|t| tracks_per_truth.contains_key(&t.truth_id)).count();
+    let frag: Vec<usize> = dark.iter().filter_map(|t| tracks_per_truth.get(&t.truth_id).map(|s| s.len())).collect();
     // AIS ships within 15 nm of a radar at the end, heard on AIS: seen by radar?
     let mut ais_near_radar = 0;
     let mut ais_radar_correlated = 0;
@@ -207,16 +165,11 @@ fn run(seed: u64, minutes: u32) -> Outcome {
             continue;
         };
         let Some(v) = picture.get(mmsi) else { continue };
-        if v.sog_kn.unwrap_or(0.0) < 1.0
-            || !radars.iter().any(|r| haversine_m(*r, p) < 15.0 * 1852.0)
-        {
+        if v.sog_kn.unwrap_or(0.0) < 1.0 || !radars.iter().any(|r| haversine_m(*r, p) < 15.0 * 1852.0) {
             continue;
         }
         ais_near_radar += 1;
-        if v.fusion
-            .as_ref()
-            .is_some_and(|f| f.sensors.keys().any(|k| k.starts_with("radar-")))
-        {
+        if v.fusion.as_ref().is_some_and(|f| f.sensors.keys().any(|k| k.starts_with("radar-"))) {
             ais_radar_correlated += 1;
         }
     }

@@ -41,41 +41,22 @@ impl Sea {
     }
 
     /// Applies reports at `t_ms`, scores them and feeds the book; returns the changes made.
-    fn step(
-        &mut self,
-        t_ms: i64,
-        reports: &[(u32, LatLon, f32, f32)],
-    ) -> Vec<(AlertKind, AlertState)> {
+    fn step(&mut self, t_ms: i64, reports: &[(u32, LatLon, f32, f32)]) -> Vec<(AlertKind, AlertState)> {
         let mut changes = Changes::default();
         for (mmsi, p, sog, cog) in reports {
-            self.pic
-                .apply(0, t_ms, t_ms, &report(*mmsi, *p, *sog, *cog));
+            self.pic.apply(0, t_ms, t_ms, &report(*mmsi, *p, *sog, *cog));
             changes.changed.push(u64::from(*mmsi));
         }
         let mut batch = self.pic.apply_batch(&[], t_ms);
         changes.jumps.append(&mut batch.jumps);
         let mut findings = self.scorer.observe(&self.pic, &changes, None, t_ms);
         if std::env::var("SCORE_DEBUG").is_ok() {
-            eprintln!(
-                "{t_ms}: {:?}",
-                findings
-                    .iter()
-                    .map(|f| (f.kind, f.active))
-                    .collect::<Vec<_>>()
-            );
+            eprintln!("{t_ms}: {:?}", findings.iter().map(|f| (f.kind, f.active)).collect::<Vec<_>>());
         }
         findings.extend(self.scorer.tick(&self.pic, None, t_ms));
-        let mut out: Vec<(AlertKind, AlertState)> = findings
-            .into_iter()
-            .filter_map(|f| self.book.observe(f))
-            .map(|c| (c.alert.kind, c.alert.state))
-            .collect();
-        out.extend(
-            self.book
-                .tick(t_ms)
-                .into_iter()
-                .map(|c| (c.alert.kind, c.alert.state)),
-        );
+        let mut out: Vec<(AlertKind, AlertState)> =
+            findings.into_iter().filter_map(|f| self.book.observe(f)).map(|c| (c.alert.kind, c.alert.state)).collect();
+        out.extend(self.book.tick(t_ms).into_iter().map(|c| (c.alert.kind, c.alert.state)));
         if std::env::var("SCORE_DEBUG").is_ok() && !out.is_empty() {
             eprintln!("{t_ms}: changes {out:?}");
         }
@@ -92,10 +73,7 @@ fn a_mother_ship_meeting_a_boat_is_one_rendezvous_alert() {
         for k in 0..40 {
             let t = k * 30_000;
             let b = destination(HERE, 90.0, 150.0);
-            events.extend(sea.step(
-                t,
-                &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, b, 1.5, 180.0)],
-            ));
+            events.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, b, 1.5, 180.0)]));
         }
         events
     };
@@ -107,40 +85,14 @@ fn a_mother_ship_meeting_a_boat_is_one_rendezvous_alert() {
     let lampedusa = Zones::new(vec![Zone::new(
         "Lampedusa harbour",
         ZoneKind::Port,
-        &[
-            [35.505, 12.59],
-            [35.505, 12.62],
-            [35.49, 12.62],
-            [35.49, 12.59],
-        ],
+        &[[35.505, 12.59], [35.505, 12.62], [35.49, 12.62], [35.49, 12.59]],
     )]);
-    let mut sea = Sea::with(ScoreConfig {
-        zones: lampedusa,
-        ..ScoreConfig::default()
-    });
+    let mut sea = Sea::with(ScoreConfig { zones: lampedusa, ..ScoreConfig::default() });
     let events = meeting(&mut sea);
-    let opened: Vec<_> = events
-        .iter()
-        .filter(|e| e.0 == AlertKind::Rendezvous)
-        .collect();
-    assert_eq!(
-        opened.first(),
-        Some(&&(AlertKind::Rendezvous, AlertState::Open)),
-        "{events:?}"
-    );
-    assert_eq!(
-        sea.book
-            .alerts()
-            .filter(|a| a.kind == AlertKind::Rendezvous)
-            .count(),
-        1,
-        "one incident, one alert"
-    );
-    let a = sea
-        .book
-        .alerts()
-        .find(|a| a.kind == AlertKind::Rendezvous)
-        .unwrap();
+    let opened: Vec<_> = events.iter().filter(|e| e.0 == AlertKind::Rendezvous).collect();
+    assert_eq!(opened.first(), Some(&&(AlertKind::Rendezvous, AlertState::Open)), "{events:?}");
+    assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::Rendezvous).count(), 1, "one incident, one alert");
+    let a = sea.book.alerts().find(|a| a.kind == AlertKind::Rendezvous).unwrap();
     assert!(a.explanation.contains("150 m apart"), "{}", a.explanation);
     // They part, one at 18 kn (278 m per 30 s): the alert closes after the quiet period.
     let b = destination(HERE, 90.0, 150.0);
@@ -148,10 +100,7 @@ fn a_mother_ship_meeting_a_boat_is_one_rendezvous_alert() {
     for k in 40..70 {
         let t = k * 30_000;
         let far = destination(b, 0.0, (k - 39) as f64 * 278.0);
-        later.extend(sea.step(
-            t,
-            &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, far, 18.0, 0.0)],
-        ));
+        later.extend(sea.step(t, &[(247_000_001, HERE, 1.0, 0.0), (247_000_002, far, 18.0, 0.0)]));
     }
     assert_eq!(later, vec![(AlertKind::Rendezvous, AlertState::Closed)]);
 }
@@ -165,10 +114,8 @@ fn ais_gap_inside_coverage_then_reappearance() {
     let mut events = Vec::new();
     for k in 0..120 {
         let t = k * 10_000;
-        let mut r: Vec<(u32, LatLon, f32, f32)> = others
-            .iter()
-            .map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0))
-            .collect();
+        let mut r: Vec<(u32, LatLon, f32, f32)> =
+            others.iter().map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0)).collect();
         // `a` reports for 5 minutes, then goes quiet for 15 minutes (still moving).
         pos_a = destination(pos_a, 180.0, 10.0 * 1852.0 / 360.0);
         if !(30..120).contains(&k) {
@@ -176,26 +123,12 @@ fn ais_gap_inside_coverage_then_reappearance() {
         }
         events.extend(sea.step(t, &r));
     }
-    assert!(
-        events.contains(&(AlertKind::AisGap, AlertState::Open)),
-        "{events:?}"
-    );
+    assert!(events.contains(&(AlertKind::AisGap, AlertState::Open)), "{events:?}");
     // It speaks again: the alert gains the displacement and implied speed.
     let back = sea.step(120 * 10_000, &[(a, pos_a, 10.0, 180.0)]);
-    let alert = sea
-        .book
-        .alerts()
-        .find(|x| x.kind == AlertKind::AisGap)
-        .unwrap();
-    assert!(
-        alert.evidence.contains_key("displacement_nm"),
-        "{back:?} {alert:?}"
-    );
-    assert!(
-        alert.explanation.contains("reappeared after 15 min"),
-        "{}",
-        alert.explanation
-    );
+    let alert = sea.book.alerts().find(|x| x.kind == AlertKind::AisGap).unwrap();
+    assert!(alert.evidence.contains_key("displacement_nm"), "{back:?} {alert:?}");
+    assert!(alert.explanation.contains("reappeared after 15 min"), "{}", alert.explanation);
 }
 
 #[test]
@@ -207,17 +140,8 @@ fn a_shared_mmsi_two_places_at_once_is_a_position_jump() {
         let p = if k % 2 == 0 { HERE } else { far };
         events.extend(sea.step(k * 10_000, &[(247_000_020, p, 12.0, 90.0)]));
     }
-    assert!(
-        events.contains(&(AlertKind::PositionJump, AlertState::Open)),
-        "{events:?}"
-    );
-    assert_eq!(
-        sea.book
-            .alerts()
-            .filter(|a| a.kind == AlertKind::PositionJump)
-            .count(),
-        1
-    );
+    assert!(events.contains(&(AlertKind::PositionJump, AlertState::Open)), "{events:?}");
+    assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::PositionJump).count(), 1);
 }
 
 #[test]
@@ -234,20 +158,15 @@ fn a_ship_steaming_alone_raises_nothing() {
 /// Like `ais_gap_inside_coverage_then_reappearance`, with `a` heard on
 /// `heard_every` of its reports (1: all) and an optional port zone around it.
 fn gap_events(heard_every: i64, zones: Zones) -> Vec<(AlertKind, AlertState)> {
-    let mut sea = Sea::with(ScoreConfig {
-        zones,
-        ..ScoreConfig::default()
-    });
+    let mut sea = Sea::with(ScoreConfig { zones, ..ScoreConfig::default() });
     let a = 247_000_040;
     let others = [(247_000_041, 2_000.0), (247_000_042, 5_000.0)];
     let mut pos_a = HERE;
     let mut events = Vec::new();
     for k in 0..150 {
         let t = k * 10_000;
-        let mut r: Vec<(u32, LatLon, f32, f32)> = others
-            .iter()
-            .map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0))
-            .collect();
+        let mut r: Vec<(u32, LatLon, f32, f32)> =
+            others.iter().map(|(m, d)| (*m, destination(HERE, 45.0, *d), 10.0, 90.0)).collect();
         pos_a = destination(pos_a, 180.0, 10.0 * 1852.0 / 360.0);
         if k < 60 && k % heard_every == 0 {
             r.push((a, pos_a, 10.0, 180.0));
@@ -265,11 +184,8 @@ fn silence_is_an_ais_gap_only_for_a_vessel_heard_well_away_from_port() {
     let e = gap_events(4, Zones::default());
     assert!(!e.iter().any(|x| x.0 == AlertKind::AisGap), "{e:?}");
     // In a port zone, silence is ordinary.
-    let port = Zones::new(vec![Zone::new(
-        "port",
-        ZoneKind::Port,
-        &[[35.3, 13.2], [35.3, 13.4], [35.1, 13.4], [35.1, 13.2]],
-    )]);
+    let port =
+        Zones::new(vec![Zone::new("port", ZoneKind::Port, &[[35.3, 13.2], [35.3, 13.4], [35.1, 13.4], [35.1, 13.2]])]);
     let e = gap_events(1, port);
     assert!(!e.iter().any(|x| x.0 == AlertKind::AisGap), "{e:?}");
 }
@@ -280,27 +196,13 @@ fn a_position_off_for_three_reports_is_a_position_jump() {
     // the alert book's raise_after, yet one incident (the condition is held
     // for jump_hold_s; without the hold the two jumps never open an alert).
     for (hold_s, alerts) in [(ScoreConfig::default().jump_hold_s, 1), (0.0, 0)] {
-        let mut sea = Sea::with(ScoreConfig {
-            jump_hold_s: hold_s,
-            ..ScoreConfig::default()
-        });
+        let mut sea = Sea::with(ScoreConfig { jump_hold_s: hold_s, ..ScoreConfig::default() });
         let mut p = HERE;
         for k in 0..30 {
             p = destination(p, 90.0, 10.0 * 1852.0 / 360.0);
-            let reported = if (10..13).contains(&k) {
-                destination(p, 150.0, 20.0 * 1852.0)
-            } else {
-                p
-            };
+            let reported = if (10..13).contains(&k) { destination(p, 150.0, 20.0 * 1852.0) } else { p };
             sea.step(k * 10_000, &[(247_000_050, reported, 10.0, 90.0)]);
         }
-        assert_eq!(
-            sea.book
-                .alerts()
-                .filter(|a| a.kind == AlertKind::PositionJump)
-                .count(),
-            alerts,
-            "hold {hold_s} s"
-        );
+        assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::PositionJump).count(), alerts, "hold {hold_s} s");
     }
 }

@@ -33,37 +33,26 @@ fn with_checksum(body: &str) -> String {
 }
 
 fn base_config() -> Config {
-    let mut c =
-        Config::parse("[service]\nlisten = \"127.0.0.1:0\"\nheartbeat = \"200ms\"\n").unwrap();
+    let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\nheartbeat = \"200ms\"\n").unwrap();
     c.sources.push(SourceConfig {
         name: "tcp-in".into(),
         format: None,
-        kind: SourceKind::TcpListener {
-            listen: "127.0.0.1:0".parse().unwrap(),
-        },
+        kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c.sources.push(SourceConfig {
         name: "udp-in".into(),
         format: None,
-        kind: SourceKind::Udp {
-            listen: "127.0.0.1:0".parse().unwrap(),
-        },
+        kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c
 }
 
 async fn client(addr: SocketAddr) -> LookoutClient<Channel> {
-    LookoutClient::connect(format!("http://{addr}"))
-        .await
-        .unwrap()
+    LookoutClient::connect(format!("http://{addr}")).await.unwrap()
 }
 
 /// Polls `GetVessel` until the MMSI appears (ingest is asynchronous).
-async fn wait_vessel(
-    c: &mut LookoutClient<Channel>,
-    mmsi: u32,
-    pred: impl Fn(&pb::Vessel) -> bool,
-) -> pb::Vessel {
+async fn wait_vessel(c: &mut LookoutClient<Channel>, mmsi: u32, pred: impl Fn(&pb::Vessel) -> bool) -> pb::Vessel {
     for _ in 0..200 {
         if let Ok(v) = c.get_vessel(pb::GetVesselRequest { mmsi }).await {
             let v = v.into_inner();
@@ -86,50 +75,34 @@ async fn next(s: &mut tonic::Streaming<pb::TrackEvent>) -> pb::TrackEvent {
 
 async fn source_stats(c: &mut LookoutClient<Channel>, name: &str) -> pb::SourceStats {
     let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
-    s.sources
-        .into_iter()
-        .find(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no source {name}"))
+    s.sources.into_iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no source {name}"))
 }
 
 #[tokio::test]
 async fn tcp_feed_builds_the_picture_and_survives_garbage() {
     let running = lookout_server::start(base_config()).await.unwrap();
     let mut c = client(running.addr).await;
-    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["tcp-in"])
-        .await
-        .unwrap();
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["tcp-in"]).await.unwrap();
     let mut junk = Vec::new();
     junk.extend_from_slice(b"\x00\xff\xfe garbage \x07\n");
     junk.extend_from_slice(b"!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4B\n"); // bad checksum
     junk.extend_from_slice(&vec![b'A'; 1 << 20]); // 1 MB without a newline
     junk.extend_from_slice(b"\n");
     junk.extend_from_slice(b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\n");
-    junk.extend_from_slice(
-        format!("{}\n", with_checksum("AIVDM,2,2,7,A,88888888880,2")).as_bytes(),
-    ); // orphan second fragment
+    junk.extend_from_slice(format!("{}\n", with_checksum("AIVDM,2,2,7,A,88888888880,2")).as_bytes()); // orphan second fragment
     feed.write_all(&junk).await.unwrap();
-    let lines = format!(
-        "{T1_371798000}\r\n{}\n{}\n",
-        T5_351759000[0], T5_351759000[1]
-    );
+    let lines = format!("{T1_371798000}\r\n{}\n{}\n", T5_351759000[0], T5_351759000[1]);
     feed.write_all(lines.as_bytes()).await.unwrap();
     feed.flush().await.unwrap();
 
-    let v = wait_vessel(&mut c, 351759000, |v| {
-        v.static_data.as_ref().is_some_and(|s| s.name.is_some())
-    })
-    .await;
+    let v = wait_vessel(&mut c, 351759000, |v| v.static_data.as_ref().is_some_and(|s| s.name.is_some())).await;
     let s = v.static_data.unwrap();
     assert_eq!(s.name.as_deref(), Some("EVER DIADEM"));
     assert_eq!(s.callsign.as_deref(), Some("3FOF8"));
     assert_eq!(s.imo, Some(9134270));
     assert_eq!(s.ship_type, Some(70));
     assert_eq!(s.ship_class, pb::ShipClass::Cargo as i32);
-    assert_eq!(
-        (s.to_bow_m, s.to_stern_m, s.to_port_m, s.to_starboard_m),
-        (Some(225), Some(70), Some(1), Some(31))
-    );
+    assert_eq!((s.to_bow_m, s.to_stern_m, s.to_port_m, s.to_starboard_m), (Some(225), Some(70), Some(1), Some(31)));
     assert_eq!(s.length_m, Some(295.0));
     assert_eq!(s.destination.as_deref(), Some("NEW YORK"));
     assert_eq!(s.draught_m, Some(12.2));
@@ -137,10 +110,7 @@ async fn tcp_feed_builds_the_picture_and_survives_garbage() {
 
     let v = wait_vessel(&mut c, 371798000, |_| true).await;
     let p = v.position.unwrap();
-    assert!(
-        (p.lat_deg - 48.381633).abs() < 1e-5 && (p.lon_deg + 123.395383).abs() < 1e-5,
-        "{p:?}"
-    );
+    assert!((p.lat_deg - 48.381633).abs() < 1e-5 && (p.lon_deg + 123.395383).abs() < 1e-5, "{p:?}");
     assert_eq!(v.sog_kn, Some(12.3));
     assert_eq!(v.cog_deg, Some(224.0));
     assert_eq!(v.heading_deg, Some(215));
@@ -175,33 +145,17 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
 
     // UDP, as AIS-catcher sends it: one datagram, CRLF line ends.
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.send_to(
-        format!("{T1_440348000}\r\n").as_bytes(),
-        running.source_addrs["udp-in"],
-    )
-    .unwrap();
+    sock.send_to(format!("{T1_440348000}\r\n").as_bytes(), running.source_addrs["udp-in"]).unwrap();
     let v = wait_vessel(&mut c, 440348000, |_| true).await;
     assert_eq!(v.last_source, "udp-in");
     assert_eq!(v.heading_deg, None, "heading 511 is 'not available'");
 
     // gRPC client-streaming ingest, with a bad line in the middle.
     let reqs = vec![
-        pb::IngestRequest {
-            source: "console-7".into(),
-            lines: vec![T1_371798000.into(), "not nmea at all".into()],
-        },
-        pb::IngestRequest {
-            source: String::new(),
-            lines: T5_351759000.iter().map(|s| s.to_string()).collect(),
-        },
+        pb::IngestRequest { source: "console-7".into(), lines: vec![T1_371798000.into(), "not nmea at all".into()] },
+        pb::IngestRequest { source: String::new(), lines: T5_351759000.iter().map(|s| s.to_string()).collect() },
     ];
-    let summary = c
-        .ingest(tokio_stream::iter(reqs))
-        .await
-        .unwrap()
-        .into_inner()
-        .stats
-        .unwrap();
+    let summary = c.ingest(tokio_stream::iter(reqs)).await.unwrap().into_inner().stats.unwrap();
     assert_eq!(summary.name, "console-7");
     assert_eq!(summary.kind, "grpc");
     assert_eq!(summary.lines, 4);
@@ -210,13 +164,8 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
     wait_vessel(&mut c, 371798000, |v| v.last_source == "console-7").await;
 
     // Ingest without a source name is refused, naming the field.
-    let err = c
-        .ingest(tokio_stream::iter(vec![pb::IngestRequest {
-            source: "".into(),
-            lines: vec![],
-        }]))
-        .await
-        .unwrap_err();
+    let err =
+        c.ingest(tokio_stream::iter(vec![pb::IngestRequest { source: "".into(), lines: vec![] }])).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("source"), "{}", err.message());
 
@@ -235,63 +184,23 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
     assert_eq!(r.total_in_radius, 1);
     let h = &r.vessels[0];
     assert_eq!(h.vessel.as_ref().unwrap().mmsi, 371798000);
-    assert!(
-        h.distance_nm > 3.0 && h.distance_nm < 7.0,
-        "{}",
-        h.distance_nm
-    );
+    assert!(h.distance_nm > 3.0 && h.distance_nm < 7.0, "{}", h.distance_nm);
     assert!(
         (h.bearing_from_point_deg - 45.0).abs() < 20.0,
         "vessel lies NE of the point: {}",
         h.bearing_from_point_deg
     );
-    assert!(
-        (h.course_to_steer_deg - 225.0).abs() < 20.0,
-        "steers SW: {}",
-        h.course_to_steer_deg
-    );
+    assert!((h.course_to_steer_deg - 225.0).abs() < 20.0, "steers SW: {}", h.course_to_steer_deg);
     let eta = h.eta_s.unwrap();
     assert!((eta - h.distance_m / (12.3 * 1852.0 / 3600.0)).abs() < 1.0);
     assert!(h.cpa.is_some(), "a vessel under way has a CPA");
 
     // Impossible arguments: INVALID_ARGUMENT naming the field.
     for (req, field) in [
-        (
-            pb::VesselsNearRequest {
-                lat_deg: 95.0,
-                lon_deg: 0.0,
-                radius_m: 100.0,
-                ..Default::default()
-            },
-            "lat_deg",
-        ),
-        (
-            pb::VesselsNearRequest {
-                lat_deg: 0.0,
-                lon_deg: 200.0,
-                radius_m: 100.0,
-                ..Default::default()
-            },
-            "lon_deg",
-        ),
-        (
-            pb::VesselsNearRequest {
-                lat_deg: 0.0,
-                lon_deg: 0.0,
-                radius_m: -5.0,
-                ..Default::default()
-            },
-            "radius_m",
-        ),
-        (
-            pb::VesselsNearRequest {
-                lat_deg: 0.0,
-                lon_deg: 0.0,
-                radius_m: f64::NAN,
-                ..Default::default()
-            },
-            "radius_m",
-        ),
+        (pb::VesselsNearRequest { lat_deg: 95.0, lon_deg: 0.0, radius_m: 100.0, ..Default::default() }, "lat_deg"),
+        (pb::VesselsNearRequest { lat_deg: 0.0, lon_deg: 200.0, radius_m: 100.0, ..Default::default() }, "lon_deg"),
+        (pb::VesselsNearRequest { lat_deg: 0.0, lon_deg: 0.0, radius_m: -5.0, ..Default::default() }, "radius_m"),
+        (pb::VesselsNearRequest { lat_deg: 0.0, lon_deg: 0.0, radius_m: f64::NAN, ..Default::default() }, "radius_m"),
         (
             pb::VesselsNearRequest {
                 lat_deg: 0.0,
@@ -307,10 +216,7 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
                 lat_deg: 0.0,
                 lon_deg: 0.0,
                 radius_m: 10.0,
-                filter: Some(pb::VesselFilter {
-                    min_length_m: -1.0,
-                    ..Default::default()
-                }),
+                filter: Some(pb::VesselFilter { min_length_m: -1.0, ..Default::default() }),
                 ..Default::default()
             },
             "filter.min_length_m",
@@ -322,33 +228,18 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
     }
     let e = c
         .vessels_in_area(pb::VesselsInAreaRequest {
-            area: Some(pb::Area {
-                shape: Some(pb::area::Shape::Polygon(pb::Polygon { vertices: vec![] })),
-            }),
+            area: Some(pb::Area { shape: Some(pb::area::Shape::Polygon(pb::Polygon { vertices: vec![] })) }),
             ..Default::default()
         })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
-    assert!(
-        e.message().contains("area.polygon.vertices"),
-        "{}",
-        e.message()
-    );
-    let e = c
-        .vessels_in_area(pb::VesselsInAreaRequest::default())
-        .await
-        .unwrap_err();
+    assert!(e.message().contains("area.polygon.vertices"), "{}", e.message());
+    let e = c.vessels_in_area(pb::VesselsInAreaRequest::default()).await.unwrap_err();
     assert!(e.message().contains("area"), "{}", e.message());
-    let e = c
-        .get_vessel(pb::GetVesselRequest { mmsi: 123456789 })
-        .await
-        .unwrap_err();
+    let e = c.get_vessel(pb::GetVesselRequest { mmsi: 123456789 }).await.unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
-    let e = c
-        .get_vessel(pb::GetVesselRequest { mmsi: 0 })
-        .await
-        .unwrap_err();
+    let e = c.get_vessel(pb::GetVesselRequest { mmsi: 0 }).await.unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
 
     // VesselsInArea: a box around Juan de Fuca holds 371798000 only; a polygon too.
@@ -361,98 +252,56 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
         })),
     };
     let r = c
-        .vessels_in_area(pb::VesselsInAreaRequest {
-            area: Some(bbox),
-            ..Default::default()
-        })
+        .vessels_in_area(pb::VesselsInAreaRequest { area: Some(bbox), ..Default::default() })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(),
-        vec![371798000]
-    );
+    assert_eq!(r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(), vec![371798000]);
     let tri = pb::Polygon {
         vertices: vec![
-            pb::LatLon {
-                lat_deg: 42.0,
-                lon_deg: -72.0,
-            },
-            pb::LatLon {
-                lat_deg: 44.0,
-                lon_deg: -70.0,
-            },
-            pb::LatLon {
-                lat_deg: 42.0,
-                lon_deg: -69.0,
-            },
+            pb::LatLon { lat_deg: 42.0, lon_deg: -72.0 },
+            pb::LatLon { lat_deg: 44.0, lon_deg: -70.0 },
+            pb::LatLon { lat_deg: 42.0, lon_deg: -69.0 },
         ],
     };
     let r = c
         .vessels_in_area(pb::VesselsInAreaRequest {
-            area: Some(pb::Area {
-                shape: Some(pb::area::Shape::Polygon(tri)),
-            }),
+            area: Some(pb::Area { shape: Some(pb::area::Shape::Polygon(tri)) }),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(),
-        vec![440348000]
-    );
+    assert_eq!(r.vessels.iter().map(|v| v.mmsi).collect::<Vec<_>>(), vec![440348000]);
 
     // Standard health service.
-    let channel = Channel::from_shared(format!("http://{}", running.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = Channel::from_shared(format!("http://{}", running.addr)).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
     let h = health
-        .check(tonic_health::pb::HealthCheckRequest {
-            service: "lookout.v1.Lookout".into(),
-        })
+        .check(tonic_health::pb::HealthCheckRequest { service: "lookout.v1.Lookout".into() })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        h.status,
-        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-    );
+    assert_eq!(h.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
 
     // Server reflection lists the API (what grpcurl and other tools rely on).
     use tonic_reflection::pb::v1::{
-        server_reflection_client::ServerReflectionClient,
-        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
-        ServerReflectionRequest,
+        server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest,
+        server_reflection_response::MessageResponse, ServerReflectionRequest,
     };
-    let channel = Channel::from_shared(format!("http://{}", running.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = Channel::from_shared(format!("http://{}", running.addr)).unwrap().connect().await.unwrap();
     let mut refl = ServerReflectionClient::new(channel);
     let req = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut resp = refl
-        .server_reflection_info(tokio_stream::iter(vec![req]))
-        .await
-        .unwrap()
-        .into_inner();
-    let Some(MessageResponse::ListServicesResponse(list)) =
-        resp.message().await.unwrap().unwrap().message_response
+    let mut resp = refl.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message().await.unwrap().unwrap().message_response
     else {
         panic!("no service list")
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    assert!(
-        names.contains(&"lookout.v1.Lookout".to_string()),
-        "{names:?}"
-    );
+    assert!(names.contains(&"lookout.v1.Lookout".to_string()), "{names:?}");
     running.stop().await;
 }
 
@@ -464,9 +313,7 @@ async fn subscribers_get_snapshot_updates_entries_exits_and_heartbeats() {
         source: "test".into(),
         lines: lines.into_iter().map(String::from).collect(),
     };
-    c.ingest(tokio_stream::iter(vec![ingest(vec![T1_371798000])]))
-        .await
-        .unwrap();
+    c.ingest(tokio_stream::iter(vec![ingest(vec![T1_371798000])])).await.unwrap();
     wait_vessel(&mut c, 371798000, |_| true).await;
 
     let bbox = pb::Area {
@@ -478,32 +325,20 @@ async fn subscribers_get_snapshot_updates_entries_exits_and_heartbeats() {
         })),
     };
     let mut stream = c
-        .subscribe_tracks(pb::SubscribeTracksRequest {
-            area: Some(bbox),
-            min_interval_ms: 0,
-            mmsi: vec![],
-        })
+        .subscribe_tracks(pb::SubscribeTracksRequest { area: Some(bbox), min_interval_ms: 0, mmsi: vec![] })
         .await
         .unwrap()
         .into_inner();
     let e = next(&mut stream).await;
     assert_eq!(e.seq, 1);
-    assert!(
-        matches!(e.event, Some(Event::Snapshot(ref v)) if v.mmsi == 371798000),
-        "{e:?}"
-    );
+    assert!(matches!(e.event, Some(Event::Snapshot(ref v)) if v.mmsi == 371798000), "{e:?}");
     assert!(matches!(
         next(&mut stream).await.event,
         Some(Event::SnapshotComplete(pb::SnapshotComplete { vessels: 1 }))
     ));
 
     // Same vessel again: an update. Then one outside the area: nothing for us.
-    c.ingest(tokio_stream::iter(vec![ingest(vec![
-        T1_440348000,
-        T1_371798000,
-    ])]))
-    .await
-    .unwrap();
+    c.ingest(tokio_stream::iter(vec![ingest(vec![T1_440348000, T1_371798000])])).await.unwrap();
     let mut saw_update = false;
     let mut saw_heartbeat = false;
     for _ in 0..20 {
@@ -529,11 +364,7 @@ async fn subscribers_get_snapshot_updates_entries_exits_and_heartbeats() {
     assert_eq!(s.subscribers, 1);
     assert_eq!(s.live_vessels, 2);
     let e = c
-        .subscribe_tracks(pb::SubscribeTracksRequest {
-            area: None,
-            min_interval_ms: 0,
-            mmsi: vec![0],
-        })
+        .subscribe_tracks(pb::SubscribeTracksRequest { area: None, min_interval_ms: 0, mmsi: vec![0] })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
@@ -613,35 +444,22 @@ async fn a_slow_console_is_told_what_it_missed_and_resynchronised() {
     // connection, as a real console does: an unread stream holds HTTP/2
     // connection-level flow-control credit, which would stall any other call
     // sharing that connection (a client-side matter, not the server's).
-    let mut slow = client(running.addr)
-        .await
-        .subscribe_tracks(pb::SubscribeTracksRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(matches!(
-        next(&mut slow).await.event,
-        Some(Event::SnapshotComplete(_))
-    ));
+    let mut slow =
+        client(running.addr).await.subscribe_tracks(pb::SubscribeTracksRequest::default()).await.unwrap().into_inner();
+    assert!(matches!(next(&mut slow).await.event, Some(Event::SnapshotComplete(_))));
 
     // Far more updates than the fan-out ring, the console queue and the
     // socket buffers hold together. Ingest must not wait for the slow console.
     let lines = synthetic_reports(300_000, 2_000);
-    let reqs: Vec<pb::IngestRequest> = lines
-        .chunks(2_000)
-        .map(|ch| pb::IngestRequest {
-            source: "flood".into(),
-            lines: ch.to_vec(),
-        })
-        .collect();
-    let summary =
-        tokio::time::timeout(Duration::from_secs(120), c.ingest(tokio_stream::iter(reqs)))
-            .await
-            .expect("ingest is not held up by a slow subscriber")
-            .unwrap()
-            .into_inner()
-            .stats
-            .unwrap();
+    let reqs: Vec<pb::IngestRequest> =
+        lines.chunks(2_000).map(|ch| pb::IngestRequest { source: "flood".into(), lines: ch.to_vec() }).collect();
+    let summary = tokio::time::timeout(Duration::from_secs(120), c.ingest(tokio_stream::iter(reqs)))
+        .await
+        .expect("ingest is not held up by a slow subscriber")
+        .unwrap()
+        .into_inner()
+        .stats
+        .unwrap();
     assert_eq!(summary.messages, 300_000);
 
     // Now the console reads: somewhere in its stream it is told how many
@@ -660,9 +478,6 @@ async fn a_slow_console_is_told_what_it_missed_and_resynchronised() {
         }
     }
     assert!(missed > 0);
-    assert_eq!(
-        resync, 2_000,
-        "the resynchronising snapshot holds every live vessel"
-    );
+    assert_eq!(resync, 2_000, "the resynchronising snapshot holds every live vessel");
     running.stop().await;
 }

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use lookout_ais::decode::{self, Decoder, DecoderConfig};
 use lookout_sim::encode::{
-    self, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport,
-    PositionReport, StaticDataA, StaticDataB, StaticVoyageData,
+    self, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport, PositionReport, StaticDataA,
+    StaticDataB, StaticVoyageData,
 };
 use lookout_sim::{identity, write_recording, write_truth, RegionId, SimConfig, SimSummary};
 
@@ -45,10 +45,7 @@ fn type1_matches_gpsd_sample() {
         raim: false,
         radio: 0x84e1,
     });
-    assert_eq!(
-        m.to_sentences('A', 0),
-        vec!["!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A".to_string()]
-    );
+    assert_eq!(m.to_sentences('A', 0), vec!["!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A".to_string()]);
 }
 
 /// gpsd sample, second type 1 (heading 511 N/A, ROT -128 N/A); `.chk`:
@@ -73,10 +70,7 @@ fn type1_with_na_fields_matches_gpsd_sample() {
         raim: false,
         radio: 0x81fa,
     });
-    assert_eq!(
-        m.to_sentences('A', 0),
-        vec!["!AIVDM,1,1,,A,16SteH0P00Jt63hHaa6SagvJ087r,0*42".to_string()]
-    );
+    assert_eq!(m.to_sentences('A', 0), vec!["!AIVDM,1,1,,A,16SteH0P00Jt63hHaa6SagvJ087r,0*42".to_string()]);
 }
 
 /// gpsd sample type 3 (moored); `.chk`:
@@ -158,15 +152,11 @@ fn type5_matches_gpsd_sample() {
     assert_eq!(
         m.to_sentences('A', 1),
         vec![
-            "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C"
-                .to_string(),
+            "!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C".to_string(),
             "!AIVDM,2,2,1,A,88888888880,2*25".to_string(),
         ]
     );
-    assert!(
-        identity::imo_is_valid(9_134_270),
-        "a real IMO number must pass the check digit"
-    );
+    assert!(identity::imo_is_valid(9_134_270), "a real IMO number must pass the check digit");
 }
 
 /// gpsd sample type 18; `.js.chk` (JSON, field names explicit):
@@ -203,11 +193,7 @@ fn type18_matches_gpsd_sample() {
 /// serial 199796 (the `.chk` model/serial columns).
 #[test]
 fn type24_matches_gpsd_sample() {
-    let a = AisMessage::StaticA(StaticDataA {
-        repeat: 0,
-        mmsi: 271_041_815,
-        name: "PROGUY".into(),
-    });
+    let a = AisMessage::StaticA(StaticDataA { repeat: 0, mmsi: 271_041_815, name: "PROGUY".into() });
     assert_eq!(payload(&a), ("H42O55i18tMET00000000000000".to_string(), 2));
     let b = AisMessage::StaticB(StaticDataB {
         repeat: 0,
@@ -230,38 +216,19 @@ fn type24_matches_gpsd_sample() {
 /// mmsi 366764000, name "R/V GULF CHALLENGER".
 #[test]
 fn type24a_matches_libais_example() {
-    let a = AisMessage::StaticA(StaticDataA {
-        repeat: 0,
-        mmsi: 366_764_000,
-        name: "R/V GULF CHALLENGER".into(),
-    });
-    assert_eq!(
-        a.to_sentences('B', 0),
-        vec!["!AIVDM,1,1,,B,H5MiOp1:uJ0MDhJ0<P4hhDpLE80,2*33".to_string()]
-    );
+    let a = AisMessage::StaticA(StaticDataA { repeat: 0, mmsi: 366_764_000, name: "R/V GULF CHALLENGER".into() });
+    assert_eq!(a.to_sentences('B', 0), vec!["!AIVDM,1,1,,B,H5MiOp1:uJ0MDhJ0<P4hhDpLE80,2*33".to_string()]);
 }
 
 /// Tag block checksum: libais `tagblock.nmea` line 2 carries
 /// `\s:rORBCOMM104,q:u,c:1418172113,T:2014-12-10 00.41.53*55\`.
 #[test]
 fn tag_block_checksum_matches_libais_example() {
-    assert_eq!(
-        encode::checksum("s:rORBCOMM104,q:u,c:1418172113,T:2014-12-10 00.41.53"),
-        0x55
-    );
+    assert_eq!(encode::checksum("s:rORBCOMM104,q:u,c:1418172113,T:2014-12-10 00.41.53"), 0x55);
     // Our own form: 's' then 'c', whole seconds.
     let tb = encode::tag_block("malta", 1_780_272_000);
-    assert!(
-        tb.starts_with("\\s:malta,c:1780272000*") && tb.ends_with('\\'),
-        "{tb}"
-    );
-    assert_eq!(
-        tb,
-        format!(
-            "\\s:malta,c:1780272000*{:02X}\\",
-            encode::checksum("s:malta,c:1780272000")
-        )
-    );
+    assert!(tb.starts_with("\\s:malta,c:1780272000*") && tb.ends_with('\\'), "{tb}");
+    assert_eq!(tb, format!("\\s:malta,c:1780272000*{:02X}\\", encode::checksum("s:malta,c:1780272000")));
 }
 
 /// Armouring table (M.1371 / IEC 61162-1): 0→'0', 39→'W', 40→'`', 63→'w'.
@@ -337,12 +304,7 @@ fn default_hour() -> &'static (String, SimSummary) {
 }
 
 fn small_config(seed: u64) -> SimConfig {
-    SimConfig {
-        seed,
-        duration_s: 900,
-        vessel_scale: 0.3,
-        ..SimConfig::default()
-    }
+    SimConfig { seed, duration_s: 900, vessel_scale: 0.3, ..SimConfig::default() }
 }
 
 fn decode_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<decode::Decoded> {
@@ -378,10 +340,7 @@ fn different_seed_differs() {
 fn every_line_is_well_formed_and_sorted() {
     let (text, summary) = default_hour();
     let cfg = SimConfig::default();
-    let (t0, t1) = (
-        cfg.start_unix_ms / 1000,
-        cfg.start_unix_ms / 1000 + cfg.duration_s as i64,
-    );
+    let (t0, t1) = (cfg.start_unix_ms / 1000, cfg.start_unix_ms / 1000 + cfg.duration_s as i64);
     let mut last = i64::MIN;
     let mut n = 0u64;
     for line in text.split_terminator('\n') {
@@ -390,31 +349,17 @@ fn every_line_is_well_formed_and_sorted() {
         let rest = line.strip_prefix('\\').expect("tag block first");
         let (tag, sentence) = rest.split_once('\\').expect("tag block closed");
         let (tag_body, tag_sum) = tag.split_once('*').expect("tag checksum");
-        assert_eq!(
-            u8::from_str_radix(tag_sum, 16).unwrap(),
-            encode::checksum(tag_body),
-            "{line}"
-        );
+        assert_eq!(u8::from_str_radix(tag_sum, 16).unwrap(), encode::checksum(tag_body), "{line}");
         let mut fields = tag_body.split(',');
         let s = fields.next().unwrap();
         assert!(s.starts_with("s:sim-"), "{line}");
-        let c: i64 = fields
-            .next()
-            .unwrap()
-            .strip_prefix("c:")
-            .unwrap()
-            .parse()
-            .unwrap();
+        let c: i64 = fields.next().unwrap().strip_prefix("c:").unwrap().parse().unwrap();
         assert!(c >= last && (t0..t1).contains(&c), "{line}");
         last = c;
         let body = sentence.strip_prefix('!').expect("!AIVDM");
         let (body, sum) = body.split_once('*').expect("sentence checksum");
         assert_eq!(sum.len(), 2);
-        assert_eq!(
-            u8::from_str_radix(sum, 16).unwrap(),
-            encode::checksum(body),
-            "{line}"
-        );
+        assert_eq!(u8::from_str_radix(sum, 16).unwrap(), encode::checksum(body), "{line}");
         assert_eq!(sum, sum.to_uppercase());
         let f: Vec<&str> = body.split(',').collect();
         assert_eq!(f.len(), 7);
@@ -436,10 +381,7 @@ fn default_hour_volume_is_plausible() {
     assert!(s.vessels_heard >= 80, "{s:?}");
     assert!((15_000..=80_000).contains(&s.sentences), "{s:?}");
     for t in [1u8, 3, 4, 5, 18, 21, 24] {
-        assert!(
-            s.by_type.get(&t).copied().unwrap_or(0) > 0,
-            "no type {t}: {s:?}"
-        );
+        assert!(s.by_type.get(&t).copied().unwrap_or(0) > 0, "no type {t}: {s:?}");
     }
     // Three base stations every 10 s for an hour, all heard.
     assert_eq!(s.by_type[&4], 3 * 360);
@@ -483,11 +425,7 @@ fn decode_recording(text: &str) -> (Positions, Statics, decode::DecodeCounters) 
                 }),
                 decode::AisMessage::StaticVoyage(s) => stat.entry((s.mmsi, 5)).or_default().push(t),
                 decode::AisMessage::StaticB(s) => {
-                    let part = if s.part == decode::StaticPart::A {
-                        24
-                    } else {
-                        25
-                    };
+                    let part = if s.part == decode::StaticPart::A { 24 } else { 25 };
                     stat.entry((s.mmsi, part)).or_default().push(t)
                 }
                 _ => {}
@@ -525,11 +463,7 @@ fn report_intervals_follow_itu_table() {
     let (pos, _, _) = decode_recording(&default_hour().0);
     let fast_a = intervals(&pos, |r| !r.class_b && r.sog_kn > 15.0 && r.sog_kn < 22.0);
     let m = median(fast_a.clone());
-    assert!(
-        (2..=6).contains(&m),
-        "class A > 14 kn median {m} s over {} intervals",
-        fast_a.len()
-    );
+    assert!((2..=6).contains(&m), "class A > 14 kn median {m} s over {} intervals", fast_a.len());
     let slow_a = intervals(&pos, |r| !r.class_b && r.sog_kn > 3.5 && r.sog_kn < 13.0);
     let m = median(slow_a);
     assert!((3..=10).contains(&m), "class A 3-14 kn median {m} s");
@@ -537,9 +471,7 @@ fn report_intervals_follow_itu_table() {
     if !hsc.is_empty() {
         assert_eq!(median(hsc), 2, "class A > 23 kn");
     }
-    let moored = intervals(&pos, |r| {
-        !r.class_b && r.status == Some(5) && r.sog_kn < 0.5
-    });
+    let moored = intervals(&pos, |r| !r.class_b && r.status == Some(5) && r.sog_kn < 0.5);
     let m = median(moored);
     assert!((175..=185).contains(&m), "class A moored median {m} s");
     let b_fast = intervals(&pos, |r| r.class_b && r.sog_kn > 3.0);
@@ -591,26 +523,14 @@ fn on_land(lat: f64, lon: f64) -> Option<&'static str> {
 /// also sent its static data.
 #[test]
 fn round_trip_through_decoder() {
-    let cfg = SimConfig {
-        reception_loss: 0.0,
-        duration_s: 1800,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig { reception_loss: 0.0, duration_s: 1800, ..SimConfig::default() };
     let (text, summary) = record(&cfg);
     let (pos, stat, c) = decode_recording(&text);
     assert_eq!(c.ais_sentences, summary.sentences);
     assert_eq!(c.messages, summary.messages);
-    assert_eq!(
-        c.bad_checksum + c.malformed + c.tag_bad_checksum + c.invalid_position + c.not_ais,
-        0,
-        "{c:?}"
-    );
+    assert_eq!(c.bad_checksum + c.malformed + c.tag_bad_checksum + c.invalid_position + c.not_ais, 0, "{c:?}");
     for t in 1..32 {
-        assert_eq!(
-            c.by_type[t],
-            summary.by_type.get(&(t as u8)).copied().unwrap_or(0),
-            "type {t}"
-        );
+        assert_eq!(c.by_type[t], summary.by_type.get(&(t as u8)).copied().unwrap_or(0), "type {t}");
     }
     let stations = [(35.515, 12.585), (35.86, 14.39), (36.725, 14.84)];
     let near = |r: &Report| {
@@ -623,19 +543,8 @@ fn round_trip_through_decoder() {
     let mut checked = 0;
     for (mmsi, reps) in &pos {
         for r in reps {
-            assert!(
-                (33.0..39.0).contains(&r.lat) && (10.0..19.0).contains(&r.lon),
-                "{mmsi} at {} {}",
-                r.lat,
-                r.lon
-            );
-            assert_eq!(
-                on_land(r.lat, r.lon),
-                None,
-                "{mmsi} on land at {} {}",
-                r.lat,
-                r.lon
-            );
+            assert!((33.0..39.0).contains(&r.lat) && (10.0..19.0).contains(&r.lon), "{mmsi} at {} {}", r.lat, r.lon);
+            assert_eq!(on_land(r.lat, r.lon), None, "{mmsi} on land at {} {}", r.lat, r.lon);
         }
         let span = reps.last().unwrap().t - reps.first().unwrap().t;
         if span >= 420 && reps.iter().all(near) {
@@ -645,26 +554,17 @@ fn round_trip_through_decoder() {
             } else {
                 stat.contains_key(&(*mmsi, 5))
             };
-            assert!(
-                has_static,
-                "vessel {mmsi} heard for {span} s without static data"
-            );
+            assert!(has_static, "vessel {mmsi} heard for {span} s without static data");
         }
     }
-    assert!(
-        checked > 30,
-        "only {checked} vessels checked for static data"
-    );
+    assert!(checked > 30, "only {checked} vessels checked for static data");
 }
 
 /// Ground truth: one JSON object per vessel per minute, no vessel ever on land
 /// (3 hours, so ferries and fishing boats run through much of their cycle).
 #[test]
 fn truth_is_at_sea_and_complete() {
-    let cfg = SimConfig {
-        duration_s: 3 * 3600,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig { duration_s: 3 * 3600, ..SimConfig::default() };
     let mut buf = Vec::new();
     write_truth(&cfg, &mut buf).expect("writing to a Vec cannot fail");
     let text = String::from_utf8(buf).unwrap();
@@ -690,11 +590,7 @@ fn truth_is_at_sea_and_complete() {
 #[test]
 fn dover_strait_traffic_is_at_sea_in_both_lanes() {
     let region = RegionId::DoverStrait;
-    let cfg = SimConfig {
-        region,
-        duration_s: 3 * 3600,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig { region, duration_s: 3 * 3600, ..SimConfig::default() };
     let mut buf = Vec::new();
     write_truth(&cfg, &mut buf).unwrap();
     let text = String::from_utf8(buf).unwrap();
@@ -705,45 +601,22 @@ fn dover_strait_traffic_is_at_sea_in_both_lanes() {
         assert_eq!(common::on_land(region, lat, lon), None, "{line}");
         kinds.insert(v["kind"].as_str().unwrap().to_string());
     }
-    for k in [
-        "cargo", "tanker", "ferry", "fishing", "leisure", "pilot", "tug", "sar",
-    ] {
+    for k in ["cargo", "tanker", "ferry", "fishing", "leisure", "pilot", "tug", "sar"] {
         assert!(kinds.contains(k), "no {k} in {kinds:?}");
     }
 
-    let (text, summary) = record(&SimConfig {
-        duration_s: 3600,
-        ..cfg
-    });
+    let (text, summary) = record(&SimConfig { duration_s: 3600, ..cfg });
     let (pos, _, c) = decode_recording(&text);
     assert_eq!(c.messages, summary.messages);
-    assert_eq!(
-        c.bad_checksum + c.malformed + c.invalid_position + c.not_ais,
-        0,
-        "{c:?}"
-    );
-    let stations: BTreeSet<&str> = text
-        .lines()
-        .filter_map(|l| l.split("s:").nth(1)?.split([',', '*']).next())
-        .collect();
-    assert_eq!(
-        stations,
-        [
-            "sim-dover",
-            "sim-dungeness",
-            "sim-gris-nez",
-            "sim-north-foreland"
-        ]
-        .into()
-    );
+    assert_eq!(c.bad_checksum + c.malformed + c.invalid_position + c.not_ais, 0, "{c:?}");
+    let stations: BTreeSet<&str> =
+        text.lines().filter_map(|l| l.split("s:").nth(1)?.split([',', '*']).next()).collect();
+    assert_eq!(stations, ["sim-dover", "sim-dungeness", "sim-gris-nez", "sim-north-foreland"].into());
     // Lane traffic between Dover and Cap Gris-Nez: courses near 230° north-west
     // of the separation line, near 050° south-east of it.
     let (mut sw, mut ne, mut crossing) = (0, 0, 0);
     for reps in pos.values() {
-        for r in reps
-            .iter()
-            .filter(|r| r.sog_kn > 8.0 && (1.35..1.60).contains(&r.lon))
-        {
+        for r in reps.iter().filter(|r| r.sog_kn > 8.0 && (1.35..1.60).contains(&r.lon)) {
             // The separation line from (51.03, 1.40) towards (50.95, 1.52) and beyond.
             let sep_lat = 51.03 - (r.lon - 1.40) * (0.08 / 0.12) - 0.04;
             let c = r.cog_deg;
@@ -756,8 +629,5 @@ fn dover_strait_traffic_is_at_sea_in_both_lanes() {
             }
         }
     }
-    assert!(
-        sw > 200 && ne > 200 && crossing > 50,
-        "south-west {sw}, north-east {ne}, crossing {crossing}"
-    );
+    assert!(sw > 200 && ne > 200 && crossing > 50, "south-west {sw}, north-east {ne}, crossing {crossing}");
 }

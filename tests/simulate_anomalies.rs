@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use geo::{Distance, Geodesic, Point};
 use lookout_ais::decode::{self, Decoder, DecoderConfig};
 use lookout_sim::{
-    write_anomaly_scenario, write_recording, AnomalyConfig, AnomalyKind, AnomalySummary, RegionId,
-    SensorConfig, SimConfig,
+    write_anomaly_scenario, write_recording, AnomalyConfig, AnomalyKind, AnomalySummary, RegionId, SensorConfig,
+    SimConfig,
 };
 use serde_json::Value;
 
@@ -28,16 +28,9 @@ struct Run {
 
 fn run(cfg: &SimConfig, an: &AnomalyConfig) -> Run {
     let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let summary = write_anomaly_scenario(
-        cfg,
-        &SensorConfig::for_region(cfg.region),
-        an,
-        &mut a,
-        &mut b,
-        &mut c,
-        &mut d,
-    )
-    .expect("anomaly scenario");
+    let summary =
+        write_anomaly_scenario(cfg, &SensorConfig::for_region(cfg.region), an, &mut a, &mut b, &mut c, &mut d)
+            .expect("anomaly scenario");
     Run {
         region: cfg.region,
         nmea: String::from_utf8(a).unwrap(),
@@ -60,16 +53,7 @@ fn runs() -> [&'static Run; 4] {
     static R2: OnceLock<Run> = OnceLock::new();
     static R3: OnceLock<Run> = OnceLock::new();
     static D1: OnceLock<Run> = OnceLock::new();
-    let seeded = |region, seed| {
-        run(
-            &SimConfig {
-                region,
-                seed,
-                ..SimConfig::default()
-            },
-            &AnomalyConfig::default(),
-        )
-    };
+    let seeded = |region, seed| run(&SimConfig { region, seed, ..SimConfig::default() }, &AnomalyConfig::default());
     [
         default_run(),
         R2.get_or_init(|| seeded(RegionId::StraitOfSicily, 2)),
@@ -102,12 +86,7 @@ fn labels(r: &Run) -> Vec<Lbl> {
                 kind: v["kind"].as_str().unwrap().to_string(),
                 start_ms: v["start_ms"].as_i64().unwrap(),
                 end_ms: v["end_ms"].as_i64().unwrap(),
-                ids: v["truth_ids"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_str().unwrap().to_string())
-                    .collect(),
+                ids: v["truth_ids"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect(),
                 mmsi: v["mmsi"].as_u64().map(|m| m as u32),
                 pos: (v["lat"].as_f64().unwrap(), v["lon"].as_f64().unwrap()),
                 resembles: v["resembles"].as_str().map(str::to_string),
@@ -150,8 +129,7 @@ fn truth(r: &Run) -> (BTreeMap<String, Vec<TruthRec>>, BTreeMap<String, f64>) {
     for l in r.truth.lines() {
         let v: Value = serde_json::from_str(l).unwrap();
         let id = v["truth_id"].as_str().unwrap().to_string();
-        len.entry(id.clone())
-            .or_insert(v["length_m"].as_f64().unwrap());
+        len.entry(id.clone()).or_insert(v["length_m"].as_f64().unwrap());
         out.entry(id).or_default().push(TruthRec {
             t_ms: parse_time(v["time"].as_str().unwrap()),
             lat: v["lat"].as_f64().unwrap(),
@@ -170,11 +148,7 @@ fn ais_positions(nmea: &str) -> BTreeMap<u32, Vec<(i64, f64, f64)>> {
         dec.feed_line(line.as_bytes(), 0, &mut |d| {
             if let decode::AisMessage::Position(p) = &d.msg {
                 let t = d.received_at_ms.expect("c: time") / 1000;
-                pos.entry(p.mmsi).or_default().push((
-                    t,
-                    p.lat_deg().expect("lat"),
-                    p.lon_deg().expect("lon"),
-                ));
+                pos.entry(p.mmsi).or_default().push((t, p.lat_deg().expect("lat"), p.lon_deg().expect("lon")));
             }
         });
     }
@@ -187,12 +161,7 @@ fn on_land(region: RegionId, p: (f64, f64)) -> bool {
 
 /// Distance to the nearest harbour berth of the area, nm.
 fn port_nm(region: RegionId, p: (f64, f64)) -> f64 {
-    region
-        .region()
-        .ports
-        .iter()
-        .map(|b| dist(p, (b.lat, b.lon)) / NM)
-        .fold(f64::INFINITY, f64::min)
+    region.region().ports.iter().map(|b| dist(p, (b.lat, b.lon)) / NM).fold(f64::INFINITY, f64::min)
 }
 
 /// The area's pilot station berth (where boardings end).
@@ -209,10 +178,7 @@ fn in_label(t_ms: i64, l: &Lbl) -> bool {
 
 #[test]
 fn deterministic_and_seed_dependent() {
-    let cfg = SimConfig {
-        duration_s: 2400,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig { duration_s: 2400, ..SimConfig::default() };
     let an = AnomalyConfig::default();
     let a = run(&cfg, &an);
     let b = run(&cfg, &an);
@@ -226,13 +192,7 @@ fn deterministic_and_seed_dependent() {
         labels(r)
             .iter()
             .filter(|l| l.kind != "NORMAL" && l.kind != "DARK_TARGET" && l.kind != "OVERCROWDED")
-            .map(|l| {
-                (
-                    l.kind.clone(),
-                    (l.pos.0 * 100.0) as i64,
-                    (l.pos.1 * 100.0) as i64,
-                )
-            })
+            .map(|l| (l.kind.clone(), (l.pos.0 * 100.0) as i64, (l.pos.1 * 100.0) as i64))
             .collect()
     };
     let (pa, pc) = (places(&a), places(&c));
@@ -279,11 +239,7 @@ fn every_kind_is_labelled_at_sea_in_order() {
         // Alert incidents away from port (pilot boardings, by contrast, are near it).
         for k in ["AIS_GAP", "LOITERING", "RENDEZVOUS", "ROUTE_DEVIATION"] {
             for l in of_kind(&ls, k) {
-                assert!(
-                    port_nm(r.region, l.pos) > 5.0,
-                    "{k} {:.1} nm from port",
-                    port_nm(r.region, l.pos)
-                );
+                assert!(port_nm(r.region, l.pos) > 5.0, "{k} {:.1} nm from port", port_nm(r.region, l.pos));
             }
         }
         let pilots: Vec<_> = normal
@@ -291,11 +247,7 @@ fn every_kind_is_labelled_at_sea_in_order() {
             .filter(|l| l.resembles.as_deref() == Some("RENDEZVOUS") && l.ids.len() == 2)
             .filter(|l| dist(l.pos, pilot_berth(r.region)) < 6.0 * NM)
             .collect();
-        assert!(
-            pilots.len() >= 2,
-            "pilot boardings near the pilot station: {}",
-            pilots.len()
-        );
+        assert!(pilots.len() >= 2, "pilot boardings near the pilot station: {}", pilots.len());
     }
 }
 
@@ -309,49 +261,25 @@ fn ais_gap_is_silent_while_neighbours_are_heard() {
             let mmsi = l.mmsi.unwrap();
             let reports = &pos[&mmsi];
             let (s, e) = (l.start_ms / 1000, l.end_ms / 1000);
-            assert!(
-                !reports.iter().any(|&(t, _, _)| t >= s && t < e),
-                "{mmsi} heard during its gap"
-            );
-            assert!(
-                reports.iter().any(|&(t, _, _)| t < s && t >= s - 120),
-                "{mmsi} not heard just before"
-            );
-            assert!(
-                reports.iter().any(|&(t, _, _)| t >= e && t <= e + 120),
-                "{mmsi} not heard just after"
-            );
+            assert!(!reports.iter().any(|&(t, _, _)| t >= s && t < e), "{mmsi} heard during its gap");
+            assert!(reports.iter().any(|&(t, _, _)| t < s && t >= s - 120), "{mmsi} not heard just before");
+            assert!(reports.iter().any(|&(t, _, _)| t >= e && t <= e + 120), "{mmsi} not heard just after");
             // Others within 30 nm are heard during the gap.
             let neighbours: BTreeSet<u32> = pos
                 .iter()
                 .filter(|(&m, _)| m != mmsi)
-                .filter(|(_, v)| {
-                    v.iter()
-                        .any(|&(t, la, lo)| t >= s && t < e && dist((la, lo), l.pos) < 30.0 * NM)
-                })
+                .filter(|(_, v)| v.iter().any(|&(t, la, lo)| t >= s && t < e && dist((la, lo), l.pos) < 30.0 * NM))
                 .map(|(&m, _)| m)
                 .collect();
-            assert!(
-                neighbours.len() >= 2,
-                "{mmsi}: {} neighbours heard",
-                neighbours.len()
-            );
+            assert!(neighbours.len() >= 2, "{mmsi}: {} neighbours heard", neighbours.len());
             // The vessel moved while silent.
-            let samples: Vec<_> = tr[&mmsi.to_string()]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .collect();
+            let samples: Vec<_> = tr[&mmsi.to_string()].iter().filter(|x| in_label(x.t_ms, l)).collect();
             let (a, b) = (samples[0], samples[samples.len() - 1]);
             let moved = dist((a.lat, a.lon), (b.lat, b.lon)) / NM;
             assert!(moved > 2.0, "{mmsi} moved only {moved:.1} nm");
             assert!(samples.iter().all(|x| x.sog > 5.0));
             // Inside radar coverage of some site.
-            assert!(r
-                .region
-                .region()
-                .radars
-                .iter()
-                .any(|rs| dist(l.pos, (rs.lat, rs.lon)) < rs.range_nm * NM));
+            assert!(r.region.region().radars.iter().any(|rs| dist(l.pos, (rs.lat, rs.lon)) < rs.range_nm * NM));
         }
     }
 }
@@ -363,32 +291,16 @@ fn rendezvous_participants_meet_slowly() {
         let (tr, _) = truth(r);
         for l in of_kind(&ls, "RENDEZVOUS") {
             assert_eq!(l.ids.len(), 2);
-            let a: Vec<_> = tr[&l.ids[0]]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .collect();
-            let b: BTreeMap<i64, &TruthRec> = tr[&l.ids[1]]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .map(|x| (x.t_ms, x))
-                .collect();
+            let a: Vec<_> = tr[&l.ids[0]].iter().filter(|x| in_label(x.t_ms, l)).collect();
+            let b: BTreeMap<i64, &TruthRec> =
+                tr[&l.ids[1]].iter().filter(|x| in_label(x.t_ms, l)).map(|x| (x.t_ms, x)).collect();
             let expected = ((l.end_ms - l.start_ms) / 10_000) as usize;
-            assert!(
-                a.len() + 1 >= expected && expected >= 50,
-                "{} samples of {expected}",
-                a.len()
-            );
+            assert!(a.len() + 1 >= expected && expected >= 50, "{} samples of {expected}", a.len());
             for x in &a {
                 let y = b[&x.t_ms];
                 let d = dist((x.lat, x.lon), (y.lat, y.lon));
                 assert!(d < 300.0, "{:?} {d:.0} m apart", l.ids);
-                assert!(
-                    x.sog < 3.0 && y.sog < 3.0,
-                    "{:?} at {} / {} kn",
-                    l.ids,
-                    x.sog,
-                    y.sog
-                );
+                assert!(x.sog < 3.0 && y.sog < 3.0, "{:?} at {} / {} kn", l.ids, x.sog, y.sog);
             }
             assert!(port_nm(r.region, l.pos) > 8.0);
         }
@@ -403,10 +315,7 @@ fn loitering_is_slow_in_open_water() {
         let area = r.region.region();
         let grounds: Vec<_> = area.grounds.iter().chain(area.work_areas).collect();
         for l in of_kind(&ls, "LOITERING") {
-            let s: Vec<_> = tr[&l.ids[0]]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .collect();
+            let s: Vec<_> = tr[&l.ids[0]].iter().filter(|x| in_label(x.t_ms, l)).collect();
             assert!(s.len() as i64 >= (l.end_ms - l.start_ms) / 10_000 - 1);
             assert!(l.end_ms - l.start_ms >= 25 * 60_000);
             for x in &s {
@@ -414,10 +323,7 @@ fn loitering_is_slow_in_open_water() {
                 let p = (x.lat, x.lon);
                 assert!(port_nm(r.region, p) > 8.0);
                 for a in &grounds {
-                    assert!(
-                        dist(p, (a.centre.lat, a.centre.lon)) > a.radius_nm * NM,
-                        "on a ground"
-                    );
+                    assert!(dist(p, (a.centre.lat, a.centre.lon)) > a.radius_nm * NM, "on a ground");
                 }
             }
         }
@@ -433,9 +339,7 @@ fn position_jump_implies_impossible_speed() {
             let reports = &pos[&l.mmsi.unwrap()];
             let near: Vec<_> = reports
                 .iter()
-                .filter(|&&(t, _, _)| {
-                    t * 1000 >= l.start_ms - 60_000 && t * 1000 <= l.end_ms + 60_000
-                })
+                .filter(|&&(t, _, _)| t * 1000 >= l.start_ms - 60_000 && t * 1000 <= l.end_ms + 60_000)
                 .collect();
             let mut max_kn: f64 = 0.0;
             let mut max_sep: f64 = 0.0;
@@ -456,18 +360,13 @@ fn overcrowded_counts_exceed_safe_capacity() {
     for r in runs() {
         let ls = labels(r);
         let (tr, len) = truth(r);
-        let scripted: Vec<_> = of_kind(&ls, "OVERCROWDED")
-            .into_iter()
-            .filter(|l| l.ids[0].starts_with("x-overcrowded-"))
-            .collect();
+        let scripted: Vec<_> =
+            of_kind(&ls, "OVERCROWDED").into_iter().filter(|l| l.ids[0].starts_with("x-overcrowded-")).collect();
         assert!(scripted.len() >= 2);
         for l in scripted {
             let id = &l.ids[0];
-            let cap = lookout_track::pob::safe_capacity(
-                lookout_core::VesselClass::RubberBoat,
-                Some(len[id]),
-            )
-            .expect("capacity");
+            let cap = lookout_track::pob::safe_capacity(lookout_core::VesselClass::RubberBoat, Some(len[id]))
+                .expect("capacity");
             let boat = &tr[id];
             let mut counts = Vec::new();
             for d in r.detections.lines() {
@@ -484,14 +383,8 @@ fn overcrowded_counts_exceed_safe_capacity() {
                 }
             }
             assert!(!counts.is_empty(), "{id}: no drone count");
-            assert!(
-                counts.iter().all(|&c| c > cap),
-                "{id}: counts {counts:?} vs capacity {cap}"
-            );
-            assert!(
-                counts.iter().any(|&c| c >= 3 * cap),
-                "{id}: counts {counts:?} vs capacity {cap}"
-            );
+            assert!(counts.iter().all(|&c| c > cap), "{id}: counts {counts:?} vs capacity {cap}");
+            assert!(counts.iter().any(|&c| c >= 3 * cap), "{id}: counts {counts:?} vs capacity {cap}");
         }
     }
 }
@@ -512,16 +405,9 @@ fn normal_ais_is_unchanged_by_anomalies() {
             extra += 1;
         }
     }
-    assert!(
-        it.peek().is_none(),
-        "normal AIS line missing: {:?}",
-        it.peek()
-    );
+    assert!(it.peek().is_none(), "normal AIS line missing: {:?}", it.peek());
     assert_eq!(extra, r.summary.extra_ais_sentences);
-    assert_eq!(
-        r.summary.scenario.ais.sentences as usize,
-        rec.lines().count()
-    );
+    assert_eq!(r.summary.scenario.ais.sentences as usize, rec.lines().count());
 }
 
 #[test]
@@ -529,24 +415,13 @@ fn scripted_vessels_report_at_itu_rates() {
     for r in runs() {
         let ls = labels(r);
         let pos = ais_positions(&r.nmea);
-        for l in of_kind(&ls, "AIS_GAP")
-            .into_iter()
-            .chain(of_kind(&ls, "LOITERING"))
-        {
+        for l in of_kind(&ls, "AIS_GAP").into_iter().chain(of_kind(&ls, "LOITERING")) {
             let t: Vec<i64> = pos[&l.mmsi.unwrap()].iter().map(|x| x.0).collect();
-            let mut gaps: Vec<i64> = t
-                .windows(2)
-                .map(|w| w[1] - w[0])
-                .filter(|&d| d < 120)
-                .collect();
+            let mut gaps: Vec<i64> = t.windows(2).map(|w| w[1] - w[0]).filter(|&d| d < 120).collect();
             gaps.sort();
             let median = gaps[gaps.len() / 2];
             // Class A, under way at ≤ 14 kn: every 10 s.
-            assert!(
-                (9..=11).contains(&median),
-                "{:?}: median interval {median} s",
-                l.mmsi
-            );
+            assert!((9..=11).contains(&median), "{:?}: median interval {median} s", l.mmsi);
         }
     }
 }
@@ -562,15 +437,9 @@ fn lookalikes_resemble_alerts_but_are_normal() {
             if l.ids.len() != 2 || dist(l.pos, pilot_berth(r.region)) > 6.0 * NM {
                 continue;
             }
-            let a: Vec<_> = tr[&l.ids[0]]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .collect();
-            let b: BTreeMap<i64, &TruthRec> = tr[&l.ids[1]]
-                .iter()
-                .filter(|x| in_label(x.t_ms, l))
-                .map(|x| (x.t_ms, x))
-                .collect();
+            let a: Vec<_> = tr[&l.ids[0]].iter().filter(|x| in_label(x.t_ms, l)).collect();
+            let b: BTreeMap<i64, &TruthRec> =
+                tr[&l.ids[1]].iter().filter(|x| in_label(x.t_ms, l)).map(|x| (x.t_ms, x)).collect();
             for x in &a {
                 let y = b[&x.t_ms];
                 assert!(dist((x.lat, x.lon), (y.lat, y.lon)) < 300.0);
@@ -579,45 +448,23 @@ fn lookalikes_resemble_alerts_but_are_normal() {
             checked += 1;
         }
         assert!(checked >= 2);
-        let kinds: BTreeSet<&str> = of_kind(&ls, "NORMAL")
-            .iter()
-            .filter_map(|l| l.resembles.as_deref())
-            .collect();
-        assert!(
-            kinds.contains("LOITERING") && kinds.contains("RENDEZVOUS"),
-            "{kinds:?}"
-        );
+        let kinds: BTreeSet<&str> = of_kind(&ls, "NORMAL").iter().filter_map(|l| l.resembles.as_deref()).collect();
+        assert!(kinds.contains("LOITERING") && kinds.contains("RENDEZVOUS"), "{kinds:?}");
     }
 }
 
 #[test]
 fn subset_of_kinds_and_noise() {
-    let cfg = SimConfig {
-        duration_s: 1800,
-        ..SimConfig::default()
-    };
-    let an = AnomalyConfig {
-        kinds: vec![AnomalyKind::AisGap],
-        per_kind: 3,
-        noise_scale: 2.0,
-        lookalikes: false,
-    };
+    let cfg = SimConfig { duration_s: 1800, ..SimConfig::default() };
+    let an = AnomalyConfig { kinds: vec![AnomalyKind::AisGap], per_kind: 3, noise_scale: 2.0, lookalikes: false };
     let r = run(&cfg, &an);
     let ls = labels(&r);
     assert_eq!(ls.len(), 3);
     assert!(ls.iter().all(|l| l.kind == "AIS_GAP"));
     // AIS_GAP incidents are the same as in the full run (own random streams).
-    let full = run(
-        &cfg,
-        &AnomalyConfig {
-            per_kind: 3,
-            ..AnomalyConfig::default()
-        },
-    );
-    let gaps: Vec<_> = of_kind(&labels(&full), "AIS_GAP")
-        .iter()
-        .map(|l| (l.start_ms, l.end_ms, l.pos))
-        .collect::<Vec<_>>();
+    let full = run(&cfg, &AnomalyConfig { per_kind: 3, ..AnomalyConfig::default() });
+    let gaps: Vec<_> =
+        of_kind(&labels(&full), "AIS_GAP").iter().map(|l| (l.start_ms, l.end_ms, l.pos)).collect::<Vec<_>>();
     let mine: Vec<_> = ls.iter().map(|l| (l.start_ms, l.end_ms, l.pos)).collect();
     assert_eq!(gaps, mine);
 }

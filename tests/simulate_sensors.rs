@@ -8,10 +8,7 @@ use geo::{Destination, Distance, Geodesic, Point};
 use lookout_ais::decode::{Decoder, DecoderConfig};
 use lookout_sim::radar::{detection_probability, RadarClass};
 use lookout_sim::scenario::drone_patrols;
-use lookout_sim::{
-    write_recording, write_scenario, RadarSite, ScenarioSummary, SensorConfig, SimConfig,
-    RADAR_SITES,
-};
+use lookout_sim::{write_recording, write_scenario, RadarSite, ScenarioSummary, SensorConfig, SimConfig, RADAR_SITES};
 use serde_json::Value;
 
 const NM: f64 = 1852.0;
@@ -35,10 +32,7 @@ fn run(cfg: &SimConfig, sensors: &SensorConfig) -> Run {
 }
 
 fn cfg(duration_s: u32) -> SimConfig {
-    SimConfig {
-        duration_s,
-        ..SimConfig::default()
-    }
+    SimConfig { duration_s, ..SimConfig::default() }
 }
 
 fn xor(s: &str) -> u8 {
@@ -57,15 +51,8 @@ fn flat(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// The truth vessel nearest to `pos` and its geodesic distance.
-fn nearest<'a>(
-    cands: &[(&'a TruthRec, (f64, f64))],
-    pos: (f64, f64),
-) -> (&'a TruthRec, (f64, f64), f64) {
-    let (rec, tp) = cands
-        .iter()
-        .min_by(|a, b| flat(a.1, pos).total_cmp(&flat(b.1, pos)))
-        .copied()
-        .expect("vessels");
+fn nearest<'a>(cands: &[(&'a TruthRec, (f64, f64))], pos: (f64, f64)) -> (&'a TruthRec, (f64, f64), f64) {
+    let (rec, tp) = cands.iter().min_by(|a, b| flat(a.1, pos).total_cmp(&flat(b.1, pos))).copied().expect("vessels");
     (rec, tp, dist(tp, pos))
 }
 
@@ -124,11 +111,7 @@ impl Truth {
 
     /// Every vessel dead-reckoned from the latest sample at or before `t`.
     fn at(&self, t: i64) -> Vec<(&TruthRec, (f64, f64))> {
-        let (&t0, recs) = self
-            .by_time
-            .range(..=t)
-            .next_back()
-            .expect("sample before t");
+        let (&t0, recs) = self.by_time.range(..=t).next_back().expect("sample before t");
         let dt = (t - t0) as f64 / 1000.0;
         recs.iter()
             .map(|r| {
@@ -163,11 +146,7 @@ fn parse_ttm(line: &str) -> Plot {
     let rest = line.strip_prefix('\\').expect("tag block");
     let (tag, sentence) = rest.split_once('\\').expect("tag block end");
     let (tag_body, tag_cs) = tag.split_once('*').expect("tag checksum");
-    assert_eq!(
-        u8::from_str_radix(tag_cs, 16).unwrap(),
-        xor(tag_body),
-        "{line}"
-    );
+    assert_eq!(u8::from_str_radix(tag_cs, 16).unwrap(), xor(tag_body), "{line}");
     let mut station = None;
     let mut t_ms = None;
     for f in tag_body.split(',') {
@@ -195,21 +174,11 @@ fn parse_ttm(line: &str) -> Plot {
     };
     // hhmmss.ss agrees with c:.
     let sod = (t_ms / 10).rem_euclid(8_640_000);
-    let want = format!(
-        "{:02}{:02}{:02}.{:02}",
-        sod / 360_000,
-        sod / 6000 % 60,
-        sod / 100 % 60,
-        sod % 100
-    );
+    let want = format!("{:02}{:02}{:02}.{:02}", sod / 360_000, sod / 6000 % 60, sod / 100 % 60, sod % 100);
     assert_eq!(f[14], want, "{line}");
     let opt = |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().unwrap());
     let (speed, course) = (opt(f[5]), opt(f[6]));
-    assert_eq!(
-        speed.is_some(),
-        tracked,
-        "course/speed only on tracked targets: {line}"
-    );
+    assert_eq!(speed.is_some(), tracked, "course/speed only on tracked targets: {line}");
     assert_eq!(course.is_some(), tracked, "{line}");
     assert_eq!(opt(f[8]).is_some(), tracked, "{line}");
     assert_eq!(opt(f[9]).is_some(), tracked, "{line}");
@@ -228,10 +197,7 @@ fn parse_ttm(line: &str) -> Plot {
 }
 
 fn plots(nmea: &str) -> Vec<Plot> {
-    nmea.lines()
-        .filter(|l| l.contains("$RATTM"))
-        .map(parse_ttm)
-        .collect()
+    nmea.lines().filter(|l| l.contains("$RATTM")).map(parse_ttm).collect()
 }
 
 fn plot_position(site: &RadarSite, p: &Plot) -> (f64, f64) {
@@ -270,33 +236,17 @@ fn scenario_is_deterministic_and_leaves_ais_unchanged() {
     let ais = String::from_utf8(ais).unwrap();
     assert_eq!(a.summary.ais, ais_summary);
     // The AIS lines of a full scenario are exactly write_recording's.
-    let ais_part: String = a
-        .nmea
-        .lines()
-        .filter(|l| !l.contains("$RATTM"))
-        .flat_map(|l| [l, "\n"])
-        .collect();
+    let ais_part: String = a.nmea.lines().filter(|l| !l.contains("$RATTM")).flat_map(|l| [l, "\n"]).collect();
     assert_eq!(ais_part, ais);
     // Without sensors the NMEA stream is write_recording's output.
-    let none = SensorConfig {
-        dark_boats: 0,
-        radars: vec![],
-        drones: 0,
-        ..SensorConfig::default()
-    };
+    let none = SensorConfig { dark_boats: 0, radars: vec![], drones: 0, ..SensorConfig::default() };
     let n = run(&c, &none);
     assert_eq!(n.nmea, ais);
     assert!(n.detections.is_empty());
     assert_eq!(n.summary.radar_sentences, 0);
 
     // Another seed changes the sensors too.
-    let other = run(
-        &SimConfig {
-            seed: 2,
-            ..c.clone()
-        },
-        &sensors,
-    );
+    let other = run(&SimConfig { seed: 2, ..c.clone() }, &sensors);
     assert_ne!(other.nmea, a.nmea);
 }
 
@@ -306,19 +256,10 @@ fn nmea_stream_is_merged_in_time_order() {
     let mut last = 0i64;
     for line in r.nmea.lines() {
         let tag = line[1..].split('*').next().unwrap();
-        let c: i64 = tag
-            .split(',')
-            .find_map(|f| f.strip_prefix("c:"))
-            .unwrap()
-            .parse()
-            .unwrap();
+        let c: i64 = tag.split(',').find_map(|f| f.strip_prefix("c:")).unwrap().parse().unwrap();
         let ms = if c < 100_000_000_000 { c * 1000 } else { c };
         // An AIS line at c:<s> covers the whole second [s, s+1).
-        let key = if c < 100_000_000_000 {
-            ms
-        } else {
-            ms - ms % 1000
-        };
+        let key = if c < 100_000_000_000 { ms } else { ms - ms % 1000 };
         assert!(key >= last, "out of order: {line}");
         last = key;
     }
@@ -350,36 +291,20 @@ fn radar_sentences_are_well_formed_and_scans_periodic() {
         assert_eq!(p.t_ms, *t, "decoder reads c: as ms");
     }
     for s in RADAR_SITES {
-        let mut scan_times: Vec<i64> = ps
-            .iter()
-            .filter(|p| p.station == s.name)
-            .map(|p| p.t_ms)
-            .collect();
+        let mut scan_times: Vec<i64> = ps.iter().filter(|p| p.station == s.name).map(|p| p.t_ms).collect();
         scan_times.dedup();
-        assert!(
-            scan_times.len() > 200,
-            "{}: {} scans",
-            s.name,
-            scan_times.len()
-        );
+        assert!(scan_times.len() > 200, "{}: {} scans", s.name, scan_times.len());
         let rev = s.revisit_ms();
         for w in scan_times.windows(2) {
             let d = w[1] - w[0];
-            assert!(
-                d > 0 && d % rev == 0,
-                "{}: scan gap {d} ms, revisit {rev}",
-                s.name
-            );
+            assert!(d > 0 && d % rev == 0, "{}: scan gap {d} ms, revisit {rev}", s.name);
         }
         let exact = scan_times.windows(2).filter(|w| w[1] - w[0] == rev).count();
         assert!(exact as f64 >= 0.95 * (scan_times.len() - 1) as f64);
         let span = scan_times[scan_times.len() - 1] - scan_times[0];
         assert!(span > (c.duration_s as i64 * 1000) - 2 * rev);
         // Ranges within the instrumented range.
-        assert!(ps
-            .iter()
-            .filter(|p| p.station == s.name)
-            .all(|p| p.range_nm <= s.range_nm + 0.5));
+        assert!(ps.iter().filter(|p| p.station == s.name).all(|p| p.range_nm <= s.range_nm + 0.5));
     }
     // ARPA numbers: a tracked number stays on one target between consecutive scans.
     let mut last: BTreeMap<(String, u32), &Plot> = BTreeMap::new();
@@ -391,8 +316,8 @@ fn radar_sentences_are_well_formed_and_scans_periodic() {
             if p.t_ms - prev.t_ms <= 30_000 {
                 pairs += 1;
                 let moved = dist(plot_position(&s, prev), plot_position(&s, p));
-                let allowed = 2.0 * gate(&s, p.range_nm, 4.0)
-                    + 40.0 * (p.t_ms - prev.t_ms) as f64 / 3600.0 * NM / 1000.0;
+                let allowed =
+                    2.0 * gate(&s, p.range_nm, 4.0) + 40.0 * (p.t_ms - prev.t_ms) as f64 / 3600.0 * NM / 1000.0;
                 if moved > allowed {
                     jumps += 1;
                 }
@@ -401,10 +326,7 @@ fn radar_sentences_are_well_formed_and_scans_periodic() {
         last.insert((p.station.clone(), p.number), p);
     }
     assert!(pairs > 1000);
-    assert!(
-        (jumps as f64) < 0.01 * pairs as f64,
-        "{jumps} jumps of {pairs}"
-    );
+    assert!((jumps as f64) < 0.01 * pairs as f64, "{jumps} jumps of {pairs}");
 }
 
 #[test]
@@ -429,10 +351,7 @@ fn radar_plots_land_on_truth() {
             }
         }
     }
-    eprintln!(
-        "tracked plots {n}, within 4 sigma {ok}, {} speed errors",
-        speed_err.len()
-    );
+    eprintln!("tracked plots {n}, within 4 sigma {ok}, {} speed errors", speed_err.len());
     assert!(n > 10_000, "{n} tracked plots");
     assert!(ok as f64 >= 0.95 * n as f64, "{ok} of {n} within 4 sigma");
     let mean_speed_err = speed_err.iter().sum::<f64>() / speed_err.len() as f64;
@@ -466,10 +385,7 @@ fn radar_detection_probability_falls_with_range_for_rubber_boats() {
     let mut by_scan: BTreeMap<i64, Vec<(f64, f64, f64)>> = BTreeMap::new();
     for p in &ps {
         let pos = plot_position(&test_site, p);
-        by_scan
-            .entry(p.t_ms)
-            .or_default()
-            .push((pos.0, pos.1, p.range_nm));
+        by_scan.entry(p.t_ms).or_default().push((pos.0, pos.1, p.range_nm));
     }
     let first = *by_scan.keys().next().unwrap();
     let last = *by_scan.keys().next_back().unwrap();
@@ -498,10 +414,7 @@ fn radar_detection_probability_falls_with_range_for_rubber_boats() {
             bucket.0 += 1;
             bucket.2 += detection_probability(RadarClass::RubberBoat, range_nm, test_site.range_nm);
             let g = gate(&test_site, range_nm, 4.0);
-            if scan
-                .iter()
-                .any(|&(la, lo, _)| flat((la, lo), tp) <= g * 1.01 && dist((la, lo), tp) <= g)
-            {
+            if scan.iter().any(|&(la, lo, _)| flat((la, lo), tp) <= g * 1.01 && dist((la, lo), tp) <= g) {
                 bucket.1 += 1;
             }
         }
@@ -510,35 +423,20 @@ fn radar_detection_probability_falls_with_range_for_rubber_boats() {
     let pd = |b: (u32, u32, f64)| (b.1 as f64 / b.0 as f64, b.2 / b.0 as f64);
     let (near_pd, near_want) = pd(near);
     let (far_pd, far_want) = pd(far);
-    eprintln!("Pd near {near_pd:.3} (model {near_want:.3}, n {}), far {far_pd:.3} (model {far_want:.3}, n {})", near.0, far.0);
-    assert!(
-        near.0 > 500 && far.0 > 500,
-        "opportunities near {} far {}",
-        near.0,
-        far.0
+    eprintln!(
+        "Pd near {near_pd:.3} (model {near_want:.3}, n {}), far {far_pd:.3} (model {far_want:.3}, n {})",
+        near.0, far.0
     );
-    assert!(
-        (near_pd - near_want).abs() < 0.06,
-        "Pd near {near_pd} want {near_want}"
-    );
-    assert!(
-        (far_pd - far_want).abs() < 0.06,
-        "Pd far {far_pd} want {far_want}"
-    );
-    assert!(
-        near_pd > 0.72 && far_pd < 0.5,
-        "near {near_pd} far {far_pd}"
-    );
+    assert!(near.0 > 500 && far.0 > 500, "opportunities near {} far {}", near.0, far.0);
+    assert!((near_pd - near_want).abs() < 0.06, "Pd near {near_pd} want {near_want}");
+    assert!((far_pd - far_want).abs() < 0.06, "Pd far {far_pd} want {far_want}");
+    assert!(near_pd > 0.72 && far_pd < 0.5, "near {near_pd} far {far_pd}");
 }
 
 #[test]
 fn radar_clutter_rate_matches_config() {
     let c = cfg(900);
-    let sensors = SensorConfig {
-        clutter_per_scan: 4.0,
-        drones: 0,
-        ..SensorConfig::default()
-    };
+    let sensors = SensorConfig { clutter_per_scan: 4.0, drones: 0, ..SensorConfig::default() };
     let r = run(&c, &sensors);
     let s = &r.summary;
     let rate = s.radar_clutter as f64 / s.radar_scans as f64;
@@ -553,23 +451,15 @@ fn radar_clutter_rate_matches_config() {
         scans.insert((p.station.clone(), p.t_ms));
         let site = site(&p.station, RADAR_SITES);
         let pos = plot_position(&site, p);
-        let tr = cache
-            .entry(p.t_ms)
-            .or_insert_with(|| truth.at(p.t_ms).into_iter().map(|x| x.1).collect());
+        let tr = cache.entry(p.t_ms).or_insert_with(|| truth.at(p.t_ms).into_iter().map(|x| x.1).collect());
         let g = gate(&site, p.range_nm, 4.0);
-        if !tr
-            .iter()
-            .any(|&tp| flat(tp, pos) <= g * 1.01 && dist(tp, pos) <= g)
-        {
+        if !tr.iter().any(|&tp| flat(tp, pos) <= g * 1.01 && dist(tp, pos) <= g) {
             unexplained += 1;
         }
     }
     let file_rate = unexplained as f64 / scans.len() as f64;
     eprintln!("clutter per scan: summary {rate:.3}, unexplained in file {file_rate:.3}");
-    assert!(
-        (file_rate - 4.0).abs() < 0.6,
-        "unexplained plots per scan {file_rate}"
-    );
+    assert!((file_rate - 4.0).abs() < 0.6, "unexplained plots per scan {file_rate}");
 }
 
 // ---------------------------------------------------------------------------
@@ -579,12 +469,7 @@ fn radar_clutter_rate_matches_config() {
 #[test]
 fn drone_events_are_plausible_and_counts_undercount() {
     let c = cfg(2400);
-    let sensors = SensorConfig {
-        dark_boats: 30,
-        radars: vec![],
-        drones: 4,
-        ..SensorConfig::default()
-    };
+    let sensors = SensorConfig { dark_boats: 30, radars: vec![], drones: 4, ..SensorConfig::default() };
     let r = run(&c, &sensors);
     let truth = Truth::parse(&r.truth);
     let patrols = drone_patrols(&c, &sensors);
@@ -595,16 +480,7 @@ fn drone_events_are_plausible_and_counts_undercount() {
     for line in r.detections.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         let obj = v.as_object().unwrap();
-        for k in [
-            "time",
-            "sensor_id",
-            "sensor_kind",
-            "lat",
-            "lon",
-            "position_error_m",
-            "detection_id",
-            "image_ref",
-        ] {
+        for k in ["time", "sensor_id", "sensor_kind", "lat", "lon", "position_error_m", "detection_id", "image_ref"] {
             assert!(obj.contains_key(k), "{k} missing: {line}");
         }
         for (k, val) in obj {
@@ -613,86 +489,49 @@ fn drone_events_are_plausible_and_counts_undercount() {
         assert_eq!(v["sensor_kind"], "DRONE");
         let t = parse_time(v["time"].as_str().unwrap());
         let sensor = v["sensor_id"].as_str().unwrap();
-        let di: usize = sensor
-            .strip_prefix("drone-")
-            .unwrap()
-            .parse::<usize>()
-            .unwrap()
-            - 1;
+        let di: usize = sensor.strip_prefix("drone-").unwrap().parse::<usize>().unwrap() - 1;
         let id = v["detection_id"].as_str().unwrap();
         assert!(id.starts_with(&format!("{sensor}-")));
-        assert_eq!(
-            v["image_ref"].as_str().unwrap(),
-            format!("sim://{sensor}/{}.jpg", &id[sensor.len() + 1..])
-        );
+        assert_eq!(v["image_ref"].as_str().unwrap(), format!("sim://{sensor}/{}.jpg", &id[sensor.len() + 1..]));
         let err = v["position_error_m"].as_f64().unwrap();
         assert!((15.0..=50.0).contains(&err));
         let pos = (v["lat"].as_f64().unwrap(), v["lon"].as_f64().unwrap());
         let (rec, tp, d) = nearest(&truth.at(t), pos);
-        assert!(
-            d < 5.0 * err + 20.0,
-            "event {d:.0} m from nearest vessel: {line}"
-        );
+        assert!(d < 5.0 * err + 20.0, "event {d:.0} m from nearest vessel: {line}");
         // Only vessels within camera range of the drone.
         let drone = patrols[di].position_at(t);
         let range = dist((drone.lat, drone.lon), tp);
-        assert!(
-            range <= lookout_sim::drone::CAMERA_RANGE_M + 30.0,
-            "seen at {range:.0} m"
-        );
+        assert!(range <= lookout_sim::drone::CAMERA_RANGE_M + 30.0, "seen at {range:.0} m");
         let class = v["vessel_class"].as_str();
         match rec.kind.as_str() {
             "cargo" | "tanker" | "ferry" | "hsc_ferry" => {
-                assert!(
-                    v.get("persons_counted").is_none(),
-                    "merchant ships get no count"
-                );
+                assert!(v.get("persons_counted").is_none(), "merchant ships get no count");
             }
             "rubber_boat" | "wooden_boat" => {
                 dark_looks += 1;
-                if class
-                    == Some(if rec.kind == "rubber_boat" {
-                        "RUBBER_BOAT"
-                    } else {
-                        "WOODEN_BOAT"
-                    })
-                {
+                if class == Some(if rec.kind == "rubber_boat" { "RUBBER_BOAT" } else { "WOODEN_BOAT" }) {
                     class_ok += 1;
                 }
             }
             _ => {}
         }
         if let Some(count) = v["persons_counted"].as_u64() {
-            let persons = rec
-                .persons
-                .expect("counts only for boats with persons in the truth");
+            let persons = rec.persons.expect("counts only for boats with persons in the truth");
             assert!(count <= persons, "count {count} > persons {persons}");
-            let conf = v["count_confidence"]
-                .as_f64()
-                .expect("confidence with a count");
+            let conf = v["count_confidence"].as_f64().expect("confidence with a count");
             assert!((0.0..=1.0).contains(&conf));
             counted.push((conf, count as f64 / persons as f64));
         }
         n += 1;
     }
     assert_eq!(n as u64, r.summary.drone_events);
-    assert!(
-        counted.len() >= 40,
-        "{} counted looks of {n}",
-        counted.len()
-    );
-    assert!(
-        class_ok as f64 >= 0.75 * dark_looks as f64,
-        "{class_ok}/{dark_looks} right"
-    );
+    assert!(counted.len() >= 40, "{} counted looks of {n}", counted.len());
+    assert!(class_ok as f64 >= 0.75 * dark_looks as f64, "{class_ok}/{dark_looks} right");
     assert!(class_ok < dark_looks, "some misclassification expected");
     // The mean ratio tracks the confidence: E[ratio] = 0.5 + 0.9 (conf - 0.4).
     let mean = |xs: &[(f64, f64)]| {
         let k = xs.len() as f64;
-        (
-            xs.iter().map(|x| x.1).sum::<f64>() / k,
-            xs.iter().map(|x| 0.5 + 0.9 * (x.0 - 0.4)).sum::<f64>() / k,
-        )
+        (xs.iter().map(|x| x.1).sum::<f64>() / k, xs.iter().map(|x| 0.5 + 0.9 * (x.0 - 0.4)).sum::<f64>() / k)
     };
     let low: Vec<_> = counted.iter().copied().filter(|x| x.0 < 0.65).collect();
     let high: Vec<_> = counted.iter().copied().filter(|x| x.0 >= 0.65).collect();
@@ -702,25 +541,12 @@ fn drone_events_are_plausible_and_counts_undercount() {
         low.len(),
         high.len()
     );
-    assert!(
-        low.len() >= 10 && high.len() >= 10,
-        "low {} high {}",
-        low.len(),
-        high.len()
-    );
+    assert!(low.len() >= 10 && high.len() >= 10, "low {} high {}", low.len(), high.len());
     let (lo_ratio, lo_want) = mean(&low);
     let (hi_ratio, hi_want) = mean(&high);
-    assert!(
-        (lo_ratio - lo_want).abs() < 0.07,
-        "low-confidence ratio {lo_ratio} want {lo_want}"
-    );
-    assert!(
-        (hi_ratio - hi_want).abs() < 0.07,
-        "high-confidence ratio {hi_ratio} want {hi_want}"
-    );
-    eprintln!(
-        "ratio low {lo_ratio:.3} (want {lo_want:.3}), high {hi_ratio:.3} (want {hi_want:.3})"
-    );
+    assert!((lo_ratio - lo_want).abs() < 0.07, "low-confidence ratio {lo_ratio} want {lo_want}");
+    assert!((hi_ratio - hi_want).abs() < 0.07, "high-confidence ratio {hi_ratio} want {hi_want}");
+    eprintln!("ratio low {lo_ratio:.3} (want {lo_want:.3}), high {hi_ratio:.3} (want {hi_want:.3})");
     assert!(hi_ratio > lo_ratio + 0.1);
 }
 
@@ -731,10 +557,7 @@ fn drone_events_are_plausible_and_counts_undercount() {
 #[test]
 fn dark_boats_are_in_truth_but_never_in_ais() {
     let c = cfg(1200);
-    let sensors = SensorConfig {
-        dark_boats: 20,
-        ..SensorConfig::default()
-    };
+    let sensors = SensorConfig { dark_boats: 20, ..SensorConfig::default() };
     let r = run(&c, &sensors);
     assert_eq!(r.summary.dark_boats, 20);
     let truth = Truth::parse(&r.truth);
@@ -754,11 +577,7 @@ fn dark_boats_are_in_truth_but_never_in_ais() {
         assert!(d.id.starts_with("dark-") && d.mmsi.is_none());
         let p = d.persons.expect("persons on board");
         let range = dist(lampedusa, (d.lat, d.lon)) / NM;
-        assert!(
-            (9.5..=40.5).contains(&range),
-            "{} starts {range:.1} nm from Lampedusa",
-            d.id
-        );
+        assert!((9.5..=40.5).contains(&range), "{} starts {range:.1} nm from Lampedusa", d.id);
         assert!(d.lat < lampedusa.0, "starts south of Lampedusa");
         match d.kind.as_str() {
             "rubber_boat" => assert!((60..=150).contains(&p)),
@@ -767,10 +586,7 @@ fn dark_boats_are_in_truth_but_never_in_ais() {
             k => panic!("kind {k}"),
         }
     }
-    assert!(first
-        .iter()
-        .filter(|x| x.ais)
-        .all(|x| x.mmsi.is_some() && x.persons.is_none()));
+    assert!(first.iter().filter(|x| x.ais).all(|x| x.mmsi.is_some() && x.persons.is_none()));
     // Some are drifting slowly, the others under way.
     assert!(dark.iter().any(|d| d.sog < 2.0) && dark.iter().any(|d| d.sog > 4.5));
 
@@ -792,11 +608,7 @@ fn dark_boats_are_in_truth_but_never_in_ais() {
             let t = d.received_at_ms.unwrap();
             for (rec, tp) in truth.at(t) {
                 if !rec.ais && flat(tp, (lat, lon)) < 100.0 {
-                    assert!(
-                        dist(tp, (lat, lon)) > 30.0,
-                        "AIS report {mmsi} on {}",
-                        rec.id
-                    );
+                    assert!(dist(tp, (lat, lon)) > 30.0, "AIS report {mmsi} on {}", rec.id);
                 }
             }
             reports += 1;

@@ -9,8 +9,7 @@ use lookout_core::geodesy::{destination, distance_m, LatLon, MS_PER_KN};
 use lookout_core::{Detection, SensorKind, VesselClass};
 use lookout_track::associate::GreedyNearest;
 use lookout_track::{
-    AisCandidate, AisContext, NoAis, Parts, StepOutcome, TrackId, TrackStatus, Tracker,
-    TrackerConfig, FIRST_TRACK_ID,
+    AisCandidate, AisContext, NoAis, Parts, StepOutcome, TrackId, TrackStatus, Tracker, TrackerConfig, FIRST_TRACK_ID,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -68,13 +67,7 @@ fn one_ais(mmsi: u32, sigma: f64, pos: impl Fn(i64) -> LatLon) -> impl AisContex
     move |q: LatLon, r: f64, t: i64, out: &mut Vec<AisCandidate>| {
         let p = pos(t);
         if distance_m(p, q) <= r {
-            out.push(AisCandidate {
-                mmsi,
-                pos: p,
-                sigma_m: sigma,
-                sog_kn: None,
-                cog_deg: None,
-            });
+            out.push(AisCandidate { mmsi, pos: p, sigma_m: sigma, sog_kn: None, cog_deg: None });
         }
     }
 }
@@ -88,17 +81,10 @@ fn track_of(o: &StepOutcome, det: usize) -> Option<TrackId> {
 fn kf_run(seed: u64, revisit_ms: i64, accel_sigma_ms2: f64) -> (f64, f64) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let truth = mover(at(-2000.0, 0.0), 60.0, 5.0);
-    let mut trk = Tracker::new(TrackerConfig {
-        accel_sigma_ms2,
-        ..Default::default()
-    });
+    let mut trk = Tracker::new(TrackerConfig { accel_sigma_ms2, ..Default::default() });
     for k in 0..30 {
         let t = T0 + k * revisit_ms;
-        trk.step(
-            &[radar("r1", t, noisy(truth(t), 30.0, &mut rng), 30.0)],
-            &NoAis,
-            t,
-        );
+        trk.step(&[radar("r1", t, noisy(truth(t), 30.0, &mut rng), 30.0)], &NoAis, t);
     }
     assert_eq!(trk.len(), 1, "seed {seed}");
     let tr = trk.tracks().next().unwrap();
@@ -108,10 +94,7 @@ fn kf_run(seed: u64, revisit_ms: i64, accel_sigma_ms2: f64) -> (f64, f64) {
     assert!(distance_m(tr.position_at(t_end), truth(t_end)) < 4.0 * tr.position_sigma_m(t_end));
     let (sog, cog) = tr.velocity_kn_deg();
     let (ve, vn) = (sog * cog.to_radians().sin(), sog * cog.to_radians().cos());
-    let (te, tn) = (
-        5.0 * 60f64.to_radians().sin(),
-        5.0 * 60f64.to_radians().cos(),
-    );
+    let (te, tn) = (5.0 * 60f64.to_radians().sin(), 5.0 * 60f64.to_radians().cos());
     ((ve - te).hypot(vn - tn), tr.velocity_sigma_ms() / MS_PER_KN)
 }
 
@@ -129,10 +112,7 @@ fn kf_velocity_converges_within_half_a_knot() {
     // per axis) but the filter must say so: error within 3.5 reported σ.
     for seed in 0..20 {
         let (err, sigma) = kf_run(seed, 3_000, TrackerConfig::default().accel_sigma_ms2);
-        assert!(
-            err < 3.5 * sigma,
-            "seed {seed}: velocity error {err:.2} kn vs σ {sigma:.2}"
-        );
+        assert!(err < 3.5 * sigma, "seed {seed}: velocity error {err:.2} kn vs σ {sigma:.2}");
     }
 }
 
@@ -144,11 +124,7 @@ fn crossing(seed: u64, parts: Option<Parts>) -> [Vec<Option<TrackId>>; 2] {
     let cross = at(0.0, 0.0);
     let a0 = destination(cross, 270.0, 8.0 * MS_PER_KN * 300.0);
     // B passes 300 m north of the crossing point when A is on it: CPA 150 m.
-    let b0 = destination(
-        destination(cross, 210.0, 8.0 * MS_PER_KN * 300.0),
-        0.0,
-        300.0,
-    );
+    let b0 = destination(destination(cross, 210.0, 8.0 * MS_PER_KN * 300.0), 0.0, 300.0);
     let (a, b) = (mover(a0, 90.0, 8.0), mover(b0, 30.0, 8.0));
     let cfg = TrackerConfig::default();
     let mut trk = match parts {
@@ -161,10 +137,8 @@ fn crossing(seed: u64, parts: Option<Parts>) -> [Vec<Option<TrackId>>; 2] {
         let t = T0 + k * 3000;
         min_sep = min_sep.min(distance_m(a(t), b(t)));
         // Detection order alternates so first-come cannot ride on input order.
-        let mut dets = vec![
-            radar("r1", t, noisy(a(t), 30.0, &mut rng), 30.0),
-            radar("r1", t, noisy(b(t), 30.0, &mut rng), 30.0),
-        ];
+        let mut dets =
+            vec![radar("r1", t, noisy(a(t), 30.0, &mut rng), 30.0), radar("r1", t, noisy(b(t), 30.0, &mut rng), 30.0)];
         let swap = k % 2 == 1;
         if swap {
             dets.swap(0, 1);
@@ -175,10 +149,7 @@ fn crossing(seed: u64, parts: Option<Parts>) -> [Vec<Option<TrackId>>; 2] {
             got[usize::from(!swap)].push(track_of(&o, 1));
         }
     }
-    assert!(
-        min_sep < 160.0 && min_sep > 140.0,
-        "scenario: min separation {min_sep}"
-    );
+    assert!(min_sep < 160.0 && min_sep > 140.0, "scenario: min separation {min_sep}");
     got
 }
 
@@ -225,14 +196,7 @@ fn clutter_confirmed(seed: u64, scans: i64) -> usize {
     for k in 0..scans {
         let t = T0 + k * 3000;
         let dets: Vec<Detection> = (0..20)
-            .map(|_| {
-                radar(
-                    "r1",
-                    t,
-                    at(rng.random_range(-20e3..20e3), rng.random_range(-20e3..20e3)),
-                    50.0,
-                )
-            })
+            .map(|_| radar("r1", t, at(rng.random_range(-20e3..20e3), rng.random_range(-20e3..20e3)), 50.0))
             .collect();
         confirmed += trk.step(&dets, &NoAis, t).confirmed.len();
     }
@@ -275,11 +239,7 @@ fn ais_ship_seen_by_radar_is_an_ais_hit_and_a_dark_boat_is_a_track() {
         ];
         let o = trk.step(&dets, &ais, t);
         assert_eq!(o.ais_hits, vec![(247_123_456, 1)], "scan {k}");
-        assert_eq!(
-            track_of(&o, 1),
-            None,
-            "scan {k}: the AIS ship's echo went to a non-AIS track"
-        );
+        assert_eq!(track_of(&o, 1), None, "scan {k}: the AIS ship's echo went to a non-AIS track");
         let id = track_of(&o, 0).expect("dark boat associated");
         assert_eq!(*dark_track.get_or_insert(id), id, "scan {k}");
     }
@@ -294,27 +254,14 @@ fn radar_track_merges_into_ais_vessel_that_appears_later() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let boat = mover(at(0.0, 0.0), 200.0, 9.0);
     let heard_from = T0 + 30_000;
-    let ais = one_ais(247_000_001, 15.0, |t| {
-        if t >= heard_from {
-            boat(t)
-        } else {
-            LatLon::new(0.0, 0.0)
-        }
-    });
-    let cfg = TrackerConfig {
-        ais_merge_updates: 3,
-        ..Default::default()
-    };
+    let ais = one_ais(247_000_001, 15.0, |t| if t >= heard_from { boat(t) } else { LatLon::new(0.0, 0.0) });
+    let cfg = TrackerConfig { ais_merge_updates: 3, ..Default::default() };
     let mut trk = Tracker::new(cfg);
     let mut id = None;
     let mut merged_at = None;
     for k in 0..20 {
         let t = T0 + k * 3000;
-        let o = trk.step(
-            &[radar("r1", t, noisy(boat(t), 30.0, &mut rng), 30.0)],
-            &ais,
-            t,
-        );
+        let o = trk.step(&[radar("r1", t, noisy(boat(t), 30.0, &mut rng), 30.0)], &ais, t);
         if t < heard_from {
             id = track_of(&o, 0).or(id);
             assert!(o.merged.is_empty());
@@ -324,11 +271,7 @@ fn radar_track_merges_into_ais_vessel_that_appears_later() {
             assert!(merged_at.is_none());
             merged_at = Some(k);
         } else if merged_at.is_some() {
-            assert_eq!(
-                o.ais_hits,
-                vec![(247_000_001, 0)],
-                "after the merge the echo belongs to the AIS vessel"
-            );
+            assert_eq!(o.ais_hits, vec![(247_000_001, 0)], "after the merge the echo belongs to the AIS vessel");
             assert!(o.created.is_empty());
         }
     }
@@ -378,18 +321,12 @@ fn small_boat_alongside_a_large_ais_ship_becomes_a_track_of_its_own() {
             dets.push(radar("r1", t, noisy(boat(t), 150.0, &mut rng), 150.0));
         }
         let o = trk.step(&dets, &ais, t);
-        assert!(
-            o.merged.is_empty(),
-            "scan {k}: the boat was merged into the ship"
-        );
+        assert!(o.merged.is_empty(), "scan {k}: the boat was merged into the ship");
         if confirmed_at.is_none() && !o.confirmed.is_empty() {
             confirmed_at = Some(k);
         }
     }
-    assert!(
-        confirmed_at.is_some_and(|k| k < 30),
-        "confirmed at {confirmed_at:?}"
-    );
+    assert!(confirmed_at.is_some_and(|k| k < 30), "confirmed at {confirmed_at:?}");
     assert_eq!(trk.tracks().filter(|t| t.is_confirmed()).count(), 1);
 }
 
@@ -446,28 +383,20 @@ fn tentative_track_that_misses_its_window_is_dropped() {
     for k in 1..5 {
         let t = T0 + k * 1000;
         let x = 6_000.0 + 1_000.0 * k as f64;
-        let dets = [
-            radar("r1", t, at(-x, -x), 30.0),
-            radar("r1", t, at(x, x), 30.0),
-        ];
+        let dets = [radar("r1", t, at(-x, -x), 30.0), radar("r1", t, at(x, x), 30.0)];
         deleted.extend(trk.step(&dets, &NoAis, t).deleted);
     }
     assert!(deleted.contains(&id), "{deleted:?}");
     // A scan elsewhere is no opportunity: a hit, then scans 20 km away, then hits.
     let mut trk = Tracker::new(TrackerConfig::default());
-    let id = trk
-        .step(&[radar("r1", T0, at(0.0, 0.0), 30.0)], &NoAis, T0)
-        .created[0];
+    let id = trk.step(&[radar("r1", T0, at(0.0, 0.0), 30.0)], &NoAis, T0).created[0];
     for k in 1..5 {
         let t = T0 + k * 500;
         trk.step(&[radar("r1", t, at(20_000.0, 0.0), 30.0)], &NoAis, t);
     }
     let mut confirmed = vec![];
     for t in [T0 + 3000, T0 + 6000] {
-        confirmed.extend(
-            trk.step(&[radar("r1", t, at(0.0, 0.0), 30.0)], &NoAis, t)
-                .confirmed,
-        );
+        confirmed.extend(trk.step(&[radar("r1", t, at(0.0, 0.0), 30.0)], &NoAis, t).confirmed);
     }
     assert_eq!(confirmed, vec![id]);
 }
@@ -509,12 +438,7 @@ fn speed_after_fast_plots(class: Option<VesselClass>, length_m: Option<f64>, per
     let mut trk = Tracker::new(TrackerConfig::default());
     let mut d = radar("drone-1", T0, ORIGIN, 15.0);
     d.sensor_kind = SensorKind::Drone;
-    (
-        d.vessel_class,
-        d.length_m,
-        d.persons_counted,
-        d.count_confidence,
-    ) = (class, length_m, Some(persons), Some(0.8));
+    (d.vessel_class, d.length_m, d.persons_counted, d.count_confidence) = (class, length_m, Some(persons), Some(0.8));
     let id = trk.step(&[d], &NoAis, T0).created[0];
     let fast = mover(ORIGIN, 90.0, 30.0);
     for k in 1..=20 {
@@ -543,31 +467,15 @@ fn spatial_queries() {
     let mut trk = Tracker::new(TrackerConfig::default());
     for k in 0..3 {
         let t = T0 + k * 3000;
-        trk.step(
-            &[
-                radar("r1", t, at(0.0, 0.0), 20.0),
-                radar("r1", t, at(20_000.0, 0.0), 20.0),
-            ],
-            &NoAis,
-            t,
-        );
+        trk.step(&[radar("r1", t, at(0.0, 0.0), 20.0), radar("r1", t, at(20_000.0, 0.0), 20.0)], &NoAis, t);
     }
     let ids: Vec<TrackId> = trk.tracks().map(|t| t.id).collect();
     assert_eq!(ids.len(), 2);
-    assert_eq!(
-        trk.confirmed_near(at(100.0, 0.0), 1000.0, T0 + 6000),
-        vec![ids[0]]
-    );
-    assert_eq!(
-        trk.confirmed_near(at(10_000.0, 0.0), 15_000.0, T0 + 6000),
-        ids
-    );
+    assert_eq!(trk.confirmed_near(at(100.0, 0.0), 1000.0, T0 + 6000), vec![ids[0]]);
+    assert_eq!(trk.confirmed_near(at(10_000.0, 0.0), 15_000.0, T0 + 6000), ids);
     let p = at(20_000.0, 0.0);
     assert_eq!(
-        trk.in_envelope(
-            [p.lon_deg - 0.01, p.lat_deg - 0.01],
-            [p.lon_deg + 0.01, p.lat_deg + 0.01]
-        ),
+        trk.in_envelope([p.lon_deg - 0.01, p.lat_deg - 0.01], [p.lon_deg + 0.01, p.lat_deg + 0.01]),
         vec![ids[1]]
     );
 }
@@ -578,15 +486,8 @@ fn mixed_run() -> (Vec<StepOutcome>, Vec<String>) {
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let ship = mover(at(0.0, 0.0), 45.0, 12.0);
     let ais = one_ais(247_123_456, 15.0, &ship);
-    let movers: Vec<_> = (0..8)
-        .map(|i| {
-            mover(
-                at(-3000.0 + 800.0 * i as f64, -1500.0),
-                20.0 * i as f64,
-                4.0 + i as f64,
-            )
-        })
-        .collect();
+    let movers: Vec<_> =
+        (0..8).map(|i| mover(at(-3000.0 + 800.0 * i as f64, -1500.0), 20.0 * i as f64, 4.0 + i as f64)).collect();
     let mut trk = Tracker::new(TrackerConfig::default());
     let mut outs = vec![];
     for k in 0..60 {
@@ -604,20 +505,10 @@ fn mixed_run() -> (Vec<StepOutcome>, Vec<String>) {
         }
         dets.push(radar("r1", t, noisy(ship(t), 30.0, &mut rng), 30.0));
         for _ in 0..5 {
-            dets.push(radar(
-                "r1",
-                t,
-                at(rng.random_range(-8e3..8e3), rng.random_range(-8e3..8e3)),
-                50.0,
-            ));
+            dets.push(radar("r1", t, at(rng.random_range(-8e3..8e3), rng.random_range(-8e3..8e3)), 50.0));
         }
         if k % 10 == 0 {
-            let mut d = radar(
-                "drone-1",
-                t + 1500,
-                noisy(movers[3](t + 1500), 10.0, &mut rng),
-                10.0,
-            );
+            let mut d = radar("drone-1", t + 1500, noisy(movers[3](t + 1500), 10.0, &mut rng), 10.0);
             d.sensor_kind = SensorKind::Drone;
             dets.push(d);
         }
@@ -636,9 +527,7 @@ fn deterministic() {
     let (o2, d2) = mixed_run();
     assert_eq!(o1, o2);
     assert_eq!(d1, d2);
-    assert!(
-        o1.iter().any(|o| !o.ais_hits.is_empty()) && o1.iter().any(|o| !o.confirmed.is_empty())
-    );
+    assert!(o1.iter().any(|o| !o.ais_hits.is_empty()) && o1.iter().any(|o| !o.confirmed.is_empty()));
 }
 
 /// Scans (of a 2.5 s radar, the creating one counted) until a boat in clean
@@ -652,10 +541,7 @@ fn scans_to_confirm(seed: u64, sigma: f64, pd: f64) -> Option<i64> {
     let mut first = None;
     for k in 0..40 {
         let t = T0 + k * 2500;
-        let mut dets = vec![
-            radar("r1", t, at(-15_000.0, 0.0), 30.0),
-            radar("r1", t, at(15_000.0, 0.0), 30.0),
-        ];
+        let mut dets = vec![radar("r1", t, at(-15_000.0, 0.0), 30.0), radar("r1", t, at(15_000.0, 0.0), 30.0)];
         if rng.random_bool(pd) {
             dets.push(radar("r1", t, noisy(boat(t), sigma, &mut rng), sigma));
         }
@@ -682,14 +568,10 @@ fn boat_in_clean_water_confirms_within_a_few_scans() {
     }
     // A rubber boat at 20 nm (Pd 0.4–0.8): misses lower the score, but nine
     // boats in ten still confirm within five scans of the first echo at Pd 0.8.
-    let fast = (0..50)
-        .filter(|&s| scans_to_confirm(100 + s, 450.0, 0.8).is_some_and(|n| n <= 5))
-        .count();
+    let fast = (0..50).filter(|&s| scans_to_confirm(100 + s, 450.0, 0.8).is_some_and(|n| n <= 5)).count();
     assert!(fast >= 45, "{fast}/50 confirmed within 5 scans");
     for pd in [0.4, 0.6, 0.8] {
-        let mut n: Vec<i64> = (0..50)
-            .filter_map(|s| scans_to_confirm(200 + s, 450.0, pd))
-            .collect();
+        let mut n: Vec<i64> = (0..50).filter_map(|s| scans_to_confirm(200 + s, 450.0, pd)).collect();
         n.sort_unstable();
         println!(
             "Pd {pd}: {}/50 confirmed; scans from first echo: median {}, 90th pct {}",
@@ -716,10 +598,7 @@ fn rain(seed: u64, scans: i64, boat_from: i64) -> (usize, f64, Option<i64>) {
         let c = cell(t);
         let mut dets: Vec<Detection> = (0..2)
             .map(|_| {
-                let (r, b) = (
-                    6_000.0 * rng.random::<f64>().sqrt(),
-                    rng.random_range(0.0..360.0),
-                );
+                let (r, b) = (6_000.0 * rng.random::<f64>().sqrt(), rng.random_range(0.0..360.0));
                 radar("r1", t, destination(c, b, r), 300.0)
             })
             .collect();
@@ -741,11 +620,7 @@ fn rain(seed: u64, scans: i64, boat_from: i64) -> (usize, f64, Option<i64>) {
         }
     }
     let t = T0 + (scans - 1) * 2500;
-    (
-        false_confirmed,
-        trk.clutter_density("r1", cell(t), t),
-        boat_confirmed,
-    )
+    (false_confirmed, trk.clutter_density("r1", cell(t), t), boat_confirmed)
 }
 
 #[test]
@@ -756,17 +631,11 @@ fn rain_cell_clutter_is_mapped_and_does_not_confirm() {
         // (the 6 km averaging window at the centre and the drift lag bias it a little).
         let (f, lambda, _) = rain(seed, 480, i64::MAX);
         assert_eq!(f, 0, "seed {seed}: false tracks");
-        assert!(
-            lambda > 0.5 * truth && lambda < 2.0 * truth,
-            "seed {seed}: λ {lambda:e} vs {truth:e}"
-        );
+        assert!(lambda > 0.5 * truth && lambda < 2.0 * truth, "seed {seed}: λ {lambda:e} vs {truth:e}");
         // A boat crossing the rain after 10 minutes still confirms, on more evidence.
         let (f, _, n) = rain(seed, 480, 240);
         assert_eq!(f, 0, "seed {seed}: false tracks");
-        assert!(
-            n.is_some_and(|n| n <= 30),
-            "seed {seed}: boat in rain confirmed after {n:?} scans"
-        );
+        assert!(n.is_some_and(|n| n <= 30), "seed {seed}: boat in rain confirmed after {n:?} scans");
         println!("seed {seed}: λ {lambda:.2e} (truth {truth:.2e}); boat in rain confirmed after {n:?} scans");
     }
 }

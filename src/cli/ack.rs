@@ -23,11 +23,7 @@ impl AckArgs {
     pub async fn run(self) -> anyhow::Result<()> {
         let a = connect(&self.remote)
             .await?
-            .acknowledge_alert(pb::AcknowledgeAlertRequest {
-                alert_id: self.alert_id,
-                by: self.by,
-                note: self.note,
-            })
+            .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: self.alert_id, by: self.by, note: self.note })
             .await
             .map_err(remote)?
             .into_inner();

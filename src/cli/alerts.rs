@@ -30,16 +30,11 @@ impl AlertsArgs {
     /// Prints the alerts, one line each (distress first), or with `--follow`
     /// every change as it happens.
     pub async fn run(self) -> anyhow::Result<()> {
-        let filter =
-            alert_filter_args(&self.kinds, self.min_severity.as_deref(), self.rescue_only)?;
+        let filter = alert_filter_args(&self.kinds, self.min_severity.as_deref(), self.rescue_only)?;
         let mut client = connect(&self.remote).await?;
         if !self.follow {
             let r = client
-                .list_alerts(pb::ListAlertsRequest {
-                    filter: Some(filter),
-                    include_ended: self.ended,
-                    max_results: 0,
-                })
+                .list_alerts(pb::ListAlertsRequest { filter: Some(filter), include_ended: self.ended, max_results: 0 })
                 .await
                 .map_err(remote)?
                 .into_inner();
@@ -50,9 +45,7 @@ impl AlertsArgs {
             return Ok(());
         }
         let mut stream = client
-            .subscribe_alerts(pb::SubscribeAlertsRequest {
-                filter: Some(filter),
-            })
+            .subscribe_alerts(pb::SubscribeAlertsRequest { filter: Some(filter) })
             .await
             .map_err(remote)?
             .into_inner();
@@ -78,30 +71,20 @@ impl AlertsArgs {
 
 /// One alert as one line for an operator.
 pub fn alert_line(a: &pb::Alert) -> String {
-    let kind = pb::AlertKind::try_from(a.kind)
-        .map_or("?", |k| k.as_str_name())
-        .trim_start_matches("ALERT_KIND_");
-    let sev = pb::Severity::try_from(a.severity)
-        .map_or("?", |k| k.as_str_name())
-        .trim_start_matches("SEVERITY_");
-    let state = pb::AlertState::try_from(a.state)
-        .map_or("?", |k| k.as_str_name())
-        .trim_start_matches("ALERT_STATE_");
-    let t = a.updated_at.as_ref().map_or(String::new(), |t| {
-        lookout_core::time::rfc3339_ms(t.seconds * 1000 + i64::from(t.nanos / 1_000_000))
-    });
-    let pos = a.position.as_ref().map_or(String::new(), |p| {
-        format!("{:.4},{:.4}", p.lat_deg, p.lon_deg)
-    });
+    let kind = pb::AlertKind::try_from(a.kind).map_or("?", |k| k.as_str_name()).trim_start_matches("ALERT_KIND_");
+    let sev = pb::Severity::try_from(a.severity).map_or("?", |k| k.as_str_name()).trim_start_matches("SEVERITY_");
+    let state = pb::AlertState::try_from(a.state).map_or("?", |k| k.as_str_name()).trim_start_matches("ALERT_STATE_");
+    let t = a
+        .updated_at
+        .as_ref()
+        .map_or(String::new(), |t| lookout_core::time::rfc3339_ms(t.seconds * 1000 + i64::from(t.nanos / 1_000_000)));
+    let pos = a.position.as_ref().map_or(String::new(), |p| format!("{:.4},{:.4}", p.lat_deg, p.lon_deg));
     let who = match (a.mmsi, a.track_id) {
         (Some(m), _) => format!("MMSI {m}"),
         (None, Some(t)) => format!("T{t}"),
         _ => String::new(),
     };
-    let ack = a
-        .acknowledged
-        .as_ref()
-        .map_or(String::new(), |k| format!(" [ack {}]", k.by));
+    let ack = a.acknowledged.as_ref().map_or(String::new(), |k| format!(" [ack {}]", k.by));
     format!(
         "#{} v{} {}{} {} {} {} {} {}: {}{}",
         a.alert_id,
@@ -136,16 +119,9 @@ pub fn alert_filter_args(
         .collect::<Result<Vec<_>, _>>()?;
     let min_severity = match min_severity {
         None => 0,
-        Some(s) => {
-            pb::Severity::from_str_name(&format!("SEVERITY_{}", s.trim().to_ascii_uppercase()))
-                .map(|s| s as i32)
-                .ok_or_else(|| anyhow::anyhow!("--min-severity {s:?} is not a severity"))?
-        }
+        Some(s) => pb::Severity::from_str_name(&format!("SEVERITY_{}", s.trim().to_ascii_uppercase()))
+            .map(|s| s as i32)
+            .ok_or_else(|| anyhow::anyhow!("--min-severity {s:?} is not a severity"))?,
     };
-    Ok(pb::AlertFilter {
-        area: None,
-        kinds,
-        min_severity,
-        rescue_only,
-    })
+    Ok(pb::AlertFilter { area: None, kinds, min_severity, rescue_only })
 }

@@ -51,19 +51,9 @@ enum BaselineCommand {
 impl BaselineArgs {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            BaselineCommand::Build {
-                recordings,
-                output,
-                cell,
-                bbox,
-                area,
-            } => build(
-                &recordings,
-                &output,
-                parse_distance_m(&cell)?,
-                bbox.as_deref(),
-                area.as_deref(),
-            ),
+            BaselineCommand::Build { recordings, output, cell, bbox, area } => {
+                build(&recordings, &output, parse_distance_m(&cell)?, bbox.as_deref(), area.as_deref())
+            }
             BaselineCommand::Render { file, output } => render(&file, &output),
         }
     }
@@ -73,14 +63,7 @@ impl BaselineArgs {
 pub fn simulated_area(name: &str, cell_m: f64) -> Option<GridSpec> {
     let region = lookout_sim::RegionId::from_name(name)?.region();
     let [min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg] = region.bounds_deg;
-    Some(GridSpec {
-        min_lat_deg,
-        min_lon_deg,
-        max_lat_deg,
-        max_lon_deg,
-        cell_m,
-        name: region.name.to_string(),
-    })
+    Some(GridSpec { min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg, cell_m, name: region.name.to_string() })
 }
 
 /// Learns a baseline from recordings.
@@ -104,11 +87,7 @@ fn build(
                 .split(',')
                 .map(|x| x.trim().parse::<f64>())
                 .collect::<Result<_, _>>()
-                .map_err(|_| {
-                    anyhow::anyhow!(
-                        "--bbox {b:?} is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON in degrees"
-                    )
-                })?;
+                .map_err(|_| anyhow::anyhow!("--bbox {b:?} is not MIN_LAT,MIN_LON,MAX_LAT,MAX_LON in degrees"))?;
             let [min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg] = v[..] else {
                 anyhow::bail!("--bbox needs four numbers: MIN_LAT,MIN_LON,MAX_LAT,MAX_LON");
             };
@@ -126,8 +105,7 @@ fn build(
     let mut total = 0usize;
     for path in recordings {
         let reader = std::io::BufReader::new(open_recording(path)?);
-        let obs =
-            observations_from_nmea(reader).with_context(|| format!("read {}", path.display()))?;
+        let obs = observations_from_nmea(reader).with_context(|| format!("read {}", path.display()))?;
         total += obs.len();
         for o in &obs {
             builder.add(o);
@@ -135,25 +113,16 @@ fn build(
     }
     let baseline = builder.finish();
     let mut out = Output::create(output)?;
-    baseline
-        .save(&mut out)
-        .with_context(|| format!("write {}", output.display()))?;
+    baseline.save(&mut out).with_context(|| format!("write {}", output.display()))?;
     out.finish(output)?;
-    eprintln!(
-        "{}: baseline of {} position reports, area {:?}",
-        output.display(),
-        total,
-        baseline.spec().name
-    );
+    eprintln!("{}: baseline of {} position reports, area {:?}", output.display(), total, baseline.spec().name);
     Ok(())
 }
 
 /// Draws a baseline file as a PNG.
 fn render(file: &Path, output: &Path) -> anyhow::Result<()> {
     let baseline = Baseline::load_path(file, None)?;
-    baseline
-        .render_png(output)
-        .with_context(|| format!("write {}", output.display()))?;
+    baseline.render_png(output).with_context(|| format!("write {}", output.display()))?;
     eprintln!("{}: drawn from {}", output.display(), file.display());
     Ok(())
 }

@@ -47,10 +47,7 @@ impl DecodeArgs {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// Decodes one file into `out` (one JSON object per message); returns its counters.
@@ -62,23 +59,15 @@ pub fn decode_file(path: &Path, out: &mut impl Write) -> anyhow::Result<DecodeCo
     let mut last_ms: i64 = 0;
     let mut json: Vec<u8> = Vec::with_capacity(256 * 1024);
     loop {
-        let n = reader
-            .read(&mut buf)
-            .with_context(|| format!("read {}", path.display()))?;
+        let n = reader.read(&mut buf).with_context(|| format!("read {}", path.display()))?;
         if n == 0 {
-            splitter.finish(|line| {
-                decoder.feed_line(line, last_ms, &mut |d| {
-                    push_record(&mut json, &mut last_ms, &d)
-                })
-            });
+            splitter.finish(|line| decoder.feed_line(line, last_ms, &mut |d| push_record(&mut json, &mut last_ms, &d)));
             decoder.expire(i64::MAX);
             out.write_all(&json).context("write stdout")?;
             break;
         }
         splitter.feed(&buf[..n], |line| {
-            decoder.feed_line(line, last_ms, &mut |d| {
-                push_record(&mut json, &mut last_ms, &d)
-            })
+            decoder.feed_line(line, last_ms, &mut |d| push_record(&mut json, &mut last_ms, &d))
         });
         out.write_all(&json).context("write stdout")?;
         json.clear();

@@ -28,11 +28,7 @@ pub use simulate::radar_config;
 
 /// The whole command line.
 #[derive(Parser)]
-#[command(
-    name = "lookout",
-    version,
-    about = "Maritime surveillance: AIS ingest, live vessel picture, rescue queries"
-)]
+#[command(name = "lookout", version, about = "Maritime surveillance: AIS ingest, live vessel picture, rescue queries")]
 pub struct Args {
     #[command(subcommand)]
     command: Command,
@@ -107,26 +103,17 @@ pub async fn connect(r: &RemoteArgs) -> anyhow::Result<Client> {
         .with_context(|| format!("--server {server:?} is not a URL"))?;
     if let Some(ca) = &r.ca {
         let pem = std::fs::read(ca).with_context(|| format!("read {}", ca.display()))?;
-        let tls = tonic::transport::ClientTlsConfig::new()
-            .ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem));
         endpoint = endpoint.tls_config(tls).context("--ca")?;
     }
-    let channel = endpoint
-        .connect()
-        .await
-        .with_context(|| format!("cannot connect to {server}"))?;
+    let channel = endpoint.connect().await.with_context(|| format!("cannot connect to {server}"))?;
     let bearer = match &r.token {
         Some(t) => Some(
-            format!("Bearer {}", t.trim())
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--token is not printable ASCII"))?,
+            format!("Bearer {}", t.trim()).parse().map_err(|_| anyhow::anyhow!("--token is not printable ASCII"))?,
         ),
         None => None,
     };
-    Ok(pb::lookout_client::LookoutClient::with_interceptor(
-        channel,
-        Bearer(bearer),
-    ))
+    Ok(pb::lookout_client::LookoutClient::with_interceptor(channel, Bearer(bearer)))
 }
 
 /// A refused call, as the user should read it.
@@ -161,15 +148,10 @@ enum Output {
 
 impl Output {
     fn create(path: &Path) -> anyhow::Result<Self> {
-        let file =
-            std::fs::File::create(path).with_context(|| format!("write {}", path.display()))?;
+        let file = std::fs::File::create(path).with_context(|| format!("write {}", path.display()))?;
         let w = BufWriter::new(file);
         Ok(if path.extension().is_some_and(|e| e == "gz") {
-            Output::Gz(
-                flate2::GzBuilder::new()
-                    .mtime(0)
-                    .write(w, flate2::Compression::new(9)),
-            )
+            Output::Gz(flate2::GzBuilder::new().mtime(0).write(w, flate2::Compression::new(9)))
         } else {
             Output::Plain(w)
         })

@@ -63,11 +63,7 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     );
     for h in &r.vessels {
         let Some(v) = &h.vessel else { continue };
-        let name = v
-            .static_data
-            .as_ref()
-            .and_then(|s| s.name.clone())
-            .unwrap_or_default();
+        let name = v.static_data.as_ref().and_then(|s| s.name.clone()).unwrap_or_default();
         let class = match pb::AisClass::try_from(v.ais_class) {
             _ if v.mmsi == 0 => "DARK",
             Ok(pb::AisClass::A) => "A",
@@ -76,31 +72,17 @@ pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
             _ => "?",
         };
         // A dark target has no MMSI: show its track id.
-        let id = if v.mmsi == 0 {
-            format!("T{}", v.track_id)
-        } else {
-            v.mmsi.to_string()
-        };
+        let id = if v.mmsi == 0 { format!("T{}", v.track_id) } else { v.mmsi.to_string() };
         let pob = v.persons_on_board.as_ref().map_or(String::new(), |p| {
-            format!(
-                "{} ({}-{}){}",
-                p.estimate,
-                p.low,
-                p.high,
-                if p.overcrowded { " OVERCROWDED" } else { "" }
-            )
+            format!("{} ({}-{}){}", p.estimate, p.low, p.high, if p.overcrowded { " OVERCROWDED" } else { "" })
         });
         let sog = v.sog_kn.map_or("-".to_string(), |x| format!("{x:.1}"));
-        let eta = h.eta_s.map_or("-".to_string(), |e| {
-            format!(
-                "{}:{:02}",
-                (e / 3600.0) as u64,
-                ((e % 3600.0) / 60.0) as u64
-            )
-        });
-        let cpa = h.cpa.as_ref().map_or("-".to_string(), |c| {
-            format!("{:.1}@{:.0}", c.distance_m / M_PER_NM, c.time_s / 60.0)
-        });
+        let eta =
+            h.eta_s.map_or("-".to_string(), |e| format!("{}:{:02}", (e / 3600.0) as u64, ((e % 3600.0) / 60.0) as u64));
+        let cpa = h
+            .cpa
+            .as_ref()
+            .map_or("-".to_string(), |c| format!("{:.1}@{:.0}", c.distance_m / M_PER_NM, c.time_s / 60.0));
         let _ = writeln!(
             s,
             "{:>13}  {:<20} {:<5} {:>7.2} {:>5.0} {:>5.0} {:>5} {:>7} {:>13} {:>6.0}  {}",

@@ -39,12 +39,8 @@ impl ReplayArgs {
             (None, Some(p)) => Some(Baseline::load_path(p, cfg.baseline.area.as_deref())?),
             (None, None) => None,
         };
-        let (alerts, summary) = lookout_engine::replay_alerts(
-            &self.files,
-            &cfg.radars,
-            &cfg.engine(),
-            baseline.as_ref(),
-        )?;
+        let (alerts, summary) =
+            lookout_engine::replay_alerts(&self.files, &cfg.radars, &cfg.engine(), baseline.as_ref())?;
         let mut out = Output::create(&self.alerts_out)?;
         for a in &alerts {
             serde_json::to_writer(&mut out, &a.record()).context("write alerts")?;

@@ -8,10 +8,8 @@ use lookout_server::Config;
 use tokio_util::sync::CancellationToken;
 
 /// The bundled recording `serve --demo` plays: AIS and radar plots, and drone detections.
-pub const DEMO_RECORDING: [&str; 2] = [
-    "replay-data/central-med-scenario-1h.nmea.gz",
-    "replay-data/central-med-scenario-1h.jsonl",
-];
+pub const DEMO_RECORDING: [&str; 2] =
+    ["replay-data/central-med-scenario-1h.nmea.gz", "replay-data/central-med-scenario-1h.jsonl"];
 
 /// The bundled baseline `serve --demo` scores against.
 pub const DEMO_BASELINE: &str = "replay-data/strait-of-sicily.baseline";
@@ -33,8 +31,7 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub async fn run(self) -> anyhow::Result<()> {
-        let mut cfg = Config::load(&self.config)
-            .with_context(|| format!("loading {}", self.config.display()))?;
+        let mut cfg = Config::load(&self.config).with_context(|| format!("loading {}", self.config.display()))?;
         if self.demo {
             add_demo(&mut cfg);
         }

@@ -70,11 +70,7 @@ impl SimulateArgs {
             dark_boats: self.dark_boats,
             drones: self.drones,
             clutter: self.clutter,
-            labels: self.labels.map(|path| LabelOutputs {
-                path,
-                per_kind: self.per_kind,
-                noise: self.noise,
-            }),
+            labels: self.labels.map(|path| LabelOutputs { path, per_kind: self.per_kind, noise: self.noise }),
         });
         let sim = SimConfigArgs {
             area: self.area,
@@ -139,18 +135,14 @@ struct LabelOutputs {
 /// `lookout simulate`: writes a recording, and with `sensors` the radar
 /// plots, drone detections and ground truth of a scenario with dark boats, and
 /// with `sensors.labels` scripted incidents of every alert kind and their labels.
-fn simulate(
-    args: &SimConfigArgs,
-    output: &Path,
-    sensors: Option<SensorOutputs>,
-) -> anyhow::Result<()> {
+fn simulate(args: &SimConfigArgs, output: &Path, sensors: Option<SensorOutputs>) -> anyhow::Result<()> {
     let region = RegionId::from_name(&args.area).ok_or_else(|| {
         let known: Vec<&str> = RegionId::ALL.iter().map(|r| r.name()).collect();
         anyhow::anyhow!("--area {:?} is not one of {}", args.area, known.join(", "))
     })?;
     let start = &args.start;
-    let start_ms = lookout_core::time::parse_rfc3339_ms(start)
-        .map_err(|e| anyhow::anyhow!("--start {start:?}: {e}"))?;
+    let start_ms =
+        lookout_core::time::parse_rfc3339_ms(start).map_err(|e| anyhow::anyhow!("--start {start:?}: {e}"))?;
     if !(args.scale.is_finite() && args.scale > 0.0) {
         anyhow::bail!("--scale must be > 0");
     }
@@ -161,23 +153,15 @@ fn simulate(
         region,
         seed: args.seed,
         start_unix_ms: start_ms,
-        duration_s: u32::try_from(args.duration.as_secs())
-            .map_err(|_| anyhow::anyhow!("--duration is too long"))?,
+        duration_s: u32::try_from(args.duration.as_secs()).map_err(|_| anyhow::anyhow!("--duration is too long"))?,
         vessel_scale: args.scale,
         reception_loss: args.loss,
         ..Default::default()
     };
     let mut out = Output::create(output)?;
     let Some(so) = sensors else {
-        let s = lookout_sim::write_recording(&cfg, &mut out)
-            .with_context(|| format!("write {}", output.display()))?;
-        eprintln!(
-            "{}: {} vessels, {} messages in {} sentences",
-            output.display(),
-            s.vessels,
-            s.messages,
-            s.sentences
-        );
+        let s = lookout_sim::write_recording(&cfg, &mut out).with_context(|| format!("write {}", output.display()))?;
+        eprintln!("{}: {} vessels, {} messages in {} sentences", output.display(), s.vessels, s.messages, s.sentences);
         return out.finish(output);
     };
     if !(so.clutter.is_finite() && so.clutter >= 0.0) {
@@ -206,16 +190,10 @@ fn simulate(
             if !(l.noise.is_finite() && l.noise >= 0.0) {
                 anyhow::bail!("--noise must be >= 0");
             }
-            let an = AnomalyConfig {
-                per_kind: l.per_kind,
-                noise_scale: l.noise,
-                ..Default::default()
-            };
+            let an = AnomalyConfig { per_kind: l.per_kind, noise_scale: l.noise, ..Default::default() };
             let mut lab = Output::create(&l.path)?;
-            let a = lookout_sim::write_anomaly_scenario(
-                &cfg, &sc, &an, &mut out, &mut det, truth_out, &mut lab,
-            )
-            .with_context(|| format!("write {}", output.display()))?;
+            let a = lookout_sim::write_anomaly_scenario(&cfg, &sc, &an, &mut out, &mut det, truth_out, &mut lab)
+                .with_context(|| format!("write {}", output.display()))?;
             lab.finish(&l.path)?;
             (a.scenario.clone(), Some(a))
         }

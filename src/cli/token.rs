@@ -22,15 +22,10 @@ impl TokenArgs {
             }
         }
         let mut bytes = [0u8; 32];
-        rand::rngs::OsRng
-            .try_fill_bytes(&mut bytes)
-            .map_err(|e| anyhow::anyhow!("random token: {e}"))?;
+        rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| anyhow::anyhow!("random token: {e}"))?;
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("{r:?}")).collect();
-        eprintln!(
-            "token for {} (give it to them; it is not stored anywhere):",
-            self.name
-        );
+        eprintln!("token for {} (give it to them; it is not stored anywhere):", self.name);
         println!("{token}");
         eprintln!(
             "\nconfiguration entry:\n[[operator]]\nname = {:?}\ntoken_sha256 = \"{}\"\nroles = [{}]",

@@ -31,8 +31,5 @@ pub fn land(region: RegionId) -> &'static [(&'static str, f64, f64, f64, f64)] {
 
 /// The land box `(lat, lon)` is in, if any.
 pub fn on_land(region: RegionId, lat: f64, lon: f64) -> Option<&'static str> {
-    land(region)
-        .iter()
-        .find(|b| lat > b.1 && lat < b.2 && lon > b.3 && lon < b.4)
-        .map(|b| b.0)
+    land(region).iter().find(|b| lat > b.1 && lat < b.2 && lon > b.3 && lon < b.4).map(|b| b.0)
 }

@@ -73,34 +73,15 @@ pub struct DetectionEvent {
     /// One-sigma horizontal error, metres.
     #[serde(alias = "positionErrorM", deserialize_with = "de_f64")]
     pub position_error_m: f64,
-    #[serde(
-        default,
-        alias = "courseDeg",
-        deserialize_with = "de_opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "courseDeg", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
     pub course_deg: Option<f64>,
-    #[serde(
-        default,
-        alias = "speedKn",
-        deserialize_with = "de_opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "speedKn", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
     pub speed_kn: Option<f64>,
-    #[serde(
-        default,
-        alias = "lengthM",
-        deserialize_with = "de_opt_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "lengthM", deserialize_with = "de_opt_f64", skip_serializing_if = "Option::is_none")]
     pub length_m: Option<f64>,
     /// RUBBER_BOAT, WOODEN_BOAT, FISHING, SAILING, MOTOR_YACHT, MERCHANT, UNKNOWN
     /// (optionally `VESSEL_CLASS_`-prefixed).
-    #[serde(
-        default,
-        alias = "vesselClass",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "vesselClass", skip_serializing_if = "Option::is_none")]
     pub vessel_class: Option<String>,
     #[serde(
         default,
@@ -117,11 +98,7 @@ pub struct DetectionEvent {
         skip_serializing_if = "Option::is_none"
     )]
     pub count_confidence: Option<f64>,
-    #[serde(
-        default,
-        alias = "detectionId",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, alias = "detectionId", skip_serializing_if = "Option::is_none")]
     pub detection_id: Option<String>,
     #[serde(default, alias = "imageRef", skip_serializing_if = "Option::is_none")]
     pub image_ref: Option<String>,
@@ -140,10 +117,7 @@ fn value_f64(v: &Value) -> Result<f64, String> {
             "NaN" => Ok(f64::NAN),
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
-            t => t
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| format!("not a number: {s:?}")),
+            t => t.trim().parse::<f64>().map_err(|_| format!("not a number: {s:?}")),
         },
         other => Err(format!("expected a number, got {}", kind(other))),
     }
@@ -153,10 +127,9 @@ fn value_f64(v: &Value) -> Result<f64, String> {
 fn value_i64(v: &Value) -> Result<i64, String> {
     let integral = |f: f64| (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64);
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().and_then(integral))
-            .ok_or_else(|| format!("not a whole number: {n}")),
+        Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().and_then(integral)).ok_or_else(|| format!("not a whole number: {n}"))
+        }
         Value::String(s) => s
             .trim()
             .parse::<i64>()
@@ -229,10 +202,7 @@ impl DetectionEvent {
     /// field or a non-object is reported as field `event`.
     pub fn from_json_value(v: Value) -> Result<DetectionEvent, Error> {
         let Value::Object(obj) = v else {
-            return Err(Error::new(
-                "event",
-                format!("expected a JSON object, got {}", kind(&v)),
-            ));
+            return Err(Error::new("event", format!("expected a JSON object, got {}", kind(&v))));
         };
         let mut slots: [Option<Value>; 14] = Default::default();
         for (key, value) in obj {
@@ -249,10 +219,7 @@ impl DetectionEvent {
         }
         let mut slots = slots.into_iter().zip(FIELDS.iter().map(|f| f.0));
         let mut next = move || slots.next().expect("14 fields");
-        fn req<T>(
-            (v, name): (Option<Value>, &'static str),
-            conv: fn(&Value) -> Result<T, String>,
-        ) -> Result<T, Error> {
+        fn req<T>((v, name): (Option<Value>, &'static str), conv: fn(&Value) -> Result<T, String>) -> Result<T, Error> {
             let v = v.ok_or_else(|| Error::new(name, "missing"))?;
             conv(&v).map_err(|e| Error::new(name, e))
         }
@@ -260,8 +227,7 @@ impl DetectionEvent {
             (v, name): (Option<Value>, &'static str),
             conv: fn(&Value) -> Result<T, String>,
         ) -> Result<Option<T>, Error> {
-            v.map(|v| conv(&v).map_err(|e| Error::new(name, e)))
-                .transpose()
+            v.map(|v| conv(&v).map_err(|e| Error::new(name, e))).transpose()
         }
         Ok(DetectionEvent {
             time: req(next(), value_string)?,
@@ -290,11 +256,7 @@ impl DetectionEvent {
         if time_ms.saturating_sub(now_ms) > max_future_ms {
             return Err(Error::new(
                 "time",
-                format!(
-                    "{} is {} ms in the future (at most {max_future_ms} allowed)",
-                    self.time,
-                    time_ms - now_ms
-                ),
+                format!("{} is {} ms in the future (at most {max_future_ms} allowed)", self.time, time_ms - now_ms),
             ));
         }
         let sensor_id = self.sensor_id.trim();
@@ -302,20 +264,14 @@ impl DetectionEvent {
             return Err(Error::new("sensor_id", "empty"));
         }
         if sensor_id.len() > MAX_ID_BYTES {
-            return Err(Error::new(
-                "sensor_id",
-                format!("longer than {MAX_ID_BYTES} bytes"),
-            ));
+            return Err(Error::new("sensor_id", format!("longer than {MAX_ID_BYTES} bytes")));
         }
         let sensor_kind = parse_sensor_kind(&self.sensor_kind)?;
         in_range("lat", self.lat, -90.0, 90.0)?;
         in_range("lon", self.lon, -180.0, 180.0)?;
         let e = finite("position_error_m", self.position_error_m)?;
         if e <= 0.0 || e > MAX_POSITION_ERROR_M {
-            return Err(Error::new(
-                "position_error_m",
-                format!("{e} is not in (0, {MAX_POSITION_ERROR_M}] m"),
-            ));
+            return Err(Error::new("position_error_m", format!("{e} is not in (0, {MAX_POSITION_ERROR_M}] m")));
         }
         if let Some(c) = self.course_deg {
             if !(0.0..360.0).contains(&finite("course_deg", c)?) {
@@ -328,10 +284,7 @@ impl DetectionEvent {
         if let Some(l) = self.length_m {
             let l = finite("length_m", l)?;
             if l <= 0.0 || l > MAX_LENGTH_M {
-                return Err(Error::new(
-                    "length_m",
-                    format!("{l} is not in (0, {MAX_LENGTH_M}] m"),
-                ));
+                return Err(Error::new("length_m", format!("{l} is not in (0, {MAX_LENGTH_M}] m")));
             }
         }
         let vessel_class = match self.vessel_class.as_deref() {
@@ -341,20 +294,12 @@ impl DetectionEvent {
         let persons_counted = match self.persons_counted {
             None => None,
             Some(n) if (0..=MAX_PERSONS).contains(&n) => Some(n as u32),
-            Some(n) => {
-                return Err(Error::new(
-                    "persons_counted",
-                    format!("{n} is not in 0..={MAX_PERSONS}"),
-                ))
-            }
+            Some(n) => return Err(Error::new("persons_counted", format!("{n} is not in 0..={MAX_PERSONS}"))),
         };
         if let Some(c) = self.count_confidence {
             in_range("count_confidence", c, 0.0, 1.0)?;
             if persons_counted.is_none() {
-                return Err(Error::new(
-                    "count_confidence",
-                    "given without persons_counted",
-                ));
+                return Err(Error::new("count_confidence", "given without persons_counted"));
             }
         }
         let detection_id = optional_text("detection_id", self.detection_id, MAX_ID_BYTES)?;
@@ -381,8 +326,7 @@ impl DetectionEvent {
 /// Every error is `InvalidArgument` naming the snake_case field (`event` for
 /// a line that is not a JSON object or has an unknown field).
 pub fn parse_json_line(line: &str, now_ms: i64, max_future_ms: i64) -> Result<Detection, Error> {
-    let v: Value = serde_json::from_str(line.trim())
-        .map_err(|e| Error::new("event", format!("not JSON: {e}")))?;
+    let v: Value = serde_json::from_str(line.trim()).map_err(|e| Error::new("event", format!("not JSON: {e}")))?;
     DetectionEvent::from_json_value(v)?.validate(now_ms, max_future_ms)
 }
 
@@ -408,11 +352,7 @@ fn in_range(field: &'static str, v: f64, lo: f64, hi: f64) -> Result<f64, Error>
     }
 }
 
-fn optional_text(
-    field: &'static str,
-    v: Option<String>,
-    max: usize,
-) -> Result<Option<Arc<str>>, Error> {
+fn optional_text(field: &'static str, v: Option<String>, max: usize) -> Result<Option<Arc<str>>, Error> {
     match v {
         Some(s) if s.len() > max => Err(Error::new(field, format!("longer than {max} bytes"))),
         Some(s) if !s.trim().is_empty() => Ok(Some(s.trim().into())),
@@ -464,7 +404,9 @@ pub fn parse_vessel_class(s: &str) -> Result<Option<VesselClass>, Error> {
         _ => {
             return Err(Error::new(
                 "vessel_class",
-                format!("{s:?} is not one of RUBBER_BOAT, WOODEN_BOAT, FISHING, SAILING, MOTOR_YACHT, MERCHANT, UNKNOWN"),
+                format!(
+                    "{s:?} is not one of RUBBER_BOAT, WOODEN_BOAT, FISHING, SAILING, MOTOR_YACHT, MERCHANT, UNKNOWN"
+                ),
             ))
         }
     }))
@@ -483,8 +425,7 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.persons_counted, Some(41));
         // Round trip through Serialize.
-        let again: DetectionEvent =
-            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        let again: DetectionEvent = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(again, a);
         // Both refuse unknown fields.
         let bad = LINE.replace("\"lat\"", "\"latitude\"");
@@ -494,24 +435,12 @@ mod tests {
 
     #[test]
     fn enum_prefixes() {
-        assert_eq!(
-            parse_sensor_kind("SENSOR_KIND_EO_IR").unwrap(),
-            SensorKind::EoIr
-        );
-        assert_eq!(
-            parse_sensor_kind("sar_satellite").unwrap(),
-            SensorKind::SarSatellite
-        );
+        assert_eq!(parse_sensor_kind("SENSOR_KIND_EO_IR").unwrap(), SensorKind::EoIr);
+        assert_eq!(parse_sensor_kind("sar_satellite").unwrap(), SensorKind::SarSatellite);
         assert!(parse_sensor_kind("SENSOR_KIND_UNSPECIFIED").is_err());
         assert!(parse_sensor_kind("SENSOR_KIND_").is_err());
-        assert_eq!(
-            parse_vessel_class("VESSEL_CLASS_RUBBER_BOAT").unwrap(),
-            Some(VesselClass::RubberBoat)
-        );
-        assert_eq!(
-            parse_vessel_class("VESSEL_CLASS_UNSPECIFIED").unwrap(),
-            None
-        );
+        assert_eq!(parse_vessel_class("VESSEL_CLASS_RUBBER_BOAT").unwrap(), Some(VesselClass::RubberBoat));
+        assert_eq!(parse_vessel_class("VESSEL_CLASS_UNSPECIFIED").unwrap(), None);
         assert!(parse_vessel_class("CANOE").is_err());
     }
 }

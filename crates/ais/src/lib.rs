@@ -12,8 +12,7 @@ pub mod split;
 
 pub use event::{parse_json_line, DetectionEvent};
 pub use lines::{
-    Batch, Clock, DetectionCounters, LineDecoder, LineFormat, LineSettings, Observation, Payload,
-    ReadCounters,
+    Batch, Clock, DetectionCounters, LineDecoder, LineFormat, LineSettings, Observation, Payload, ReadCounters,
 };
 pub use radar::{RadarConfig, RadarError, RadarSite};
 pub use recording::{open_recording, Recording, RecordingError};

@@ -46,10 +46,7 @@ pub enum LineFormat {
 impl LineFormat {
     /// `.jsonl` and `.jsonl.gz` files hold detections; anything else NMEA.
     pub fn for_path(path: &std::path::Path) -> Self {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") {
             LineFormat::Detections
         } else {
@@ -80,13 +77,7 @@ impl LineSettings {
     /// Settings for these radar sites; detection events stamped more than
     /// `max_future_ms` ahead of the wall clock are refused (live sources).
     pub fn new(radars: &[crate::radar::RadarConfig], max_future_ms: i64) -> Self {
-        Self {
-            radars: radars
-                .iter()
-                .map(|r| (r.station.clone(), r.site()))
-                .collect(),
-            max_future_ms,
-        }
+        Self { radars: radars.iter().map(|r| (r.station.clone(), r.site())).collect(), max_future_ms }
     }
 }
 
@@ -201,23 +192,14 @@ impl LineDecoder {
     }
 
     fn nmea_line(&mut self, line: &[u8], out: &mut Vec<Observation>) {
-        let wall = if self.clock == Clock::Live {
-            wall_ms()
-        } else {
-            0
-        };
+        let wall = if self.clock == Clock::Live { wall_ms() } else { 0 };
         let now = match self.clock {
             Clock::Live => wall,
             Clock::Recording => self.last_time_ms.unwrap_or(0),
         };
         let (clock, source, last) = (&mut self.clock, self.source, &mut self.last_time_ms);
-        let (settings, name, counts, warned, radar) = (
-            &self.settings,
-            &self.source_name,
-            &mut self.detections,
-            &mut self.warned,
-            &mut self.radar_buf,
-        );
+        let (settings, name, counts, warned, radar) =
+            (&self.settings, &self.source_name, &mut self.detections, &mut self.warned, &mut self.radar_buf);
         self.decoder.feed_line_with(
             line,
             now,
@@ -247,18 +229,9 @@ impl LineDecoder {
         );
         for mut d in self.radar_buf.drain(..) {
             self.detections.radar_detections += 1;
-            let at_ms = stamp(
-                &mut self.clock,
-                &mut self.last_time_ms,
-                Some(d.time_ms),
-                wall,
-            );
+            let at_ms = stamp(&mut self.clock, &mut self.last_time_ms, Some(d.time_ms), wall);
             d.time_ms = at_ms;
-            out.push(Observation {
-                source: self.source,
-                at_ms,
-                payload: Payload::Detection(Box::new(d)),
-            });
+            out.push(Observation { source: self.source, at_ms, payload: Payload::Detection(Box::new(d)) });
         }
     }
 
@@ -276,18 +249,9 @@ impl LineDecoder {
         match crate::event::parse_json_line(text, now, max_future) {
             Ok(mut d) => {
                 self.detections.events += 1;
-                let at_ms = stamp(
-                    &mut self.clock,
-                    &mut self.last_time_ms,
-                    Some(d.time_ms),
-                    wall,
-                );
+                let at_ms = stamp(&mut self.clock, &mut self.last_time_ms, Some(d.time_ms), wall);
                 d.time_ms = at_ms;
-                out.push(Observation {
-                    source: self.source,
-                    at_ms,
-                    payload: Payload::Detection(Box::new(d)),
-                });
+                out.push(Observation { source: self.source, at_ms, payload: Payload::Detection(Box::new(d)) });
             }
             Err(e) => {
                 self.detections.events_rejected += 1;

@@ -119,19 +119,9 @@ pub struct Tll {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RadarError {
     #[error("{sentence}: {got} fields, expected {expected}")]
-    FieldCount {
-        sentence: &'static str,
-        expected: &'static str,
-        got: usize,
-    },
+    FieldCount { sentence: &'static str, expected: &'static str, got: usize },
     #[error("{sentence} field {index} ({name}) {value:?}: {reason}")]
-    Field {
-        sentence: &'static str,
-        index: usize,
-        name: &'static str,
-        value: String,
-        reason: &'static str,
-    },
+    Field { sentence: &'static str, index: usize, name: &'static str, value: String, reason: &'static str },
 }
 
 /// Field access with error context.
@@ -147,16 +137,9 @@ impl<'a> Fields<'a> {
         expected: &'static str,
         ok: impl Fn(usize) -> bool,
     ) -> Result<Self, RadarError> {
-        let f: Vec<&str> = fields
-            .split(',')
-            .map(|s| s.trim_matches(|c: char| c == ' ' || c == '\0'))
-            .collect();
+        let f: Vec<&str> = fields.split(',').map(|s| s.trim_matches(|c: char| c == ' ' || c == '\0')).collect();
         if !ok(f.len()) {
-            return Err(RadarError::FieldCount {
-                sentence,
-                expected,
-                got: f.len(),
-            });
+            return Err(RadarError::FieldCount { sentence, expected, got: f.len() });
         }
         Ok(Fields { sentence, f })
     }
@@ -177,9 +160,7 @@ impl<'a> Fields<'a> {
     }
 
     fn num(&self, index: usize, name: &'static str) -> Result<Option<f64>, RadarError> {
-        self.get(index)
-            .map(|s| decimal(s).ok_or_else(|| self.err(index, name, "not a decimal number")))
-            .transpose()
+        self.get(index).map(|s| decimal(s).ok_or_else(|| self.err(index, name, "not a decimal number"))).transpose()
     }
 
     fn non_negative(&self, index: usize, name: &'static str) -> Result<Option<f64>, RadarError> {
@@ -210,8 +191,7 @@ impl<'a> Fields<'a> {
         self.get(index)
             .map(|s| {
                 if s.bytes().all(|c| c.is_ascii_digit()) {
-                    s.parse::<u32>()
-                        .map_err(|_| self.err(index, "target number", "too large"))
+                    s.parse::<u32>().map_err(|_| self.err(index, "target number", "too large"))
                 } else {
                     Err(self.err(index, "target number", "not a whole number"))
                 }
@@ -243,10 +223,7 @@ impl<'a> Fields<'a> {
 
     fn time(&self, index: usize) -> Result<Option<f64>, RadarError> {
         self.get(index)
-            .map(|s| {
-                time_of_day(s)
-                    .ok_or_else(|| self.err(index, "time", "not a valid hhmmss.ss time of day"))
-            })
+            .map(|s| time_of_day(s).ok_or_else(|| self.err(index, "time", "not a valid hhmmss.ss time of day")))
             .transpose()
     }
 }
@@ -266,24 +243,15 @@ fn decimal(s: &str) -> Option<f64> {
 /// `hhmmss` or `hhmmss.ss` -> seconds since midnight (a leap second 60 is allowed).
 fn time_of_day(s: &str) -> Option<f64> {
     let (hms, frac) = s.split_once('.').unwrap_or((s, ""));
-    if hms.len() != 6
-        || !hms.bytes().all(|c| c.is_ascii_digit())
-        || !frac.bytes().all(|c| c.is_ascii_digit())
-    {
+    if hms.len() != 6 || !hms.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let two = |i: usize| {
-        u32::from(hms.as_bytes()[i] - b'0') * 10 + u32::from(hms.as_bytes()[i + 1] - b'0')
-    };
+    let two = |i: usize| u32::from(hms.as_bytes()[i] - b'0') * 10 + u32::from(hms.as_bytes()[i + 1] - b'0');
     let (h, m, sec) = (two(0), two(2), two(4));
     if h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    let frac = if frac.is_empty() {
-        0.0
-    } else {
-        format!("0.{frac}").parse::<f64>().ok()?
-    };
+    let frac = if frac.is_empty() { 0.0 } else { format!("0.{frac}").parse::<f64>().ok()? };
     Some(f64::from(h * 3600 + m * 60 + sec) + frac)
 }
 
@@ -303,9 +271,7 @@ fn lat_lon_part(
             Some(_) => Err(f.err(index, name, "hemisphere without value")),
         };
     };
-    let v = decimal(value)
-        .filter(|v| *v >= 0.0)
-        .ok_or_else(|| f.err(index, name, "not a ddmm.mm value"))?;
+    let v = decimal(value).filter(|v| *v >= 0.0).ok_or_else(|| f.err(index, name, "not a ddmm.mm value"))?;
     let deg = (v / 100.0).trunc();
     let min = v - deg * 100.0;
     if min >= 60.0 {
@@ -318,20 +284,14 @@ fn lat_lon_part(
     match hemi.and_then(|h| h.chars().next().filter(|_| h.len() == 1)) {
         Some(c) if c == pos => Ok(Some(deg)),
         Some(c) if c == neg => Ok(Some(-deg)),
-        _ => Err(f.err(
-            index + 1,
-            "hemisphere",
-            "missing or not a hemisphere letter",
-        )),
+        _ => Err(f.err(index + 1, "hemisphere", "missing or not a hemisphere letter")),
     }
 }
 
 /// Parse the fields of a TTM sentence: the part between `$RATTM,` and `*`.
 pub fn parse_ttm(fields: &str) -> Result<Ttm, RadarError> {
     let f = Fields::new("TTM", fields, "13 to 15", |n| (13..=15).contains(&n))?;
-    let target = f
-        .target(1)?
-        .ok_or_else(|| f.err(1, "target number", "missing"))?;
+    let target = f.target(1)?.ok_or_else(|| f.err(1, "target number", "missing"))?;
     let units = match f.get(10) {
         None => None,
         Some("K") => Some(RangeUnit::Kilometres),
@@ -406,9 +366,7 @@ impl RadarSite {
     /// One-sigma position error at `range_m`: sqrt(σr² + (range·σθ)²), at least 1 m.
     pub fn position_error_m(&self, range_m: f64) -> f64 {
         let cross = range_m * self.bearing_sigma_deg.to_radians();
-        (self.range_sigma_m * self.range_sigma_m + cross * cross)
-            .sqrt()
-            .max(1.0)
+        (self.range_sigma_m * self.range_sigma_m + cross * cross).sqrt().max(1.0)
     }
 }
 
@@ -591,9 +549,7 @@ impl RadarConfig {
             out.push(format!("{site}: units must be nm, km or sm"));
         }
         if !(self.range_sigma_m > 0.0 && self.bearing_sigma_deg > 0.0) {
-            out.push(format!(
-                "{site}: range_sigma_m and bearing_sigma_deg must be > 0"
-            ));
+            out.push(format!("{site}: range_sigma_m and bearing_sigma_deg must be > 0"));
         }
         if !self.heading_deg.is_finite() {
             out.push(format!("{site}: heading_deg must be a number"));

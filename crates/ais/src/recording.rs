@@ -34,10 +34,7 @@ pub enum RecordingError {
 
 /// Opens a recording, decompressing it if it starts with the gzip magic bytes.
 pub fn open_recording(path: &Path) -> Result<Box<dyn Read + Send>, RecordingError> {
-    let open = |source| RecordingError::Open {
-        path: path.to_path_buf(),
-        source,
-    };
+    let open = |source| RecordingError::Open { path: path.to_path_buf(), source };
     let mut f = BufReader::new(File::open(path).map_err(open)?);
     let magic = std::io::BufRead::fill_buf(&mut f).map_err(open)?;
     if magic.starts_with(&[0x1f, 0x8b]) {
@@ -60,24 +57,14 @@ struct FileStream {
 }
 
 impl FileStream {
-    fn open(
-        path: &Path,
-        source: SourceId,
-        settings: Arc<LineSettings>,
-    ) -> Result<Self, RecordingError> {
+    fn open(path: &Path, source: SourceId, settings: Arc<LineSettings>) -> Result<Self, RecordingError> {
         let name = path.display().to_string();
         Ok(Self {
             path: path.to_path_buf(),
             reader: open_recording(path)?,
             buf: vec![0u8; 64 * 1024],
             splitter: LineSplitter::default(),
-            lines: LineDecoder::new(
-                source,
-                &name,
-                LineFormat::for_path(path),
-                settings,
-                Clock::Recording,
-            ),
+            lines: LineDecoder::new(source, &name, LineFormat::for_path(path), settings, Clock::Recording),
             queue: VecDeque::new(),
             eof: false,
         })
@@ -89,12 +76,7 @@ impl FileStream {
             let n = match self.reader.read(&mut self.buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    return Err(RecordingError::Read {
-                        path: self.path.clone(),
-                        source,
-                    })
-                }
+                Err(source) => return Err(RecordingError::Read { path: self.path.clone(), source }),
             };
             let (lines, splitter) = (&mut self.lines, &mut self.splitter);
             if n == 0 {
@@ -131,21 +113,11 @@ pub struct Recording {
 
 impl Recording {
     /// Opens every file (failing early on a missing one). Observations carry `source`.
-    pub fn open(
-        paths: &[PathBuf],
-        source: SourceId,
-        settings: Arc<LineSettings>,
-    ) -> Result<Self, RecordingError> {
-        let streams: Vec<FileStream> = paths
-            .iter()
-            .map(|p| FileStream::open(p, source, settings.clone()))
-            .collect::<Result<_, _>>()?;
-        let mut r = Self {
-            heads: (0..streams.len()).map(|_| None).collect(),
-            streams,
-            heap: BinaryHeap::new(),
-            seq: 0,
-        };
+    pub fn open(paths: &[PathBuf], source: SourceId, settings: Arc<LineSettings>) -> Result<Self, RecordingError> {
+        let streams: Vec<FileStream> =
+            paths.iter().map(|p| FileStream::open(p, source, settings.clone())).collect::<Result<_, _>>()?;
+        let mut r =
+            Self { heads: (0..streams.len()).map(|_| None).collect(), streams, heap: BinaryHeap::new(), seq: 0 };
         for i in 0..r.streams.len() {
             r.refill(i)?;
         }

@@ -178,12 +178,7 @@ pub struct AlertFilter {
 
 impl Default for AlertFilter {
     fn default() -> Self {
-        Self {
-            area: lookout_picture::Area::World,
-            kinds: Default::default(),
-            min_severity: None,
-            rescue_only: false,
-        }
+        Self { area: lookout_picture::Area::World, kinds: Default::default(), min_severity: None, rescue_only: false }
     }
 }
 
@@ -268,11 +263,7 @@ pub struct AlertBook {
 
 impl AlertBook {
     pub fn new(policy: AlertPolicy) -> Self {
-        Self {
-            policy,
-            next_id: 1,
-            ..Default::default()
-        }
+        Self { policy, next_id: 1, ..Default::default() }
     }
 
     /// The sequence number of the latest change (0 before any).
@@ -292,10 +283,7 @@ impl AlertBook {
     /// Alerts that changed after change `seq`, in change order: what a
     /// console that fell behind at `seq` needs to be current again.
     pub fn changed_since(&self, seq: u64) -> Vec<&Alert> {
-        self.log
-            .range(seq + 1..)
-            .filter_map(|(_, id)| self.alerts.get(id))
-            .collect()
+        self.log.range(seq + 1..).filter_map(|(_, id)| self.alerts.get(id)).collect()
     }
 
     /// Applies one finding; returns the change it made, if any.
@@ -313,13 +301,10 @@ impl AlertBook {
             self.pending.remove(&key);
             return None;
         }
-        let p = self.pending.entry(key.clone()).or_insert(Pending {
-            first_ms: f.time_ms,
-            findings: 0,
-        });
+        let p = self.pending.entry(key.clone()).or_insert(Pending { first_ms: f.time_ms, findings: 0 });
         p.findings += 1;
-        let held = f.time_ms - p.first_ms >= self.policy.raise_after_ms
-            && p.findings >= self.policy.raise_after_findings;
+        let held =
+            f.time_ms - p.first_ms >= self.policy.raise_after_ms && p.findings >= self.policy.raise_after_findings;
         if !(held || f.kind.is_distress()) {
             return None;
         }
@@ -367,8 +352,7 @@ impl AlertBook {
         let rel = (f.score - a.score).abs() / a.score.abs().max(1e-9);
         let pob_changed = f.persons_on_board != a.persons_on_board && f.persons_on_board.is_some();
         let moved_m = lookout_core::geodesy::haversine_m(LatLon::new(a.lat, a.lon), f.pos);
-        let meaningful =
-            f.severity != a.severity || rel >= min_change || pob_changed || moved_m >= min_move_m;
+        let meaningful = f.severity != a.severity || rel >= min_change || pob_changed || moved_m >= min_move_m;
         // A new version only when something an operator acts on changed (so
         // consoles are not showered with repeats); between versions the alert
         // stays exactly as last published, so every console and ListAlerts
@@ -401,11 +385,7 @@ impl AlertBook {
             .live
             .values()
             .copied()
-            .filter(|id| {
-                self.last_active_ms
-                    .get(id)
-                    .is_some_and(|t| now_ms - t >= close_after)
-            })
+            .filter(|id| self.last_active_ms.get(id).is_some_and(|t| now_ms - t >= close_after))
             .collect();
         to_close.sort_unstable();
         let mut out = Vec::new();
@@ -416,8 +396,7 @@ impl AlertBook {
         }
         // A subject seen once and never again is not an incident.
         let raise_window = self.policy.raise_after_ms.max(close_after);
-        self.pending
-            .retain(|_, p| now_ms - p.first_ms < raise_window * 2);
+        self.pending.retain(|_, p| now_ms - p.first_ms < raise_window * 2);
         let keep = self.policy.keep_closed_ms;
         let forget: Vec<u64> = self
             .alerts
@@ -436,25 +415,13 @@ impl AlertBook {
 
     /// Retracts the live alert of (`kind`, `subject`): later data shows it was
     /// not real (a late AIS report, an out-of-order satellite feed).
-    pub fn retract(
-        &mut self,
-        kind: AlertKind,
-        subject: &Subject,
-        reason: &str,
-        now_ms: i64,
-    ) -> Option<AlertChange> {
+    pub fn retract(&mut self, kind: AlertKind, subject: &Subject, reason: &str, now_ms: i64) -> Option<AlertChange> {
         self.pending.remove(&(kind, subject.clone()));
         let id = *self.live.get(&(kind, subject.clone()))?;
         self.end(id, AlertState::Retracted, now_ms, Some(reason.to_string()))
     }
 
-    fn end(
-        &mut self,
-        id: u64,
-        state: AlertState,
-        now_ms: i64,
-        reason: Option<String>,
-    ) -> Option<AlertChange> {
+    fn end(&mut self, id: u64, state: AlertState, now_ms: i64, reason: Option<String>) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&id)?;
         self.live.remove(&(a.kind, a.subject.clone()));
         self.last_active_ms.remove(&id);
@@ -467,19 +434,9 @@ impl AlertBook {
     }
 
     /// Records an operator's acknowledgement (a new version, so every console sees it).
-    pub fn acknowledge(
-        &mut self,
-        alert_id: u64,
-        by: &str,
-        note: &str,
-        now_ms: i64,
-    ) -> Option<AlertChange> {
+    pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&alert_id)?;
-        a.acknowledged = Some(Acknowledgement {
-            by: by.to_string(),
-            note: note.to_string(),
-            at_ms: now_ms,
-        });
+        a.acknowledged = Some(Acknowledgement { by: by.to_string(), note: note.to_string(), at_ms: now_ms });
         a.version += 1;
         a.updated_at_ms = now_ms;
         if a.state == AlertState::Open {
@@ -494,10 +451,7 @@ impl AlertBook {
             self.log.remove(&old);
         }
         self.log.insert(self.seq, id);
-        AlertChange {
-            seq: self.seq,
-            alert: self.alerts[&id].clone(),
-        }
+        AlertChange { seq: self.seq, alert: self.alerts[&id].clone() }
     }
 }
 
@@ -525,12 +479,8 @@ mod tests {
     #[test]
     fn one_noisy_finding_does_not_open_an_alert() {
         let mut b = AlertBook::new(AlertPolicy::default());
-        assert!(b
-            .observe(finding(AlertKind::Loitering, 7, true, 0, 3.0))
-            .is_none());
-        assert!(b
-            .observe(finding(AlertKind::Loitering, 7, false, 10, 0.0))
-            .is_none());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 0, 3.0)).is_none());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, false, 10, 0.0)).is_none());
         assert!(b.tick(600).is_empty());
         assert_eq!(b.alerts().count(), 0);
     }
@@ -538,50 +488,28 @@ mod tests {
     #[test]
     fn lifecycle_open_update_close_with_versions() {
         let mut b = AlertBook::new(AlertPolicy::default());
-        assert!(b
-            .observe(finding(AlertKind::Loitering, 7, true, 0, 3.0))
-            .is_none());
-        let open = b
-            .observe(finding(AlertKind::Loitering, 7, true, 60, 3.1))
-            .unwrap();
-        assert_eq!(
-            (
-                open.alert.state,
-                open.alert.version,
-                open.alert.opened_at_ms
-            ),
-            (AlertState::Open, 1, 0)
-        );
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 0, 3.0)).is_none());
+        let open = b.observe(finding(AlertKind::Loitering, 7, true, 60, 3.1)).unwrap();
+        assert_eq!((open.alert.state, open.alert.version, open.alert.opened_at_ms), (AlertState::Open, 1, 0));
         // A small change of score is no new version; a big one is.
-        assert!(b
-            .observe(finding(AlertKind::Loitering, 7, true, 70, 3.2))
-            .is_none());
-        let up = b
-            .observe(finding(AlertKind::Loitering, 7, true, 80, 6.0))
-            .unwrap();
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 70, 3.2)).is_none());
+        let up = b.observe(finding(AlertKind::Loitering, 7, true, 80, 6.0)).unwrap();
         assert_eq!((up.alert.state, up.alert.version), (AlertState::Updated, 2));
         // Clear, but not for long enough: still live.
         b.observe(finding(AlertKind::Loitering, 7, false, 90, 0.0));
         assert!(b.tick(200_000).is_empty());
         // The condition came back: the same alert goes on (no second alert).
-        assert!(b
-            .observe(finding(AlertKind::Loitering, 7, true, 250, 6.1))
-            .is_none());
+        assert!(b.observe(finding(AlertKind::Loitering, 7, true, 250, 6.1)).is_none());
         let closed = b.tick(250_000 + 300_000);
         assert_eq!(closed.len(), 1);
-        assert_eq!(
-            (closed[0].alert.state, closed[0].alert.version),
-            (AlertState::Closed, 3)
-        );
+        assert_eq!((closed[0].alert.state, closed[0].alert.version), (AlertState::Closed, 3));
         assert_eq!(b.alerts().count(), 1);
     }
 
     #[test]
     fn distress_opens_at_once_and_goes_to_rescue() {
         let mut b = AlertBook::new(AlertPolicy::default());
-        let c = b
-            .observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0))
-            .unwrap();
+        let c = b.observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0)).unwrap();
         assert!(c.alert.rescue);
         assert_eq!(c.alert.state, AlertState::Open);
     }
@@ -589,42 +517,22 @@ mod tests {
     #[test]
     fn retraction_and_acknowledgement_are_versions() {
         let mut b = AlertBook::new(AlertPolicy::default());
-        let id = b
-            .observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0))
-            .unwrap()
-            .alert
-            .alert_id;
-        let ack = b
-            .acknowledge(id, "mrcc-rome", "tasked patrol boat", 5_000)
-            .unwrap();
+        let id = b.observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0)).unwrap().alert.alert_id;
+        let ack = b.acknowledge(id, "mrcc-rome", "tasked patrol boat", 5_000).unwrap();
         assert_eq!(ack.alert.version, 2);
         assert_eq!(ack.alert.acknowledged.as_ref().unwrap().by, "mrcc-rome");
-        let r = b
-            .retract(
-                AlertKind::Overcrowded,
-                &Subject::Track(9),
-                "late AIS report explains the track",
-                9_000,
-            )
-            .unwrap();
+        let r =
+            b.retract(AlertKind::Overcrowded, &Subject::Track(9), "late AIS report explains the track", 9_000).unwrap();
         assert_eq!((r.alert.state, r.alert.version), (AlertState::Retracted, 3));
-        assert!(b
-            .retract(AlertKind::Overcrowded, &Subject::Track(9), "again", 10_000)
-            .is_none());
+        assert!(b.retract(AlertKind::Overcrowded, &Subject::Track(9), "again", 10_000).is_none());
     }
 
     #[test]
     fn a_console_that_fell_behind_gets_each_affected_alert_once_in_its_current_state() {
         let mut b = AlertBook::new(AlertPolicy::default());
-        let a = b
-            .observe(finding(AlertKind::Overcrowded, 1, true, 0, 5.0))
-            .unwrap();
+        let a = b.observe(finding(AlertKind::Overcrowded, 1, true, 0, 5.0)).unwrap();
         let seen = a.seq;
-        let x = b
-            .observe(finding(AlertKind::Overcrowded, 2, true, 1, 5.0))
-            .unwrap()
-            .alert
-            .alert_id;
+        let x = b.observe(finding(AlertKind::Overcrowded, 2, true, 1, 5.0)).unwrap().alert.alert_id;
         b.acknowledge(x, "op", "", 2_000);
         b.acknowledge(a.alert.alert_id, "op", "", 3_000);
         let missed = b.changed_since(seen);

@@ -8,9 +8,7 @@ use crate::geodesy::LatLon;
 use crate::ship::VesselClass;
 
 /// What kind of sensor made a detection.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SensorKind {
     Radar,

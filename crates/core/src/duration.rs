@@ -11,11 +11,8 @@ use serde::{Deserialize, Deserializer, Serializer};
 
 fn parse<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let s = String::deserialize(d)?;
-    humantime::parse_duration(s.trim()).map_err(|e| {
-        serde::de::Error::custom(format!(
-            "{s:?} is not a duration like \"30s\" or \"5m\": {e}"
-        ))
-    })
+    humantime::parse_duration(s.trim())
+        .map_err(|e| serde::de::Error::custom(format!("{s:?} is not a duration like \"30s\" or \"5m\": {e}")))
 }
 
 fn show<S: Serializer>(d: Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -62,22 +59,12 @@ mod tests {
     #[test]
     fn humane_strings_in_and_out() {
         let t: T = serde_json::from_str(r#"{"hold":"1m 30s","age":"250ms"}"#).unwrap();
-        assert_eq!(
-            t,
-            T {
-                hold_ms: 90_000,
-                age_s: 0.25
-            }
-        );
+        assert_eq!(t, T { hold_ms: 90_000, age_s: 0.25 });
         let back: T = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);
-        let err = serde_json::from_str::<T>(r#"{"hold":30,"age":"1s"}"#)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<T>(r#"{"hold":30,"age":"1s"}"#).unwrap_err().to_string();
         assert!(err.contains("expected a string"), "{err}");
-        let err = serde_json::from_str::<T>(r#"{"hold":"soon","age":"1s"}"#)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<T>(r#"{"hold":"soon","age":"1s"}"#).unwrap_err().to_string();
         assert!(err.contains("\"soon\" is not a duration"), "{err}");
     }
 }

@@ -52,13 +52,8 @@ pub struct Inverse {
 
 /// Geodesic distance and azimuths from `a` to `b`.
 pub fn inverse(a: LatLon, b: LatLon) -> Inverse {
-    let (s12, azi1, azi2, _a12): (f64, f64, f64, f64) =
-        wgs84().inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
-    Inverse {
-        distance_m: s12,
-        azimuth1_deg: norm_deg(azi1),
-        azimuth2_deg: norm_deg(azi2),
-    }
+    let (s12, azi1, azi2, _a12): (f64, f64, f64, f64) = wgs84().inverse(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
+    Inverse { distance_m: s12, azimuth1_deg: norm_deg(azi1), azimuth2_deg: norm_deg(azi2) }
 }
 
 /// Geodesic distance in metres.
@@ -69,8 +64,7 @@ pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
 
 /// The point `distance_m` from `from` along the geodesic leaving at `azimuth_deg`.
 pub fn destination(from: LatLon, azimuth_deg: f64, distance_m: f64) -> LatLon {
-    let (lat, lon): (f64, f64) =
-        wgs84().direct(from.lat_deg, from.lon_deg, azimuth_deg, distance_m);
+    let (lat, lon): (f64, f64) = wgs84().direct(from.lat_deg, from.lon_deg, azimuth_deg, distance_m);
     LatLon::new(lat, norm_lon(lon))
 }
 
@@ -135,23 +129,14 @@ pub fn cpa_to_point(vessel: LatLon, cog_deg: f64, sog_kn: f64, point: LatLon) ->
     let (vx, vy) = (v * c.sin(), v * c.cos());
     let vv = vx * vx + vy * vy;
     if vv == 0.0 {
-        return Cpa {
-            distance_m: inv.distance_m,
-            time_s: 0.0,
-        };
+        return Cpa { distance_m: inv.distance_m, time_s: 0.0 };
     }
     let t = -(rx * vx + ry * vy) / vv;
     if t <= 0.0 {
-        return Cpa {
-            distance_m: inv.distance_m,
-            time_s: 0.0,
-        };
+        return Cpa { distance_m: inv.distance_m, time_s: 0.0 };
     }
     let (cx, cy) = (rx + vx * t, ry + vy * t);
-    Cpa {
-        distance_m: (cx * cx + cy * cy).sqrt(),
-        time_s: t,
-    }
+    Cpa { distance_m: (cx * cx + cy * cy).sqrt(), time_s: t }
 }
 
 #[cfg(test)]

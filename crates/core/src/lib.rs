@@ -24,10 +24,7 @@ pub struct InvalidField {
 
 impl InvalidField {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-        }
+        Self { field, reason: reason.into() }
     }
 }
 

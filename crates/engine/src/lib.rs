@@ -99,13 +99,7 @@ impl Engine {
     }
 
     /// Records an operator's acknowledgement (a new version of the alert).
-    pub fn acknowledge(
-        &mut self,
-        alert_id: u64,
-        by: &str,
-        note: &str,
-        now_ms: i64,
-    ) -> Option<AlertChange> {
+    pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
         self.scoring.book.acknowledge(alert_id, by, note, now_ms)
     }
 
@@ -136,19 +130,8 @@ pub struct Scoring {
 }
 
 impl Scoring {
-    pub fn new(
-        score: ScoreConfig,
-        policy: AlertPolicy,
-        baseline: Option<Baseline>,
-        learn: bool,
-    ) -> Self {
-        Self {
-            scorer: Scorer::new(score),
-            book: AlertBook::new(policy),
-            baseline,
-            learn,
-            next_tick_ms: i64::MIN,
-        }
+    pub fn new(score: ScoreConfig, policy: AlertPolicy, baseline: Option<Baseline>, learn: bool) -> Self {
+        Self { scorer: Scorer::new(score), book: AlertBook::new(policy), baseline, learn, next_tick_ms: i64::MIN }
     }
 
     /// Scores what a batch changed (and, every [`SCORE_TICK_MS`], the
@@ -162,9 +145,7 @@ impl Scoring {
         for (kind, subject, reason) in self.scorer.retractions(changes) {
             out.extend(self.book.retract(kind, &subject, &reason, now_ms));
         }
-        let mut findings = self
-            .scorer
-            .observe(pic, changes, self.baseline.as_ref(), now_ms);
+        let mut findings = self.scorer.observe(pic, changes, self.baseline.as_ref(), now_ms);
         if now_ms >= self.next_tick_ms {
             self.next_tick_ms = now_ms.saturating_add(SCORE_TICK_MS);
             findings.extend(self.scorer.tick(pic, self.baseline.as_ref(), now_ms));

@@ -7,9 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lookout_ais::{
-    LineSettings, Observation, RadarConfig, ReadCounters, Recording, RecordingError,
-};
+use lookout_ais::{LineSettings, Observation, RadarConfig, ReadCounters, Recording, RecordingError};
 use lookout_alert::Alert;
 use lookout_score::Baseline;
 
@@ -77,13 +75,7 @@ pub fn replay_alerts(
     config: &EngineConfig,
     baseline: Option<&Baseline>,
 ) -> Result<(Vec<Alert>, ReplaySummary), RecordingError> {
-    let mut engine = Engine::new(
-        EngineConfig {
-            learn: false,
-            ..config.clone()
-        },
-        baseline.cloned(),
-    );
+    let mut engine = Engine::new(EngineConfig { learn: false, ..config.clone() }, baseline.cloned());
     let summary = replay(files, radars, &mut engine, |_, _, _| {})?;
     let mut alerts: Vec<Alert> = engine.book().alerts().cloned().collect();
     alerts.sort_by_key(|a| a.alert_id);

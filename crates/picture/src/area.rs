@@ -15,12 +15,7 @@ pub enum Area {
     /// The whole globe.
     World,
     /// `max_lon_deg < min_lon_deg` means the box crosses the antimeridian.
-    BBox {
-        min_lat_deg: f64,
-        min_lon_deg: f64,
-        max_lat_deg: f64,
-        max_lon_deg: f64,
-    },
+    BBox { min_lat_deg: f64, min_lon_deg: f64, max_lat_deg: f64, max_lon_deg: f64 },
     /// A simple polygon in plain lon/lat (not crossing the antimeridian).
     Polygon(Polygon<f64>),
 }
@@ -39,17 +34,9 @@ impl Area {
             }
         }
         if min_lat > max_lat {
-            return Err(Error::new(
-                "area.bbox.min_lat_deg",
-                "is greater than max_lat_deg",
-            ));
+            return Err(Error::new("area.bbox.min_lat_deg", "is greater than max_lat_deg"));
         }
-        Ok(Area::BBox {
-            min_lat_deg: min_lat,
-            min_lon_deg: min_lon,
-            max_lat_deg: max_lat,
-            max_lon_deg: max_lon,
-        })
+        Ok(Area::BBox { min_lat_deg: min_lat, min_lon_deg: min_lon, max_lat_deg: max_lat, max_lon_deg: max_lon })
     }
 
     /// Validates a polygon given as (lat, lon) vertices; the closing vertex is optional.
@@ -58,20 +45,11 @@ impl Area {
             if !v.is_valid() {
                 return Err(Error::new(
                     "area.polygon.vertices",
-                    format!(
-                        "vertex {i} ({}, {}) is not a valid latitude/longitude",
-                        v.lat_deg, v.lon_deg
-                    ),
+                    format!("vertex {i} ({}, {}) is not a valid latitude/longitude", v.lat_deg, v.lon_deg),
                 ));
             }
         }
-        let mut ring: Vec<Coord<f64>> = vertices
-            .iter()
-            .map(|v| Coord {
-                x: v.lon_deg,
-                y: v.lat_deg,
-            })
-            .collect();
+        let mut ring: Vec<Coord<f64>> = vertices.iter().map(|v| Coord { x: v.lon_deg, y: v.lat_deg }).collect();
         ring.dedup();
         if ring.len() > 1 && ring.first() == ring.last() {
             ring.pop();
@@ -82,9 +60,7 @@ impl Area {
                 format!("needs at least 3 distinct vertices, got {}", ring.len()),
             ));
         }
-        let (lo, hi) = ring.iter().fold((f64::MAX, f64::MIN), |(lo, hi), c| {
-            (lo.min(c.x), hi.max(c.x))
-        });
+        let (lo, hi) = ring.iter().fold((f64::MAX, f64::MIN), |(lo, hi), c| (lo.min(c.x), hi.max(c.x)));
         if hi - lo > 180.0 {
             return Err(Error::new(
                 "area.polygon.vertices",
@@ -98,12 +74,7 @@ impl Area {
     pub fn contains(&self, p: LatLon) -> bool {
         match self {
             Area::World => true,
-            Area::BBox {
-                min_lat_deg,
-                min_lon_deg,
-                max_lat_deg,
-                max_lon_deg,
-            } => {
+            Area::BBox { min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg } => {
                 let lat_ok = (*min_lat_deg..=*max_lat_deg).contains(&p.lat_deg);
                 let lon_ok = if min_lon_deg <= max_lon_deg {
                     (*min_lon_deg..=*max_lon_deg).contains(&p.lon_deg)
@@ -125,12 +96,7 @@ impl Area {
     pub fn envelopes(&self) -> Vec<Envelope> {
         match self {
             Area::World => vec![([-180.0, -90.0], [180.0, 90.0])],
-            Area::BBox {
-                min_lat_deg,
-                min_lon_deg,
-                max_lat_deg,
-                max_lon_deg,
-            } => {
+            Area::BBox { min_lat_deg, min_lon_deg, max_lat_deg, max_lon_deg } => {
                 if min_lon_deg <= max_lon_deg {
                     vec![([*min_lon_deg, *min_lat_deg], [*max_lon_deg, *max_lat_deg])]
                 } else {
@@ -172,15 +138,9 @@ pub fn envelopes_around(center: LatLon, radius_m: f64) -> Vec<Envelope> {
     }
     let (lon_lo, lon_hi) = (center.lon_deg - dlon, center.lon_deg + dlon);
     if lon_lo < -180.0 {
-        vec![
-            ([lon_lo + 360.0, lat_lo], [180.0, lat_hi]),
-            ([-180.0, lat_lo], [lon_hi, lat_hi]),
-        ]
+        vec![([lon_lo + 360.0, lat_lo], [180.0, lat_hi]), ([-180.0, lat_lo], [lon_hi, lat_hi])]
     } else if lon_hi > 180.0 {
-        vec![
-            ([lon_lo, lat_lo], [180.0, lat_hi]),
-            ([-180.0, lat_lo], [lon_hi - 360.0, lat_hi]),
-        ]
+        vec![([lon_lo, lat_lo], [180.0, lat_hi]), ([-180.0, lat_lo], [lon_hi - 360.0, lat_hi])]
     } else {
         vec![([lon_lo, lat_lo], [lon_hi, lat_hi])]
     }
@@ -204,21 +164,14 @@ mod tests {
     fn impossible_shapes_name_the_field() {
         let e = Area::bbox(95.0, 0.0, 96.0, 1.0).unwrap_err().to_string();
         assert!(e.contains("area.bbox.min_lat_deg"), "{e}");
-        let e = Area::polygon(&[LatLon::new(1.0, 1.0), LatLon::new(2.0, 2.0)])
-            .unwrap_err()
-            .to_string();
+        let e = Area::polygon(&[LatLon::new(1.0, 1.0), LatLon::new(2.0, 2.0)]).unwrap_err().to_string();
         assert!(e.contains("area.polygon.vertices"), "{e}");
         assert!(Area::polygon(&[]).is_err());
     }
 
     #[test]
     fn polygon_contains_edges() {
-        let sq = [
-            LatLon::new(0.0, 0.0),
-            LatLon::new(0.0, 1.0),
-            LatLon::new(1.0, 1.0),
-            LatLon::new(1.0, 0.0),
-        ];
+        let sq = [LatLon::new(0.0, 0.0), LatLon::new(0.0, 1.0), LatLon::new(1.0, 1.0), LatLon::new(1.0, 0.0)];
         let a = Area::polygon(&sq).unwrap();
         assert!(a.contains(LatLon::new(0.5, 0.5)));
         assert!(a.contains(LatLon::new(0.0, 0.5)));
@@ -227,20 +180,14 @@ mod tests {
 
     #[test]
     fn envelopes_cover_the_circle_everywhere() {
-        for &(lat, lon) in &[
-            (0.0, 0.0),
-            (60.0, 10.0),
-            (-70.0, 179.9),
-            (89.5, 0.0),
-            (35.5, -179.99),
-        ] {
+        for &(lat, lon) in &[(0.0, 0.0), (60.0, 10.0), (-70.0, 179.9), (89.5, 0.0), (35.5, -179.99)] {
             let c = LatLon::new(lat, lon);
             let envs = envelopes_around(c, 50_000.0);
             for az in (0..360).step_by(10) {
                 let p = destination(c, f64::from(az), 49_999.0);
-                let inside = envs.iter().any(|(lo, hi)| {
-                    (lo[0]..=hi[0]).contains(&p.lon_deg) && (lo[1]..=hi[1]).contains(&p.lat_deg)
-                });
+                let inside = envs
+                    .iter()
+                    .any(|(lo, hi)| (lo[0]..=hi[0]).contains(&p.lon_deg) && (lo[1]..=hi[1]).contains(&p.lat_deg));
                 assert!(inside, "{lat},{lon} az {az}: {p:?} not in {envs:?}");
             }
         }

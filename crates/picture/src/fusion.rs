@@ -34,9 +34,7 @@ pub(super) struct AisView<'a> {
 impl AisContext for AisView<'_> {
     fn ais_near(&self, pos: LatLon, radius_m: f64, time_ms: i64, out: &mut Vec<AisCandidate>) {
         // Dead reckoning can move a vessel this far from its indexed point.
-        let slack = super::near::DEAD_RECKON_MAX_KN
-            * lookout_core::geodesy::MS_PER_KN
-            * self.dead_reckon_max_s;
+        let slack = super::near::DEAD_RECKON_MAX_KN * lookout_core::geodesy::MS_PER_KN * self.dead_reckon_max_s;
         for env in area::envelopes_around(pos, radius_m + slack) {
             for key in self.index.in_envelope(env) {
                 if key >= FIRST_DARK_TRACK_ID {
@@ -71,20 +69,11 @@ impl AisContext for AisView<'_> {
 
 impl Picture {
     /// Runs the tracker on a batch of detections and folds its outcome into the picture.
-    pub(super) fn apply_detections(
-        &mut self,
-        dets: &[Detection],
-        now_ms: i64,
-        changes: &mut Changes,
-    ) {
+    pub(super) fn apply_detections(&mut self, dets: &[Detection], now_ms: i64, changes: &mut Changes) {
         if dets.is_empty() {
             return;
         }
-        let view = AisView {
-            vessels: &self.vessels,
-            index: &self.index,
-            dead_reckon_max_s: self.dead_reckon_max_s,
-        };
+        let view = AisView { vessels: &self.vessels, index: &self.index, dead_reckon_max_s: self.dead_reckon_max_s };
         let out = self.tracker.step(dets, &view, now_ms);
         for (mmsi, i) in &out.ais_hits {
             if let Some(v) = self.vessels.get_mut(mmsi) {
@@ -106,13 +95,7 @@ impl Picture {
         for id in &out.deleted {
             self.drop_dark(*id, RemovalReason::TrackDeleted, changes);
         }
-        let mut touched: Vec<TrackId> = out
-            .updated
-            .iter()
-            .chain(&out.created)
-            .chain(&out.confirmed)
-            .copied()
-            .collect();
+        let mut touched: Vec<TrackId> = out.updated.iter().chain(&out.created).chain(&out.confirmed).copied().collect();
         touched.sort_unstable();
         touched.dedup();
         for id in touched {
@@ -132,11 +115,7 @@ impl Picture {
     fn drop_dark(&mut self, id: TrackId, reason: RemovalReason, changes: &mut Changes) {
         if self.dark.remove(&id).is_some() {
             self.index.remove(id);
-            changes.removed.push(Removal {
-                mmsi: 0,
-                track_id: id,
-                reason,
-            });
+            changes.removed.push(Removal { mmsi: 0, track_id: id, reason });
         }
     }
 
@@ -150,10 +129,7 @@ impl Picture {
         }
         let previous = self.dark.get(&id).and_then(|v| v.fusion.clone());
         let v = dark_vessel(t, previous.as_deref());
-        self.index.update(
-            id,
-            v.fix.map(|f| f.pos).unwrap_or_else(|| t.last_position()),
-        );
+        self.index.update(id, v.fix.map(|f| f.pos).unwrap_or_else(|| t.last_position()));
         self.dark.insert(id, v);
         changes.changed.push(id);
     }
@@ -168,20 +144,12 @@ fn dark_vessel(t: &Track, previous: Option<&Fusion>) -> Vessel {
         length_m: t.length_m,
         counts: t.counts.clone(),
         pob: None,
-        last_sensor: t
-            .sensors
-            .iter()
-            .max_by_key(|(_, s)| s.last_ms)
-            .map(|(k, _)| k.clone()),
+        last_sensor: t.sensors.iter().max_by_key(|(_, s)| s.last_ms).map(|(k, _)| k.clone()),
     };
     // The estimate only changes when its inputs do: reuse it otherwise (it
     // costs tens of microseconds, and tracks update every radar sweep).
     match previous {
-        Some(p)
-            if p.vessel_class == f.vessel_class
-                && p.length_m == f.length_m
-                && p.counts == f.counts =>
-        {
+        Some(p) if p.vessel_class == f.vessel_class && p.length_m == f.length_m && p.counts == f.counts => {
             f.pob = p.pob.clone();
         }
         _ => refresh_pob(&mut f, None, true),
@@ -190,10 +158,7 @@ fn dark_vessel(t: &Track, previous: Option<&Fusion>) -> Vessel {
         mmsi: 0,
         track_id: t.id,
         class: AisClass::Unknown,
-        fix: Some(Fix {
-            pos: t.position_at(t.updated_ms),
-            at_ms: t.updated_ms,
-        }),
+        fix: Some(Fix { pos: t.position_at(t.updated_ms), at_ms: t.updated_ms }),
         sog_kn: Some(sog_kn as f32),
         cog_deg: Some(cog_deg as f32),
         heading_deg: None,
@@ -209,11 +174,8 @@ fn dark_vessel(t: &Track, previous: Option<&Fusion>) -> Vessel {
 
 /// Adds one detection of an AIS vessel to what sensors know about it.
 fn record_detection(f: &mut Fusion, d: &Detection) {
-    let s = f.sensors.entry(d.sensor_id.clone()).or_insert(SensorSeen {
-        kind: d.sensor_kind,
-        hits: 0,
-        last_ms: d.time_ms,
-    });
+    let s =
+        f.sensors.entry(d.sensor_id.clone()).or_insert(SensorSeen { kind: d.sensor_kind, hits: 0, last_ms: d.time_ms });
     s.hits += 1;
     s.last_ms = s.last_ms.max(d.time_ms);
     f.last_sensor = Some(d.sensor_id.clone());
@@ -225,9 +187,7 @@ fn record_detection(f: &mut Fusion, d: &Detection) {
     }
     if let Some(count) = d.persons_counted {
         let dup = d.detection_id.is_some()
-            && f.counts
-                .iter()
-                .any(|c| c.sensor_id == d.sensor_id && c.detection_id == d.detection_id);
+            && f.counts.iter().any(|c| c.sensor_id == d.sensor_id && c.detection_id == d.detection_id);
         if !dup {
             f.counts.push(CountSeen {
                 time_ms: d.time_ms,
@@ -246,11 +206,7 @@ fn record_detection(f: &mut Fusion, d: &Detection) {
 /// Moves a merged track's sensor history and counts onto its AIS vessel.
 fn absorb_track(f: &mut Fusion, t: &Track) {
     for (id, s) in &t.sensors {
-        let e = f.sensors.entry(id.clone()).or_insert(SensorSeen {
-            kind: s.kind,
-            hits: 0,
-            last_ms: s.last_ms,
-        });
+        let e = f.sensors.entry(id.clone()).or_insert(SensorSeen { kind: s.kind, hits: 0, last_ms: s.last_ms });
         e.hits += s.hits;
         e.last_ms = e.last_ms.max(s.last_ms);
     }
@@ -270,18 +226,9 @@ fn absorb_track(f: &mut Fusion, t: &Track) {
 /// nobody has counted; an AIS vessel only once someone counted people on it
 /// or judged it a rubber or wooden boat: a cargo ship's crew prior helps no one.
 fn refresh_pob(f: &mut Fusion, ais_length_m: Option<f64>, dark: bool) {
-    let looks: Vec<CountLook> = f
-        .counts
-        .iter()
-        .map(|c| CountLook {
-            count: c.count,
-            confidence: c.confidence.unwrap_or(0.5),
-        })
-        .collect();
-    let smuggling_class = matches!(
-        f.vessel_class,
-        Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)
-    );
+    let looks: Vec<CountLook> =
+        f.counts.iter().map(|c| CountLook { count: c.count, confidence: c.confidence.unwrap_or(0.5) }).collect();
+    let smuggling_class = matches!(f.vessel_class, Some(VesselClass::RubberBoat | VesselClass::WoodenBoat));
     f.pob = if dark || !looks.is_empty() || smuggling_class {
         pob::estimate(f.vessel_class, ais_length_m.or(f.length_m), &looks)
     } else {

@@ -73,10 +73,7 @@ impl PositionIndex {
         let worst = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians();
         let dlon = (REINDEX_DISTANCE_M / (111_319.5 * worst.cos())).min(360.0);
         let aabb = AABB::from_corners([lo[0] - dlon, lo[1] - dlat], [hi[0] + dlon, hi[1] + dlat]);
-        self.tree
-            .locate_in_envelope(&aabb)
-            .map(|e| e.data)
-            .collect()
+        self.tree.locate_in_envelope(&aabb).map(|e| e.data).collect()
     }
 }
 
@@ -100,10 +97,7 @@ mod tests {
         let mut idx = PositionIndex::default();
         idx.update(7, LatLon::new(35.0, 12.0));
         // 100 m east: not re-indexed.
-        idx.update(
-            7,
-            LatLon::new(35.0, 12.0 + 100.0 / (111_320.0 * 35f64.to_radians().cos())),
-        );
+        idx.update(7, LatLon::new(35.0, 12.0 + 100.0 / (111_320.0 * 35f64.to_radians().cos())));
         assert_eq!(idx.indexed_at[&7], [12.0, 35.0]);
         // A query box that holds only the true position still returns it.
         let found = idx.in_envelope(([12.0005, 34.99], [12.01, 35.01]));

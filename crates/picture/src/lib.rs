@@ -222,8 +222,7 @@ impl Picture {
                         // A local flat-earth distance: this runs on every report,
                         // and a 60 kn threshold needs no geodesic precision.
                         let dy = (pos.lat_deg - prev.pos.lat_deg) * 111_320.0;
-                        let dlon =
-                            (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
+                        let dlon = (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
                         let dx = dlon * 111_320.0 * prev.pos.lat_deg.to_radians().cos();
                         let d = (dx * dx + dy * dy).sqrt();
                         // Two reports in the same second are judged over one second:
@@ -290,11 +289,7 @@ impl Picture {
             .vessels
             .values()
             .filter(|v| v.last_seen_ms < cutoff)
-            .map(|v| Removal {
-                mmsi: v.mmsi,
-                track_id: v.track_id,
-                reason: RemovalReason::AgedOut,
-            })
+            .map(|v| Removal { mmsi: v.mmsi, track_id: v.track_id, reason: RemovalReason::AgedOut })
             .collect();
         old.sort_unstable_by_key(|r| r.track_id);
         for r in &old {
@@ -427,10 +422,7 @@ mod tests {
     fn stale_reports_do_not_move_vessels_back() {
         let mut p = pic();
         p.apply(0, 10_000, 10_000, &pos(1, 35.0, 12.0));
-        assert_eq!(
-            p.apply(0, 5_000, 10_000, &pos(1, 36.0, 12.0)),
-            Applied::Ignored
-        );
+        assert_eq!(p.apply(0, 5_000, 10_000, &pos(1, 36.0, 12.0)), Applied::Ignored);
         assert_eq!(p.get(1).unwrap().fix.unwrap().pos.lat_deg, 35.0);
         assert_eq!(p.counters().stale_reports, 1);
     }
@@ -439,10 +431,7 @@ mod tests {
     fn invalid_mmsi_and_future_times_are_counted() {
         let mut p = pic();
         assert_eq!(p.apply(0, 0, 0, &pos(0, 35.0, 12.0)), Applied::Ignored);
-        assert_eq!(
-            p.apply(0, 10_000_000, 0, &pos(5, 35.0, 12.0)),
-            Applied::Ignored
-        );
+        assert_eq!(p.apply(0, 10_000_000, 0, &pos(5, 35.0, 12.0)), Applied::Ignored);
         assert_eq!(p.counters().invalid_mmsi, 1);
         assert_eq!(p.counters().future_reports, 1);
         assert!(p.is_empty());
@@ -460,10 +449,7 @@ mod tests {
         assert!(batch(35.01, 60_000).is_empty());
         let j = batch(35.51, 120_000);
         assert_eq!(j.len(), 1);
-        assert!(
-            j[0].implied_kn > 1000.0 && (j[0].distance_m - 55_600.0).abs() < 500.0,
-            "{j:?}"
-        );
+        assert!(j[0].implied_kn > 1000.0 && (j[0].distance_m - 55_600.0).abs() < 500.0, "{j:?}");
     }
 
     #[test]
@@ -473,10 +459,7 @@ mod tests {
         p.apply(0, 20 * 60_000, 20 * 60_000, &pos(2, 35.0, 12.0));
         assert!(p.expire(29 * 60_000).is_empty());
         let gone = p.expire(31 * 60_000);
-        assert_eq!(
-            gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(),
-            vec![(1, RemovalReason::AgedOut)]
-        );
+        assert_eq!(gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(), vec![(1, RemovalReason::AgedOut)]);
         assert_eq!(p.len(), 1);
         assert_eq!(p.indexed(), 1);
     }
@@ -485,9 +468,7 @@ mod tests {
     fn reports_without_position_keep_the_last_fix() {
         let mut p = pic();
         p.apply(0, 0, 0, &pos(1, 35.0, 12.0));
-        let Report::Kinematic(mut k) = pos(1, 0.0, 0.0) else {
-            unreachable!()
-        };
+        let Report::Kinematic(mut k) = pos(1, 0.0, 0.0) else { unreachable!() };
         k.pos = None;
         p.apply(0, 1_000, 1_000, &Report::Kinematic(k));
         assert_eq!(p.get(1).unwrap().fix.unwrap().pos, LatLon::new(35.0, 12.0));

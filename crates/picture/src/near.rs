@@ -102,11 +102,7 @@ impl Picture {
                 cands.push(Candidate { v, approx_m });
             }
         }
-        cands.sort_unstable_by(|a, b| {
-            a.approx_m
-                .total_cmp(&b.approx_m)
-                .then(a.v.track_id.cmp(&b.v.track_id))
-        });
+        cands.sort_unstable_by(|a, b| a.approx_m.total_cmp(&b.approx_m).then(a.v.track_id.cmp(&b.v.track_id)));
 
         // Certainly inside: no geodesic needed just to count them.
         let sure_m = q.radius_m * (1.0 - HAVERSINE_REL_ERR) - RANK_SLACK_M;
@@ -133,16 +129,9 @@ impl Picture {
                 }
             }
         }
-        hits.sort_by(|a, b| {
-            a.distance_m
-                .total_cmp(&b.distance_m)
-                .then(a.vessel.track_id.cmp(&b.vessel.track_id))
-        });
+        hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.vessel.track_id.cmp(&b.vessel.track_id)));
         hits.truncate(q.max_results);
-        NearResult {
-            hits,
-            total_in_radius: total,
-        }
+        NearResult { hits, total_in_radius: total }
     }
 }
 
@@ -212,15 +201,12 @@ fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
     let d = f64::from(sog).min(DEAD_RECKON_MAX_KN) * MS_PER_KN * t;
     let c = f64::from(cog).to_radians();
     let lat = fix.pos.lat_deg + d * c.cos() / 111_132.0;
-    let lon =
-        fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
+    let lon = fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
     Some(LatLon::new(lat.clamp(-90.0, 90.0), geodesy::norm_lon(lon)))
 }
 
 fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
-    let fix = v
-        .fix
-        .expect("candidates come from the index, which holds only fixes");
+    let fix = v.fix.expect("candidates come from the index, which holds only fixes");
     let report_age_s = ((q.now_ms - fix.at_ms) as f64 / 1000.0).max(0.0);
     let position_now = match (v.sog_kn, v.cog_deg) {
         (Some(sog), Some(cog)) if v.is_moving() => geodesy::dead_reckon(
@@ -237,12 +223,7 @@ fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {
     let moving_sog = v.sog_kn.map(f64::from).filter(|s| *s >= MOVING_MIN_KN);
     let eta_s = moving_sog.map(|s| inv.distance_m / (s * MS_PER_KN));
     let cpa = match (moving_sog, v.cog_deg) {
-        (Some(s), Some(c)) => Some(geodesy::cpa_to_point(
-            position_now,
-            f64::from(c),
-            s,
-            q.center,
-        )),
+        (Some(s), Some(c)) => Some(geodesy::cpa_to_point(position_now, f64::from(c), s, q.center)),
         _ => None,
     };
     NearHit {
@@ -285,22 +266,11 @@ mod tests {
         let center = LatLon::new(35.9, 14.4);
         let now = 1_000_000;
         for mmsi in 1..3000u32 {
-            let p = LatLon::new(
-                center.lat_deg + rng.random_range(-0.6..0.6),
-                center.lon_deg + rng.random_range(-0.7..0.7),
-            );
-            let sog = if rng.random_bool(0.3) {
-                0.0
-            } else {
-                rng.random_range(0.0..30.0)
-            };
+            let p =
+                LatLon::new(center.lat_deg + rng.random_range(-0.6..0.6), center.lon_deg + rng.random_range(-0.7..0.7));
+            let sog = if rng.random_bool(0.3) { 0.0 } else { rng.random_range(0.0..30.0) };
             let at = now - rng.random_range(0..600_000);
-            pic.apply(
-                0,
-                at,
-                now,
-                &report(mmsi, p, sog, rng.random_range(0.0..360.0)),
-            );
+            pic.apply(0, at, now, &report(mmsi, p, sog, rng.random_range(0.0..360.0)));
         }
         let radius = 20.0 * M_PER_NM;
         for k in [5usize, 50, 10_000] {
@@ -313,12 +283,7 @@ mod tests {
             });
             let mut want: Vec<(f64, u32)> = pic
                 .vessels()
-                .map(|v| {
-                    (
-                        distance_m(center, v.position_at(now, 300.0).unwrap()),
-                        v.mmsi,
-                    )
-                })
+                .map(|v| (distance_m(center, v.position_at(now, 300.0).unwrap()), v.mmsi))
                 .filter(|(d, _)| *d <= radius)
                 .collect();
             want.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -347,17 +312,10 @@ mod tests {
         assert!((h.distance_m - 10.0 * M_PER_NM).abs() < 1.0);
         assert!((h.bearing_from_point_deg - 270.0).abs() < 0.01);
         // A geodesic heading east starts slightly poleward of 090 (0.12° here).
-        assert!(
-            (h.course_to_steer_deg - 90.0).abs() < 0.5,
-            "{}",
-            h.course_to_steer_deg
-        );
+        assert!((h.course_to_steer_deg - 90.0).abs() < 0.5, "{}", h.course_to_steer_deg);
         assert!((h.eta_s.unwrap() - 3600.0).abs() < 1.0);
         let cpa = h.cpa.unwrap();
-        assert!(
-            cpa.distance_m < 500.0 && (cpa.time_s - 3600.0).abs() < 60.0,
-            "{cpa:?}"
-        );
+        assert!(cpa.distance_m < 500.0 && (cpa.time_s - 3600.0).abs() < 60.0, "{cpa:?}");
     }
 
     #[test]
@@ -367,36 +325,11 @@ mod tests {
         pic.apply(0, 0, 0, &report(1, c, 0.0, 0.0));
         pic.apply(0, 0, 0, &report(2, c, 5.0, 0.0));
         let q = |f: VesselFilter| {
-            pic.near(&NearQuery {
-                center: c,
-                radius_m: 1000.0,
-                max_results: 10,
-                filter: f,
-                now_ms: 0,
-            })
-            .total_in_radius
+            pic.near(&NearQuery { center: c, radius_m: 1000.0, max_results: 10, filter: f, now_ms: 0 }).total_in_radius
         };
         assert_eq!(q(VesselFilter::default()), 2);
-        assert_eq!(
-            q(VesselFilter {
-                moving_only: true,
-                ..Default::default()
-            }),
-            1
-        );
-        assert_eq!(
-            q(VesselFilter {
-                min_length_m: 10.0,
-                ..Default::default()
-            }),
-            0
-        );
-        assert_eq!(
-            q(VesselFilter {
-                classes: vec![ShipClass::Cargo],
-                ..Default::default()
-            }),
-            0
-        );
+        assert_eq!(q(VesselFilter { moving_only: true, ..Default::default() }), 1);
+        assert_eq!(q(VesselFilter { min_length_m: 10.0, ..Default::default() }), 0);
+        assert_eq!(q(VesselFilter { classes: vec![ShipClass::Cargo], ..Default::default() }), 0);
     }
 }

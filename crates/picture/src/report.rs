@@ -128,8 +128,7 @@ fn static_b(s: &decode::StaticB) -> StaticUpdate<'_> {
         ship_type: s.ship_type,
         // Part A carries no dimensions, and an auxiliary craft's dimension
         // field holds its mother ship's MMSI instead.
-        dims: (s.part != decode::StaticPart::A && s.mothership_mmsi.is_none())
-            .then_some(s.dimensions),
+        dims: (s.part != decode::StaticPart::A && s.mothership_mmsi.is_none()).then_some(s.dimensions),
         destination: None,
         draught_dm: None,
     }

@@ -62,9 +62,7 @@ impl StaticData {
         Some(f64::from(self.to_port_m?) + f64::from(self.to_starboard_m?))
     }
     pub fn ship_class(&self) -> ShipClass {
-        self.ship_type
-            .map(ShipClass::from_ais)
-            .unwrap_or(ShipClass::Unknown)
+        self.ship_type.map(ShipClass::from_ais).unwrap_or(ShipClass::Unknown)
     }
 }
 
@@ -119,15 +117,12 @@ impl Vessel {
 
     /// Length in metres: from AIS static data, else as sensors measured it.
     pub fn length_m(&self) -> Option<f64> {
-        self.static_data
-            .length_m()
-            .or_else(|| self.fusion.as_ref().and_then(|f| f.length_m))
+        self.static_data.length_m().or_else(|| self.fusion.as_ref().and_then(|f| f.length_m))
     }
 
     /// True when the vessel reports a speed of at least [`lookout_core::geodesy::MOVING_MIN_KN`].
     pub fn is_moving(&self) -> bool {
-        self.sog_kn
-            .is_some_and(|s| f64::from(s) >= lookout_core::geodesy::MOVING_MIN_KN)
+        self.sog_kn.is_some_and(|s| f64::from(s) >= lookout_core::geodesy::MOVING_MIN_KN)
     }
 
     /// Position dead-reckoned to `now_ms`, extrapolating at most `max_s` seconds.
@@ -136,12 +131,9 @@ impl Vessel {
         let fix = self.fix?;
         let elapsed_s = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
         match (self.sog_kn, self.cog_deg) {
-            (Some(sog), Some(cog)) if self.is_moving() => Some(lookout_core::geodesy::dead_reckon(
-                fix.pos,
-                f64::from(cog),
-                f64::from(sog),
-                elapsed_s,
-            )),
+            (Some(sog), Some(cog)) if self.is_moving() => {
+                Some(lookout_core::geodesy::dead_reckon(fix.pos, f64::from(cog), f64::from(sog), elapsed_s))
+            }
             _ => Some(fix.pos),
         }
     }
@@ -153,16 +145,9 @@ mod tests {
 
     #[test]
     fn dimensions_need_both_halves() {
-        let s = StaticData {
-            to_bow_m: Some(100),
-            ..Default::default()
-        };
+        let s = StaticData { to_bow_m: Some(100), ..Default::default() };
         assert_eq!(s.length_m(), None);
-        let s = StaticData {
-            to_bow_m: Some(100),
-            to_stern_m: Some(20),
-            ..Default::default()
-        };
+        let s = StaticData { to_bow_m: Some(100), to_stern_m: Some(20), ..Default::default() };
         assert_eq!(s.length_m(), Some(120.0));
     }
 }

@@ -138,12 +138,7 @@ pub struct BaselineConfig {
 
 impl Default for BaselineConfig {
     fn default() -> Self {
-        Self {
-            path: None,
-            area: None,
-            learn: true,
-            save_every: None,
-        }
+        Self { path: None, area: None, learn: true, save_every: None }
     }
 }
 
@@ -277,15 +272,12 @@ fn default_backoff_max() -> Duration {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text).map_err(|e| match e {
-            Error::Config(problems) => Error::Config(
-                problems
-                    .into_iter()
-                    .map(|m| format!("{}: {m}", path.display()))
-                    .collect(),
-            ),
+            Error::Config(problems) => {
+                Error::Config(problems.into_iter().map(|m| format!("{}: {m}", path.display())).collect())
+            }
             other => other,
         })
     }
@@ -293,8 +285,7 @@ impl Config {
     /// Parses and validates TOML text: every problem is reported, each
     /// naming its key.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let mut cfg: Config =
-            toml::from_str(text).map_err(|e| Error::config(e.to_string().trim_end()))?;
+        let mut cfg: Config = toml::from_str(text).map_err(|e| Error::config(e.to_string().trim_end()))?;
         let problems = cfg.problems();
         if !problems.is_empty() {
             return Err(Error::Config(problems));
@@ -329,20 +320,12 @@ impl Config {
                     out.push(format!("source {:?}: pace must be >= 0", s.name));
                 }
                 SourceKind::File { .. } if s.kind.files().is_empty() => {
-                    out.push(format!(
-                        "source {:?}: a file source needs path or paths",
-                        s.name
-                    ));
+                    out.push(format!("source {:?}: a file source needs path or paths", s.name));
                 }
-                SourceKind::TcpClient {
-                    reconnect_min,
-                    reconnect_max,
-                    ..
-                } if reconnect_min.is_zero() || reconnect_min > reconnect_max => {
-                    out.push(format!(
-                        "source {:?}: need 0 < reconnect_min <= reconnect_max",
-                        s.name
-                    ));
+                SourceKind::TcpClient { reconnect_min, reconnect_max, .. }
+                    if reconnect_min.is_zero() || reconnect_min > reconnect_max =>
+                {
+                    out.push(format!("source {:?}: need 0 < reconnect_min <= reconnect_max", s.name));
                 }
                 _ => {}
             }
@@ -371,10 +354,7 @@ impl Config {
         let mut operators = std::collections::BTreeSet::new();
         for o in &self.operators {
             if o.name.trim().is_empty() || !operators.insert(o.name.as_str()) {
-                out.push(format!(
-                    "operator {:?}: name must be set and unique",
-                    o.name
-                ));
+                out.push(format!("operator {:?}: name must be set and unique", o.name));
             }
             if o.digest().is_none() {
                 out.push(format!(
@@ -388,9 +368,7 @@ impl Config {
         }
         match (&self.baseline.path, self.baseline.save_every) {
             (None, Some(_)) => out.push("baseline.save_every needs baseline.path".into()),
-            (_, Some(d)) if d < Duration::from_secs(1) => {
-                out.push("baseline.save_every must be at least 1s".into())
-            }
+            (_, Some(d)) if d < Duration::from_secs(1) => out.push("baseline.save_every must be at least 1s".into()),
             _ => {}
         }
         out
@@ -434,16 +412,9 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.sources.len(), 4);
         assert_eq!(cfg.service.heartbeat, Duration::from_secs(2));
-        assert!(matches!(
-            cfg.sources[3].kind,
-            SourceKind::File { repeat: true, .. }
-        ));
-        assert_eq!(
-            cfg.sources[3].kind.files(),
-            vec![PathBuf::from("replay-data/x.nmea.gz")]
-        );
-        let two = Config::parse("[[source]]\nname='r'\nkind='file'\npaths=['a.nmea','b.jsonl']\n")
-            .unwrap();
+        assert!(matches!(cfg.sources[3].kind, SourceKind::File { repeat: true, .. }));
+        assert_eq!(cfg.sources[3].kind.files(), vec![PathBuf::from("replay-data/x.nmea.gz")]);
+        let two = Config::parse("[[source]]\nname='r'\nkind='file'\npaths=['a.nmea','b.jsonl']\n").unwrap();
         assert_eq!(two.sources[0].kind.files().len(), 2);
         assert!(Config::parse("[[source]]\nname='r'\nkind='file'\n").is_err());
     }
@@ -470,64 +441,35 @@ mod tests {
         let ok = "[[zone]]\nname = 'Pozzallo'\nkind = 'port'\npolygon = [[36.725, 14.83], [36.725, 14.86], [36.70, 14.86], [36.70, 14.83]]\n";
         let cfg = Config::parse(ok).unwrap();
         assert_eq!(cfg.zones.len(), 1);
-        assert!(cfg
-            .score
-            .zones
-            .at_rest_place(lookout_core::LatLon::new(36.71, 14.845)));
-        let two =
-            "[[zone]]\nname = 'a'\nkind = 'anchorage'\npolygon = [[36.7, 14.8], [36.8, 14.9]]\n";
+        assert!(cfg.score.zones.at_rest_place(lookout_core::LatLon::new(36.71, 14.845)));
+        let two = "[[zone]]\nname = 'a'\nkind = 'anchorage'\npolygon = [[36.7, 14.8], [36.8, 14.9]]\n";
         let err = Config::parse(two).unwrap_err().to_string();
-        assert!(
-            err.contains("zone \"a\"") && err.contains("at least 3"),
-            "{err}"
-        );
+        assert!(err.contains("zone \"a\"") && err.contains("at least 3"), "{err}");
         let bad = "[[zone]]\nname = 'b'\nkind = 'port'\npolygon = [[36.7, 14.8], [96.8, 14.9], [36.6, 14.9]]\n";
         let err = Config::parse(bad).unwrap_err().to_string();
-        assert!(
-            err.contains("zone \"b\"") && err.contains("not a valid"),
-            "{err}"
-        );
+        assert!(err.contains("zone \"b\"") && err.contains("not a valid"), "{err}");
         assert!(Config::parse("[[zone]]\nname = 'c'\nkind = 'harbour'\npolygon = []\n").is_err());
         let square = "polygon = [[51.0, 1.4], [51.1, 1.4], [51.1, 1.5], [51.0, 1.5]]\n";
-        let lane = Config::parse(&format!(
-            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 230\n{square}"
-        ))
-        .unwrap();
-        assert!(lane
-            .score
-            .zones
-            .lane_against(lookout_core::LatLon::new(51.05, 1.45), 50.0, 135.0)
-            .is_some());
-        let err = Config::parse(&format!(
-            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\n{square}"
-        ))
-        .unwrap_err()
-        .to_string();
-        assert!(
-            err.contains("zone \"l\"") && err.contains("direction_deg"),
-            "{err}"
-        );
-        let err = Config::parse(&format!(
-            "[[zone]]\nname = 'p'\nkind = 'port'\ndirection_deg = 10\n{square}"
-        ))
-        .unwrap_err()
-        .to_string();
+        let lane =
+            Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 230\n{square}"))
+                .unwrap();
+        assert!(lane.score.zones.lane_against(lookout_core::LatLon::new(51.05, 1.45), 50.0, 135.0).is_some());
+        let err =
+            Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\n{square}")).unwrap_err().to_string();
+        assert!(err.contains("zone \"l\"") && err.contains("direction_deg"), "{err}");
+        let err = Config::parse(&format!("[[zone]]\nname = 'p'\nkind = 'port'\ndirection_deg = 10\n{square}"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("only for a traffic_lane"), "{err}");
-        let err = Config::parse(&format!(
-            "[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 400\n{square}"
-        ))
-        .unwrap_err()
-        .to_string();
+        let err = Config::parse(&format!("[[zone]]\nname = 'l'\nkind = 'traffic_lane'\ndirection_deg = 400\n{square}"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not within 0..360"), "{err}");
     }
 
     #[test]
     fn shipped_configs_parse() {
-        for f in [
-            "config/default.toml",
-            "config/demo.toml",
-            "config/dover.toml",
-        ] {
+        for f in ["config/default.toml", "config/demo.toml", "config/dover.toml"] {
             let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(f);
             Config::load(&p).unwrap_or_else(|e| panic!("{f}: {e}"));
         }

@@ -36,10 +36,7 @@ impl Error {
         Error::InvalidArgument(InvalidField::new(field, reason))
     }
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
     pub(crate) fn config(problem: impl Into<String>) -> Self {
         Error::Config(vec![problem.into()])

@@ -52,10 +52,7 @@ pub struct PipelineClock {
 
 impl PipelineClock {
     pub fn new(mode: ClockMode) -> Self {
-        Self {
-            mode,
-            newest_ms: None,
-        }
+        Self { mode, newest_ms: None }
     }
 
     /// Now, for applying `batch`.
@@ -93,11 +90,7 @@ pub async fn run_pipeline(
     let mut clock = PipelineClock::new(shared.config.service.clock);
     let mut tick = tokio::time::interval(TICK_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let save_every = shared
-        .config
-        .baseline
-        .save_every
-        .unwrap_or(Duration::from_secs(86_400 * 365));
+    let save_every = shared.config.baseline.save_every.unwrap_or(Duration::from_secs(86_400 * 365));
     let mut save = tokio::time::interval_at(tokio::time::Instant::now() + save_every, save_every);
     save.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut detections_open = true;
@@ -130,10 +123,7 @@ fn apply(shared: &Shared, clock: &mut PipelineClock, batch: &Batch) {
 
 /// Writes the (learning) baseline back to its file, off the async threads.
 async fn save_baseline(shared: &Arc<Shared>) {
-    let (Some(path), Some(b)) = (
-        shared.config.baseline.path.clone(),
-        shared.engine.read().baseline().cloned(),
-    ) else {
+    let (Some(path), Some(b)) = (shared.config.baseline.path.clone(), shared.engine.read().baseline().cloned()) else {
         return;
     };
     let shown = path.display().to_string();
@@ -165,12 +155,7 @@ fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>
     let engine = RwLockWriteGuard::downgrade(engine);
     let changed: Vec<Arc<Vessel>> = if publish_tracks {
         let pic = engine.picture();
-        step.changes
-            .changed
-            .iter()
-            .filter_map(|k| pic.get_entity(*k))
-            .map(|v| Arc::new(v.clone()))
-            .collect()
+        step.changes.changed.iter().filter_map(|k| pic.get_entity(*k)).map(|v| Arc::new(v.clone())).collect()
     } else {
         Vec::new()
     };

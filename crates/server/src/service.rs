@@ -73,10 +73,7 @@ impl Shared {
             journal,
             ingest_tx,
             detections_tx,
-            line_settings: Arc::new(LineSettings::new(
-                &config.radars,
-                config.picture.max_future.as_millis() as i64,
-            )),
+            line_settings: Arc::new(LineSettings::new(&config.radars, config.picture.max_future.as_millis() as i64)),
             config,
             started_ms: wall_ms(),
             recording_now_ms: AtomicI64::new(i64::MIN),
@@ -94,12 +91,10 @@ impl Shared {
     pub fn now_ms(&self) -> i64 {
         match self.config.service.clock {
             crate::config::ClockMode::Wall => wall_ms(),
-            crate::config::ClockMode::Recording => {
-                match self.recording_now_ms.load(Ordering::Relaxed) {
-                    i64::MIN => wall_ms(),
-                    t => t,
-                }
-            }
+            crate::config::ClockMode::Recording => match self.recording_now_ms.load(Ordering::Relaxed) {
+                i64::MIN => wall_ms(),
+                t => t,
+            },
         }
     }
 
@@ -169,12 +164,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             None
         }
     };
-    let tls = config
-        .service
-        .tls
-        .as_ref()
-        .map(crate::api::tls_config)
-        .transpose()?;
+    let tls = config.service.tls.as_ref().map(crate::api::tls_config).transpose()?;
     let journal = match &config.service.alert_journal {
         Some(p) => {
             // The writer thread ends by itself once the service is dropped,
@@ -187,14 +177,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     };
     let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
     let (det_tx, det_rx) = mpsc::channel::<Batch>(pipeline::DETECTIONS_QUEUE_BATCHES);
-    let shared = Arc::new(Shared::new(
-        config.clone(),
-        baseline,
-        journal,
-        tx.clone(),
-        det_tx,
-        shutdown.clone(),
-    ));
+    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), det_tx, shutdown.clone()));
     let mut tasks = JoinSet::new();
     let mut source_addrs = BTreeMap::new();
     let settings = shared.line_settings.clone();
@@ -209,89 +192,43 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             .sources
             .register(&sc.name, kind)
             .ok_or_else(|| Error::config(format!("source {:?} cannot be registered", sc.name)))?;
-        let ctx = SourceCtx {
-            status,
-            tx: tx.clone(),
-            format: sc.line_format(),
-            settings: settings.clone(),
-        };
+        let ctx = SourceCtx { status, tx: tx.clone(), format: sc.line_format(), settings: settings.clone() };
         let stop = shutdown.clone();
         match sc.kind.clone() {
-            SourceKind::TcpClient {
-                address,
-                reconnect_min,
-                reconnect_max,
-            } => {
-                tasks.spawn(source::run_tcp_client(
-                    ctx,
-                    address,
-                    reconnect_min,
-                    reconnect_max,
-                    stop,
-                ));
+            SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
+                tasks.spawn(source::run_tcp_client(ctx, address, reconnect_min, reconnect_max, stop));
             }
             SourceKind::TcpListener { listen } => {
                 let l = source::bind_tcp(listen).await?;
-                source_addrs.insert(
-                    sc.name.clone(),
-                    l.local_addr().map_err(|e| Error::io("local_addr", e))?,
-                );
+                source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
                 tasks.spawn(source::run_tcp_listener(ctx, l, stop));
             }
             SourceKind::Udp { listen } => {
                 let s = source::bind_udp(listen).await?;
-                source_addrs.insert(
-                    sc.name.clone(),
-                    s.local_addr().map_err(|e| Error::io("local_addr", e))?,
-                );
+                source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
                 tasks.spawn(source::run_udp(ctx, s, stop));
             }
-            SourceKind::File {
-                pace,
-                repeat,
-                shift_to_now,
-                ..
-            } => {
+            SourceKind::File { pace, repeat, shift_to_now, .. } => {
                 let paths = sc.kind.files();
                 // Fail at start-up, not silently in a thread, if a file is missing.
                 for p in &paths {
                     lookout_ais::open_recording(p)?;
                 }
-                tasks.spawn_blocking(move || {
-                    source::run_file(ctx, paths, pace, repeat, shift_to_now, stop)
-                });
+                tasks.spawn_blocking(move || source::run_file(ctx, paths, pace, repeat, shift_to_now, stop));
             }
         }
     }
     drop(tx);
-    tasks.spawn(pipeline::run_pipeline(
-        shared.clone(),
-        rx,
-        det_rx,
-        shutdown.clone(),
-    ));
+    tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, det_rx, shutdown.clone()));
     tasks.spawn(log_stats(shared.clone(), shutdown.clone()));
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)
         .await
         .map_err(|e| Error::io(format!("bind gRPC {}", config.service.listen), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("local_addr", e))?;
-    tasks.spawn(crate::api::serve(
-        shared.clone(),
-        listener,
-        tls,
-        shutdown.clone(),
-    ));
+    let addr = listener.local_addr().map_err(|e| Error::io("local_addr", e))?;
+    tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
-    Ok(Running {
-        addr,
-        source_addrs,
-        shared,
-        tasks,
-        shutdown,
-    })
+    Ok(Running { addr, source_addrs, shared, tasks, shutdown })
 }
 
 /// Writes every source's counters and the picture's size to the log, periodically.

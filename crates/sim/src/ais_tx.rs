@@ -9,8 +9,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::encode::{
-    self, na, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport,
-    PositionReport, StaticDataA, StaticDataB, StaticVoyageData,
+    self, na, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport, PositionReport, StaticDataA,
+    StaticDataB, StaticVoyageData,
 };
 use super::geography::{LatLon, Light, Station};
 use super::rng::{gaussian, stream_rng, Stream};
@@ -120,12 +120,7 @@ pub struct Transponder {
 impl Transponder {
     /// The unit of vessel `index`, heard by `stations`; its random streams depend
     /// only on (seed, index).
-    pub fn new(
-        seed: u64,
-        index: usize,
-        vessel: &Vessel,
-        stations: &'static [Station],
-    ) -> Transponder {
+    pub fn new(seed: u64, index: usize, vessel: &Vessel, stations: &'static [Station]) -> Transponder {
         let mut tx_rng = stream_rng(seed, Stream::AisTx, index as u64);
         let rx_rng = stream_rng(seed, Stream::AisRx, index as u64);
         let class_b = vessel.identity.class_b;
@@ -204,11 +199,7 @@ impl Transponder {
 
     fn sotdma_radio(&mut self, t_ms: i64) -> u32 {
         // Slot timeout counts frames down 7..0; the sub-message depends on it.
-        self.slot_timeout = if self.slot_timeout == 0 {
-            7
-        } else {
-            self.slot_timeout - 1
-        };
+        self.slot_timeout = if self.slot_timeout == 0 { 7 } else { self.slot_timeout - 1 };
         let secs = t_ms.div_euclid(1000);
         let sub: u32 = match self.slot_timeout {
             0 => self.tx_rng.random_range(1..2250),
@@ -231,26 +222,15 @@ impl Transponder {
     }
 
     /// The position report (type 1/3 or 18) at `t_ms`.
-    pub fn position_report(
-        &mut self,
-        v: &Vessel,
-        t_ms: i64,
-        world_ms: i64,
-        base_loss: f64,
-    ) -> Transmission {
+    pub fn position_report(&mut self, v: &Vessel, t_ms: i64, world_ms: i64, base_loss: f64) -> Transmission {
         let pos = self.observed_position(v, t_ms, world_ms);
         let moving = v.sog_kn >= 0.2;
-        let sog_kn = if moving {
-            (v.sog_kn + 0.08 * gaussian(&mut self.tx_rng)).max(0.0)
-        } else {
-            0.0
-        };
+        let sog_kn = if moving { (v.sog_kn + 0.08 * gaussian(&mut self.tx_rng)).max(0.0) } else { 0.0 };
         // COG from GPS is meaningless at rest; receivers see it wander.
         let cog_noise = if moving { 0.6 } else { 25.0 };
         let cog = encode::cog_to_ais(v.cog_deg + cog_noise * gaussian(&mut self.tx_rng));
         let heading = if self.heading_available {
-            ((v.heading_deg + 0.7 * gaussian(&mut self.tx_rng)).round() as i64).rem_euclid(360)
-                as u16
+            ((v.heading_deg + 0.7 * gaussian(&mut self.tx_rng)).round() as i64).rem_euclid(360) as u16
         } else {
             na::HEADING
         };
@@ -312,12 +292,7 @@ impl Transponder {
         };
         let channel = self.channel();
         let (station, received) = self.receive(v.pos, base_loss);
-        Transmission {
-            msg,
-            channel,
-            station,
-            received,
-        }
+        Transmission { msg, channel, station, received }
     }
 
     /// Static data: type 5 for class A; type 24 part A (`part_b == false`) or part B
@@ -348,11 +323,7 @@ impl Transponder {
                 dte: false,
             })
         } else if !part_b {
-            AisMessage::StaticA(StaticDataA {
-                repeat: 0,
-                mmsi: id.mmsi,
-                name: id.name.clone(),
-            })
+            AisMessage::StaticA(StaticDataA { repeat: 0, mmsi: id.mmsi, name: id.name.clone() })
         } else {
             AisMessage::StaticB(StaticDataB {
                 repeat: 0,
@@ -371,12 +342,7 @@ impl Transponder {
         };
         let channel = self.channel();
         let (station, received) = self.receive(v.pos, base_loss);
-        Transmission {
-            msg,
-            channel,
-            station,
-            received,
-        }
+        Transmission { msg, channel, station, received }
     }
 }
 
@@ -403,14 +369,7 @@ pub fn utc_fields(unix_s: i64) -> (i64, u8, u8, u8, u8, u8) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
     let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (
-        year,
-        month,
-        day,
-        (sod / 3600) as u8,
-        (sod / 60 % 60) as u8,
-        (sod % 60) as u8,
-    )
+    (year, month, day, (sod / 3600) as u8, (sod / 60 % 60) as u8, (sod % 60) as u8)
 }
 
 /// Type 21 report of a physical aid to navigation (every 3 minutes).

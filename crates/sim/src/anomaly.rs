@@ -75,9 +75,7 @@ use super::region::{Origin, Region, Sector};
 use super::rng::{stream_rng, Stream};
 use super::scenario::{drone_patrols, write_scenario_with, Extras, NormalRun, TRUTH_INTERVAL_MS};
 use super::scripted_ais::{ScriptedAis, TxMode, TxWindow};
-use super::world::{
-    bearing_deg, destination, distance_m, nav, Vessel, VesselKind, World, KN_MS, NM_M,
-};
+use super::world::{bearing_deg, destination, distance_m, nav, Vessel, VesselKind, World, KN_MS, NM_M};
 use super::{ScenarioSummary, SensorConfig, SimConfig};
 
 /// Alert kinds (serialised SCREAMING_SNAKE_CASE, e.g. `"AIS_GAP"`), plus `NORMAL`
@@ -137,12 +135,7 @@ pub struct AnomalyConfig {
 
 impl Default for AnomalyConfig {
     fn default() -> Self {
-        AnomalyConfig {
-            kinds: AnomalyKind::ALL.to_vec(),
-            per_kind: 2,
-            noise_scale: 1.0,
-            lookalikes: true,
-        }
+        AnomalyConfig { kinds: AnomalyKind::ALL.to_vec(), per_kind: 2, noise_scale: 1.0, lookalikes: true }
     }
 }
 
@@ -193,18 +186,12 @@ fn on_land(r: &Region, p: LatLon) -> bool {
 
 /// Distance to the nearest port berth, nm.
 pub fn port_distance_nm(r: &Region, p: LatLon) -> f64 {
-    r.ports
-        .iter()
-        .map(|&b| distance_m(p, b) / NM_M)
-        .fold(f64::INFINITY, f64::min)
+    r.ports.iter().map(|&b| distance_m(p, b) / NM_M).fold(f64::INFINITY, f64::min)
 }
 
 /// True on (or within 2 nm of) a fishing ground, anchorage or pilot area.
 pub fn on_ground_or_anchorage(r: &Region, p: LatLon) -> bool {
-    r.grounds
-        .iter()
-        .chain(r.work_areas)
-        .any(|a| distance_m(p, a.centre) / NM_M < a.radius_nm + 2.0)
+    r.grounds.iter().chain(r.work_areas).any(|a| distance_m(p, a.centre) / NM_M < a.radius_nm + 2.0)
 }
 
 /// Open water away from ports (≥ 8 nm), grounds, anchorages and pilot areas.
@@ -218,9 +205,7 @@ fn ais_covered(r: &Region, p: LatLon) -> bool {
 }
 
 fn radar_covered(radars: &[RadarSite], p: LatLon) -> bool {
-    radars
-        .iter()
-        .any(|r| distance_m(p, r.pos()) / NM_M <= r.range_nm - 1.0)
+    radars.iter().any(|r| distance_m(p, r.pos()) / NM_M <= r.range_nm - 1.0)
 }
 
 /// Every waypoint and 4 points per segment satisfy `ok`.
@@ -264,10 +249,7 @@ fn sector_point(rng: &mut ChaCha8Rng, s: &Sector) -> LatLon {
 /// A point of `zone` and a course there (random in open water, the lane's on the lane).
 fn zone_point(r: &Region, rng: &mut ChaCha8Rng, zone: Zone) -> (LatLon, f64) {
     match zone {
-        Zone::Open(i) => (
-            sector_point(rng, &r.incidents.zones[i]),
-            rng.random_range(0.0..360.0),
-        ),
+        Zone::Open(i) => (sector_point(rng, &r.incidents.zones[i]), rng.random_range(0.0..360.0)),
         Zone::Lane => {
             let lane = r.incidents.lane;
             let (lo, hi) = r.incidents.lane_segments;
@@ -287,9 +269,7 @@ struct Path {
 
 impl Path {
     fn at(t_ms: i64, pos: LatLon) -> Path {
-        Path {
-            w: vec![Waypoint { t_ms, pos }],
-        }
+        Path { w: vec![Waypoint { t_ms, pos }] }
     }
     fn last(&self) -> Waypoint {
         self.w[self.w.len() - 1]
@@ -299,10 +279,7 @@ impl Path {
         let l = self.last();
         if t_ms > l.t_ms {
             let d = speed_kn * KN_MS * (t_ms - l.t_ms) as f64 / 1000.0;
-            self.w.push(Waypoint {
-                t_ms,
-                pos: destination(l.pos, course, d),
-            });
+            self.w.push(Waypoint { t_ms, pos: destination(l.pos, course, d) });
         }
         self
     }
@@ -310,10 +287,7 @@ impl Path {
     fn to(&mut self, pos: LatLon, speed_kn: f64) -> i64 {
         let l = self.last();
         let t = l.t_ms + (distance_m(l.pos, pos) / (speed_kn * KN_MS) * 1000.0).round() as i64;
-        self.w.push(Waypoint {
-            t_ms: t.max(l.t_ms + 1000),
-            pos,
-        });
+        self.w.push(Waypoint { t_ms: t.max(l.t_ms + 1000), pos });
         self.last().t_ms
     }
     fn hold(&mut self, t_ms: i64) -> &mut Self {
@@ -327,33 +301,14 @@ impl Path {
 
 /// Arrives at `m` at `t0` on `course` from `t_begin`; the last `slow_ms` at
 /// `slow_frac` of `speed_kn`.
-fn approach(
-    m: LatLon,
-    t0: i64,
-    course: f64,
-    speed_kn: f64,
-    t_begin: i64,
-    slow_ms: i64,
-    slow_frac: f64,
-) -> Path {
+fn approach(m: LatLon, t0: i64, course: f64, speed_kn: f64, t_begin: i64, slow_ms: i64, slow_frac: f64) -> Path {
     let slow_ms = slow_ms.min(t0 - t_begin);
-    let p_slow = destination(
-        m,
-        course + 180.0,
-        slow_frac * speed_kn * KN_MS * slow_ms as f64 / 1000.0,
-    );
+    let p_slow = destination(m, course + 180.0, slow_frac * speed_kn * KN_MS * slow_ms as f64 / 1000.0);
     let t_slow = t0 - slow_ms;
-    let p0 = destination(
-        p_slow,
-        course + 180.0,
-        speed_kn * KN_MS * (t_slow - t_begin) as f64 / 1000.0,
-    );
+    let p0 = destination(p_slow, course + 180.0, speed_kn * KN_MS * (t_slow - t_begin) as f64 / 1000.0);
     let mut p = Path::at(t_begin, p0);
     if t_slow > t_begin {
-        p.w.push(Waypoint {
-            t_ms: t_slow,
-            pos: p_slow,
-        });
+        p.w.push(Waypoint { t_ms: t_slow, pos: p_slow });
     }
     if t0 > p.last().t_ms {
         p.w.push(Waypoint { t_ms: t0, pos: m });
@@ -389,9 +344,7 @@ impl Builder<'_> {
         let max_dur = (span - 16 * MIN).max(2 * MIN);
         let dur = ((rng.random_range(lo_min..=hi_min) * MIN as f64) as i64).min(max_dur);
         let lo = self.start + 8 * MIN;
-        let hi = (self.end - dur - 8 * MIN)
-            .min(self.start + 90 * MIN)
-            .max(lo);
+        let hi = (self.end - dur - 8 * MIN).min(self.start + 90 * MIN).max(lo);
         let t0 = rng.random_range(lo..=hi) / 1000 * 1000;
         (t0, (t0 + dur).min(self.end))
     }
@@ -403,12 +356,7 @@ impl Builder<'_> {
         (t1 + MAX_POST_MS).min(self.end).max(t1 + MIN)
     }
 
-    fn identity(
-        &mut self,
-        rng: &mut ChaCha8Rng,
-        kind: VesselKind,
-        length: Option<(f64, f64)>,
-    ) -> Identity {
+    fn identity(&mut self, rng: &mut ChaCha8Rng, kind: VesselKind, length: Option<(f64, f64)>) -> Identity {
         let mut id = identity::generate(&self.region.locale, kind, false, rng);
         if let Some((lo, hi)) = length {
             let l = rng.random_range(lo..hi);
@@ -430,29 +378,12 @@ impl Builder<'_> {
             id.draught_dm = rng.random_range(45..75);
             (VesselKind::Cargo, id)
         } else {
-            (
-                VesselKind::Fishing,
-                self.identity(rng, VesselKind::Fishing, Some((18.0, 30.0))),
-            )
+            (VesselKind::Fishing, self.identity(rng, VesselKind::Fishing, Some((18.0, 30.0))))
         }
     }
 
-    fn push_ais(
-        &mut self,
-        kind: VesselKind,
-        id: Identity,
-        path: Path,
-        status: Vec<(i64, u8)>,
-    ) -> usize {
-        let x = ScriptedAis::new(
-            self.seed,
-            self.ais.len(),
-            self.region.stations,
-            kind,
-            id,
-            path.w,
-            status,
-        );
+    fn push_ais(&mut self, kind: VesselKind, id: Identity, path: Path, status: Vec<(i64, u8)>) -> usize {
+        let x = ScriptedAis::new(self.seed, self.ais.len(), self.region.stations, kind, id, path.w, status);
         self.ais.push(x);
         self.ais.len() - 1
     }
@@ -507,17 +438,9 @@ impl Builder<'_> {
             let mut p = Path::at(start, p0);
             p.to(goal, speed);
             p.hold(end);
-            let ok = path_ok(&p.w[..2], |q| {
-                !on_land(r, q) || distance_m(q, goal) < 2.0 * NM_M
-            });
+            let ok = path_ok(&p.w[..2], |q| !on_land(r, q) || distance_m(q, goal) < 2.0 * NM_M);
             (ok || force).then(|| {
-                DarkBoat::scripted(
-                    &format!("x-dark-{k}"),
-                    route.kind,
-                    (len * 10.0f64).round() / 10.0,
-                    persons,
-                    p.w,
-                )
+                DarkBoat::scripted(&format!("x-dark-{k}"), route.kind, (len * 10.0f64).round() / 10.0, persons, p.w)
             })
         });
         self.dark.push(b);
@@ -534,8 +457,7 @@ impl Builder<'_> {
             let (m, _) = zone_point(r, rng, zone);
             let course = rng.random_range(0.0..360.0);
             let speed = rng.random_range(8.0..11.0);
-            let turn =
-                rng.random_range(40.0..120.0) * if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+            let turn = rng.random_range(40.0..120.0) * if rng.random_bool(0.5) { 1.0 } else { -1.0 };
             let mut p = approach(m, t0, course, speed, tb, 0, 1.0);
             p.go(course + turn, speed, t1);
             p.go(course + turn, speed, tf);
@@ -543,9 +465,7 @@ impl Builder<'_> {
             let ok = m.lat.is_finite()
                 && port_distance_nm(r, m) >= 8.0
                 && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 3.0)
-                && path_ok(gap, |q| {
-                    ais_covered(r, q) && radar_covered(radars, q) && port_distance_nm(r, q) >= 6.0
-                });
+                && path_ok(gap, |q| ais_covered(r, q) && radar_covered(radars, q) && port_distance_nm(r, q) >= 6.0);
             (ok || force).then_some((p, speed, turn))
         });
         let freighter = k % 2 == 1;
@@ -554,11 +474,7 @@ impl Builder<'_> {
         let n = path.w.len();
         let (off, on) = (path.w[n - 3].pos, path.w[n - 2].pos);
         let i = self.push_ais(kind, id, path, vec![(tb, nav::UNDER_WAY_ENGINE)]);
-        self.ais[i].tx_windows.push(TxWindow {
-            from_ms: t0,
-            to_ms: t1,
-            mode: TxMode::Off,
-        });
+        self.ais[i].tx_windows.push(TxWindow { from_ms: t0, to_ms: t1, mode: TxMode::Off });
         let disp = distance_m(off, on) / NM_M;
         let note = format!(
             "{} switches AIS off for {:.0} min at {:.1} kn, turns {:.0} deg; reappears {:.1} nm away (implied {:.1} kn)",
@@ -569,26 +485,12 @@ impl Builder<'_> {
             disp,
             disp / ((t1 - t0) as f64 / 3.6e6)
         );
-        self.label(
-            AnomalyKind::AisGap,
-            (t0, t1),
-            vec![mmsi.to_string()],
-            Some(mmsi),
-            off,
-            note,
-        );
+        self.label(AnomalyKind::AisGap, (t0, t1), vec![mmsi.to_string()], Some(mmsi), off, note);
         // With its transponder off inside radar coverage the vessel is, for
         // those minutes, a boat without AIS that radar sees: a dark target.
         if self.kinds.contains(&AnomalyKind::DarkTarget) {
             let note = format!("{} with AIS switched off in radar coverage", kind.as_str());
-            self.label(
-                AnomalyKind::DarkTarget,
-                (t0, t1),
-                vec![mmsi.to_string()],
-                None,
-                off,
-                note,
-            );
+            self.label(AnomalyKind::DarkTarget, (t0, t1), vec![mmsi.to_string()], None, off, note);
         }
     }
 
@@ -600,18 +502,9 @@ impl Builder<'_> {
         let (tb, tf) = (self.t_begin(t0), self.t_finish(t1));
         let (radars, r) = (self.radars, self.region);
         let (path, drift) = Self::retry(rng, |rng, force| {
-            let (m, lane_course) =
-                zone_point(r, rng, if lane { Zone::Lane } else { Zone::Open(0) });
-            let course = if lane {
-                lane_course
-            } else {
-                rng.random_range(300.0..420.0) % 360.0
-            };
-            let speed = if lane {
-                rng.random_range(12.0..15.0)
-            } else {
-                rng.random_range(8.0..10.0)
-            };
+            let (m, lane_course) = zone_point(r, rng, if lane { Zone::Lane } else { Zone::Open(0) });
+            let course = if lane { lane_course } else { rng.random_range(300.0..420.0) % 360.0 };
+            let speed = if lane { rng.random_range(12.0..15.0) } else { rng.random_range(8.0..10.0) };
             let drift = rng.random_range(0.3..1.2);
             let set = rng.random_range(0.0..360.0);
             let mut p = approach(m, t0, course, speed, tb, 5 * MIN, 0.35);
@@ -623,9 +516,7 @@ impl Builder<'_> {
             let idle = &p.w[p.w.len() - 5..p.w.len() - 2];
             let ok = open_water(r, m)
                 && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 3.0)
-                && path_ok(idle, |q| {
-                    open_water(r, q) && radar_covered(radars, q) && ais_covered(r, q)
-                });
+                && path_ok(idle, |q| open_water(r, q) && radar_covered(radars, q) && ais_covered(r, q));
             (ok || force).then_some((p, drift))
         });
         let (kind, id) = self.workboat(rng, lane);
@@ -637,20 +528,9 @@ impl Builder<'_> {
             kind.as_str(),
             (t1 - t0) as f64 / MIN as f64,
             drift,
-            if lane {
-                "in the shipping lane"
-            } else {
-                self.region.incidents.open_sea
-            }
+            if lane { "in the shipping lane" } else { self.region.incidents.open_sea }
         );
-        self.label(
-            AnomalyKind::Loitering,
-            (t0 + 1000, t1),
-            vec![mmsi.to_string()],
-            Some(mmsi),
-            m,
-            note,
-        );
+        self.label(AnomalyKind::Loitering, (t0 + 1000, t1), vec![mmsi.to_string()], Some(mmsi), m, note);
     }
 
     // --- RENDEZVOUS -------------------------------------------------------
@@ -699,13 +579,7 @@ impl Builder<'_> {
             rng.random_range(spec.persons.0..=spec.persons.1),
         );
         let boat_id = format!("x-rendezvous-{k}");
-        self.dark.push(DarkBoat::scripted(
-            &boat_id,
-            bkind,
-            (len * 10.0f64).round() / 10.0,
-            persons,
-            boat.w,
-        ));
+        self.dark.push(DarkBoat::scripted(&boat_id, bkind, (len * 10.0f64).round() / 10.0, persons, boat.w));
         let note = format!(
             "mother ship ({}) and {} {:.0} m apart drifting at {:.1} kn for {:.0} min; the boat then heads for {}",
             kind.as_str(),
@@ -715,14 +589,7 @@ impl Builder<'_> {
             (t1 - t0) as f64 / MIN as f64,
             self.region.crossing.destination_name
         );
-        self.label(
-            AnomalyKind::Rendezvous,
-            (t0 + 1000, t1),
-            vec![mmsi.to_string(), boat_id],
-            Some(mmsi),
-            m,
-            note,
-        );
+        self.label(AnomalyKind::Rendezvous, (t0 + 1000, t1), vec![mmsi.to_string(), boat_id], Some(mmsi), m, note);
     }
 
     // --- ROUTE_DEVIATION --------------------------------------------------
@@ -746,26 +613,15 @@ impl Builder<'_> {
                 }
                 let mut p = approach(m, t0, lane_course, speed, tb, 0, 1.0);
                 p.go(course, speed, tf);
-                let ok = open_water(r, m)
-                    && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 4.0);
+                let ok = open_water(r, m) && path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 4.0);
                 (ok || force).then_some((p, course))
             });
-            let (kind, id) = (
-                VesselKind::Cargo,
-                self.identity(rng, VesselKind::Cargo, None),
-            );
+            let (kind, id) = (VesselKind::Cargo, self.identity(rng, VesselKind::Cargo, None));
             let mmsi = id.mmsi;
             let m = path.w[path.w.len() - 2].pos;
             self.push_ais(kind, id, path, vec![(tb, nav::UNDER_WAY_ENGINE)]);
             let note = format!("cargo ship leaves {} on course {course:.0}", inc.lane_name);
-            self.label(
-                AnomalyKind::RouteDeviation,
-                (t0, tf),
-                vec![mmsi.to_string()],
-                Some(mmsi),
-                m,
-                note,
-            );
+            self.label(AnomalyKind::RouteDeviation, (t0, tf), vec![mmsi.to_string()], Some(mmsi), m, note);
         } else {
             // A ferry out on its route, turning off it in open water.
             let route = inc.ferry.route;
@@ -774,12 +630,7 @@ impl Builder<'_> {
             let (a, b) = (route[3], route[4]);
             let m = destination(a, bearing_deg(a, b), distance_m(a, b) * u);
             // Harbour legs slow, then the open-water leg.
-            let legs: Vec<(LatLon, f64)> = vec![
-                (route[1], 6.0),
-                (route[2], 8.0),
-                (route[3], speed),
-                (m, speed),
-            ];
+            let legs: Vec<(LatLon, f64)> = vec![(route[1], 6.0), (route[2], 8.0), (route[3], speed), (m, speed)];
             let mut secs = 0.0;
             let mut at = route[0];
             for &(p, s) in &legs {
@@ -803,18 +654,8 @@ impl Builder<'_> {
             let id = self.identity(rng, VesselKind::Ferry, None);
             let mmsi = id.mmsi;
             self.push_ais(VesselKind::Ferry, id, p, status);
-            let note = format!(
-                "ferry {} turns off its route onto {course:.0} at {speed:.0} kn",
-                inc.ferry.name
-            );
-            self.label(
-                AnomalyKind::RouteDeviation,
-                (t0, tf),
-                vec![mmsi.to_string()],
-                Some(mmsi),
-                m,
-                note,
-            );
+            let note = format!("ferry {} turns off its route onto {course:.0} at {speed:.0} kn", inc.ferry.name);
+            self.label(AnomalyKind::RouteDeviation, (t0, tf), vec![mmsi.to_string()], Some(mmsi), m, note);
         }
     }
 
@@ -829,9 +670,7 @@ impl Builder<'_> {
             let speed = rng.random_range(7.0..11.0);
             let mut p = approach(m, t0, course, speed, tb, 0, 1.0);
             p.go(course, speed, tf);
-            let ok = path_ok(&p.w, |q| {
-                !on_land(r, q) && port_distance_nm(r, q) >= 4.0 && ais_covered(r, q)
-            });
+            let ok = path_ok(&p.w, |q| !on_land(r, q) && port_distance_nm(r, q) >= 4.0 && ais_covered(r, q));
             (ok || force).then_some(p)
         })
     }
@@ -839,11 +678,9 @@ impl Builder<'_> {
     fn position_jump(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         if k.is_multiple_of(2) {
             let (t0, t1) = self.window(rng, 10.0, 30.0);
-            let zones = [
-                (Zone::Open(0), Zone::Open(1)),
-                (Zone::Open(1), Zone::Open(2)),
-                (Zone::Open(0), Zone::Open(2)),
-            ][(k / 2) % 3];
+            let zones =
+                [(Zone::Open(0), Zone::Open(1)), (Zone::Open(1), Zone::Open(2)), (Zone::Open(0), Zone::Open(2))]
+                    [(k / 2) % 3];
             let pa = self.straight(rng, zones.0, t0, t1);
             let pb = self.straight(rng, zones.1, t0, t1);
             let (ka, ida) = self.workboat(rng, true);
@@ -855,16 +692,9 @@ impl Builder<'_> {
             let tbb = pb.w[0].t_ms;
             self.push_ais(ka, ida.clone(), pa, vec![(tba, nav::UNDER_WAY_ENGINE)]);
             let i = self.push_ais(kb, idb, pb, vec![(tbb, nav::UNDER_WAY_ENGINE)]);
-            self.ais[i].tx_windows.push(TxWindow {
-                from_ms: t0,
-                to_ms: t1,
-                mode: TxMode::Spoof(ida),
-            });
-            let note = format!(
-                "{} (mmsi {mb}) transmits the identity of {} {ma} {sep:.0} nm away",
-                kb.as_str(),
-                ka.as_str()
-            );
+            self.ais[i].tx_windows.push(TxWindow { from_ms: t0, to_ms: t1, mode: TxMode::Spoof(ida) });
+            let note =
+                format!("{} (mmsi {mb}) transmits the identity of {} {ma} {sep:.0} nm away", kb.as_str(), ka.as_str());
             self.label(
                 AnomalyKind::PositionJump,
                 (t0, t1),
@@ -895,23 +725,11 @@ impl Builder<'_> {
             self.ais[i].tx_windows.push(TxWindow {
                 from_ms: t0,
                 to_ms: t1,
-                mode: TxMode::Offset {
-                    bearing_deg: bearing,
-                    dist_m: 20.0 * NM_M,
-                },
+                mode: TxMode::Offset { bearing_deg: bearing, dist_m: 20.0 * NM_M },
             });
-            let note = format!(
-                "{} reports positions 20 nm off on bearing {bearing:.0} for ~{reports} reports",
-                kind.as_str()
-            );
-            self.label(
-                AnomalyKind::PositionJump,
-                (t0, t1),
-                vec![mmsi.to_string()],
-                Some(mmsi),
-                m,
-                note,
-            );
+            let note =
+                format!("{} reports positions 20 nm off on bearing {bearing:.0} for ~{reports} reports", kind.as_str());
+            self.label(AnomalyKind::PositionJump, (t0, t1), vec![mmsi.to_string()], Some(mmsi), m, note);
         }
     }
 
@@ -920,11 +738,7 @@ impl Builder<'_> {
     fn overcrowded(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let (start, end) = (self.start, self.end);
         let r = self.region;
-        let (c, landfall, set) = (
-            r.incidents.crowded,
-            r.crossing.landfall,
-            r.crossing.drift_set_deg,
-        );
+        let (c, landfall, set) = (r.incidents.crowded, r.crossing.landfall, r.crossing.drift_set_deg);
         let b = Self::retry(rng, |rng, force| {
             let p0 = sector_point(rng, &c.from);
             let mut p = Path::at(start, p0);
@@ -932,17 +746,11 @@ impl Builder<'_> {
                 p.to(landfall, rng.random_range(c.speed_kn.0..c.speed_kn.1));
                 p.hold(end);
             } else {
-                p.go(
-                    rng.random_range(set.0..set.1),
-                    rng.random_range(c.drift_kn.0..c.drift_kn.1),
-                    end,
-                );
+                p.go(rng.random_range(set.0..set.1), rng.random_range(c.drift_kn.0..c.drift_kn.1), end);
             }
             let ok = !on_land(r, p0)
                 && !on_ground_or_anchorage(r, p0)
-                && path_ok(&p.w[..2], |q| {
-                    !on_land(r, q) || distance_m(q, landfall) < 2.0 * NM_M
-                });
+                && path_ok(&p.w[..2], |q| !on_land(r, q) || distance_m(q, landfall) < 2.0 * NM_M);
             (ok || force).then(|| {
                 DarkBoat::scripted(
                     &format!("x-overcrowded-{k}"),
@@ -954,8 +762,7 @@ impl Builder<'_> {
             })
         });
         let index = self.drone_base + self.drones.len();
-        self.drones
-            .push(DronePatrol::cued(index, b.pos, b.cog_deg, b.sog_kn, start));
+        self.drones.push(DronePatrol::cued(index, b.pos, b.cog_deg, b.sog_kn, start));
         self.dark.push(b);
     }
 
@@ -966,25 +773,14 @@ impl Builder<'_> {
         let tb = self.t_begin(t0);
         let (start, end) = (self.start, self.end);
         let station = self.region.incidents.pilot;
-        let inner = Area {
-            radius_nm: 1.0,
-            ..station.area
-        };
+        let inner = Area { radius_nm: 1.0, ..station.area };
         let pp = destination(
             inner.centre,
             rng.random_range(0.0..360.0),
             inner.radius_nm * NM_M * rng.random::<f64>().sqrt(),
         );
         let course_in = rng.random_range(station.course_in_deg.0..station.course_in_deg.1);
-        let mut ship = approach(
-            pp,
-            t0,
-            course_in,
-            rng.random_range(10.0..13.0),
-            tb,
-            8 * MIN,
-            0.4,
-        );
+        let mut ship = approach(pp, t0, course_in, rng.random_range(10.0..13.0), tb, 8 * MIN, 0.4);
         let (entrance, berth) = (station.entrance, station.berth);
         let meet_course = bearing_deg(pp, entrance);
         ship.go(meet_course, 2.5, t1);
@@ -1010,10 +806,7 @@ impl Builder<'_> {
         pilot.to(out[1], 6.0);
         pilot.to(q0, 12.0);
         pilot.hold(t0);
-        pilot.w.push(Waypoint {
-            t_ms: t1,
-            pos: abeam(s1),
-        });
+        pilot.w.push(Waypoint { t_ms: t1, pos: abeam(s1) });
         pilot.to(entrance, 12.0);
         pilot.to(out[0], 6.0);
         let back = pilot.to(berth, 4.0);
@@ -1021,21 +814,12 @@ impl Builder<'_> {
         let ship_id = self.identity(rng, VesselKind::Cargo, None);
         let pilot_id = self.identity(rng, VesselKind::Pilot, None);
         let (ms, mp) = (ship_id.mmsi, pilot_id.mmsi);
-        self.push_ais(
-            VesselKind::Cargo,
-            ship_id,
-            ship,
-            vec![(tb, nav::UNDER_WAY_ENGINE), (arrive, nav::MOORED)],
-        );
+        self.push_ais(VesselKind::Cargo, ship_id, ship, vec![(tb, nav::UNDER_WAY_ENGINE), (arrive, nav::MOORED)]);
         self.push_ais(
             VesselKind::Pilot,
             pilot_id,
             pilot,
-            vec![
-                (dep.min(start), nav::MOORED),
-                (dep, nav::UNDER_WAY_ENGINE),
-                (back, nav::MOORED),
-            ],
+            vec![(dep.min(start), nav::MOORED), (dep, nav::UNDER_WAY_ENGINE), (back, nav::MOORED)],
         );
         let mut l = Label {
             kind: AnomalyKind::Normal,
@@ -1073,36 +857,21 @@ impl Builder<'_> {
         while lead.last().t_ms < end {
             let across = ((line % 6) as f64 - 2.5) * spacing;
             let mid = destination(centre, axis + 90.0, across);
-            let (a, b) = (
-                destination(mid, axis, tow / 2.0),
-                destination(mid, axis + 180.0, tow / 2.0),
-            );
+            let (a, b) = (destination(mid, axis, tow / 2.0), destination(mid, axis + 180.0, tow / 2.0));
             let (p1, p2) = if line % 2 == 0 { (b, a) } else { (a, b) };
             lead.to(p1, speed);
             lead.to(p2, speed);
             line += 1;
         }
         let partner = Path {
-            w: lead
-                .w
-                .iter()
-                .map(|w| Waypoint {
-                    t_ms: w.t_ms,
-                    pos: destination(w.pos, axis + 90.0, sep),
-                })
-                .collect(),
+            w: lead.w.iter().map(|w| Waypoint { t_ms: w.t_ms, pos: destination(w.pos, axis + 90.0, sep) }).collect(),
         };
         let t_last = lead.last().t_ms;
         let ia = self.identity(rng, VesselKind::Fishing, Some((18.0, 26.0)));
         let ib = self.identity(rng, VesselKind::Fishing, Some((18.0, 26.0)));
         let (ma, mb) = (ia.mmsi, ib.mmsi);
         self.push_ais(VesselKind::Fishing, ia, lead, vec![(start, nav::FISHING)]);
-        self.push_ais(
-            VesselKind::Fishing,
-            ib,
-            partner,
-            vec![(start, nav::FISHING)],
-        );
+        self.push_ais(VesselKind::Fishing, ib, partner, vec![(start, nav::FISHING)]);
         self.labels.push(Label {
             kind: AnomalyKind::Normal,
             start_ms: start,
@@ -1127,12 +896,8 @@ fn classify(r: &Region, v: &Vessel) -> Option<&'static str> {
         Fishing if v.nav_status == nav::FISHING => Some("trawling on a fishing ground"),
         Cargo | Tanker if v.nav_status == nav::AT_ANCHOR => Some("ship at anchor"),
         Sar => Some("SAR boat on patrol"),
-        Leisure if v.nav_status == nav::AT_ANCHOR || v.sog_kn < 1.5 => {
-            Some("yacht idle or anchored near the coast")
-        }
-        Ferry | HighSpeedFerry if port_distance_nm(r, v.pos) < 3.0 => {
-            Some("ferry manoeuvring in port")
-        }
+        Leisure if v.nav_status == nav::AT_ANCHOR || v.sog_kn < 1.5 => Some("yacht idle or anchored near the coast"),
+        Ferry | HighSpeedFerry if port_distance_nm(r, v.pos) < 3.0 => Some("ferry manoeuvring in port"),
         Pilot | Tug => Some("pilot boat / tug on station"),
         _ => None,
     }
@@ -1233,13 +998,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
             b.pair_trawl(&mut rng, k);
         }
     }
-    let Builder {
-        ais,
-        dark,
-        drones,
-        labels: mut out_labels,
-        ..
-    } = b;
+    let Builder { ais, dark, drones, labels: mut out_labels, .. } = b;
     let n_scripted_dark = dark.len();
     sensors.scripted.extend(dark);
 
@@ -1247,17 +1006,9 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
     // from a replay of the dark fleet (pure: independent of the AIS world).
     let want = |k: AnomalyKind| kinds.contains(&k);
     if want(AnomalyKind::DarkTarget) || want(AnomalyKind::Overcrowded) {
-        let mut fleet = DarkFleet::new(
-            &region.crossing,
-            cfg.seed,
-            start,
-            sensors.dark_boats,
-            &sensors.scripted,
-        );
-        let patrols: Vec<DronePatrol> = drone_patrols(cfg, &sensors)
-            .into_iter()
-            .chain(drones.iter().cloned())
-            .collect();
+        let mut fleet = DarkFleet::new(&region.crossing, cfg.seed, start, sensors.dark_boats, &sensors.scripted);
+        let patrols: Vec<DronePatrol> =
+            drone_patrols(cfg, &sensors).into_iter().chain(drones.iter().cloned()).collect();
         let n = fleet.boats.len();
         let mut radar_seen: Vec<Option<(i64, i64, LatLon)>> = vec![None; n];
         let mut drone_seen: Vec<Option<(i64, LatLon)>> = vec![None; n];
@@ -1275,10 +1026,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
                 // range (the drone may count it from then on), but only a
                 // boat that is later well inside the range (200 m margin, not
                 // a graze between two 10 s samples) is sure to be seen.
-                let in_view = |margin_m: f64| {
-                    dps.iter()
-                        .any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - margin_m)
-                };
+                let in_view = |margin_m: f64| dps.iter().any(|&d| distance_m(d, bt.pos) < CAMERA_RANGE_M - margin_m);
                 if drone_first[i].is_none() && in_view(0.0) {
                     drone_first[i] = Some((t, bt.pos));
                 }
@@ -1301,10 +1049,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
                         mmsi: None,
                         lat: round5(p.lat),
                         lon: round5(p.lon),
-                        note: format!(
-                            "{origin} {} without AIS in radar coverage",
-                            bt.kind.as_str()
-                        ),
+                        note: format!("{origin} {} without AIS in radar coverage", bt.kind.as_str()),
                         resembles: None,
                     });
                 }
@@ -1329,11 +1074,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
                             bt.length_m,
                             bt.persons,
                             cap.unwrap_or(0),
-                            if seen.is_some() {
-                                "; from the first drone look"
-                            } else {
-                                "; never in drone view"
-                            }
+                            if seen.is_some() { "; from the first drone look" } else { "; never in drone view" }
                         ),
                         resembles: None,
                     });
@@ -1347,19 +1088,11 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
     let extras = Extras {
         ais,
         drones,
-        classify: anomalies
-            .lookalikes
-            .then_some(classify as fn(&Region, &Vessel) -> Option<&'static str>),
+        classify: anomalies.lookalikes.then_some(classify as fn(&Region, &Vessel) -> Option<&'static str>),
     };
     let (scenario, xo) = write_scenario_with(cfg, &sensors, extras, nmea, detections, truth)?;
     for r in xo.runs {
-        let NormalRun {
-            mmsi,
-            what,
-            start_ms,
-            end_ms,
-            pos,
-        } = r;
+        let NormalRun { mmsi, what, start_ms, end_ms, pos } = r;
         if end_ms - start_ms < 2 * MIN {
             continue;
         }
@@ -1376,12 +1109,7 @@ pub fn write_anomaly_scenario<A: Write, B: Write, C: Write, D: Write>(
         });
     }
     out_labels.sort_by(|a, b| {
-        (a.start_ms, a.kind, &a.truth_ids, a.end_ms).cmp(&(
-            b.start_ms,
-            b.kind,
-            &b.truth_ids,
-            b.end_ms,
-        ))
+        (a.start_ms, a.kind, &a.truth_ids, a.end_ms).cmp(&(b.start_ms, b.kind, &b.truth_ids, b.end_ms))
     });
     let mut w = io::BufWriter::new(labels);
     let mut by_kind = BTreeMap::new();

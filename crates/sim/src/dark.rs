@@ -56,11 +56,7 @@ pub struct Waypoint {
 pub enum Motion {
     /// Under way for `goal` at `speed_kn` (with course/speed wander); the engine
     /// fails at `engine_fails_ms`, if given, and the boat then drifts.
-    Underway {
-        goal: LatLon,
-        speed_kn: f64,
-        engine_fails_ms: Option<i64>,
-    },
+    Underway { goal: LatLon, speed_kn: f64, engine_fails_ms: Option<i64> },
     /// Engine failure: drifting with the current, towards `set_deg` at `drift_kn`.
     Drifting { set_deg: f64, drift_kn: f64 },
     /// Arrived at the landfall point, stopped (or nearly) waiting for rescue.
@@ -97,10 +93,7 @@ impl DarkBoat {
         let mut rng = stream_rng(seed, Stream::Dark, index as u64);
         let u: f64 = rng.random();
         let specs = crossing.boats;
-        let spec = specs
-            .iter()
-            .find(|s| u < s.share_below)
-            .unwrap_or(&specs[specs.len() - 1]);
+        let spec = specs.iter().find(|s| u < s.share_below).unwrap_or(&specs[specs.len() - 1]);
         let kind = spec.kind;
         let length_m = rng.random_range(spec.length_m.0..spec.length_m.1);
         let persons = rng.random_range(spec.persons.0..=spec.persons.1);
@@ -110,29 +103,15 @@ impl DarkBoat {
         let (p_drift, p_fail) = (spec.p_drift, spec.p_fail);
         let pos = destination(crossing.destination, bearing, dist_nm * NM_M);
         // Steering for the landfall, not perfectly: a few degrees of aim error.
-        let goal = destination(
-            crossing.landfall,
-            rng.random_range(0.0..360.0),
-            rng.random_range(0.0..0.5) * NM_M,
-        );
+        let goal = destination(crossing.landfall, rng.random_range(0.0..360.0), rng.random_range(0.0..0.5) * NM_M);
         let (set, rate) = (crossing.drift_set_deg, crossing.drift_kn);
-        let drift = (
-            rng.random_range(set.0..set.1),
-            rng.random_range(rate.0..rate.1),
-        );
+        let drift = (rng.random_range(set.0..set.1), rng.random_range(rate.0..rate.1));
         let motion = if rng.random_bool(p_drift) {
-            Motion::Drifting {
-                set_deg: drift.0,
-                drift_kn: drift.1,
-            }
+            Motion::Drifting { set_deg: drift.0, drift_kn: drift.1 }
         } else {
             let fails = rng.random_bool(p_fail);
             let at = start_ms + rng.random_range(5 * 60_000..55 * 60_000);
-            Motion::Underway {
-                goal,
-                speed_kn,
-                engine_fails_ms: fails.then_some(at),
-            }
+            Motion::Underway { goal, speed_kn, engine_fails_ms: fails.then_some(at) }
         };
         let (cog_deg, sog_kn) = match &motion {
             Motion::Drifting { set_deg, drift_kn } => (*set_deg, *drift_kn),
@@ -155,13 +134,7 @@ impl DarkBoat {
     }
 
     /// A scripted vessel (positions from `waypoints`; at least one).
-    pub fn scripted(
-        truth_id: &str,
-        kind: DarkKind,
-        length_m: f64,
-        persons: u32,
-        waypoints: Vec<Waypoint>,
-    ) -> DarkBoat {
+    pub fn scripted(truth_id: &str, kind: DarkKind, length_m: f64, persons: u32, waypoints: Vec<Waypoint>) -> DarkBoat {
         assert!(!waypoints.is_empty(), "a scripted vessel needs a waypoint");
         let pos = waypoints[0].pos;
         let mut b = DarkBoat {
@@ -196,16 +169,9 @@ impl DarkBoat {
             (self.pos, self.cog_deg, self.sog_kn) = scripted_state(w, now_ms);
             return;
         }
-        if let Motion::Underway {
-            engine_fails_ms: Some(at),
-            ..
-        } = self.motion
-        {
+        if let Motion::Underway { engine_fails_ms: Some(at), .. } = self.motion {
             if now_ms >= at {
-                self.motion = Motion::Drifting {
-                    set_deg: self.drift.0,
-                    drift_kn: self.drift.1,
-                };
+                self.motion = Motion::Drifting { set_deg: self.drift.0, drift_kn: self.drift.1 };
             }
         }
         let k = dt_s / 120.0;
@@ -221,13 +187,10 @@ impl DarkBoat {
             Motion::Drifting { set_deg, drift_kn } => (*set_deg, *drift_kn, 20.0, 2.0, 0.05),
             _ => (self.cog_deg, 0.2, 10.0, 10.0, 0.2),
         };
-        self.wander_deg +=
-            -self.wander_deg * k + wander_sd * (2.0 * k).sqrt() * gaussian(&mut self.rng);
-        self.speed_wander_kn +=
-            -self.speed_wander_kn * k + 0.25 * (2.0 * k).sqrt() * gaussian(&mut self.rng);
+        self.wander_deg += -self.wander_deg * k + wander_sd * (2.0 * k).sqrt() * gaussian(&mut self.rng);
+        self.speed_wander_kn += -self.speed_wander_kn * k + 0.25 * (2.0 * k).sqrt() * gaussian(&mut self.rng);
         let want = target_course + self.wander_deg;
-        let d =
-            super::world::angle_diff(self.cog_deg, want).clamp(-max_turn * dt_s, max_turn * dt_s);
+        let d = super::world::angle_diff(self.cog_deg, want).clamp(-max_turn * dt_s, max_turn * dt_s);
         self.cog_deg = (self.cog_deg + d).rem_euclid(360.0);
         let want_speed = (target_speed + self.speed_wander_kn * target_speed / 6.0).max(0.0);
         let dv = (want_speed - self.sog_kn).clamp(-accel * 3.0 * dt_s, accel * dt_s);
@@ -241,11 +204,7 @@ impl DarkBoat {
 /// Position, course and speed on a scripted track at `t_ms`.
 pub fn scripted_state(w: &[Waypoint], t_ms: i64) -> (LatLon, f64, f64) {
     if t_ms <= w[0].t_ms || w.len() == 1 {
-        let (c, s) = if w.len() > 1 && t_ms == w[0].t_ms {
-            seg_velocity(&w[0], &w[1])
-        } else {
-            (0.0, 0.0)
-        };
+        let (c, s) = if w.len() > 1 && t_ms == w[0].t_ms { seg_velocity(&w[0], &w[1]) } else { (0.0, 0.0) };
         return (w[0].pos, c, s);
     }
     // First segment whose end is not before t (binary search; t > w[0].t_ms here).
@@ -279,26 +238,15 @@ pub struct DarkFleet {
 
 impl DarkFleet {
     /// `count` boats generated on `crossing` plus the given scripted ones.
-    pub fn new(
-        crossing: &Crossing,
-        seed: u64,
-        start_ms: i64,
-        count: usize,
-        scripted: &[DarkBoat],
-    ) -> DarkFleet {
-        let mut boats: Vec<DarkBoat> = (0..count)
-            .map(|i| DarkBoat::generate(crossing, seed, i, start_ms))
-            .collect();
+    pub fn new(crossing: &Crossing, seed: u64, start_ms: i64, count: usize, scripted: &[DarkBoat]) -> DarkFleet {
+        let mut boats: Vec<DarkBoat> = (0..count).map(|i| DarkBoat::generate(crossing, seed, i, start_ms)).collect();
         boats.extend(scripted.iter().cloned());
         for b in &mut boats {
             if let Motion::Scripted(w) = &b.motion {
                 (b.pos, b.cog_deg, b.sog_kn) = scripted_state(w, start_ms);
             }
         }
-        DarkFleet {
-            boats,
-            time_ms: start_ms,
-        }
+        DarkFleet { boats, time_ms: start_ms }
     }
 
     /// Advances every boat in whole steps until the next step would pass `t_ms`.

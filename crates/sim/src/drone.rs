@@ -117,24 +117,14 @@ pub struct DronePatrol {
 impl DronePatrol {
     /// Drone `index`'s default racetrack when nothing cues it (see the module docs).
     pub fn racetrack(r: &Racetrack, index: usize, start_ms: i64) -> DronePatrol {
-        let centre = destination(
-            r.from,
-            r.bearing_deg,
-            (r.base_nm + r.step_nm * index as f64) * NM_M,
-        );
+        let centre = destination(r.from, r.bearing_deg, (r.base_nm + r.step_nm * index as f64) * NM_M);
         DronePatrol::racetrack_at(centre, r.axis_deg, r.leg_nm, 2000.0, index, start_ms)
     }
 
     /// A racetrack tasked on a reported boat (as drones are cued by distress calls
     /// or sightings): legs of 16 nm along the boat's course `course_deg`, centred on
     /// where the boat is expected half an hour after `cue` at `speed_kn`.
-    pub fn cued(
-        index: usize,
-        cue: LatLon,
-        course_deg: f64,
-        speed_kn: f64,
-        start_ms: i64,
-    ) -> DronePatrol {
+    pub fn cued(index: usize, cue: LatLon, course_deg: f64, speed_kn: f64, start_ms: i64) -> DronePatrol {
         let centre = destination(cue, course_deg, speed_kn * 0.5 * NM_M);
         DronePatrol::racetrack_at(centre, course_deg, 16.0, 1200.0, index, start_ms)
     }
@@ -152,23 +142,14 @@ impl DronePatrol {
         let radius = radius_m;
         let mut points = Vec::new();
         for (end_sign, side_start) in [(1.0, -90.0), (-1.0, 90.0)] {
-            let end_centre = destination(
-                centre,
-                axis_deg + if end_sign > 0.0 { 0.0 } else { 180.0 },
-                half_leg,
-            );
+            let end_centre = destination(centre, axis_deg + if end_sign > 0.0 { 0.0 } else { 180.0 }, half_leg);
             // Semicircular turn around the end, in 8 chords.
             for k in 0..=8 {
                 let b = axis_deg + side_start + 180.0 * k as f64 / 8.0;
                 points.push(destination(end_centre, b, radius));
             }
         }
-        DronePatrol::new(
-            points,
-            DRONE_SPEED_KN,
-            (index as f64 * 0.37).fract(),
-            start_ms,
-        )
+        DronePatrol::new(points, DRONE_SPEED_KN, (index as f64 * 0.37).fract(), start_ms)
     }
 
     /// A loop through `points` at `speed_kn`, starting `phase` (0..1) of a lap in.
@@ -179,14 +160,7 @@ impl DronePatrol {
             cum_m.push(acc);
             acc += distance_m(points[i], points[(i + 1) % points.len()]);
         }
-        DronePatrol {
-            points,
-            cum_m,
-            lap_m: acc,
-            speed_kn,
-            phase_m: phase * acc,
-            start_ms,
-        }
+        DronePatrol { points, cum_m, lap_m: acc, speed_kn, phase_m: phase * acc, start_ms }
     }
 
     /// Position at `t_ms`.
@@ -194,8 +168,7 @@ impl DronePatrol {
         if self.points.len() < 2 || self.lap_m <= 0.0 {
             return self.points[0];
         }
-        let s = (self.phase_m
-            + self.speed_kn * NM_M / 3600.0 * (t_ms - self.start_ms) as f64 / 1000.0)
+        let s = (self.phase_m + self.speed_kn * NM_M / 3600.0 * (t_ms - self.start_ms) as f64 / 1000.0)
             .rem_euclid(self.lap_m);
         let i = match self.cum_m.binary_search_by(|c| c.total_cmp(&s)) {
             Ok(i) => i,
@@ -263,8 +236,7 @@ impl Drone {
     fn look(&mut self, tg: &DroneTarget, dist_m: f64, time: &str) -> DroneEvent {
         let rng = &mut self.rng;
         let closeness = (1.0 - dist_m / CAMERA_RANGE_M).clamp(0.0, 1.0);
-        let q = (0.8 * closeness.powf(0.7) + 0.2 * rng.random::<f64>() + 0.08 * gaussian(rng))
-            .clamp(0.02, 1.0);
+        let q = (0.8 * closeness.powf(0.7) + 0.2 * rng.random::<f64>() + 0.08 * gaussian(rng)).clamp(0.02, 1.0);
         let err = 15.0 + 35.0 * (1.0 - q);
         let axis_sd = err / std::f64::consts::SQRT_2;
         let (dn, de) = (axis_sd * gaussian(rng), axis_sd * gaussian(rng));
@@ -275,20 +247,13 @@ impl Drone {
         let speed = ve.hypot(vn);
         let course = (speed >= 0.5).then(|| ve.atan2(vn).to_degrees().rem_euclid(360.0));
         let length = (tg.length_m * (1.0 + 0.1 * gaussian(rng))).max(2.0);
-        let class = if rng.random_bool(0.03 + 0.15 * (1.0 - q)) {
-            confusion(tg.class, rng)
-        } else {
-            tg.class
-        };
+        let class = if rng.random_bool(0.03 + 0.15 * (1.0 - q)) { confusion(tg.class, rng) } else { tg.class };
         let (count, conf) = match tg.persons {
             Some(n) if n > 0 && tg.class != VesselClass::Merchant => {
                 let m = 0.5 + 0.45 * q;
                 let kappa = 30.0;
                 let p = beta(rng, kappa * m, kappa * (1.0 - m));
-                (
-                    Some(binomial(rng, n, p)),
-                    Some(round_to(0.4 + 0.5 * q, 100.0)),
-                )
+                (Some(binomial(rng, n, p)), Some(round_to(0.4 + 0.5 * q, 100.0)))
             }
             _ => (None, None),
         };

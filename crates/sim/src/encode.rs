@@ -60,11 +60,7 @@ impl BitWriter {
     pub fn i(&mut self, width: usize, value: i64) -> &mut Self {
         // Masking to `width` bits of the two's-complement form is exactly what the
         // standard's signed fields are; the decoder sign-extends from the top bit.
-        let mask = if width == 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
+        let mask = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
         self.u(width, (value as u64) & mask)
     }
 
@@ -87,10 +83,7 @@ impl BitWriter {
 
     /// The bits as `0`/`1` characters (handy in test failure messages).
     pub fn to_bit_string(&self) -> String {
-        self.bits
-            .iter()
-            .map(|&b| if b { '1' } else { '0' })
-            .collect()
+        self.bits.iter().map(|&b| if b { '1' } else { '0' }).collect()
     }
 
     /// Armours the bits into payload characters and returns `(payload, fill_bits)`:
@@ -175,32 +168,16 @@ pub fn sentences(payload: &str, fill: u8, channel: char, seq_id: u8) -> Vec<Stri
         vec![""]
     } else {
         // The payload is ASCII, so byte offsets are char offsets.
-        payload
-            .as_bytes()
-            .chunks(MAX_PAYLOAD_CHARS)
-            .map(|c| std::str::from_utf8(c).unwrap_or(""))
-            .collect()
+        payload.as_bytes().chunks(MAX_PAYLOAD_CHARS).map(|c| std::str::from_utf8(c).unwrap_or("")).collect()
     };
     let total = chunks.len();
     chunks
         .iter()
         .enumerate()
         .map(|(i, chunk)| {
-            let seq = if total > 1 {
-                seq_id.to_string()
-            } else {
-                String::new()
-            };
+            let seq = if total > 1 { seq_id.to_string() } else { String::new() };
             let part_fill = if i + 1 == total { fill } else { 0 };
-            let body = format!(
-                "AIVDM,{},{},{},{},{},{}",
-                total,
-                i + 1,
-                seq,
-                channel,
-                chunk,
-                part_fill
-            );
+            let body = format!("AIVDM,{},{},{},{},{},{}", total, i + 1, seq, channel, chunk, part_fill);
             format!("!{}*{:02X}", body, checksum(&body))
         })
         .collect()
@@ -455,11 +432,7 @@ impl StaticDataA {
     /// Packs the message bits.
     pub fn to_bits(&self) -> BitWriter {
         let mut w = BitWriter::new();
-        w.u(6, 24)
-            .u(2, self.repeat as u64)
-            .u(30, self.mmsi as u64)
-            .u(2, 0)
-            .text(20, &self.name);
+        w.u(6, 24).u(2, self.repeat as u64).u(30, self.mmsi as u64).u(2, 0).text(20, &self.name);
         w
     }
 }

@@ -79,13 +79,10 @@ const DEEP_SEA_FLAGS: &[Flag] = &[
     (255, "CQ"), // Madeira
 ];
 const CARGO_A: &[&str] = &[
-    "MSC", "MAERSK", "CMA CGM", "COSCO", "EVER", "NORDIC", "GRANDE", "CAPE", "ATLANTIC", "SEA",
-    "STAR", "GLORY", "MEDI",
+    "MSC", "MAERSK", "CMA CGM", "COSCO", "EVER", "NORDIC", "GRANDE", "CAPE", "ATLANTIC", "SEA", "STAR", "GLORY", "MEDI",
 ];
-const TANKER_A: &[&str] = &[
-    "NISSOS", "MINERVA", "STENA", "TORM", "BW", "ARDMORE", "HAFNIA", "AFRA", "DELTA", "OLYMPIC",
-    "SEAWAYS", "MARAN",
-];
+const TANKER_A: &[&str] =
+    &["NISSOS", "MINERVA", "STENA", "TORM", "BW", "ARDMORE", "HAFNIA", "AFRA", "DELTA", "OLYMPIC", "SEAWAYS", "MARAN"];
 const SHIP_B: &[&str] = &[
     "AURORA",
     "HORIZON",
@@ -148,11 +145,7 @@ fn random_callsign(rng: &mut ChaCha8Rng, prefix: &str) -> String {
     while s.len() < 4 {
         s.push((b'A' + rng.random_range(0..26)) as char);
     }
-    let digits = if prefix.len() == 1 {
-        0
-    } else {
-        rng.random_range(2..=3)
-    };
+    let digits = if prefix.len() == 1 { 0 } else { rng.random_range(2..=3) };
     for _ in 0..digits {
         s.push((b'0' + rng.random_range(0..10)) as char);
     }
@@ -171,12 +164,7 @@ fn hull(rng: &mut ChaCha8Rng, length: std::ops::Range<f64>, beam_ratio: f64) -> 
 }
 
 /// A random identity for a vessel of `kind` in an area of `locale`.
-pub fn generate(
-    locale: &Locale,
-    kind: VesselKind,
-    class_b: bool,
-    rng: &mut ChaCha8Rng,
-) -> Identity {
+pub fn generate(locale: &Locale, kind: VesselKind, class_b: bool, rng: &mut ChaCha8Rng) -> Identity {
     use VesselKind::*;
     let (flag, solas) = match kind {
         Cargo | Tanker => (pick(rng, DEEP_SEA_FLAGS), true),
@@ -188,32 +176,14 @@ pub fn generate(
         Cargo => {
             let t = pick(rng, &[70u8, 70, 70, 71, 72, 79]);
             let name = format!("{} {}", pick(rng, CARGO_A), pick(rng, SHIP_B));
-            (
-                t,
-                name,
-                hull(rng, 150.0..330.0, 6.5),
-                rng.random_range(80..150),
-                String::new(),
-            )
+            (t, name, hull(rng, 150.0..330.0, 6.5), rng.random_range(80..150), String::new())
         }
         Tanker => {
             let t = pick(rng, &[80u8, 80, 81, 82, 83, 84]);
             let name = format!("{} {}", pick(rng, TANKER_A), pick(rng, SHIP_B));
-            (
-                t,
-                name,
-                hull(rng, 150.0..280.0, 5.8),
-                rng.random_range(70..160),
-                String::new(),
-            )
+            (t, name, hull(rng, 150.0..280.0, 5.8), rng.random_range(70..160), String::new())
         }
-        HighSpeedFerry => (
-            40,
-            pick(rng, locale.hsc_names).to_string(),
-            hull(rng, 95.0..110.0, 4.0),
-            35,
-            String::new(),
-        ),
+        HighSpeedFerry => (40, pick(rng, locale.hsc_names).to_string(), hull(rng, 95.0..110.0, 4.0), 35, String::new()),
         Ferry => (
             60,
             pick(rng, locale.ferry_names).to_string(),
@@ -241,27 +211,9 @@ pub fn generate(
                 String::new(),
             )
         }
-        Pilot => (
-            50,
-            "PILOT".to_string(),
-            hull(rng, 14.0..20.0, 3.5),
-            15,
-            "PILOT DUTY".to_string(),
-        ),
-        Tug => (
-            52,
-            pick(rng, &["TUG", "ST"]).to_string(),
-            hull(rng, 25.0..35.0, 2.8),
-            45,
-            String::new(),
-        ),
-        Sar => (
-            51,
-            pick(rng, locale.sar_names).to_string(),
-            hull(rng, 16.0..30.0, 3.8),
-            15,
-            String::new(),
-        ),
+        Pilot => (50, "PILOT".to_string(), hull(rng, 14.0..20.0, 3.5), 15, "PILOT DUTY".to_string()),
+        Tug => (52, pick(rng, &["TUG", "ST"]).to_string(), hull(rng, 25.0..35.0, 2.8), 45, String::new()),
+        Sar => (51, pick(rng, locale.sar_names).to_string(), hull(rng, 16.0..30.0, 3.8), 15, String::new()),
     };
     let name = match kind {
         // Service craft carry a number (CP 312, TUG 7...), others often a numeral.

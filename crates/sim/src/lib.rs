@@ -130,13 +130,7 @@ struct Sink<W: Write> {
 }
 
 impl<W: Write> Sink<W> {
-    fn emit(
-        &mut self,
-        msg: &AisMessage,
-        channel: char,
-        station: &str,
-        t_ms: i64,
-    ) -> io::Result<()> {
+    fn emit(&mut self, msg: &AisMessage, channel: char, station: &str, t_ms: i64) -> io::Result<()> {
         let sentences = msg.to_sentences(channel, self.seq_id);
         if sentences.len() > 1 {
             self.seq_id = (self.seq_id + 1) % 10;
@@ -144,10 +138,7 @@ impl<W: Write> Sink<W> {
         let tag = if self.prefix.is_empty() {
             encode::tag_block(station, t_ms.div_euclid(1000))
         } else {
-            encode::tag_block(
-                &format!("{}-{}", self.prefix, station),
-                t_ms.div_euclid(1000),
-            )
+            encode::tag_block(&format!("{}-{}", self.prefix, station), t_ms.div_euclid(1000))
         };
         for s in &sentences {
             self.out.write_all(tag.as_bytes())?;
@@ -168,12 +159,8 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
     let (lights, stations) = (region.lights, region.stations);
     let mut world = World::new(region, cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
     let n = world.vessels.len();
-    let mut txs: Vec<Transponder> = world
-        .vessels
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Transponder::new(cfg.seed, i, v, stations))
-        .collect();
+    let mut txs: Vec<Transponder> =
+        world.vessels.iter().enumerate().map(|(i, v)| Transponder::new(cfg.seed, i, v, stations)).collect();
     let mut infra_rng = stream_rng(cfg.seed, Stream::AisRx, u64::MAX);
     let loss = cfg.reception_loss.clamp(0.0, 1.0);
     let start = cfg.start_unix_ms;
@@ -204,19 +191,12 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
     }
     for i in 0..stations.len() {
         let first = infra_rng.random_range(0..ais_tx::BASE_STATION_INTERVAL_MS);
-        heap.push(Reverse((
-            start + first,
-            (n + lights.len() + i) as u32,
-            EV_POSITION,
-        )));
+        heap.push(Reverse((start + first, (n + lights.len() + i) as u32, EV_POSITION)));
     }
 
     let mut sink = Sink {
         out: io::BufWriter::new(out),
-        summary: SimSummary {
-            vessels: n,
-            ..SimSummary::default()
-        },
+        summary: SimSummary { vessels: n, ..SimSummary::default() },
         heard: vec![false; n],
         seq_id: 0,
         prefix: cfg.station.clone(),
@@ -245,23 +225,14 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
                             heap.push(Reverse((t + gap, src, EV_STATIC_B)));
                         }
                         let jitter = tx.phase_ms(2000) - 1000;
-                        heap.push(Reverse((
-                            t + ais_tx::STATIC_INTERVAL_MS + jitter,
-                            src,
-                            EV_STATIC,
-                        )));
+                        heap.push(Reverse((t + ais_tx::STATIC_INTERVAL_MS + jitter, src, EV_STATIC)));
                         tr
                     }
                     _ => tx.static_report(v, true, loss),
                 };
                 if transmission.received {
                     sink.heard[i] = true;
-                    sink.emit(
-                        &transmission.msg,
-                        transmission.channel,
-                        transmission.station,
-                        t,
-                    )?;
+                    sink.emit(&transmission.msg, transmission.channel, transmission.station, t)?;
                 } else {
                     sink.summary.messages_lost += 1;
                 }
@@ -270,11 +241,7 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
                 let light = &lights[i];
                 heap.push(Reverse((t + ais_tx::ATON_INTERVAL_MS, src, EV_POSITION)));
                 let (station, _) = region.nearest_station(light.pos);
-                let channel = if (t / ais_tx::ATON_INTERVAL_MS) % 2 == 0 {
-                    'A'
-                } else {
-                    'B'
-                };
+                let channel = if (t / ais_tx::ATON_INTERVAL_MS) % 2 == 0 { 'A' } else { 'B' };
                 if infra_rng.random_bool(loss) {
                     sink.summary.messages_lost += 1;
                 } else {
@@ -283,23 +250,10 @@ pub fn write_recording<W: Write>(cfg: &SimConfig, out: W) -> io::Result<SimSumma
             }
             Source::Base(i) => {
                 let station = &stations[i];
-                heap.push(Reverse((
-                    t + ais_tx::BASE_STATION_INTERVAL_MS,
-                    src,
-                    EV_POSITION,
-                )));
-                let channel = if (t / ais_tx::BASE_STATION_INTERVAL_MS) % 2 == 0 {
-                    'A'
-                } else {
-                    'B'
-                };
+                heap.push(Reverse((t + ais_tx::BASE_STATION_INTERVAL_MS, src, EV_POSITION)));
+                let channel = if (t / ais_tx::BASE_STATION_INTERVAL_MS) % 2 == 0 { 'A' } else { 'B' };
                 // A base station is heard by its own co-located receiver.
-                sink.emit(
-                    &ais_tx::base_station_report(station, t),
-                    channel,
-                    station.name,
-                    t,
-                )?;
+                sink.emit(&ais_tx::base_station_report(station, t), channel, station.name, t)?;
             }
         }
     }
@@ -325,12 +279,7 @@ pub struct TruthRecord<'a> {
 /// Writes ground truth: one JSON object per vessel per minute (time, mmsi, lat, lon,
 /// sog_kn, cog_deg, kind, nav_status) for the same world as [`write_recording`].
 pub fn write_truth<W: Write>(cfg: &SimConfig, out: W) -> io::Result<()> {
-    let mut world = World::new(
-        cfg.region.region(),
-        cfg.seed,
-        cfg.start_unix_ms,
-        cfg.vessel_scale,
-    );
+    let mut world = World::new(cfg.region.region(), cfg.seed, cfg.start_unix_ms, cfg.vessel_scale);
     let mut out = io::BufWriter::new(out);
     let end = cfg.start_unix_ms + cfg.duration_s as i64 * 1000;
     let mut t = cfg.start_unix_ms;

@@ -230,8 +230,7 @@ impl Radar {
         }
         let mut plots = Vec::new();
         for tg in targets {
-            if (tg.pos.lat - here.lat).abs() > dlat_max || (tg.pos.lon - here.lon).abs() > dlon_max
-            {
+            if (tg.pos.lat - here.lat).abs() > dlat_max || (tg.pos.lon - here.lon).abs() > dlon_max {
                 continue;
             }
             let r = distance_m(here, tg.pos);
@@ -249,15 +248,7 @@ impl Radar {
                 Some(t) => t.number,
                 None => {
                     let n = self.alloc_number();
-                    self.tracks.insert(
-                        tg.index,
-                        Track {
-                            number: n,
-                            hits: 0,
-                            misses: 0,
-                            seen_this_scan: false,
-                        },
-                    );
+                    self.tracks.insert(tg.index, Track { number: n, hits: 0, misses: 0, seen_this_scan: false });
                     n
                 }
             };
@@ -276,13 +267,7 @@ impl Radar {
             } else {
                 None
             };
-            plots.push(Plot {
-                number,
-                range_nm: rm / NM_M,
-                bearing_deg: bm,
-                velocity,
-                tracked: hits >= ACQUIRE_HITS,
-            });
+            plots.push(Plot { number, range_nm: rm / NM_M, bearing_deg: bm, velocity, tracked: hits >= ACQUIRE_HITS });
         }
         // Tracks not seen: coast, then lose.
         let mut lost = Vec::new();
@@ -308,36 +293,20 @@ impl Radar {
             };
             let number = self.alloc_number();
             clutter_numbers.push(number);
-            plots.push(Plot {
-                number,
-                range_nm: rm / NM_M,
-                bearing_deg: bm,
-                velocity: None,
-                tracked: false,
-            });
+            plots.push(Plot { number, range_nm: rm / NM_M, bearing_deg: bm, velocity: None, tracked: false });
         }
         for n in clutter_numbers {
             self.in_use[n as usize] = false;
         }
         // Reported in sweep order.
-        plots.sort_by(|a, b| {
-            a.bearing_deg
-                .total_cmp(&b.bearing_deg)
-                .then(a.number.cmp(&b.number))
-        });
+        plots.sort_by(|a, b| a.bearing_deg.total_cmp(&b.bearing_deg).then(a.number.cmp(&b.number)));
         let tag = {
             let body = format!("s:{},c:{}", site.name, t_ms);
             format!("\\{}*{:02X}\\", body, checksum(&body))
         };
         let time = hhmmss(t_ms);
-        let lines = plots
-            .iter()
-            .map(|p| format!("{}{}", tag, ttm_sentence(p, &time)))
-            .collect();
-        ScanOutput {
-            lines,
-            clutter: n_clutter as u64,
-        }
+        let lines = plots.iter().map(|p| format!("{}{}", tag, ttm_sentence(p, &time))).collect();
+        ScanOutput { lines, clutter: n_clutter as u64 }
     }
 
     /// (range m, bearing deg) of a false plot.
@@ -357,15 +326,10 @@ impl Radar {
             let cell = self.rain[self.rng.random_range(0..self.rain.len())];
             let hours = (t_ms - self.start_ms) as f64 / 3_600_000.0;
             let centre = destination(cell.centre, cell.drift_deg, cell.drift_kn * hours * NM_M);
-            let p = destination(
-                centre,
-                self.rng.random_range(0.0..360.0),
-                cell.radius_m * self.rng.random::<f64>().sqrt(),
-            );
+            let p =
+                destination(centre, self.rng.random_range(0.0..360.0), cell.radius_m * self.rng.random::<f64>().sqrt());
             let r = distance_m(here, p);
-            (MIN_RANGE_NM * NM_M..max_m)
-                .contains(&r)
-                .then(|| (r, bearing_deg(here, p)))
+            (MIN_RANGE_NM * NM_M..max_m).contains(&r).then(|| (r, bearing_deg(here, p)))
         }
     }
 }

@@ -100,10 +100,7 @@ pub struct TruthLine<'a> {
 /// RFC 3339 UTC with milliseconds, e.g. `2026-06-01T00:12:30.000Z`.
 pub fn rfc3339_ms(t_ms: i64) -> String {
     let (y, mo, d, h, mi, s) = utc_fields(t_ms.div_euclid(1000));
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-        t_ms.rem_euclid(1000)
-    )
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", t_ms.rem_euclid(1000))
 }
 
 const EV_TRUTH: u8 = 0;
@@ -170,9 +167,7 @@ fn nudge(p: LatLon, course_deg: f64, dist_m: f64) -> LatLon {
 
 fn radar_class_of(kind: VesselKind, length_m: f64) -> RadarClass {
     match kind {
-        VesselKind::Cargo | VesselKind::Tanker | VesselKind::Ferry | VesselKind::HighSpeedFerry => {
-            RadarClass::Large
-        }
+        VesselKind::Cargo | VesselKind::Tanker | VesselKind::Ferry | VesselKind::HighSpeedFerry => RadarClass::Large,
         VesselKind::Fishing if length_m < 15.0 => RadarClass::SmallCraft,
         VesselKind::Leisure => RadarClass::SmallCraft,
         _ => RadarClass::Medium,
@@ -248,11 +243,8 @@ impl<B: Write, C: Write> SensorSim<B, C> {
         let dt_d = (t_ms - self.dark.time_ms) as f64 / 1000.0;
         let mut out = Vec::with_capacity(self.world.vessels.len() + self.dark.boats.len());
         for v in &self.world.vessels {
-            let pos = if dt_w > 0.0 && v.sog_kn > 0.0 {
-                nudge(v.pos, v.cog_deg, v.sog_kn * KN_MS * dt_w)
-            } else {
-                v.pos
-            };
+            let pos =
+                if dt_w > 0.0 && v.sog_kn > 0.0 { nudge(v.pos, v.cog_deg, v.sog_kn * KN_MS * dt_w) } else { v.pos };
             out.push(Snap {
                 pos,
                 cog_deg: v.cog_deg,
@@ -262,18 +254,9 @@ impl<B: Write, C: Write> SensorSim<B, C> {
             });
         }
         for b in &self.dark.boats {
-            let pos = if dt_d > 0.0 && b.sog_kn > 0.0 {
-                nudge(b.pos, b.cog_deg, b.sog_kn * KN_MS * dt_d)
-            } else {
-                b.pos
-            };
-            out.push(Snap {
-                pos,
-                cog_deg: b.cog_deg,
-                sog_kn: b.sog_kn,
-                moored: false,
-                present: true,
-            });
+            let pos =
+                if dt_d > 0.0 && b.sog_kn > 0.0 { nudge(b.pos, b.cog_deg, b.sog_kn * KN_MS * dt_d) } else { b.pos };
+            out.push(Snap { pos, cog_deg: b.cog_deg, sog_kn: b.sog_kn, moored: false, present: true });
         }
         for x in &self.extras.ais {
             let (pos, cog_deg, sog_kn) = x.state_at(t_ms);
@@ -289,12 +272,7 @@ impl<B: Write, C: Write> SensorSim<B, C> {
     }
 
     /// Writes a scripted AIS vessel's transmission (tag block as `write_recording`'s).
-    fn emit_extra<A: Write>(
-        &mut self,
-        tr: Option<Transmission>,
-        t: i64,
-        nmea: &mut A,
-    ) -> io::Result<()> {
+    fn emit_extra<A: Write>(&mut self, tr: Option<Transmission>, t: i64, nmea: &mut A) -> io::Result<()> {
         let Some(tr) = tr else { return Ok(()) };
         if !tr.received {
             self.extras_out.ais_lost += 1;
@@ -304,11 +282,8 @@ impl<B: Write, C: Write> SensorSim<B, C> {
         if sentences.len() > 1 {
             self.seq_id = (self.seq_id + 1) % 10;
         }
-        let station = if self.prefix.is_empty() {
-            tr.station.to_string()
-        } else {
-            format!("{}-{}", self.prefix, tr.station)
-        };
+        let station =
+            if self.prefix.is_empty() { tr.station.to_string() } else { format!("{}-{}", self.prefix, tr.station) };
         let tag = encode::tag_block(&station, t.div_euclid(1000));
         for s in &sentences {
             nmea.write_all(tag.as_bytes())?;
@@ -325,26 +300,12 @@ impl<B: Write, C: Write> SensorSim<B, C> {
         let n_ais = self.world.vessels.len();
         let n_dark = self.dark.boats.len();
         if i < n_ais || i >= n_ais + n_dark {
-            let v = if i < n_ais {
-                &self.world.vessels[i]
-            } else {
-                &self.extras.ais[i - n_ais - n_dark].vessel
-            };
+            let v = if i < n_ais { &self.world.vessels[i] } else { &self.extras.ais[i - n_ais - n_dark].vessel };
             let l = v.identity.length_m() as f64;
-            (
-                radar_class_of(v.kind, l),
-                l,
-                drone_class_of(v.kind, v.identity.ship_type),
-                None,
-            )
+            (radar_class_of(v.kind, l), l, drone_class_of(v.kind, v.identity.ship_type), None)
         } else {
             let b = &self.dark.boats[i - n_ais];
-            (
-                dark_radar_class(b.kind, b.length_m),
-                b.length_m,
-                dark_drone_class(b.kind, b.length_m),
-                Some(b.persons),
-            )
+            (dark_radar_class(b.kind, b.length_m), b.length_m, dark_drone_class(b.kind, b.length_m), Some(b.persons))
         }
     }
 
@@ -365,13 +326,8 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                     if let Some(r) = open.take() {
                         self.extras_out.runs.push(r);
                     }
-                    *open = what.map(|w| NormalRun {
-                        mmsi: v.identity.mmsi,
-                        what: w,
-                        start_ms: t,
-                        end_ms: t,
-                        pos: v.pos,
-                    });
+                    *open =
+                        what.map(|w| NormalRun { mmsi: v.identity.mmsi, what: w, start_ms: t, end_ms: t, pos: v.pos });
                 }
             }
         }
@@ -399,8 +355,7 @@ impl<B: Write, C: Write> SensorSim<B, C> {
                             self.heap.push(Reverse((t + gap, EV_XSTATIC_B, idx)));
                         }
                         let jitter = x.transponder.phase_ms(2000) - 1000;
-                        self.heap
-                            .push(Reverse((t + STATIC_INTERVAL_MS + jitter, kind, idx)));
+                        self.heap.push(Reverse((t + STATIC_INTERVAL_MS + jitter, kind, idx)));
                         tr
                     }
                     _ => x.static_event(t, true, self.loss),
@@ -542,11 +497,7 @@ fn tag_time_ms(line: &[u8]) -> Option<i64> {
     }
     let end = line[1..].iter().position(|&c| c == b'*' || c == b'\\')? + 1;
     let tag = std::str::from_utf8(&line[1..end]).ok()?;
-    let v: i64 = tag
-        .split(',')
-        .find_map(|f| f.strip_prefix("c:"))?
-        .parse()
-        .ok()?;
+    let v: i64 = tag.split(',').find_map(|f| f.strip_prefix("c:"))?.parse().ok()?;
     Some(if v < 100_000_000_000 { v * 1000 } else { v })
 }
 
@@ -594,13 +545,7 @@ impl<A: Write, B: Write, C: Write> Write for Merge<'_, A, B, C> {
 pub fn drone_patrols(cfg: &SimConfig, sensors: &SensorConfig) -> Vec<DronePatrol> {
     let start = cfg.start_unix_ms;
     let region = cfg.region.region();
-    let dark = DarkFleet::new(
-        &region.crossing,
-        cfg.seed,
-        start,
-        sensors.dark_boats,
-        &sensors.scripted,
-    );
+    let dark = DarkFleet::new(&region.crossing, cfg.seed, start, sensors.dark_boats, &sensors.scripted);
     (0..sensors.drones)
         .map(|i| {
             if dark.boats.is_empty() {
@@ -638,19 +583,9 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
     let end_ms = start + cfg.duration_s as i64 * 1000;
     let region = cfg.region.region();
     let world = World::new(region, cfg.seed, start, cfg.vessel_scale);
-    let dark = DarkFleet::new(
-        &region.crossing,
-        cfg.seed,
-        start,
-        sensors.dark_boats,
-        &sensors.scripted,
-    );
-    let radars: Vec<Radar> = sensors
-        .radars
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Radar::new(cfg.seed, i, *s, start))
-        .collect();
+    let dark = DarkFleet::new(&region.crossing, cfg.seed, start, sensors.dark_boats, &sensors.scripted);
+    let radars: Vec<Radar> =
+        sensors.radars.iter().enumerate().map(|(i, s)| Radar::new(cfg.seed, i, *s, start)).collect();
     let drones: Vec<Drone> = drone_patrols(cfg, sensors)
         .into_iter()
         .chain(extras.drones.iter().cloned())
@@ -672,11 +607,7 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
         let first_static = x.transponder.phase_ms(STATIC_INTERVAL_MS);
         heap.push(Reverse((start + first_static, EV_XSTATIC, i as u32)));
     }
-    let mmsi_ids = world
-        .vessels
-        .iter()
-        .map(|v| v.identity.mmsi.to_string())
-        .collect();
+    let mmsi_ids = world.vessels.iter().map(|v| v.identity.mmsi.to_string()).collect();
     let mut sim = SensorSim {
         region,
         world,
@@ -698,11 +629,7 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
         seq_id: 0,
     };
     sim.summary.dark_boats = sim.dark.boats.len();
-    let mut merge = Merge {
-        sim: &mut sim,
-        out: io::BufWriter::new(nmea),
-        partial: Vec::new(),
-    };
+    let mut merge = Merge { sim: &mut sim, out: io::BufWriter::new(nmea), partial: Vec::new() };
     let ais = write_recording(cfg, &mut merge)?;
     if !merge.partial.is_empty() {
         let l = std::mem::take(&mut merge.partial);
@@ -716,7 +643,6 @@ pub(crate) fn write_scenario_with<A: Write, B: Write, C: Write>(
     let mut summary = std::mem::take(&mut sim.summary);
     summary.ais = ais;
     let mut out = std::mem::take(&mut sim.extras_out);
-    out.runs
-        .extend(sim.open_runs.iter_mut().filter_map(|r| r.take()));
+    out.runs.extend(sim.open_runs.iter_mut().filter_map(|r| r.take()));
     Ok((summary, out))
 }

@@ -12,9 +12,7 @@ use super::ais_tx::{Transmission, Transponder};
 use super::dark::{scripted_state, Waypoint};
 use super::geography::{LatLon, Station};
 use super::identity::Identity;
-use super::world::{
-    angle_diff, bearing_deg, destination, distance_m, nav, Vessel, VesselKind, KN_MS,
-};
+use super::world::{angle_diff, bearing_deg, destination, distance_m, nav, Vessel, VesselKind, KN_MS};
 
 /// Stream key offset of scripted AIS vessels' transponders.
 pub const EXTRA_KEY_BASE: usize = 1 << 30;
@@ -66,10 +64,7 @@ impl ScriptedAis {
         status: Vec<(i64, u8)>,
     ) -> ScriptedAis {
         assert!(!waypoints.is_empty());
-        assert!(
-            waypoints.windows(2).all(|w| w[0].t_ms <= w[1].t_ms),
-            "waypoints out of time order"
-        );
+        assert!(waypoints.windows(2).all(|w| w[0].t_ms <= w[1].t_ms), "waypoints out of time order");
         let present = (waypoints[0].t_ms, waypoints[waypoints.len() - 1].t_ms);
         let vessel = Vessel::scripted(kind, identity, 0.0);
         let transponder = Transponder::new(seed, EXTRA_KEY_BASE + index, &vessel, stations);
@@ -111,11 +106,7 @@ impl ScriptedAis {
 
     /// Navigational status at `t_ms`.
     pub fn status_at(&self, t_ms: i64) -> u8 {
-        let mut st = self
-            .status
-            .first()
-            .map(|s| s.1)
-            .unwrap_or(nav::UNDER_WAY_ENGINE);
+        let mut st = self.status.first().map(|s| s.1).unwrap_or(nav::UNDER_WAY_ENGINE);
         for &(from, s) in &self.status {
             if from <= t_ms {
                 st = s;
@@ -146,10 +137,7 @@ impl ScriptedAis {
     }
 
     fn mode_at(&self, t_ms: i64) -> Option<&TxMode> {
-        self.tx_windows
-            .iter()
-            .find(|w| t_ms >= w.from_ms && t_ms < w.to_ms)
-            .map(|w| &w.mode)
+        self.tx_windows.iter().find(|w| t_ms >= w.from_ms && t_ms < w.to_ms).map(|w| &w.mode)
     }
 
     /// True when the transponder is transmitting at `t_ms` (present and not off).
@@ -170,10 +158,7 @@ impl ScriptedAis {
                 v.identity = id.clone();
                 Some(v)
             }
-            Some(TxMode::Offset {
-                bearing_deg,
-                dist_m,
-            }) => {
+            Some(TxMode::Offset { bearing_deg, dist_m }) => {
                 let mut v = self.vessel.clone();
                 v.pos = destination(v.pos, *bearing_deg, *dist_m);
                 Some(v)
@@ -185,9 +170,7 @@ impl ScriptedAis {
     /// Position report at `t_ms` (None when silent) and the time of the next one.
     pub fn position_event(&mut self, t_ms: i64, loss: f64) -> (Option<Transmission>, i64) {
         self.set_time(t_ms);
-        let tr = self
-            .as_transmitted(t_ms)
-            .map(|v| self.transponder.position_report(&v, t_ms, t_ms, loss));
+        let tr = self.as_transmitted(t_ms).map(|v| self.transponder.position_report(&v, t_ms, t_ms, loss));
         let next = self.transponder.next_position_ms(&self.vessel, t_ms);
         (tr, next)
     }
@@ -195,7 +178,6 @@ impl ScriptedAis {
     /// Static report (type 5, or 24 A/B) at `t_ms`, None when silent.
     pub fn static_event(&mut self, t_ms: i64, part_b: bool, loss: f64) -> Option<Transmission> {
         self.set_time(t_ms);
-        self.as_transmitted(t_ms)
-            .map(|v| self.transponder.static_report(&v, part_b, loss))
+        self.as_transmitted(t_ms).map(|v| self.transponder.static_report(&v, part_b, loss))
     }
 }

@@ -81,11 +81,7 @@ impl VesselKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     /// Steer for `to` at `speed_kn`, reporting `status`.
-    Go {
-        to: LatLon,
-        speed_kn: f64,
-        status: u8,
-    },
+    Go { to: LatLon, speed_kn: f64, status: u8 },
     /// Stay put for `secs` seconds (moored, anchored, waiting), reporting `status`.
     Stay { secs: f64, status: u8 },
     /// Start of a voyage: sets the destination shown in static data (no time).
@@ -115,22 +111,13 @@ pub enum Behaviour {
         names: (&'static str, &'static str),
     },
     /// Anchored, waiting for a berth at `destination`.
-    Anchored {
-        spot: LatLon,
-        destination: &'static str,
-    },
+    Anchored { spot: LatLon, destination: &'static str },
     /// Fishing trips from a port to a ground with trawl patterns.
     Fishing { port: Port, ground: Area },
     /// Day trips from a marina into the open-sea sector, maybe anchoring.
     Leisure { port: Port, speed_kn: f64 },
     /// Short trips from a port to a working area, lingering there.
-    Harbour {
-        port: Port,
-        area: Area,
-        speed_kn: f64,
-        linger_kn: f64,
-        dwell_s: (f64, f64),
-    },
+    Harbour { port: Port, area: Area, speed_kn: f64, linger_kn: f64, dwell_s: (f64, f64) },
 }
 
 /// A simulated vessel: identity, behaviour and true kinematic state.
@@ -184,12 +171,7 @@ impl World {
                 // category or appending categories never reshuffles the others.
                 let key = ((group as u64) << 32) | k as u64;
                 let mut id_rng = stream_rng(seed, Stream::Identity, key);
-                let mut v = Vessel::new(
-                    spec,
-                    &region.locale,
-                    &mut id_rng,
-                    stream_rng(seed, Stream::Motion, key),
-                );
+                let mut v = Vessel::new(spec, &region.locale, &mut id_rng, stream_rng(seed, Stream::Motion, key));
                 while !mmsis.insert(v.identity.mmsi) {
                     v.identity.mmsi += 1;
                 }
@@ -197,10 +179,7 @@ impl World {
                 vessels.push(v);
             }
         }
-        World {
-            vessels,
-            time_ms: start_unix_ms,
-        }
+        World { vessels, time_ms: start_unix_ms }
     }
 
     /// Advances every vessel in whole steps until the next step would pass `t_ms`.
@@ -259,10 +238,7 @@ pub(crate) fn coastal(
 }
 
 pub(crate) fn anchored(rng: &mut ChaCha8Rng, area: Area, destination: &'static str) -> Behaviour {
-    Behaviour::Anchored {
-        spot: random_in_area(rng, &area),
-        destination,
-    }
+    Behaviour::Anchored { spot: random_in_area(rng, &area), destination }
 }
 
 pub(crate) fn ferry(
@@ -272,13 +248,7 @@ pub(crate) fn ferry(
     dwell_s: (f64, f64),
     names: (&'static str, &'static str),
 ) -> Behaviour {
-    Behaviour::Shuttle {
-        route,
-        back: None,
-        speed_kn: rng.random_range(speed),
-        dwell_s,
-        names,
-    }
+    Behaviour::Shuttle { route, back: None, speed_kn: rng.random_range(speed), dwell_s, names }
 }
 
 /// A ferry out by `routes.0` and back by `routes.1` (the same draws as [`ferry`]).
@@ -289,57 +259,27 @@ pub(crate) fn ferry_by(
     dwell_s: (f64, f64),
     names: (&'static str, &'static str),
 ) -> Behaviour {
-    Behaviour::Shuttle {
-        route: routes.0,
-        back: Some(routes.1),
-        speed_kn: rng.random_range(speed),
-        dwell_s,
-        names,
-    }
+    Behaviour::Shuttle { route: routes.0, back: Some(routes.1), speed_kn: rng.random_range(speed), dwell_s, names }
 }
 
 pub(crate) fn leisure(rng: &mut ChaCha8Rng, port: Port) -> Behaviour {
-    Behaviour::Leisure {
-        port,
-        speed_kn: rng.random_range(4.0..20.0),
-    }
+    Behaviour::Leisure { port, speed_kn: rng.random_range(4.0..20.0) }
 }
 
-pub(crate) fn harbour(
-    rng: &mut ChaCha8Rng,
-    port: Port,
-    area: Area,
-    speed_kn: f64,
-    linger_kn: f64,
-) -> Behaviour {
+pub(crate) fn harbour(rng: &mut ChaCha8Rng, port: Port, area: Area, speed_kn: f64, linger_kn: f64) -> Behaviour {
     let speed_kn = speed_kn + rng.random_range(-1.5..1.5);
-    Behaviour::Harbour {
-        port,
-        area,
-        speed_kn,
-        linger_kn,
-        dwell_s: (20.0 * 60.0, 2.0 * 3600.0),
-    }
+    Behaviour::Harbour { port, area, speed_kn, linger_kn, dwell_s: (20.0 * 60.0, 2.0 * 3600.0) }
 }
 
 pub(crate) fn patrol(rng: &mut ChaCha8Rng, port: Port, area: Area) -> Behaviour {
     let speed_kn = rng.random_range(14.0..24.0);
-    Behaviour::Harbour {
-        port,
-        area,
-        speed_kn,
-        linger_kn: 8.0,
-        dwell_s: (2.0 * 3600.0, 10.0 * 3600.0),
-    }
+    Behaviour::Harbour { port, area, speed_kn, linger_kn: 8.0, dwell_s: (2.0 * 3600.0, 10.0 * 3600.0) }
 }
 
 /// Destination point `dist_m` metres from `from` on initial bearing `bearing_deg`.
 pub fn destination(from: LatLon, bearing_deg: f64, dist_m: f64) -> LatLon {
     let p = Geodesic.destination(from.point(), bearing_deg, dist_m);
-    LatLon {
-        lat: p.y(),
-        lon: p.x(),
-    }
+    LatLon { lat: p.y(), lon: p.x() }
 }
 
 /// Geodesic distance, metres.
@@ -369,11 +309,7 @@ pub fn angle_diff(a: f64, b: f64) -> f64 {
 }
 
 fn go(to: LatLon, speed_kn: f64, status: u8) -> Task {
-    Task::Go {
-        to,
-        speed_kn,
-        status,
-    }
+    Task::Go { to, speed_kn, status }
 }
 
 fn leave_port(plan: &mut Vec<Task>, port: &Port, speed_kn: f64) {
@@ -399,10 +335,7 @@ impl Vessel {
             kind,
             destination: identity.destination.clone(),
             identity,
-            behaviour: Behaviour::Anchored {
-                spot: LatLon { lat: 0.0, lon: 0.0 },
-                destination: "",
-            },
+            behaviour: Behaviour::Anchored { spot: LatLon { lat: 0.0, lon: 0.0 }, destination: "" },
             pos: LatLon { lat: 0.0, lon: 0.0 },
             cog_deg: 0.0,
             sog_kn: 0.0,
@@ -419,12 +352,7 @@ impl Vessel {
         }
     }
 
-    fn new(
-        spec: &FleetSpec,
-        locale: &Locale,
-        id_rng: &mut ChaCha8Rng,
-        mut rng: ChaCha8Rng,
-    ) -> Vessel {
+    fn new(spec: &FleetSpec, locale: &Locale, id_rng: &mut ChaCha8Rng, mut rng: ChaCha8Rng) -> Vessel {
         let behaviour = (spec.make)(id_rng);
         let class_b = id_rng.random_bool(spec.class_b_share);
         let identity = identity::generate(locale, spec.kind, class_b, id_rng);
@@ -456,9 +384,9 @@ impl Vessel {
             Behaviour::Lane { back, .. } => back[back.len() - 1],
             Behaviour::Shuttle { route, .. } => route[0],
             Behaviour::Anchored { spot, .. } => *spot,
-            Behaviour::Fishing { port, .. }
-            | Behaviour::Leisure { port, .. }
-            | Behaviour::Harbour { port, .. } => port.berth,
+            Behaviour::Fishing { port, .. } | Behaviour::Leisure { port, .. } | Behaviour::Harbour { port, .. } => {
+                port.berth
+            }
         }
     }
 
@@ -467,39 +395,19 @@ impl Vessel {
         let rng = &mut self.rng;
         let mut plan = Vec::new();
         match self.behaviour.clone() {
-            Behaviour::Lane {
-                out,
-                back,
-                speed_kn,
-                out_dest,
-                back_dest,
-                wait_h,
-            } => {
+            Behaviour::Lane { out, back, speed_kn, out_dest, back_dest, wait_h } => {
                 for (lane, dest) in [(out, out_dest), (back, back_dest)] {
-                    plan.push(Task::Voyage {
-                        destination: dest.to_string(),
-                    });
+                    plan.push(Task::Voyage { destination: dest.to_string() });
                     for &p in lane {
                         plan.push(go(p, speed_kn, nav::UNDER_WAY_ENGINE));
                     }
                     // Beyond the lane end the ship is far outside coverage: call at port.
-                    plan.push(Task::Stay {
-                        secs: rng.random_range(wait_h.0..wait_h.1) * 3600.0,
-                        status: nav::MOORED,
-                    });
+                    plan.push(Task::Stay { secs: rng.random_range(wait_h.0..wait_h.1) * 3600.0, status: nav::MOORED });
                 }
             }
-            Behaviour::Shuttle {
-                route,
-                back,
-                speed_kn,
-                dwell_s,
-                names,
-            } => {
+            Behaviour::Shuttle { route, back, speed_kn, dwell_s, names } => {
                 for (dest, forward) in [(names.0, true), (names.1, false)] {
-                    plan.push(Task::Voyage {
-                        destination: dest.to_string(),
-                    });
+                    plan.push(Task::Voyage { destination: dest.to_string() });
                     let pts: Vec<LatLon> = match (forward, back) {
                         (true, _) => route.to_vec(),
                         (false, Some(b)) => b.to_vec(),
@@ -508,32 +416,18 @@ impl Vessel {
                     let n = pts.len();
                     for (i, p) in pts.into_iter().enumerate().skip(1) {
                         // Reduced speed in the harbour approaches at both ends.
-                        let s = if i == 1 || i + 1 == n {
-                            speed_kn.min(8.0)
-                        } else {
-                            speed_kn
-                        };
+                        let s = if i == 1 || i + 1 == n { speed_kn.min(8.0) } else { speed_kn };
                         plan.push(go(p, s, nav::UNDER_WAY_ENGINE));
                     }
-                    plan.push(Task::Stay {
-                        secs: rng.random_range(dwell_s.0..dwell_s.1),
-                        status: nav::MOORED,
-                    });
+                    plan.push(Task::Stay { secs: rng.random_range(dwell_s.0..dwell_s.1), status: nav::MOORED });
                 }
             }
             Behaviour::Anchored { destination, .. } => {
-                plan.push(Task::Voyage {
-                    destination: destination.to_string(),
-                });
-                plan.push(Task::Stay {
-                    secs: rng.random_range(6.0..48.0) * 3600.0,
-                    status: nav::AT_ANCHOR,
-                });
+                plan.push(Task::Voyage { destination: destination.to_string() });
+                plan.push(Task::Stay { secs: rng.random_range(6.0..48.0) * 3600.0, status: nav::AT_ANCHOR });
             }
             Behaviour::Fishing { port, ground } => {
-                plan.push(Task::Voyage {
-                    destination: "FISHING GROUNDS".to_string(),
-                });
+                plan.push(Task::Voyage { destination: "FISHING GROUNDS".to_string() });
                 let transit_kn = rng.random_range(8.0..10.5);
                 leave_port(&mut plan, &port, transit_kn);
                 for &p in ground.approach {
@@ -547,13 +441,8 @@ impl Vessel {
                     plan.push(go(p, transit_kn, nav::UNDER_WAY_ENGINE));
                 }
                 return_to_port(&mut plan, &port, transit_kn);
-                plan.push(Task::Voyage {
-                    destination: port.name.to_uppercase(),
-                });
-                plan.push(Task::Stay {
-                    secs: rng.random_range(4.0..16.0) * 3600.0,
-                    status: nav::MOORED,
-                });
+                plan.push(Task::Voyage { destination: port.name.to_uppercase() });
+                plan.push(Task::Stay { secs: rng.random_range(4.0..16.0) * 3600.0, status: nav::MOORED });
             }
             Behaviour::Leisure { port, speed_kn } => {
                 leave_port(&mut plan, &port, speed_kn);
@@ -567,25 +456,13 @@ impl Vessel {
                     // does not depend on where anchoring is allowed.)
                     if rng.random_bool(0.35) && d <= port.anchor_max_nm * NM_M {
                         // Swimming stop at anchor.
-                        plan.push(Task::Stay {
-                            secs: rng.random_range(20.0..150.0) * 60.0,
-                            status: nav::AT_ANCHOR,
-                        });
+                        plan.push(Task::Stay { secs: rng.random_range(20.0..150.0) * 60.0, status: nav::AT_ANCHOR });
                     }
                 }
                 return_to_port(&mut plan, &port, speed_kn);
-                plan.push(Task::Stay {
-                    secs: rng.random_range(2.0..30.0) * 3600.0,
-                    status: nav::MOORED,
-                });
+                plan.push(Task::Stay { secs: rng.random_range(2.0..30.0) * 3600.0, status: nav::MOORED });
             }
-            Behaviour::Harbour {
-                port,
-                area,
-                speed_kn,
-                linger_kn,
-                dwell_s,
-            } => {
+            Behaviour::Harbour { port, area, speed_kn, linger_kn, dwell_s } => {
                 leave_port(&mut plan, &port, speed_kn);
                 for &p in area.approach {
                     plan.push(go(p, speed_kn, nav::UNDER_WAY_ENGINE));
@@ -602,10 +479,7 @@ impl Vessel {
                     }
                 }
                 return_to_port(&mut plan, &port, speed_kn);
-                plan.push(Task::Stay {
-                    secs: rng.random_range(dwell_s.0..dwell_s.1),
-                    status: nav::MOORED,
-                });
+                plan.push(Task::Stay { secs: rng.random_range(dwell_s.0..dwell_s.1), status: nav::MOORED });
             }
         }
         plan
@@ -635,10 +509,7 @@ impl Vessel {
             idx += 1;
         }
         // The latest voyage started before the chosen task still applies.
-        if let Some(Task::Voyage { destination }) = plan[..=idx]
-            .iter()
-            .rev()
-            .find(|t| matches!(t, Task::Voyage { .. }))
+        if let Some(Task::Voyage { destination }) = plan[..=idx].iter().rev().find(|t| matches!(t, Task::Voyage { .. }))
         {
             self.destination = destination.clone();
         }
@@ -646,11 +517,7 @@ impl Vessel {
         self.pos = from;
         self.plan = plan.into_iter().skip(idx).collect();
         match self.plan.front().cloned() {
-            Some(Task::Go {
-                to,
-                speed_kn,
-                status,
-            }) => {
+            Some(Task::Go { to, speed_kn, status }) => {
                 let frac = if span > 0.0 { u / span } else { 0.0 };
                 let course = bearing_deg(from, to);
                 self.pos = destination(from, course, distance_m(from, to) * frac);
@@ -718,11 +585,7 @@ impl Vessel {
                     }
                     break (self.cog_deg, 0.0);
                 }
-                Some(Task::Go {
-                    to,
-                    speed_kn,
-                    status,
-                }) => {
+                Some(Task::Go { to, speed_kn, status }) => {
                     self.nav_status = status;
                     let dist = distance_m(self.pos, to);
                     // Switch waypoint early enough that the turn-rate limit can never
@@ -746,10 +609,8 @@ impl Vessel {
 
         // Ornstein-Uhlenbeck wander: small, slow, mean-reverting course/speed noise.
         let k = dt_s / 120.0;
-        self.wander_deg +=
-            -self.wander_deg * k + wander_sd * (2.0 * k).sqrt() * gaussian(&mut self.rng);
-        self.speed_wander_kn +=
-            -self.speed_wander_kn * k + 0.15 * (2.0 * k).sqrt() * gaussian(&mut self.rng);
+        self.wander_deg += -self.wander_deg * k + wander_sd * (2.0 * k).sqrt() * gaussian(&mut self.rng);
+        self.speed_wander_kn += -self.speed_wander_kn * k + 0.15 * (2.0 * k).sqrt() * gaussian(&mut self.rng);
 
         let turn = angle_diff(self.cog_deg, target_course).clamp(-max_turn * dt_s, max_turn * dt_s);
         let moving = self.sog_kn > 0.05 || target_speed > 0.0;
@@ -786,10 +647,7 @@ fn eta(now_s: i64, secs_to_go: f64) -> i64 {
 /// Appends a lawnmower trawl pattern (parallel tows joined by turns) somewhere
 /// inside `ground`, at trawling speed with status "engaged in fishing".
 fn trawl_pattern(rng: &mut ChaCha8Rng, ground: &Area, plan: &mut Vec<Task>) {
-    let inner = Area {
-        radius_nm: ground.radius_nm * 0.5,
-        ..*ground
-    };
+    let inner = Area { radius_nm: ground.radius_nm * 0.5, ..*ground };
     let centre = random_in_area(rng, &inner);
     let axis = rng.random_range(0.0..180.0);
     let tow_m = rng.random_range(1.5..3.5) * NM_M;
@@ -799,10 +657,7 @@ fn trawl_pattern(rng: &mut ChaCha8Rng, ground: &Area, plan: &mut Vec<Task>) {
     for i in 0..tows {
         let across = (i as f64 - (tows - 1) as f64 / 2.0) * spacing_m;
         let line_mid = destination(centre, axis + 90.0, across);
-        let (a, b) = (
-            destination(line_mid, axis, tow_m / 2.0),
-            destination(line_mid, axis + 180.0, tow_m / 2.0),
-        );
+        let (a, b) = (destination(line_mid, axis, tow_m / 2.0), destination(line_mid, axis + 180.0, tow_m / 2.0));
         let (first, second) = if i % 2 == 0 { (a, b) } else { (b, a) };
         plan.push(go(first, speed, nav::FISHING));
         plan.push(go(second, speed, nav::FISHING));

@@ -85,17 +85,13 @@ impl Associator for Gnn {
         let n = p.n_det + p.n_cand;
         let mut parent: Vec<usize> = (0..n).collect();
         for e in &p.edges {
-            let (a, b) = (
-                find(&mut parent, e.det),
-                find(&mut parent, p.n_det + e.cand),
-            );
+            let (a, b) = (find(&mut parent, e.det), find(&mut parent, p.n_det + e.cand));
             if a != b {
                 parent[a.max(b)] = a.min(b);
             }
         }
         // Cluster members in index order (deterministic).
-        let mut clusters: std::collections::BTreeMap<usize, (Vec<usize>, Vec<usize>)> =
-            Default::default();
+        let mut clusters: std::collections::BTreeMap<usize, (Vec<usize>, Vec<usize>)> = Default::default();
         for i in 0..n {
             let r = find(&mut parent, i);
             let c = clusters.entry(r).or_default();
@@ -117,9 +113,7 @@ impl Associator for Gnn {
             if dets.len() == 1 {
                 // One detection: its cheapest gated candidate, if cheaper than missing.
                 let d = dets[0];
-                let best = by_det[d]
-                    .iter()
-                    .min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.cand.cmp(&b.cand)));
+                let best = by_det[d].iter().min_by(|a, b| a.cost.total_cmp(&b.cost).then(a.cand.cmp(&b.cand)));
                 if let Some(e) = best.filter(|e| e.cost < p.miss_cost[d]) {
                     out[d] = Some(e.cand);
                 }
@@ -159,21 +153,9 @@ mod tests {
             n_det: 2,
             n_cand: 2,
             edges: vec![
-                Edge {
-                    det: 0,
-                    cand: 0,
-                    cost: 1.0,
-                },
-                Edge {
-                    det: 0,
-                    cand: 1,
-                    cost: 2.0,
-                },
-                Edge {
-                    det: 1,
-                    cand: 0,
-                    cost: 1.5,
-                },
+                Edge { det: 0, cand: 0, cost: 1.0 },
+                Edge { det: 0, cand: 1, cost: 2.0 },
+                Edge { det: 1, cand: 0, cost: 1.5 },
             ],
             miss_cost: vec![10.0, 10.0],
         };

@@ -55,10 +55,7 @@ pub struct NoiseCalibration {
 impl NoiseCalibration {
     /// `max_scale` bounds the factor (1 disables calibration).
     pub fn new(max_scale: f64) -> Self {
-        Self {
-            max_scale: max_scale.max(1.0),
-            sensors: BTreeMap::new(),
-        }
+        Self { max_scale: max_scale.max(1.0), sensors: BTreeMap::new() }
     }
 
     /// Factor (≥ 1, dimensionless) on `sensor`'s stated position errors.
@@ -69,16 +66,8 @@ impl NoiseCalibration {
     /// A detection of `sensor`, stated error `configured_sigma_m` (before any
     /// factor), lay `residual_m` from the AIS vessel it was credited to, whose
     /// own position σ was `ais_sigma_m`.
-    pub fn observe(
-        &mut self,
-        sensor: &Arc<str>,
-        residual_m: f64,
-        configured_sigma_m: f64,
-        ais_sigma_m: f64,
-    ) {
-        if self.max_scale <= 1.0
-            || !(residual_m.is_finite() && configured_sigma_m > 0.0 && ais_sigma_m.is_finite())
-        {
+    pub fn observe(&mut self, sensor: &Arc<str>, residual_m: f64, configured_sigma_m: f64, ais_sigma_m: f64) {
+        if self.max_scale <= 1.0 || !(residual_m.is_finite() && configured_sigma_m > 0.0 && ais_sigma_m.is_finite()) {
             return;
         }
         let s = match self.sensors.get_mut(&**sensor) {
@@ -87,8 +76,7 @@ impl NoiseCalibration {
         };
         s.samples = s.samples.saturating_add(1);
         let w = 1.0 / f64::from(s.samples.min(CALIBRATION_WINDOW_SAMPLES));
-        s.excess_m2 +=
-            w * (residual_m * residual_m - 2.0 * ais_sigma_m * ais_sigma_m - s.excess_m2);
+        s.excess_m2 += w * (residual_m * residual_m - 2.0 * ais_sigma_m * ais_sigma_m - s.excess_m2);
         s.configured_m2 += w * (configured_sigma_m * configured_sigma_m - s.configured_m2);
     }
 
@@ -98,9 +86,7 @@ impl NoiseCalibration {
     pub fn publish(&mut self) {
         for s in self.sensors.values_mut() {
             if s.samples >= CALIBRATION_MIN_SAMPLES && s.configured_m2 > 0.0 {
-                s.scale = (s.excess_m2.max(0.0) / s.configured_m2)
-                    .sqrt()
-                    .clamp(1.0, self.max_scale);
+                s.scale = (s.excess_m2.max(0.0) / s.configured_m2).sqrt().clamp(1.0, self.max_scale);
             }
         }
     }

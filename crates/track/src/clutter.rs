@@ -101,23 +101,18 @@ impl ClutterMap {
     /// Records that `sensor` scanned at `t_ms` (starts its window).
     pub fn scan(&mut self, sensor: &Arc<str>, t_ms: i64) {
         let tau = self.tau_ms as i64;
-        let s = self
-            .sensors
-            .entry(sensor.clone())
-            .or_insert_with(|| SensorMap {
-                first_ms: t_ms,
-                last_ms: t_ms,
-                prune_at_ms: t_ms.saturating_add(tau),
-                cells: BTreeMap::new(),
-            });
+        let s = self.sensors.entry(sensor.clone()).or_insert_with(|| SensorMap {
+            first_ms: t_ms,
+            last_ms: t_ms,
+            prune_at_ms: t_ms.saturating_add(tau),
+            cells: BTreeMap::new(),
+        });
         s.first_ms = s.first_ms.min(t_ms);
         s.last_ms = s.last_ms.max(t_ms);
         if t_ms >= s.prune_at_ms {
             // Cells not touched for ~7 τ hold < 1e-3 plots: forget them so the
             // map stays the size of the sensor's recent clutter.
-            s.cells.retain(|_, c| {
-                c.count * (-((t_ms - c.t_ms).max(0) as f64) / self.tau_ms).exp() >= PRUNE_BELOW
-            });
+            s.cells.retain(|_, c| c.count * (-((t_ms - c.t_ms).max(0) as f64) / self.tau_ms).exp() >= PRUNE_BELOW);
             s.prune_at_ms = t_ms.saturating_add(tau);
         }
     }
@@ -167,9 +162,8 @@ impl ClutterMap {
             }
         }
         let elapsed = (t_ms.max(s.last_ms) - s.first_ms).max(0) as f64;
-        let window_s = (self.tau_ms * (1.0 - (-elapsed / self.tau_ms).exp()))
-            .max(MIN_WINDOW_MS.min(self.tau_ms))
-            / 1000.0;
+        let window_s =
+            (self.tau_ms * (1.0 - (-elapsed / self.tau_ms).exp())).max(MIN_WINDOW_MS.min(self.tau_ms)) / 1000.0;
         let area = 9.0 * self.cell_m * self.cell_m;
         let lambda = count / (window_s * area) * (revisit_ms.max(1) as f64 / 1000.0);
         lambda.max(self.floor_m2)

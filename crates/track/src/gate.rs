@@ -26,9 +26,7 @@ pub struct ChiSquareGate {
 
 impl ChiSquareGate {
     pub fn new(gate_probability: f64) -> Self {
-        Self {
-            threshold: chi2_2dof_threshold(gate_probability),
-        }
+        Self { threshold: chi2_2dof_threshold(gate_probability) }
     }
 }
 

@@ -72,12 +72,7 @@ impl Sprt {
         let pd = pd.clamp(1e-3, 1.0 - 1e-3);
         let alpha = alpha.clamp(1e-300, 0.5);
         let beta = beta.clamp(1e-300, 0.5);
-        Self {
-            pd,
-            confirm_at: ((1.0 - beta) / alpha).ln(),
-            drop_at: (beta / (1.0 - alpha)).ln(),
-            immediate,
-        }
+        Self { pd, confirm_at: ((1.0 - beta) / alpha).ln(), drop_at: (beta / (1.0 - alpha)).ln(), immediate }
     }
 }
 

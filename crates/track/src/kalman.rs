@@ -37,10 +37,7 @@ impl KfState {
         p[1][1] = pos_var_m2;
         p[2][2] = vel_var_m2s2;
         p[3][3] = vel_var_m2s2;
-        Self {
-            x: [0.0, 0.0, v_en[0], v_en[1]],
-            p,
-        }
+        Self { x: [0.0, 0.0, v_en[0], v_en[1]], p }
     }
 
     /// 2×2 position covariance.
@@ -132,28 +129,15 @@ pub struct PositionUpdater;
 pub fn innovation_2d(nu: [f64; 2], s: Mat2) -> Innovation {
     let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
     let det = det.max(1e-12);
-    let s_inv = [
-        [s[1][1] / det, -s[0][1] / det],
-        [-s[1][0] / det, s[0][0] / det],
-    ];
-    let d2 = nu[0] * (s_inv[0][0] * nu[0] + s_inv[0][1] * nu[1])
-        + nu[1] * (s_inv[1][0] * nu[0] + s_inv[1][1] * nu[1]);
-    Innovation {
-        nu,
-        s,
-        s_inv,
-        ln_det_s: det.ln(),
-        d2,
-    }
+    let s_inv = [[s[1][1] / det, -s[0][1] / det], [-s[1][0] / det, s[0][0] / det]];
+    let d2 = nu[0] * (s_inv[0][0] * nu[0] + s_inv[0][1] * nu[1]) + nu[1] * (s_inv[1][0] * nu[0] + s_inv[1][1] * nu[1]);
+    Innovation { nu, s, s_inv, ln_det_s: det.ln(), d2 }
 }
 
 impl Updater for PositionUpdater {
     fn innovation(&self, pred: &KfState, z: [f64; 2], r: f64) -> Innovation {
         let nu = [z[0] - pred.x[0], z[1] - pred.x[1]];
-        let s = [
-            [pred.p[0][0] + r, pred.p[0][1]],
-            [pred.p[1][0], pred.p[1][1] + r],
-        ];
+        let s = [[pred.p[0][0] + r, pred.p[0][1]], [pred.p[1][0], pred.p[1][1] + r]];
         innovation_2d(nu, s)
     }
 
@@ -230,8 +214,7 @@ pub fn to_local_fast(anchor: LatLon, p: LatLon) -> [f64; 2] {
     // Second-order terms of the azimuthal-equidistant frame: a parallel curves
     // away from the geodesic leaving the anchor due east (e²·tan(lat)/2N, 1.4 m
     // at 5 km and 36°) and meridians converge (−e·n·tan(lat)/2N).
-    let north = (p.lat_deg - anchor.lat_deg).to_radians() * m
-        + e * e * anchor.lat_deg.to_radians().tan() / (2.0 * n);
+    let north = (p.lat_deg - anchor.lat_deg).to_radians() * m + e * e * anchor.lat_deg.to_radians().tan() / (2.0 * n);
     let e = e - e * north * anchor.lat_deg.to_radians().tan() / (2.0 * n);
     [e, north]
 }
@@ -254,19 +237,13 @@ mod tests {
         ] {
             let p = destination(a, az, d);
             let (e, f) = (to_local(a, p), to_local_fast(a, p));
-            assert!(
-                (e[0] - f[0]).abs() < 0.1 && (e[1] - f[1]).abs() < 0.1,
-                "{e:?} {f:?}"
-            );
+            assert!((e[0] - f[0]).abs() < 0.1 && (e[1] - f[1]).abs() < 0.1, "{e:?} {f:?}");
         }
     }
 
     #[test]
     fn update_shrinks_covariance_and_moves_towards_measurement() {
-        let pred = ConstantVelocity {
-            accel_sigma_ms2: 0.1,
-        }
-        .predict(&KfState::new([1.0, 0.0], 100.0, 4.0), 3.0);
+        let pred = ConstantVelocity { accel_sigma_ms2: 0.1 }.predict(&KfState::new([1.0, 0.0], 100.0, 4.0), 3.0);
         assert!((pred.x[0] - 3.0).abs() < 1e-12);
         let u = PositionUpdater;
         let inn = u.innovation(&pred, [10.0, 0.0], 100.0);

@@ -237,9 +237,7 @@ impl<F: Fn(LatLon, f64, i64, &mut Vec<AisCandidate>)> AisContext for F {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TrackStatus {
     Tentative,
     Confirmed,
@@ -325,10 +323,8 @@ impl Track {
 
     /// Filter state predicted to `t_ms` (no retrodiction before `updated_ms`).
     pub(crate) fn predicted(&self, t_ms: i64) -> KfState {
-        ConstantVelocity {
-            accel_sigma_ms2: self.accel_sigma_ms2,
-        }
-        .predict(&self.kf, (t_ms - self.updated_ms).max(0) as f64 / 1000.0)
+        ConstantVelocity { accel_sigma_ms2: self.accel_sigma_ms2 }
+            .predict(&self.kf, (t_ms - self.updated_ms).max(0) as f64 / 1000.0)
     }
 
     /// Position at the last update.
@@ -346,30 +342,21 @@ impl Track {
     /// Whether the track's boat is a loaded small boat (see
     /// [`TrackerConfig::loaded_boat_max_kn`]).
     pub fn is_loaded_small_boat(&self, min_persons: u32) -> bool {
-        if matches!(
-            self.vessel_class,
-            Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)
-        ) {
+        if matches!(self.vessel_class, Some(VesselClass::RubberBoat | VesselClass::WoodenBoat)) {
             return true;
         }
         let Some(most) = self.counts.iter().map(|c| c.count).max() else {
             return false;
         };
         // No capacity (a merchant ship): only the absolute count says loaded.
-        let capacity = crate::pob::safe_capacity(
-            self.vessel_class.unwrap_or(VesselClass::Unknown),
-            self.length_m,
-        );
+        let capacity = crate::pob::safe_capacity(self.vessel_class.unwrap_or(VesselClass::Unknown), self.length_m);
         most >= min_persons || capacity.is_some_and(|c| most > c)
     }
 
     /// Estimated speed over ground (kn) and course (degrees true, [0, 360)).
     pub fn velocity_kn_deg(&self) -> (f64, f64) {
         let (ve, vn) = (self.kf.x[2], self.kf.x[3]);
-        (
-            ve.hypot(vn) / MS_PER_KN,
-            lookout_core::geodesy::norm_deg(ve.atan2(vn).to_degrees()),
-        )
+        (ve.hypot(vn) / MS_PER_KN, lookout_core::geodesy::norm_deg(ve.atan2(vn).to_degrees()))
     }
 
     /// One-sigma position uncertainty at `t_ms`, m: the semi-major axis of the
@@ -393,9 +380,7 @@ impl Track {
     /// AIS vessel (two boats, not a ship and a split echo of it, nor a track
     /// of two close ships' echoes). Remembered for [`SEEN_APART_KEEP_MS`].
     pub fn seen_apart_from(&self, mmsi: u32, since_ms: i64) -> bool {
-        self.distinct_from
-            .iter()
-            .any(|&(m, at)| m == mmsi && at >= since_ms)
+        self.distinct_from.iter().any(|&(m, at)| m == mmsi && at >= since_ms)
     }
 }
 

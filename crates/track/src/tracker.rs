@@ -29,12 +29,11 @@ use super::delete::{Deleter, RevisitDeleter, RevisitEstimator};
 use super::gate::{ChiSquareGate, Gater};
 use super::initiate::{Decision, Initiator, Sprt};
 use super::kalman::{
-    from_local, innovation_2d, to_local, to_local_fast, ConstantVelocity, KfState, PositionUpdater,
-    Predictor, Updater,
+    from_local, innovation_2d, to_local, to_local_fast, ConstantVelocity, KfState, PositionUpdater, Predictor, Updater,
 };
 use super::{
-    AisCandidate, AisContext, CountSeen, SensorSeen, StepOutcome, Track, TrackId, TrackStatus,
-    TrackerConfig, FIRST_TRACK_ID, LENGTH_WINDOW, MAX_COUNTS, MAX_IMAGE_REFS,
+    AisCandidate, AisContext, CountSeen, SensorSeen, StepOutcome, Track, TrackId, TrackStatus, TrackerConfig,
+    FIRST_TRACK_ID, LENGTH_WINDOW, MAX_COUNTS, MAX_IMAGE_REFS,
 };
 use lookout_core::geodesy::{distance_m, haversine_m, LatLon, MS_PER_KN};
 use lookout_core::{Detection, SensorKind};
@@ -63,9 +62,7 @@ impl Parts {
     /// CV Kalman filter, χ² gate, GNN, SPRT track score, revisit-based deletion.
     pub fn from_config(cfg: &TrackerConfig) -> Self {
         Self {
-            predictor: Box::new(ConstantVelocity {
-                accel_sigma_ms2: cfg.accel_sigma_ms2,
-            }),
+            predictor: Box::new(ConstantVelocity { accel_sigma_ms2: cfg.accel_sigma_ms2 }),
             updater: Box::new(PositionUpdater),
             gater: Box::new(ChiSquareGate::new(cfg.gate_probability)),
             associator: Box::new(Gnn),
@@ -88,11 +85,7 @@ enum Known {
 }
 
 enum Cand {
-    Track {
-        id: TrackId,
-        pred: KfState,
-        anchor: LatLon,
-    },
+    Track { id: TrackId, pred: KfState, anchor: LatLon },
     Ais(AisCandidate),
 }
 
@@ -158,20 +151,12 @@ impl Tracker {
     /// Processes detections (any order; sorted internally by time, grouped
     /// into scans by (time_ms, sensor_id)), then deletes stale tracks as of
     /// `now_ms`. Synchronous, no I/O, deterministic.
-    pub fn step(
-        &mut self,
-        detections: &[Detection],
-        ais: &impl AisContext,
-        now_ms: i64,
-    ) -> StepOutcome {
+    pub fn step(&mut self, detections: &[Detection], ais: &impl AisContext, now_ms: i64) -> StepOutcome {
         let mut out = StepOutcome::default();
         // Stated errors raised by each sensor's calibration factor (a copy:
         // the caller's detections stay as the sensor reported them).
         let calibrated: Vec<Detection>;
-        let detections = if detections
-            .iter()
-            .any(|d| self.calibration.scale(&d.sensor_id) > 1.0)
-        {
+        let detections = if detections.iter().any(|d| self.calibration.scale(&d.sensor_id) > 1.0) {
             calibrated = detections
                 .iter()
                 .map(|d| Detection {
@@ -193,14 +178,10 @@ impl Tracker {
         }
         order.sort_by(|&a, &b| {
             let (da, db) = (&detections[a], &detections[b]);
-            da.time_ms
-                .cmp(&db.time_ms)
-                .then_with(|| da.sensor_id.cmp(&db.sensor_id))
-                .then(a.cmp(&b))
+            da.time_ms.cmp(&db.time_ms).then_with(|| da.sensor_id.cmp(&db.sensor_id)).then(a.cmp(&b))
         });
         for scan in order.chunk_by(|&a, &b| {
-            detections[a].time_ms == detections[b].time_ms
-                && detections[a].sensor_id == detections[b].sensor_id
+            detections[a].time_ms == detections[b].time_ms && detections[a].sensor_id == detections[b].sensor_id
         }) {
             self.process_scan(detections, scan, ais, &mut out);
         }
@@ -208,12 +189,7 @@ impl Tracker {
         out.deleted.extend(self.expire(now_ms));
         out.associations.sort_unstable();
         out.ais_hits.sort_unstable_by_key(|&(m, i)| (i, m));
-        for v in [
-            &mut out.updated,
-            &mut out.created,
-            &mut out.confirmed,
-            &mut out.deleted,
-        ] {
+        for v in [&mut out.updated, &mut out.created, &mut out.confirmed, &mut out.deleted] {
             v.sort_unstable();
             v.dedup();
         }
@@ -262,30 +238,19 @@ impl Tracker {
     /// Clutter density λ the track score uses for a hit by `sensor_id` at
     /// `pos` at `t_ms`: false plots per m² per scan (see [`super::clutter`]).
     pub fn clutter_density(&self, sensor_id: &str, pos: LatLon, t_ms: i64) -> f64 {
-        self.clutter
-            .density(sensor_id, pos, t_ms, self.revisit_ms(sensor_id))
+        self.clutter.density(sensor_id, pos, t_ms, self.revisit_ms(sensor_id))
     }
 
     /// Revisit period currently estimated for a sensor, ms.
     pub fn revisit_ms(&self, sensor_id: &str) -> i64 {
-        self.revisits
-            .get(sensor_id)
-            .map_or(self.cfg.default_revisit_ms, |r| {
-                r.revisit_ms(self.cfg.default_revisit_ms)
-            })
+        self.revisits.get(sensor_id).map_or(self.cfg.default_revisit_ms, |r| r.revisit_ms(self.cfg.default_revisit_ms))
     }
 
     /// Confirmed tracks whose position extrapolated to `t_ms` is within
     /// `radius_m` of `pos` (id order). R-tree backed.
     pub fn confirmed_near(&self, pos: LatLon, radius_m: f64, t_ms: i64) -> Vec<TrackId> {
-        let dt = self
-            .by_update
-            .first()
-            .map_or(0, |&(u, _)| (t_ms - u).clamp(0, self.cfg.delete_max_ms));
-        let search = radius_m
-            + self.cfg.max_speed_kn * MS_PER_KN * dt as f64 / 1000.0
-            + self.cfg.index_slack_m
-            + 1.0;
+        let dt = self.by_update.first().map_or(0, |&(u, _)| (t_ms - u).clamp(0, self.cfg.delete_max_ms));
+        let search = radius_m + self.cfg.max_speed_kn * MS_PER_KN * dt as f64 / 1000.0 + self.cfg.index_slack_m + 1.0;
         let mut ids = Vec::new();
         query_ids(&self.rtree, pos, search, &mut ids);
         ids.retain(|id| {
@@ -302,10 +267,7 @@ impl Tracker {
         let m_lat = self.cfg.index_slack_m / 110_000.0;
         let cos = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians().cos();
         let m_lon = self.cfg.index_slack_m / (111_000.0 * cos);
-        let wide = AABB::from_corners(
-            [lo[0] - m_lon, lo[1] - m_lat],
-            [hi[0] + m_lon, hi[1] + m_lat],
-        );
+        let wide = AABB::from_corners([lo[0] - m_lon, lo[1] - m_lat], [hi[0] + m_lon, hi[1] + m_lat]);
         let exact = AABB::from_corners(lo, hi);
         let mut ids: Vec<TrackId> = self
             .rtree
@@ -321,18 +283,12 @@ impl Tracker {
     }
 
     fn revisit_of(&self, t: &Track) -> i64 {
-        t.sensors
-            .keys()
-            .map(|s| self.revisit_ms(s))
-            .max()
-            .unwrap_or(self.cfg.default_revisit_ms)
+        t.sensors.keys().map(|s| self.revisit_ms(s)).max().unwrap_or(self.cfg.default_revisit_ms)
     }
 
     fn set_deadline(&mut self, id: TrackId) {
         let tr = &self.tracks[&id];
-        let dl = tr
-            .updated_ms
-            .saturating_add(self.parts.deleter.timeout_ms(tr, self.revisit_of(tr)));
+        let dl = tr.updated_ms.saturating_add(self.parts.deleter.timeout_ms(tr, self.revisit_of(tr)));
         if let Some(old) = self.deadline_of.insert(id, dl) {
             self.deadlines.remove(&(old, id));
         }
@@ -383,21 +339,14 @@ impl Tracker {
         self.set_deadline(id);
     }
 
-    fn process_scan(
-        &mut self,
-        dets: &[Detection],
-        scan: &[usize],
-        ais: &impl AisContext,
-        out: &mut StepOutcome,
-    ) {
+    fn process_scan(&mut self, dets: &[Detection], scan: &[usize], ais: &impl AisContext, out: &mut StepOutcome) {
         let t = dets[scan[0]].time_ms;
         let sensor = dets[scan[0]].sensor_id.clone();
         self.clutter.scan(&sensor, t);
         // Tentative tracks hit in this scan (no miss for them).
         let mut hit_now: BTreeSet<TrackId> = BTreeSet::new();
         let thr = self.parts.gater.threshold();
-        let excl =
-            super::gate::chi2_2dof_threshold(self.cfg.initiation_exclusion_probability).max(thr);
+        let excl = super::gate::chi2_2dof_threshold(self.cfg.initiation_exclusion_probability).max(thr);
         // Per detection: the confirmed tracks and AIS vessels within whose
         // exclusion gate it lies.
         let mut near_known: Vec<Vec<Known>> = vec![Vec::new(); scan.len()];
@@ -423,10 +372,8 @@ impl Tracker {
             // A track's position σ at its update is at most the largest
             // detection σ per axis (posterior ≤ R), hence 1.5 × (> √2) here.
             let ge = excl.sqrt();
-            let radius = vmax * dt_all
-                + ge * (d.position_error_m + 1.5 * self.max_det_sigma_m)
-                + self.cfg.index_slack_m
-                + 1.0;
+            let radius =
+                vmax * dt_all + ge * (d.position_error_m + 1.5 * self.max_det_sigma_m) + self.cfg.index_slack_m + 1.0;
             near.clear();
             query_ids(&self.rtree, d.pos, radius, &mut near);
             near.sort_unstable();
@@ -441,41 +388,23 @@ impl Tracker {
                     Some(&ci) => ci,
                     None => {
                         let pred = self.parts.predictor.predict(&tr.kf, dt);
-                        cands.push(Cand::Track {
-                            id,
-                            pred,
-                            anchor: tr.anchor,
-                        });
+                        cands.push(Cand::Track { id, pred, anchor: tr.anchor });
                         track_idx.insert(id, cands.len() - 1);
                         cands.len() - 1
                     }
                 };
-                let Cand::Track { pred, anchor, .. } = &cands[ci] else {
-                    unreachable!()
-                };
-                let inn = self
-                    .parts
-                    .updater
-                    .innovation(pred, to_local_fast(*anchor, d.pos), r2);
+                let Cand::Track { pred, anchor, .. } = &cands[ci] else { unreachable!() };
+                let inn = self.parts.updater.innovation(pred, to_local_fast(*anchor, d.pos), r2);
                 if inn.d2 <= excl && self.tracks[&id].is_confirmed() {
                     near_known[k].push(Known::Track(id));
                 }
                 if self.parts.gater.accepts(inn.d2) {
-                    edges.push(Edge {
-                        det: k,
-                        cand: ci,
-                        cost: inn.d2 + inn.ln_det_s,
-                    });
+                    edges.push(Edge { det: k, cand: ci, cost: inn.d2 + inn.ln_det_s });
                     max_ln = max_ln.max(inn.ln_det_s);
                 }
             }
             ais_buf.clear();
-            ais.ais_near(
-                d.pos,
-                ge * (d.position_error_m + self.cfg.ais_max_sigma_m),
-                t,
-                &mut ais_buf,
-            );
+            ais.ais_near(d.pos, ge * (d.position_error_m + self.cfg.ais_max_sigma_m), t, &mut ais_buf);
             for a in ais_buf.drain(..) {
                 if !a.pos.is_valid() || !a.sigma_m.is_finite() {
                     continue;
@@ -490,11 +419,7 @@ impl Tracker {
                         cands.push(Cand::Ais(a));
                         cands.len() - 1
                     });
-                    edges.push(Edge {
-                        det: k,
-                        cand: ci,
-                        cost: inn.d2 + inn.ln_det_s,
-                    });
+                    edges.push(Edge { det: k, cand: ci, cost: inn.d2 + inn.ln_det_s });
                     max_ln = max_ln.max(inn.ln_det_s);
                 }
             }
@@ -504,12 +429,7 @@ impl Tracker {
         self.near_buf = near;
         self.ais_buf = ais_buf;
 
-        let problem = Problem {
-            n_det: scan.len(),
-            n_cand: cands.len(),
-            edges,
-            miss_cost,
-        };
+        let problem = Problem { n_det: scan.len(), n_cand: cands.len(), edges, miss_cost };
         let assign = self.parts.associator.solve(&problem);
 
         // AIS merge bookkeeping: a track that shared a gated detection with AIS
@@ -554,8 +474,7 @@ impl Tracker {
             });
             let tr = self.tracks.get_mut(id).expect("candidate is live");
             tr.apart_from.retain(|&(_, at)| t - at <= hold);
-            tr.distinct_from
-                .retain(|&(_, at)| t - at <= super::SEEN_APART_KEEP_MS);
+            tr.distinct_from.retain(|&(_, at)| t - at <= super::SEEN_APART_KEEP_MS);
             for &k in &dets_of[ci] {
                 for &cj in &cands_of[k] {
                     let Cand::Ais(a) = &cands[cj] else { continue };
@@ -576,14 +495,9 @@ impl Tracker {
                     }
                     let en = to_local_fast(*anchor, a.pos);
                     let sa = a.sigma_m * a.sigma_m;
-                    let s = [
-                        [pred.p[0][0] + sa, pred.p[0][1]],
-                        [pred.p[1][0], pred.p[1][1] + sa],
-                    ];
+                    let s = [[pred.p[0][0] + sa, pred.p[0][1]], [pred.p[1][0], pred.p[1][1] + sa]];
                     let inn = innovation_2d([en[0] - pred.x[0], en[1] - pred.x[1]], s);
-                    if self.parts.gater.accepts(inn.d2)
-                        && best.is_none_or(|(d2, m)| (inn.d2, a.mmsi) < (d2, m))
-                    {
+                    if self.parts.gater.accepts(inn.d2) && best.is_none_or(|(d2, m)| (inn.d2, a.mmsi) < (d2, m)) {
                         best = Some((inn.d2, a.mmsi));
                     }
                 }
@@ -637,14 +551,8 @@ impl Tracker {
                         // vessels include its looks at boats alongside them,
                         // and would teach it to be vaguer than it is.
                         if d.sensor_kind == SensorKind::Radar {
-                            let stated_m =
-                                d.position_error_m / self.calibration.scale(&d.sensor_id);
-                            self.calibration.observe(
-                                &d.sensor_id,
-                                haversine_m(a.pos, d.pos),
-                                stated_m,
-                                a.sigma_m,
-                            );
+                            let stated_m = d.position_error_m / self.calibration.scale(&d.sensor_id);
+                            self.calibration.observe(&d.sensor_id, haversine_m(a.pos, d.pos), stated_m, a.sigma_m);
                         }
                         // A track already gating with this vessel (a merge in
                         // progress) that also gated this detection and got none
@@ -653,8 +561,7 @@ impl Tracker {
                         // on its early, poor velocity before the merge completes.
                         for &cj in &cands_of[k] {
                             if let Cand::Track { id, pred, .. } = &cands[cj] {
-                                let streaking =
-                                    self.tracks[id].ais_streak.is_some_and(|(m, _)| m == a.mmsi);
+                                let streaking = self.tracks[id].ais_streak.is_some_and(|(m, _)| m == a.mmsi);
                                 if streaking && !taken[cj] {
                                     taken[cj] = true;
                                     self.update_track(*id, pred, d);
@@ -702,15 +609,9 @@ impl Tracker {
         let m_lat = self.cfg.scan_extent_margin_m / 110_000.0;
         let cos = hi[1].abs().max(lo[1].abs()).min(89.0).to_radians().cos();
         let m_lon = self.cfg.scan_extent_margin_m / (111_000.0 * cos);
-        let (lo, hi) = (
-            [lo[0] - m_lon, lo[1] - m_lat],
-            [hi[0] + m_lon, hi[1] + m_lat],
-        );
-        let ids: Vec<TrackId> = self
-            .tentative_by_sensor
-            .get(&sensor)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
+        let (lo, hi) = ([lo[0] - m_lon, lo[1] - m_lat], [hi[0] + m_lon, hi[1] + m_lat]);
+        let ids: Vec<TrackId> =
+            self.tentative_by_sensor.get(&sensor).map(|s| s.iter().copied().collect()).unwrap_or_default();
         let miss = self.parts.initiator.miss();
         for id in ids {
             let Some(tr) = self.tracks.get_mut(&id) else {
@@ -744,18 +645,11 @@ impl Tracker {
 
     fn update_track(&mut self, id: TrackId, pred: &KfState, d: &Detection) {
         let tentative = self.tracks[&id].status == TrackStatus::Tentative;
-        let lambda = if tentative {
-            self.clutter_density(&d.sensor_id, d.pos, d.time_ms)
-        } else {
-            0.0
-        };
+        let lambda = if tentative { self.clutter_density(&d.sensor_id, d.pos, d.time_ms) } else { 0.0 };
         let tr = self.tracks.get_mut(&id).expect("candidate is live");
         // Exact geodesic measurement for the update itself.
         let r2 = d.position_error_m * d.position_error_m;
-        let inn = self
-            .parts
-            .updater
-            .innovation(pred, to_local(tr.anchor, d.pos), r2);
+        let inn = self.parts.updater.innovation(pred, to_local(tr.anchor, d.pos), r2);
         if tentative {
             // Track score: this hit's likelihood ratio against the clutter
             // this sensor produces here.
@@ -789,10 +683,7 @@ impl Tracker {
             }
         }
         if new_sensor && tr.status == TrackStatus::Tentative {
-            self.tentative_by_sensor
-                .entry(d.sensor_id.clone())
-                .or_default()
-                .insert(id);
+            self.tentative_by_sensor.entry(d.sensor_id.clone()).or_default().insert(id);
         }
         self.set_deadline(id);
     }
@@ -837,10 +728,7 @@ impl Tracker {
         absorb(&mut tr, d, &mut self.revisits);
         self.rtree.insert(entry(d.pos, id));
         self.by_update.insert((d.time_ms, id));
-        self.tentative_by_sensor
-            .entry(d.sensor_id.clone())
-            .or_default()
-            .insert(id);
+        self.tentative_by_sensor.entry(d.sensor_id.clone()).or_default().insert(id);
         self.tracks.insert(id, tr);
         self.set_deadline(id);
         id
@@ -850,31 +738,20 @@ impl Tracker {
 /// Folds a detection's attributes into a track; true if the sensor is new to it.
 /// Feeds the sensor's re-detection interval to its revisit estimate (confirmed
 /// tracks only).
-fn absorb(
-    tr: &mut Track,
-    d: &Detection,
-    revisits: &mut BTreeMap<Arc<str>, RevisitEstimator>,
-) -> bool {
+fn absorb(tr: &mut Track, d: &Detection, revisits: &mut BTreeMap<Arc<str>, RevisitEstimator>) -> bool {
     tr.hits += 1;
     tr.plot_error_m = d.position_error_m;
     let mut new_sensor = false;
     let s = tr.sensors.entry(d.sensor_id.clone()).or_insert_with(|| {
         new_sensor = true;
-        SensorSeen {
-            kind: d.sensor_kind,
-            hits: 0,
-            last_ms: d.time_ms,
-        }
+        SensorSeen { kind: d.sensor_kind, hits: 0, last_ms: d.time_ms }
     });
     // Only confirmed tracks measure the revisit period: a tentative clutter
     // track re-hit by chance four rotations later says nothing about the
     // rotation, and in heavy clutter such intervals would outvote the real
     // ones (the clutter map scales λ by this period).
     if !new_sensor && tr.status == TrackStatus::Confirmed {
-        revisits
-            .entry(d.sensor_id.clone())
-            .or_default()
-            .observe_interval(d.time_ms - s.last_ms);
+        revisits.entry(d.sensor_id.clone()).or_default().observe_interval(d.time_ms - s.last_ms);
     }
     s.hits += 1;
     s.last_ms = s.last_ms.max(d.time_ms);
@@ -886,16 +763,9 @@ fn absorb(
         let mut v = tr.lengths.clone();
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        tr.length_m = Some(if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            0.5 * (v[n / 2 - 1] + v[n / 2])
-        });
+        tr.length_m = Some(if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) });
     }
-    if let Some(c) = d
-        .vessel_class
-        .filter(|c| *c != lookout_core::VesselClass::Unknown)
-    {
+    if let Some(c) = d.vessel_class.filter(|c| *c != lookout_core::VesselClass::Unknown) {
         tr.vessel_class = Some(c);
     }
     if let Some(count) = d.persons_counted {
@@ -907,9 +777,7 @@ fn absorb(
             confidence: d.count_confidence,
         };
         let dup = d.detection_id.as_ref().and_then(|did| {
-            tr.counts
-                .iter()
-                .position(|c| c.sensor_id == d.sensor_id && c.detection_id.as_ref() == Some(did))
+            tr.counts.iter().position(|c| c.sensor_id == d.sensor_id && c.detection_id.as_ref() == Some(did))
         });
         match dup {
             Some(j) => tr.counts[j] = seen,
@@ -940,16 +808,9 @@ fn query_ids(rtree: &RTree<Entry>, pos: LatLon, radius_m: f64, out: &mut Vec<Tra
     // longitude are both slight underestimates, so the box errs wide.
     let dlat = radius_m / 110_000.0;
     let lat_far = (pos.lat_deg.abs() + dlat).min(90.0);
-    let (lat_lo, lat_hi) = (
-        (pos.lat_deg - dlat).max(-90.0),
-        (pos.lat_deg + dlat).min(90.0),
-    );
+    let (lat_lo, lat_hi) = ((pos.lat_deg - dlat).max(-90.0), (pos.lat_deg + dlat).min(90.0));
     let cos = lat_far.to_radians().cos();
-    let dlon = if cos < 1e-6 {
-        360.0
-    } else {
-        radius_m / (111_000.0 * cos)
-    };
+    let dlon = if cos < 1e-6 { 360.0 } else { radius_m / (111_000.0 * cos) };
     let mut boxes: [Option<([f64; 2], [f64; 2])>; 2] = [None, None];
     if dlon >= 180.0 {
         boxes[0] = Some(([-180.0, lat_lo], [180.0, lat_hi]));
@@ -963,10 +824,6 @@ fn query_ids(rtree: &RTree<Entry>, pos: LatLon, radius_m: f64, out: &mut Vec<Tra
         }
     }
     for (lo, hi) in boxes.into_iter().flatten() {
-        out.extend(
-            rtree
-                .locate_in_envelope(&AABB::from_corners(lo, hi))
-                .map(|e| e.data),
-        );
+        out.extend(rtree.locate_in_envelope(&AABB::from_corners(lo, hi)).map(|e| e.data));
     }
 }

@@ -338,17 +338,9 @@ impl AisMessage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadError {
     #[error("payload of {bits} bits too short for message type {msg_type} (needs {need})")]
-    TooShort {
-        msg_type: u8,
-        bits: usize,
-        need: usize,
-    },
+    TooShort { msg_type: u8, bits: usize, need: usize },
     #[error("payload of {bits} bits too long for message type {msg_type} (max {max})")]
-    TooLong {
-        msg_type: u8,
-        bits: usize,
-        max: usize,
-    },
+    TooLong { msg_type: u8, bits: usize, max: usize },
     #[error("invalid message type {0}")]
     BadType(u8),
     #[error("invalid type 24 part number {0}")]
@@ -368,11 +360,7 @@ pub(crate) struct Flags {
 pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessage, PayloadError> {
     let bits = b.len();
     if bits < 38 {
-        return Err(PayloadError::TooShort {
-            msg_type: b.u(0, 6) as u8,
-            bits,
-            need: 38,
-        });
+        return Err(PayloadError::TooShort { msg_type: b.u(0, 6) as u8, bits, need: 38 });
     }
     let msg_type = b.u(0, 6) as u8;
     let repeat = b.u(6, 2) as u8;
@@ -393,20 +381,12 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
         t => return Err(PayloadError::BadType(t)),
     };
     if bits < need {
-        return Err(PayloadError::TooShort {
-            msg_type,
-            bits,
-            need,
-        });
+        return Err(PayloadError::TooShort { msg_type, bits, need });
     }
     // Type 27 is 96 bits (some units pad to one slot, 168); a longer one is
     // not a type 27 (seen: a 336-bit satellite payload decoding to nonsense).
     if msg_type == 27 && bits > 168 {
-        return Err(PayloadError::TooLong {
-            msg_type,
-            bits,
-            max: 168,
-        });
+        return Err(PayloadError::TooLong { msg_type, bits, max: 168 });
     }
     Ok(match msg_type {
         1..=3 => {
@@ -552,11 +532,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 0 => s.shipname = b.text(40, 20).non_empty(),
                 1 => {
                     if bits < 162 {
-                        return Err(PayloadError::TooShort {
-                            msg_type,
-                            bits,
-                            need: 162,
-                        });
+                        return Err(PayloadError::TooShort { msg_type, bits, need: 162 });
                     }
                     s.part = StaticPart::B;
                     s.ship_type = nz(b.u(40, 8) as u8);
@@ -580,8 +556,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
             // 1/10 minute, 18 and 17 bits; N/A = 181° / 91° in that scale.
             let lon = b.i(44, 18);
             let lat = b.i(62, 17);
-            let (lat, lon) =
-                check_position(lat.saturating_mul(1000), lon.saturating_mul(1000), flags);
+            let (lat, lon) = check_position(lat.saturating_mul(1000), lon.saturating_mul(1000), flags);
             let sog = b.u(79, 6) as u16;
             let cog = b.u(85, 9) as u16;
             AisMessage::Position(PositionReport {
@@ -634,12 +609,7 @@ fn class_b_position(
 }
 
 /// Standard 27-bit latitude / 28-bit longitude in 1/10000 minute.
-fn position(
-    b: &Bits<'_>,
-    lat_bit: usize,
-    lon_bit: usize,
-    flags: &mut Flags,
-) -> (Option<i32>, Option<i32>) {
+fn position(b: &Bits<'_>, lat_bit: usize, lon_bit: usize, flags: &mut Flags) -> (Option<i32>, Option<i32>) {
     check_position(b.i(lat_bit, 27), b.i(lon_bit, 28), flags)
 }
 

@@ -56,8 +56,8 @@ mod sixbit;
 use std::fmt;
 
 pub use ais::{
-    e4min_to_deg, AidToNavigation, AisClass, AisMessage, BaseStationReport, Dimensions,
-    PayloadError, PositionReport, SarAircraft, StaticB, StaticPart, StaticVoyage,
+    e4min_to_deg, AidToNavigation, AisClass, AisMessage, BaseStationReport, Dimensions, PayloadError, PositionReport,
+    SarAircraft, StaticB, StaticPart, StaticVoyage,
 };
 pub use record::{record, Record};
 pub use sixbit::SixbitText;
@@ -85,10 +85,7 @@ pub struct DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        DecoderConfig {
-            fragment_timeout_ms: 10_000,
-            max_pending_fragments: 4096,
-        }
+        DecoderConfig { fragment_timeout_ms: 10_000, max_pending_fragments: 4096 }
     }
 }
 
@@ -193,10 +190,7 @@ impl StationId {
             return None;
         }
         let n = s.len().min(Self::CAPACITY);
-        let mut id = StationId {
-            buf: [0; 15],
-            len: n as u8,
-        };
+        let mut id = StationId { buf: [0; 15], len: n as u8 };
         id.buf[..n].copy_from_slice(&s[..n]);
         Some(id)
     }
@@ -309,9 +303,7 @@ impl Decoder {
     ) {
         self.counters.lines += 1;
         // Lazy expiry, at most once a second of `now_ms`, only if anything is pending.
-        if self.reasm.pending_messages() > 0
-            && now_ms.saturating_sub(self.last_sweep_ms).saturating_abs() >= 1000
-        {
+        if self.reasm.pending_messages() > 0 && now_ms.saturating_sub(self.last_sweep_ms).saturating_abs() >= 1000 {
             self.expire(now_ms);
         }
         if line.len() > MAX_LINE_BYTES {

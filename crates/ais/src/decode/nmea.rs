@@ -114,11 +114,7 @@ fn parse_u64(s: &[u8]) -> Option<u64> {
 /// Epoch seconds or milliseconds -> ms. Values above 1e11 are taken as ms
 /// (1e11 s is the year 5138; 1e11 ms is 1973).
 fn epoch_to_ms(v: u64) -> Option<i64> {
-    let ms = if v > 100_000_000_000 {
-        v
-    } else {
-        v.checked_mul(1000)?
-    };
+    let ms = if v > 100_000_000_000 { v } else { v.checked_mul(1000)? };
     i64::try_from(ms).ok()
 }
 
@@ -170,11 +166,7 @@ pub(crate) fn parse_line(line: &[u8]) -> Line<'_> {
     // `!ttVDM,` / `!ttVDO,`: any two-byte talker (AI, AB, BS, SA, AN, ...).
     if rest.len() < 7 || rest[0] != b'!' || &rest[3..5] != b"VD" || rest[6] != b',' {
         // Off the AIS hot path: other `$` sentences (radar TTM/TLL, ...).
-        return if rest[0] == b'$' {
-            parse_other(tag, rest)
-        } else {
-            Line::NotAis
-        };
+        return if rest[0] == b'$' { parse_other(tag, rest) } else { Line::NotAis };
     }
     let own_ship = match rest[5] {
         b'M' => false,
@@ -198,21 +190,9 @@ pub(crate) fn parse_line(line: &[u8]) -> Line<'_> {
     let suffix_ms = trailing_epoch(after);
     let glued = matches!(after.first(), Some(b'!') | Some(b'\\')).then_some(after);
     match parse_vdm_fields(&rest[7..star]) {
-        Some((total, num, seq, channel, payload, fill)) => Line::Ais(
-            tag,
-            Vdm {
-                talker,
-                own_ship,
-                total,
-                num,
-                seq,
-                channel,
-                payload,
-                fill,
-                suffix_ms,
-                glued,
-            },
-        ),
+        Some((total, num, seq, channel, payload, fill)) => {
+            Line::Ais(tag, Vdm { talker, own_ship, total, num, seq, channel, payload, fill, suffix_ms, glued })
+        }
         None => Line::Malformed,
     }
 }
@@ -247,22 +227,10 @@ fn parse_other<'a>(tag: TagBlock<'a>, rest: &'a [u8]) -> Line<'a> {
         return Line::BadChecksum;
     }
     let fields = if star > 6 { &rest[7..star] } else { &[][..] };
-    let Some(fields) = fields
-        .is_ascii()
-        .then(|| std::str::from_utf8(fields).ok())
-        .flatten()
-    else {
+    let Some(fields) = fields.is_ascii().then(|| std::str::from_utf8(fields).ok()).flatten() else {
         return Line::Malformed;
     };
-    Line::Other(
-        tag,
-        Other {
-            talker: [t0, t1],
-            formatter,
-            fields,
-            suffix_ms: trailing_epoch(&rest[star + 3..]),
-        },
-    )
+    Line::Other(tag, Other { talker: [t0, t1], formatter, fields, suffix_ms: trailing_epoch(&rest[star + 3..]) })
 }
 
 type VdmFields<'a> = (u8, u8, Option<u8>, Option<u8>, &'a [u8], u8);
@@ -332,10 +300,7 @@ fn trailing_epoch(after: &[u8]) -> Option<i64> {
 /// writes `*00`; Kystverket computes it before prefixing `g:`), and the
 /// sentence behind it has its own checksum that must pass.
 fn parse_tag_block(body: &[u8]) -> TagBlock<'_> {
-    let mut t = TagBlock {
-        present: true,
-        ..TagBlock::default()
-    };
+    let mut t = TagBlock { present: true, ..TagBlock::default() };
     let fields = match body.iter().rposition(|&c| c == b'*') {
         Some(star) => {
             t.checksum_ok = hex2(&body[star + 1..]) == Some(xor(&body[..star]));
@@ -364,9 +329,7 @@ fn parse_tag_block(body: &[u8]) -> TagBlock<'_> {
 }
 
 fn fnv1a(s: &[u8]) -> u32 {
-    s.iter().fold(0x811c_9dc5u32, |h, &c| {
-        (h ^ c as u32).wrapping_mul(0x0100_0193)
-    })
+    s.iter().fold(0x811c_9dc5u32, |h, &c| (h ^ c as u32).wrapping_mul(0x0100_0193))
 }
 
 /// `$PGHP,1,yyyy,m,d,h,m,s,ms,country,region,pss,online,cc*hh` (Gatehouse):
@@ -388,15 +351,7 @@ fn parse_pghp(rest: &[u8]) -> Line<'_> {
         }
         let (y, mo, d, h, mi, s, ms) = (num()?, num()?, num()?, num()?, num()?, num()?, num()?);
         let small = |v: u64| u32::try_from(v).ok();
-        unix_ms(
-            y as i64,
-            small(mo)?,
-            small(d)?,
-            small(h)?,
-            small(mi)?,
-            small(s)?,
-            small(ms)?,
-        )
+        unix_ms(y as i64, small(mo)?, small(d)?, small(h)?, small(mi)?, small(s)?, small(ms)?)
     })();
     Line::Header(time)
 }

@@ -99,12 +99,7 @@ pub(crate) struct Reassembler {
 
 impl Reassembler {
     pub(crate) fn new(max_pending: usize, timeout_ms: i64) -> Self {
-        Reassembler {
-            slots: Vec::new(),
-            pool: Vec::new(),
-            max_pending: max_pending.max(1),
-            timeout_ms,
-        }
+        Reassembler { slots: Vec::new(), pool: Vec::new(), max_pending: max_pending.max(1), timeout_ms }
     }
 
     /// Number of incomplete messages held.
@@ -178,8 +173,7 @@ impl Reassembler {
             None => {
                 if self.slots.len() >= self.max_pending {
                     // Bound memory: evict the oldest pending message.
-                    if let Some(old) = (0..self.slots.len()).min_by_key(|&j| self.slots[j].since_ms)
-                    {
+                    if let Some(old) = (0..self.slots.len()).min_by_key(|&j| self.slots[j].since_ms) {
                         Self::drop_counts(&self.slots[old], c);
                         self.remove(old);
                     }
@@ -210,11 +204,7 @@ impl Reassembler {
             scratch.extend_from_slice(s.part(n));
         }
         c.assembled_sentences += s.count();
-        let done = Assembled {
-            fill: s.fill,
-            time_ms: s.time_ms,
-            station: s.station,
-        };
+        let done = Assembled { fill: s.fill, time_ms: s.time_ms, station: s.station };
         self.remove(i);
         Some(done)
     }
@@ -224,11 +214,7 @@ impl Reassembler {
     pub(crate) fn expire(&mut self, now_ms: i64, c: &mut DecodeCounters) {
         let mut i = 0;
         while i < self.slots.len() {
-            if now_ms
-                .saturating_sub(self.slots[i].since_ms)
-                .saturating_abs()
-                > self.timeout_ms
-            {
+            if now_ms.saturating_sub(self.slots[i].since_ms).saturating_abs() > self.timeout_ms {
                 Self::drop_counts(&self.slots[i], c);
                 self.remove(i);
             } else {

@@ -156,19 +156,9 @@ pub fn record(d: &Decoded) -> Record {
             r.set_dims(&s.dimensions());
             r.destination = text(&s.destination);
             r.draught_m = s.draught_m().map(|v| round(v, 1));
-            if s.eta_month.is_some()
-                || s.eta_day.is_some()
-                || s.eta_hour.is_some()
-                || s.eta_minute.is_some()
-            {
+            if s.eta_month.is_some() || s.eta_day.is_some() || s.eta_hour.is_some() || s.eta_minute.is_some() {
                 let f = |v: Option<u8>| v.map_or_else(|| "--".to_owned(), |v| format!("{v:02}"));
-                r.eta = Some(format!(
-                    "{}-{}T{}:{}",
-                    f(s.eta_month),
-                    f(s.eta_day),
-                    f(s.eta_hour),
-                    f(s.eta_minute)
-                ));
+                r.eta = Some(format!("{}-{}T{}:{}", f(s.eta_month), f(s.eta_day), f(s.eta_hour), f(s.eta_minute)));
             }
         }
         AisMessage::StaticB(s) | AisMessage::ExtendedB(_, s) => {

@@ -116,10 +116,7 @@ pub struct SixbitText {
 
 impl Default for SixbitText {
     fn default() -> Self {
-        SixbitText {
-            buf: [0; Self::CAPACITY],
-            len: 0,
-        }
+        SixbitText { buf: [0; Self::CAPACITY], len: 0 }
     }
 }
 

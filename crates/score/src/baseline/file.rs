@@ -74,30 +74,15 @@ impl<W: Write> Write for HashW<W> {
 impl Baseline {
     /// Writes the baseline (see the module docs of `file.rs` for the layout).
     pub fn save(&self, w: impl Write) -> Result<(), BaselineError> {
-        let mut w = HashW {
-            w,
-            h: crc32fast::Hasher::new(),
-        };
+        let mut w = HashW { w, h: crc32fast::Hasher::new() };
         let s = &self.spec;
         let mut h = Vec::with_capacity(128);
         h.extend_from_slice(&(s.name.len() as u16).to_le_bytes());
         h.extend_from_slice(s.name.as_bytes());
-        for v in [
-            s.min_lat_deg,
-            s.min_lon_deg,
-            s.max_lat_deg,
-            s.max_lon_deg,
-            s.cell_m,
-        ] {
+        for v in [s.min_lat_deg, s.min_lon_deg, s.max_lat_deg, s.max_lon_deg, s.cell_m] {
             h.extend_from_slice(&v.to_le_bytes());
         }
-        h.extend_from_slice(&[
-            N_CLASSES as u8,
-            N_TOD4 as u8,
-            N_TOD2 as u8,
-            N_SPEED as u8,
-            N_COURSE as u8,
-        ]);
+        h.extend_from_slice(&[N_CLASSES as u8, N_TOD4 as u8, N_TOD2 as u8, N_SPEED as u8, N_COURSE as u8]);
         h.extend_from_slice(&(self.geom.rows as u32).to_le_bytes());
         h.extend_from_slice(&(self.geom.cols as u32).to_le_bytes());
         for v in self.hours {
@@ -135,14 +120,8 @@ impl Baseline {
 
     /// Reads a baseline file. The error names the file and says what is
     /// wrong with it (not a baseline, wrong version, other area, corrupt).
-    pub fn load_path(
-        path: &std::path::Path,
-        expect_area: Option<&str>,
-    ) -> Result<Baseline, BaselineFileError> {
-        let named = |source| BaselineFileError {
-            path: path.to_path_buf(),
-            source,
-        };
+    pub fn load_path(path: &std::path::Path, expect_area: Option<&str>) -> Result<Baseline, BaselineFileError> {
+        let named = |source| BaselineFileError { path: path.to_path_buf(), source };
         let f = std::fs::File::open(path).map_err(|e| named(e.into()))?;
         Self::load(std::io::BufReader::new(f), expect_area).map_err(named)
     }
@@ -151,10 +130,7 @@ impl Baseline {
     /// so a crash half-way leaves the previous file whole.
     pub fn save_path(&self, path: &std::path::Path) -> Result<(), BaselineFileError> {
         let tmp = path.with_extension("tmp");
-        let named = |source| BaselineFileError {
-            path: path.to_path_buf(),
-            source,
-        };
+        let named = |source| BaselineFileError { path: path.to_path_buf(), source };
         let f = std::fs::File::create(&tmp).map_err(|e| named(e.into()))?;
         let mut w = std::io::BufWriter::new(f);
         self.save(&mut w).map_err(named)?;
@@ -174,10 +150,7 @@ impl Baseline {
         let mut cur = Cur(&bytes[8..]);
         let version = cur.u32()?;
         if version != Self::FORMAT_VERSION {
-            return Err(BaselineError::WrongVersion {
-                found: version,
-                expected: Self::FORMAT_VERSION,
-            });
+            return Err(BaselineError::WrongVersion { found: version, expected: Self::FORMAT_VERSION });
         }
         let hlen = cur.u32()? as usize;
         if hlen > MAX_HEADER {
@@ -201,15 +174,7 @@ impl Baseline {
             name,
         };
         let dims = [h.u8()?, h.u8()?, h.u8()?, h.u8()?, h.u8()?];
-        if dims
-            != [
-                N_CLASSES as u8,
-                N_TOD4 as u8,
-                N_TOD2 as u8,
-                N_SPEED as u8,
-                N_COURSE as u8,
-            ]
-        {
+        if dims != [N_CLASSES as u8, N_TOD4 as u8, N_TOD2 as u8, N_SPEED as u8, N_COURSE as u8] {
             return corrupt(format!("array layout {dims:?} does not match this version"));
         }
         let (rows, cols) = (h.u32()? as usize, h.u32()? as usize);
@@ -220,17 +185,13 @@ impl Baseline {
                 return corrupt("invalid hours observed");
             }
         }
-        spec.validate()
-            .map_err(|e| BaselineError::Corrupt(format!("bad grid in header: {e}")))?;
+        spec.validate().map_err(|e| BaselineError::Corrupt(format!("bad grid in header: {e}")))?;
         if spec.dims() != (rows, cols) {
             return corrupt("grid size does not match the area and cell size");
         }
         if let Some(want) = expect_area {
             if want != spec.name {
-                return Err(BaselineError::WrongArea {
-                    found: spec.name,
-                    expected: want.to_string(),
-                });
+                return Err(BaselineError::WrongArea { found: spec.name, expected: want.to_string() });
             }
         }
         let rest = cur.0;
@@ -274,10 +235,7 @@ impl Baseline {
             return corrupt("payload checksum mismatch");
         }
         let ok = |a: &[f32]| a.iter().all(|v| v.is_finite() && *v >= 0.0);
-        if !(ok(b.minutes.as_slice().unwrap())
-            && ok(b.speed.as_slice().unwrap())
-            && ok(b.course.as_slice().unwrap()))
-        {
+        if !(ok(b.minutes.as_slice().unwrap()) && ok(b.speed.as_slice().unwrap()) && ok(b.course.as_slice().unwrap())) {
             return corrupt("negative or non-finite counts");
         }
         b.rebuild_derived();

@@ -31,30 +31,18 @@ impl GridSpec {
     /// Checks bounds, cell size and grid size (no antimeridian crossing).
     pub fn validate(&self) -> Result<(), BaselineError> {
         let bad = |m: String| Err(BaselineError::InvalidSpec(m));
-        let all = [
-            self.min_lat_deg,
-            self.min_lon_deg,
-            self.max_lat_deg,
-            self.max_lon_deg,
-            self.cell_m,
-        ];
+        let all = [self.min_lat_deg, self.min_lon_deg, self.max_lat_deg, self.max_lon_deg, self.cell_m];
         if all.iter().any(|v| !v.is_finite()) {
             return bad("bounds and cell size must be finite numbers".into());
         }
-        if !(-85.0..=85.0).contains(&self.min_lat_deg)
-            || !(-85.0..=85.0).contains(&self.max_lat_deg)
-        {
+        if !(-85.0..=85.0).contains(&self.min_lat_deg) || !(-85.0..=85.0).contains(&self.max_lat_deg) {
             return bad("latitudes must be within ±85°".into());
         }
-        if !(-180.0..=180.0).contains(&self.min_lon_deg)
-            || !(-180.0..=180.0).contains(&self.max_lon_deg)
-        {
+        if !(-180.0..=180.0).contains(&self.min_lon_deg) || !(-180.0..=180.0).contains(&self.max_lon_deg) {
             return bad("longitudes must be within ±180°".into());
         }
         if self.min_lat_deg >= self.max_lat_deg || self.min_lon_deg >= self.max_lon_deg {
-            return bad(
-                "min must be below max (areas across the antimeridian are not supported)".into(),
-            );
+            return bad("min must be below max (areas across the antimeridian are not supported)".into());
         }
         if !(100.0..=100_000.0).contains(&self.cell_m) {
             return bad(format!("cell_m {} outside 100..=100000 m", self.cell_m));
@@ -64,9 +52,7 @@ impl GridSpec {
         }
         let (rows, cols) = self.dims();
         if rows * cols > MAX_CELLS {
-            return bad(format!(
-                "{rows} × {cols} cells exceed the limit of {MAX_CELLS}"
-            ));
+            return bad(format!("{rows} × {cols} cells exceed the limit of {MAX_CELLS}"));
         }
         Ok(())
     }
@@ -162,10 +148,7 @@ impl Geometry {
     /// Centre of a cell, degrees.
     #[allow(dead_code)]
     pub fn centre(&self, r: usize, c: usize) -> (f64, f64) {
-        (
-            self.min_lat + (r as f64 + 0.5) * self.dlat,
-            self.min_lon + (c as f64 + 0.5) * self.dlon,
-        )
+        (self.min_lat + (r as f64 + 0.5) * self.dlat, self.min_lon + (c as f64 + 0.5) * self.dlon)
     }
 
     /// Minute of the local (mean solar) day, 0..1440.

@@ -576,10 +576,8 @@ impl Baseline {
     fn update_rest(&mut self, r: usize, c: usize) {
         let hours: f64 = self.hours.iter().sum();
         let (slow, all) = self.linger_totals(r, c);
-        self.rest[r * self.geom.cols + c] = hours > 0.0
-            && slow / hours >= REST_MIN_PER_HOUR
-            && all > 0.0
-            && slow / all >= REST_MIN_SHARE;
+        self.rest[r * self.geom.cols + c] =
+            hours > 0.0 && slow / hours >= REST_MIN_PER_HOUR && all > 0.0 && slow / all >= REST_MIN_SHARE;
     }
 
     /// Whether the cell of this position or one of its 8 neighbours is a learned
@@ -614,8 +612,7 @@ impl Baseline {
         let sp = self.speed.as_slice().expect("standard layout");
         let co = self.course.as_slice().expect("standard layout");
         let (rows, cols) = (g.rows, g.cols);
-        let fine =
-            |k: usize, t2: usize, r: usize, c: usize| ((k * N_TOD2 + t2) * rows + r) * cols + c;
+        let fine = |k: usize, t2: usize, r: usize, c: usize| ((k * N_TOD2 + t2) * rows + r) * cols + c;
 
         let mut best: Option<(u8, [f64; N_SPEED], [f64; N_COURSE], f64)> = None;
         let mut consider = |level: u8, s: [f64; N_SPEED], cs: [f64; N_COURSE]| -> bool {
@@ -694,16 +691,7 @@ impl Baseline {
         let density = self.density_at(level, k, t4, r, c);
         let x = (p_speed * p_course).max(1e-300);
         let p = (x * (1.0 - x.ln())).min(1.0);
-        CellScore {
-            known: true,
-            support,
-            level,
-            density,
-            p_speed,
-            p_course,
-            linger_rate,
-            surprise: -p.ln(),
-        }
+        CellScore { known: true, support, level, density, p_speed, p_course, linger_rate, surprise: -p.ln() }
     }
 
     fn density_at(&self, level: u8, k: usize, t4: usize, r: usize, c: usize) -> f64 {
@@ -714,12 +702,7 @@ impl Baseline {
                 let (r0, r1, c0, c1) = if level == 0 {
                     (r, r, c, c)
                 } else {
-                    (
-                        r.saturating_sub(1),
-                        (r + 1).min(g.rows - 1),
-                        c.saturating_sub(1),
-                        (c + 1).min(g.cols - 1),
-                    )
+                    (r.saturating_sub(1), (r + 1).min(g.rows - 1), c.saturating_sub(1), (c + 1).min(g.cols - 1))
                 };
                 let (mut m, mut area) = (0.0, 0.0);
                 let use_t4 = self.hours[t4] > 0.0;
@@ -729,9 +712,7 @@ impl Baseline {
                         if use_t4 {
                             m += self.minutes[[k, t4, rr, cc]] as f64;
                         } else {
-                            m += (0..N_TOD4)
-                                .map(|t| self.minutes[[k, t, rr, cc]] as f64)
-                                .sum::<f64>();
+                            m += (0..N_TOD4).map(|t| self.minutes[[k, t, rr, cc]] as f64).sum::<f64>();
                         }
                     }
                 }
@@ -747,9 +728,7 @@ impl Baseline {
                 let m: f64 = if level == 2 {
                     self.c_minutes[[k, cr, cc]] as f64
                 } else {
-                    (0..N_CLASSES)
-                        .map(|kk| self.c_minutes[[kk, cr, cc]] as f64)
-                        .sum()
+                    (0..N_CLASSES).map(|kk| self.c_minutes[[kk, cr, cc]] as f64).sum()
                 };
                 let rows = (cr * COARSE)..((cr + 1) * COARSE).min(g.rows);
                 let ncols = ((cc + 1) * COARSE).min(g.cols) - cc * COARSE;
@@ -772,13 +751,7 @@ impl Baseline {
     /// position and the `ring` rings of cells around it (`ring = 1`: the
     /// 3 × 3 neighbourhood). None outside the grid. Zero where none of them
     /// was seen: for ships that keep to routes, off every route they take.
-    pub fn class_minutes_near(
-        &self,
-        lat_deg: f64,
-        lon_deg: f64,
-        classes: &[TrafficClass],
-        ring: usize,
-    ) -> Option<f64> {
+    pub fn class_minutes_near(&self, lat_deg: f64, lon_deg: f64, classes: &[TrafficClass], ring: usize) -> Option<f64> {
         let (r, c) = self.geom.cell(lat_deg, lon_deg)?;
         let (rows, cols) = (self.geom.rows, self.geom.cols);
         let mut m = 0.0f64;
@@ -797,12 +770,7 @@ impl Baseline {
 
     /// Circular statistics of the course histogram of one cell (a class, or all
     /// classes with `None`; day and night pooled). None outside the grid.
-    pub fn course_stats(
-        &self,
-        lat_deg: f64,
-        lon_deg: f64,
-        class: Option<TrafficClass>,
-    ) -> Option<CourseStats> {
+    pub fn course_stats(&self, lat_deg: f64, lon_deg: f64, class: Option<TrafficClass>) -> Option<CourseStats> {
         let (r, c) = self.geom.cell(lat_deg, lon_deg)?;
         let mut h = [0.0f64; N_COURSE];
         for k in 0..N_CLASSES {
@@ -869,11 +837,7 @@ impl Baseline {
 fn tail_p<const N: usize>(h: &[f64; N], b: usize, circular: bool) -> f64 {
     let mut q = [0.0f64; N];
     for i in 0..N {
-        let (l, r) = if circular {
-            ((i + N - 1) % N, (i + 1) % N)
-        } else {
-            (i.saturating_sub(1), (i + 1).min(N - 1))
-        };
+        let (l, r) = if circular { ((i + N - 1) % N, (i + 1) % N) } else { (i.saturating_sub(1), (i + 1).min(N - 1)) };
         q[i] = 0.5 * h[i] + 0.25 * (h[l] + h[r]) + ALPHA;
     }
     let tot: f64 = q.iter().sum();
@@ -900,17 +864,9 @@ fn course_stats_of(h: &[f64; N_COURSE]) -> CourseStats {
     CourseStats {
         support: n,
         mean_deg: norm(s1.atan2(c1).to_degrees()),
-        resultant: if n > 0.0 {
-            (c1 * c1 + s1 * s1).sqrt() / n
-        } else {
-            0.0
-        },
+        resultant: if n > 0.0 { (c1 * c1 + s1 * s1).sqrt() / n } else { 0.0 },
         axial_deg: norm(s2.atan2(c2).to_degrees()) / 2.0,
-        axial_resultant: if n > 0.0 {
-            (c2 * c2 + s2 * s2).sqrt() / n
-        } else {
-            0.0
-        },
+        axial_resultant: if n > 0.0 { (c2 * c2 + s2 * s2).sqrt() / n } else { 0.0 },
         mode_deg: mode as f64 * 30.0,
     }
 }

@@ -18,13 +18,7 @@ const REST: Rgb<u8> = Rgb([0, 230, 255]);
 const TEXT_SCALE: u32 = 2;
 
 fn viridis(t: f64) -> Rgb<u8> {
-    const S: [[f64; 3]; 5] = [
-        [68., 1., 84.],
-        [59., 82., 139.],
-        [33., 145., 140.],
-        [94., 201., 98.],
-        [253., 231., 37.],
-    ];
+    const S: [[f64; 3]; 5] = [[68., 1., 84.], [59., 82., 139.], [33., 145., 140.], [94., 201., 98.], [253., 231., 37.]];
     let t = t.clamp(0.0, 1.0) * 4.0;
     let i = (t as usize).min(3);
     let f = t - i as f64;
@@ -58,11 +52,7 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
                 .flat_map(|k| (0..N_TOD4).map(move |t| (k, t)))
                 .map(|(k, t)| b.minutes[[k, t, r, c]] as f64)
                 .sum();
-            dens[r * cols + c] = if hours > 0.0 {
-                m / g.row_area_km2[r] / hours
-            } else {
-                0.0
-            };
+            dens[r * cols + c] = if hours > 0.0 { m / g.row_area_km2[r] / hours } else { 0.0 };
         }
     }
     let mut nz: Vec<f64> = dens.iter().copied().filter(|&d| d > 0.0).collect();
@@ -78,11 +68,7 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
     for r in 0..rows {
         for c in 0..cols {
             let d = dens[r * cols + c];
-            let col = if d > 0.0 {
-                viridis((d.log10() - llo) / (lhi - llo))
-            } else {
-                NO_DATA
-            };
+            let col = if d > 0.0 { viridis((d.log10() - llo) / (lhi - llo)) } else { NO_DATA };
             // north up: row 0 (south) at the bottom
             let y = top + (rows - 1 - r) as u32 * p;
             let x = x0 + c as u32 * p;
@@ -99,14 +85,7 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
             if b.rest[r * cols + c] {
                 let y = top + (rows - 1 - r) as u32 * p;
                 let x = x0 + c as u32 * p;
-                rect(
-                    &mut img,
-                    x as i64,
-                    y as i64,
-                    p.max(2) as i64,
-                    p.max(2) as i64,
-                    REST,
-                );
+                rect(&mut img, x as i64, y as i64, p.max(2) as i64, p.max(2) as i64, REST);
             }
         }
     }
@@ -147,20 +126,10 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
         }
     }
     // frame
-    rect(
-        &mut img,
-        x0 as i64 - 1,
-        top as i64 - 1,
-        mw as i64 + 2,
-        mh as i64 + 2,
-        INK,
-    );
+    rect(&mut img, x0 as i64 - 1, top as i64 - 1, mw as i64 + 2, mh as i64 + 2, INK);
 
     // title
-    let title = format!(
-        "LOOKOUT BASELINE: {}  CELL {} M  {:.0} H OBSERVED",
-        b.spec.name, b.spec.cell_m, hours
-    );
+    let title = format!("LOOKOUT BASELINE: {}  CELL {} M  {:.0} H OBSERVED", b.spec.name, b.spec.cell_m, hours);
     text(&mut img, 10, 12, &title, INK);
     // colour bar
     let ly = top + mh + 14;
@@ -185,33 +154,16 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
     rect(&mut img, kx as i64, ly as i64 + 20, 14, 14, REST);
     rect(&mut img, kx as i64 + 1, ly as i64 + 21, 12, 12, REST);
     text(&mut img, kx + 20, ly + 20, "REST AREA", INK);
-    arrow(
-        &mut img,
-        kx as f64 + 7.0,
-        ly as f64 + 47.0,
-        90.0,
-        9.0,
-        false,
-    );
+    arrow(&mut img, kx as f64 + 7.0, ly as f64 + 47.0, 90.0, 9.0, false);
     text(&mut img, kx + 20, ly + 40, "DOMINANT COURSE", INK);
     arrow(&mut img, kx as f64 + 7.0, ly as f64 + 67.0, 90.0, 9.0, true);
     text(&mut img, kx + 20, ly + 60, "TWO-WAY LANE", INK);
     // scale bar: 20 km (or 5 cells if cells are large)
-    let km = if b.spec.cell_m * 5.0 > 20_000.0 {
-        (b.spec.cell_m * 5.0 / 1000.0).round()
-    } else {
-        20.0
-    };
+    let km = if b.spec.cell_m * 5.0 > 20_000.0 { (b.spec.cell_m * 5.0 / 1000.0).round() } else { 20.0 };
     let px = (km * 1000.0 / b.spec.cell_m * p as f64).round() as u32;
     let sy = ly + 84;
     fill(&mut img, 10, sy, px.max(1), 4, INK);
-    text(
-        &mut img,
-        16 + px,
-        sy - 5,
-        &format!("{km:.0} KM   N UP"),
-        INK,
-    );
+    text(&mut img, 16 + px, sy - 5, &format!("{km:.0} KM   N UP"), INK);
     img
 }
 
@@ -272,14 +224,7 @@ fn arrow(img: &mut RgbImage, cx: f64, cy: f64, deg: f64, len: f64, both: bool) {
     let head = |img: &mut RgbImage, x: f64, y: f64, ang: f64| {
         for s in [-1.0f64, 1.0] {
             let b = ang + std::f64::consts::PI + s * 0.5;
-            line(
-                img,
-                x,
-                y,
-                x + b.sin() * len * 0.55,
-                y - b.cos() * len * 0.55,
-                ARROW,
-            );
+            line(img, x, y, x + b.sin() * len * 0.55, y - b.cos() * len * 0.55, ARROW);
         }
     };
     head(img, hx, hy, a);

@@ -25,20 +25,14 @@ pub struct ScoreConfig {
     /// …or this long when slower than `dark_target_slow_kn`: a ship at anchor
     /// (or a slow class B boat) reports only every 3 min, so a slow radar
     /// track needs that long before the absence of AIS means anything.
-    #[serde(
-        rename = "dark_target_slow_min_age",
-        with = "lookout_core::duration::secs"
-    )]
+    #[serde(rename = "dark_target_slow_min_age", with = "lookout_core::duration::secs")]
     pub dark_target_slow_min_age_s: f64,
     pub dark_target_slow_kn: f64,
     /// A dark track where a sensor's mapped clutter density is at least this,
     /// false plots per km² per scan (100 × the tracker's clean-water floor),
     /// is alerted only after `dark_target_clutter_min_age_s`.
     pub dark_target_clutter_per_km2: f64,
-    #[serde(
-        rename = "dark_target_clutter_min_age",
-        with = "lookout_core::duration::secs"
-    )]
+    #[serde(rename = "dark_target_clutter_min_age", with = "lookout_core::duration::secs")]
     pub dark_target_clutter_min_age_s: f64,
     /// A dark track faster than this, kn, is clutter strung together, not a
     /// boat (the smugglers' fastest RIBs do ~40 kn; none of them loaded).
@@ -235,10 +229,7 @@ impl CourseRun {
         }
         self.cell_p = p;
         if p.is_some_and(|q| q >= reset_p) {
-            *self = CourseRun {
-                cell,
-                ..CourseRun::default()
-            };
+            *self = CourseRun { cell, ..CourseRun::default() };
         }
     }
 
@@ -247,11 +238,7 @@ impl CourseRun {
     /// P(χ²₂ₖ ≥ 2S) = e^−S Σ_{i<k} Sⁱ/i!.
     fn combined(&self) -> (u32, f64, f64) {
         let (k, s, max_p) = match self.cell_p {
-            Some(q) => (
-                self.cells + 1,
-                self.sum_neg_ln_p - q.max(1e-300).ln(),
-                self.max_p.max(q),
-            ),
+            Some(q) => (self.cells + 1, self.sum_neg_ln_p - q.max(1e-300).ln(), self.max_p.max(q)),
             None => (self.cells, self.sum_neg_ln_p, self.max_p),
         };
         let (mut term, mut sum) = (1.0, 0.0);
@@ -267,9 +254,7 @@ impl CourseRun {
 
 /// An AIS pilot, tug, rescue, patrol or other service vessel.
 fn is_service(v: &Vessel) -> bool {
-    v.mmsi != 0
-        && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B)
-            == TrafficClass::Service
+    v.mmsi != 0 && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Service
 }
 
 /// Radius searched for AIS vessels that could explain a dark track, m.
@@ -283,8 +268,7 @@ const RECEPTION_MIN_EXPECTED: f64 = 20.0;
 impl TrackMemory {
     /// Share of the expected position reports that were received, if enough were expected.
     fn reception(&self) -> Option<f64> {
-        (self.rx_expected >= RECEPTION_MIN_EXPECTED)
-            .then(|| (self.rx_heard / self.rx_expected).min(1.0))
+        (self.rx_expected >= RECEPTION_MIN_EXPECTED).then(|| (self.rx_heard / self.rx_expected).min(1.0))
     }
 }
 
@@ -308,10 +292,7 @@ pub struct Scorer {
 
 impl Scorer {
     pub fn new(cfg: ScoreConfig) -> Self {
-        Self {
-            cfg,
-            ..Default::default()
-        }
+        Self { cfg, ..Default::default() }
     }
 
     /// Findings for what a batch changed, at `now_ms`.
@@ -326,14 +307,8 @@ impl Scorer {
         self.started_ms.get_or_insert(now_ms);
         for j in &changes.jumps {
             let mut evidence = BTreeMap::new();
-            evidence.insert(
-                "from".into(),
-                format!("{:.5},{:.5}", j.from.lat_deg, j.from.lon_deg),
-            );
-            evidence.insert(
-                "to".into(),
-                format!("{:.5},{:.5}", j.to.lat_deg, j.to.lon_deg),
-            );
+            evidence.insert("from".into(), format!("{:.5},{:.5}", j.from.lat_deg, j.from.lon_deg));
+            evidence.insert("to".into(), format!("{:.5},{:.5}", j.to.lat_deg, j.to.lon_deg));
             evidence.insert("implied_speed_kn".into(), format!("{:.0}", j.implied_kn));
             evidence.insert("interval_s".into(), format!("{:.0}", j.dt_s));
             out.push(Finding {
@@ -356,8 +331,7 @@ impl Scorer {
                 ),
                 evidence,
             });
-            self.jumps
-                .insert(j.mmsi, out.last().cloned().expect("just pushed"));
+            self.jumps.insert(j.mmsi, out.last().cloned().expect("just pushed"));
         }
         // A jump is an event; the condition it shows (this identity's
         // positions cannot all be true) holds for `jump_hold_s` after it, so
@@ -369,15 +343,8 @@ impl Scorer {
             let Some(v) = pic.get_entity(*key) else {
                 continue;
             };
-            if let Some(f) = self
-                .jumps
-                .get(&v.mmsi)
-                .filter(|f| f.time_ms < now_ms && v.mmsi != 0)
-            {
-                out.push(Finding {
-                    time_ms: now_ms,
-                    ..f.clone()
-                });
+            if let Some(f) = self.jumps.get(&v.mmsi).filter(|f| f.time_ms < now_ms && v.mmsi != 0) {
+                out.push(Finding { time_ms: now_ms, ..f.clone() });
             }
             self.heard(v);
             self.gap_ended(v, now_ms, &mut out);
@@ -402,34 +369,21 @@ impl Scorer {
             .iter()
             .filter(|r| r.reason == lookout_picture::RemovalReason::Merged)
             .map(|r| {
-                (
-                    AlertKind::DarkTarget,
-                    Subject::Track(r.track_id),
-                    "the track is an AIS vessel (merged)".to_string(),
-                )
+                (AlertKind::DarkTarget, Subject::Track(r.track_id), "the track is an AIS vessel (merged)".to_string())
             })
             .collect()
     }
 
     /// AIS gaps, found as time passes: call every few seconds (each call
     /// scans the picture).
-    pub fn tick(
-        &mut self,
-        pic: &Picture,
-        baseline: Option<&Baseline>,
-        now_ms: i64,
-    ) -> Vec<Finding> {
+    pub fn tick(&mut self, pic: &Picture, baseline: Option<&Baseline>, now_ms: i64) -> Vec<Finding> {
         let mut out = Vec::new();
         let mut silent: Vec<&Vessel> = pic
             .vessels()
             .filter(|v| v.mmsi != 0 && v.fix.is_some())
             .filter(|v| {
                 let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
-                silent_s
-                    > self
-                        .cfg
-                        .gap_min_s
-                        .max(self.cfg.gap_intervals * expected_interval_s(v))
+                silent_s > self.cfg.gap_min_s.max(self.cfg.gap_intervals * expected_interval_s(v))
             })
             .collect();
         silent.sort_by_key(|v| v.track_id);
@@ -438,22 +392,15 @@ impl Scorer {
             // Silence is ordinary in a port or an anchorage, and for a vessel
             // that stopped where vessels stop (a learned rest area; a ship
             // under way through such a place is not resting there).
-            let stopped = v
-                .sog_kn
-                .is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
+            let stopped = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
             if self.cfg.zones.at_rest_place(fix.pos)
-                || stopped
-                    && baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg))
+                || stopped && baseline.is_some_and(|b| b.is_rest_area(fix.pos.lat_deg, fix.pos.lon_deg))
             {
                 continue;
             }
             let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
             // Its own reception before the silence.
-            let Some(own) = self
-                .tracks
-                .get(&v.track_id)
-                .and_then(TrackMemory::reception)
-            else {
+            let Some(own) = self.tracks.get(&v.track_id).and_then(TrackMemory::reception) else {
                 continue;
             };
             if own < self.cfg.gap_min_reception {
@@ -461,12 +408,7 @@ impl Scorer {
             }
             // Others heard well near where it should be now.
             let now_pos = match (v.sog_kn, v.cog_deg) {
-                (Some(s), Some(c)) => lookout_core::geodesy::dead_reckon(
-                    fix.pos,
-                    f64::from(c),
-                    f64::from(s),
-                    silent_s,
-                ),
+                (Some(s), Some(c)) => lookout_core::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
                 _ => fix.pos,
             };
             let recent_ms = now_ms - (self.cfg.gap_recent_s * 1000.0) as i64;
@@ -480,16 +422,8 @@ impl Scorer {
                 })
                 .hits
                 .iter()
-                .filter(|h| {
-                    h.vessel.mmsi != 0
-                        && h.vessel.track_id != v.track_id
-                        && h.vessel.last_seen_ms >= recent_ms
-                })
-                .filter_map(|h| {
-                    self.tracks
-                        .get(&h.vessel.track_id)
-                        .and_then(TrackMemory::reception)
-                })
+                .filter(|h| h.vessel.mmsi != 0 && h.vessel.track_id != v.track_id && h.vessel.last_seen_ms >= recent_ms)
+                .filter_map(|h| self.tracks.get(&h.vessel.track_id).and_then(TrackMemory::reception))
                 .filter(|&p| p >= self.cfg.gap_min_reception)
                 .collect();
             let heard = others.len();
@@ -561,15 +495,13 @@ impl Scorer {
     /// In a port or an anchorage (configured zones), or where the baseline
     /// learned that vessels stop.
     fn at_rest(&self, baseline: Option<&Baseline>, p: LatLon) -> bool {
-        self.cfg.zones.at_rest_place(p)
-            || baseline.is_some_and(|b| b.is_rest_area(p.lat_deg, p.lon_deg))
+        self.cfg.zones.at_rest_place(p) || baseline.is_some_and(|b| b.is_rest_area(p.lat_deg, p.lon_deg))
     }
 
     /// A fishing vessel (AIS) on a configured fishing ground.
     fn fishing_here(&self, v: &Vessel, p: LatLon) -> bool {
         v.mmsi != 0
-            && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B)
-                == TrafficClass::Fishing
+            && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Fishing
             && self.cfg.zones.on_fishing_ground(p)
     }
 
@@ -608,12 +540,7 @@ impl Scorer {
             ),
             evidence,
         });
-        out.push(inactive(
-            AlertKind::AisGap,
-            Subject::Track(v.track_id),
-            after.pos,
-            now_ms,
-        ));
+        out.push(inactive(AlertKind::AisGap, Subject::Track(v.track_id), after.pos, now_ms));
     }
 
     fn dark_target(&mut self, pic: &Picture, v: &Vessel, now_ms: i64, out: &mut Vec<Finding>) {
@@ -622,48 +549,29 @@ impl Scorer {
         }
         let Some(f) = v.fusion.as_ref() else { return };
         let hits: u32 = f.sensors.values().map(|s| s.hits).sum();
-        let first_ms = *self
-            .tracks
-            .entry(v.track_id)
-            .or_default()
-            .first_ms
-            .get_or_insert(now_ms);
+        let first_ms = *self.tracks.entry(v.track_id).or_default().first_ms.get_or_insert(now_ms);
         let age_s = (now_ms - first_ms) as f64 / 1000.0;
-        let slow = v
-            .sog_kn
-            .is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
-        let min_age_s = if slow {
-            self.cfg.dark_target_slow_min_age_s
-        } else {
-            self.cfg.dark_target_min_age_s
-        };
+        let slow = v.sog_kn.is_none_or(|s| f64::from(s) < self.cfg.dark_target_slow_kn);
+        let min_age_s = if slow { self.cfg.dark_target_slow_min_age_s } else { self.cfg.dark_target_min_age_s };
         let running_s = (now_ms - self.started_ms.unwrap_or(now_ms)) as f64 / 1000.0;
         // Where the tracker has mapped much clutter (rain cells, sea clutter
         // near a radar), clutter strung into a track is likelier: wait longer.
         let pos = v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos);
-        let cluttered = f.sensors.keys().any(|s| {
-            pic.tracker().clutter_density(s, pos, now_ms) * 1e6
-                >= self.cfg.dark_target_clutter_per_km2
-        });
-        let min_age_s = if cluttered {
-            min_age_s.max(self.cfg.dark_target_clutter_min_age_s)
-        } else {
-            min_age_s
-        };
+        let cluttered = f
+            .sensors
+            .keys()
+            .any(|s| pic.tracker().clutter_density(s, pos, now_ms) * 1e6 >= self.cfg.dark_target_clutter_per_km2);
+        let min_age_s = if cluttered { min_age_s.max(self.cfg.dark_target_clutter_min_age_s) } else { min_age_s };
         if age_s < min_age_s
             || running_s < self.cfg.dark_target_warmup_s
-            || v.sog_kn
-                .is_some_and(|s| f64::from(s) > self.cfg.dark_target_max_kn)
+            || v.sog_kn.is_some_and(|s| f64::from(s) > self.cfg.dark_target_max_kn)
         {
             return;
         }
         // Nearest AIS vessel within the search radius, for the explanation (m).
         let mut nearest_ais_m: Option<f64> = None;
         if let Some(fix) = v.fix {
-            let sigma_t = pic
-                .tracker()
-                .get(v.track_id)
-                .map_or(0.0, |t| t.position_sigma_m(now_ms));
+            let sigma_t = pic.tracker().get(v.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms));
             let near = pic.near(&NearQuery {
                 center: fix.pos,
                 radius_m: DARK_TARGET_SEARCH_M,
@@ -677,23 +585,13 @@ impl Scorer {
                     return false;
                 }
                 let age_s = (now_ms - o.fix.map_or(now_ms, |f| f.at_ms)).max(0) as f64 / 1000.0;
-                let sigma_a =
-                    20.0 + o.static_data.length_m().map_or(25.0, |l| l / 2.0) + 0.5 * age_s;
-                h.distance_m
-                    < self
-                        .cfg
-                        .dark_target_ais_clear_m
-                        .max(4.0 * sigma_t.hypot(sigma_a))
+                let sigma_a = 20.0 + o.static_data.length_m().map_or(25.0, |l| l / 2.0) + 0.5 * age_s;
+                h.distance_m < self.cfg.dark_target_ais_clear_m.max(4.0 * sigma_t.hypot(sigma_a))
             });
             if ais_here {
                 return;
             }
-            nearest_ais_m = near
-                .hits
-                .iter()
-                .filter(|h| h.vessel.mmsi != 0)
-                .map(|h| h.distance_m)
-                .reduce(f64::min);
+            nearest_ais_m = near.hits.iter().filter(|h| h.vessel.mmsi != 0).map(|h| h.distance_m).reduce(f64::min);
         }
         let sensors: Vec<&str> = f.sensors.keys().map(|s| &**s).collect();
         let mut evidence = BTreeMap::new();
@@ -705,10 +603,7 @@ impl Scorer {
                 evidence.insert("nearest_ais_m".into(), format!("{d:.0}"));
                 format!("nearest AIS vessel {:.1} km away", d / 1000.0)
             }
-            None => format!(
-                "no AIS vessel within {:.0} km",
-                DARK_TARGET_SEARCH_M / 1000.0
-            ),
+            None => format!("no AIS vessel within {:.0} km", DARK_TARGET_SEARCH_M / 1000.0),
         };
         let (sog, cog) = (v.sog_kn.unwrap_or(0.0), v.cog_deg.unwrap_or(0.0));
         out.push(Finding {
@@ -747,10 +642,7 @@ impl Scorer {
         }
         let mut evidence = BTreeMap::new();
         evidence.insert("safe_capacity".into(), cap.to_string());
-        evidence.insert(
-            "p_overcrowded".into(),
-            format!("{:.2}", p.p_overcrowded.unwrap_or(0.0)),
-        );
+        evidence.insert("p_overcrowded".into(), format!("{:.2}", p.p_overcrowded.unwrap_or(0.0)));
         out.push(Finding {
             kind: AlertKind::Overcrowded,
             subject: Subject::Track(v.track_id),
@@ -770,35 +662,21 @@ impl Scorer {
         });
     }
 
-    fn loitering(
-        &mut self,
-        v: &Vessel,
-        baseline: Option<&Baseline>,
-        now_ms: i64,
-        out: &mut Vec<Finding>,
-    ) {
+    fn loitering(&mut self, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
         // Pleasure craft idle, anchor and fish anywhere off the coast; rescue,
         // pilot and patrol vessels wait on station by trade.
         if is_service(v)
             || v.mmsi != 0
-                && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B)
-                    == TrafficClass::Leisure
+                && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Leisure
         {
             return;
         }
-        let slow = v
-            .sog_kn
-            .is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
+        let slow = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
         let mem = self.tracks.entry(v.track_id).or_default();
         if !slow {
             if mem.slow_since_ms.take().is_some() {
-                out.push(inactive(
-                    AlertKind::Loitering,
-                    Subject::Track(v.track_id),
-                    fix.pos,
-                    now_ms,
-                ));
+                out.push(inactive(AlertKind::Loitering, Subject::Track(v.track_id), fix.pos, now_ms));
             }
             return;
         }
@@ -820,11 +698,7 @@ impl Scorer {
         evidence.insert("slow_for_min".into(), format!("{:.0}", slow_s / 60.0));
         evidence.insert(
             "baseline_linger_rate".into(),
-            if s.known {
-                format!("{:.2}", s.linger_rate)
-            } else {
-                "unknown".into()
-            },
+            if s.known { format!("{:.2}", s.linger_rate) } else { "unknown".into() },
         );
         out.push(Finding {
             kind: AlertKind::Loitering,
@@ -855,26 +729,15 @@ impl Scorer {
         let s = b.score(&o);
         let route_bound = v.mmsi != 0 && ROUTE_BOUND.contains(&o.class);
         let class_near = if route_bound {
-            b.class_minutes_near(
-                fix.pos.lat_deg,
-                fix.pos.lon_deg,
-                &ROUTE_BOUND,
-                self.cfg.deviation_route_ring,
-            )
+            b.class_minutes_near(fix.pos.lat_deg, fix.pos.lon_deg, &ROUTE_BOUND, self.cfg.deviation_route_ring)
         } else {
             None
         };
         // In port, or steering for a port or anchorage close ahead: leaving
         // the route is how a voyage ends.
         let at_rest = self.cfg.zones.at_rest_place(fix.pos);
-        let port_within = |m: f64| {
-            v.cog_deg.is_some_and(|c| {
-                self.cfg
-                    .zones
-                    .port_ahead(fix.pos, f64::from(c), m, 30.0)
-                    .is_some()
-            })
-        };
+        let port_within =
+            |m: f64| v.cog_deg.is_some_and(|c| self.cfg.zones.port_ahead(fix.pos, f64::from(c), m, 30.0).is_some());
         let in_port = at_rest || port_within(self.cfg.deviation_port_ahead_m);
         let mem = self.tracks.entry(v.track_id).or_default();
         mem.on_route_seen |= class_near.is_some_and(|m| m > 0.0);
@@ -882,16 +745,9 @@ impl Scorer {
             // Evidence for the class only (not the all-classes fallback: a
             // ferry down a lane is odd for ferries, not for ships).
             let has_course = o.sog_kn.is_some_and(|k| k >= 1.0) && o.cog_deg.is_some();
-            let p = (s.known
-                && s.level <= 2
-                && s.support >= self.cfg.deviation_min_support
-                && has_course)
+            let p = (s.known && s.level <= 2 && s.support >= self.cfg.deviation_min_support && has_course)
                 .then_some(s.p_course);
-            mem.course_run.observe(
-                b.cell(fix.pos.lat_deg, fix.pos.lon_deg),
-                p,
-                self.cfg.deviation_run_reset_p,
-            );
+            mem.course_run.observe(b.cell(fix.pos.lat_deg, fix.pos.lon_deg), p, self.cfg.deviation_run_reset_p);
         }
         let (run_cells, run_p, run_max_p) = mem.course_run.combined();
         let against_traffic = route_bound
@@ -899,15 +755,9 @@ impl Scorer {
             && run_p < self.cfg.deviation_max_p_course
             && !at_rest
             && !port_within(self.cfg.deviation_run_port_ahead_m);
-        let fast = v
-            .sog_kn
-            .is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
+        let fast = v.sog_kn.is_some_and(|k| f64::from(k) >= self.cfg.deviation_min_kn);
         let lane = match (route_bound && fast, v.cog_deg) {
-            (true, Some(c)) => {
-                self.cfg
-                    .zones
-                    .lane_against(fix.pos, f64::from(c), self.cfg.deviation_lane_off_deg)
-            }
+            (true, Some(c)) => self.cfg.zones.lane_against(fix.pos, f64::from(c), self.cfg.deviation_lane_off_deg),
             _ => None,
         };
         let surprising = !in_port
@@ -920,12 +770,7 @@ impl Scorer {
         let off_route = !in_port && mem.on_route_seen && class_near == Some(0.0) && fast;
         if !(surprising || off_route || against_traffic || lane.is_some()) {
             if mem.unusual_reports >= self.cfg.deviation_reports {
-                out.push(inactive(
-                    AlertKind::RouteDeviation,
-                    Subject::Track(v.track_id),
-                    fix.pos,
-                    fix.at_ms,
-                ));
+                out.push(inactive(AlertKind::RouteDeviation, Subject::Track(v.track_id), fix.pos, fix.at_ms));
             }
             mem.unusual_reports = 0;
             return;
@@ -935,8 +780,7 @@ impl Scorer {
         }
         mem.unusual_reports += 1;
         let unusual_s = (fix.at_ms - mem.unusual_since_ms) as f64 / 1000.0;
-        if mem.unusual_reports < self.cfg.deviation_reports || unusual_s < self.cfg.deviation_min_s
-        {
+        if mem.unusual_reports < self.cfg.deviation_reports || unusual_s < self.cfg.deviation_min_s {
             return;
         }
         let mut evidence = BTreeMap::new();
@@ -1052,10 +896,7 @@ impl Scorer {
         // radar track updated every scan, or a slow ship reporting every
         // 10 s, would otherwise pay an R-tree search each time.
         let mem = self.tracks.entry(v.track_id).or_default();
-        if mem
-            .rendezvous_checked_ms
-            .is_some_and(|t| now_ms - t < RENDEZVOUS_RECHECK_MS && now_ms >= t)
-        {
+        if mem.rendezvous_checked_ms.is_some_and(|t| now_ms - t < RENDEZVOUS_RECHECK_MS && now_ms >= t) {
             return;
         }
         mem.rendezvous_checked_ms = Some(now_ms);
@@ -1075,15 +916,9 @@ impl Scorer {
                 None
             }
         };
-        let sigma = |x: &Vessel| {
-            track(x)
-                .map_or(0.0, |t| t.position_sigma_m(now_ms))
-                .min(RENDEZVOUS_MAX_SIGMA_M)
-        };
+        let sigma = |x: &Vessel| track(x).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M);
         let plot_sigma = |x: &Vessel| {
-            track(x)
-                .map_or(0.0, |t| t.position_sigma_m(now_ms).max(t.plot_error_m()))
-                .min(RENDEZVOUS_MAX_SIGMA_M)
+            track(x).map_or(0.0, |t| t.position_sigma_m(now_ms).max(t.plot_error_m())).min(RENDEZVOUS_MAX_SIGMA_M)
         };
         // In a port or an anchorage, vessels lie together for honest reasons:
         // any pair this vessel was in has ended.
@@ -1091,12 +926,7 @@ impl Scorer {
             for other in self.pairs.partners(v.track_id) {
                 let key = (v.track_id.min(other), v.track_id.max(other));
                 self.pairs.remove(key);
-                out.push(inactive(
-                    AlertKind::Rendezvous,
-                    Subject::pair(key.0, key.1),
-                    fix.pos,
-                    now_ms,
-                ));
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
             }
             return;
         }
@@ -1114,24 +944,14 @@ impl Scorer {
                     }
         };
         let mut partners: Vec<TrackId> = Vec::new();
-        let near = pic.slow_near(
-            fix.pos,
-            search_m,
-            max_kn + 2.0 * RENDEZVOUS_MAX_SPEED_SIGMA_KN,
-            slow,
-            now_ms,
-            reach_m,
-        );
+        let near =
+            pic.slow_near(fix.pos, search_m, max_kn + 2.0 * RENDEZVOUS_MAX_SPEED_SIGMA_KN, slow, now_ms, reach_m);
         let near = &near[..near.len().min(RENDEZVOUS_MAX_NEIGHBOURS)];
         // Two or more AIS fishing vessels here on a fishing ground: a pair
         // trawl (normal work). A radar track beside them is taken for their
         // echoes (and the net's between them), which a radar a plot error
         // wide cannot resolve from a third boat.
-        let pair_trawl = near
-            .iter()
-            .filter(|(x, _)| self.fishing_here(x, fix.pos))
-            .count()
-            >= 2;
+        let pair_trawl = near.iter().filter(|(x, _)| self.fishing_here(x, fix.pos)).count() >= 2;
         for &(o, distance_m) in near {
             if o.track_id == v.track_id || is_service(o) {
                 continue;
@@ -1168,12 +988,7 @@ impl Scorer {
             // Two fishing vessels on a fishing ground: pair trawling.
             if fishing_v && self.fishing_here(o, fix.pos) {
                 if self.pairs.remove(key) {
-                    out.push(inactive(
-                        AlertKind::Rendezvous,
-                        Subject::pair(key.0, key.1),
-                        fix.pos,
-                        now_ms,
-                    ));
+                    out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), fix.pos, now_ms));
                 }
                 continue;
             }
@@ -1192,17 +1007,11 @@ impl Scorer {
                 subject: Subject::pair(key.0, key.1),
                 active: true,
                 score: together_s / self.cfg.rendezvous_min_s,
-                severity: if dark {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                },
+                severity: if dark { Severity::High } else { Severity::Medium },
                 pos: fix.pos,
                 time_ms: now_ms,
                 track_id: Some(v.track_id),
-                mmsi: (v.mmsi != 0)
-                    .then_some(v.mmsi)
-                    .or((o.mmsi != 0).then_some(o.mmsi)),
+                mmsi: (v.mmsi != 0).then_some(v.mmsi).or((o.mmsi != 0).then_some(o.mmsi)),
                 persons_on_board: pob(v).or(pob(o)),
                 explanation: format!(
                     "{} and {} {distance_m:.0} m apart at low speed for {:.0} min away from port",
@@ -1236,12 +1045,7 @@ impl Scorer {
             let key = (track.min(other), track.max(other));
             if self.pairs.apart(key, now_ms) >= break_ms {
                 self.pairs.remove(key);
-                out.push(inactive(
-                    AlertKind::Rendezvous,
-                    Subject::pair(key.0, key.1),
-                    pos,
-                    now_ms,
-                ));
+                out.push(inactive(AlertKind::Rendezvous, Subject::pair(key.0, key.1), pos, now_ms));
             }
         }
     }
@@ -1270,9 +1074,7 @@ impl Pairs {
 
     /// The pair is not together now: for how long it has not been, ms.
     fn apart(&mut self, key: (TrackId, TrackId), now_ms: i64) -> i64 {
-        self.since
-            .get_mut(&key)
-            .map_or(0, |(_, apart)| now_ms - *apart.get_or_insert(now_ms))
+        self.since.get_mut(&key).map_or(0, |(_, apart)| now_ms - *apart.get_or_insert(now_ms))
     }
 
     /// Whether the pair was known.
@@ -1323,12 +1125,8 @@ const RENDEZVOUS_MAX_SPEED_SIGMA_KN: f64 = 1.0;
 /// Classes that keep to routes (lanes, ferry routes): a ferry may take a
 /// route other ferries do not, but not where no merchant ship, ferry or
 /// high-speed craft goes.
-const ROUTE_BOUND: [TrafficClass; 4] = [
-    TrafficClass::Cargo,
-    TrafficClass::Tanker,
-    TrafficClass::Passenger,
-    TrafficClass::HighSpeed,
-];
+const ROUTE_BOUND: [TrafficClass; 4] =
+    [TrafficClass::Cargo, TrafficClass::Tanker, TrafficClass::Passenger, TrafficClass::HighSpeed];
 
 fn inactive(kind: AlertKind, subject: Subject, pos: LatLon, time_ms: i64) -> Finding {
     Finding {
@@ -1367,11 +1165,7 @@ fn expected_interval_s(v: &Vessel) -> f64 {
 }
 
 fn pob(v: &Vessel) -> Option<PersonsOnBoard> {
-    v.fusion.as_ref()?.pob.as_ref().map(|p| PersonsOnBoard {
-        estimate: p.estimate,
-        low: p.low,
-        high: p.high,
-    })
+    v.fusion.as_ref()?.pob.as_ref().map(|p| PersonsOnBoard { estimate: p.estimate, low: p.low, high: p.high })
 }
 
 fn who(v: &Vessel) -> String {
@@ -1388,10 +1182,7 @@ pub fn obs(v: &Vessel) -> TrafficObs {
     let class = match (v.mmsi, v.fusion.as_ref().and_then(|f| f.vessel_class)) {
         (0, Some(c)) => TrafficClass::from(c),
         (0, None) => TrafficClass::SmallCraft,
-        _ => TrafficClass::from_ais(
-            v.static_data.ship_type,
-            v.class == lookout_picture::AisClass::B,
-        ),
+        _ => TrafficClass::from_ais(v.static_data.ship_type, v.class == lookout_picture::AisClass::B),
     };
     TrafficObs {
         mmsi: v.mmsi,

@@ -44,25 +44,15 @@ impl ZoneConfig {
             out.push(format!("{zone}: name must be set"));
         }
         if self.polygon.len() < 3 {
-            out.push(format!(
-                "{zone}: polygon needs at least 3 [lat, lon] points"
-            ));
+            out.push(format!("{zone}: polygon needs at least 3 [lat, lon] points"));
         }
-        if let Some(p) = self
-            .polygon
-            .iter()
-            .find(|p| !LatLon::new(p[0], p[1]).is_valid())
-        {
+        if let Some(p) = self.polygon.iter().find(|p| !LatLon::new(p[0], p[1]).is_valid()) {
             out.push(format!("{zone}: point {p:?} is not a valid [lat, lon]"));
         }
         let lane = self.kind == ZoneKind::TrafficLane;
         match self.direction_deg {
-            None if lane => out.push(format!(
-                "{zone}: a traffic_lane needs direction_deg (its flow, degrees)"
-            )),
-            Some(_) if !lane => {
-                out.push(format!("{zone}: direction_deg is only for a traffic_lane"))
-            }
+            None if lane => out.push(format!("{zone}: a traffic_lane needs direction_deg (its flow, degrees)")),
+            Some(_) if !lane => out.push(format!("{zone}: direction_deg is only for a traffic_lane")),
             Some(d) if !(0.0..360.0).contains(&d) => {
                 out.push(format!("{zone}: direction_deg {d} is not within 0..360"))
             }
@@ -102,11 +92,7 @@ impl Zone {
     /// A zone from `[lat, lon]` vertices (closed automatically). The caller
     /// validates them ([`ZoneConfig::problems`]).
     pub fn new(name: &str, kind: ZoneKind, vertices: &[[f64; 2]]) -> Self {
-        let ring: LineString<f64> = vertices
-            .iter()
-            .map(|&[lat, lon]| (lon, lat))
-            .collect::<Vec<_>>()
-            .into();
+        let ring: LineString<f64> = vertices.iter().map(|&[lat, lon]| (lon, lat)).collect::<Vec<_>>().into();
         let polygon = Polygon::new(ring, vec![]);
         Self {
             name: name.to_string(),
@@ -158,48 +144,34 @@ impl Zones {
 
     /// The first zone of one of `kinds` containing `p`.
     pub fn find(&self, p: LatLon, kinds: &[ZoneKind]) -> Option<&Zone> {
-        self.zones
-            .iter()
-            .find(|z| kinds.contains(&z.kind) && z.contains(p))
+        self.zones.iter().find(|z| kinds.contains(&z.kind) && z.contains(p))
     }
 
     /// Whether any port or anchorage is configured.
     pub fn has_rest_places(&self) -> bool {
-        self.zones
-            .iter()
-            .any(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
+        self.zones.iter().any(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
     }
 
     /// In a port or an anchorage.
     pub fn at_rest_place(&self, p: LatLon) -> bool {
-        self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage])
-            .is_some()
+        self.find(p, &[ZoneKind::Port, ZoneKind::Anchorage]).is_some()
     }
 
     /// A port or an anchorage within `max_m` of `p` whose centre lies within
     /// `max_off_deg` of the course `cog_deg`: a ship steering for it.
-    pub fn port_ahead(
-        &self,
-        p: LatLon,
-        cog_deg: f64,
-        max_m: f64,
-        max_off_deg: f64,
-    ) -> Option<&Zone> {
-        self.zones
-            .iter()
-            .filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage))
-            .find(|z| {
-                z.centre().is_some_and(|c| {
-                    // A cheap spherical distance first (it is within 0.5 %
-                    // of the geodesic one): most zones are far away.
-                    if lookout_core::geodesy::haversine_m(p, c) > max_m * 1.01 {
-                        return false;
-                    }
-                    let inv = lookout_core::geodesy::inverse(p, c);
-                    let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
-                    inv.distance_m <= max_m && off.abs() <= max_off_deg
-                })
+    pub fn port_ahead(&self, p: LatLon, cog_deg: f64, max_m: f64, max_off_deg: f64) -> Option<&Zone> {
+        self.zones.iter().filter(|z| matches!(z.kind, ZoneKind::Port | ZoneKind::Anchorage)).find(|z| {
+            z.centre().is_some_and(|c| {
+                // A cheap spherical distance first (it is within 0.5 %
+                // of the geodesic one): most zones are far away.
+                if lookout_core::geodesy::haversine_m(p, c) > max_m * 1.01 {
+                    return false;
+                }
+                let inv = lookout_core::geodesy::inverse(p, c);
+                let off = (inv.azimuth1_deg - cog_deg + 540.0).rem_euclid(360.0) - 180.0;
+                inv.distance_m <= max_m && off.abs() <= max_off_deg
             })
+        })
     }
 
     /// On a fishing ground.
@@ -210,14 +182,10 @@ impl Zones {
     /// A traffic lane containing `p` whose flow differs from `cog_deg` by at
     /// least `min_off_deg`: a ship there on that course sails against it.
     pub fn lane_against(&self, p: LatLon, cog_deg: f64, min_off_deg: f64) -> Option<&Zone> {
-        self.zones
-            .iter()
-            .filter(|z| z.kind == ZoneKind::TrafficLane)
-            .find(|z| {
-                z.direction_deg.is_some_and(|d| {
-                    ((cog_deg - d + 540.0).rem_euclid(360.0) - 180.0).abs() >= min_off_deg
-                }) && z.contains(p)
-            })
+        self.zones.iter().filter(|z| z.kind == ZoneKind::TrafficLane).find(|z| {
+            z.direction_deg.is_some_and(|d| ((cog_deg - d + 540.0).rem_euclid(360.0) - 180.0).abs() >= min_off_deg)
+                && z.contains(p)
+        })
     }
 }
 
@@ -228,32 +196,15 @@ mod tests {
     #[test]
     fn point_in_zone() {
         let z = Zones::new(vec![
-            Zone::new(
-                "hurd",
-                ZoneKind::Anchorage,
-                &[
-                    [35.90, 14.62],
-                    [35.90, 14.70],
-                    [35.84, 14.70],
-                    [35.84, 14.62],
-                ],
-            ),
-            Zone::new(
-                "ground",
-                ZoneKind::FishingGround,
-                &[[35.2, 12.6], [35.3, 12.7], [35.2, 12.8]],
-            ),
+            Zone::new("hurd", ZoneKind::Anchorage, &[[35.90, 14.62], [35.90, 14.70], [35.84, 14.70], [35.84, 14.62]]),
+            Zone::new("ground", ZoneKind::FishingGround, &[[35.2, 12.6], [35.3, 12.7], [35.2, 12.8]]),
         ]);
         assert!(z.at_rest_place(LatLon::new(35.87, 14.66)));
         assert!(!z.at_rest_place(LatLon::new(35.87, 14.75)));
         assert!(!z.on_fishing_ground(LatLon::new(35.87, 14.66)));
         assert!(z.on_fishing_ground(LatLon::new(35.22, 12.7)));
         assert!(!z.on_fishing_ground(LatLon::new(35.28, 12.62)));
-        assert_eq!(
-            z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage])
-                .map(|z| z.name.as_str()),
-            Some("hurd")
-        );
+        assert_eq!(z.find(LatLon::new(35.87, 14.66), &[ZoneKind::Anchorage]).map(|z| z.name.as_str()), Some("hurd"));
         // 6 nm north of the anchorage: steering 180° for it, not 090°.
         let north = LatLon::new(35.97, 14.66);
         assert!(z.port_ahead(north, 180.0, 12.0 * 1852.0, 30.0).is_some());
@@ -270,27 +221,11 @@ mod tests {
             &[[51.10, 1.50], [51.07, 1.55], [50.98, 1.38], [51.01, 1.33]],
         )]);
         let inside = LatLon::new(51.04, 1.44);
-        assert_eq!(
-            z.lane_against(inside, 50.0, 135.0).map(|z| z.name.as_str()),
-            Some("sw lane")
-        );
-        assert!(
-            z.lane_against(inside, 10.0, 135.0).is_some(),
-            "140° off the flow"
-        );
-        assert!(
-            z.lane_against(inside, 230.0, 135.0).is_none(),
-            "with the flow"
-        );
-        assert!(
-            z.lane_against(inside, 120.0, 135.0).is_none(),
-            "crossing at right angles"
-        );
-        assert!(
-            z.lane_against(LatLon::new(51.2, 1.44), 50.0, 135.0)
-                .is_none(),
-            "outside the lane"
-        );
+        assert_eq!(z.lane_against(inside, 50.0, 135.0).map(|z| z.name.as_str()), Some("sw lane"));
+        assert!(z.lane_against(inside, 10.0, 135.0).is_some(), "140° off the flow");
+        assert!(z.lane_against(inside, 230.0, 135.0).is_none(), "with the flow");
+        assert!(z.lane_against(inside, 120.0, 135.0).is_none(), "crossing at right angles");
+        assert!(z.lane_against(LatLon::new(51.2, 1.44), 50.0, 135.0).is_none(), "outside the lane");
         assert!(!z.at_rest_place(inside));
     }
 }

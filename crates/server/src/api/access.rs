@@ -43,17 +43,7 @@ impl AccessPolicy {
     pub fn new(operators: &[OperatorConfig]) -> Self {
         let by_digest = operators
             .iter()
-            .filter_map(|o| {
-                Some((
-                    o.digest()?,
-                    (
-                        Operator {
-                            name: o.name.clone(),
-                        },
-                        o.roles.clone(),
-                    ),
-                ))
-            })
+            .filter_map(|o| Some((o.digest()?, (Operator { name: o.name.clone() }, o.roles.clone()))))
             .collect();
         Self { by_digest }
     }
@@ -74,16 +64,10 @@ impl AccessPolicy {
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        let (op, roles) = self
-            .by_digest
-            .get(&digest)
-            .ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        let (op, roles) = self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
         let need = required_role(&path[PROTECTED.len()..]);
         if !roles.iter().any(|r| r.allows(need)) {
-            return Err(Status::permission_denied(format!(
-                "{} lacks the {need:?} role for {path}",
-                op.name
-            )));
+            return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
         }
         Ok(Some(op.clone()))
     }
@@ -100,10 +84,7 @@ fn required_role(method: &str) -> Role {
 
 /// SHA-256 of a token, as the configuration holds it (lowercase hex).
 pub fn token_digest_hex(token: &str) -> String {
-    Sha256::digest(token.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The tower layer putting [`AccessPolicy`] in front of every route.
@@ -121,10 +102,7 @@ impl AccessLayer {
 impl<S> tower::Layer<S> for AccessLayer {
     type Service = AccessService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        AccessService {
-            inner,
-            policy: self.policy.clone(),
-        }
+        AccessService { inner, policy: self.policy.clone() }
     }
 }
 
@@ -138,10 +116,7 @@ fn peer<B>(req: &http::Request<B>) -> Option<SocketAddr> {
     let ext = req.extensions();
     ext.get::<TcpConnectInfo>()
         .and_then(|i| i.remote_addr())
-        .or_else(|| {
-            ext.get::<TlsConnectInfo<TcpConnectInfo>>()
-                .and_then(|i| i.get_ref().remote_addr())
-        })
+        .or_else(|| ext.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|i| i.get_ref().remote_addr()))
 }
 
 impl<S, B, R> tower::Service<http::Request<B>> for AccessService<S>
@@ -153,8 +128,7 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future =
-        Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)

@@ -32,23 +32,13 @@ const MAX_ACK_BY: usize = 200;
 const MAX_ACK_NOTE: usize = 2000;
 
 /// Starts the subscription task and returns the console's stream.
-pub fn subscribe(
-    shared: Arc<Shared>,
-    filter: AlertFilter,
-) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
+pub fn subscribe(shared: Arc<Shared>, filter: AlertFilter) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
     let (tx, rx) = mpsc::channel(ALERT_SUBSCRIBER_QUEUE);
     // Subscribe before the snapshot so no change falls between the two.
     let updates = shared.alert_updates.subscribe();
     shared.alert_subscribers.fetch_add(1, Ordering::Relaxed);
     tokio::spawn(async move {
-        let mut sub = Subscription {
-            shared: shared.clone(),
-            filter,
-            tx,
-            seq: 0,
-            synced: 0,
-            live: HashSet::new(),
-        };
+        let mut sub = Subscription { shared: shared.clone(), filter, tx, seq: 0, synced: 0, live: HashSet::new() };
         // Ends when the console goes away (a failed send) or the service stops.
         let _ = sub.run(updates).await;
         shared.alert_subscribers.fetch_sub(1, Ordering::Relaxed);
@@ -73,10 +63,7 @@ struct Subscription {
 }
 
 impl Subscription {
-    async fn run(
-        &mut self,
-        mut updates: broadcast::Receiver<Arc<AlertChange>>,
-    ) -> Result<(), Gone> {
+    async fn run(&mut self, mut updates: broadcast::Receiver<Arc<AlertChange>>) -> Result<(), Gone> {
         self.snapshot().await?;
         let mut heartbeat = tokio::time::interval(self.shared.config.service.heartbeat);
         heartbeat.tick().await;
@@ -107,22 +94,14 @@ impl Subscription {
         let mut alerts: Vec<Alert> = {
             let engine = self.shared.engine.read();
             self.synced = engine.book().seq();
-            engine
-                .book()
-                .alerts()
-                .filter(|a| a.state.is_live() && self.filter.matches(a))
-                .cloned()
-                .collect()
+            engine.book().alerts().filter(|a| a.state.is_live() && self.filter.matches(a)).cloned().collect()
         };
         alerts.sort_by(Alert::priority_cmp);
         for a in &alerts {
             self.live.insert(a.alert_id);
             self.send(Event::Snapshot(convert::alert(a))).await?;
         }
-        self.send(Event::SnapshotComplete(pb::AlertSnapshotComplete {
-            alerts: alerts.len() as u32,
-        }))
-        .await
+        self.send(Event::SnapshotComplete(pb::AlertSnapshotComplete { alerts: alerts.len() as u32 })).await
     }
 
     /// Catches up after falling behind: every alert changed since `synced`
@@ -132,19 +111,11 @@ impl Subscription {
             let engine = self.shared.engine.read();
             let changed = engine.book().changed_since(self.synced);
             self.synced = engine.book().seq();
-            changed
-                .into_iter()
-                .filter(|a| self.concerns(a))
-                .cloned()
-                .collect()
+            changed.into_iter().filter(|a| self.concerns(a)).cloned().collect()
         };
         alerts.sort_by(Alert::priority_cmp);
         let resent = alerts.len() as u32;
-        self.send(Event::Missed(pb::AlertsMissed {
-            changes_missed: missed,
-            alerts_resent: resent,
-        }))
-        .await?;
+        self.send(Event::Missed(pb::AlertsMissed { changes_missed: missed, alerts_resent: resent })).await?;
         for a in &alerts {
             self.track(a);
             self.send(Event::Change(convert::alert(a))).await?;
@@ -176,25 +147,14 @@ impl Subscription {
 
     async fn send(&mut self, e: Event) -> Result<(), Gone> {
         self.seq += 1;
-        self.tx
-            .send(Ok(pb::AlertEvent {
-                seq: self.seq,
-                event: Some(e),
-            }))
-            .await
-            .map_err(|_| Gone)
+        self.tx.send(Ok(pb::AlertEvent { seq: self.seq, event: Some(e) })).await.map_err(|_| Gone)
     }
 }
 
 /// `ListAlerts`.
 pub fn list(shared: &Shared, r: pb::ListAlertsRequest) -> Result<pb::ListAlertsResponse, Error> {
     let filter = convert::alert_filter(r.filter)?;
-    let limit = convert::max_results(
-        "max_results",
-        r.max_results,
-        DEFAULT_LIST_RESULTS,
-        MAX_LIST_RESULTS,
-    )?;
+    let limit = convert::max_results("max_results", r.max_results, DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)?;
     let mut alerts: Vec<Alert> = {
         let engine = shared.engine.read();
         engine
@@ -206,10 +166,7 @@ pub fn list(shared: &Shared, r: pb::ListAlertsRequest) -> Result<pb::ListAlertsR
     };
     alerts.sort_by(Alert::priority_cmp);
     let total = alerts.len() as u32;
-    Ok(pb::ListAlertsResponse {
-        alerts: alerts.iter().take(limit).map(convert::alert).collect(),
-        total,
-    })
+    Ok(pb::ListAlertsResponse { alerts: alerts.iter().take(limit).map(convert::alert).collect(), total })
 }
 
 /// `AcknowledgeAlert`: a new version of the alert, sent to every console
@@ -229,26 +186,15 @@ pub fn acknowledge(
         return Err(Error::invalid("by", "is required: who acknowledges"));
     }
     if by.chars().count() > MAX_ACK_BY {
-        return Err(Error::invalid(
-            "by",
-            format!("longer than {MAX_ACK_BY} characters"),
-        ));
+        return Err(Error::invalid("by", format!("longer than {MAX_ACK_BY} characters")));
     }
     if r.note.chars().count() > MAX_ACK_NOTE {
-        return Err(Error::invalid(
-            "note",
-            format!("longer than {MAX_ACK_NOTE} characters"),
-        ));
+        return Err(Error::invalid("note", format!("longer than {MAX_ACK_NOTE} characters")));
     }
     let mut engine = shared.engine.write();
     let change = engine
         .acknowledge(r.alert_id, by, &r.note, shared.now_ms())
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "alert {} (unknown, or ended and forgotten)",
-                r.alert_id
-            ))
-        })?;
+        .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
     info!(alert_id = r.alert_id, kind = ?change.alert.kind, by, note = %r.note, version = change.alert.version, "alert acknowledged");
     let out = convert::alert(&change.alert);
     // Under the engine's lock, so consoles get changes in book order.

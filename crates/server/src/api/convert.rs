@@ -36,16 +36,10 @@ pub const MAX_AREA_RESULTS: usize = 100_000;
 pub fn point(field: &'static str, lat: f64, lon: f64) -> Result<LatLon, Error> {
     let p = LatLon::new(lat, lon);
     if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(Error::invalid(
-            field_lat(field),
-            format!("{lat} is outside [-90, 90]"),
-        ));
+        return Err(Error::invalid(field_lat(field), format!("{lat} is outside [-90, 90]")));
     }
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(Error::invalid(
-            field_lon(field),
-            format!("{lon} is outside [-180, 180]"),
-        ));
+        return Err(Error::invalid(field_lon(field), format!("{lon} is outside [-180, 180]")));
     }
     Ok(p)
 }
@@ -67,32 +61,18 @@ fn field_lon(f: &'static str) -> &'static str {
 
 pub fn radius(r: f64) -> Result<f64, Error> {
     if !r.is_finite() || r <= 0.0 {
-        return Err(Error::invalid(
-            "radius_m",
-            format!("{r} must be a positive number of metres"),
-        ));
+        return Err(Error::invalid("radius_m", format!("{r} must be a positive number of metres")));
     }
     if r > MAX_RADIUS_M {
-        return Err(Error::invalid(
-            "radius_m",
-            format!("{r} exceeds the maximum of {MAX_RADIUS_M} m (1000 nm)"),
-        ));
+        return Err(Error::invalid("radius_m", format!("{r} exceeds the maximum of {MAX_RADIUS_M} m (1000 nm)")));
     }
     Ok(r)
 }
 
-pub fn max_results(
-    field: &'static str,
-    n: u32,
-    default: usize,
-    max: usize,
-) -> Result<usize, Error> {
+pub fn max_results(field: &'static str, n: u32, default: usize, max: usize) -> Result<usize, Error> {
     match n as usize {
         0 => Ok(default),
-        n if n > max => Err(Error::invalid(
-            field,
-            format!("{n} exceeds the maximum of {max}"),
-        )),
+        n if n > max => Err(Error::invalid(field, format!("{n} exceeds the maximum of {max}"))),
         n => Ok(n),
     }
 }
@@ -102,23 +82,15 @@ pub fn filter(f: Option<pb::VesselFilter>) -> Result<VesselFilter, Error> {
         return Ok(VesselFilter::default());
     };
     if !f.min_length_m.is_finite() || f.min_length_m < 0.0 {
-        return Err(Error::invalid(
-            "filter.min_length_m",
-            format!("{} must be >= 0", f.min_length_m),
-        ));
+        return Err(Error::invalid("filter.min_length_m", format!("{} must be >= 0", f.min_length_m)));
     }
     let mut classes = Vec::with_capacity(f.ship_classes.len());
     for c in &f.ship_classes {
-        let c = pb::ShipClass::try_from(*c).map_err(|_| {
-            Error::invalid("filter.ship_classes", format!("unknown ship class {c}"))
-        })?;
+        let c = pb::ShipClass::try_from(*c)
+            .map_err(|_| Error::invalid("filter.ship_classes", format!("unknown ship class {c}")))?;
         classes.push(ship_class_from_pb(c));
     }
-    Ok(VesselFilter {
-        classes,
-        min_length_m: f.min_length_m,
-        moving_only: f.moving_only,
-    })
+    Ok(VesselFilter { classes, min_length_m: f.min_length_m, moving_only: f.moving_only })
 }
 
 /// `None` (unset) means the whole world.
@@ -127,18 +99,9 @@ pub fn area(a: Option<pb::Area>, required: bool) -> Result<Area, Error> {
     match a.and_then(|a| a.shape) {
         None if required => Err(Error::invalid("area", "is required (bbox or polygon)")),
         None => Ok(Area::World),
-        Some(Shape::Bbox(b)) => Ok(Area::bbox(
-            b.min_lat_deg,
-            b.min_lon_deg,
-            b.max_lat_deg,
-            b.max_lon_deg,
-        )?),
+        Some(Shape::Bbox(b)) => Ok(Area::bbox(b.min_lat_deg, b.min_lon_deg, b.max_lat_deg, b.max_lon_deg)?),
         Some(Shape::Polygon(p)) => {
-            let v: Vec<LatLon> = p
-                .vertices
-                .iter()
-                .map(|v| LatLon::new(v.lat_deg, v.lon_deg))
-                .collect();
+            let v: Vec<LatLon> = p.vertices.iter().map(|v| LatLon::new(v.lat_deg, v.lon_deg)).collect();
             Ok(Area::polygon(&v)?)
         }
     }
@@ -198,10 +161,7 @@ fn ship_class_to_pb(c: ShipClass) -> pb::ShipClass {
 }
 
 fn latlon(p: LatLon) -> pb::LatLon {
-    pb::LatLon {
-        lat_deg: p.lat_deg,
-        lon_deg: p.lon_deg,
-    }
+    pb::LatLon { lat_deg: p.lat_deg, lon_deg: p.lon_deg }
 }
 
 fn static_data(s: &StaticData) -> pb::StaticData {
@@ -255,30 +215,20 @@ fn vessel_class_to_pb(c: VesselClass) -> pb::VesselClass {
 /// path JSON Lines files take, so both get the same checks and field names).
 /// Required fields that are absent are refused here, by name.
 pub fn detection_event(e: pb::DetectionEvent) -> Result<DetectionEvent, Error> {
-    let required =
-        |v: Option<f64>, field: &'static str| v.ok_or_else(|| Error::invalid(field, "is required"));
-    let (lat, lon, position_error_m) = (
-        required(e.lat, "lat")?,
-        required(e.lon, "lon")?,
-        required(e.position_error_m, "position_error_m")?,
-    );
+    let required = |v: Option<f64>, field: &'static str| v.ok_or_else(|| Error::invalid(field, "is required"));
+    let (lat, lon, position_error_m) =
+        (required(e.lat, "lat")?, required(e.lon, "lon")?, required(e.position_error_m, "position_error_m")?);
     if e.time.is_none() {
         return Err(Error::invalid("time", "is required"));
     }
     let time = e
         .time
-        .and_then(|t| {
-            chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(u32::MAX))
-        })
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(u32::MAX)))
         .map(|t| t.to_rfc3339())
         .unwrap_or_default();
     let enum_name = |n: Option<&str>| n.unwrap_or("").to_string();
-    let kind = pb::SensorKind::try_from(e.sensor_kind)
-        .ok()
-        .filter(|k| *k != pb::SensorKind::Unspecified);
-    let class = pb::VesselClass::try_from(e.vessel_class)
-        .ok()
-        .filter(|c| *c != pb::VesselClass::Unspecified);
+    let kind = pb::SensorKind::try_from(e.sensor_kind).ok().filter(|k| *k != pb::SensorKind::Unspecified);
+    let class = pb::VesselClass::try_from(e.vessel_class).ok().filter(|c| *c != pb::VesselClass::Unspecified);
     Ok(DetectionEvent {
         time,
         sensor_id: e.sensor_id,
@@ -309,11 +259,7 @@ pub fn detection_event(e: pb::DetectionEvent) -> Result<DetectionEvent, Error> {
 /// AIS report, or for a non-AIS track the last sensor that saw it.
 pub fn vessel(v: &Vessel, sources: &SourceRegistry) -> pb::Vessel {
     let source_name = if v.mmsi == 0 {
-        v.fusion
-            .as_ref()
-            .and_then(|f| f.last_sensor.as_deref())
-            .unwrap_or_default()
-            .to_string()
+        v.fusion.as_ref().and_then(|f| f.last_sensor.as_deref()).unwrap_or_default().to_string()
     } else {
         sources.name(v.last_source)
     };
@@ -353,22 +299,19 @@ pub fn vessel(v: &Vessel, sources: &SourceRegistry) -> pb::Vessel {
             })
             .unwrap_or_default(),
         ais_correlated: v.mmsi != 0,
-        persons_on_board: v.fusion.as_ref().and_then(|f| f.pob.as_ref()).map(|p| {
-            pb::PersonsOnBoard {
-                estimate: p.estimate,
-                low: p.low,
-                high: p.high,
-                safe_capacity: p.safe_capacity,
-                overcrowded: p.overcrowded,
-                evidence: p.evidence.clone(),
-            }
+        persons_on_board: v.fusion.as_ref().and_then(|f| f.pob.as_ref()).map(|p| pb::PersonsOnBoard {
+            estimate: p.estimate,
+            low: p.low,
+            high: p.high,
+            safe_capacity: p.safe_capacity,
+            overcrowded: p.overcrowded,
+            evidence: p.evidence.clone(),
         }),
         detected_class: v
             .fusion
             .as_ref()
             .and_then(|f| f.vessel_class)
-            .map_or(pb::VesselClass::Unspecified, vessel_class_to_pb)
-            as i32,
+            .map_or(pb::VesselClass::Unspecified, vessel_class_to_pb) as i32,
         // Only confirmed tracks leave the tracker; AIS vessels are confirmed by their MMSI.
         track_status: pb::TrackStatus::Confirmed as i32,
     }
@@ -384,10 +327,7 @@ pub fn near_hit(h: &NearHit, sources: &SourceRegistry) -> pb::NearVessel {
         bearing_from_point_deg: h.bearing_from_point_deg,
         course_to_steer_deg: h.course_to_steer_deg,
         eta_s: h.eta_s,
-        cpa: h.cpa.map(|c| pb::ClosestApproach {
-            distance_m: c.distance_m,
-            time_s: c.time_s,
-        }),
+        cpa: h.cpa.map(|c| pb::ClosestApproach { distance_m: c.distance_m, time_s: c.time_s }),
     }
 }
 
@@ -410,21 +350,12 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
         invalid_position: c.invalid_position,
         connects: st.connects,
         disconnects: st.disconnects,
-        messages_by_type: c
-            .by_type
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(t, n)| (t as u32, *n))
-            .collect(),
+        messages_by_type: c.by_type.iter().enumerate().filter(|(_, n)| **n > 0).map(|(t, n)| (t as u32, *n)).collect(),
         last_line_unix_ms: st.last_line_ms,
         last_error: if st.detections.last_rejection.is_empty() {
             st.last_error.clone()
         } else {
-            format!(
-                "{} (last rejected detection: {})",
-                st.last_error, st.detections.last_rejection
-            )
+            format!("{} (last rejected detection: {})", st.last_error, st.detections.last_rejection)
         },
         radar_detections: st.detections.radar_detections,
         radar_errors: st.detections.radar_errors,
@@ -437,10 +368,7 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
 // ---------------------------------------------------------------- alerts
 
 fn timestamp(ms: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: (ms.rem_euclid(1000) * 1_000_000) as i32,
-    }
+    prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
 }
 
 fn alert_kind_to_pb(k: AlertKind) -> pb::AlertKind {
@@ -465,18 +393,8 @@ fn alert_kind_from_pb(k: i32) -> Result<AlertKind, Error> {
         Ok(P::RouteDeviation) => AlertKind::RouteDeviation,
         Ok(P::PositionJump) => AlertKind::PositionJump,
         Ok(P::Overcrowded) => AlertKind::Overcrowded,
-        Ok(P::Unspecified) => {
-            return Err(Error::invalid(
-                "filter.kinds",
-                "ALERT_KIND_UNSPECIFIED is not a kind",
-            ))
-        }
-        Err(_) => {
-            return Err(Error::invalid(
-                "filter.kinds",
-                format!("{k} is not an AlertKind"),
-            ))
-        }
+        Ok(P::Unspecified) => return Err(Error::invalid("filter.kinds", "ALERT_KIND_UNSPECIFIED is not a kind")),
+        Err(_) => return Err(Error::invalid("filter.kinds", format!("{k} is not an AlertKind"))),
     })
 }
 
@@ -499,12 +417,7 @@ fn severity_from_pb(s: i32) -> Result<Option<Severity>, Error> {
         Ok(P::Medium) => Some(Severity::Medium),
         Ok(P::High) => Some(Severity::High),
         Ok(P::Critical) => Some(Severity::Critical),
-        Err(_) => {
-            return Err(Error::invalid(
-                "filter.min_severity",
-                format!("{s} is not a Severity"),
-            ))
-        }
+        Err(_) => return Err(Error::invalid("filter.min_severity", format!("{s} is not a Severity"))),
     })
 }
 
@@ -538,11 +451,7 @@ pub fn alert(a: &Alert) -> pb::Alert {
             ..Default::default()
         }),
         explanation: a.explanation.clone(),
-        evidence: a
-            .evidence
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        evidence: a.evidence.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         rescue: a.rescue,
         acknowledged: a.acknowledged.as_ref().map(|k| pb::Acknowledgement {
             by: k.by.clone(),
@@ -558,11 +467,8 @@ pub fn alert(a: &Alert) -> pb::Alert {
 /// area, rescue only but no distress kind asked for) are INVALID_ARGUMENT.
 pub fn alert_filter(f: Option<pb::AlertFilter>) -> Result<AlertFilter, Error> {
     let f = f.unwrap_or_default();
-    let kinds: std::collections::BTreeSet<AlertKind> = f
-        .kinds
-        .iter()
-        .map(|k| alert_kind_from_pb(*k))
-        .collect::<Result<_, _>>()?;
+    let kinds: std::collections::BTreeSet<AlertKind> =
+        f.kinds.iter().map(|k| alert_kind_from_pb(*k)).collect::<Result<_, _>>()?;
     if f.rescue_only && !kinds.is_empty() && !kinds.iter().any(|k| k.is_distress()) {
         return Err(Error::invalid(
             "filter.rescue_only",

@@ -20,25 +20,18 @@ use crate::service::Shared;
 pub mod pb {
     tonic::include_proto!("lookout.v1");
     /// Encoded descriptor set, for server reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        tonic::include_file_descriptor_set!("lookout_descriptor");
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lookout_descriptor");
 }
 
 pub use access::{token_digest_hex, Operator};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// TLS settings for the server, read (and checked) before anything starts.
-pub fn tls_config(
-    cfg: &crate::config::TlsConfig,
-) -> Result<tonic::transport::ServerTlsConfig, crate::Error> {
+pub fn tls_config(cfg: &crate::config::TlsConfig) -> Result<tonic::transport::ServerTlsConfig, crate::Error> {
     let read = |p: &std::path::Path, what: &str| {
-        std::fs::read(p)
-            .map_err(|e| crate::Error::io(format!("read TLS {what} {}", p.display()), e))
+        std::fs::read(p).map_err(|e| crate::Error::io(format!("read TLS {what} {}", p.display()), e))
     };
-    let identity = tonic::transport::Identity::from_pem(
-        read(&cfg.cert, "certificate")?,
-        read(&cfg.key, "key")?,
-    );
+    let identity = tonic::transport::Identity::from_pem(read(&cfg.cert, "certificate")?, read(&cfg.key, "key")?);
     Ok(tonic::transport::ServerTlsConfig::new().identity(identity))
 }
 
@@ -50,9 +43,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<pb::lookout_server::LookoutServer<service::LookoutApi>>()
-        .await;
+    health.set_serving::<pb::lookout_server::LookoutServer<service::LookoutApi>>().await;
     let reflection = match tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::convert::{
-    self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS,
-};
+use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
 use super::pb::{self, lookout_server::Lookout};
 use super::{alerts, subscribe};
 use crate::error::Error;
@@ -40,11 +38,7 @@ impl LookoutApi {
             return Ok(());
         }
         let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
-        self.shared
-            .detections_tx
-            .send(b)
-            .await
-            .map_err(|_| Status::unavailable("shutting down"))
+        self.shared.detections_tx.send(b).await.map_err(|_| Status::unavailable("shutting down"))
     }
 }
 
@@ -58,21 +52,12 @@ impl Lookout for LookoutApi {
         let q = NearQuery {
             center: convert::point("", r.lat_deg, r.lon_deg)?,
             radius_m: convert::radius(r.radius_m)?,
-            max_results: convert::max_results(
-                "max_results",
-                r.max_results,
-                DEFAULT_NEAR_RESULTS,
-                MAX_NEAR_RESULTS,
-            )?,
+            max_results: convert::max_results("max_results", r.max_results, DEFAULT_NEAR_RESULTS, MAX_NEAR_RESULTS)?,
             filter: convert::filter(r.filter)?,
             now_ms: self.shared.now_ms(),
         };
         let result = self.shared.engine.read().picture().near(&q);
-        let vessels = result
-            .hits
-            .iter()
-            .map(|h| convert::near_hit(h, &self.shared.sources))
-            .collect();
+        let vessels = result.hits.iter().map(|h| convert::near_hit(h, &self.shared.sources)).collect();
         Ok(Response::new(pb::VesselsNearResponse {
             vessels,
             as_of_unix_ms: q.now_ms,
@@ -80,14 +65,10 @@ impl Lookout for LookoutApi {
         }))
     }
 
-    async fn get_vessel(
-        &self,
-        req: Request<pb::GetVesselRequest>,
-    ) -> Result<Response<pb::Vessel>, Status> {
+    async fn get_vessel(&self, req: Request<pb::GetVesselRequest>) -> Result<Response<pb::Vessel>, Status> {
         let mmsi = convert::mmsi(req.into_inner().mmsi, "mmsi")?;
         let v = self.shared.engine.read().picture().get(mmsi).cloned();
-        let v =
-            v.ok_or_else(|| Error::NotFound(format!("MMSI {mmsi} is not in the live picture")))?;
+        let v = v.ok_or_else(|| Error::NotFound(format!("MMSI {mmsi} is not in the live picture")))?;
         Ok(Response::new(convert::vessel(&v, &self.shared.sources)))
     }
 
@@ -97,26 +78,14 @@ impl Lookout for LookoutApi {
     ) -> Result<Response<pb::VesselsInAreaResponse>, Status> {
         let r = req.into_inner();
         let area = convert::area(r.area, true)?;
-        let limit = convert::max_results(
-            "max_results",
-            r.max_results,
-            DEFAULT_AREA_RESULTS,
-            MAX_AREA_RESULTS,
-        )?;
+        let limit = convert::max_results("max_results", r.max_results, DEFAULT_AREA_RESULTS, MAX_AREA_RESULTS)?;
         let filter = convert::filter(r.filter)?;
         let engine = self.shared.engine.read();
         let pic = engine.picture();
         let found = pic.in_area(&area, &filter);
         let total = found.len() as u32;
-        let vessels = found
-            .into_iter()
-            .take(limit)
-            .map(|v| convert::vessel(v, &self.shared.sources))
-            .collect();
-        Ok(Response::new(pb::VesselsInAreaResponse {
-            vessels,
-            total_in_area: total,
-        }))
+        let vessels = found.into_iter().take(limit).map(|v| convert::vessel(v, &self.shared.sources)).collect();
+        Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total }))
     }
 
     type SubscribeTracksStream = ReceiverStream<Result<pb::TrackEvent, Status>>;
@@ -129,25 +98,17 @@ impl Lookout for LookoutApi {
         Ok(Response::new(subscribe::start(self.shared.clone(), spec)))
     }
 
-    async fn ingest(
-        &self,
-        req: Request<Streaming<pb::IngestRequest>>,
-    ) -> Result<Response<pb::IngestSummary>, Status> {
+    async fn ingest(&self, req: Request<Streaming<pb::IngestRequest>>) -> Result<Response<pb::IngestSummary>, Status> {
         let mut stream = req.into_inner();
         let Some(first) = stream.message().await? else {
-            return Err(
-                Error::invalid("source", "the stream ended before the first message").into(),
-            );
+            return Err(Error::invalid("source", "the stream ended before the first message").into());
         };
         let name = first.source.trim();
         if name.is_empty() {
             return Err(Error::invalid("source", "the first message must name the source").into());
         }
         let status = self.shared.sources.register(name, "grpc").ok_or_else(|| {
-            Error::invalid(
-                "source",
-                format!("{name:?} is taken by a configured source, or too many sources exist"),
-            )
+            Error::invalid("source", format!("{name:?} is taken by a configured source, or too many sources exist"))
         })?;
         status.set_connected(true, None);
         let mut ing = Ingestor::new(
@@ -164,14 +125,10 @@ impl Lookout for LookoutApi {
                     ing.bytes(line.as_bytes());
                     ing.end_of_stream();
                     if ing.batch_full() {
-                        ing.flush()
-                            .await
-                            .map_err(|_| Status::unavailable("shutting down"))?;
+                        ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
                     }
                 }
-                ing.flush()
-                    .await
-                    .map_err(|_| Status::unavailable("shutting down"))?;
+                ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
                 // A feeder streaming forever must not hold up a graceful shutdown.
                 next = tokio::select! {
                     m = stream.message() => m?,
@@ -182,14 +139,9 @@ impl Lookout for LookoutApi {
         }
         .await;
         drop(ing);
-        status.set_connected(
-            false,
-            outcome.as_ref().err().map(|e| e.message().to_string()),
-        );
+        status.set_connected(false, outcome.as_ref().err().map(|e| e.message().to_string()));
         outcome?;
-        Ok(Response::new(pb::IngestSummary {
-            stats: Some(convert::source_stats(&status)),
-        }))
+        Ok(Response::new(pb::IngestSummary { stats: Some(convert::source_stats(&status)) }))
     }
 
     async fn push_detections(
@@ -226,9 +178,7 @@ impl Lookout for LookoutApi {
             };
             let Some(event) = next else { break };
             let detection_id = event.detection_id.clone();
-            match convert::detection_event(event)
-                .and_then(|e| Ok(e.validate(self.shared.now_ms(), max_future_ms)?))
-            {
+            match convert::detection_event(event).and_then(|e| Ok(e.validate(self.shared.now_ms(), max_future_ms)?)) {
                 Ok(d) => {
                     summary.accepted += 1;
                     counts.events += 1;
@@ -278,10 +228,7 @@ impl Lookout for LookoutApi {
         req: Request<pb::SubscribeAlertsRequest>,
     ) -> Result<Response<Self::SubscribeAlertsStream>, Status> {
         let filter = convert::alert_filter(req.into_inner().filter)?;
-        Ok(Response::new(alerts::subscribe(
-            self.shared.clone(),
-            filter,
-        )))
+        Ok(Response::new(alerts::subscribe(self.shared.clone(), filter)))
     }
 
     async fn list_alerts(
@@ -296,31 +243,15 @@ impl Lookout for LookoutApi {
         req: Request<pb::AcknowledgeAlertRequest>,
     ) -> Result<Response<pb::Alert>, Status> {
         let operator = req.extensions().get::<super::Operator>().cloned();
-        Ok(Response::new(alerts::acknowledge(
-            &self.shared,
-            req.into_inner(),
-            operator,
-        )?))
+        Ok(Response::new(alerts::acknowledge(&self.shared, req.into_inner(), operator)?))
     }
 
-    async fn stats(
-        &self,
-        _req: Request<pb::StatsRequest>,
-    ) -> Result<Response<pb::StatsResponse>, Status> {
+    async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
         let (live_alerts, baseline_loaded) = {
             let engine = self.shared.engine.read();
-            (
-                engine.book().alerts().filter(|a| a.state.is_live()).count() as u32,
-                engine.baseline().is_some(),
-            )
+            (engine.book().alerts().filter(|a| a.state.is_live()).count() as u32, engine.baseline().is_some())
         };
-        let sources = self
-            .shared
-            .sources
-            .all()
-            .iter()
-            .map(|s| convert::source_stats(s))
-            .collect();
+        let sources = self.shared.sources.all().iter().map(|s| convert::source_stats(s)).collect();
         let engine = self.shared.engine.read();
         let pic = engine.picture();
         Ok(Response::new(pb::StatsResponse {

@@ -48,28 +48,16 @@ impl Spec {
         if r.mmsi.len() > MAX_MMSI_FILTER {
             return Err(Error::invalid(
                 "mmsi",
-                format!(
-                    "{} MMSIs exceed the limit of {MAX_MMSI_FILTER}",
-                    r.mmsi.len()
-                ),
+                format!("{} MMSIs exceed the limit of {MAX_MMSI_FILTER}", r.mmsi.len()),
             ));
         }
-        let mmsi = r
-            .mmsi
-            .iter()
-            .map(|m| convert::mmsi(*m, "mmsi"))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            area,
-            min_interval: Duration::from_millis(u64::from(r.min_interval_ms)),
-            mmsi,
-        })
+        let mmsi = r.mmsi.iter().map(|m| convert::mmsi(*m, "mmsi")).collect::<Result<_, _>>()?;
+        Ok(Self { area, min_interval: Duration::from_millis(u64::from(r.min_interval_ms)), mmsi })
     }
 
     /// An MMSI filter selects AIS vessels only; without one, dark tracks are included.
     fn wants(&self, v: &Vessel) -> bool {
-        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi))
-            && v.fix.is_some_and(|f| self.area.contains(f.pos))
+        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi)) && v.fix.is_some_and(|f| self.area.contains(f.pos))
     }
 }
 
@@ -117,10 +105,7 @@ impl Subscription {
         self.snapshot().await?;
         let mut heartbeat = tokio::time::interval(self.shared.config.service.heartbeat);
         heartbeat.tick().await;
-        let flush_every = self
-            .spec
-            .min_interval
-            .clamp(Duration::from_millis(50), Duration::from_secs(1));
+        let flush_every = self.spec.min_interval.clamp(Duration::from_millis(50), Duration::from_secs(1));
         let mut flush = tokio::time::interval(flush_every);
         loop {
             tokio::select! {
@@ -158,16 +143,11 @@ impl Subscription {
                 .collect()
         };
         let now_in: HashMap<TrackId, Mmsi> = vessels.iter().map(|v| (v.track_id, v.mmsi)).collect();
-        let mut left: Vec<(TrackId, Mmsi)> = self
-            .members
-            .iter()
-            .filter(|(t, _)| !now_in.contains_key(t))
-            .map(|(t, m)| (*t, *m))
-            .collect();
+        let mut left: Vec<(TrackId, Mmsi)> =
+            self.members.iter().filter(|(t, _)| !now_in.contains_key(t)).map(|(t, m)| (*t, *m)).collect();
         left.sort_unstable();
         for (track_id, mmsi) in left {
-            self.send(exited(mmsi, track_id, pb::vessel_exited::Reason::LeftArea))
-                .await?;
+            self.send(exited(mmsi, track_id, pb::vessel_exited::Reason::LeftArea)).await?;
         }
         self.pending.clear();
         let now = Instant::now();
@@ -177,10 +157,7 @@ impl Subscription {
             self.send(Event::Snapshot(pv)).await?;
         }
         self.members = now_in;
-        self.send(Event::SnapshotComplete(pb::SnapshotComplete {
-            vessels: vessels.len() as u32,
-        }))
-        .await
+        self.send(Event::SnapshotComplete(pb::SnapshotComplete { vessels: vessels.len() as u32 })).await
     }
 
     async fn on_removed(&mut self, r: Removal) -> Result<(), Gone> {
@@ -208,10 +185,7 @@ impl Subscription {
                 self.send(Event::Entered(pv)).await
             }
             (true, true) => {
-                let due = self
-                    .last_sent
-                    .get(&v.track_id)
-                    .is_none_or(|t| t.elapsed() >= self.spec.min_interval);
+                let due = self.last_sent.get(&v.track_id).is_none_or(|t| t.elapsed() >= self.spec.min_interval);
                 if due {
                     self.pending.remove(&v.track_id);
                     self.last_sent.insert(v.track_id, Instant::now());
@@ -226,12 +200,7 @@ impl Subscription {
                 self.members.remove(&v.track_id);
                 self.pending.remove(&v.track_id);
                 self.last_sent.remove(&v.track_id);
-                self.send(exited(
-                    v.mmsi,
-                    v.track_id,
-                    pb::vessel_exited::Reason::LeftArea,
-                ))
-                .await
+                self.send(exited(v.mmsi, v.track_id, pb::vessel_exited::Reason::LeftArea)).await
             }
             (false, false) => Ok(()),
         }
@@ -241,11 +210,7 @@ impl Subscription {
         let due: Vec<TrackId> = self
             .pending
             .keys()
-            .filter(|t| {
-                self.last_sent
-                    .get(t)
-                    .is_none_or(|i| i.elapsed() >= self.spec.min_interval)
-            })
+            .filter(|t| self.last_sent.get(t).is_none_or(|i| i.elapsed() >= self.spec.min_interval))
             .copied()
             .collect();
         for track_id in due {
@@ -260,20 +225,10 @@ impl Subscription {
 
     async fn send(&mut self, e: Event) -> Result<(), Gone> {
         self.seq += 1;
-        self.tx
-            .send(Ok(pb::TrackEvent {
-                seq: self.seq,
-                event: Some(e),
-            }))
-            .await
-            .map_err(|_| Gone)
+        self.tx.send(Ok(pb::TrackEvent { seq: self.seq, event: Some(e) })).await.map_err(|_| Gone)
     }
 }
 
 fn exited(mmsi: Mmsi, track_id: TrackId, reason: pb::vessel_exited::Reason) -> Event {
-    Event::Exited(pb::VesselExited {
-        mmsi,
-        track_id,
-        reason: reason as i32,
-    })
+    Event::Exited(pb::VesselExited { mmsi, track_id, reason: reason as i32 })
 }

@@ -28,11 +28,7 @@ pub fn run_file(
     shutdown: CancellationToken,
 ) {
     let status = ctx.status.clone();
-    let shown = paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let shown = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
     loop {
         status.set_connected(true, None);
         let outcome = play_once(&ctx, &paths, pace, shift_to_now, &shutdown);
@@ -78,10 +74,7 @@ fn play_once(
     let started = Instant::now();
     let mut first_ms: Option<i64> = None;
     let mut shift_ms = 0;
-    let flush = |batch: &mut Batch,
-                 rec: &Recording,
-                 publisher: &mut CounterPublisher|
-     -> Result<(), PlayError> {
+    let flush = |batch: &mut Batch, rec: &Recording, publisher: &mut CounterPublisher| -> Result<(), PlayError> {
         publisher.publish(&ctx.status, rec.counters());
         if !batch.is_empty() {
             let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));

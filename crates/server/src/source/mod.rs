@@ -13,10 +13,7 @@ pub use net::{bind_tcp, bind_udp, run_tcp_client, run_tcp_listener, run_udp};
 use std::sync::Arc;
 
 use lookout_ais::decode::DecodeCounters;
-use lookout_ais::{
-    Batch, Clock, DetectionCounters, LineDecoder, LineFormat, LineSettings, LineSplitter,
-    ReadCounters,
-};
+use lookout_ais::{Batch, Clock, DetectionCounters, LineDecoder, LineFormat, LineSettings, LineSplitter, ReadCounters};
 use lookout_core::time::wall_ms;
 use lookout_core::SourceId;
 use parking_lot::Mutex;
@@ -113,11 +110,7 @@ impl SourceRegistry {
 
     /// Name of a source id ("" if unknown).
     pub fn name(&self, id: SourceId) -> String {
-        self.list
-            .lock()
-            .get(usize::from(id))
-            .map(|s| s.name.clone())
-            .unwrap_or_default()
+        self.list.lock().get(usize::from(id)).map(|s| s.name.clone()).unwrap_or_default()
     }
 }
 
@@ -133,13 +126,7 @@ pub struct SourceCtx {
 impl SourceCtx {
     /// Decoding state for one connection (or one pass over a file).
     pub fn ingestor(&self, clock: Clock) -> Ingestor {
-        Ingestor::new(
-            self.status.clone(),
-            self.tx.clone(),
-            self.format,
-            self.settings.clone(),
-            clock,
-        )
+        Ingestor::new(self.status.clone(), self.tx.clone(), self.format, self.settings.clone(), clock)
     }
 }
 
@@ -157,8 +144,7 @@ impl CounterPublisher {
         }
         let mut st = status.state.lock();
         st.counters.merge(&now.decode.since(&self.published.decode));
-        st.detections
-            .merge(&now.detections.since(&self.published.detections));
+        st.detections.merge(&now.detections.since(&self.published.detections));
         st.oversize_lines += now.oversize_lines - self.published.oversize_lines;
         st.last_line_ms = Some(wall_ms());
         drop(st);

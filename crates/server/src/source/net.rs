@@ -117,16 +117,12 @@ pub async fn run_tcp_client(
 
 /// Binds the listener (so a configuration error surfaces at start-up).
 pub async fn bind_tcp(listen: SocketAddr) -> Result<TcpListener, Error> {
-    TcpListener::bind(listen)
-        .await
-        .map_err(|e| Error::io(format!("bind tcp {listen}"), e))
+    TcpListener::bind(listen).await.map_err(|e| Error::io(format!("bind tcp {listen}"), e))
 }
 
 /// Binds the UDP socket.
 pub async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, Error> {
-    UdpSocket::bind(listen)
-        .await
-        .map_err(|e| Error::io(format!("bind udp {listen}"), e))
+    UdpSocket::bind(listen).await.map_err(|e| Error::io(format!("bind udp {listen}"), e))
 }
 
 /// Accepts feeders; each connection gets its own decoder (reassembly state),
@@ -145,8 +141,7 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
                 let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
                 tokio::spawn(async move {
                     let mut ing = ctx.ingestor(Clock::Live);
-                    let outcome =
-                        pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
+                    let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
                     drop(ing);
                     match outcome {
                         Ok(()) => info!(source = %status.name, %peer, "feeder disconnected"),
@@ -195,15 +190,11 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationTo
                 Ok((n, peer)) => {
                     seq += 1;
                     if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
-                        if let Some(oldest) =
-                            peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a)
-                        {
+                        if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
                             peers.remove(&oldest);
                         }
                     }
-                    let (ing, last) = peers
-                        .entry(peer)
-                        .or_insert_with(|| (ctx.ingestor(Clock::Live), 0));
+                    let (ing, last) = peers.entry(peer).or_insert_with(|| (ctx.ingestor(Clock::Live), 0));
                     *last = seq;
                     ing.bytes(&buf[..n]);
                     ing.end_of_stream();

@@ -22,54 +22,27 @@ use std::sync::LazyLock;
 use geo::Contains;
 
 use super::{
-    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
-    Racetrack, Region, RegionId, Sector,
+    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation, Racetrack, Region,
+    RegionId, Sector,
 };
 use crate::dark::DarkKind;
 use crate::geography::{ll, Area, LatLon, Light, Port, Station};
 use crate::identity::{Flag, Locale};
 use crate::radar::RadarSite;
 use crate::world::{
-    anchored, coastal, ferry, ferry_by, harbour, lane, leisure, patrol, Behaviour, FleetSpec,
-    VesselKind,
+    anchored, coastal, ferry, ferry_by, harbour, lane, leisure, patrol, Behaviour, FleetSpec, VesselKind,
 };
 
 pub const STATIONS: &[Station] = &[
-    Station {
-        name: "dover",
-        pos: ll(51.131, 1.350),
-        base_mmsi: 2_320_011,
-    },
-    Station {
-        name: "dungeness",
-        pos: ll(50.913, 0.976),
-        base_mmsi: 2_320_012,
-    },
-    Station {
-        name: "gris-nez",
-        pos: ll(50.872, 1.585),
-        base_mmsi: 2_271_001,
-    },
-    Station {
-        name: "north-foreland",
-        pos: ll(51.375, 1.445),
-        base_mmsi: 2_320_013,
-    },
+    Station { name: "dover", pos: ll(51.131, 1.350), base_mmsi: 2_320_011 },
+    Station { name: "dungeness", pos: ll(50.913, 0.976), base_mmsi: 2_320_012 },
+    Station { name: "gris-nez", pos: ll(50.872, 1.585), base_mmsi: 2_271_001 },
+    Station { name: "north-foreland", pos: ll(51.375, 1.445), base_mmsi: 2_320_013 },
 ];
 
 pub const LIGHTS: &[Light] = &[
-    Light {
-        name: "DUNGENESS",
-        pos: ll(50.9135, 0.9765),
-        mmsi: 992_321_001,
-        aid_type: 6,
-    },
-    Light {
-        name: "NORTH FORELAND",
-        pos: ll(51.3747, 1.4459),
-        mmsi: 992_321_002,
-        aid_type: 5,
-    },
+    Light { name: "DUNGENESS", pos: ll(50.9135, 0.9765), mmsi: 992_321_001, aid_type: 6 },
+    Light { name: "NORTH FORELAND", pos: ll(51.3747, 1.4459), mmsi: 992_321_002, aid_type: 5 },
     Light {
         name: "SANDETTIE",
         pos: ll(51.1500, 1.8000),
@@ -77,18 +50,8 @@ pub const LIGHTS: &[Light] = &[
         // M.1371 Table 71: 31 = light vessel / LANBY.
         aid_type: 31,
     },
-    Light {
-        name: "CAP GRIS NEZ",
-        pos: ll(50.8718, 1.5830),
-        mmsi: 992_271_001,
-        aid_type: 6,
-    },
-    Light {
-        name: "CALAIS",
-        pos: ll(50.9680, 1.8520),
-        mmsi: 992_271_002,
-        aid_type: 5,
-    },
+    Light { name: "CAP GRIS NEZ", pos: ll(50.8718, 1.5830), mmsi: 992_271_001, aid_type: 6 },
+    Light { name: "CALAIS", pos: ll(50.9680, 1.8520), mmsi: 992_271_002, aid_type: 5 },
 ];
 
 /// Near the Channel Navigation Information Service (Langdon Battery), CROSS
@@ -209,69 +172,25 @@ const THAMES_BERTH: LatLon = ll(51.4900, 0.6200);
 
 // Fishing grounds.
 /// Off Le Touquet (the Bassure de Baas), Boulogne's inshore trawlers.
-pub const GROUND_BASSURE: Area = Area {
-    centre: ll(50.58, 1.40),
-    radius_nm: 5.0,
-    approach: &[],
-};
-pub const GROUND_RYE_BAY: Area = Area {
-    centre: ll(50.83, 0.82),
-    radius_nm: 4.0,
-    approach: &[],
-};
+pub const GROUND_BASSURE: Area = Area { centre: ll(50.58, 1.40), radius_nm: 5.0, approach: &[] };
+pub const GROUND_RYE_BAY: Area = Area { centre: ll(50.83, 0.82), radius_nm: 4.0, approach: &[] };
 /// North of the Kent coast, Ramsgate's boats round North Foreland for it.
-pub const GROUND_NORTH_KENT: Area = Area {
-    centre: ll(51.45, 1.25),
-    radius_nm: 4.0,
-    approach: &[ll(51.40, 1.52)],
-};
-pub const GROUND_FLANDERS: Area = Area {
-    centre: ll(51.20, 2.55),
-    radius_nm: 4.0,
-    approach: &[],
-};
-pub const GROUND_EASTBOURNE: Area = Area {
-    centre: ll(50.68, 0.40),
-    radius_nm: 4.0,
-    approach: &[],
-};
+pub const GROUND_NORTH_KENT: Area = Area { centre: ll(51.45, 1.25), radius_nm: 4.0, approach: &[ll(51.40, 1.52)] };
+pub const GROUND_FLANDERS: Area = Area { centre: ll(51.20, 2.55), radius_nm: 4.0, approach: &[] };
+pub const GROUND_EASTBOURNE: Area = Area { centre: ll(50.68, 0.40), radius_nm: 4.0, approach: &[] };
 
 // Harbour-craft and patrol areas.
-pub const PILOT_DOVER: Area = Area {
-    centre: ll(51.095, 1.400),
-    radius_nm: 1.5,
-    approach: &[],
-};
-pub const PILOT_DUNKERQUE: Area = Area {
-    centre: ll(51.090, 2.250),
-    radius_nm: 1.5,
-    approach: &[],
-};
+pub const PILOT_DOVER: Area = Area { centre: ll(51.095, 1.400), radius_nm: 1.5, approach: &[] };
+pub const PILOT_DUNKERQUE: Area = Area { centre: ll(51.090, 2.250), radius_nm: 1.5, approach: &[] };
 /// Mid-Channel, where the UK Border Force and the RNLI work.
-pub const PATROL_MID_CHANNEL: Area = Area {
-    centre: ll(50.98, 1.30),
-    radius_nm: 8.0,
-    approach: &[],
-};
+pub const PATROL_MID_CHANNEL: Area = Area { centre: ll(50.98, 1.30), radius_nm: 8.0, approach: &[] };
 /// Off Cap Gris-Nez, French patrol boats from Boulogne.
-pub const PATROL_GRIS_NEZ: Area = Area {
-    centre: ll(50.85, 1.45),
-    radius_nm: 8.0,
-    approach: &[],
-};
+pub const PATROL_GRIS_NEZ: Area = Area { centre: ll(50.85, 1.45), radius_nm: 8.0, approach: &[] };
 
 // Anchorages.
 /// The Downs, between Deal and the Goodwin Sands.
-pub const ANCHORAGE_DOWNS: Area = Area {
-    centre: ll(51.225, 1.460),
-    radius_nm: 1.2,
-    approach: &[],
-};
-pub const ANCHORAGE_DUNKERQUE: Area = Area {
-    centre: ll(51.110, 2.400),
-    radius_nm: 1.5,
-    approach: &[],
-};
+pub const ANCHORAGE_DOWNS: Area = Area { centre: ll(51.225, 1.460), radius_nm: 1.2, approach: &[] };
+pub const ANCHORAGE_DUNKERQUE: Area = Area { centre: ll(51.110, 2.400), radius_nm: 1.5, approach: &[] };
 
 /// South-west-bound lane (English side), North Sea → western Channel.
 pub const LANE_SOUTHWEST: &[LatLon] = &[
@@ -358,24 +277,12 @@ pub const ROUTE_DUNKERQUE_THAMES: &[LatLon] = &[
 
 const LANES: (&[LatLon], &[LatLon]) = (LANE_SOUTHWEST, LANE_NORTHEAST);
 /// Bound down-Channel (south-west lane) and up-Channel.
-const DOWN_DESTS: &[&str] = &[
-    "ES ALG", "PT SIN", "BR SSZ", "US NYC", "GB SOU", "FR LEH", "MA TNG", "GI GIB", "EG PSD",
-    "SG SIN",
-];
-const UP_DESTS: &[&str] = &[
-    "NL RTM", "BE ANR", "DE HAM", "DE BRV", "NL AMS", "PL GDN", "SE GOT", "DK AAR", "GB TEE",
-    "RU ULU",
-];
+const DOWN_DESTS: &[&str] =
+    &["ES ALG", "PT SIN", "BR SSZ", "US NYC", "GB SOU", "FR LEH", "MA TNG", "GI GIB", "EG PSD", "SG SIN"];
+const UP_DESTS: &[&str] =
+    &["NL RTM", "BE ANR", "DE HAM", "DE BRV", "NL AMS", "PL GDN", "SE GOT", "DK AAR", "GB TEE", "RU ULU"];
 
-const LOCAL_FLAGS: &[Flag] = &[
-    (232, "M"),
-    (235, "M"),
-    (233, "M"),
-    (227, "F"),
-    (228, "F"),
-    (226, "F"),
-    (205, "OR"),
-];
+const LOCAL_FLAGS: &[Flag] = &[(232, "M"), (235, "M"), (233, "M"), (227, "F"), (228, "F"), (226, "F"), (205, "OR")];
 const FERRY_FLAGS: &[Flag] = &[(235, "M"), (228, "F"), (219, "OZ"), (209, "5B")];
 const FISHING_NAMES: &[&str] = &[
     "BOY JAMES",
@@ -453,15 +360,7 @@ fn fleet() -> Vec<FleetSpec> {
         FleetSpec {
             kind: Ferry,
             count: 7,
-            make: |r| {
-                ferry(
-                    r,
-                    ROUTE_DOVER_CALAIS,
-                    18.0..21.0,
-                    (0.75 * 3600.0, 1.5 * 3600.0),
-                    ("CALAIS", "DOVER"),
-                )
-            },
+            make: |r| ferry(r, ROUTE_DOVER_CALAIS, 18.0..21.0, (0.75 * 3600.0, 1.5 * 3600.0), ("CALAIS", "DOVER")),
             class_b_share: 0.0,
         },
         FleetSpec {
@@ -484,132 +383,54 @@ fn fleet() -> Vec<FleetSpec> {
             make: |r| coastal(r, ROUTE_DUNKERQUE_THAMES, ("GB LGP", "FR DKK")),
             class_b_share: 0.0,
         },
-        FleetSpec {
-            kind: Cargo,
-            count: 3,
-            make: |r| anchored(r, ANCHORAGE_DOWNS, "GB LON"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 2,
-            make: |r| anchored(r, ANCHORAGE_DOWNS, "GB TIL"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Cargo,
-            count: 3,
-            make: |r| anchored(r, ANCHORAGE_DUNKERQUE, "FR DKK"),
-            class_b_share: 0.0,
-        },
+        FleetSpec { kind: Cargo, count: 3, make: |r| anchored(r, ANCHORAGE_DOWNS, "GB LON"), class_b_share: 0.0 },
+        FleetSpec { kind: Tanker, count: 2, make: |r| anchored(r, ANCHORAGE_DOWNS, "GB TIL"), class_b_share: 0.0 },
+        FleetSpec { kind: Cargo, count: 3, make: |r| anchored(r, ANCHORAGE_DUNKERQUE, "FR DKK"), class_b_share: 0.0 },
         FleetSpec {
             kind: Fishing,
             count: 10,
-            make: |_| Behaviour::Fishing {
-                port: BOULOGNE,
-                ground: GROUND_BASSURE,
-            },
+            make: |_| Behaviour::Fishing { port: BOULOGNE, ground: GROUND_BASSURE },
             class_b_share: 0.3,
         },
         FleetSpec {
             kind: Fishing,
             count: 6,
-            make: |_| Behaviour::Fishing {
-                port: HASTINGS,
-                ground: GROUND_RYE_BAY,
-            },
+            make: |_| Behaviour::Fishing { port: HASTINGS, ground: GROUND_RYE_BAY },
             class_b_share: 0.7,
         },
         FleetSpec {
             kind: Fishing,
             count: 3,
-            make: |_| Behaviour::Fishing {
-                port: RYE,
-                ground: GROUND_RYE_BAY,
-            },
+            make: |_| Behaviour::Fishing { port: RYE, ground: GROUND_RYE_BAY },
             class_b_share: 0.7,
         },
         FleetSpec {
             kind: Fishing,
             count: 4,
-            make: |_| Behaviour::Fishing {
-                port: RAMSGATE,
-                ground: GROUND_NORTH_KENT,
-            },
+            make: |_| Behaviour::Fishing { port: RAMSGATE, ground: GROUND_NORTH_KENT },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 5,
-            make: |_| Behaviour::Fishing {
-                port: DUNKERQUE,
-                ground: GROUND_FLANDERS,
-            },
+            make: |_| Behaviour::Fishing { port: DUNKERQUE, ground: GROUND_FLANDERS },
             class_b_share: 0.3,
         },
         FleetSpec {
             kind: Fishing,
             count: 4,
-            make: |_| Behaviour::Fishing {
-                port: EASTBOURNE,
-                ground: GROUND_EASTBOURNE,
-            },
+            make: |_| Behaviour::Fishing { port: EASTBOURNE, ground: GROUND_EASTBOURNE },
             class_b_share: 0.6,
         },
-        FleetSpec {
-            kind: Leisure,
-            count: 5,
-            make: |r| leisure(r, DOVER),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, RAMSGATE),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 8,
-            make: |r| leisure(r, EASTBOURNE),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 4,
-            make: |r| leisure(r, BOULOGNE),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 4,
-            make: |r| leisure(r, CALAIS),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 4,
-            make: |r| leisure(r, DUNKERQUE),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 3,
-            make: |r| leisure(r, GRAVELINES),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Pilot,
-            count: 2,
-            make: |r| harbour(r, DOVER, PILOT_DOVER, 14.0, 4.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tug,
-            count: 2,
-            make: |r| harbour(r, DOVER, PILOT_DOVER, 10.0, 3.0),
-            class_b_share: 0.0,
-        },
+        FleetSpec { kind: Leisure, count: 5, make: |r| leisure(r, DOVER), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 6, make: |r| leisure(r, RAMSGATE), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 8, make: |r| leisure(r, EASTBOURNE), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 4, make: |r| leisure(r, BOULOGNE), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 4, make: |r| leisure(r, CALAIS), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 4, make: |r| leisure(r, DUNKERQUE), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 3, make: |r| leisure(r, GRAVELINES), class_b_share: 1.0 },
+        FleetSpec { kind: Pilot, count: 2, make: |r| harbour(r, DOVER, PILOT_DOVER, 14.0, 4.0), class_b_share: 0.0 },
+        FleetSpec { kind: Tug, count: 2, make: |r| harbour(r, DOVER, PILOT_DOVER, 10.0, 3.0), class_b_share: 0.0 },
         FleetSpec {
             kind: Pilot,
             count: 2,
@@ -622,18 +443,8 @@ fn fleet() -> Vec<FleetSpec> {
             make: |r| harbour(r, DUNKERQUE, PILOT_DUNKERQUE, 10.0, 3.0),
             class_b_share: 0.0,
         },
-        FleetSpec {
-            kind: Sar,
-            count: 2,
-            make: |r| patrol(r, DOVER, PATROL_MID_CHANNEL),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 2,
-            make: |r| patrol(r, BOULOGNE, PATROL_GRIS_NEZ),
-            class_b_share: 0.0,
-        },
+        FleetSpec { kind: Sar, count: 2, make: |r| patrol(r, DOVER, PATROL_MID_CHANNEL), class_b_share: 0.0 },
+        FleetSpec { kind: Sar, count: 2, make: |r| patrol(r, BOULOGNE, PATROL_GRIS_NEZ), class_b_share: 0.0 },
     ]
 }
 
@@ -774,20 +585,9 @@ const PORTS: &[LatLon] = &[
     THAMES_BERTH,
 ];
 
-const GROUNDS: &[Area] = &[
-    GROUND_BASSURE,
-    GROUND_RYE_BAY,
-    GROUND_NORTH_KENT,
-    GROUND_FLANDERS,
-    GROUND_EASTBOURNE,
-];
+const GROUNDS: &[Area] = &[GROUND_BASSURE, GROUND_RYE_BAY, GROUND_NORTH_KENT, GROUND_FLANDERS, GROUND_EASTBOURNE];
 
-const WORK_AREAS: &[Area] = &[
-    ANCHORAGE_DOWNS,
-    ANCHORAGE_DUNKERQUE,
-    PILOT_DOVER,
-    PILOT_DUNKERQUE,
-];
+const WORK_AREAS: &[Area] = &[ANCHORAGE_DOWNS, ANCHORAGE_DUNKERQUE, PILOT_DOVER, PILOT_DUNKERQUE];
 
 /// The beaches east of Dungeness, where many small boats land.
 pub const DUNGENESS_BEACH: LatLon = ll(50.945, 0.975);
@@ -825,21 +625,9 @@ const BOATS: &[BoatSpec] = &[
 /// Incident zones: on the crossings south-east of Dungeness; east of Dover off
 /// the Goodwin Sands; mid-Channel west of Boulogne.
 const ZONES: [Sector; 3] = [
-    Sector {
-        centre: DUNGENESS_BEACH,
-        bearing_deg: (105.0, 150.0),
-        dist_nm: (8.0, 18.0),
-    },
-    Sector {
-        centre: DOVER.berth,
-        bearing_deg: (55.0, 115.0),
-        dist_nm: (9.0, 18.0),
-    },
-    Sector {
-        centre: BOULOGNE.berth,
-        bearing_deg: (255.0, 320.0),
-        dist_nm: (10.0, 20.0),
-    },
+    Sector { centre: DUNGENESS_BEACH, bearing_deg: (105.0, 150.0), dist_nm: (8.0, 18.0) },
+    Sector { centre: DOVER.berth, bearing_deg: (55.0, 115.0), dist_nm: (9.0, 18.0) },
+    Sector { centre: BOULOGNE.berth, bearing_deg: (255.0, 320.0), dist_nm: (10.0, 20.0) },
 ];
 
 /// The Dover Strait.
@@ -909,30 +697,14 @@ pub static REGION: Region = Region {
         // A ship turning against its lane's traffic.
         // Inflatables picked up off the coast ("taxi boats") or from a larger boat.
         rendezvous_boats: [
-            Boat {
-                kind: DarkKind::RubberBoat,
-                length_m: (8.0, 10.0),
-                persons: (30, 50),
-            },
-            Boat {
-                kind: DarkKind::RubberBoat,
-                length_m: (10.0, 12.0),
-                persons: (50, 80),
-            },
+            Boat { kind: DarkKind::RubberBoat, length_m: (8.0, 10.0), persons: (30, 50) },
+            Boat { kind: DarkKind::RubberBoat, length_m: (10.0, 12.0), persons: (50, 80) },
         ],
         deviation_course_deg: (165.0, 195.0),
         deviation_relative: true,
-        ferry: FerryTurn {
-            route: ROUTE_DOVER_CALAIS,
-            name: "Dover-Calais",
-            turn_course_deg: (215.0, 245.0),
-        },
+        ferry: FerryTurn { route: ROUTE_DOVER_CALAIS, name: "Dover-Calais", turn_course_deg: (215.0, 245.0) },
         crowded: CrowdedBoat {
-            from: Sector {
-                centre: DUNGENESS_BEACH,
-                bearing_deg: (105.0, 145.0),
-                dist_nm: (6.0, 18.0),
-            },
+            from: Sector { centre: DUNGENESS_BEACH, bearing_deg: (105.0, 145.0), dist_nm: (6.0, 18.0) },
             speed_kn: (4.0, 6.0),
             drift_kn: (0.8, 2.0),
             length_m: (8.0, 10.0),

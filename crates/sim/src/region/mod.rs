@@ -234,9 +234,7 @@ pub struct Region {
 
 impl std::fmt::Debug for Region {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Region")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Region").field("name", &self.name).finish_non_exhaustive()
     }
 }
 

@@ -9,77 +9,34 @@
 //! and south-west of the island.
 
 use super::{
-    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation,
-    Racetrack, Region, RegionId, Sector,
+    Boat, BoatSpec, Crossing, CrowdedBoat, DarkRoute, FerryTurn, Incidents, Origin, PilotStation, Racetrack, Region,
+    RegionId, Sector,
 };
 use crate::dark::DarkKind;
 use crate::geography::{ll, Area, LatLon, Light, Port, Station};
 use crate::identity::{Flag, Locale};
 use crate::radar::RadarSite;
-use crate::world::{
-    anchored, coastal, ferry, harbour, lane, leisure, patrol, Behaviour, FleetSpec, VesselKind,
-};
+use crate::world::{anchored, coastal, ferry, harbour, lane, leisure, patrol, Behaviour, FleetSpec, VesselKind};
 
 pub const STATIONS: &[Station] = &[
-    Station {
-        name: "lampedusa",
-        pos: ll(35.515, 12.585),
-        base_mmsi: 2_470_017,
-    },
-    Station {
-        name: "malta",
-        pos: ll(35.860, 14.390),
-        base_mmsi: 2_151_000,
-    },
-    Station {
-        name: "pozzallo",
-        pos: ll(36.725, 14.840),
-        base_mmsi: 2_470_031,
-    },
+    Station { name: "lampedusa", pos: ll(35.515, 12.585), base_mmsi: 2_470_017 },
+    Station { name: "malta", pos: ll(35.860, 14.390), base_mmsi: 2_151_000 },
+    Station { name: "pozzallo", pos: ll(36.725, 14.840), base_mmsi: 2_470_031 },
 ];
 
 pub const LIGHTS: &[Light] = &[
-    Light {
-        name: "CAPO GRECALE",
-        pos: ll(35.5207, 12.6290),
-        mmsi: 992_471_001,
-        aid_type: 5,
-    },
-    Light {
-        name: "DELIMARA",
-        pos: ll(35.8290, 14.5617),
-        mmsi: 992_151_001,
-        aid_type: 6,
-    },
-    Light {
-        name: "GIORDAN",
-        pos: ll(36.0726, 14.2187),
-        mmsi: 992_151_002,
-        aid_type: 5,
-    },
-    Light {
-        name: "LINOSA",
-        pos: ll(35.8573, 12.8613),
-        mmsi: 992_471_002,
-        aid_type: 5,
-    },
-    Light {
-        name: "CAPO PASSERO",
-        pos: ll(36.6878, 15.1487),
-        mmsi: 992_471_003,
-        aid_type: 6,
-    },
+    Light { name: "CAPO GRECALE", pos: ll(35.5207, 12.6290), mmsi: 992_471_001, aid_type: 5 },
+    Light { name: "DELIMARA", pos: ll(35.8290, 14.5617), mmsi: 992_151_001, aid_type: 6 },
+    Light { name: "GIORDAN", pos: ll(36.0726, 14.2187), mmsi: 992_151_002, aid_type: 5 },
+    Light { name: "LINOSA", pos: ll(35.8573, 12.8613), mmsi: 992_471_002, aid_type: 5 },
+    Light { name: "CAPO PASSERO", pos: ll(36.6878, 15.1487), mmsi: 992_471_003, aid_type: 6 },
 ];
 
 // Harbours.
 pub const GRAND_HARBOUR: Port = Port {
     name: "valletta",
     berth: ll(35.8930, 14.5160),
-    exits: &[
-        ll(35.8985, 14.5250),
-        ll(35.9100, 14.5450),
-        ll(35.9000, 14.6000),
-    ],
+    exits: &[ll(35.8985, 14.5250), ll(35.9100, 14.5450), ll(35.9000, 14.6000)],
     sea_bearing_deg: 60.0,
     sea_arc_deg: 100.0,
     anchor_max_nm: 9.0,
@@ -150,80 +107,24 @@ pub const AUGUSTA: Port = Port {
 };
 
 // Fishing grounds.
-pub const GROUND_LAMPEDUSA_W: Area = Area {
-    centre: ll(35.75, 12.30),
-    radius_nm: 5.0,
-    approach: &[ll(35.47, 12.50)],
-};
-pub const GROUND_LAMPEDUSA_S: Area = Area {
-    centre: ll(35.25, 12.70),
-    radius_nm: 6.0,
-    approach: &[],
-};
-pub const GROUND_ADVENTURE_BANK: Area = Area {
-    centre: ll(37.05, 12.20),
-    radius_nm: 6.0,
-    approach: &[],
-};
-pub const GROUND_MAZARA: Area = Area {
-    centre: ll(37.40, 12.40),
-    radius_nm: 5.0,
-    approach: &[],
-};
-pub const GROUND_MALTA_SW: Area = Area {
-    centre: ll(35.70, 14.10),
-    radius_nm: 5.0,
-    approach: &[ll(35.76, 14.50)],
-};
-pub const GROUND_POZZALLO: Area = Area {
-    centre: ll(36.45, 14.75),
-    radius_nm: 5.0,
-    approach: &[],
-};
-pub const GROUND_LICATA: Area = Area {
-    centre: ll(36.85, 13.85),
-    radius_nm: 6.0,
-    approach: &[],
-};
+pub const GROUND_LAMPEDUSA_W: Area = Area { centre: ll(35.75, 12.30), radius_nm: 5.0, approach: &[ll(35.47, 12.50)] };
+pub const GROUND_LAMPEDUSA_S: Area = Area { centre: ll(35.25, 12.70), radius_nm: 6.0, approach: &[] };
+pub const GROUND_ADVENTURE_BANK: Area = Area { centre: ll(37.05, 12.20), radius_nm: 6.0, approach: &[] };
+pub const GROUND_MAZARA: Area = Area { centre: ll(37.40, 12.40), radius_nm: 5.0, approach: &[] };
+pub const GROUND_MALTA_SW: Area = Area { centre: ll(35.70, 14.10), radius_nm: 5.0, approach: &[ll(35.76, 14.50)] };
+pub const GROUND_POZZALLO: Area = Area { centre: ll(36.45, 14.75), radius_nm: 5.0, approach: &[] };
+pub const GROUND_LICATA: Area = Area { centre: ll(36.85, 13.85), radius_nm: 6.0, approach: &[] };
 
 // Harbour-craft and SAR working areas.
-pub const PILOT_VALLETTA: Area = Area {
-    centre: ll(35.93, 14.56),
-    radius_nm: 2.0,
-    approach: &[],
-};
-pub const PILOT_AUGUSTA: Area = Area {
-    centre: ll(37.17, 15.32),
-    radius_nm: 2.0,
-    approach: &[],
-};
-pub const PATROL_LAMPEDUSA: Area = Area {
-    centre: ll(35.20, 12.60),
-    radius_nm: 12.0,
-    approach: &[],
-};
-pub const PATROL_MALTA: Area = Area {
-    centre: ll(35.60, 14.80),
-    radius_nm: 10.0,
-    approach: &[],
-};
-pub const PATROL_POZZALLO: Area = Area {
-    centre: ll(36.50, 14.90),
-    radius_nm: 10.0,
-    approach: &[],
-};
+pub const PILOT_VALLETTA: Area = Area { centre: ll(35.93, 14.56), radius_nm: 2.0, approach: &[] };
+pub const PILOT_AUGUSTA: Area = Area { centre: ll(37.17, 15.32), radius_nm: 2.0, approach: &[] };
+pub const PATROL_LAMPEDUSA: Area = Area { centre: ll(35.20, 12.60), radius_nm: 12.0, approach: &[] };
+pub const PATROL_MALTA: Area = Area { centre: ll(35.60, 14.80), radius_nm: 10.0, approach: &[] };
+pub const PATROL_POZZALLO: Area = Area { centre: ll(36.50, 14.90), radius_nm: 10.0, approach: &[] };
 
 // Anchorages (ships waiting for a berth or bunkering).
-pub const ANCHORAGE_HURDS_BANK: Area = Area {
-    centre: ll(35.87, 14.66),
-    radius_nm: 1.5,
-    approach: &[],
-};
-pub const ANCHORAGE_AUGUSTA: Area = Area {
-    centre: ll(37.24, 15.31),
-    radius_nm: 1.2,
-    approach: &[],
-};
+pub const ANCHORAGE_HURDS_BANK: Area = Area { centre: ll(35.87, 14.66), radius_nm: 1.5, approach: &[] };
+pub const ANCHORAGE_AUGUSTA: Area = Area { centre: ll(37.24, 15.31), radius_nm: 1.2, approach: &[] };
 
 /// Gibraltar–Suez lane, eastbound (south, starboard side of the westbound lane).
 pub const LANE_EASTBOUND: &[LatLon] = &[
@@ -336,13 +237,7 @@ pub const RADAR_SITES: &[RadarSite] = &[
     },
 ];
 
-const LOCAL_FLAGS: &[Flag] = &[
-    (247, "I"),
-    (247, "I"),
-    (215, "9H"),
-    (256, "9H"),
-    (229, "9H"),
-];
+const LOCAL_FLAGS: &[Flag] = &[(247, "I"), (247, "I"), (215, "9H"), (256, "9H"), (229, "9H")];
 const TUNIS_PALERMO_FLAGS: &[Flag] = &[(672, "TS"), (247, "I")];
 
 const FISHING_NAMES: &[&str] = &[
@@ -384,13 +279,7 @@ const LEISURE_NAMES: &[&str] = &[
     "GHAWDEX",
 ];
 const HSC_NAMES: &[&str] = &["MALTA EXPRESS", "GOZO JET", "SICILIA EXPRESS"];
-const FERRY_NAMES: &[&str] = &[
-    "PELAGIE",
-    "LAMPEDUSA STAR",
-    "CARTHAGE LINK",
-    "TANIT STAR",
-    "PALERMO BRIDGE",
-];
+const FERRY_NAMES: &[&str] = &["PELAGIE", "LAMPEDUSA STAR", "CARTHAGE LINK", "TANIT STAR", "PALERMO BRIDGE"];
 
 /// The ordinary fleet at scale 1.0 (~200 vessels).
 fn fleet() -> Vec<FleetSpec> {
@@ -420,36 +309,13 @@ fn fleet() -> Vec<FleetSpec> {
             make: |r| coastal(r, ROUTE_MARSAXLOKK_AUGUSTA, ("IT AUG", "MT MAR")),
             class_b_share: 0.0,
         },
-        FleetSpec {
-            kind: Cargo,
-            count: 3,
-            make: |r| anchored(r, ANCHORAGE_HURDS_BANK, "MT MAR"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 3,
-            make: |r| anchored(r, ANCHORAGE_HURDS_BANK, "MT MLA"),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Tanker,
-            count: 3,
-            make: |r| anchored(r, ANCHORAGE_AUGUSTA, "IT AUG"),
-            class_b_share: 0.0,
-        },
+        FleetSpec { kind: Cargo, count: 3, make: |r| anchored(r, ANCHORAGE_HURDS_BANK, "MT MAR"), class_b_share: 0.0 },
+        FleetSpec { kind: Tanker, count: 3, make: |r| anchored(r, ANCHORAGE_HURDS_BANK, "MT MLA"), class_b_share: 0.0 },
+        FleetSpec { kind: Tanker, count: 3, make: |r| anchored(r, ANCHORAGE_AUGUSTA, "IT AUG"), class_b_share: 0.0 },
         FleetSpec {
             kind: HighSpeedFerry,
             count: 3,
-            make: |r| {
-                ferry(
-                    r,
-                    ROUTE_VALLETTA_POZZALLO,
-                    34.0..38.0,
-                    (3600.0, 3.0 * 3600.0),
-                    ("POZZALLO", "VALLETTA"),
-                )
-            },
+            make: |r| ferry(r, ROUTE_VALLETTA_POZZALLO, 34.0..38.0, (3600.0, 3.0 * 3600.0), ("POZZALLO", "VALLETTA")),
             class_b_share: 0.0,
         },
         FleetSpec {
@@ -469,116 +335,57 @@ fn fleet() -> Vec<FleetSpec> {
         FleetSpec {
             kind: Ferry,
             count: 3,
-            make: |r| {
-                ferry(
-                    r,
-                    ROUTE_TUNIS_PALERMO,
-                    20.0..24.0,
-                    (3.0 * 3600.0, 8.0 * 3600.0),
-                    ("PALERMO", "TUNIS"),
-                )
-            },
+            make: |r| ferry(r, ROUTE_TUNIS_PALERMO, 20.0..24.0, (3.0 * 3600.0, 8.0 * 3600.0), ("PALERMO", "TUNIS")),
             class_b_share: 0.0,
         },
         FleetSpec {
             kind: Fishing,
             count: 7,
-            make: |_| Behaviour::Fishing {
-                port: LAMPEDUSA,
-                ground: GROUND_LAMPEDUSA_W,
-            },
+            make: |_| Behaviour::Fishing { port: LAMPEDUSA, ground: GROUND_LAMPEDUSA_W },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 7,
-            make: |_| Behaviour::Fishing {
-                port: LAMPEDUSA,
-                ground: GROUND_LAMPEDUSA_S,
-            },
+            make: |_| Behaviour::Fishing { port: LAMPEDUSA, ground: GROUND_LAMPEDUSA_S },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 10,
-            make: |_| Behaviour::Fishing {
-                port: MARSAXLOKK,
-                ground: GROUND_MALTA_SW,
-            },
+            make: |_| Behaviour::Fishing { port: MARSAXLOKK, ground: GROUND_MALTA_SW },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 8,
-            make: |_| Behaviour::Fishing {
-                port: POZZALLO,
-                ground: GROUND_POZZALLO,
-            },
+            make: |_| Behaviour::Fishing { port: POZZALLO, ground: GROUND_POZZALLO },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 8,
-            make: |_| Behaviour::Fishing {
-                port: LICATA,
-                ground: GROUND_LICATA,
-            },
+            make: |_| Behaviour::Fishing { port: LICATA, ground: GROUND_LICATA },
             class_b_share: 0.5,
         },
         FleetSpec {
             kind: Fishing,
             count: 3,
-            make: |_| Behaviour::Fishing {
-                port: MAZARA,
-                ground: GROUND_ADVENTURE_BANK,
-            },
+            make: |_| Behaviour::Fishing { port: MAZARA, ground: GROUND_ADVENTURE_BANK },
             class_b_share: 0.3,
         },
         FleetSpec {
             kind: Fishing,
             count: 2,
-            make: |_| Behaviour::Fishing {
-                port: MAZARA,
-                ground: GROUND_MAZARA,
-            },
+            make: |_| Behaviour::Fishing { port: MAZARA, ground: GROUND_MAZARA },
             class_b_share: 0.3,
         },
-        FleetSpec {
-            kind: Leisure,
-            count: 10,
-            make: |r| leisure(r, MSIDA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, MARSAXLOKK),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, POZZALLO),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 7,
-            make: |r| leisure(r, MARINA_DI_RAGUSA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 5,
-            make: |r| leisure(r, LICATA),
-            class_b_share: 1.0,
-        },
-        FleetSpec {
-            kind: Leisure,
-            count: 6,
-            make: |r| leisure(r, LAMPEDUSA),
-            class_b_share: 1.0,
-        },
+        FleetSpec { kind: Leisure, count: 10, make: |r| leisure(r, MSIDA), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 6, make: |r| leisure(r, MARSAXLOKK), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 6, make: |r| leisure(r, POZZALLO), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 7, make: |r| leisure(r, MARINA_DI_RAGUSA), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 5, make: |r| leisure(r, LICATA), class_b_share: 1.0 },
+        FleetSpec { kind: Leisure, count: 6, make: |r| leisure(r, LAMPEDUSA), class_b_share: 1.0 },
         FleetSpec {
             kind: Pilot,
             count: 2,
@@ -597,49 +404,17 @@ fn fleet() -> Vec<FleetSpec> {
             make: |r| harbour(r, AUGUSTA, PILOT_AUGUSTA, 14.0, 4.0),
             class_b_share: 0.0,
         },
-        FleetSpec {
-            kind: Tug,
-            count: 2,
-            make: |r| harbour(r, AUGUSTA, PILOT_AUGUSTA, 10.0, 3.0),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 2,
-            make: |r| patrol(r, LAMPEDUSA, PATROL_LAMPEDUSA),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 1,
-            make: |r| patrol(r, GRAND_HARBOUR, PATROL_MALTA),
-            class_b_share: 0.0,
-        },
-        FleetSpec {
-            kind: Sar,
-            count: 1,
-            make: |r| patrol(r, POZZALLO, PATROL_POZZALLO),
-            class_b_share: 0.0,
-        },
+        FleetSpec { kind: Tug, count: 2, make: |r| harbour(r, AUGUSTA, PILOT_AUGUSTA, 10.0, 3.0), class_b_share: 0.0 },
+        FleetSpec { kind: Sar, count: 2, make: |r| patrol(r, LAMPEDUSA, PATROL_LAMPEDUSA), class_b_share: 0.0 },
+        FleetSpec { kind: Sar, count: 1, make: |r| patrol(r, GRAND_HARBOUR, PATROL_MALTA), class_b_share: 0.0 },
+        FleetSpec { kind: Sar, count: 1, make: |r| patrol(r, POZZALLO, PATROL_POZZALLO), class_b_share: 0.0 },
     ]
 }
 
-const EAST_DESTS: &[&str] = &[
-    "EG PSD",
-    "EG SUZ",
-    "GR PIR",
-    "TR MER",
-    "IL HFA",
-    "LB BEY",
-    "CY LMS",
-    "EG DAM",
-    "SG SIN",
-    "EG PSD>SA JED",
-];
-const WEST_DESTS: &[&str] = &[
-    "ES ALG", "ES VLC", "GI GIB", "MA TNG", "NL RTM", "DE HAM", "GB FXT", "FR FOS", "IT GOA",
-    "BE ANR",
-];
+const EAST_DESTS: &[&str] =
+    &["EG PSD", "EG SUZ", "GR PIR", "TR MER", "IL HFA", "LB BEY", "CY LMS", "EG DAM", "SG SIN", "EG PSD>SA JED"];
+const WEST_DESTS: &[&str] =
+    &["ES ALG", "ES VLC", "GI GIB", "MA TNG", "NL RTM", "DE HAM", "GB FXT", "FR FOS", "IT GOA", "BE ANR"];
 
 /// Coarse land boxes (islands and coasts, generous).
 const LAND: &[(f64, f64, f64, f64)] = &[
@@ -666,10 +441,7 @@ const SICILY: &[(f64, f64)] = &[
 
 /// True on land (or too close to a coast for a scripted track).
 fn on_land(p: LatLon) -> bool {
-    if LAND
-        .iter()
-        .any(|b| p.lat > b.0 && p.lat < b.1 && p.lon > b.2 && p.lon < b.3)
-    {
+    if LAND.iter().any(|b| p.lat > b.0 && p.lat < b.1 && p.lon > b.2 && p.lon < b.3) {
         return true;
     }
     if p.lat < 33.3 || p.lon < 11.2 {
@@ -728,12 +500,7 @@ const GROUNDS: &[Area] = &[
     GROUND_LICATA,
 ];
 
-const WORK_AREAS: &[Area] = &[
-    ANCHORAGE_HURDS_BANK,
-    ANCHORAGE_AUGUSTA,
-    PILOT_VALLETTA,
-    PILOT_AUGUSTA,
-];
+const WORK_AREAS: &[Area] = &[ANCHORAGE_HURDS_BANK, ANCHORAGE_AUGUSTA, PILOT_VALLETTA, PILOT_AUGUSTA];
 
 /// Rubber boats and wooden boats from Libya, small metal boats from Tunisia.
 const BOATS: &[BoatSpec] = &[
@@ -775,21 +542,9 @@ const BOATS: &[BoatSpec] = &[
 /// Incident zones: 10–26 nm from Lampedusa towards Libya and Tunisia; 10–30 nm
 /// south of Malta; between Malta and Sicily (12–26 nm from Pozzallo).
 const ZONES: [Sector; 3] = [
-    Sector {
-        centre: LAMPEDUSA_MOUTH,
-        bearing_deg: (140.0, 290.0),
-        dist_nm: (10.0, 26.0),
-    },
-    Sector {
-        centre: ll(35.86, 14.38),
-        bearing_deg: (120.0, 250.0),
-        dist_nm: (10.0, 30.0),
-    },
-    Sector {
-        centre: ll(36.72, 14.85),
-        bearing_deg: (170.0, 260.0),
-        dist_nm: (12.0, 26.0),
-    },
+    Sector { centre: LAMPEDUSA_MOUTH, bearing_deg: (140.0, 290.0), dist_nm: (10.0, 26.0) },
+    Sector { centre: ll(35.86, 14.38), bearing_deg: (120.0, 250.0), dist_nm: (10.0, 30.0) },
+    Sector { centre: ll(36.72, 14.85), bearing_deg: (170.0, 260.0), dist_nm: (12.0, 26.0) },
 ];
 
 /// The Strait of Sicily.
@@ -856,30 +611,14 @@ pub static REGION: Region = Region {
             },
         ],
         rendezvous_boats: [
-            Boat {
-                kind: DarkKind::RubberBoat,
-                length_m: (9.0, 12.0),
-                persons: (60, 130),
-            },
-            Boat {
-                kind: DarkKind::WoodenBoat,
-                length_m: (15.0, 20.0),
-                persons: (150, 350),
-            },
+            Boat { kind: DarkKind::RubberBoat, length_m: (9.0, 12.0), persons: (60, 130) },
+            Boat { kind: DarkKind::WoodenBoat, length_m: (15.0, 20.0), persons: (150, 350) },
         ],
         deviation_course_deg: (160.0, 200.0),
         deviation_relative: false,
-        ferry: FerryTurn {
-            route: ROUTE_VALLETTA_POZZALLO,
-            name: "Valletta-Pozzallo",
-            turn_course_deg: (85.0, 130.0),
-        },
+        ferry: FerryTurn { route: ROUTE_VALLETTA_POZZALLO, name: "Valletta-Pozzallo", turn_course_deg: (85.0, 130.0) },
         crowded: CrowdedBoat {
-            from: Sector {
-                centre: LAMPEDUSA_MOUTH,
-                bearing_deg: (150.0, 260.0),
-                dist_nm: (8.0, 24.0),
-            },
+            from: Sector { centre: LAMPEDUSA_MOUTH, bearing_deg: (150.0, 260.0), dist_nm: (8.0, 24.0) },
             speed_kn: (5.0, 7.0),
             drift_kn: (0.6, 1.4),
             length_m: (9.0, 10.0),

@@ -137,11 +137,7 @@ pub fn safe_capacity(class: VesselClass, length_m: Option<f64>) -> Option<u32> {
 /// Beta parameters (α, β) of the per-person visibility p for a look with the given
 /// counter confidence (clamped to 0..=1; NaN → 0).
 pub fn visibility_beta(confidence: f64) -> (f64, f64) {
-    let c = if confidence.is_nan() {
-        0.0
-    } else {
-        confidence.clamp(0.0, 1.0)
-    };
+    let c = if confidence.is_nan() { 0.0 } else { confidence.clamp(0.0, 1.0) };
     let mean = 0.5 + 0.48 * c;
     let kappa = 4.0 + 96.0 * c * c;
     (mean * kappa, (1.0 - mean) * kappa)
@@ -151,11 +147,7 @@ pub fn visibility_beta(confidence: f64) -> (f64, f64) {
 /// with no look (nothing to go on, and no people information in the class);
 /// every other contact, including an unknown dark boat with no look, gets at
 /// least a prior-only estimate.
-pub fn estimate(
-    class: Option<VesselClass>,
-    length_m: Option<f64>,
-    looks: &[CountLook],
-) -> Option<PobEstimate> {
+pub fn estimate(class: Option<VesselClass>, length_m: Option<f64>, looks: &[CountLook]) -> Option<PobEstimate> {
     let class_given = class.is_some();
     let class = class.unwrap_or(VesselClass::Unknown);
     if class == VesselClass::Merchant && looks.is_empty() {
@@ -165,9 +157,7 @@ pub fn estimate(
 
     // Grid: wide enough that the largest count at the lowest visibility fits.
     let max_count = looks.iter().map(|l| l.count).max().unwrap_or(0);
-    let n_max = N_MAX
-        .max(max_count.saturating_mul(5).saturating_add(50))
-        .min(N_CEILING.max(max_count)) as usize;
+    let n_max = N_MAX.max(max_count.saturating_mul(5).saturating_add(50)).min(N_CEILING.max(max_count)) as usize;
 
     // Prior.
     let model = priors::class_model(class, length_m);
@@ -190,10 +180,8 @@ pub fn estimate(
     }
     let tail = prior_tail_beyond(&model, n_max);
     if tail > 0.005 {
-        evidence.push(format!(
-            "prior: {:.1}% of prior mass lies above the {n_max}-person grid and was cut",
-            100.0 * tail
-        ));
+        evidence
+            .push(format!("prior: {:.1}% of prior mass lies above the {n_max}-person grid and was cut", 100.0 * tail));
     }
 
     // Looks.
@@ -242,9 +230,7 @@ pub fn estimate(
 
     // What drove the interval.
     if looks.is_empty() {
-        evidence.push(format!(
-            "interval: no count available; prior only, 90% {low}-{high} (median {med})"
-        ));
+        evidence.push(format!("interval: no count available; prior only, 90% {low}-{high} (median {med})"));
     } else {
         evidence.push(format!(
             "fused {} look(s) as independent given N: N >= {max_count} (largest count is a hard lower bound); \
@@ -253,19 +239,11 @@ pub fn estimate(
         ));
         let (i, w) = narrowest.expect("looks is non-empty");
         let driver = if w >= p_hi - p_lo {
-            "the prior (every look alone is less informative than the class/length prior)"
-                .to_string()
+            "the prior (every look alone is less informative than the class/length prior)".to_string()
         } else if looks.len() > 1 && high - low < w {
-            format!(
-                "the combination of looks (narrower than the best single look, look {})",
-                i + 1
-            )
+            format!("the combination of looks (narrower than the best single look, look {})", i + 1)
         } else {
-            format!(
-                "look {} (most informative single look, confidence {:.2})",
-                i + 1,
-                looks[i].confidence
-            )
+            format!("look {} (most informative single look, confidence {:.2})", i + 1, looks[i].confidence)
         };
         evidence.push(format!("interval driven by {driver}"));
         if looks.iter().all(|l| l.confidence < 0.5) {
@@ -281,9 +259,7 @@ pub fn estimate(
     let cap = priors::capacity(class, length_m);
     let (safe_capacity, p_over, overcrowded) = match &cap {
         None => {
-            evidence.push(format!(
-                "safe capacity: unknown for {class:?}; overcrowding not assessed"
-            ));
+            evidence.push(format!("safe capacity: unknown for {class:?}; overcrowding not assessed"));
             (None, None, false)
         }
         Some((c, l, assumed, how)) => {
@@ -293,11 +269,7 @@ pub fn estimate(
             let flag = p >= OVERCROWDED_P && (!looks.is_empty() || migrant_class);
             evidence.push(format!(
                 "safe capacity: {c} persons at {}{l:.1} m by {how}",
-                if *assumed {
-                    "conservative nominal length "
-                } else {
-                    ""
-                }
+                if *assumed { "conservative nominal length " } else { "" }
             ));
             let rule = if flag {
                 "OVERCROWDED".to_string()
@@ -306,22 +278,12 @@ pub fn estimate(
             } else {
                 "not overcrowded".to_string()
             };
-            evidence.push(format!(
-                "overcrowding: P(N > {c}) = {p:.3}, threshold {OVERCROWDED_P} → {rule}"
-            ));
+            evidence.push(format!("overcrowding: P(N > {c}) = {p:.3}, threshold {OVERCROWDED_P} → {rule}"));
             (Some(*c), Some(p), flag)
         }
     };
 
-    Some(PobEstimate {
-        estimate: med,
-        low,
-        high,
-        safe_capacity,
-        overcrowded,
-        p_overcrowded: p_over,
-        evidence,
-    })
+    Some(PobEstimate { estimate: med, low, high, safe_capacity, overcrowded, p_overcrowded: p_over, evidence })
 }
 
 // ---------------------------------------------------------------------------
@@ -473,8 +435,7 @@ fn ln_erfc_pos(x: f64) -> f64 {
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     t.ln() + poly
 }
 
@@ -505,9 +466,7 @@ fn ln_normal_interval(a: f64, b: f64) -> f64 {
         pb + ln_1m_exp((pa - pb).min(0.0))
     } else {
         // 1 − Q(b) − Φ(a)
-        (1.0 - ln_q(b).exp() - ln_phi(a).exp())
-            .max(f64::MIN_POSITIVE)
-            .ln()
+        (1.0 - ln_q(b).exp() - ln_phi(a).exp()).max(f64::MIN_POSITIVE).ln()
     }
 }
 
@@ -570,9 +529,7 @@ mod unit {
         let lgf = ln_factorials(200);
         let (a, b) = visibility_beta(0.4);
         let n = 150usize;
-        let s: f64 = (0..=n as u32)
-            .map(|k| beta_binomial_loglik(k, a, b, 200, &lgf)[n].exp())
-            .sum();
+        let s: f64 = (0..=n as u32).map(|k| beta_binomial_loglik(k, a, b, 200, &lgf)[n].exp()).sum();
         assert!((s - 1.0).abs() < 1e-9, "sum {s}");
     }
 }

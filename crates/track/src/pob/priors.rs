@@ -92,7 +92,8 @@ pub(super) const YACHT_MIGRANT_K: f64 = 0.3;
 pub(super) const SRC_RUBBER: &str = "Frontex 2015-02-11 release (12 m dinghies, >100 aboard); IOM Missing Migrants \
      Project node/5115 (100-110, now 130-140 per dinghy); Frontex Risk Analysis 2017 / Leggeri to EP \
      2017-07-12 (~100 per boat in 2015, 160-170 in 2016-17); UK Home Office Channel data via PA 2023 (~53 per boat)";
-pub(super) const SRC_WOODEN: &str = "Lampedusa 2013-10-03 (~20 m, 450-500+); off Libya 2015-04-18 (~20 m, 700-800, UNHCR); \
+pub(super) const SRC_WOODEN: &str =
+    "Lampedusa 2013-10-03 (~20 m, 450-500+); off Libya 2015-04-18 (~20 m, 700-800, UNHCR); \
      Pylos 2023-06-14 'Adriana' (~30 m, ~750, RSA Aegean); Sfax iron boats (~7 m, 33-45, AFP 2023-08-10)";
 pub(super) const SRC_YACHT: &str = "crew size: own assumption; smuggling yachts on the Turkey-Calabria route carry 30 to \
      ~100 below deck (AP via Euronews 2021-11-22, LA Times 2017-10-31, Europol via EUobserver): share and k are own assumptions";
@@ -100,8 +101,7 @@ pub(super) const SRC_FISHING: &str =
     "crew size: own assumption; 9 % share of fishing boats loaded like migrant wooden boats \
      (the 2013 Lampedusa, 2015 and Pylos 2023 boats were fishing boats) is an own assumption";
 pub(super) const SRC_MERCHANT: &str = "merchant crew ~8-30 scaling with length: own assumption";
-pub(super) const SRC_UNKNOWN: &str =
-    "25 % migrant-loaded (k = 0.9/m^2, rubber-like, widened) vs 74 % crew-only: own \
+pub(super) const SRC_UNKNOWN: &str = "25 % migrant-loaded (k = 0.9/m^2, rubber-like, widened) vs 74 % crew-only: own \
      assumption for a non-AIS contact of unknown type";
 
 /// One mixture component of a prior.
@@ -146,36 +146,26 @@ fn length_table(class: VesselClass) -> (f64, f64, f64, f64) {
 /// Length actually used: the reported one clamped to a plausible range for the
 /// class, or the class's typical length when absent/invalid. Returns
 /// (length, assumed, log-sd of the length, note).
-pub(super) fn resolve_length(
-    class: VesselClass,
-    length_m: Option<f64>,
-) -> (f64, bool, f64, Option<String>) {
+pub(super) fn resolve_length(class: VesselClass, length_m: Option<f64>) -> (f64, bool, f64, Option<String>) {
     let (typ, sd, lo, hi) = length_table(class);
     match length_m {
         Some(l) if l.is_finite() && l > 0.0 => {
             if l < lo || l > hi {
                 let c = l.clamp(lo, hi);
-                (c, false, 0.0, Some(format!("reported length {l:.1} m outside {lo}-{hi} m for {class:?}; clamped to {c:.1} m")))
+                (
+                    c,
+                    false,
+                    0.0,
+                    Some(format!("reported length {l:.1} m outside {lo}-{hi} m for {class:?}; clamped to {c:.1} m")),
+                )
             } else {
                 (l, false, 0.0, None)
             }
         }
-        Some(l) => (
-            typ,
-            true,
-            sd,
-            Some(format!(
-                "reported length {l} m is invalid; typical {typ} m assumed"
-            )),
-        ),
-        None => (
-            typ,
-            true,
-            sd,
-            Some(format!(
-                "length unknown; typical {typ} m assumed (log-sd {sd}) and prior widened"
-            )),
-        ),
+        Some(l) => (typ, true, sd, Some(format!("reported length {l} m is invalid; typical {typ} m assumed"))),
+        None => {
+            (typ, true, sd, Some(format!("length unknown; typical {typ} m assumed (log-sd {sd}) and prior widened")))
+        }
     }
 }
 
@@ -186,26 +176,14 @@ fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
 /// Migrant-load component N ≈ k L²: an uncertain length adds 2·σ_L to the log-sd.
 fn load(weight: f64, k: f64, sigma: f64, l: f64, sd_l: f64) -> Component {
     let sigma = (sigma * sigma + 4.0 * sd_l * sd_l).sqrt();
-    Component {
-        weight,
-        shape: Shape::LogNormal {
-            median: k * l * l,
-            sigma,
-        },
-    }
+    Component { weight, shape: Shape::LogNormal { median: k * l * l, sigma } }
 }
 
 /// Crew-only component: median = clamp(c·L, lo, hi), an uncertain length adds σ_L.
 #[allow(clippy::too_many_arguments)]
 fn crew(weight: f64, per_m: f64, lo: f64, hi: f64, sigma: f64, l: f64, sd_l: f64) -> Component {
     let sigma = (sigma * sigma + sd_l * sd_l).sqrt();
-    Component {
-        weight,
-        shape: Shape::LogNormal {
-            median: clamp(per_m * l, lo, hi),
-            sigma,
-        },
-    }
+    Component { weight, shape: Shape::LogNormal { median: clamp(per_m * l, lo, hi), sigma } }
 }
 
 pub(super) fn class_model(class: VesselClass, length_m: Option<f64>) -> ClassModel {
@@ -223,11 +201,9 @@ pub(super) fn class_model(class: VesselClass, length_m: Option<f64>) -> ClassMod
             SRC_WOODEN,
         ),
         VesselClass::Fishing => (
-            vec![
-                crew(0.90, 0.35, 2.0, 40.0, 0.5, l, sd),
-                load(main - 0.90, WOODEN_K, WOODEN_SIGMA, l, sd),
-            ],
-            "90 % crew LogNormal(median clamp(0.35·L, 2, 40), 0.5) + 9 % migrant load LogNormal(1.1·L², 0.55)".to_string(),
+            vec![crew(0.90, 0.35, 2.0, 40.0, 0.5, l, sd), load(main - 0.90, WOODEN_K, WOODEN_SIGMA, l, sd)],
+            "90 % crew LogNormal(median clamp(0.35·L, 2, 40), 0.5) + 9 % migrant load LogNormal(1.1·L², 0.55)"
+                .to_string(),
             SRC_FISHING,
         ),
         VesselClass::Sailing | VesselClass::MotorYacht => {
@@ -247,26 +223,13 @@ pub(super) fn class_model(class: VesselClass, length_m: Option<f64>) -> ClassMod
             SRC_MERCHANT,
         ),
         VesselClass::Unknown => (
-            vec![
-                load(0.25, RUBBER_K, 0.6, l, sd),
-                crew(main - 0.25, 0.35, 2.0, 40.0, 0.6, l, sd),
-            ],
+            vec![load(0.25, RUBBER_K, 0.6, l, sd), crew(main - 0.25, 0.35, 2.0, 40.0, 0.6, l, sd)],
             "25 % migrant load LogNormal(0.9·L², 0.6) + 74 % crew LogNormal(clamp(0.35·L, 2, 40), 0.6)".to_string(),
             SRC_UNKNOWN,
         ),
     };
-    components.push(Component {
-        weight: DEFENSIVE_WEIGHT,
-        shape: Shape::Defensive,
-    });
-    ClassModel {
-        components,
-        length_m: l,
-        length_assumed: assumed,
-        length_note: note,
-        formula,
-        source,
-    }
+    components.push(Component { weight: DEFENSIVE_WEIGHT, shape: Shape::Defensive });
+    ClassModel { components, length_m: l, length_assumed: assumed, length_note: note, formula, source }
 }
 
 /// 15 ft² per person (USCG) in m²: 15 × 0.3048² = 1.3935 m².
@@ -284,10 +247,7 @@ fn nominal_capacity_length(class: VesselClass) -> f64 {
 
 /// Safe capacity formula, and the length it was evaluated at. None for merchant
 /// ships (capacity depends on certificates and lifeboats, not on length).
-pub(super) fn capacity(
-    class: VesselClass,
-    length_m: Option<f64>,
-) -> Option<(u32, f64, bool, String)> {
+pub(super) fn capacity(class: VesselClass, length_m: Option<f64>) -> Option<(u32, f64, bool, String)> {
     if class == VesselClass::Merchant {
         return None;
     }
