@@ -12,6 +12,8 @@ pub struct Faults {
     pub space_left: AtomicU64,
     /// When set, the next fdatasync fails with an I/O error.
     pub fail_sync: AtomicBool,
+    /// fdatasyncs done so far (to check group commit).
+    pub syncs: AtomicU64,
 }
 
 impl Default for Faults {
@@ -19,6 +21,7 @@ impl Default for Faults {
         Faults {
             space_left: AtomicU64::new(u64::MAX),
             fail_sync: AtomicBool::new(false),
+            syncs: AtomicU64::new(0),
         }
     }
 }
@@ -45,5 +48,9 @@ impl Faults {
             return Err(io::Error::other("fdatasync failed (simulated)"));
         }
         Ok(())
+    }
+
+    pub(crate) fn synced(&self) {
+        self.syncs.fetch_add(1, Ordering::SeqCst);
     }
 }

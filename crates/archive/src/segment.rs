@@ -399,6 +399,9 @@ impl OpenSegment {
             }
             self.file.sync_data()?;
             self.durable_len = self.written_len;
+            if let Some(f) = faults {
+                f.synced();
+            }
         }
         Ok(())
     }
