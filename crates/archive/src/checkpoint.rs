@@ -88,7 +88,8 @@ impl NoteSigner {
             reason: reason.to_string(),
         };
         let text = fs::read_to_string(path).map_err(|e| bad(&e.to_string()))?;
-        let parts: Vec<&str> = text.trim().split('+').collect();
+        // splitn: base64 has '+' in its alphabet.
+        let parts: Vec<&str> = text.trim().splitn(5, '+').collect();
         let [p, k, name, id_hex, key_b64] = parts[..] else {
             return Err(bad("expected PRIVATE+KEY+<name>+<id>+<key>"));
         };
@@ -190,7 +191,7 @@ impl NoteVerifier {
     /// Parses `<name>+<id hex>+<base64(0x01 || public key)>`.
     pub fn parse(s: &str) -> Result<NoteVerifier> {
         let bad = || Error::Config(format!("verifier key {s:?}: expected <name>+<id>+<key>"));
-        let parts: Vec<&str> = s.trim().split('+').collect();
+        let parts: Vec<&str> = s.trim().splitn(3, '+').collect();
         let [name, id_hex, key_b64] = parts[..] else {
             return Err(bad());
         };

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -343,7 +343,9 @@ impl OpenSegment {
 
     /// Continues a segment found on disk, after recovery cut it to its readable prefix.
     pub fn resume(path: PathBuf, scan: Scan) -> io::Result<OpenSegment> {
-        let file = OpenOptions::new().write(true).open(&path)?;
+        let mut file = OpenOptions::new().write(true).open(&path)?;
+        // Writes go after the readable prefix (recovery has cut anything beyond it).
+        file.seek(io::SeekFrom::Start(scan.good_len))?;
         Ok(OpenSegment {
             header: scan.header.expect("resumed segments have a header"),
             path,
