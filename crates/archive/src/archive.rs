@@ -322,6 +322,8 @@ impl Archive {
                         sealed_at_ms: now_ms(),
                     };
                     report.resealed.push((name.clone(), no));
+                    // Readable at once; the writer records the seal when it starts.
+                    state.sealed.push(info.clone());
                     reseal.push(Reseal { lane: li, info, sha });
                 }
             }
@@ -384,6 +386,7 @@ impl Archive {
                     report.removed.push(p);
                 }
             }
+            state.sealed.sort_by_key(|s| s.segment);
             lanes.insert(name.clone(), state);
         }
         // Writers in lane order, evidence first (the writer relies on it).

@@ -79,6 +79,9 @@ pub(crate) struct Writer {
     to_index: Vec<(Record, Vec<IndexEntry>)>,
     new_leaves: Vec<(u64, Hash)>,
     new_checkpoint: Option<String>,
+    /// Seal records waiting for the request being handled to finish, so that a request's
+    /// records get consecutive sequence numbers even when a lane is sealed among them.
+    deferred_seals: Vec<SegmentInfo>,
     manifest_dirty: bool,
     last_checkpoint: Instant,
     failed: Option<String>,
@@ -121,6 +124,7 @@ impl Writer {
             to_index: Vec::new(),
             new_leaves: Vec::new(),
             new_checkpoint: None,
+            deferred_seals: Vec::new(),
             manifest_dirty: false,
             last_checkpoint: Instant::now(),
             failed: None,
@@ -131,6 +135,7 @@ impl Writer {
         for r in std::mem::take(&mut self.reseal) {
             self.record_seal(r.lane, r.info, r.sha);
         }
+        self.flush_seals();
         self.commit();
         let (interval, max_records) = match self.shared.cfg.fsync {
             FsyncPolicy::Interval {
@@ -189,6 +194,22 @@ impl Writer {
 
     /// Handles one request; false means stop after this batch.
     fn handle(&mut self, req: Request) -> bool {
+        let go_on = self.handle_one(req);
+        self.flush_seals();
+        go_on
+    }
+
+    /// Appends the seal records deferred while a request was handled.
+    fn flush_seals(&mut self) {
+        while !self.deferred_seals.is_empty() {
+            let info = self.deferred_seals.remove(0);
+            let payload = serde_json::to_vec(&info).expect("segment info serializes");
+            // This may seal the evidence lane, which defers one more seal record.
+            self.push(NewRecord::new(Kind::SEAL, self.clock_ms, payload), Vec::new());
+        }
+    }
+
+    fn handle_one(&mut self, req: Request) -> bool {
         match req {
             Request::Append { records, reply } => {
                 if let Some(e) = &self.failed {
@@ -306,14 +327,16 @@ impl Writer {
         {
             let mut lanes = self.shared.lanes.write().unwrap();
             let ls = lanes.get_mut(&self.lanes[lane].name).unwrap();
-            ls.sealed.push(info.clone());
+            // Segments resealed at open are in the catalog already.
+            if !ls.sealed.iter().any(|s| s.segment == info.segment) {
+                ls.sealed.push(info.clone());
+            }
             ls.open = Some(view(&self.lanes[lane].seg));
         }
         if let Some(tx) = &self.compress_tx {
             let _ = tx.send((self.lanes[lane].dir.clone(), info.segment, sha));
         }
-        let payload = serde_json::to_vec(&info).expect("segment info serializes");
-        self.push(NewRecord::new(Kind::SEAL, self.clock_ms, payload), Vec::new());
+        self.deferred_seals.push(info);
         self.manifest_dirty = true;
     }
 
@@ -338,6 +361,7 @@ impl Writer {
         if self.needs_seal(0, self.clock_ms, note_len) {
             self.seal(0);
         }
+        self.flush_seals();
         let cp = Checkpoint {
             origin: self.signer.as_ref().unwrap().origin().to_string(),
             size: self.frontier.size(),
