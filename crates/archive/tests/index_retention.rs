@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lookout_archive::*;
 
-/// 40 entities moving around the Strait of Sicily, a position every 7 s for 3 hours.
+/// 20 entities moving around the Strait of Sicily, a position every 10 s for 3 hours.
 fn feed() -> Vec<(NewRecord, Vec<IndexEntry>)> {
     let mut out = Vec::new();
     let mut rng = 0x9e3779b97f4a7c15u64;
@@ -19,9 +19,9 @@ fn feed() -> Vec<(NewRecord, Vec<IndexEntry>)> {
         rng ^= rng << 17;
         (rng >> 11) as f64 / (1u64 << 53) as f64
     };
-    let mut pos: Vec<(f64, f64)> = (0..40).map(|_| (35.0 + next(), 11.5 + 2.0 * next())).collect();
-    for step in 0..(3 * 3600 / 7) {
-        let t = T0 + step * 7_000;
+    let mut pos: Vec<(f64, f64)> = (0..20).map(|_| (35.0 + next(), 11.5 + 2.0 * next())).collect();
+    for step in 0..(3 * 3600 / 10) {
+        let t = T0 + step * 10_000;
         for (e, p) in pos.iter_mut().enumerate() {
             p.0 += (next() - 0.5) * 0.01;
             p.1 += (next() - 0.5) * 0.01;
@@ -65,7 +65,7 @@ fn index_queries_match_a_brute_force_scan_and_survive_a_rebuild() {
     let records = all(&a);
     let truth = kept(&records, 60_000);
     let check = |a: &Archive| {
-        for entity in [100_000_000u64, 100_000_017, 100_000_039] {
+        for entity in [100_000_000u64, 100_000_007, 100_000_019] {
             let (from, to) = (T0 + 1_800_000, T0 + 5_400_000);
             let got: Vec<(i64, u64)> = a
                 .positions(entity, from, to)
@@ -118,7 +118,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     let verifier = generate_key(&key, "lookout.test/archive").unwrap();
     let mut cfg = config(&d.path().join("a"));
     cfg.signing_key = Some(key);
-    cfg.seal_every = Duration::from_secs(3600);
+    cfg.seal_every = Duration::from_secs(3 * 3600);
     cfg.lanes[0].retention = Some(Duration::from_secs(7 * 86_400));
     let (a, _) = open(cfg.clone());
     // 10 days of hourly positions for 3 entities, and an alert each day.
@@ -145,9 +145,10 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     a.place_hold(hold.clone(), T0 + 10 * day).unwrap();
     let now = T0 + 10 * day;
     let report = a.purge_expired(now).unwrap();
-    // Segments whose newest record is older than 7 days: days 0-2, less the 6 held hours.
-    assert_eq!(report.purged.len(), 72 - 6, "{:?}", report.purged.len());
-    assert_eq!(report.held.len(), 6);
+    // 3-hour segments whose newest record is older than 7 days: days 0-2, less the two
+    // that overlap the held hours.
+    assert_eq!(report.purged.len(), 24 - 2, "{:?}", report.purged.len());
+    assert_eq!(report.held.len(), 2);
     assert!(report.purged.iter().all(|s| s.lane == "ais" && s.max_time_ms < now - 7 * day));
     assert!(report.index_rows_deleted > 0);
     // The purge record says what went and why, and is a Merkle leaf.
@@ -158,7 +159,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     assert_eq!(purges.len(), 1);
     assert!(purges[0].merkle_leaf);
     let pr: PurgeRecord = serde_json::from_slice(&purges[0].payload).unwrap();
-    assert_eq!(pr.segments.len(), 66);
+    assert_eq!(pr.segments.len(), 22);
     assert!(pr.reason.contains("ais"));
     // Old positions are gone from reading and the index, except the held ones.
     let old: Vec<Record> = a
@@ -175,7 +176,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     drop(a);
 
     let rep = verify(&d.path().join("a"), Some(&verifier)).unwrap();
-    assert_eq!(rep.purged.len(), 66);
+    assert_eq!(rep.purged.len(), 22);
     assert!(rep.purged.iter().all(|p| p.purged_at_ms == now && p.purge_seq == purges[0].seq));
 
     // Holds and purges survive a reopen; releasing the hold lets the rest go.
@@ -184,7 +185,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     assert_eq!(a.holds(), vec![hold]);
     assert!(a.release_hold("case-2026-117", now).unwrap());
     let report = a.purge_expired(now).unwrap();
-    assert_eq!(report.purged.len(), 6);
+    assert_eq!(report.purged.len(), 2);
     drop(a);
     verify(&d.path().join("a"), Some(&verifier)).unwrap();
 }

@@ -150,7 +150,10 @@ fn sealing_compression_and_reading_across_sealed_and_open_segments() {
             }
         })
         .collect();
-    a.append_batch(batch).unwrap().wait().unwrap();
+    // In 10-minute requests, as a feed would send them.
+    for chunk in batch.chunks(600) {
+        a.append_batch(chunk.to_vec()).unwrap().wait().unwrap();
+    }
     let sealed = a.sealed_segments();
     assert!(sealed.iter().filter(|s| s.lane == "ais").count() >= 18, "{}", sealed.len());
     assert!(sealed.iter().any(|s| s.lane == "sensor"));
