@@ -383,8 +383,9 @@ impl Index {
 /// The writer's side of the index: applies entries in batches, with downsampling state.
 pub(crate) struct IndexWriter {
     pub index: Index,
-    /// Interval bucket of the last position kept, per entity.
-    last_kept: HashMap<u64, i64>,
+    /// Per entity: the interval of the last position kept, and its (cell, bucket), so the
+    /// area row is written once per cell and bucket rather than once per position.
+    last_kept: HashMap<u64, (i64, (u32, u32))>,
     last_sync: std::time::Instant,
 }
 
@@ -405,7 +406,6 @@ impl IndexWriter {
         next_seq: u64,
         force_sync: bool,
     ) -> Result<()> {
-        let p = self.index.params;
         let mut tx = self.index.db.begin_write()?;
         let sync = force_sync || self.last_sync.elapsed() >= INDEX_SYNC_EVERY;
         tx.set_durability(if sync {
@@ -424,25 +424,7 @@ impl IndexWriter {
                             entity,
                             time_ms,
                             sample,
-                        } => {
-                            let slot = time_ms.div_euclid(p.position_interval_ms);
-                            let keep = match self.last_kept.get(entity) {
-                                Some(&s) => s != slot,
-                                // Not seen since open: is there a row in this interval already?
-                                None => {
-                                    let start = slot * p.position_interval_ms;
-                                    let end = start + p.position_interval_ms;
-                                    pos.range((*entity, start)..(*entity, end))?.next().is_none()
-                                }
-                            };
-                            if !keep {
-                                continue;
-                            }
-                            self.last_kept.insert(*entity, slot);
-                            pos.insert((*entity, *time_ms), &encode_sample(sample, rec.seq)[..])?;
-                            let cell = p.cell(sample.lat_deg, sample.lon_deg);
-                            area.insert((cell, p.bucket(*time_ms), *entity), ())?;
-                        }
+                        } => self.insert_position(&mut pos, &mut area, *entity, *time_ms, sample, rec.seq)?,
                         IndexEntry::AlertVersion { alert_id, version } => {
                             let mut v = Vec::with_capacity(16 + rec.payload.len());
                             v.extend_from_slice(&rec.time_ms.to_le_bytes());
@@ -460,6 +442,83 @@ impl IndexWriter {
             self.last_sync = std::time::Instant::now();
         }
         Ok(())
+    }
+
+    /// Downsampling, then the position and area rows.
+    fn insert_position(
+        &mut self,
+        pos: &mut redb::Table<(u64, i64), &[u8]>,
+        area: &mut redb::Table<(u32, u32, u64), ()>,
+        entity: u64,
+        time_ms: i64,
+        sample: &PositionSample,
+        seq: u64,
+    ) -> Result<()> {
+        let p = self.index.params;
+        let slot = time_ms.div_euclid(p.position_interval_ms);
+        let last = self.last_kept.get(&entity).copied();
+        let keep = match last {
+            Some((s, _)) => s != slot,
+            // Not seen since open: is there a row in this interval already?
+            None => {
+                let start = slot * p.position_interval_ms;
+                let end = start + p.position_interval_ms;
+                pos.range((entity, start)..(entity, end))?.next().is_none()
+            }
+        };
+        if !keep {
+            return Ok(());
+        }
+        pos.insert((entity, time_ms), &encode_sample(sample, seq)[..])?;
+        let cell = (p.cell(sample.lat_deg, sample.lon_deg), p.bucket(time_ms));
+        if last.is_none_or(|(_, c)| c != cell) {
+            area.insert((cell.0, cell.1, entity), ())?;
+        }
+        self.last_kept.insert(entity, (slot, cell));
+        Ok(())
+    }
+}
+
+/// An index database on its own, for benchmarks and tools: load positions without
+/// segments, and query. Not part of the archive's API.
+#[doc(hidden)]
+pub struct HistoryIndex {
+    writer: IndexWriter,
+}
+
+#[doc(hidden)]
+impl HistoryIndex {
+    pub fn open(path: &Path, cfg: &crate::Config) -> Result<HistoryIndex> {
+        let (index, _, _) = Index::open(path, params_of(cfg))?;
+        Ok(HistoryIndex {
+            writer: IndexWriter::new(index),
+        })
+    }
+
+    /// Loads (seq, entity, time_ms, sample) rows through the downsampling, in one commit.
+    pub fn load_positions(
+        &mut self,
+        rows: impl IntoIterator<Item = (u64, u64, i64, PositionSample)>,
+    ) -> Result<()> {
+        let mut tx = self.writer.index.db.begin_write()?;
+        tx.set_durability(Durability::None)?;
+        {
+            let mut pos = tx.open_table(POSITIONS)?;
+            let mut area = tx.open_table(AREA)?;
+            for (seq, entity, time_ms, sample) in rows {
+                self.writer.insert_position(&mut pos, &mut area, entity, time_ms, &sample, seq)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn positions(&self, entity: u64, from_ms: i64, to_ms: i64) -> Result<Vec<PositionRow>> {
+        self.writer.index.positions(entity, from_ms, to_ms)
+    }
+
+    pub fn entities_in_area(&self, area: GeoBox, from_ms: i64, to_ms: i64) -> Result<Vec<u64>> {
+        self.writer.index.entities_in_area(area, from_ms, to_ms)
     }
 }
 
