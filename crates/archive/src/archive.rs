@@ -205,9 +205,14 @@ impl Archive {
         cfg.validate()?;
         fs::create_dir_all(cfg.dir.join("lanes"))?;
         let lock = File::create(cfg.dir.join("LOCK"))?;
-        lock.try_lock()
-            .map_err(|_| Error::Config(format!("{} is open in another process", cfg.dir.display())))?;
-        let signer = cfg.signing_key.as_deref().map(NoteSigner::load).transpose()?;
+        lock.try_lock().map_err(|_| {
+            Error::Config(format!("{} is open in another process", cfg.dir.display()))
+        })?;
+        let signer = cfg
+            .signing_key
+            .as_deref()
+            .map(NoteSigner::load)
+            .transpose()?;
         let mut report = RecoveryReport::default();
 
         // Lanes: the evidence lane first, then the configured ones and any found on disk.
@@ -267,7 +272,8 @@ impl Archive {
                 ..Default::default()
             };
             let known = |no: &u64| {
-                ev.seals.contains_key(&(name.clone(), *no)) || ev.purged.contains_key(&(name.clone(), *no))
+                ev.seals.contains_key(&(name.clone(), *no))
+                    || ev.purged.contains_key(&(name.clone(), *no))
             };
             let unsealed: Vec<u64> = on_disk.iter().copied().filter(|n| !known(n)).collect();
             for (i, &no) in unsealed.iter().enumerate() {
@@ -324,7 +330,11 @@ impl Archive {
                     report.resealed.push((name.clone(), no));
                     // Readable at once; the writer records the seal when it starts.
                     state.sealed.push(info.clone());
-                    reseal.push(Reseal { lane: li, info, sha });
+                    reseal.push(Reseal {
+                        lane: li,
+                        info,
+                        sha,
+                    });
                 }
             }
             if state.open.is_none() {
@@ -437,6 +447,8 @@ impl Archive {
 
         // 4. Threads: the compressor (sealed segments) and the writer.
         let (compress_tx, compressor) = if cfg.compress_sealed {
+            // Unbounded, unlike the writer's queue: one small job per sealed segment (hourly),
+            // and a full queue must never stall the writer behind a compression.
             let (ctx, crx) = mpsc::channel::<(PathBuf, u64, Hash)>();
             let sh = shared.clone();
             let h = std::thread::Builder::new()
@@ -496,7 +508,10 @@ impl Archive {
     pub fn append_batch(&self, records: Vec<(NewRecord, Vec<IndexEntry>)>) -> Result<Ticket> {
         for (r, _) in &records {
             if r.kind.is_reserved() {
-                return Err(Error::Config(format!("kind {} is reserved for the archive", r.kind.0)));
+                return Err(Error::Config(format!(
+                    "kind {} is reserved for the archive",
+                    r.kind.0
+                )));
             }
             if r.payload.len() > MAX_PAYLOAD_BYTES {
                 return Err(Error::RecordTooLarge(r.payload.len()));
@@ -550,7 +565,10 @@ impl Archive {
     /// Sealed segments (not purged), every lane.
     pub fn sealed_segments(&self) -> Vec<SegmentInfo> {
         let lanes = self.shared.lanes.read().unwrap();
-        lanes.values().flat_map(|l| l.sealed.iter().cloned()).collect()
+        lanes
+            .values()
+            .flat_map(|l| l.sealed.iter().cloned())
+            .collect()
     }
 
     /// Seals every lane's open segment that has records (normally segments are sealed by
@@ -630,7 +648,11 @@ impl Archive {
         let payload = serde_json::to_vec(&HoldRecord::Place { hold: hold.clone() })?;
         self.send_records(vec![(NewRecord::new(Kind::HOLD, now_ms, payload), vec![])])?
             .wait()?;
-        self.shared.holds.write().unwrap().insert(hold.name.clone(), hold);
+        self.shared
+            .holds
+            .write()
+            .unwrap()
+            .insert(hold.name.clone(), hold);
         Ok(())
     }
 
@@ -648,7 +670,13 @@ impl Archive {
 
     /// The legal holds in force.
     pub fn holds(&self) -> Vec<Hold> {
-        self.shared.holds.read().unwrap().values().cloned().collect()
+        self.shared
+            .holds
+            .read()
+            .unwrap()
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Applies retention at `now_ms`: deletes sealed segments whose newest record is older
@@ -666,7 +694,10 @@ impl Archive {
                 };
                 let cutoff = now_ms - ret.as_millis() as i64;
                 for s in lane.sealed.iter().filter(|s| s.max_time_ms < cutoff) {
-                    match holds.iter().find(|h| h.overlaps(s.min_time_ms, s.max_time_ms)) {
+                    match holds
+                        .iter()
+                        .find(|h| h.overlaps(s.min_time_ms, s.max_time_ms))
+                    {
                         Some(h) => report.held.push((s.clone(), h.name.clone())),
                         None => {
                             reasons.insert(format!("{}: retention {} s", lc.name, ret.as_secs()));
@@ -698,7 +729,10 @@ impl Archive {
                     at_ms: now_ms,
                     purge_seq: seqs.start,
                 });
-                for f in [plain_path(&lane.dir, s.segment), gz_path(&lane.dir, s.segment)] {
+                for f in [
+                    plain_path(&lane.dir, s.segment),
+                    gz_path(&lane.dir, s.segment),
+                ] {
                     match fs::remove_file(&f) {
                         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
                         _ => {}
@@ -722,7 +756,12 @@ impl Archive {
     /// restart loads it and replays `records_after(Some(at_seq - 1))`. Keeps the newest
     /// [`snapshot::SNAPSHOTS_KEPT`].
     pub fn write_snapshot(&self, at_seq: u64, at_ms: i64, bytes: &[u8]) -> Result<PathBuf> {
-        Ok(snapshot::write(&self.shared.cfg.dir.join("snapshots"), at_seq, at_ms, bytes)?)
+        Ok(snapshot::write(
+            &self.shared.cfg.dir.join("snapshots"),
+            at_seq,
+            at_ms,
+            bytes,
+        )?)
     }
 
     /// The newest intact snapshot.
@@ -778,7 +817,11 @@ fn recover_open(
     fs::create_dir_all(&rdir)?;
     let lane = dir.file_name().unwrap_or_default().to_string_lossy();
     let saved_to = rdir.join(format!("{lane}-{no:010}-at-{}.cut", scan.good_len));
-    let cut_from = if scan.header.is_some() { scan.good_len as usize } else { 0 };
+    let cut_from = if scan.header.is_some() {
+        scan.good_len as usize
+    } else {
+        0
+    };
     crate::snapshot::write_atomic(&saved_to, &bytes[cut_from..])?;
     report.cuts.push(TailCut {
         file: path.clone(),

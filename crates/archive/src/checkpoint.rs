@@ -41,7 +41,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note body: the three lines the signature covers.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Reads the body of a note without checking any signature.
@@ -68,7 +73,9 @@ fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
 
 fn check_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains(['+', ' ', '\n']) || !name.is_ascii() {
-        return Err(Error::Config(format!("key name {name:?}: no spaces, '+' or newlines")));
+        return Err(Error::Config(format!(
+            "key name {name:?}: no spaces, '+' or newlines"
+        )));
     }
     Ok(())
 }
@@ -268,7 +275,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
         let v = generate_key(&path, "lookout.test/archive").unwrap();
-        assert!(generate_key(&path, "again").is_err(), "never overwrites a key");
+        assert!(
+            generate_key(&path, "again").is_err(),
+            "never overwrites a key"
+        );
         let s = NoteSigner::load(&path).unwrap();
         assert_eq!(s.verifier(), v);
         assert_eq!(NoteVerifier::parse(&v.to_string()).unwrap(), v);

@@ -156,7 +156,8 @@ fn encode_sample(s: &PositionSample, seq: u64) -> [u8; 37] {
 
 fn decode_sample(b: &[u8]) -> (PositionSample, u64) {
     let f = |i: usize| {
-        (b[28] & (1 << i) != 0).then(|| f32::from_le_bytes(b[16 + 4 * i..20 + 4 * i].try_into().unwrap()))
+        (b[28] & (1 << i) != 0)
+            .then(|| f32::from_le_bytes(b[16 + 4 * i..20 + 4 * i].try_into().unwrap()))
     };
     let s = PositionSample {
         lat_deg: f64::from_le_bytes(b[0..8].try_into().unwrap()),
@@ -232,7 +233,9 @@ impl Index {
         if let Some(ix) = index {
             match ix.stored_params() {
                 Ok(Some((stored, end))) if stored == params.meta() => return Ok((ix, end, None)),
-                Ok(Some(_)) => why_rebuilt = Some("index built with other parameters; rebuilt".into()),
+                Ok(Some(_)) => {
+                    why_rebuilt = Some("index built with other parameters; rebuilt".into())
+                }
                 Ok(None) => {}
                 Err(e) => why_rebuilt = Some(format!("index unreadable ({e}); rebuilt")),
             }
@@ -311,7 +314,9 @@ impl Index {
         let cols: Vec<u32> = if area.min_lon <= area.max_lon {
             (p.col(area.min_lon)..=p.col(area.max_lon)).collect()
         } else {
-            (p.col(area.min_lon)..p.ncols()).chain(0..=p.col(area.max_lon)).collect()
+            (p.col(area.min_lon)..p.ncols())
+                .chain(0..=p.col(area.max_lon))
+                .collect()
         };
         for row in p.row(area.min_lat)..=p.row(area.max_lat) {
             for &col in &cols {
@@ -372,7 +377,7 @@ impl Index {
             let mut area = tx.open_table(AREA)?;
             area.retain(|(_, b, e), _| {
                 let bucket_end = (b as i64 + 1) * p.bucket_ms - 1;
-                !(b < cutoff_bucket && !keep(e, bucket_end))
+                b >= cutoff_bucket || keep(e, bucket_end)
             })?;
         }
         tx.commit()?;
@@ -424,7 +429,9 @@ impl IndexWriter {
                             entity,
                             time_ms,
                             sample,
-                        } => self.insert_position(&mut pos, &mut area, *entity, *time_ms, sample, rec.seq)?,
+                        } => self.insert_position(
+                            &mut pos, &mut area, *entity, *time_ms, sample, rec.seq,
+                        )?,
                         IndexEntry::AlertVersion { alert_id, version } => {
                             let mut v = Vec::with_capacity(16 + rec.payload.len());
                             v.extend_from_slice(&rec.time_ms.to_le_bytes());
@@ -506,7 +513,8 @@ impl HistoryIndex {
             let mut pos = tx.open_table(POSITIONS)?;
             let mut area = tx.open_table(AREA)?;
             for (seq, entity, time_ms, sample) in rows {
-                self.writer.insert_position(&mut pos, &mut area, entity, time_ms, &sample, seq)?;
+                self.writer
+                    .insert_position(&mut pos, &mut area, entity, time_ms, &sample, seq)?;
             }
         }
         tx.commit()?;

@@ -45,7 +45,7 @@ fn split(n: usize) -> usize {
     1 << (usize::BITS - 1 - (n - 1).leading_zeros())
 }
 
-/// The tree head MTH(D[n]) of a list of leaf hashes (SHA-256 of nothing for no leaves).
+/// The tree head `MTH(D[n])` of a list of leaf hashes (SHA-256 of nothing for no leaves).
 pub fn root(leaves: &[Hash]) -> Hash {
     match leaves.len() {
         0 => sha256(b""),
@@ -57,7 +57,7 @@ pub fn root(leaves: &[Hash]) -> Hash {
     }
 }
 
-/// Inclusion proof PATH(index, D[n]) of leaf `index` in the tree of `leaves`.
+/// Inclusion proof `PATH(index, D[n])` of leaf `index` in the tree of `leaves`.
 pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
     if index >= leaves.len() {
         return None;
@@ -80,7 +80,7 @@ pub fn inclusion_proof(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
     Some(out)
 }
 
-/// Consistency proof PROOF(m, D[n]) between the first `old_size` leaves and all of `leaves`.
+/// Consistency proof `PROOF(m, D[n])` between the first `old_size` leaves and all of `leaves`.
 pub fn consistency_proof(leaves: &[Hash], old_size: usize) -> Option<Vec<Hash>> {
     if old_size > leaves.len() {
         return None;
@@ -343,12 +343,42 @@ mod tests {
             let proof = inclusion_proof(&l[..size], leaf - 1).unwrap();
             assert_eq!(proof, want, "leaf {leaf} size {size}");
             let r = h(ROOTS[size - 1]);
-            assert!(verify_inclusion((leaf - 1) as u64, size as u64, &l[leaf - 1], &proof, &r));
+            assert!(verify_inclusion(
+                (leaf - 1) as u64,
+                size as u64,
+                &l[leaf - 1],
+                &proof,
+                &r
+            ));
             // Wrong index, wrong size, wrong leaf, shortened proof: all refused.
-            assert!(!verify_inclusion(leaf as u64, size as u64, &l[leaf - 1], &proof, &r));
-            assert!(!verify_inclusion((leaf - 1) as u64, size as u64 * 2, &l[leaf - 1], &proof, &r));
-            assert!(!verify_inclusion((leaf - 1) as u64, size as u64, &l[(leaf) % size], &proof, &r));
-            assert!(!verify_inclusion((leaf - 1) as u64, size as u64, &l[leaf - 1], &proof[1..], &r));
+            assert!(!verify_inclusion(
+                leaf as u64,
+                size as u64,
+                &l[leaf - 1],
+                &proof,
+                &r
+            ));
+            assert!(!verify_inclusion(
+                (leaf - 1) as u64,
+                size as u64 * 2,
+                &l[leaf - 1],
+                &proof,
+                &r
+            ));
+            assert!(!verify_inclusion(
+                (leaf - 1) as u64,
+                size as u64,
+                &l[(leaf) % size],
+                &proof,
+                &r
+            ));
+            assert!(!verify_inclusion(
+                (leaf - 1) as u64,
+                size as u64,
+                &l[leaf - 1],
+                &proof[1..],
+                &r
+            ));
         }
     }
 
@@ -392,8 +422,20 @@ mod tests {
             assert!(verify_consistency(m as u64, n as u64, &r1, &r2, &proof));
             if !proof.is_empty() {
                 assert!(!verify_consistency(m as u64, n as u64, &r2, &r1, &proof));
-                assert!(!verify_consistency(m as u64, n as u64, &r1, &r2, &proof[1..]));
-                assert!(!verify_consistency(m as u64 + 1, n as u64, &r1, &r2, &proof));
+                assert!(!verify_consistency(
+                    m as u64,
+                    n as u64,
+                    &r1,
+                    &r2,
+                    &proof[1..]
+                ));
+                assert!(!verify_consistency(
+                    m as u64 + 1,
+                    n as u64,
+                    &r1,
+                    &r2,
+                    &proof
+                ));
             }
         }
     }
@@ -405,11 +447,17 @@ mod tests {
             let r = root(&l[..n]);
             for i in 0..n {
                 let p = inclusion_proof(&l[..n], i).unwrap();
-                assert!(verify_inclusion(i as u64, n as u64, &l[i], &p, &r), "{i} in {n}");
+                assert!(
+                    verify_inclusion(i as u64, n as u64, &l[i], &p, &r),
+                    "{i} in {n}"
+                );
             }
             for m in 0..=n {
                 let p = consistency_proof(&l[..n], m).unwrap();
-                assert!(verify_consistency(m as u64, n as u64, &root(&l[..m]), &r, &p), "{m}->{n}");
+                assert!(
+                    verify_consistency(m as u64, n as u64, &root(&l[..m]), &r, &p),
+                    "{m}->{n}"
+                );
             }
         }
     }

@@ -57,9 +57,7 @@ impl ReadOptions {
     }
 
     fn wants_range(&self, seqs: (u64, u64), times: (i64, i64)) -> bool {
-        times.1 >= self.from_ms
-            && times.0 < self.to_ms
-            && self.after_seq.is_none_or(|a| seqs.1 > a)
+        times.1 >= self.from_ms && times.0 < self.to_ms && self.after_seq.is_none_or(|a| seqs.1 > a)
     }
 
     fn wants(&self, r: &Record) -> bool {

@@ -111,7 +111,14 @@ impl Record {
     /// The body bytes: what the CRC covers after `len`, and the Merkle leaf data.
     pub fn body(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(BODY_FIXED_BYTES + self.payload.len());
-        write_body(&mut out, self.seq, self.time_ms, self.kind, self.merkle_leaf, &self.payload);
+        write_body(
+            &mut out,
+            self.seq,
+            self.time_ms,
+            self.kind,
+            self.merkle_leaf,
+            &self.payload,
+        );
         out
     }
 
@@ -135,8 +142,19 @@ pub(crate) fn encode_frame(out: &mut Vec<u8>, prev_crc: u32, rec: &Record) -> u3
     let len = (BODY_FIXED_BYTES + rec.payload.len()) as u32;
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&[0; 4]); // crc, filled below
-    write_body(out, rec.seq, rec.time_ms, rec.kind, rec.merkle_leaf, &rec.payload);
-    let crc = frame_crc(prev_crc, &out[start..start + 4], &out[start + FRAME_HEADER_BYTES..]);
+    write_body(
+        out,
+        rec.seq,
+        rec.time_ms,
+        rec.kind,
+        rec.merkle_leaf,
+        &rec.payload,
+    );
+    let crc = frame_crc(
+        prev_crc,
+        &out[start..start + 4],
+        &out[start + FRAME_HEADER_BYTES..],
+    );
     out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
     crc
 }
@@ -210,7 +228,8 @@ impl<R: Read> FrameReader<R> {
         }
         let len = u32::from_le_bytes(self.buf[0..4].try_into().unwrap());
         let stored_crc = u32::from_le_bytes(self.buf[4..8].try_into().unwrap());
-        if (len as usize) < BODY_FIXED_BYTES || len as usize > BODY_FIXED_BYTES + MAX_PAYLOAD_BYTES {
+        if (len as usize) < BODY_FIXED_BYTES || len as usize > BODY_FIXED_BYTES + MAX_PAYLOAD_BYTES
+        {
             return Ok(Some(Err(FrameError::BadLength(len))));
         }
         self.buf.resize(FRAME_HEADER_BYTES + len as usize, 0);
@@ -261,7 +280,7 @@ mod tests {
             seq,
             time_ms: 1_700_000_000_000 + seq as i64,
             kind: kinds::NMEA,
-            merkle_leaf: seq % 2 == 0,
+            merkle_leaf: seq.is_multiple_of(2),
             payload: payload.to_vec(),
         }
     }
@@ -290,7 +309,11 @@ mod tests {
         encode_frame(&mut buf, 0, &rec(0, b"abcdef"));
         for cut in 1..buf.len() {
             let mut r = FrameReader::new(&buf[..cut], 0);
-            assert_eq!(r.next().unwrap().unwrap().err(), Some(FrameError::Truncated), "cut {cut}");
+            assert_eq!(
+                r.next().unwrap().unwrap().err(),
+                Some(FrameError::Truncated),
+                "cut {cut}"
+            );
         }
     }
 }

@@ -190,10 +190,7 @@ impl Scan {
 
 /// Reads a whole segment, checking the header, every frame's chained CRC and that sequence
 /// numbers only grow; calls `each` for every good record with its byte offset and index.
-pub fn scan(
-    mut r: impl Read,
-    mut each: impl FnMut(&Record, u64, u64),
-) -> io::Result<Scan> {
+pub fn scan(mut r: impl Read, mut each: impl FnMut(&Record, u64, u64)) -> io::Result<Scan> {
     let mut s = Scan {
         header: None,
         good_len: 0,
@@ -247,7 +244,11 @@ pub fn scan(
                 break;
             }
             Err(e) if is_data_error(&e) => {
-                s.bad = bad(s.good_len, s.records, format!("compressed data damaged: {e}"));
+                s.bad = bad(
+                    s.good_len,
+                    s.records,
+                    format!("compressed data damaged: {e}"),
+                );
                 break;
             }
             Err(e) => return Err(e),
@@ -257,7 +258,10 @@ pub fn scan(
             s.bad = bad(
                 s.good_len,
                 s.records,
-                format!("sequence number {} where at least {next_min_seq} was due", rec.seq),
+                format!(
+                    "sequence number {} where at least {next_min_seq} was due",
+                    rec.seq
+                ),
             );
             break;
         }
@@ -496,7 +500,10 @@ mod tests {
         let (_, r) = open_for_read(dir.path(), 3, None).unwrap();
         let s = scan(r, |_, _, _| {}).unwrap();
         assert!(s.bad.is_none());
-        assert_eq!((s.records, s.seq_range, s.sha256()), (100, Some((10, 208)), sha));
+        assert_eq!(
+            (s.records, s.seq_range, s.sha256()),
+            (100, Some((10, 208)), sha)
+        );
         compress(dir.path(), 3, &sha).unwrap();
         assert!(!plain_path(dir.path(), 3).exists());
         let (p, r) = open_for_read(dir.path(), 3, None).unwrap();

@@ -95,7 +95,7 @@ pub enum VerifyError {
         /// Where and why.
         at: Break,
         /// What verified before the break.
-        verified: VerifyReport,
+        verified: Box<VerifyReport>,
     },
     /// The directory could not be read.
     #[error("verify: {0}")]
@@ -119,7 +119,7 @@ pub fn verify(dir: &Path, key: Option<&NoteVerifier>) -> Result<VerifyReport, Ve
         Ok(()) => Ok(v.report),
         Err(Stop::Break(at)) => Err(VerifyError::Broken {
             at,
-            verified: v.report,
+            verified: Box::new(v.report),
         }),
         Err(Stop::Io(e)) => Err(VerifyError::Io(e)),
     }
@@ -282,7 +282,8 @@ impl Verifier<'_> {
             match rec.kind {
                 Kind::SEAL => match serde_json::from_slice::<SegmentInfo>(&rec.payload) {
                     Ok(info) => {
-                        self.seals.insert((info.lane.clone(), info.segment), (info, rec.seq));
+                        self.seals
+                            .insert((info.lane.clone(), info.segment), (info, rec.seq));
                     }
                     Err(e) => problem = Some(at(format!("seal record does not parse: {e}"))),
                 },
@@ -320,7 +321,12 @@ impl Verifier<'_> {
             return Err(p);
         }
         if let Some(bad) = scan.bad {
-            return Err(broken(&path, bad.offset, Some(bad.record_index), bad.reason));
+            return Err(broken(
+                &path,
+                bad.offset,
+                Some(bad.record_index),
+                bad.reason,
+            ));
         }
         self.report.segments += 1;
         self.report.records += scan.records;

@@ -38,9 +38,13 @@ pub(crate) enum Request {
         reply: Reply,
     },
     /// Seal every lane that has records (for tests and an orderly hand-over).
-    Seal { reply: Reply },
+    Seal {
+        reply: Reply,
+    },
     /// Sign a checkpoint now if the log grew.
-    Checkpoint { reply: Reply },
+    Checkpoint {
+        reply: Reply,
+    },
     Shutdown,
 }
 
@@ -205,7 +209,10 @@ impl Writer {
             let info = self.deferred_seals.remove(0);
             let payload = serde_json::to_vec(&info).expect("segment info serializes");
             // This may seal the evidence lane, which defers one more seal record.
-            self.push(NewRecord::new(Kind::SEAL, self.clock_ms, payload), Vec::new());
+            self.push(
+                NewRecord::new(Kind::SEAL, self.clock_ms, payload),
+                Vec::new(),
+            );
         }
     }
 
@@ -349,7 +356,10 @@ impl Writer {
         }
         let grew = {
             let m = self.shared.merkle.read().unwrap();
-            let last = m.latest_checkpoint.as_deref().and_then(Checkpoint::parse_unverified);
+            let last = m
+                .latest_checkpoint
+                .as_deref()
+                .and_then(Checkpoint::parse_unverified);
             last.is_none_or(|c| c.size != self.frontier.size())
         };
         if !grew && !force {
@@ -409,7 +419,8 @@ impl Writer {
             if let Some(note) = self.new_checkpoint.take() {
                 let path = self.shared.cfg.dir.join("checkpoint");
                 if let Err(e) = crate::snapshot::write_atomic(&path, note.as_bytes()) {
-                    self.shared.note_background_error(format!("checkpoint file: {e}"));
+                    self.shared
+                        .note_background_error(format!("checkpoint file: {e}"));
                 }
                 m.latest_checkpoint = Some(note);
             }
@@ -429,7 +440,8 @@ impl Writer {
         if self.manifest_dirty {
             self.manifest_dirty = false;
             if let Err(e) = self.shared.write_manifest() {
-                self.shared.note_background_error(format!("manifest.json: {e}"));
+                self.shared
+                    .note_background_error(format!("manifest.json: {e}"));
             }
         }
     }

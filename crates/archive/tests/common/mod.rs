@@ -24,7 +24,10 @@ pub fn nmea(i: u64, time_ms: i64) -> NewRecord {
     NewRecord::new(
         kinds::NMEA,
         time_ms,
-        format!("\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv{i:05},0*71", time_ms / 1000),
+        format!(
+            "\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv{i:05},0*71",
+            time_ms / 1000
+        ),
     )
 }
 
@@ -44,8 +47,18 @@ pub fn position(entity: u64, time_ms: i64, lat: f64, lon: f64) -> (NewRecord, Ve
 
 /// A synthetic alert version: "ALERT,id,version,text".
 pub fn alert(id: u64, version: u32, time_ms: i64) -> (NewRecord, Vec<IndexEntry>) {
-    let rec = NewRecord::new(kinds::ALERT_VERSION, time_ms, format!("ALERT,{id},{version},dark target"));
-    (rec, vec![IndexEntry::AlertVersion { alert_id: id, version }])
+    let rec = NewRecord::new(
+        kinds::ALERT_VERSION,
+        time_ms,
+        format!("ALERT,{id},{version},dark target"),
+    );
+    (
+        rec,
+        vec![IndexEntry::AlertVersion {
+            alert_id: id,
+            version,
+        }],
+    )
 }
 
 /// Decodes the synthetic payloads above, as the service's indexer decodes NMEA.
@@ -81,7 +94,9 @@ pub fn open(cfg: Config) -> (Archive, RecoveryReport) {
 }
 
 pub fn all(a: &Archive) -> Vec<Record> {
-    a.read(ReadOptions::all()).collect::<Result<Vec<_>>>().unwrap()
+    a.read(ReadOptions::all())
+        .collect::<Result<Vec<_>>>()
+        .unwrap()
 }
 
 /// Byte offsets of the frames of a plain segment file (after the header).
