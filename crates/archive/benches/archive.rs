@@ -18,19 +18,15 @@ const DAY_MS: i64 = 86_400_000;
 /// Real tag-blocked NMEA from the bundled recording (simulated Strait of Sicily traffic),
 /// or synthetic lines of the same shape when the crate is built outside the repository.
 fn nmea_lines() -> Vec<Vec<u8>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../replay-data/central-med-scenario-1h.nmea.gz");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../replay-data/central-med-scenario-1h.nmea.gz");
     if let Ok(f) = std::fs::File::open(&path) {
         let r = BufReader::new(flate2::read::GzDecoder::new(f));
         return r.lines().map(|l| l.unwrap().into_bytes()).collect();
     }
     (0..100_000)
         .map(|i| {
-            format!(
-                "\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bC{i:08},0*71",
-                1_780_272_000 + i / 30
-            )
-            .into_bytes()
+            format!("\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bC{i:08},0*71", 1_780_272_000 + i / 30)
+                .into_bytes()
         })
         .collect()
 }
@@ -67,16 +63,7 @@ fn fill(a: &Archive, lines: &[Vec<u8>], n: usize, batch: usize) {
     let mut i = 0;
     while i < n {
         let recs: Vec<_> = (i..(i + batch).min(n))
-            .map(|k| {
-                (
-                    NewRecord::new(
-                        kinds::NMEA,
-                        T0 + k as i64 * 36,
-                        lines[k % lines.len()].clone(),
-                    ),
-                    vec![],
-                )
-            })
+            .map(|k| (NewRecord::new(kinds::NMEA, T0 + k as i64 * 36, lines[k % lines.len()].clone()), vec![]))
             .collect();
         i += recs.len();
         tickets.push(a.append_batch(recs).unwrap());
@@ -95,17 +82,13 @@ fn append(c: &mut Criterion) {
     let avg = lines.iter().map(|l| l.len()).sum::<usize>() as f64 / lines.len() as f64;
     eprintln!("NMEA lines: {} (average {avg:.1} bytes)", lines.len());
     let mut g = c.benchmark_group("append");
-    g.throughput(Throughput::Elements(N as u64))
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(20));
+    g.throughput(Throughput::Elements(N as u64)).sample_size(10).measurement_time(Duration::from_secs(20));
     for batch in [1usize, 100, 1000] {
         g.bench_function(format!("500k_lines_requests_of_{batch}"), |b| {
             b.iter_batched(
                 || {
                     let d = fresh("append");
-                    Archive::open(Config::new(&d), Arc::new(NoIndexer))
-                        .unwrap()
-                        .0
+                    Archive::open(Config::new(&d), Arc::new(NoIndexer)).unwrap().0
                 },
                 |a| {
                     fill(&a, &lines, N, batch);
@@ -127,34 +110,19 @@ fn replay(c: &mut Criterion) {
     fill(&a, &lines, 1_000_000, 1000);
     drop(a); // the compressor finishes
     let (a, _) = Archive::open(cfg, Arc::new(NoIndexer)).unwrap();
-    let sealed = a
-        .sealed_segments()
-        .iter()
-        .filter(|s| s.lane == "ais")
-        .count();
-    eprintln!(
-        "replay archive: 1,000,000 records, {sealed} sealed ais segments (gzip) + the open one"
-    );
+    let sealed = a.sealed_segments().iter().filter(|s| s.lane == "ais").count();
+    eprintln!("replay archive: 1,000,000 records, {sealed} sealed ais segments (gzip) + the open one");
     let mut g = c.benchmark_group("replay");
-    g.throughput(Throughput::Elements(1_000_000))
-        .sample_size(10);
+    g.throughput(Throughput::Elements(1_000_000)).sample_size(10);
     g.bench_function("all_1M_sealed_and_open", |b| {
         b.iter(|| {
-            let n = a
-                .read(ReadOptions::all())
-                .map(|r| r.unwrap().payload.len())
-                .sum::<usize>();
+            let n = a.read(ReadOptions::all()).map(|r| r.unwrap().payload.len()).sum::<usize>();
             black_box(n)
         })
     });
     g.throughput(Throughput::Elements(100_000)); // an hour is 100,000 records
     g.bench_function("one_hour_of_10", |b| {
-        b.iter(|| {
-            black_box(
-                a.read(ReadOptions::time(T0 + 5 * 3_600_000, T0 + 6 * 3_600_000))
-                    .count(),
-            )
-        })
+        b.iter(|| black_box(a.read(ReadOptions::time(T0 + 5 * 3_600_000, T0 + 6 * 3_600_000)).count()))
     });
     g.finish();
 }
@@ -192,10 +160,7 @@ fn history(c: &mut Criterion) {
             std::fs::metadata(&path).unwrap().len() >> 20
         );
     }
-    let n = ix
-        .positions(200_001_234, T0, T0 + 7 * DAY_MS)
-        .unwrap()
-        .len();
+    let n = ix.positions(200_001_234, T0, T0 + 7 * DAY_MS).unwrap().len();
     eprintln!("one entity, one week: {n} positions (one a minute)");
     assert_eq!(n, 7 * 1440);
     let mut g = c.benchmark_group("history");
@@ -204,27 +169,12 @@ fn history(c: &mut Criterion) {
         let mut e = 0u64;
         b.iter(|| {
             e = (e + 7919) % 2000;
-            black_box(
-                ix.positions(200_000_000 + e, T0, T0 + 7 * DAY_MS)
-                    .unwrap()
-                    .len(),
-            )
+            black_box(ix.positions(200_000_000 + e, T0, T0 + 7 * DAY_MS).unwrap().len())
         })
     });
-    let area = GeoBox {
-        min_lat: 34.0,
-        min_lon: 11.0,
-        max_lat: 34.5,
-        max_lon: 11.5,
-    };
+    let area = GeoBox { min_lat: 34.0, min_lon: 11.0, max_lat: 34.5, max_lon: 11.5 };
     g.bench_function("area_0.5deg_1h", |b| {
-        b.iter(|| {
-            black_box(
-                ix.entities_in_area(area, T0 + 3 * DAY_MS, T0 + 3 * DAY_MS + 3_600_000)
-                    .unwrap()
-                    .len(),
-            )
-        })
+        b.iter(|| black_box(ix.entities_in_area(area, T0 + 3 * DAY_MS, T0 + 3 * DAY_MS + 3_600_000).unwrap().len()))
     });
     g.finish();
 }
@@ -239,17 +189,11 @@ fn disk_bytes(_: &mut Criterion) {
     fill(&a, &lines, 1_000_000, 1000);
     a.seal_now().unwrap();
     drop(a);
-    let text: u64 = (0..1_000_000)
-        .map(|k| lines[k % lines.len()].len() as u64 + 1)
-        .sum();
+    let text: u64 = (0..1_000_000).map(|k| lines[k % lines.len()].len() as u64 + 1).sum();
     let gz = dir_bytes(&d.join("lanes/ais"), ".seg.gz");
     let raw: u64 = {
         let (a, _) = Archive::open(cfg, Arc::new(NoIndexer)).unwrap();
-        a.sealed_segments()
-            .iter()
-            .filter(|s| s.lane == "ais")
-            .map(|s| s.bytes)
-            .sum()
+        a.sealed_segments().iter().filter(|s| s.lane == "ais").map(|s| s.bytes).sum()
     };
     eprintln!(
         "disk per 1,000,000 AIS records: NMEA text {:.1} MB; segments raw {:.1} MB ({:.1} B/record); \

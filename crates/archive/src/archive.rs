@@ -14,15 +14,12 @@ use std::thread::JoinHandle;
 use tokio::sync::{oneshot, watch};
 
 use crate::catalog::{
-    now_ms, Health, Hold, HoldRecord, LaneState, MerkleLog, PurgeRecord, Purged, SegmentInfo,
-    Shared,
+    now_ms, Health, Hold, HoldRecord, LaneState, MerkleLog, PurgeRecord, Purged, SegmentInfo, Shared,
 };
 use crate::checkpoint::{Checkpoint, NoteSigner};
 use crate::config::{Config, EVIDENCE_LANE, QUEUE_CAPACITY};
 use crate::error::{Error, Result};
-use crate::index::{
-    params_of, AlertVersionRow, GeoBox, Index, IndexEntry, IndexWriter, Indexer, PositionRow,
-};
+use crate::index::{params_of, AlertVersionRow, GeoBox, Index, IndexEntry, IndexWriter, Indexer, PositionRow};
 use crate::merkle::{self, from_hex, Frontier, Hash};
 use crate::read::{ReadOptions, Records};
 use crate::record::{Kind, NewRecord, Record, MAX_PAYLOAD_BYTES};
@@ -49,9 +46,7 @@ impl Ticket {
     }
 }
 
-fn convert(
-    r: std::result::Result<Result<Range<u64>, String>, oneshot::error::RecvError>,
-) -> Result<Range<u64>> {
+fn convert(r: std::result::Result<Result<Range<u64>, String>, oneshot::error::RecvError>) -> Result<Range<u64>> {
     match r {
         Ok(Ok(seqs)) => Ok(seqs),
         Ok(Err(e)) => Err(Error::WriterFailed(e)),
@@ -156,14 +151,7 @@ impl Evidence {
                     let p: PurgeRecord = serde_json::from_slice(&rec.payload)?;
                     for info in p.segments {
                         let key = (info.lane.clone(), info.segment);
-                        self.purged.insert(
-                            key,
-                            Purged {
-                                info,
-                                at_ms: p.at_ms,
-                                purge_seq: rec.seq,
-                            },
-                        );
+                        self.purged.insert(key, Purged { info, at_ms: p.at_ms, purge_seq: rec.seq });
                     }
                 }
                 Kind::HOLD => match serde_json::from_slice(&rec.payload)? {
@@ -174,16 +162,13 @@ impl Evidence {
                         self.holds.remove(&name);
                     }
                 },
-                Kind::CHECKPOINT => {
-                    self.latest_checkpoint = Some(String::from_utf8_lossy(&rec.payload).into())
-                }
+                Kind::CHECKPOINT => self.latest_checkpoint = Some(String::from_utf8_lossy(&rec.payload).into()),
                 _ => {}
             }
             Ok(())
         })();
         if let Err(e) = r {
-            self.bad_payload
-                .get_or_insert(format!("record {}: archive record payload: {e}", rec.seq));
+            self.bad_payload.get_or_insert(format!("record {}: archive record payload: {e}", rec.seq));
         }
     }
 }
@@ -205,14 +190,8 @@ impl Archive {
         cfg.validate()?;
         fs::create_dir_all(cfg.dir.join("lanes"))?;
         let lock = File::create(cfg.dir.join("LOCK"))?;
-        lock.try_lock().map_err(|_| {
-            Error::Config(format!("{} is open in another process", cfg.dir.display()))
-        })?;
-        let signer = cfg
-            .signing_key
-            .as_deref()
-            .map(NoteSigner::load)
-            .transpose()?;
+        lock.try_lock().map_err(|_| Error::Config(format!("{} is open in another process", cfg.dir.display())))?;
+        let signer = cfg.signing_key.as_deref().map(NoteSigner::load).transpose()?;
         let mut report = RecoveryReport::default();
 
         // Lanes: the evidence lane first, then the configured ones and any found on disk.
@@ -246,11 +225,7 @@ impl Archive {
             scans.insert((EVIDENCE_LANE.into(), no), s);
         }
         if let Some(e) = ev.bad_payload.take() {
-            return Err(Error::Damaged {
-                file: ev_dir,
-                offset: 0,
-                reason: e,
-            });
+            return Err(Error::Damaged { file: ev_dir, offset: 0, reason: e });
         }
 
         // 2. Every lane: which segments are sealed, which one is open, which need sealing.
@@ -267,14 +242,9 @@ impl Archive {
         for (li, name) in names.iter().enumerate() {
             let dir = lane_dir(name);
             let on_disk = list_segments(&dir)?;
-            let mut state = LaneState {
-                dir: dir.clone(),
-                ..Default::default()
-            };
-            let known = |no: &u64| {
-                ev.seals.contains_key(&(name.clone(), *no))
-                    || ev.purged.contains_key(&(name.clone(), *no))
-            };
+            let mut state = LaneState { dir: dir.clone(), ..Default::default() };
+            let known =
+                |no: &u64| ev.seals.contains_key(&(name.clone(), *no)) || ev.purged.contains_key(&(name.clone(), *no));
             let unsealed: Vec<u64> = on_disk.iter().copied().filter(|n| !known(n)).collect();
             for (i, &no) in unsealed.iter().enumerate() {
                 let last = i + 1 == unsealed.len() && on_disk.last() == Some(&no);
@@ -295,11 +265,7 @@ impl Archive {
                 if last && !only_gz {
                     if let Some(seg) = recover_open(&cfg.dir, &dir, no, scan, &mut report)? {
                         state.open = Some(view(&seg));
-                        writers.push(LaneWriter {
-                            name: name.clone(),
-                            dir: dir.clone(),
-                            seg,
-                        });
+                        writers.push(LaneWriter { name: name.clone(), dir: dir.clone(), seg });
                     }
                 } else if let Some(bad) = &scan.bad {
                     return Err(Error::Damaged {
@@ -330,11 +296,7 @@ impl Archive {
                     report.resealed.push((name.clone(), no));
                     // Readable at once; the writer records the seal when it starts.
                     state.sealed.push(info.clone());
-                    reseal.push(Reseal {
-                        lane: li,
-                        info,
-                        sha,
-                    });
+                    reseal.push(Reseal { lane: li, info, sha });
                 }
             }
             if state.open.is_none() {
@@ -346,18 +308,11 @@ impl Archive {
                     .chain(ev.purged.keys().filter(|k| &k.0 == name).map(|k| k.1))
                     .max()
                     .unwrap_or(0);
-                let header = SegmentHeader {
-                    segment: used + 1,
-                    first_seq: max_seq.map_or(0, |s| s + 1),
-                    created_ms: now_ms(),
-                };
+                let header =
+                    SegmentHeader { segment: used + 1, first_seq: max_seq.map_or(0, |s| s + 1), created_ms: now_ms() };
                 let seg = OpenSegment::create(&dir, header)?;
                 state.open = Some(view(&seg));
-                writers.push(LaneWriter {
-                    name: name.clone(),
-                    dir: dir.clone(),
-                    seg,
-                });
+                writers.push(LaneWriter { name: name.clone(), dir: dir.clone(), seg });
             }
             // Sealed and purged segments, and the leftovers of interrupted work.
             for (key, info) in ev.seals.range((name.clone(), 0)..=(name.clone(), u64::MAX)) {
@@ -451,18 +406,16 @@ impl Archive {
             // and a full queue must never stall the writer behind a compression.
             let (ctx, crx) = mpsc::channel::<(PathBuf, u64, Hash)>();
             let sh = shared.clone();
-            let h = std::thread::Builder::new()
-                .name("archive-compress".into())
-                .spawn(move || {
-                    for (dir, no, sha) in crx {
-                        if let Err(e) = segment::compress(&dir, no, &sha) {
-                            // A purge may have removed it first; anything else is worth a look.
-                            if plain_path(&dir, no).exists() {
-                                sh.note_background_error(format!("compressing segment {no}: {e}"));
-                            }
+            let h = std::thread::Builder::new().name("archive-compress".into()).spawn(move || {
+                for (dir, no, sha) in crx {
+                    if let Err(e) = segment::compress(&dir, no, &sha) {
+                        // A purge may have removed it first; anything else is worth a look.
+                        if plain_path(&dir, no).exists() {
+                            sh.note_background_error(format!("compressing segment {no}: {e}"));
                         }
                     }
-                })?;
+                }
+            })?;
             for job in compress_jobs {
                 let _ = ctx.send(job);
             }
@@ -471,31 +424,10 @@ impl Archive {
             (None, None)
         };
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
-        let writer = Writer::new(
-            shared.clone(),
-            rx,
-            writers,
-            next_seq,
-            clock,
-            ev.frontier,
-            signer,
-            iw,
-            compress_tx,
-            reseal,
-        );
-        let writer = std::thread::Builder::new()
-            .name("archive-writer".into())
-            .spawn(move || writer.run())?;
-        Ok((
-            Archive {
-                shared,
-                tx: Some(tx),
-                writer: Some(writer),
-                compressor,
-                _lock: lock,
-            },
-            report,
-        ))
+        let writer =
+            Writer::new(shared.clone(), rx, writers, next_seq, clock, ev.frontier, signer, iw, compress_tx, reseal);
+        let writer = std::thread::Builder::new().name("archive-writer".into()).spawn(move || writer.run())?;
+        Ok((Archive { shared, tx: Some(tx), writer: Some(writer), compressor, _lock: lock }, report))
     }
 
     /// Appends a record with its index entries. The record counts as received only when the
@@ -508,10 +440,7 @@ impl Archive {
     pub fn append_batch(&self, records: Vec<(NewRecord, Vec<IndexEntry>)>) -> Result<Ticket> {
         for (r, _) in &records {
             if r.kind.is_reserved() {
-                return Err(Error::Config(format!(
-                    "kind {} is reserved for the archive",
-                    r.kind.0
-                )));
+                return Err(Error::Config(format!("kind {} is reserved for the archive", r.kind.0)));
             }
             if r.payload.len() > MAX_PAYLOAD_BYTES {
                 return Err(Error::RecordTooLarge(r.payload.len()));
@@ -565,10 +494,7 @@ impl Archive {
     /// Sealed segments (not purged), every lane.
     pub fn sealed_segments(&self) -> Vec<SegmentInfo> {
         let lanes = self.shared.lanes.read().unwrap();
-        lanes
-            .values()
-            .flat_map(|l| l.sealed.iter().cloned())
-            .collect()
+        lanes.values().flat_map(|l| l.sealed.iter().cloned()).collect()
     }
 
     /// Seals every lane's open segment that has records (normally segments are sealed by
@@ -646,13 +572,8 @@ impl Archive {
     /// Places a legal hold (recorded as a Merkle leaf); replaces a hold of the same name.
     pub fn place_hold(&self, hold: Hold, now_ms: i64) -> Result<()> {
         let payload = serde_json::to_vec(&HoldRecord::Place { hold: hold.clone() })?;
-        self.send_records(vec![(NewRecord::new(Kind::HOLD, now_ms, payload), vec![])])?
-            .wait()?;
-        self.shared
-            .holds
-            .write()
-            .unwrap()
-            .insert(hold.name.clone(), hold);
+        self.send_records(vec![(NewRecord::new(Kind::HOLD, now_ms, payload), vec![])])?.wait()?;
+        self.shared.holds.write().unwrap().insert(hold.name.clone(), hold);
         Ok(())
     }
 
@@ -662,21 +583,14 @@ impl Archive {
             return Ok(false);
         }
         let payload = serde_json::to_vec(&HoldRecord::Release { name: name.into() })?;
-        self.send_records(vec![(NewRecord::new(Kind::HOLD, now_ms, payload), vec![])])?
-            .wait()?;
+        self.send_records(vec![(NewRecord::new(Kind::HOLD, now_ms, payload), vec![])])?.wait()?;
         self.shared.holds.write().unwrap().remove(name);
         Ok(true)
     }
 
     /// The legal holds in force.
     pub fn holds(&self) -> Vec<Hold> {
-        self.shared
-            .holds
-            .read()
-            .unwrap()
-            .values()
-            .cloned()
-            .collect()
+        self.shared.holds.read().unwrap().values().cloned().collect()
     }
 
     /// Applies retention at `now_ms`: deletes sealed segments whose newest record is older
@@ -694,10 +608,7 @@ impl Archive {
                 };
                 let cutoff = now_ms - ret.as_millis() as i64;
                 for s in lane.sealed.iter().filter(|s| s.max_time_ms < cutoff) {
-                    match holds
-                        .iter()
-                        .find(|h| h.overlaps(s.min_time_ms, s.max_time_ms))
-                    {
+                    match holds.iter().find(|h| h.overlaps(s.min_time_ms, s.max_time_ms)) {
                         Some(h) => report.held.push((s.clone(), h.name.clone())),
                         None => {
                             reasons.insert(format!("{}: retention {} s", lc.name, ret.as_secs()));
@@ -716,23 +627,14 @@ impl Archive {
             let payload = serde_json::to_vec(&record)?;
             // The record is durable before any byte is deleted: a crash in between leaves
             // files that the next open deletes, never a deletion nobody recorded.
-            let seqs = self
-                .send_records(vec![(NewRecord::new(Kind::PURGE, now_ms, payload), vec![])])?
-                .wait()?;
+            let seqs = self.send_records(vec![(NewRecord::new(Kind::PURGE, now_ms, payload), vec![])])?.wait()?;
             report.purge_seq = Some(seqs.start);
             let mut lanes = self.shared.lanes.write().unwrap();
             for s in &report.purged {
                 let lane = lanes.get_mut(&s.lane).unwrap();
                 lane.sealed.retain(|x| x.segment != s.segment);
-                lane.purged.push(Purged {
-                    info: s.clone(),
-                    at_ms: now_ms,
-                    purge_seq: seqs.start,
-                });
-                for f in [
-                    plain_path(&lane.dir, s.segment),
-                    gz_path(&lane.dir, s.segment),
-                ] {
+                lane.purged.push(Purged { info: s.clone(), at_ms: now_ms, purge_seq: seqs.start });
+                for f in [plain_path(&lane.dir, s.segment), gz_path(&lane.dir, s.segment)] {
                     match fs::remove_file(&f) {
                         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
                         _ => {}
@@ -756,12 +658,7 @@ impl Archive {
     /// restart loads it and replays `records_after(Some(at_seq - 1))`. Keeps the newest
     /// [`snapshot::SNAPSHOTS_KEPT`].
     pub fn write_snapshot(&self, at_seq: u64, at_ms: i64, bytes: &[u8]) -> Result<PathBuf> {
-        Ok(snapshot::write(
-            &self.shared.cfg.dir.join("snapshots"),
-            at_seq,
-            at_ms,
-            bytes,
-        )?)
+        Ok(snapshot::write(&self.shared.cfg.dir.join("snapshots"), at_seq, at_ms, bytes)?)
     }
 
     /// The newest intact snapshot.
@@ -817,11 +714,7 @@ fn recover_open(
     fs::create_dir_all(&rdir)?;
     let lane = dir.file_name().unwrap_or_default().to_string_lossy();
     let saved_to = rdir.join(format!("{lane}-{no:010}-at-{}.cut", scan.good_len));
-    let cut_from = if scan.header.is_some() {
-        scan.good_len as usize
-    } else {
-        0
-    };
+    let cut_from = if scan.header.is_some() { scan.good_len as usize } else { 0 };
     crate::snapshot::write_atomic(&saved_to, &bytes[cut_from..])?;
     report.cuts.push(TailCut {
         file: path.clone(),

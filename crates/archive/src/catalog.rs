@@ -76,9 +76,7 @@ impl Hold {
 
     /// Whether the hold keeps `entity`'s index rows at `time_ms`.
     pub fn keeps(&self, entity: u64, time_ms: i64) -> bool {
-        self.from_ms <= time_ms
-            && time_ms < self.to_ms
-            && (self.entities.is_empty() || self.entities.contains(&entity))
+        self.from_ms <= time_ms && time_ms < self.to_ms && (self.entities.is_empty() || self.entities.contains(&entity))
     }
 }
 
@@ -176,9 +174,7 @@ impl Shared {
             purged: lanes
                 .values()
                 .flat_map(|l| l.purged.iter())
-                .map(|p| {
-                    serde_json::json!({"segment": p.info, "purged_at_ms": p.at_ms, "purge_seq": p.purge_seq})
-                })
+                .map(|p| serde_json::json!({"segment": p.info, "purged_at_ms": p.at_ms, "purge_seq": p.purge_seq}))
                 .collect(),
         };
         let bytes = serde_json::to_vec_pretty(&m).map_err(std::io::Error::other)?;
@@ -187,7 +183,5 @@ impl Shared {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }

@@ -41,12 +41,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note body: the three lines the signature covers.
     pub fn body(&self) -> String {
-        format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            B64.encode(self.root)
-        )
+        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
     }
 
     /// Reads the body of a note without checking any signature.
@@ -73,9 +68,7 @@ fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
 
 fn check_name(name: &str) -> Result<()> {
     if name.is_empty() || name.contains(['+', ' ', '\n']) || !name.is_ascii() {
-        return Err(Error::Config(format!(
-            "key name {name:?}: no spaces, '+' or newlines"
-        )));
+        return Err(Error::Config(format!("key name {name:?}: no spaces, '+' or newlines")));
     }
     Ok(())
 }
@@ -90,10 +83,7 @@ pub struct NoteSigner {
 impl NoteSigner {
     /// Loads a `PRIVATE+KEY+...` file (made by [`generate_key`]).
     pub fn load(path: &Path) -> Result<NoteSigner> {
-        let bad = |reason: &str| Error::Key {
-            path: path.to_path_buf(),
-            reason: reason.to_string(),
-        };
+        let bad = |reason: &str| Error::Key { path: path.to_path_buf(), reason: reason.to_string() };
         let text = fs::read_to_string(path).map_err(|e| bad(&e.to_string()))?;
         // splitn: base64 has '+' in its alphabet.
         let parts: Vec<&str> = text.trim().splitn(5, '+').collect();
@@ -112,11 +102,7 @@ impl NoteSigner {
         if crate::merkle::to_hex(&id) != id_hex {
             return Err(bad("key id does not match the key"));
         }
-        Ok(NoteSigner {
-            name: name.to_string(),
-            key,
-            id,
-        })
+        Ok(NoteSigner { name: name.to_string(), key, id })
     }
 
     /// The log's origin line: the key's name.
@@ -126,11 +112,7 @@ impl NoteSigner {
 
     /// The public half, for [`crate::verify`] and for anyone checking checkpoints.
     pub fn verifier(&self) -> NoteVerifier {
-        NoteVerifier {
-            name: self.name.clone(),
-            key: self.key.verifying_key(),
-            id: self.id,
-        }
+        NoteVerifier { name: self.name.clone(), key: self.key.verifying_key(), id: self.id }
     }
 
     /// A signed checkpoint note.
@@ -153,11 +135,7 @@ pub fn generate_key(path: &Path, name: &str) -> Result<NoteVerifier> {
     let id = key_id(name, &key.verifying_key().to_bytes());
     let mut raw = vec![ALG_ED25519];
     raw.extend_from_slice(&seed);
-    let text = format!(
-        "PRIVATE+KEY+{name}+{}+{}\n",
-        crate::merkle::to_hex(&id),
-        B64.encode(raw)
-    );
+    let text = format!("PRIVATE+KEY+{name}+{}+{}\n", crate::merkle::to_hex(&id), B64.encode(raw));
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -165,11 +143,7 @@ pub fn generate_key(path: &Path, name: &str) -> Result<NoteVerifier> {
     let mut f = opts.open(path)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
-    Ok(NoteVerifier {
-        name: name.to_string(),
-        key: key.verifying_key(),
-        id,
-    })
+    Ok(NoteVerifier { name: name.to_string(), key: key.verifying_key(), id })
 }
 
 /// Why a checkpoint note was refused.
@@ -212,11 +186,7 @@ impl NoteVerifier {
         if crate::merkle::to_hex(&id) != id_hex {
             return Err(bad());
         }
-        Ok(NoteVerifier {
-            name: name.to_string(),
-            key,
-            id,
-        })
+        Ok(NoteVerifier { name: name.to_string(), key, id })
     }
 
     /// The key's name.
@@ -256,13 +226,7 @@ impl std::fmt::Display for NoteVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut raw = vec![ALG_ED25519];
         raw.extend_from_slice(&self.key.to_bytes());
-        write!(
-            f,
-            "{}+{}+{}",
-            self.name,
-            crate::merkle::to_hex(&self.id),
-            B64.encode(raw)
-        )
+        write!(f, "{}+{}+{}", self.name, crate::merkle::to_hex(&self.id), B64.encode(raw))
     }
 }
 
@@ -275,26 +239,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
         let v = generate_key(&path, "lookout.test/archive").unwrap();
-        assert!(
-            generate_key(&path, "again").is_err(),
-            "never overwrites a key"
-        );
+        assert!(generate_key(&path, "again").is_err(), "never overwrites a key");
         let s = NoteSigner::load(&path).unwrap();
         assert_eq!(s.verifier(), v);
         assert_eq!(NoteVerifier::parse(&v.to_string()).unwrap(), v);
-        let cp = Checkpoint {
-            origin: "lookout.test/archive".into(),
-            size: 42,
-            root: crate::merkle::sha256(b"x"),
-        };
+        let cp = Checkpoint { origin: "lookout.test/archive".into(), size: 42, root: crate::merkle::sha256(b"x") };
         let note = s.sign(&cp);
         assert!(note.starts_with("lookout.test/archive\n42\n"));
         assert_eq!(v.verify(&note).unwrap(), cp);
         let forged = note.replacen("\n42\n", "\n43\n", 1);
-        assert_eq!(
-            v.verify(&forged),
-            Err(NoteError::BadSignature("lookout.test/archive".into()))
-        );
+        assert_eq!(v.verify(&forged), Err(NoteError::BadSignature("lookout.test/archive".into())));
         let other = generate_key(&dir.path().join("k2"), "lookout.test/archive").unwrap();
         assert!(other.verify(&note).is_err());
     }

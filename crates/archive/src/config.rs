@@ -38,10 +38,7 @@ impl Default for FsyncPolicy {
     /// 200 ms / 20,000 records: a feeder waits at most 200 ms for its reply, and at full
     /// speed a batch of 20,000 80-byte lines is ~2 MB, one fdatasync of a few ms.
     fn default() -> Self {
-        FsyncPolicy::Interval {
-            interval: Duration::from_millis(200),
-            max_records: 20_000,
-        }
+        FsyncPolicy::Interval { interval: Duration::from_millis(200), max_records: 20_000 }
     }
 }
 
@@ -118,16 +115,8 @@ impl Config {
             seal_max_bytes: 128 << 20,
             compress_sealed: true,
             lanes: vec![
-                LaneConfig {
-                    name: "ais".into(),
-                    kinds: vec![kinds::NMEA],
-                    retention: Some(7 * DAY),
-                },
-                LaneConfig {
-                    name: "sensor".into(),
-                    kinds: vec![kinds::DETECTION],
-                    retention: Some(60 * DAY),
-                },
+                LaneConfig { name: "ais".into(), kinds: vec![kinds::NMEA], retention: Some(7 * DAY) },
+                LaneConfig { name: "sensor".into(), kinds: vec![kinds::DETECTION], retention: Some(60 * DAY) },
             ],
             leaf_kinds: vec![kinds::ALERT_VERSION, kinds::ACK],
             signing_key: None,
@@ -145,10 +134,7 @@ impl Config {
         if kind.is_reserved() {
             return EVIDENCE_LANE;
         }
-        self.lanes
-            .iter()
-            .find(|l| l.kinds.contains(&kind))
-            .map_or(EVIDENCE_LANE, |l| l.name.as_str())
+        self.lanes.iter().find(|l| l.kinds.contains(&kind)).map_or(EVIDENCE_LANE, |l| l.name.as_str())
     }
 
     /// Whether records of `kind` are Merkle leaves.
@@ -162,10 +148,7 @@ impl Config {
         for l in &self.lanes {
             if l.name == EVIDENCE_LANE
                 || l.name.is_empty()
-                || !l
-                    .name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+                || !l.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
             {
                 return bad(format!("lane name {:?}", l.name));
             }

@@ -18,11 +18,7 @@ pub struct Faults {
 
 impl Default for Faults {
     fn default() -> Self {
-        Faults {
-            space_left: AtomicU64::new(u64::MAX),
-            fail_sync: AtomicBool::new(false),
-            syncs: AtomicU64::new(0),
-        }
+        Faults { space_left: AtomicU64::new(u64::MAX), fail_sync: AtomicBool::new(false), syncs: AtomicU64::new(0) }
     }
 }
 

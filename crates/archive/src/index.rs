@@ -155,10 +155,8 @@ fn encode_sample(s: &PositionSample, seq: u64) -> [u8; 37] {
 }
 
 fn decode_sample(b: &[u8]) -> (PositionSample, u64) {
-    let f = |i: usize| {
-        (b[28] & (1 << i) != 0)
-            .then(|| f32::from_le_bytes(b[16 + 4 * i..20 + 4 * i].try_into().unwrap()))
-    };
+    let f =
+        |i: usize| (b[28] & (1 << i) != 0).then(|| f32::from_le_bytes(b[16 + 4 * i..20 + 4 * i].try_into().unwrap()));
     let s = PositionSample {
         lat_deg: f64::from_le_bytes(b[0..8].try_into().unwrap()),
         lon_deg: f64::from_le_bytes(b[8..16].try_into().unwrap()),
@@ -226,26 +224,18 @@ impl Index {
                 None
             }
         };
-        let index = db.map(|db| Index {
-            db: Arc::new(db),
-            params,
-        });
+        let index = db.map(|db| Index { db: Arc::new(db), params });
         if let Some(ix) = index {
             match ix.stored_params() {
                 Ok(Some((stored, end))) if stored == params.meta() => return Ok((ix, end, None)),
-                Ok(Some(_)) => {
-                    why_rebuilt = Some("index built with other parameters; rebuilt".into())
-                }
+                Ok(Some(_)) => why_rebuilt = Some("index built with other parameters; rebuilt".into()),
                 Ok(None) => {}
                 Err(e) => why_rebuilt = Some(format!("index unreadable ({e}); rebuilt")),
             }
             drop(ix);
         }
         let _ = std::fs::remove_file(path);
-        let ix = Index {
-            db: Arc::new(Database::create(path)?),
-            params,
-        };
+        let ix = Index { db: Arc::new(Database::create(path)?), params };
         let mut tx = ix.db.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         {
@@ -292,11 +282,7 @@ impl Index {
         for row in t.range((entity, from_ms)..(entity, to_ms))? {
             let (k, v) = row?;
             let (sample, seq) = decode_sample(v.value());
-            out.push(PositionRow {
-                time_ms: k.value().1,
-                seq,
-                sample,
-            });
+            out.push(PositionRow { time_ms: k.value().1, seq, sample });
         }
         Ok(out)
     }
@@ -314,9 +300,7 @@ impl Index {
         let cols: Vec<u32> = if area.min_lon <= area.max_lon {
             (p.col(area.min_lon)..=p.col(area.max_lon)).collect()
         } else {
-            (p.col(area.min_lon)..p.ncols())
-                .chain(0..=p.col(area.max_lon))
-                .collect()
+            (p.col(area.min_lon)..p.ncols()).chain(0..=p.col(area.max_lon)).collect()
         };
         for row in p.row(area.min_lat)..=p.row(area.max_lat) {
             for &col in &cols {
@@ -396,11 +380,7 @@ pub(crate) struct IndexWriter {
 
 impl IndexWriter {
     pub fn new(index: Index) -> Self {
-        IndexWriter {
-            index,
-            last_kept: HashMap::new(),
-            last_sync: std::time::Instant::now(),
-        }
+        IndexWriter { index, last_kept: HashMap::new(), last_sync: std::time::Instant::now() }
     }
 
     /// Applies the entries of a batch of records (in seq order) in one transaction, and
@@ -413,11 +393,7 @@ impl IndexWriter {
     ) -> Result<()> {
         let mut tx = self.index.db.begin_write()?;
         let sync = force_sync || self.last_sync.elapsed() >= INDEX_SYNC_EVERY;
-        tx.set_durability(if sync {
-            Durability::Immediate
-        } else {
-            Durability::None
-        })?;
+        tx.set_durability(if sync { Durability::Immediate } else { Durability::None })?;
         {
             let mut pos = tx.open_table(POSITIONS)?;
             let mut area = tx.open_table(AREA)?;
@@ -425,13 +401,9 @@ impl IndexWriter {
             for (rec, entries) in batch {
                 for e in entries {
                     match e {
-                        IndexEntry::Position {
-                            entity,
-                            time_ms,
-                            sample,
-                        } => self.insert_position(
-                            &mut pos, &mut area, *entity, *time_ms, sample, rec.seq,
-                        )?,
+                        IndexEntry::Position { entity, time_ms, sample } => {
+                            self.insert_position(&mut pos, &mut area, *entity, *time_ms, sample, rec.seq)?
+                        }
                         IndexEntry::AlertVersion { alert_id, version } => {
                             let mut v = Vec::with_capacity(16 + rec.payload.len());
                             v.extend_from_slice(&rec.time_ms.to_le_bytes());
@@ -497,24 +469,18 @@ pub struct HistoryIndex {
 impl HistoryIndex {
     pub fn open(path: &Path, cfg: &crate::Config) -> Result<HistoryIndex> {
         let (index, _, _) = Index::open(path, params_of(cfg))?;
-        Ok(HistoryIndex {
-            writer: IndexWriter::new(index),
-        })
+        Ok(HistoryIndex { writer: IndexWriter::new(index) })
     }
 
     /// Loads (seq, entity, time_ms, sample) rows through the downsampling, in one commit.
-    pub fn load_positions(
-        &mut self,
-        rows: impl IntoIterator<Item = (u64, u64, i64, PositionSample)>,
-    ) -> Result<()> {
+    pub fn load_positions(&mut self, rows: impl IntoIterator<Item = (u64, u64, i64, PositionSample)>) -> Result<()> {
         let mut tx = self.writer.index.db.begin_write()?;
         tx.set_durability(Durability::None)?;
         {
             let mut pos = tx.open_table(POSITIONS)?;
             let mut area = tx.open_table(AREA)?;
             for (seq, entity, time_ms, sample) in rows {
-                self.writer
-                    .insert_position(&mut pos, &mut area, entity, time_ms, &sample, seq)?;
+                self.writer.insert_position(&mut pos, &mut area, entity, time_ms, &sample, seq)?;
             }
         }
         tx.commit()?;
@@ -544,28 +510,14 @@ mod tests {
 
     #[test]
     fn cells_and_boxes() {
-        let p = IndexParams {
-            cell_deg: 0.1,
-            position_interval_ms: 60_000,
-            bucket_ms: 3_600_000,
-        };
+        let p = IndexParams { cell_deg: 0.1, position_interval_ms: 60_000, bucket_ms: 3_600_000 };
         assert_eq!(p.cell(-90.0, -180.0), 0);
         assert!(p.cell(90.0, 180.0) < p.nrows() * p.ncols());
         assert_eq!(p.col(180.0), p.col(-180.0));
-        let b = GeoBox {
-            min_lat: 35.0,
-            min_lon: 179.0,
-            max_lat: 36.0,
-            max_lon: -179.0,
-        };
+        let b = GeoBox { min_lat: 35.0, min_lon: 179.0, max_lat: 36.0, max_lon: -179.0 };
         assert!(b.contains(35.5, 179.5) && b.contains(35.5, -179.5) && !b.contains(35.5, 0.0));
-        let s = PositionSample {
-            lat_deg: 35.1,
-            lon_deg: 12.2,
-            sog_kn: Some(3.5),
-            cog_deg: None,
-            heading_deg: Some(90.0),
-        };
+        let s =
+            PositionSample { lat_deg: 35.1, lon_deg: 12.2, sog_kn: Some(3.5), cog_deg: None, heading_deg: Some(90.0) };
         assert_eq!(decode_sample(&encode_sample(&s, 77)), (s, 77));
     }
 }

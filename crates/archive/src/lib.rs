@@ -171,8 +171,8 @@ pub use checkpoint::{generate_key, Checkpoint, NoteSigner, NoteVerifier};
 pub use config::{Config, FsyncPolicy, LaneConfig, EVIDENCE_LANE, QUEUE_CAPACITY};
 pub use error::{Error, Result};
 pub use index::{
-    AlertVersionRow, GeoBox, HistoryIndex, IndexEntry, Indexer, NoIndexer, PositionRow,
-    PositionSample, INDEX_SYNC_EVERY,
+    AlertVersionRow, GeoBox, HistoryIndex, IndexEntry, Indexer, NoIndexer, PositionRow, PositionSample,
+    INDEX_SYNC_EVERY,
 };
 pub use read::{ReadOptions, Records};
 pub use record::{kinds, Kind, NewRecord, Record, MAX_PAYLOAD_BYTES};

@@ -136,13 +136,7 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 
 /// Checks a consistency proof between tree heads of `old_size` and `new_size` leaves
 /// (RFC 9162 section 2.1.4.2, with the trivial cases of equal and empty trees).
-pub fn verify_consistency(
-    old_size: u64,
-    new_size: u64,
-    old_root: &Hash,
-    new_root: &Hash,
-    proof: &[Hash],
-) -> bool {
+pub fn verify_consistency(old_size: u64, new_size: u64, old_root: &Hash, new_root: &Hash, proof: &[Hash]) -> bool {
     if old_size > new_size {
         return false;
     }
@@ -252,16 +246,8 @@ mod tests {
         from_hex(s).unwrap()
     }
 
-    const LEAVES: [&str; 8] = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ];
+    const LEAVES: [&str; 8] =
+        ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"];
     const ROOTS: [&str; 8] = [
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -277,9 +263,8 @@ mod tests {
         LEAVES
             .iter()
             .map(|s| {
-                let bytes: Vec<u8> = (0..s.len() / 2)
-                    .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-                    .collect();
+                let bytes: Vec<u8> =
+                    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect();
                 leaf_hash(&bytes)
             })
             .collect()
@@ -287,10 +272,7 @@ mod tests {
 
     #[test]
     fn tree_heads_match_rfc6962() {
-        assert_eq!(
-            root(&[]),
-            h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        );
+        assert_eq!(root(&[]), h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
         let l = leaves();
         let mut f = Frontier::default();
         for n in 1..=8 {
@@ -322,11 +304,7 @@ mod tests {
                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
                 ],
             ),
-            (
-                3,
-                3,
-                &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-            ),
+            (3, 3, &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
             (
                 2,
                 5,
@@ -343,42 +321,12 @@ mod tests {
             let proof = inclusion_proof(&l[..size], leaf - 1).unwrap();
             assert_eq!(proof, want, "leaf {leaf} size {size}");
             let r = h(ROOTS[size - 1]);
-            assert!(verify_inclusion(
-                (leaf - 1) as u64,
-                size as u64,
-                &l[leaf - 1],
-                &proof,
-                &r
-            ));
+            assert!(verify_inclusion((leaf - 1) as u64, size as u64, &l[leaf - 1], &proof, &r));
             // Wrong index, wrong size, wrong leaf, shortened proof: all refused.
-            assert!(!verify_inclusion(
-                leaf as u64,
-                size as u64,
-                &l[leaf - 1],
-                &proof,
-                &r
-            ));
-            assert!(!verify_inclusion(
-                (leaf - 1) as u64,
-                size as u64 * 2,
-                &l[leaf - 1],
-                &proof,
-                &r
-            ));
-            assert!(!verify_inclusion(
-                (leaf - 1) as u64,
-                size as u64,
-                &l[(leaf) % size],
-                &proof,
-                &r
-            ));
-            assert!(!verify_inclusion(
-                (leaf - 1) as u64,
-                size as u64,
-                &l[leaf - 1],
-                &proof[1..],
-                &r
-            ));
+            assert!(!verify_inclusion(leaf as u64, size as u64, &l[leaf - 1], &proof, &r));
+            assert!(!verify_inclusion((leaf - 1) as u64, size as u64 * 2, &l[leaf - 1], &proof, &r));
+            assert!(!verify_inclusion((leaf - 1) as u64, size as u64, &l[(leaf) % size], &proof, &r));
+            assert!(!verify_inclusion((leaf - 1) as u64, size as u64, &l[leaf - 1], &proof[1..], &r));
         }
     }
 
@@ -422,20 +370,8 @@ mod tests {
             assert!(verify_consistency(m as u64, n as u64, &r1, &r2, &proof));
             if !proof.is_empty() {
                 assert!(!verify_consistency(m as u64, n as u64, &r2, &r1, &proof));
-                assert!(!verify_consistency(
-                    m as u64,
-                    n as u64,
-                    &r1,
-                    &r2,
-                    &proof[1..]
-                ));
-                assert!(!verify_consistency(
-                    m as u64 + 1,
-                    n as u64,
-                    &r1,
-                    &r2,
-                    &proof
-                ));
+                assert!(!verify_consistency(m as u64, n as u64, &r1, &r2, &proof[1..]));
+                assert!(!verify_consistency(m as u64 + 1, n as u64, &r1, &r2, &proof));
             }
         }
     }
@@ -447,17 +383,11 @@ mod tests {
             let r = root(&l[..n]);
             for i in 0..n {
                 let p = inclusion_proof(&l[..n], i).unwrap();
-                assert!(
-                    verify_inclusion(i as u64, n as u64, &l[i], &p, &r),
-                    "{i} in {n}"
-                );
+                assert!(verify_inclusion(i as u64, n as u64, &l[i], &p, &r), "{i} in {n}");
             }
             for m in 0..=n {
                 let p = consistency_proof(&l[..n], m).unwrap();
-                assert!(
-                    verify_consistency(m as u64, n as u64, &root(&l[..m]), &r, &p),
-                    "{m}->{n}"
-                );
+                assert!(verify_consistency(m as u64, n as u64, &root(&l[..m]), &r, &p), "{m}->{n}");
             }
         }
     }

@@ -25,29 +25,17 @@ pub struct ReadOptions {
 impl ReadOptions {
     /// Every record.
     pub fn all() -> Self {
-        ReadOptions {
-            from_ms: i64::MIN,
-            to_ms: i64::MAX,
-            kinds: None,
-            after_seq: None,
-        }
+        ReadOptions { from_ms: i64::MIN, to_ms: i64::MAX, kinds: None, after_seq: None }
     }
 
     /// Records with time in `[from_ms, to_ms)`.
     pub fn time(from_ms: i64, to_ms: i64) -> Self {
-        ReadOptions {
-            from_ms,
-            to_ms,
-            ..Self::all()
-        }
+        ReadOptions { from_ms, to_ms, ..Self::all() }
     }
 
     /// Records after sequence number `seq` (the replay tail after a snapshot).
     pub fn after(seq: u64) -> Self {
-        ReadOptions {
-            after_seq: Some(seq),
-            ..Self::all()
-        }
+        ReadOptions { after_seq: Some(seq), ..Self::all() }
     }
 
     /// Only records of these kinds.
@@ -98,12 +86,7 @@ impl LaneCursor {
                 }
             }
         }
-        LaneCursor {
-            dir: lane.dir.clone(),
-            segments,
-            current: None,
-            done: false,
-        }
+        LaneCursor { dir: lane.dir.clone(), segments, current: None, done: false }
     }
 
     fn next(&mut self, opts: &ReadOptions) -> Option<Result<Record>> {
@@ -152,20 +135,12 @@ impl LaneCursor {
         let (path, mut r) = segment::open_for_read(&self.dir, no, limit)?;
         let mut hb = [0u8; HEADER_BYTES];
         let n = crate::record::read_full(&mut r, &mut hb)?;
-        let damaged = |reason: String| Error::Damaged {
-            file: path.clone(),
-            offset: 0,
-            reason,
-        };
+        let damaged = |reason: String| Error::Damaged { file: path.clone(), offset: 0, reason };
         if n < HEADER_BYTES {
             return Err(damaged("incomplete segment header".into()));
         }
         let (_, crc) = SegmentHeader::decode(&hb).map_err(damaged)?;
-        Ok(Current {
-            path,
-            frames: FrameReader::new(r, crc),
-            offset: HEADER_BYTES as u64,
-        })
+        Ok(Current { path, frames: FrameReader::new(r, crc), offset: HEADER_BYTES as u64 })
     }
 }
 
@@ -183,13 +158,7 @@ impl Records {
     pub(crate) fn new<'a>(lanes: impl Iterator<Item = &'a LaneState>, opts: ReadOptions) -> Self {
         let lanes: Vec<LaneCursor> = lanes.map(|l| LaneCursor::new(l, &opts)).collect();
         let heads = (0..lanes.len()).map(|_| None).collect();
-        Records {
-            opts,
-            lanes,
-            heads,
-            primed: false,
-            pending_error: None,
-        }
+        Records { opts, lanes, heads, primed: false, pending_error: None }
     }
 
     fn fill(&mut self, i: usize) {

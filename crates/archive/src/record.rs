@@ -84,11 +84,7 @@ pub struct NewRecord {
 impl NewRecord {
     /// A record of `kind` at `time_ms` (ms since the Unix epoch).
     pub fn new(kind: Kind, time_ms: i64, payload: impl Into<Vec<u8>>) -> Self {
-        NewRecord {
-            kind,
-            time_ms,
-            payload: payload.into(),
-        }
+        NewRecord { kind, time_ms, payload: payload.into() }
     }
 }
 
@@ -111,14 +107,7 @@ impl Record {
     /// The body bytes: what the CRC covers after `len`, and the Merkle leaf data.
     pub fn body(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(BODY_FIXED_BYTES + self.payload.len());
-        write_body(
-            &mut out,
-            self.seq,
-            self.time_ms,
-            self.kind,
-            self.merkle_leaf,
-            &self.payload,
-        );
+        write_body(&mut out, self.seq, self.time_ms, self.kind, self.merkle_leaf, &self.payload);
         out
     }
 
@@ -142,19 +131,8 @@ pub(crate) fn encode_frame(out: &mut Vec<u8>, prev_crc: u32, rec: &Record) -> u3
     let len = (BODY_FIXED_BYTES + rec.payload.len()) as u32;
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&[0; 4]); // crc, filled below
-    write_body(
-        out,
-        rec.seq,
-        rec.time_ms,
-        rec.kind,
-        rec.merkle_leaf,
-        &rec.payload,
-    );
-    let crc = frame_crc(
-        prev_crc,
-        &out[start..start + 4],
-        &out[start + FRAME_HEADER_BYTES..],
-    );
+    write_body(out, rec.seq, rec.time_ms, rec.kind, rec.merkle_leaf, &rec.payload);
+    let crc = frame_crc(prev_crc, &out[start..start + 4], &out[start + FRAME_HEADER_BYTES..]);
     out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
     crc
 }
@@ -180,10 +158,9 @@ impl std::fmt::Display for FrameError {
         match self {
             FrameError::Truncated => write!(f, "incomplete record (file ends inside it)"),
             FrameError::BadLength(n) => write!(f, "impossible record length {n}"),
-            FrameError::BadCrc => write!(
-                f,
-                "CRC mismatch (damaged record, or a record dropped, moved or inserted before it)"
-            ),
+            FrameError::BadCrc => {
+                write!(f, "CRC mismatch (damaged record, or a record dropped, moved or inserted before it)")
+            }
         }
     }
 }
@@ -204,11 +181,7 @@ pub(crate) struct Frame {
 
 impl<R: Read> FrameReader<R> {
     pub fn new(inner: R, seed_crc: u32) -> Self {
-        FrameReader {
-            inner,
-            prev_crc: seed_crc,
-            buf: Vec::new(),
-        }
+        FrameReader { inner, prev_crc: seed_crc, buf: Vec::new() }
     }
 
     /// The raw bytes of the last frame returned (for hashing a segment as it is read).
@@ -228,8 +201,7 @@ impl<R: Read> FrameReader<R> {
         }
         let len = u32::from_le_bytes(self.buf[0..4].try_into().unwrap());
         let stored_crc = u32::from_le_bytes(self.buf[4..8].try_into().unwrap());
-        if (len as usize) < BODY_FIXED_BYTES || len as usize > BODY_FIXED_BYTES + MAX_PAYLOAD_BYTES
-        {
+        if (len as usize) < BODY_FIXED_BYTES || len as usize > BODY_FIXED_BYTES + MAX_PAYLOAD_BYTES {
             return Ok(Some(Err(FrameError::BadLength(len))));
         }
         self.buf.resize(FRAME_HEADER_BYTES + len as usize, 0);
@@ -249,11 +221,7 @@ impl<R: Read> FrameReader<R> {
             merkle_leaf: body[17] & FLAG_MERKLE_LEAF != 0,
             payload: body[BODY_FIXED_BYTES..].to_vec(),
         };
-        Ok(Some(Ok(Frame {
-            record,
-            len: (FRAME_HEADER_BYTES + len as usize) as u64,
-            crc: stored_crc,
-        })))
+        Ok(Some(Ok(Frame { record, len: (FRAME_HEADER_BYTES + len as usize) as u64, crc: stored_crc })))
     }
 }
 
@@ -309,11 +277,7 @@ mod tests {
         encode_frame(&mut buf, 0, &rec(0, b"abcdef"));
         for cut in 1..buf.len() {
             let mut r = FrameReader::new(&buf[..cut], 0);
-            assert_eq!(
-                r.next().unwrap().unwrap().err(),
-                Some(FrameError::Truncated),
-                "cut {cut}"
-            );
+            assert_eq!(r.next().unwrap().unwrap().err(), Some(FrameError::Truncated), "cut {cut}");
         }
     }
 }

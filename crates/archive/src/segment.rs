@@ -103,9 +103,7 @@ pub fn list_segments(lane_dir: &Path) -> io::Result<Vec<u64>> {
     for e in entries {
         let name = e?.file_name();
         let name = name.to_string_lossy();
-        let stem = name
-            .strip_suffix(".seg.gz")
-            .or_else(|| name.strip_suffix(".seg"));
+        let stem = name.strip_suffix(".seg.gz").or_else(|| name.strip_suffix(".seg"));
         if let Some(no) = stem.and_then(|s| s.parse::<u64>().ok()) {
             out.insert(no);
         }
@@ -117,11 +115,7 @@ pub fn list_segments(lane_dir: &Path) -> io::Result<Vec<u64>> {
 /// the compressor at any moment, but not before the compressed one is complete). `limit`
 /// caps how many bytes of a plain segment are read: the writer's durable length, so a reader
 /// never sees a record that is still being written.
-pub fn open_for_read(
-    lane_dir: &Path,
-    no: u64,
-    limit: Option<u64>,
-) -> io::Result<(PathBuf, Box<dyn Read + Send>)> {
+pub fn open_for_read(lane_dir: &Path, no: u64, limit: Option<u64>) -> io::Result<(PathBuf, Box<dyn Read + Send>)> {
     let gz = gz_path(lane_dir, no);
     match File::open(&gz) {
         Ok(f) => {
@@ -141,9 +135,7 @@ pub fn open_for_read(
             Ok((plain, r))
         }
         // Compressed between our two opens: the .gz is complete now.
-        Err(e) if e.kind() == io::ErrorKind::NotFound && gz.exists() => {
-            open_for_read(lane_dir, no, limit)
-        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound && gz.exists() => open_for_read(lane_dir, no, limit),
         Err(e) => Err(e),
     }
 }
@@ -202,13 +194,7 @@ pub fn scan(mut r: impl Read, mut each: impl FnMut(&Record, u64, u64)) -> io::Re
         hasher: Sha256::new(),
         bad: None,
     };
-    let bad = |offset, index, reason: String| {
-        Some(BadSpot {
-            offset,
-            record_index: index,
-            reason,
-        })
-    };
+    let bad = |offset, index, reason: String| Some(BadSpot { offset, record_index: index, reason });
     let mut hb = [0u8; HEADER_BYTES];
     let n = match crate::record::read_full(&mut r, &mut hb) {
         Ok(n) => n,
@@ -244,11 +230,7 @@ pub fn scan(mut r: impl Read, mut each: impl FnMut(&Record, u64, u64)) -> io::Re
                 break;
             }
             Err(e) if is_data_error(&e) => {
-                s.bad = bad(
-                    s.good_len,
-                    s.records,
-                    format!("compressed data damaged: {e}"),
-                );
+                s.bad = bad(s.good_len, s.records, format!("compressed data damaged: {e}"));
                 break;
             }
             Err(e) => return Err(e),
@@ -258,10 +240,7 @@ pub fn scan(mut r: impl Read, mut each: impl FnMut(&Record, u64, u64)) -> io::Re
             s.bad = bad(
                 s.good_len,
                 s.records,
-                format!(
-                    "sequence number {} where at least {next_min_seq} was due",
-                    rec.seq
-                ),
+                format!("sequence number {} where at least {next_min_seq} was due", rec.seq),
             );
             break;
         }
@@ -283,10 +262,7 @@ pub fn scan(mut r: impl Read, mut each: impl FnMut(&Record, u64, u64)) -> io::Re
 
 /// Errors that mean "the compressed bytes are damaged" rather than "the disk failed".
 fn is_data_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof
-    )
+    matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof)
 }
 
 /// Fsyncs a directory, so that a file created, renamed or removed in it stays so after a crash.
@@ -318,11 +294,7 @@ impl OpenSegment {
     pub fn create(lane_dir: &Path, header: SegmentHeader) -> io::Result<OpenSegment> {
         fs::create_dir_all(lane_dir)?;
         let path = plain_path(lane_dir, header.segment);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&path)?;
+        let mut file = OpenOptions::new().create(true).truncate(true).write(true).open(&path)?;
         let (bytes, crc) = header.encode();
         file.write_all(&bytes)?;
         file.sync_all()?;
@@ -392,10 +364,7 @@ impl OpenSegment {
             self.hasher.update(&self.buf[..allowed]);
             self.written_len += allowed as u64;
             if allowed < self.buf.len() {
-                return Err(io::Error::new(
-                    io::ErrorKind::StorageFull,
-                    "no space left on device (simulated)",
-                ));
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device (simulated)"));
             }
             self.buf.clear();
         }
@@ -480,11 +449,7 @@ mod tests {
     #[test]
     fn write_scan_compress_scan() {
         let dir = tempfile::tempdir().unwrap();
-        let h = SegmentHeader {
-            segment: 3,
-            first_seq: 10,
-            created_ms: 5,
-        };
+        let h = SegmentHeader { segment: 3, first_seq: 10, created_ms: 5 };
         let mut seg = OpenSegment::create(dir.path(), h).unwrap();
         for i in 0..100u64 {
             seg.push(&Record {
@@ -500,10 +465,7 @@ mod tests {
         let (_, r) = open_for_read(dir.path(), 3, None).unwrap();
         let s = scan(r, |_, _, _| {}).unwrap();
         assert!(s.bad.is_none());
-        assert_eq!(
-            (s.records, s.seq_range, s.sha256()),
-            (100, Some((10, 208)), sha)
-        );
+        assert_eq!((s.records, s.seq_range, s.sha256()), (100, Some((10, 208)), sha));
         compress(dir.path(), 3, &sha).unwrap();
         assert!(!plain_path(dir.path(), 3).exists());
         let (p, r) = open_for_read(dir.path(), 3, None).unwrap();

@@ -106,10 +106,7 @@ pub enum VerifyError {
 pub fn verify(dir: &Path, key: Option<&NoteVerifier>) -> Result<VerifyReport, VerifyError> {
     let mut v = Verifier {
         key,
-        report: VerifyReport {
-            signatures_checked: key.is_some(),
-            ..Default::default()
-        },
+        report: VerifyReport { signatures_checked: key.is_some(), ..Default::default() },
         frontier: Frontier::default(),
         leaves: Vec::new(),
         seals: BTreeMap::new(),
@@ -117,10 +114,7 @@ pub fn verify(dir: &Path, key: Option<&NoteVerifier>) -> Result<VerifyReport, Ve
     };
     match v.run(dir) {
         Ok(()) => Ok(v.report),
-        Err(Stop::Break(at)) => Err(VerifyError::Broken {
-            at,
-            verified: Box::new(v.report),
-        }),
+        Err(Stop::Break(at)) => Err(VerifyError::Broken { at, verified: Box::new(v.report) }),
         Err(Stop::Io(e)) => Err(VerifyError::Io(e)),
     }
 }
@@ -137,12 +131,7 @@ impl From<std::io::Error> for Stop {
 }
 
 fn broken(file: &Path, offset: u64, record_index: Option<u64>, reason: String) -> Stop {
-    Stop::Break(Break {
-        file: file.to_path_buf(),
-        offset,
-        record_index,
-        reason,
-    })
+    Stop::Break(Break { file: file.to_path_buf(), offset, record_index, reason })
 }
 
 struct Verifier<'k> {
@@ -236,13 +225,7 @@ impl Verifier<'_> {
 
     /// Reads one segment, checking frames, sequence order and (in the evidence lane) the
     /// Merkle log at every checkpoint.
-    fn read_segment(
-        &mut self,
-        dir: &Path,
-        no: u64,
-        evidence: bool,
-        last_seq: &mut Option<u64>,
-    ) -> Result<Read, Stop> {
+    fn read_segment(&mut self, dir: &Path, no: u64, evidence: bool, last_seq: &mut Option<u64>) -> Result<Read, Stop> {
         let (path, r) = match segment::open_for_read(dir, no, None) {
             Ok(x) => x,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -282,16 +265,14 @@ impl Verifier<'_> {
             match rec.kind {
                 Kind::SEAL => match serde_json::from_slice::<SegmentInfo>(&rec.payload) {
                     Ok(info) => {
-                        self.seals
-                            .insert((info.lane.clone(), info.segment), (info, rec.seq));
+                        self.seals.insert((info.lane.clone(), info.segment), (info, rec.seq));
                     }
                     Err(e) => problem = Some(at(format!("seal record does not parse: {e}"))),
                 },
                 Kind::PURGE => match serde_json::from_slice::<PurgeRecord>(&rec.payload) {
                     Ok(p) => {
                         for s in p.segments {
-                            self.purges
-                                .insert((s.lane, s.segment), (p.at_ms, rec.seq, p.reason.clone()));
+                            self.purges.insert((s.lane, s.segment), (p.at_ms, rec.seq, p.reason.clone()));
                         }
                     }
                     Err(e) => problem = Some(at(format!("purge record does not parse: {e}"))),
@@ -321,21 +302,11 @@ impl Verifier<'_> {
             return Err(p);
         }
         if let Some(bad) = scan.bad {
-            return Err(broken(
-                &path,
-                bad.offset,
-                Some(bad.record_index),
-                bad.reason,
-            ));
+            return Err(broken(&path, bad.offset, Some(bad.record_index), bad.reason));
         }
         self.report.segments += 1;
         self.report.records += scan.records;
-        Ok(Read {
-            sha: scan.sha256(),
-            records: scan.records,
-            bytes: scan.good_len,
-            path,
-        })
+        Ok(Read { sha: scan.sha256(), records: scan.records, bytes: scan.good_len, path })
     }
 
     /// Checks a segment against its seal record; only the last segment of a lane may be
@@ -370,17 +341,9 @@ impl Verifier<'_> {
         Ok(())
     }
 
-    fn checkpoint(
-        &self,
-        note: &str,
-        path: &Path,
-        offset: u64,
-        index: Option<u64>,
-    ) -> Result<Checkpoint, Stop> {
+    fn checkpoint(&self, note: &str, path: &Path, offset: u64, index: Option<u64>) -> Result<Checkpoint, Stop> {
         match self.key {
-            Some(k) => k
-                .verify(note)
-                .map_err(|e| broken(path, offset, index, format!("checkpoint: {e}"))),
+            Some(k) => k.verify(note).map_err(|e| broken(path, offset, index, format!("checkpoint: {e}"))),
             None => Checkpoint::parse_unverified(note)
                 .ok_or_else(|| broken(path, offset, index, "checkpoint does not parse".into())),
         }

@@ -142,10 +142,7 @@ impl Writer {
         self.flush_seals();
         self.commit();
         let (interval, max_records) = match self.shared.cfg.fsync {
-            FsyncPolicy::Interval {
-                interval,
-                max_records,
-            } => (interval, max_records),
+            FsyncPolicy::Interval { interval, max_records } => (interval, max_records),
             FsyncPolicy::Always => (Duration::ZERO, 1),
         };
         loop {
@@ -189,11 +186,7 @@ impl Writer {
     }
 
     fn until_checkpoint(&self) -> Duration {
-        self.shared
-            .cfg
-            .checkpoint_every
-            .saturating_sub(self.last_checkpoint.elapsed())
-            .max(Duration::from_millis(10))
+        self.shared.cfg.checkpoint_every.saturating_sub(self.last_checkpoint.elapsed()).max(Duration::from_millis(10))
     }
 
     /// Handles one request; false means stop after this batch.
@@ -209,10 +202,7 @@ impl Writer {
             let info = self.deferred_seals.remove(0);
             let payload = serde_json::to_vec(&info).expect("segment info serializes");
             // This may seal the evidence lane, which defers one more seal record.
-            self.push(
-                NewRecord::new(Kind::SEAL, self.clock_ms, payload),
-                Vec::new(),
-            );
+            self.push(NewRecord::new(Kind::SEAL, self.clock_ms, payload), Vec::new());
         }
     }
 
@@ -289,8 +279,7 @@ impl Writer {
         };
         let period = self.shared.cfg.seal_every.as_millis() as i64;
         let frame = (FRAME_HEADER_BYTES + BODY_FIXED_BYTES + payload_len) as u64;
-        time_ms.div_euclid(period) > first_ms.div_euclid(period)
-            || seg.len() + frame > self.shared.cfg.seal_max_bytes
+        time_ms.div_euclid(period) > first_ms.div_euclid(period) || seg.len() + frame > self.shared.cfg.seal_max_bytes
     }
 
     /// Seals a lane's open segment: commit what is pending, start the next segment, and
@@ -301,11 +290,8 @@ impl Writer {
             return;
         }
         let l = &mut self.lanes[lane];
-        let header = SegmentHeader {
-            segment: l.seg.header.segment + 1,
-            first_seq: self.next_seq,
-            created_ms: now_ms(),
-        };
+        let header =
+            SegmentHeader { segment: l.seg.header.segment + 1, first_seq: self.next_seq, created_ms: now_ms() };
         let next = match OpenSegment::create(&l.dir, header) {
             Ok(s) => s,
             Err(e) => return self.fail(format!("creating segment {}: {e}", header.segment)),
@@ -356,10 +342,7 @@ impl Writer {
         }
         let grew = {
             let m = self.shared.merkle.read().unwrap();
-            let last = m
-                .latest_checkpoint
-                .as_deref()
-                .and_then(Checkpoint::parse_unverified);
+            let last = m.latest_checkpoint.as_deref().and_then(Checkpoint::parse_unverified);
             last.is_none_or(|c| c.size != self.frontier.size())
         };
         if !grew && !force {
@@ -419,8 +402,7 @@ impl Writer {
             if let Some(note) = self.new_checkpoint.take() {
                 let path = self.shared.cfg.dir.join("checkpoint");
                 if let Err(e) = crate::snapshot::write_atomic(&path, note.as_bytes()) {
-                    self.shared
-                        .note_background_error(format!("checkpoint file: {e}"));
+                    self.shared.note_background_error(format!("checkpoint file: {e}"));
                 }
                 m.latest_checkpoint = Some(note);
             }
@@ -440,8 +422,7 @@ impl Writer {
         if self.manifest_dirty {
             self.manifest_dirty = false;
             if let Err(e) = self.shared.write_manifest() {
-                self.shared
-                    .note_background_error(format!("manifest.json: {e}"));
+                self.shared.note_background_error(format!("manifest.json: {e}"));
             }
         }
     }
@@ -450,10 +431,7 @@ impl Writer {
         for l in &mut self.lanes {
             l.seg.cut_to_durable();
         }
-        *self.shared.health.lock().unwrap() = Health::Failed {
-            error: error.clone(),
-            since_ms: now_ms(),
-        };
+        *self.shared.health.lock().unwrap() = Health::Failed { error: error.clone(), since_ms: now_ms() };
         for (reply, _) in self.waiting.drain(..) {
             let _ = reply.send(Err(error.clone()));
         }

@@ -16,10 +16,7 @@ use lookout_archive::*;
 
 fn child_config(dir: &std::path::Path) -> Config {
     let mut cfg = config(dir);
-    cfg.fsync = FsyncPolicy::Interval {
-        interval: Duration::from_millis(3),
-        max_records: 500,
-    };
+    cfg.fsync = FsyncPolicy::Interval { interval: Duration::from_millis(3), max_records: 500 };
     cfg.seal_max_bytes = 24 * 1024; // seals (and compressions) all the time
     cfg.signing_key = Some(dir.parent().unwrap().join("crash.key"));
     cfg.checkpoint_every = Duration::from_millis(40);
@@ -46,16 +43,9 @@ fn crash_child() {
                     let n = 1 + (batch * 7 + thread * 3) % 40;
                     let recs: Vec<_> = (0..n)
                         .map(|j| {
-                            let kind = if (batch + j) % 13 == 0 {
-                                kinds::ALERT_VERSION
-                            } else {
-                                kinds::NMEA
-                            };
+                            let kind = if (batch + j) % 13 == 0 { kinds::ALERT_VERSION } else { kinds::NMEA };
                             let t = T0 + (run * 1_000_000 + batch * 10) as i64;
-                            (
-                                NewRecord::new(kind, t, payload(run, thread, batch, j)),
-                                vec![],
-                            )
+                            (NewRecord::new(kind, t, payload(run, thread, batch, j)), vec![])
                         })
                         .collect();
                     let seqs = a.append_batch(recs).unwrap().wait().unwrap();
@@ -82,13 +72,7 @@ fn kill9_never_loses_an_acknowledged_record() {
         let run = runs as u64;
         runs += 1;
         let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "crash_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
+            .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
             .env("ARCHIVE_CRASH_DIR", &dir)
             .env("ARCHIVE_CRASH_RUN", run.to_string())
             .stdout(Stdio::piped())
@@ -96,12 +80,8 @@ fn kill9_never_loses_an_acknowledged_record() {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(|l| l.ok())
-                .collect::<Vec<String>>()
-        });
+        let reader =
+            std::thread::spawn(move || BufReader::new(stdout).lines().map_while(|l| l.ok()).collect::<Vec<String>>());
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
@@ -121,29 +101,16 @@ fn kill9_never_loses_an_acknowledged_record() {
             }
             batches += 1;
         }
-        assert!(
-            batches > 0 || run == 0,
-            "run {run}: the child acknowledged nothing"
-        );
+        assert!(batches > 0 || run == 0, "run {run}: the child acknowledged nothing");
 
         let (a, _report) = open(child_config(&dir));
-        let stored: HashMap<u64, String> = all(&a)
-            .into_iter()
-            .map(|r| (r.seq, String::from_utf8_lossy(&r.payload).into_owned()))
-            .collect();
+        let stored: HashMap<u64, String> =
+            all(&a).into_iter().map(|r| (r.seq, String::from_utf8_lossy(&r.payload).into_owned())).collect();
         for (seq, want) in &acked {
-            assert_eq!(
-                stored.get(seq),
-                Some(want),
-                "run {run}: acknowledged seq {seq} lost"
-            );
+            assert_eq!(stored.get(seq), Some(want), "run {run}: acknowledged seq {seq} lost");
         }
         drop(a);
         verify(&dir, Some(&key)).unwrap_or_else(|e| panic!("run {run}: {e}"));
     }
-    assert!(
-        acked.len() > 1000,
-        "only {} records acknowledged in {runs} runs",
-        acked.len()
-    );
+    assert!(acked.len() > 1000, "only {} records acknowledged in {runs} runs", acked.len());
 }

@@ -19,9 +19,7 @@ fn feed() -> Vec<(NewRecord, Vec<IndexEntry>)> {
         rng ^= rng << 17;
         (rng >> 11) as f64 / (1u64 << 53) as f64
     };
-    let mut pos: Vec<(f64, f64)> = (0..20)
-        .map(|_| (35.0 + next(), 11.5 + 2.0 * next()))
-        .collect();
+    let mut pos: Vec<(f64, f64)> = (0..20).map(|_| (35.0 + next(), 11.5 + 2.0 * next())).collect();
     for step in 0..(3 * 3600 / 10) {
         let t = T0 + step * 10_000;
         for (e, p) in pos.iter_mut().enumerate() {
@@ -39,12 +37,7 @@ fn kept(records: &[Record], interval_ms: i64) -> Vec<(u64, i64, f64, f64, u64)> 
     let mut out = Vec::new();
     for r in records {
         for e in TestIndexer.index(r) {
-            if let IndexEntry::Position {
-                entity,
-                time_ms,
-                sample,
-            } = e
-            {
+            if let IndexEntry::Position { entity, time_ms, sample } = e {
                 let slot = time_ms.div_euclid(interval_ms);
                 if last.insert(entity, slot) != Some(slot) {
                     out.push((entity, time_ms, sample.lat_deg, sample.lon_deg, r.seq));
@@ -74,40 +67,22 @@ fn index_queries_match_a_brute_force_scan_and_survive_a_rebuild() {
     let check = |a: &Archive| {
         for entity in [100_000_000u64, 100_000_007, 100_000_019] {
             let (from, to) = (T0 + 1_800_000, T0 + 5_400_000);
-            let got: Vec<(i64, u64)> = a
-                .positions(entity, from, to)
-                .unwrap()
-                .iter()
-                .map(|p| (p.time_ms, p.seq))
-                .collect();
-            let want: Vec<(i64, u64)> = truth
-                .iter()
-                .filter(|k| k.0 == entity && k.1 >= from && k.1 < to)
-                .map(|k| (k.1, k.4))
-                .collect();
+            let got: Vec<(i64, u64)> =
+                a.positions(entity, from, to).unwrap().iter().map(|p| (p.time_ms, p.seq)).collect();
+            let want: Vec<(i64, u64)> =
+                truth.iter().filter(|k| k.0 == entity && k.1 >= from && k.1 < to).map(|k| (k.1, k.4)).collect();
             assert_eq!(got, want);
             assert_eq!(got.len(), 60, "one a minute for an hour");
         }
-        let area = GeoBox {
-            min_lat: 35.2,
-            min_lon: 12.0,
-            max_lat: 35.6,
-            max_lon: 12.6,
-        };
+        let area = GeoBox { min_lat: 35.2, min_lon: 12.0, max_lat: 35.6, max_lon: 12.6 };
         for (from, to) in [(T0, T0 + 600_000), (T0 + 3_600_000, T0 + 10_800_000)] {
             let got = a.entities_in_area(area, from, to).unwrap();
-            let want: BTreeSet<u64> = truth
-                .iter()
-                .filter(|k| k.1 >= from && k.1 < to && area.contains(k.2, k.3))
-                .map(|k| k.0)
-                .collect();
+            let want: BTreeSet<u64> =
+                truth.iter().filter(|k| k.1 >= from && k.1 < to && area.contains(k.2, k.3)).map(|k| k.0).collect();
             assert_eq!(got, want.into_iter().collect::<Vec<_>>());
         }
         let versions = a.alert_versions(3).unwrap();
-        assert_eq!(
-            versions.iter().map(|v| v.version).collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
+        assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(versions[1].payload, b"ALERT,3,2,dark target");
     };
     check(&a);
@@ -140,9 +115,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     let day = 86_400_000i64;
     for h in 0..240i64 {
         let t = T0 + h * 3_600_000;
-        let batch: Vec<_> = (0..3u64)
-            .map(|e| position(e, t, 35.0, 12.0 + e as f64))
-            .collect();
+        let batch: Vec<_> = (0..3u64).map(|e| position(e, t, 35.0, 12.0 + e as f64)).collect();
         a.append_batch(batch).unwrap().wait().unwrap();
         if h % 24 == 0 {
             let (r, e) = alert(h as u64, 1, t);
@@ -166,31 +139,19 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
     // that overlap the held hours.
     assert_eq!(report.purged.len(), 24 - 2, "{:?}", report.purged.len());
     assert_eq!(report.held.len(), 2);
-    assert!(report
-        .purged
-        .iter()
-        .all(|s| s.lane == "ais" && s.max_time_ms < now - 7 * day));
+    assert!(report.purged.iter().all(|s| s.lane == "ais" && s.max_time_ms < now - 7 * day));
     assert!(report.index_rows_deleted > 0);
     // The purge record says what went and why, and is a Merkle leaf.
-    let purges: Vec<Record> = a
-        .read(ReadOptions::all().kinds(&[Kind::PURGE]))
-        .collect::<Result<_>>()
-        .unwrap();
+    let purges: Vec<Record> = a.read(ReadOptions::all().kinds(&[Kind::PURGE])).collect::<Result<_>>().unwrap();
     assert_eq!(purges.len(), 1);
     assert!(purges[0].merkle_leaf);
     let pr: PurgeRecord = serde_json::from_slice(&purges[0].payload).unwrap();
     assert_eq!(pr.segments.len(), 22);
     assert!(pr.reason.contains("ais"));
     // Old positions are gone from reading and the index, except the held ones.
-    let old: Vec<Record> = a
-        .read(ReadOptions::time(T0, T0 + 3 * day).kinds(&[kinds::NMEA]))
-        .collect::<Result<_>>()
-        .unwrap();
-    assert_eq!(
-        old.len(),
-        6 * 3,
-        "the held hours, all entities (whole segments are kept)"
-    );
+    let old: Vec<Record> =
+        a.read(ReadOptions::time(T0, T0 + 3 * day).kinds(&[kinds::NMEA])).collect::<Result<_>>().unwrap();
+    assert_eq!(old.len(), 6 * 3, "the held hours, all entities (whole segments are kept)");
     assert_eq!(a.positions(2, T0, T0 + 3 * day).unwrap().len(), 6);
     assert!(a.positions(1, T0, T0 + 3 * day).unwrap().is_empty());
     assert_eq!(a.positions(1, T0 + 4 * day, now).unwrap().len(), 6 * 24);
@@ -201,10 +162,7 @@ fn retention_purges_old_segments_except_held_ones_and_records_it() {
 
     let rep = verify(&d.path().join("a"), Some(&verifier)).unwrap();
     assert_eq!(rep.purged.len(), 22);
-    assert!(rep
-        .purged
-        .iter()
-        .all(|p| p.purged_at_ms == now && p.purge_seq == purges[0].seq));
+    assert!(rep.purged.iter().all(|p| p.purged_at_ms == now && p.purge_seq == purges[0].seq));
 
     // Holds and purges survive a reopen; releasing the hold lets the rest go.
     let (a, report) = open(cfg);

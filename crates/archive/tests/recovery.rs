@@ -11,10 +11,7 @@ fn a_torn_tail_is_cut_back_to_the_last_whole_record_and_reported() {
     let base = d.path().join("base");
     let (a, _) = open(config(&base));
     for i in 0..40 {
-        a.append(nmea(i, T0 + i as i64), vec![])
-            .unwrap()
-            .wait()
-            .unwrap();
+        a.append(nmea(i, T0 + i as i64), vec![]).unwrap().wait().unwrap();
     }
     drop(a);
     let seg = open_segment(&base, "ais");
@@ -35,10 +32,7 @@ fn a_torn_tail_is_cut_back_to_the_last_whole_record_and_reported() {
         let copy = d.path().join(format!("cut-{cut}"));
         copy_dir(&base, &copy);
         let seg_copy = copy.join(seg.strip_prefix(&base).unwrap());
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(&seg_copy)
-            .unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&seg_copy).unwrap();
         f.set_len(cut as u64).unwrap();
         drop(f);
         let whole = frames.iter().filter(|(o, l)| o + l <= cut).count();
@@ -57,10 +51,7 @@ fn a_torn_tail_is_cut_back_to_the_last_whole_record_and_reported() {
             assert_eq!(c.offset as usize, frames[whole].0, "cut at {cut}");
             assert_eq!(c.bytes_cut as usize, cut - frames[whole].0);
             assert_eq!(c.record_index as usize, whole);
-            assert_eq!(
-                std::fs::read(&c.saved_to).unwrap(),
-                bytes[frames[whole].0..cut]
-            );
+            assert_eq!(std::fs::read(&c.saved_to).unwrap(), bytes[frames[whole].0..cut]);
         }
         // The archive goes on from there, and verifies (checked on every 8th cut: each
         // check costs a few fsyncs).
@@ -80,26 +71,15 @@ fn zeroed_tail_and_garbage_header_are_recovered() {
     let d = tempfile::tempdir().unwrap();
     let (a, _) = open(config(d.path()));
     for i in 0..5 {
-        a.append(nmea(i, T0 + i as i64), vec![])
-            .unwrap()
-            .wait()
-            .unwrap();
+        a.append(nmea(i, T0 + i as i64), vec![]).unwrap().wait().unwrap();
     }
     drop(a);
     let seg = open_segment(d.path(), "ais");
     let len = std::fs::metadata(&seg).unwrap().len();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&seg)
-        .unwrap()
-        .set_len(len + 4096)
-        .unwrap();
+    std::fs::OpenOptions::new().write(true).open(&seg).unwrap().set_len(len + 4096).unwrap();
     let (a, report) = open(config(d.path()));
     assert_eq!(report.cuts.len(), 1);
-    assert_eq!(
-        (report.cuts[0].offset, report.cuts[0].bytes_cut),
-        (len, 4096)
-    );
+    assert_eq!((report.cuts[0].offset, report.cuts[0].bytes_cut), (len, 4096));
     assert_eq!(all(&a).len(), 5);
     drop(a);
     // A segment whose header never made it: moved aside, a new one started.

@@ -28,10 +28,7 @@ fn records_round_trip_in_append_order_across_lanes() {
     let got = all(&a);
     assert_eq!(got.len(), 300);
     for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-        assert_eq!(
-            (g.seq, g.kind, g.time_ms, &g.payload),
-            (i as u64, w.kind, w.time_ms, &w.payload)
-        );
+        assert_eq!((g.seq, g.kind, g.time_ms, &g.payload), (i as u64, w.kind, w.time_ms, &w.payload));
         assert_eq!(g.merkle_leaf, w.kind == kinds::ALERT_VERSION);
     }
     drop(a);
@@ -48,31 +45,19 @@ fn a_ticket_resolves_only_after_the_fdatasync_of_its_batch() {
     let d = tempfile::tempdir().unwrap();
     let faults = Arc::new(fault::Faults::default());
     let mut cfg = config(d.path());
-    cfg.fsync = FsyncPolicy::Interval {
-        interval: Duration::from_millis(300),
-        max_records: 100_000,
-    };
+    cfg.fsync = FsyncPolicy::Interval { interval: Duration::from_millis(300), max_records: 100_000 };
     cfg.faults = Some(faults.clone());
     let (a, _) = open(cfg);
     let syncs_before = faults.syncs.load(Ordering::SeqCst);
     let t0 = Instant::now();
-    let tickets: Vec<Ticket> = (0..1000)
-        .map(|i| a.append(nmea(i, T0), vec![]).unwrap())
-        .collect();
+    let tickets: Vec<Ticket> = (0..1000).map(|i| a.append(nmea(i, T0), vec![]).unwrap()).collect();
     let mut watch = a.durable_watch();
-    assert!(
-        *watch.borrow_and_update() < 1000,
-        "nothing is durable before the batch closes"
-    );
+    assert!(*watch.borrow_and_update() < 1000, "nothing is durable before the batch closes");
     for t in tickets {
         t.wait().unwrap();
     }
     // One batch: the interval had to pass, and one fdatasync (one lane) made it durable.
-    assert!(
-        t0.elapsed() >= Duration::from_millis(250),
-        "{:?}",
-        t0.elapsed()
-    );
+    assert!(t0.elapsed() >= Duration::from_millis(250), "{:?}", t0.elapsed());
     assert_eq!(faults.syncs.load(Ordering::SeqCst) - syncs_before, 1);
     assert!(*watch.borrow() >= 1000);
 
@@ -81,10 +66,7 @@ fn a_ticket_resolves_only_after_the_fdatasync_of_its_batch() {
     let err = a.append(nmea(1, T0), vec![]).unwrap().wait().unwrap_err();
     assert!(matches!(err, Error::WriterFailed(_)), "{err}");
     assert!(matches!(a.health(), Health::Failed { .. }));
-    assert!(matches!(
-        a.append(nmea(2, T0), vec![]),
-        Err(Error::WriterFailed(_))
-    ));
+    assert!(matches!(a.append(nmea(2, T0), vec![]), Err(Error::WriterFailed(_))));
 }
 
 #[test]
@@ -96,9 +78,7 @@ fn always_policy_syncs_every_record() {
     cfg.faults = Some(faults.clone());
     let (a, _) = open(cfg);
     let before = faults.syncs.load(Ordering::SeqCst);
-    let tickets: Vec<Ticket> = (0..20)
-        .map(|i| a.append(nmea(i, T0), vec![]).unwrap())
-        .collect();
+    let tickets: Vec<Ticket> = (0..20).map(|i| a.append(nmea(i, T0), vec![]).unwrap()).collect();
     for t in tickets {
         t.wait().unwrap();
     }
@@ -121,20 +101,14 @@ fn disk_full_stops_acknowledging_and_keeps_what_was_written() {
     cfg.faults = Some(faults.clone());
     let (a, _) = open(cfg.clone());
     for i in 0..50 {
-        a.append(nmea(i, T0 + i as i64), vec![])
-            .unwrap()
-            .wait()
-            .unwrap();
+        a.append(nmea(i, T0 + i as i64), vec![]).unwrap().wait().unwrap();
     }
     // Room for one and a half more records: the second is half written, like a full disk.
     faults.space_left.store(150, Ordering::SeqCst);
     let t1 = a.append(nmea(50, T0 + 50), vec![]).unwrap();
     let t2 = a.append(nmea(51, T0 + 51), vec![]).unwrap();
     let (r1, r2) = (t1.wait(), t2.wait());
-    assert!(
-        r2.is_err(),
-        "the half-written record must not be acknowledged"
-    );
+    assert!(r2.is_err(), "the half-written record must not be acknowledged");
     let acked = 50 + r1.is_ok() as u64;
     match a.health() {
         Health::Failed { error, .. } => assert!(error.contains("no space"), "{error}"),
@@ -167,10 +141,7 @@ fn sealing_compression_and_reading_across_sealed_and_open_segments() {
         .map(|i| {
             let t = T0 + i as i64 * 1000;
             if i % 10 == 0 {
-                (
-                    NewRecord::new(kinds::DETECTION, t, format!("det {i}")),
-                    vec![],
-                )
+                (NewRecord::new(kinds::DETECTION, t, format!("det {i}")), vec![])
             } else {
                 (nmea(i, t), vec![])
             }
@@ -181,16 +152,9 @@ fn sealing_compression_and_reading_across_sealed_and_open_segments() {
         a.append_batch(chunk.to_vec()).unwrap().wait().unwrap();
     }
     let sealed = a.sealed_segments();
-    assert!(
-        sealed.iter().filter(|s| s.lane == "ais").count() >= 18,
-        "{}",
-        sealed.len()
-    );
+    assert!(sealed.iter().filter(|s| s.lane == "ais").count() >= 18, "{}", sealed.len());
     assert!(sealed.iter().any(|s| s.lane == "sensor"));
-    assert!(
-        sealed.iter().any(|s| s.lane == EVIDENCE_LANE),
-        "seal records fill the evidence lane"
-    );
+    assert!(sealed.iter().any(|s| s.lane == EVIDENCE_LANE), "seal records fill the evidence lane");
     for s in &sealed {
         assert_eq!(
             s.min_time_ms.div_euclid(600_000),
@@ -201,41 +165,26 @@ fn sealing_compression_and_reading_across_sealed_and_open_segments() {
     drop(a); // waits for the compressor
     let gz = std::fs::read_dir(d.path().join("lanes/ais"))
         .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .to_string_lossy()
-                .ends_with(".seg.gz")
-        })
+        .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(".seg.gz"))
         .count();
     assert!(gz >= 18, "sealed segments are compressed ({gz})");
 
     let (a, report) = open(cfg);
     assert!(report.is_clean(), "{report:?}");
-    let recs: Vec<Record> = a
-        .read(ReadOptions::all().kinds(&[kinds::NMEA, kinds::DETECTION]))
-        .collect::<Result<_>>()
-        .unwrap();
+    let recs: Vec<Record> =
+        a.read(ReadOptions::all().kinds(&[kinds::NMEA, kinds::DETECTION])).collect::<Result<_>>().unwrap();
     assert_eq!(recs.len() as u64, n);
     assert!(recs.windows(2).all(|w| w[0].seq < w[1].seq));
     // A time range in the middle, crossing sealed segments: exactly the records in it.
     let (from, to) = (T0 + 4000 * 1000, T0 + 5000 * 1000 + 1);
-    let part: Vec<Record> = a
-        .read(ReadOptions::time(from, to).kinds(&[kinds::DETECTION]))
-        .collect::<Result<_>>()
-        .unwrap();
-    let want: Vec<&Record> = recs
-        .iter()
-        .filter(|r| r.time_ms >= from && r.time_ms < to && r.kind == kinds::DETECTION)
-        .collect();
+    let part: Vec<Record> =
+        a.read(ReadOptions::time(from, to).kinds(&[kinds::DETECTION])).collect::<Result<_>>().unwrap();
+    let want: Vec<&Record> =
+        recs.iter().filter(|r| r.time_ms >= from && r.time_ms < to && r.kind == kinds::DETECTION).collect();
     assert_eq!(part.iter().collect::<Vec<_>>(), want);
     assert_eq!(part.len(), 101);
     // The tail after a position.
-    let tail: Vec<Record> = a
-        .records_after(Some(recs[n as usize - 5].seq))
-        .collect::<Result<_>>()
-        .unwrap();
+    let tail: Vec<Record> = a.records_after(Some(recs[n as usize - 5].seq)).collect::<Result<_>>().unwrap();
     assert!(tail.len() >= 4 && tail.iter().all(|r| r.seq > recs[n as usize - 5].seq));
     drop(a);
     let rep = verify(d.path(), None).unwrap();
@@ -247,21 +196,14 @@ fn snapshot_plus_tail_replays_everything() {
     let d = tempfile::tempdir().unwrap();
     let (a, _) = open(config(d.path()));
     for i in 0..100 {
-        a.append(nmea(i, T0 + i as i64), vec![])
-            .unwrap()
-            .wait()
-            .unwrap();
+        a.append(nmea(i, T0 + i as i64), vec![]).unwrap().wait().unwrap();
     }
-    a.write_snapshot(60, T0 + 59, b"engine state through seq 59")
-        .unwrap();
+    a.write_snapshot(60, T0 + 59, b"engine state through seq 59").unwrap();
     drop(a);
     let (a, _) = open(config(d.path()));
     let snap = a.latest_snapshot().unwrap().unwrap();
     assert_eq!(snap.bytes, b"engine state through seq 59");
-    let tail: Vec<u64> = a
-        .records_after(Some(snap.at_seq - 1))
-        .map(|r| r.unwrap().seq)
-        .collect();
+    let tail: Vec<u64> = a.records_after(Some(snap.at_seq - 1)).map(|r| r.unwrap().seq).collect();
     assert_eq!(tail, (60..100).collect::<Vec<_>>());
 }
 
@@ -269,14 +211,9 @@ fn snapshot_plus_tail_replays_everything() {
 fn reserved_kinds_and_huge_records_are_refused() {
     let d = tempfile::tempdir().unwrap();
     let (a, _) = open(config(d.path()));
-    assert!(a
-        .append(NewRecord::new(Kind::SEAL, T0, "x"), vec![])
-        .is_err());
+    assert!(a.append(NewRecord::new(Kind::SEAL, T0, "x"), vec![]).is_err());
     let big = vec![0u8; MAX_PAYLOAD_BYTES + 1];
-    assert!(matches!(
-        a.append(NewRecord::new(kinds::NMEA, T0, big), vec![]),
-        Err(Error::RecordTooLarge(_))
-    ));
+    assert!(matches!(a.append(NewRecord::new(kinds::NMEA, T0, big), vec![]), Err(Error::RecordTooLarge(_))));
     // A second open of the same directory is refused while the first holds it.
     assert!(Archive::open(config(d.path()), Arc::new(NoIndexer)).is_err());
 }

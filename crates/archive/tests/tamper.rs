@@ -54,10 +54,7 @@ fn verify_passes_then_catches_each_tampering() {
     assert!(rep.sealed_segments >= 2 && rep.checkpoints >= 10 && rep.signatures_checked);
     assert_eq!(rep.latest_checkpoint_size, Some(rep.leaves));
 
-    let seg_rel = open_segment(&base, "ais")
-        .strip_prefix(&base)
-        .unwrap()
-        .to_path_buf();
+    let seg_rel = open_segment(&base, "ais").strip_prefix(&base).unwrap().to_path_buf();
     let bytes = std::fs::read(base.join(&seg_rel)).unwrap();
     let frames = frame_offsets(&bytes);
     assert!(frames.len() > 50);
@@ -69,10 +66,7 @@ fn verify_passes_then_catches_each_tampering() {
     b[frames[k].0 + 40] ^= 0x20;
     std::fs::write(d.join(&seg_rel), &b).unwrap();
     let at = broken(&d, &key);
-    assert_eq!(
-        (at.file.clone(), at.offset, at.record_index),
-        (d.join(&seg_rel), frames[k].0 as u64, Some(k as u64))
-    );
+    assert_eq!((at.file.clone(), at.offset, at.record_index), (d.join(&seg_rel), frames[k].0 as u64, Some(k as u64)));
     assert!(at.reason.contains("CRC"), "{at}");
 
     // Drop record k: the record now at its place fails.
@@ -81,11 +75,7 @@ fn verify_passes_then_catches_each_tampering() {
     b.extend_from_slice(&bytes[frames[k].0 + frames[k].1..]);
     std::fs::write(d.join(&seg_rel), &b).unwrap();
     let at = broken(&d, &key);
-    assert_eq!(
-        (at.offset, at.record_index),
-        (frames[k].0 as u64, Some(k as u64)),
-        "{at}"
-    );
+    assert_eq!((at.offset, at.record_index), (frames[k].0 as u64, Some(k as u64)), "{at}");
 
     // Swap records k and k+1.
     let d = case(&base, "swap");
@@ -97,21 +87,13 @@ fn verify_passes_then_catches_each_tampering() {
     b.extend_from_slice(&bytes[frames[k + 1].0 + frames[k + 1].1..]);
     std::fs::write(d.join(&seg_rel), &b).unwrap();
     let at = broken(&d, &key);
-    assert_eq!(
-        (at.offset, at.record_index),
-        (frames[k].0 as u64, Some(k as u64)),
-        "{at}"
-    );
+    assert_eq!((at.offset, at.record_index), (frames[k].0 as u64, Some(k as u64)), "{at}");
 
     // Truncate inside record k.
     let d = case(&base, "truncate");
     std::fs::write(d.join(&seg_rel), &bytes[..frames[k].0 + 10]).unwrap();
     let at = broken(&d, &key);
-    assert_eq!(
-        (at.offset, at.record_index),
-        (frames[k].0 as u64, Some(k as u64)),
-        "{at}"
-    );
+    assert_eq!((at.offset, at.record_index), (frames[k].0 as u64, Some(k as u64)), "{at}");
     assert!(at.reason.contains("incomplete"), "{at}");
 
     // A sealed, compressed segment: flip a byte, or truncate it to a record boundary.
@@ -131,11 +113,8 @@ fn verify_passes_then_catches_each_tampering() {
 
     let d = case(&base, "sealed-truncate");
     let mut plain = Vec::new();
-    std::io::Read::read_to_end(
-        &mut flate2::read::GzDecoder::new(std::fs::File::open(&sealed).unwrap()),
-        &mut plain,
-    )
-    .unwrap();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(std::fs::File::open(&sealed).unwrap()), &mut plain)
+        .unwrap();
     let fr = frame_offsets(&plain);
     let cut = &plain[..fr[fr.len() - 3].0]; // three whole records fewer: every CRC still good
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -147,10 +126,7 @@ fn verify_passes_then_catches_each_tampering() {
 
     // The evidence lane truncated at a record boundary (the last alert versions gone):
     // the published checkpoint no longer fits the log.
-    let ev_rel = open_segment(&base, EVIDENCE_LANE)
-        .strip_prefix(&base)
-        .unwrap()
-        .to_path_buf();
+    let ev_rel = open_segment(&base, EVIDENCE_LANE).strip_prefix(&base).unwrap().to_path_buf();
     let ev = std::fs::read(base.join(&ev_rel)).unwrap();
     let ef = frame_offsets(&ev);
     let d = case(&base, "evidence-truncate");
@@ -175,28 +151,13 @@ fn merkle_proofs_from_the_archive_verify_against_its_checkpoint() {
     let note = a.latest_checkpoint().unwrap();
     let cp = key.verify(&note).unwrap();
     assert_eq!(cp.size, a.merkle_size());
-    let alerts: Vec<Record> = a
-        .read(ReadOptions::all().kinds(&[kinds::ALERT_VERSION]))
-        .collect::<Result<_>>()
-        .unwrap();
+    let alerts: Vec<Record> = a.read(ReadOptions::all().kinds(&[kinds::ALERT_VERSION])).collect::<Result<_>>().unwrap();
     for r in &alerts {
         let i = a.merkle_leaf_index(r.seq).unwrap();
         let proof = a.inclusion_proof(i, cp.size).unwrap();
-        assert!(merkle::verify_inclusion(
-            i,
-            cp.size,
-            &r.leaf_hash(),
-            &proof,
-            &cp.root
-        ));
+        assert!(merkle::verify_inclusion(i, cp.size, &r.leaf_hash(), &proof, &cp.root));
     }
     let old = cp.size / 2;
     let p = a.consistency_proof(old, cp.size).unwrap();
-    assert!(merkle::verify_consistency(
-        old,
-        cp.size,
-        &a.merkle_root(old).unwrap(),
-        &cp.root,
-        &p
-    ));
+    assert!(merkle::verify_consistency(old, cp.size, &a.merkle_root(old).unwrap(), &cp.root, &p));
 }

@@ -51,6 +51,8 @@ pub struct Engine {
     last_expire: i64,
     /// The newest `now_ms` the engine was driven with.
     last_now_ms: i64,
+    /// Observations applied since the engine was made.
+    applied: u64,
 }
 
 impl Engine {
@@ -60,6 +62,7 @@ impl Engine {
             scoring: Scoring::new(cfg.score, cfg.alerts, baseline, cfg.learn),
             last_expire: i64::MIN,
             last_now_ms: i64::MIN,
+            applied: 0,
         }
     }
 
@@ -67,6 +70,7 @@ impl Engine {
     /// `now_ms`, expires what has not been heard when the clock enters a new
     /// second, scores what changed and updates the alert book.
     pub fn apply(&mut self, batch: &[Observation], now_ms: i64) -> Step {
+        self.applied += batch.len() as u64;
         let mut changes = self.picture.apply_batch(batch, now_ms);
         self.expire(now_ms, &mut changes);
         self.score(now_ms, changes)
@@ -101,6 +105,11 @@ impl Engine {
     /// Records an operator's acknowledgement (a new version of the alert).
     pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
         self.scoring.book.acknowledge(alert_id, by, note, now_ms)
+    }
+
+    /// Observations (AIS messages and detections) applied since the engine was made.
+    pub fn observations_applied(&self) -> u64 {
+        self.applied
     }
 
     pub fn picture(&self) -> &Picture {

@@ -13,10 +13,7 @@ pub const T0: i64 = 1_780_272_000_000;
 /// A configuration for tests: short group-commit interval, no compression unless asked.
 pub fn config(dir: &Path) -> Config {
     let mut c = Config::new(dir);
-    c.fsync = FsyncPolicy::Interval {
-        interval: Duration::from_millis(5),
-        max_records: 1000,
-    };
+    c.fsync = FsyncPolicy::Interval { interval: Duration::from_millis(5), max_records: 1000 };
     c
 }
 
@@ -24,10 +21,7 @@ pub fn nmea(i: u64, time_ms: i64) -> NewRecord {
     NewRecord::new(
         kinds::NMEA,
         time_ms,
-        format!(
-            "\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv{i:05},0*71",
-            time_ms / 1000
-        ),
+        format!("\\s:sim-malta,c:{}*1A\\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv{i:05},0*71", time_ms / 1000),
     )
 }
 
@@ -47,18 +41,8 @@ pub fn position(entity: u64, time_ms: i64, lat: f64, lon: f64) -> (NewRecord, Ve
 
 /// A synthetic alert version: "ALERT,id,version,text".
 pub fn alert(id: u64, version: u32, time_ms: i64) -> (NewRecord, Vec<IndexEntry>) {
-    let rec = NewRecord::new(
-        kinds::ALERT_VERSION,
-        time_ms,
-        format!("ALERT,{id},{version},dark target"),
-    );
-    (
-        rec,
-        vec![IndexEntry::AlertVersion {
-            alert_id: id,
-            version,
-        }],
-    )
+    let rec = NewRecord::new(kinds::ALERT_VERSION, time_ms, format!("ALERT,{id},{version},dark target"));
+    (rec, vec![IndexEntry::AlertVersion { alert_id: id, version }])
 }
 
 /// Decodes the synthetic payloads above, as the service's indexer decodes NMEA.
@@ -80,10 +64,9 @@ impl Indexer for TestIndexer {
                     heading_deg: None,
                 },
             }],
-            (kinds::ALERT_VERSION, Some(&"ALERT")) => vec![IndexEntry::AlertVersion {
-                alert_id: f[1].parse().unwrap(),
-                version: f[2].parse().unwrap(),
-            }],
+            (kinds::ALERT_VERSION, Some(&"ALERT")) => {
+                vec![IndexEntry::AlertVersion { alert_id: f[1].parse().unwrap(), version: f[2].parse().unwrap() }]
+            }
             _ => vec![],
         }
     }
@@ -94,9 +77,7 @@ pub fn open(cfg: Config) -> (Archive, RecoveryReport) {
 }
 
 pub fn all(a: &Archive) -> Vec<Record> {
-    a.read(ReadOptions::all())
-        .collect::<Result<Vec<_>>>()
-        .unwrap()
+    a.read(ReadOptions::all()).collect::<Result<Vec<_>>>().unwrap()
 }
 
 /// Byte offsets of the frames of a plain segment file (after the header).

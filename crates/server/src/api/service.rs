@@ -266,6 +266,7 @@ impl Lookout for LookoutApi {
             alert_subscribers: self.shared.alert_subscribers.load(Ordering::Relaxed) as u32,
             live_alerts,
             baseline_loaded,
+            observations_applied: engine.observations_applied(),
         }))
     }
 }
