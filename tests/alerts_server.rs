@@ -72,7 +72,7 @@ fn config(baseline: Option<&Path>, files: &[PathBuf], pace: f64, clock: &str) ->
         );
     }
     let mut c = Config::parse(&text).unwrap();
-    c.radars.extend(lookout_sim::RADAR_SITES.iter().map(|r| lookout::cli::radar_config(r)));
+    c.radars.extend(lookout_sim::RADAR_SITES.iter().map(lookout::cli::radar_config));
     c
 }
 

@@ -175,7 +175,7 @@ fn config(region: RegionId) -> Config {
 #[test]
 fn each_area_configuration_names_its_simulated_radars() {
     for region in RegionId::ALL {
-        let want: Vec<_> = region.region().radars.iter().map(|r| lookout::cli::radar_config(r)).collect();
+        let want: Vec<_> = region.region().radars.iter().map(lookout::cli::radar_config).collect();
         assert_eq!(config(region).radars, want, "{}", config_file(region).display());
         assert!(!config(region).score.zones.is_empty());
     }

@@ -31,7 +31,7 @@ struct Truth {
 
 fn config() -> Config {
     let mut c = Config::parse("").unwrap();
-    c.radars.extend(lookout_sim::RADAR_SITES.iter().map(|r| lookout::cli::radar_config(r)));
+    c.radars.extend(lookout_sim::RADAR_SITES.iter().map(lookout::cli::radar_config));
     c
 }
 
