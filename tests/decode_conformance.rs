@@ -365,12 +365,13 @@ fn interleaved_and_reversed_type5_both_decode() {
 fn duplicate_fragment_counted_and_ignored() {
     let (out, d) = decode_lines(&[T5_A1, T5_A1, T5_A2, T5_A2]);
     assert_eq!(out.len(), 1);
-    // Second T5_A1: duplicate. Last T5_A2: a fragment 2 with no pending first -> orphan on expiry.
+    // Second T5_A1: an exact duplicate, counted as such (not as an orphan).
+    // Last T5_A2: a fragment 2 with no pending first -> orphan on expiry.
     let mut d = d;
     d.expire(i64::MAX / 2);
     let c = d.counters();
-    assert_eq!(c.fragments_orphan, 2, "{c:?}");
-    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan);
+    assert_eq!((c.fragments_duplicate, c.fragments_orphan), (1, 1), "{c:?}");
+    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate);
 }
 
 #[test]
@@ -646,7 +647,7 @@ fn garbage_and_huge_lines_are_counted() {
     assert_eq!(c.blank, 3);
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
+        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
     );
 }
 
@@ -718,9 +719,9 @@ fn fuzz_no_panic() {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
+        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
     );
-    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan);
+    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate);
 }
 
 // ---------------------------------------------------------------------------
@@ -870,13 +871,13 @@ fn real_corpora_decode_with_consistent_counters() {
         let c = d.counters().clone();
         assert_eq!(
             c.lines,
-            c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
+            c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
             "{}: line identity {c:?}",
             e.file
         );
         assert_eq!(
             c.ais_sentences,
-            c.assembled_sentences + c.fragments_expired + c.fragments_orphan,
+            c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate,
             "{}: {c:?}",
             e.file
         );

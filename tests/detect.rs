@@ -70,7 +70,7 @@ fn assert_line_identity(d: &Decoder) {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
+        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
         "{c:?}"
     );
 }
@@ -91,7 +91,7 @@ fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
     let c = d.counters();
     assert_eq!(c.bad_checksum, 0, "the file says its checksums were verified: {c:?}");
     assert_eq!(other.len(), 9, "{c:?}");
-    assert_eq!(c.not_ais, 9);
+    assert_eq!((c.radar_sentences, c.not_ais), (9, 0), "radar sentences are counted as radar, not as garbage");
     assert_line_identity(&d);
     assert!(other.iter().all(|s| &s.talker == b"RA" && s.received_at_ms.is_none()));
 
@@ -369,7 +369,9 @@ fn tag_blocked_radar_lines_reach_other_with_their_time_and_ais_still_decodes() {
     assert_eq!(c.bad_checksum, 2, "{c:?}");
     assert_eq!(c.messages, 1);
     assert_eq!(c.headers, 1);
-    assert_eq!(c.not_ais, 7, "5 handed on, no-checksum TTM and proprietary: {c:?}");
+    // 5 handed on (4 radar sentences and $GPGGA); the TTM without a checksum
+    // and the proprietary sentence are not AIS.
+    assert_eq!((c.radar_sentences, c.not_ais), (4, 3), "{c:?}");
     assert_eq!(c.tag_bad_checksum, 0);
     assert_line_identity(&d);
     assert_eq!(other.len(), 5, "{other:?}");

@@ -26,7 +26,7 @@ impl DecodeArgs {
                 r => r?,
             };
             eprintln!(
-                "{}: lines {} ais_sentences {} messages {} bad_checksum {} malformed {} not_ais {} fragments_expired {} fragments_orphan {} oversize {}",
+                "{}: lines {} ais_sentences {} messages {} bad_checksum {} malformed {} not_ais {} fragments_expired {} fragments_orphan {} fragments_duplicate {} oversize {}",
                 path.display(),
                 counters.lines,
                 counters.ais_sentences,
@@ -36,6 +36,7 @@ impl DecodeArgs {
                 counters.not_ais,
                 counters.fragments_expired,
                 counters.fragments_orphan,
+                counters.fragments_duplicate,
                 counters.oversize
             );
         }

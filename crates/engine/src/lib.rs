@@ -83,7 +83,7 @@ impl Engine {
         if now_ms <= self.last_now_ms {
             return Step::default();
         }
-        let mut changes = Changes::default();
+        let mut changes = self.picture.release_due(now_ms);
         self.expire(now_ms, &mut changes);
         self.score(now_ms, changes)
     }

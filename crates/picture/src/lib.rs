@@ -78,8 +78,12 @@ pub struct PictureCounters {
     /// Position reports older than the vessel's current position (out-of-order
     /// satellite data): their kinematics are not applied.
     pub stale_reports: u64,
-    /// Reports whose time is too far ahead of the clock.
+    /// Reports whose time is too far ahead of the clock (refused).
     pub future_reports: u64,
+    /// AIS messages stamped ahead of the clock (within `max_future`) that
+    /// were held until the clock reached their time, rather than applied at
+    /// once (where one would have made every true report "stale" until then).
+    pub held_future: u64,
     /// MMSIs outside 1..=999_999_999.
     pub invalid_mmsi: u64,
     pub aged_out: u64,
@@ -140,6 +144,14 @@ pub struct Jump {
     pub implied_kn: f64,
 }
 
+/// AIS messages stamped at most this far ahead of the clock, ms, are applied
+/// at once: receivers' clocks and the service's disagree by a second or two.
+pub const FUTURE_TOLERANCE_MS: i64 = 2_000;
+/// At most this many AIS messages stamped ahead of the clock are held for
+/// their time; beyond it they are refused (counted as `future_reports`), so a
+/// feed with a wrong clock cannot grow memory without bound.
+pub const MAX_HELD_FUTURE: usize = 65_536;
+
 /// The live picture.
 pub struct Picture {
     vessels: AHashMap<Mmsi, Vessel>,
@@ -156,6 +168,13 @@ pub struct Picture {
     tracker: Tracker,
     /// Jumps seen since the last batch was returned.
     jumps: Vec<Jump>,
+    /// AIS messages stamped ahead of the clock, by (time, arrival order),
+    /// applied when the clock reaches them.
+    held: std::collections::BTreeMap<(i64, u64), Observation>,
+    held_seq: u64,
+    /// AIS vessels with a valid position (a report with an invalid position
+    /// makes a record, but not a vessel anyone can find).
+    positioned: usize,
 }
 
 impl Picture {
@@ -168,6 +187,9 @@ impl Picture {
         Self {
             tracker: Tracker::new(tracker),
             jumps: Vec::new(),
+            held: std::collections::BTreeMap::new(),
+            held_seq: 0,
+            positioned: 0,
             vessels: AHashMap::new(),
             dark: AHashMap::new(),
             next_ais_track_id: 1,
@@ -241,6 +263,7 @@ impl Picture {
                             });
                         }
                     }
+                    self.positioned += usize::from(v.fix.is_none());
                     v.fix = Some(Fix { pos, at_ms });
                     self.index.update(EntityKey::from(mmsi), pos);
                 }
@@ -252,17 +275,18 @@ impl Picture {
     }
 
     /// Applies a batch of observations (AIS reports and detections) at
-    /// `now_ms`; returns what changed, in a deterministic order.
+    /// `now_ms`; returns what changed, in a deterministic order. AIS messages
+    /// stamped ahead of the clock (beyond [`FUTURE_TOLERANCE_MS`], within
+    /// `max_future`) are held and applied once the clock reaches their time:
+    /// a report from the future must not make the present look stale.
     pub fn apply_batch(&mut self, batch: &[Observation], now_ms: i64) -> Changes {
         let mut changes = Changes::default();
+        self.release_held(now_ms, &mut changes);
         let mut dets: Vec<Detection> = Vec::new();
         for obs in batch {
             match &obs.payload {
-                Payload::Ais(msg) => Report::from_ais(msg, |r| {
-                    if self.apply(obs.source, obs.at_ms, now_ms, &r) == Applied::Changed {
-                        changes.changed.push(EntityKey::from(r.mmsi()));
-                    }
-                }),
+                Payload::Ais(_) if obs.at_ms > now_ms + FUTURE_TOLERANCE_MS => self.hold(obs, now_ms),
+                Payload::Ais(msg) => self.apply_ais(obs, msg, now_ms, &mut changes),
                 Payload::Detection(d) => {
                     if d.time_ms > now_ms + self.max_future_ms {
                         self.counters.future_reports += 1;
@@ -275,11 +299,60 @@ impl Picture {
         // Detections after the batch's AIS reports, so they are compared with
         // the freshest AIS positions.
         self.apply_detections(&dets, now_ms, &mut changes);
-        // One update per entity per batch: consoles get its latest state.
+        self.finish_changes(&mut changes);
+        changes
+    }
+
+    /// Applies the held AIS messages whose time has come (as time passes
+    /// with no input); returns what changed.
+    pub fn release_due(&mut self, now_ms: i64) -> Changes {
+        let mut changes = Changes::default();
+        self.release_held(now_ms, &mut changes);
+        self.finish_changes(&mut changes);
+        changes
+    }
+
+    fn release_held(&mut self, now_ms: i64, changes: &mut Changes) {
+        while let Some(entry) = self.held.first_entry() {
+            if entry.key().0 > now_ms + FUTURE_TOLERANCE_MS {
+                break;
+            }
+            let obs = entry.remove();
+            if let Payload::Ais(msg) = &obs.payload {
+                self.apply_ais(&obs, msg, now_ms, changes);
+            }
+        }
+    }
+
+    fn hold(&mut self, obs: &Observation, now_ms: i64) {
+        if obs.at_ms > now_ms + self.max_future_ms || self.held.len() >= MAX_HELD_FUTURE {
+            self.counters.future_reports += 1;
+            return;
+        }
+        self.counters.held_future += 1;
+        self.held.insert((obs.at_ms, self.held_seq), obs.clone());
+        self.held_seq += 1;
+    }
+
+    fn apply_ais(&mut self, obs: &Observation, msg: &lookout_ais::decode::AisMessage, now_ms: i64, changes: &mut Changes) {
+        Report::from_ais(msg, |r| {
+            if self.apply(obs.source, obs.at_ms, now_ms, &r) == Applied::Changed {
+                changes.changed.push(EntityKey::from(r.mmsi()));
+            }
+        })
+    }
+
+    /// One update per entity per batch (consoles get its latest state), and
+    /// the jumps seen.
+    fn finish_changes(&mut self, changes: &mut Changes) {
         changes.changed.sort_unstable();
         changes.changed.dedup();
         changes.jumps.append(&mut self.jumps);
-        changes
+    }
+
+    /// AIS messages held until the clock reaches their time.
+    pub fn held_future(&self) -> usize {
+        self.held.len()
     }
 
     /// Removes vessels not heard for longer than the configured age.
@@ -293,7 +366,9 @@ impl Picture {
             .collect();
         old.sort_unstable_by_key(|r| r.track_id);
         for r in &old {
-            self.vessels.remove(&r.mmsi);
+            if self.vessels.remove(&r.mmsi).is_some_and(|v| v.fix.is_some()) {
+                self.positioned -= 1;
+            }
             self.index.remove(EntityKey::from(r.mmsi));
         }
         self.counters.aged_out += old.len() as u64;
@@ -325,7 +400,12 @@ impl Picture {
         }
     }
 
-    /// Number of vessels in the picture.
+    /// AIS vessels with a valid position: what a console or a rescue query can find.
+    pub fn positioned(&self) -> usize {
+        self.positioned
+    }
+
+    /// Number of vessels in the picture (including records with no valid position yet).
     pub fn len(&self) -> usize {
         self.vessels.len()
     }

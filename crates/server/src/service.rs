@@ -246,8 +246,8 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             info!(
                 source = %s.name, kind = s.kind, connected = st.connected, lines = c.lines,
                 messages = c.messages, bad_checksum = c.bad_checksum, malformed = c.malformed,
-                not_ais = c.not_ais, fragments_expired = c.fragments_expired,
-                fragments_orphan = c.fragments_orphan, oversize = c.oversize + st.oversize_lines,
+                not_ais = c.not_ais, radar_sentences = c.radar_sentences, fragments_expired = c.fragments_expired,
+                fragments_orphan = c.fragments_orphan, fragments_duplicate = c.fragments_duplicate, oversize = c.oversize + st.oversize_lines,
                 invalid_position = c.invalid_position, radar_detections = st.detections.radar_detections,
                 radar_errors = st.detections.radar_errors, radar_unconfigured = st.detections.radar_unconfigured,
                 detections = st.detections.events, detections_rejected = st.detections.events_rejected,
@@ -257,14 +257,14 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
         let (vessels, dark_tracks, pc) = {
             let e = shared.engine.read();
             let p = e.picture();
-            (p.len(), p.dark_tracks().count(), p.counters().clone())
+            (p.positioned(), p.dark_tracks().count(), p.counters().clone())
         };
         info!(
             vessels,
             dark_tracks,
             applied = pc.reports_applied,
             stale = pc.stale_reports,
-            future = pc.future_reports,
+            future = pc.future_reports, held_future = pc.held_future,
             invalid_mmsi = pc.invalid_mmsi,
             aged_out = pc.aged_out,
             "picture"

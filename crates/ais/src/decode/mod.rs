@@ -33,7 +33,8 @@
 //! - Leading junk before `!` (a logger's timestamp) is skipped when `!--VDM`
 //!   / `!--VDO` follows.
 //! - Message types 0 and 28..=63 do not exist: `malformed`.
-//! - Other standard `$ttfff` sentences (radar `TTM`/`TLL`, GPS, ...) count as
+//! - Radar `TTM`/`TLL` sentences with a good checksum count as
+//!   `radar_sentences`; other standard `$ttfff` sentences (GPS, ...) count as
 //!   `not_ais`; when their checksum is good, `feed_line_with` hands them on
 //!   (a `$PGHP` time is then used up by them). A wrong checksum counts as
 //!   `bad_checksum` (before 2026-11-22 such lines counted as `not_ais`); one
@@ -41,10 +42,10 @@
 //!   `not_ais`; non-ASCII fields behind a good checksum are `malformed`.
 //!
 //! # Counter identities (tested)
-//! `lines == blank + oversize + not_ais + headers + bad_checksum + ais_sentences + malformed_lines()`
+//! `lines == blank + oversize + not_ais + radar_sentences + headers + bad_checksum + ais_sentences + malformed_lines()`
 //! where `malformed_lines() = malformed - malformed_payload`, and, once
 //! everything pending was expired,
-//! `ais_sentences == assembled_sentences + fragments_expired + fragments_orphan`
+//! `ais_sentences == assembled_sentences + fragments_expired + fragments_orphan + fragments_duplicate`
 //! and `assembled_sentences` fragments gave `messages + malformed_payload` messages.
 
 mod ais;
@@ -110,6 +111,9 @@ pub struct DecodeCounters {
     pub malformed_payload: u64,
     /// Other NMEA sentences, proprietary sentences and garbage lines.
     pub not_ais: u64,
+    /// Radar `TTM`/`TLL` sentences with a good checksum (handed on to the
+    /// radar parser; counted apart so a radar feed does not read as garbage).
+    pub radar_sentences: u64,
     /// `$PGHP` headers (good checksum).
     pub headers: u64,
     /// Tag blocks whose own checksum was missing or wrong (the line is still used).
@@ -117,9 +121,12 @@ pub struct DecodeCounters {
     /// Fragments dropped because their message did not complete within the
     /// timeout or was evicted by the pending bound.
     pub fragments_expired: u64,
-    /// Fragments dropped as duplicates, or whose message never saw fragment 1,
-    /// or superseded by a new message reusing the same sequential id.
+    /// Fragments whose message never saw fragment 1, or superseded by a new
+    /// message reusing the same sequential id.
     pub fragments_orphan: u64,
+    /// Fragments dropped as exact duplicates of one already held (the same
+    /// sentence relayed by two receivers).
+    pub fragments_duplicate: u64,
     /// Sentences that went into complete messages.
     pub assembled_sentences: u64,
     /// Lines longer than [`MAX_LINE_BYTES`].
@@ -154,10 +161,12 @@ impl DecodeCounters {
         f(&mut self.malformed, o.malformed);
         f(&mut self.malformed_payload, o.malformed_payload);
         f(&mut self.not_ais, o.not_ais);
+        f(&mut self.radar_sentences, o.radar_sentences);
         f(&mut self.headers, o.headers);
         f(&mut self.tag_bad_checksum, o.tag_bad_checksum);
         f(&mut self.fragments_expired, o.fragments_expired);
         f(&mut self.fragments_orphan, o.fragments_orphan);
+        f(&mut self.fragments_duplicate, o.fragments_duplicate);
         f(&mut self.assembled_sentences, o.assembled_sentences);
         f(&mut self.oversize, o.oversize);
         f(&mut self.invalid_position, o.invalid_position);
@@ -292,8 +301,9 @@ impl Decoder {
     /// Like [`Decoder::feed_line`], but also hands checksum-valid non-AIS `$`
     /// sentences (e.g. `$RATTM`, `$RATLL`) to `other`, with the line's
     /// receive time (tag block `c:` > preceding `$PGHP` > epoch suffix) and
-    /// tag-block station. They are still counted in `not_ais` (the consumer
-    /// counts its own outcomes); counting is identical to `feed_line`.
+    /// tag-block station. They are counted in `radar_sentences` (`TTM`,
+    /// `TLL`) or `not_ais` (the consumer counts its own outcomes); counting is
+    /// identical to `feed_line`.
     pub fn feed_line_with(
         &mut self,
         line: &[u8],
@@ -323,7 +333,11 @@ impl Decoder {
             Line::NotAis => return self.counters.not_ais += 1,
             Line::Other(tag, o) => {
                 let c = &mut self.counters;
-                c.not_ais += 1;
+                if matches!(&o.formatter, b"TTM" | b"TLL") {
+                    c.radar_sentences += 1;
+                } else {
+                    c.not_ais += 1;
+                }
                 c.tag_bad_checksum += u64::from(tag.present && !tag.checksum_ok);
                 // A `$PGHP` header covers the next complete message, whichever it is.
                 let received_at_ms = tag.time_ms.or(self.header_ms.take()).or(o.suffix_ms);

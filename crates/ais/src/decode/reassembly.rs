@@ -154,7 +154,7 @@ impl Reassembler {
                 if s.have & bit != 0 {
                     if s.part(f.num) == f.payload {
                         // Exact duplicate (e.g. the same sentence from two receivers).
-                        c.fragments_orphan += 1;
+                        c.fragments_duplicate += 1;
                         return None;
                     }
                     // Same key, different content: the sequential id was reused

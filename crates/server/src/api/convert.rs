@@ -346,6 +346,8 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
         not_ais: c.not_ais,
         fragments_expired: c.fragments_expired,
         fragments_orphan: c.fragments_orphan,
+        fragments_duplicate: c.fragments_duplicate,
+        radar_sentences: c.radar_sentences,
         oversize: c.oversize + st.oversize_lines,
         invalid_position: c.invalid_position,
         connects: st.connects,

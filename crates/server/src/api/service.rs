@@ -256,7 +256,7 @@ impl Lookout for LookoutApi {
         let pic = engine.picture();
         Ok(Response::new(pb::StatsResponse {
             sources,
-            live_vessels: pic.len() as u32,
+            live_vessels: pic.positioned() as u32,
             indexed_positions: pic.indexed() as u32,
             aged_out: pic.counters().aged_out,
             uptime_s: (wall_ms() - self.shared.started_ms) / 1000,
@@ -267,6 +267,10 @@ impl Lookout for LookoutApi {
             live_alerts,
             baseline_loaded,
             observations_applied: engine.observations_applied(),
+            stale_reports: pic.counters().stale_reports,
+            future_reports: pic.counters().future_reports,
+            held_future_reports: pic.counters().held_future,
+            invalid_mmsi: pic.counters().invalid_mmsi,
         }))
     }
 }
