@@ -14,6 +14,7 @@ use lookout_sim::encode::{lat_to_ais, lon_to_ais, tag_block, AisMessage, Positio
 use tokio::io::AsyncWriteExt;
 use tonic::transport::Channel;
 
+
 fn config_with_tcp_feed() -> Config {
     let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap();
     c.sources.push(SourceConfig {
@@ -108,5 +109,124 @@ async fn a_report_from_the_future_does_not_veto_the_present() {
     assert!(near.vessels.iter().any(|h| h.vessel.as_ref().is_some_and(|v| v.mmsi == mmsi)), "{near:?}");
     let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
     assert_eq!((s.held_future_reports, s.stale_reports, s.live_vessels), (1, 0, 1), "{s:?}");
+    running.stop().await;
+}
+
+/// Sends raw bytes as a gRPC message, so a test can send what no
+/// well-behaved client would.
+#[derive(Debug, Clone, Default)]
+struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl tonic::codec::Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(&mut self, item: Vec<u8>, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        bytes::BufMut::put_slice(dst, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Vec<u8>>, tonic::Status> {
+        let n = bytes::Buf::remaining(src);
+        Ok(Some(bytes::Buf::copy_to_bytes(src, n).to_vec()))
+    }
+}
+
+async fn raw_unary(addr: SocketAddr, method: &str, body: Vec<u8>) -> tonic::Status {
+    let channel = Channel::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let path = tonic::codegen::http::uri::PathAndQuery::from_maybe_shared(format!("/lookout.v1.Lookout/{method}")).unwrap();
+    grpc.unary(tonic::Request::new(body), path, RawCodec).await.expect_err("the call must be refused")
+}
+
+/// Found by probing: a request that is not protobuf got INTERNAL (a server
+/// fault, paging an operator); it is the caller's mistake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_protobuf_is_invalid_argument() {
+    let running = lookout_server::start(config_with_tcp_feed()).await.unwrap();
+    // Field 1 (lat_deg, a double) announced as a length-delimited string running past the end.
+    let err = raw_unary(running.addr, "VesselsNear", vec![0x0a, 0xff, 0x01, 0x00]).await;
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    assert!(err.message().contains("not a valid protobuf"), "{}", err.message());
+    // The service goes on for everyone else.
+    let mut c = client(running.addr).await;
+    c.stats(pb::StatsRequest {}).await.unwrap();
+    running.stop().await;
+}
+
+/// Found by probing: a 4 MB polygon of ~190k vertices held the picture for
+/// seconds and stalled every other caller. Requests are bounded in size and
+/// polygons in vertices, each refusal naming its limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_requests_and_polygons_are_refused_naming_the_limit() {
+    let running = lookout_server::start(config_with_tcp_feed()).await.unwrap();
+    let too_big = lookout_server::api::limits::MAX_REQUEST_BYTES + 1000;
+    let err = raw_unary(running.addr, "VesselsInArea", vec![0u8; too_big]).await;
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("MAX_REQUEST_BYTES"), "{}", err.message());
+
+    let mut c = client(running.addr).await;
+    let n = lookout_server::api::limits::MAX_POLYGON_VERTICES + 1;
+    let vertices: Vec<pb::LatLon> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            pb::LatLon { lat_deg: 35.0 + a.sin(), lon_deg: 12.0 + a.cos() }
+        })
+        .collect();
+    let area = pb::Area { shape: Some(pb::area::Shape::Polygon(pb::Polygon { vertices: vertices.clone() })) };
+    let err = c
+        .vessels_in_area(pb::VesselsInAreaRequest { area: Some(area.clone()), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
+    assert!(err.message().contains("MAX_POLYGON_VERTICES"), "{}", err.message());
+    let err = c
+        .subscribe_tracks(pb::SubscribeTracksRequest { area: Some(area), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
+    // At the limit it is answered.
+    let area = pb::Area {
+        shape: Some(pb::area::Shape::Polygon(pb::Polygon { vertices: vertices[..n - 1].to_vec() })),
+    };
+    c.vessels_in_area(pb::VesselsInAreaRequest { area: Some(area), ..Default::default() }).await.unwrap();
+    running.stop().await;
+}
+
+/// Older clients (grpcui, several language libraries) only speak server
+/// reflection v1alpha.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_is_served_in_v1alpha_too() {
+    use tonic_reflection::pb::v1alpha::{
+        server_reflection_client::ServerReflectionClient, server_reflection_request::MessageRequest,
+        server_reflection_response::MessageResponse, ServerReflectionRequest,
+    };
+    let running = lookout_server::start(config_with_tcp_feed()).await.unwrap();
+    let channel = Channel::from_shared(format!("http://{}", running.addr)).unwrap().connect().await.unwrap();
+    let mut refl = ServerReflectionClient::new(channel);
+    let req = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
+    let mut resp = refl.server_reflection_info(tokio_stream::iter(vec![req])).await.unwrap().into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message().await.unwrap().unwrap().message_response
+    else {
+        panic!("no service list")
+    };
+    assert!(list.service.iter().any(|s| s.name == "lookout.v1.Lookout"), "{list:?}");
     running.stop().await;
 }

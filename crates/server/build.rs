@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     // The descriptor set also feeds gRPC server reflection.
     std::fs::write(out.join("lookout_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    // Our codec: prost's, with unparseable requests as INVALID_ARGUMENT (api/codec.rs).
+    tonic_prost_build::configure().codec_path("crate::api::codec::Codec").compile_fds(fds)?;
     Ok(())
 }

@@ -13,6 +13,9 @@ pub enum Error {
     InvalidArgument(#[from] InvalidField),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The request asks for more than a limit allows; the message names the limit.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// The configuration is not valid: every problem found, one per line.
     #[error("configuration:\n  {}", .0.join("\n  "))]
     Config(Vec<String>),

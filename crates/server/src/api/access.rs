@@ -61,7 +61,7 @@ impl AccessPolicy {
         let token = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
         let (op, roles) = self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
@@ -71,6 +71,13 @@ impl AccessPolicy {
         }
         Ok(Some(op.clone()))
     }
+}
+
+/// The token of an `authorization` value: the auth scheme is
+/// case-insensitive (RFC 9110 §11.1), so `bearer x` and `BEARER x` count too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The role a method needs.
@@ -157,5 +164,20 @@ where
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 }

@@ -17,6 +17,7 @@ impl From<Error> for Status {
         match e {
             Error::InvalidArgument(_) => Status::invalid_argument(e.to_string()),
             Error::NotFound(_) => Status::not_found(e.to_string()),
+            Error::ResourceExhausted(_) => Status::resource_exhausted(e.to_string()),
             Error::Unavailable(_) => Status::unavailable(e.to_string()),
             Error::Config(_) | Error::Io { .. } | Error::Recording(_) | Error::Baseline(_) => {
                 Status::internal(e.to_string())
@@ -101,6 +102,13 @@ pub fn area(a: Option<pb::Area>, required: bool) -> Result<Area, Error> {
         None => Ok(Area::World),
         Some(Shape::Bbox(b)) => Ok(Area::bbox(b.min_lat_deg, b.min_lon_deg, b.max_lat_deg, b.max_lon_deg)?),
         Some(Shape::Polygon(p)) => {
+            let max = super::limits::MAX_POLYGON_VERTICES;
+            if p.vertices.len() > max {
+                return Err(Error::ResourceExhausted(format!(
+                    "area.polygon.vertices: {} vertices exceed the limit of {max} (MAX_POLYGON_VERTICES)",
+                    p.vertices.len()
+                )));
+            }
             let v: Vec<LatLon> = p.vertices.iter().map(|v| LatLon::new(v.lat_deg, v.lon_deg)).collect();
             Ok(Area::polygon(&v)?)
         }

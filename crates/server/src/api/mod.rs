@@ -3,7 +3,9 @@
 
 mod access;
 mod alerts;
+pub mod codec;
 mod convert;
+pub mod limits;
 mod service;
 mod subscribe;
 
@@ -11,6 +13,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
@@ -44,13 +47,16 @@ pub async fn serve(
 ) {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<pb::lookout_server::LookoutServer<service::LookoutApi>>().await;
-    let reflection = match tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-    {
-        Ok(r) => r,
-        Err(e) => {
+    // Reflection in both versions: v1, and v1alpha for the clients that
+    // still only speak it (grpcui, several language libraries).
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let (reflection_v1, reflection_v1alpha) = match (reflection().build_v1(), reflection().build_v1alpha()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
             error!(error = %e, "reflection service");
             return;
         }
@@ -61,7 +67,8 @@ pub async fn serve(
     } else if tls.is_none() {
         warn!("operators are configured without [service.tls]: bearer tokens travel in clear");
     }
-    let api = pb::lookout_server::LookoutServer::new(service::LookoutApi::new(shared));
+    let api = pb::lookout_server::LookoutServer::new(service::LookoutApi::new(shared))
+        .max_decoding_message_size(limits::MAX_REQUEST_BYTES);
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = tls {
         builder = match builder.tls_config(tls) {
@@ -72,12 +79,24 @@ pub async fn serve(
             }
         };
     }
+    // Every answer goes out at once: without TCP_NODELAY, Nagle's algorithm
+    // held replies over ~1 KB back for ~40 ms waiting for the client's ACK
+    // (VesselsNear took 44 ms over the wire against 0.3 ms in process).
+    let incoming = TcpListenerStream::new(listener).map(|conn| {
+        conn.inspect(|s| {
+            if let Err(e) = s.set_nodelay(true) {
+                warn!(error = %e, "TCP_NODELAY");
+            }
+        })
+    });
     let result = builder
+        .layer(limits::RequestSizeLayer)
         .layer(access::AccessLayer::new(policy))
         .add_service(health_service)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(api)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled())
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled())
         .await;
     if let Err(e) = result {
         error!(error = %e, "gRPC server stopped");
