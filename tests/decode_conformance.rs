@@ -371,7 +371,10 @@ fn duplicate_fragment_counted_and_ignored() {
     d.expire(i64::MAX / 2);
     let c = d.counters();
     assert_eq!((c.fragments_duplicate, c.fragments_orphan), (1, 1), "{c:?}");
-    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate);
+    assert_eq!(
+        c.ais_sentences,
+        c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate
+    );
 }
 
 #[test]
@@ -647,7 +650,14 @@ fn garbage_and_huge_lines_are_counted() {
     assert_eq!(c.blank, 3);
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
+        c.blank
+            + c.oversize
+            + c.not_ais
+            + c.radar_sentences
+            + c.headers
+            + c.bad_checksum
+            + c.ais_sentences
+            + c.malformed_lines()
     );
 }
 
@@ -719,9 +729,19 @@ fn fuzz_no_panic() {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines()
+        c.blank
+            + c.oversize
+            + c.not_ais
+            + c.radar_sentences
+            + c.headers
+            + c.bad_checksum
+            + c.ais_sentences
+            + c.malformed_lines()
     );
-    assert_eq!(c.ais_sentences, c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate);
+    assert_eq!(
+        c.ais_sentences,
+        c.assembled_sentences + c.fragments_expired + c.fragments_orphan + c.fragments_duplicate
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -871,7 +891,14 @@ fn real_corpora_decode_with_consistent_counters() {
         let c = d.counters().clone();
         assert_eq!(
             c.lines,
-            c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
+            c.blank
+                + c.oversize
+                + c.not_ais
+                + c.radar_sentences
+                + c.headers
+                + c.bad_checksum
+                + c.ais_sentences
+                + c.malformed_lines(),
             "{}: line identity {c:?}",
             e.file
         );

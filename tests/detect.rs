@@ -70,7 +70,14 @@ fn assert_line_identity(d: &Decoder) {
     let c = d.counters();
     assert_eq!(
         c.lines,
-        c.blank + c.oversize + c.not_ais + c.radar_sentences + c.headers + c.bad_checksum + c.ais_sentences + c.malformed_lines(),
+        c.blank
+            + c.oversize
+            + c.not_ais
+            + c.radar_sentences
+            + c.headers
+            + c.bad_checksum
+            + c.ais_sentences
+            + c.malformed_lines(),
         "{c:?}"
     );
 }

@@ -42,7 +42,7 @@ fn base_config() -> Config {
     c.sources.push(SourceConfig {
         name: "udp-in".into(),
         format: None,
-        kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap() },
+        kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 1 << 20 },
     });
     c
 }

@@ -30,8 +30,19 @@ pub use simulate::radar_config;
 #[derive(Parser)]
 #[command(name = "lookout", version, about = "Maritime surveillance: AIS ingest, live vessel picture, rescue queries")]
 pub struct Args {
+    /// Log format on stderr: text (coloured only on a terminal) or json (one
+    /// object per line, for log shippers). RUST_LOG sets the levels.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +59,19 @@ enum Command {
 }
 
 impl Args {
+    /// Sets up logging to stderr. Untrusted text (source names, notes) is
+    /// logged as quoted, escaped values by the code that logs it; JSON escapes
+    /// everything by construction.
+    pub fn init_logging(&self) {
+        use std::io::IsTerminal;
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+        let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        match self.log_format {
+            LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+            LogFormat::Json => builder.json().with_current_span(false).init(),
+        }
+    }
+
     /// Runs the subcommand.
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {

@@ -36,14 +36,32 @@ impl ServeArgs {
             add_demo(&mut cfg);
         }
         let shutdown = CancellationToken::new();
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            stop.cancel();
-        });
+        tokio::spawn(stop_on_signal(shutdown.clone()));
         lookout_server::run(cfg, shutdown).await?;
         Ok(())
     }
+}
+
+/// Cancels `shutdown` on SIGINT (Ctrl-C) or SIGTERM (how systemd and
+/// container runtimes stop a service): both shut down gracefully — the
+/// baseline saved, the journal flushed, console streams ended with OK.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the service gracefully");
+            let _ = tokio::signal::ctrl_c().await;
+            shutdown.cancel();
+            return;
+        }
+    };
+    let which = tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    };
+    tracing::info!(signal = which, "shutting down");
+    shutdown.cancel();
 }
 
 /// What `serve --demo` adds to the configuration: a real-time, looping file

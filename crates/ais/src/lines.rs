@@ -215,7 +215,7 @@ impl LineDecoder {
                 let Some(site) = settings.radars.get(station) else {
                     counts.radar_unconfigured += 1;
                     if warned.insert(station.to_string()) {
-                        warn!(source = %name, %station, "radar sentences from a station with no [[radar]] site configured; counting them as radar_unconfigured");
+                        warn!(source = ?name, station = ?station, "radar sentences from a station with no [[radar]] site configured; counting them as radar_unconfigured");
                     }
                     return;
                 };

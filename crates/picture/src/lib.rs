@@ -334,7 +334,13 @@ impl Picture {
         self.held_seq += 1;
     }
 
-    fn apply_ais(&mut self, obs: &Observation, msg: &lookout_ais::decode::AisMessage, now_ms: i64, changes: &mut Changes) {
+    fn apply_ais(
+        &mut self,
+        obs: &Observation,
+        msg: &lookout_ais::decode::AisMessage,
+        now_ms: i64,
+        changes: &mut Changes,
+    ) {
         Report::from_ais(msg, |r| {
             if self.apply(obs.source, obs.at_ms, now_ms, &r) == Applied::Changed {
                 changes.changed.push(EntityKey::from(r.mmsi()));

@@ -236,7 +236,14 @@ pub enum SourceKind {
     /// Accepts feeders that connect and push NMEA lines.
     TcpListener { listen: SocketAddr },
     /// Receives datagrams, as AIS-catcher or rtl-ais send them.
-    Udp { listen: SocketAddr },
+    Udp {
+        listen: SocketAddr,
+        /// Socket receive buffer, bytes: how large a burst the kernel holds
+        /// while the service catches up (capped by `net.core.rmem_max`;
+        /// datagrams dropped beyond it are counted as `udp_dropped`).
+        #[serde(default = "default_udp_recv_buffer")]
+        recv_buffer_bytes: usize,
+    },
     /// Plays a recording: one file (`path`) or several merged by time
     /// (`paths`), plain or gzip (detected by content). `.jsonl` files hold
     /// detection events, others NMEA (AIS and radar sentences).
@@ -257,6 +264,11 @@ pub enum SourceKind {
         #[serde(default = "default_true")]
         shift_to_now: bool,
     },
+}
+
+fn default_udp_recv_buffer() -> usize {
+    // 4 MiB holds about 50,000 AIS datagrams: a second of a national feed.
+    4 << 20
 }
 
 fn default_true() -> bool {

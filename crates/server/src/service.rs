@@ -203,8 +203,8 @@ pub async fn start(config: Config) -> Result<Running, Error> {
                 source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
                 tasks.spawn(source::run_tcp_listener(ctx, l, stop));
             }
-            SourceKind::Udp { listen } => {
-                let s = source::bind_udp(listen).await?;
+            SourceKind::Udp { listen, recv_buffer_bytes } => {
+                let s = source::bind_udp(listen, recv_buffer_bytes).await?;
                 source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
                 tasks.spawn(source::run_udp(ctx, s, stop));
             }
@@ -244,14 +244,14 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             let st = s.state.lock().clone();
             let c = &st.counters;
             info!(
-                source = %s.name, kind = s.kind, connected = st.connected, lines = c.lines,
+                source = ?s.name, kind = s.kind, connected = st.connected, lines = c.lines,
                 messages = c.messages, bad_checksum = c.bad_checksum, malformed = c.malformed,
                 not_ais = c.not_ais, radar_sentences = c.radar_sentences, fragments_expired = c.fragments_expired,
                 fragments_orphan = c.fragments_orphan, fragments_duplicate = c.fragments_duplicate, oversize = c.oversize + st.oversize_lines,
                 invalid_position = c.invalid_position, radar_detections = st.detections.radar_detections,
                 radar_errors = st.detections.radar_errors, radar_unconfigured = st.detections.radar_unconfigured,
                 detections = st.detections.events, detections_rejected = st.detections.events_rejected,
-                last_error = %st.last_error, "source counters"
+                udp_dropped = st.udp_dropped, last_error = ?st.last_error, "source counters"
             );
         }
         let (vessels, dark_tracks, pc) = {
@@ -264,7 +264,8 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             dark_tracks,
             applied = pc.reports_applied,
             stale = pc.stale_reports,
-            future = pc.future_reports, held_future = pc.held_future,
+            future = pc.future_reports,
+            held_future = pc.held_future,
             invalid_mmsi = pc.invalid_mmsi,
             aged_out = pc.aged_out,
             "picture"

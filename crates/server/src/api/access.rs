@@ -148,7 +148,7 @@ where
             Ok(op) => {
                 let who = op.as_ref().map_or("-", |o| o.name.as_str());
                 if path.starts_with(PROTECTED) {
-                    info!(target: "access", operator = who, method = %path, peer = %peer, "call");
+                    info!(target: "access", operator = who, method = ?path, peer = %peer, "call");
                 }
                 if let Some(op) = op {
                     req.extensions_mut().insert(op);
@@ -160,7 +160,7 @@ where
                 Box::pin(inner.call(req))
             }
             Err(status) => {
-                warn!(target: "access", method = %path, peer = %peer, code = ?status.code(), reason = status.message(), "refused");
+                warn!(target: "access", method = ?path, peer = %peer, code = ?status.code(), reason = ?status.message(), "refused");
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }

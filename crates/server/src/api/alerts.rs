@@ -195,7 +195,9 @@ pub fn acknowledge(
     let change = engine
         .acknowledge(r.alert_id, by, &r.note, shared.now_ms())
         .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
-    info!(alert_id = r.alert_id, kind = ?change.alert.kind, by, note = %r.note, version = change.alert.version, "alert acknowledged");
+    // Who and why are untrusted text: logged quoted and escaped (`?`), so a
+    // note cannot forge a log line with a newline or colour it with ANSI codes.
+    info!(alert_id = r.alert_id, kind = ?change.alert.kind, by = ?by, note = ?r.note, version = change.alert.version, "alert acknowledged");
     let out = convert::alert(&change.alert);
     // Under the engine's lock, so consoles get changes in book order.
     shared.publish_alert(change);

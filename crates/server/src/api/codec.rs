@@ -49,7 +49,9 @@ impl<U: prost::Message + Default> tonic::codec::Decoder for Decoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         self.0.decode(buf).map_err(|s| match s.code() {
-            Code::Internal => Status::invalid_argument(format!("the request is not a valid protobuf message: {}", s.message())),
+            Code::Internal => {
+                Status::invalid_argument(format!("the request is not a valid protobuf message: {}", s.message()))
+            }
             _ => s,
         })
     }

@@ -356,6 +356,7 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
         fragments_orphan: c.fragments_orphan,
         fragments_duplicate: c.fragments_duplicate,
         radar_sentences: c.radar_sentences,
+        udp_dropped: st.udp_dropped,
         oversize: c.oversize + st.oversize_lines,
         invalid_position: c.invalid_position,
         connects: st.connects,

@@ -68,5 +68,7 @@ where
 fn is_oversize_refusal(h: &http::HeaderMap) -> bool {
     let code = h.get("grpc-status").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i32>().ok());
     code == Some(Code::OutOfRange as i32)
-        && h.get("grpc-message").and_then(|v| v.to_str().ok()).is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"))
+        && h.get("grpc-message")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"))
 }

@@ -34,10 +34,10 @@ pub fn run_file(
         let outcome = play_once(&ctx, &paths, pace, shift_to_now, &shutdown);
         status.set_connected(false, outcome.as_ref().err().map(|e| e.to_string()));
         match outcome {
-            Ok(()) => info!(source = %status.name, files = %shown, "recording finished"),
+            Ok(()) => info!(source = ?status.name, files = %shown, "recording finished"),
             Err(PlayError::Closed) => return,
             Err(e) => {
-                warn!(source = %status.name, files = %shown, error = %e, "recording failed");
+                warn!(source = ?status.name, files = %shown, error = %e, "recording failed");
                 return;
             }
         }

@@ -6,6 +6,7 @@
 
 mod file;
 mod net;
+mod udp_drops;
 
 pub use file::run_file;
 pub use net::{bind_tcp, bind_udp, run_tcp_client, run_tcp_listener, run_udp};
@@ -44,6 +45,9 @@ pub struct SourceState {
     pub disconnects: u64,
     /// Wall-clock time the last line arrived, ms since epoch.
     pub last_line_ms: Option<i64>,
+    /// UDP datagrams the kernel dropped (receive buffer full) since the
+    /// socket opened, as `SO_RXQ_OVFL` reports them.
+    pub udp_dropped: u64,
     pub last_error: String,
 }
 

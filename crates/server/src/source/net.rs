@@ -85,7 +85,7 @@ pub async fn run_tcp_client(
         };
         match result {
             Ok(Ok(mut stream)) => {
-                info!(source = %status.name, %address, "connected");
+                info!(source = ?status.name, %address, "connected");
                 status.set_connected(true, None);
                 backoff = min;
                 let mut ing = ctx.ingestor(Clock::Live);
@@ -96,15 +96,15 @@ pub async fn run_tcp_client(
                 if shutdown.is_cancelled() || ctx.tx.is_closed() {
                     return;
                 }
-                warn!(source = %status.name, %address, %reason, "feed dropped; reconnecting");
+                warn!(source = ?status.name, %address, %reason, "feed dropped; reconnecting");
             }
             Ok(Err(e)) => {
                 status.set_connected(false, Some(format!("connect: {e}")));
-                warn!(source = %status.name, %address, error = %e, retry_in = ?backoff, "connect failed");
+                warn!(source = ?status.name, %address, error = %e, retry_in = ?backoff, "connect failed");
             }
             Err(_) => {
                 status.set_connected(false, Some("connect: timed out".into()));
-                warn!(source = %status.name, %address, retry_in = ?backoff, "connect timed out");
+                warn!(source = ?status.name, %address, retry_in = ?backoff, "connect timed out");
             }
         }
         tokio::select! {
@@ -121,8 +121,15 @@ pub async fn bind_tcp(listen: SocketAddr) -> Result<TcpListener, Error> {
 }
 
 /// Binds the UDP socket.
-pub async fn bind_udp(listen: SocketAddr) -> Result<UdpSocket, Error> {
-    UdpSocket::bind(listen).await.map_err(|e| Error::io(format!("bind udp {listen}"), e))
+pub async fn bind_udp(listen: SocketAddr, recv_buffer_bytes: usize) -> Result<UdpSocket, Error> {
+    let socket = UdpSocket::bind(listen).await.map_err(|e| Error::io(format!("bind udp {listen}"), e))?;
+    let granted = super::udp_drops::configure(&socket, recv_buffer_bytes)
+        .map_err(|e| Error::io(format!("udp {listen}: receive buffer and drop counter"), e))?;
+    // Linux doubles what it grants (bookkeeping overhead), capped by net.core.rmem_max.
+    if granted / 2 < recv_buffer_bytes {
+        warn!(%listen, asked = recv_buffer_bytes, granted = granted / 2, "UDP receive buffer smaller than configured (raise net.core.rmem_max); bursts may be dropped, and are counted");
+    }
+    Ok(socket)
 }
 
 /// Accepts feeders; each connection gets its own decoder (reassembly state),
@@ -137,16 +144,16 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
         };
         match accepted {
             Ok((mut stream, peer)) => {
-                info!(source = %status.name, %peer, "feeder connected");
+                info!(source = ?status.name, %peer, "feeder connected");
                 let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
                 tokio::spawn(async move {
                     let mut ing = ctx.ingestor(Clock::Live);
                     let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
                     drop(ing);
                     match outcome {
-                        Ok(()) => info!(source = %status.name, %peer, "feeder disconnected"),
+                        Ok(()) => info!(source = ?status.name, %peer, "feeder disconnected"),
                         Err(e) => {
-                            warn!(source = %status.name, %peer, error = %e, "feeder dropped");
+                            warn!(source = ?status.name, %peer, error = %e, "feeder dropped");
                             status.state.lock().last_error = format!("{peer}: {e}");
                         }
                     }
@@ -154,7 +161,7 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
             }
             Err(e) => {
                 // Out of file descriptors and the like: pause rather than spin.
-                warn!(source = %status.name, error = %e, "accept failed");
+                warn!(source = ?status.name, error = %e, "accept failed");
                 status.state.lock().last_error = format!("accept: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -163,7 +170,8 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
     status.set_connected(false, None);
 }
 
-/// Receives datagrams (one or more lines each; a datagram boundary ends a line).
+/// Receives datagrams (one or more lines each; a datagram boundary ends a
+/// line), and counts what the kernel dropped before we could read it.
 pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationToken) {
     let status = ctx.status.clone();
     status.set_connected(true, None);
@@ -181,13 +189,16 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationTo
                 }
                 continue;
             }
-            r = socket.recv_from(&mut buf) => r,
+            r = super::udp_drops::recv(&socket, &mut buf) => r,
         };
         let mut next = Some(received);
         // Drain what is already queued before flushing: fewer, larger batches.
         while let Some(r) = next.take() {
             match r {
-                Ok((n, peer)) => {
+                Ok(super::udp_drops::Received { len: n, peer, dropped }) => {
+                    if let Some(d) = dropped {
+                        status.state.lock().udp_dropped = u64::from(d);
+                    }
                     seq += 1;
                     if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
                         if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
@@ -207,7 +218,7 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationTo
                     status.state.lock().last_error = format!("recv: {e}");
                 }
             }
-            if let Ok(r) = socket.try_recv_from(&mut buf) {
+            if let Ok(r) = super::udp_drops::try_recv(&socket, &mut buf) {
                 next = Some(Ok(r));
             }
         }
