@@ -438,21 +438,33 @@ impl Picture {
     /// `area`: AIS vessels in MMSI order, then dark tracks in id order
     /// (stable output for consoles and tests).
     pub fn in_area<'a>(&'a self, area: &Area, filter: &VesselFilter) -> Vec<&'a Vessel> {
-        let mut out: Vec<&Vessel> = Vec::new();
+        let mut keys: Vec<EntityKey> =
+            self.area_candidates(area, filter).into_iter().filter(|(_, p)| area.contains(*p)).map(|(k, _)| k).collect();
+        // Keys order AIS vessels by MMSI, then dark tracks by id; a vessel on
+        // the antimeridian can fall in both halves of a split box.
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter().filter_map(|k| self.get_entity(k)).collect()
+    }
+
+    /// The indexed half of an area query: vessels and tracks inside the
+    /// area's bounding envelopes that pass `filter`, with their last
+    /// positions, unsorted. The caller tests `area.contains(position)`
+    /// itself — for a large polygon, outside any lock — then sorts and
+    /// dedups the keys and fetches the hits with [`Picture::get_entity`].
+    pub fn area_candidates(&self, area: &Area, filter: &VesselFilter) -> Vec<(EntityKey, LatLon)> {
+        let mut out = Vec::new();
         for env in area.envelopes() {
             for key in self.index.in_envelope(env) {
                 let Some(v) = self.get_entity(key) else {
                     continue;
                 };
                 let Some(fix) = v.fix else { continue };
-                if area.contains(fix.pos) && filter.accepts(v) {
-                    out.push(v);
+                if filter.accepts(v) {
+                    out.push((key, fix.pos));
                 }
             }
         }
-        out.sort_unstable_by_key(|v| (v.mmsi == 0, v.mmsi, v.track_id));
-        // A vessel on the antimeridian can fall in both halves of a split box.
-        out.dedup_by_key(|v| v.track_id);
         out
     }
 

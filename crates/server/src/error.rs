@@ -29,6 +29,9 @@ pub enum Error {
     Recording(#[from] RecordingError),
     #[error(transparent)]
     Baseline(#[from] BaselineFileError),
+    /// A query ran past the server's deadline; the message names it.
+    #[error("{0}")]
+    DeadlineExceeded(String),
     /// The service is shutting down or a pipeline stage has stopped.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -18,6 +18,7 @@ impl From<Error> for Status {
             Error::InvalidArgument(_) => Status::invalid_argument(e.to_string()),
             Error::NotFound(_) => Status::not_found(e.to_string()),
             Error::ResourceExhausted(_) => Status::resource_exhausted(e.to_string()),
+            Error::DeadlineExceeded(_) => Status::deadline_exceeded(e.to_string()),
             Error::Unavailable(_) => Status::unavailable(e.to_string()),
             Error::Config(_) | Error::Io { .. } | Error::Recording(_) | Error::Baseline(_) => {
                 Status::internal(e.to_string())

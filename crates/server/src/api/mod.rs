@@ -6,6 +6,7 @@ mod alerts;
 pub mod codec;
 mod convert;
 pub mod limits;
+mod query;
 mod service;
 mod subscribe;
 

@@ -80,12 +80,9 @@ impl Lookout for LookoutApi {
         let area = convert::area(r.area, true)?;
         let limit = convert::max_results("max_results", r.max_results, DEFAULT_AREA_RESULTS, MAX_AREA_RESULTS)?;
         let filter = convert::filter(r.filter)?;
-        let engine = self.shared.engine.read();
-        let pic = engine.picture();
-        let found = pic.in_area(&area, &filter);
-        let total = found.len() as u32;
-        let vessels = found.into_iter().take(limit).map(|v| convert::vessel(v, &self.shared.sources)).collect();
-        Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total }))
+        let (found, total) = super::query::in_area(self.shared.clone(), area, filter, limit).await?;
+        let vessels = found.iter().map(|v| convert::vessel(v, &self.shared.sources)).collect();
+        Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total as u32 }))
     }
 
     type SubscribeTracksStream = ReceiverStream<Result<pb::TrackEvent, Status>>;

@@ -132,15 +132,17 @@ impl Subscription {
     /// Sends the current state of every vessel in the area (at start and after a lag),
     /// and exits for members that left meanwhile.
     async fn snapshot(&mut self) -> Result<(), Gone> {
-        let vessels: Vec<Vessel> = {
-            let engine = self.shared.engine.read();
-            engine
-                .picture()
-                .in_area(&self.spec.area, &VesselFilter::default())
-                .into_iter()
-                .filter(|v| self.spec.mmsi.is_empty() || self.spec.mmsi.contains(&v.mmsi))
-                .cloned()
-                .collect()
+        let query =
+            super::query::in_area(self.shared.clone(), self.spec.area.clone(), VesselFilter::default(), usize::MAX);
+        let vessels: Vec<Vessel> = match query.await {
+            Ok((vessels, _)) => {
+                vessels.into_iter().filter(|v| self.spec.mmsi.is_empty() || self.spec.mmsi.contains(&v.mmsi)).collect()
+            }
+            Err(e) => {
+                // The console is told why its stream ends (a deadline, shutdown).
+                let _ = self.tx.send(Err(e.into())).await;
+                return Err(Gone);
+            }
         };
         let now_in: HashMap<TrackId, Mmsi> = vessels.iter().map(|v| (v.track_id, v.mmsi)).collect();
         let mut left: Vec<(TrackId, Mmsi)> =
