@@ -3,8 +3,10 @@
 
 mod ack;
 mod alerts;
+mod archive;
 mod baseline;
 mod decode;
+mod history;
 mod near;
 mod replay;
 mod serve;
@@ -56,6 +58,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     Baseline(baseline::BaselineArgs),
     Simulate(simulate::SimulateArgs),
+    Archive(archive::ArchiveArgs),
+    History(history::HistoryArgs),
 }
 
 impl Args {
@@ -84,6 +88,8 @@ impl Args {
             Command::Replay(a) => a.run(),
             Command::Baseline(a) => a.run(),
             Command::Simulate(a) => a.run(),
+            Command::Archive(a) => a.run(),
+            Command::History(a) => a.run().await,
         }
     }
 }

@@ -66,7 +66,8 @@ async fn stop_on_signal(shutdown: CancellationToken) {
 
 /// What `serve --demo` adds to the configuration: a real-time, looping file
 /// source of the bundled recording, shifted to now, the bundled scenario's
-/// radar sites (from `config/demo.toml`) and its baseline.
+/// radar sites (from `config/demo.toml`), its baseline, and (unless
+/// configured) the console on 127.0.0.1:8080.
 pub fn add_demo(cfg: &mut Config) {
     cfg.sources.push(SourceConfig {
         name: "demo".into(),
@@ -79,6 +80,9 @@ pub fn add_demo(cfg: &mut Config) {
             shift_to_now: true,
         },
     });
+    if cfg.console.listen.is_none() {
+        cfg.console.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+    }
     let demo = Config::parse(DEMO_CONFIG).expect("config/demo.toml is valid (tested)");
     for r in demo.radars {
         if !cfg.radars.iter().any(|c| c.station == r.station) {

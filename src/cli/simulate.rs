@@ -96,6 +96,7 @@ pub fn radar_config(site: &lookout_sim::radar::RadarSite) -> lookout_ais::RadarC
         units: "nm".into(),
         range_sigma_m: site.range_sigma_m,
         bearing_sigma_deg: site.bearing_sigma_deg,
+        range_nm: Some(site.range_nm),
     }
 }
 

@@ -185,14 +185,26 @@ impl LineDecoder {
 
     /// Decodes one complete line, appending what it carries to `out`.
     pub fn line(&mut self, line: &[u8], out: &mut Vec<Observation>) {
+        let wall = if self.clock == Clock::Live { wall_ms() } else { 0 };
+        self.line_at(line, wall, out);
+    }
+
+    /// [`LineDecoder::line`] with the wall clock given, ms since the epoch
+    /// (only read under [`Clock::Live`]): the archive records the time each
+    /// line was received, so recovery decodes it exactly as it was decoded live.
+    pub fn line_at(&mut self, line: &[u8], wall: i64, out: &mut Vec<Observation>) {
         match self.format {
-            LineFormat::Nmea => self.nmea_line(line, out),
-            LineFormat::Detections => self.event_line(line, out),
+            LineFormat::Nmea => self.nmea_line(line, wall, out),
+            LineFormat::Detections => self.event_line(line, wall, out),
         }
     }
 
-    fn nmea_line(&mut self, line: &[u8], out: &mut Vec<Observation>) {
-        let wall = if self.clock == Clock::Live { wall_ms() } else { 0 };
+    /// The format this decoder reads.
+    pub fn format(&self) -> LineFormat {
+        self.format
+    }
+
+    fn nmea_line(&mut self, line: &[u8], wall: i64, out: &mut Vec<Observation>) {
         let now = match self.clock {
             Clock::Live => wall,
             Clock::Recording => self.last_time_ms.unwrap_or(0),
@@ -235,14 +247,14 @@ impl LineDecoder {
         }
     }
 
-    fn event_line(&mut self, line: &[u8], out: &mut Vec<Observation>) {
+    fn event_line(&mut self, line: &[u8], wall: i64, out: &mut Vec<Observation>) {
         let text = String::from_utf8_lossy(line);
         let text = text.trim();
         if text.is_empty() || text.starts_with('#') {
             return;
         }
         let (wall, now, max_future) = match self.clock {
-            Clock::Live => (wall_ms(), wall_ms(), self.settings.max_future_ms),
+            Clock::Live => (wall, wall, self.settings.max_future_ms),
             // A recording has no "now" to be ahead of.
             Clock::Recording => (0, i64::MAX / 4, 0),
         };

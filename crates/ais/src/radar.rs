@@ -522,6 +522,10 @@ pub struct RadarConfig {
     /// One-sigma bearing error, degrees.
     #[serde(default = "default_bearing_sigma")]
     pub bearing_sigma_deg: f64,
+    /// Instrumented range, nautical miles: only drawn as the site's coverage
+    /// on the console (`ListSensors`); plots are taken at any range.
+    #[serde(default)]
+    pub range_nm: Option<f64>,
 }
 
 fn default_units() -> String {
@@ -553,6 +557,9 @@ impl RadarConfig {
         }
         if !self.heading_deg.is_finite() {
             out.push(format!("{site}: heading_deg must be a number"));
+        }
+        if self.range_nm.is_some_and(|n| !(n > 0.0 && n.is_finite())) {
+            out.push(format!("{site}: range_nm must be > 0"));
         }
         out
     }

@@ -56,6 +56,14 @@ pub struct Config {
     /// tables in TOML; [`Config::parse`] hands them to the detectors.
     #[serde(default, rename = "zone")]
     pub zones: Vec<ZoneConfig>,
+    /// The operations-centre console in the browser. `[console]`; without
+    /// `listen`, no console is served.
+    #[serde(default)]
+    pub console: crate::console::ConsoleConfig,
+    /// The archive: every input, acknowledgement and alert version on disk before it
+    /// counts, and recovery from it at start. `[archive]`; absent, a restart forgets.
+    #[serde(default)]
+    pub archive: Option<crate::store::ArchiveConfig>,
 }
 
 /// A person or system allowed to call the API.
@@ -94,6 +102,8 @@ pub enum Role {
     Operator,
     /// Feeds data in (`Ingest`, `PushDetections`).
     Feeder,
+    /// History from the archive (`VesselHistory`, `AlertHistory`).
+    Analyst,
     /// Everything.
     Admin,
 }
@@ -320,6 +330,9 @@ impl Config {
     /// Everything wrong with the configuration, each naming its key.
     fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(a) = &self.archive {
+            out.extend(a.problems());
+        }
         let mut names = std::collections::BTreeSet::new();
         for s in &self.sources {
             if s.name.trim().is_empty() {

@@ -32,6 +32,12 @@ pub enum Error {
     /// A query ran past the server's deadline; the message names it.
     #[error("{0}")]
     DeadlineExceeded(String),
+    /// The archive refused or failed a write: input is not acknowledged.
+    #[error(transparent)]
+    Archive(#[from] lookout_archive::Error),
+    /// The call needs something this service is not configured with (the message says what).
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// The service is shutting down or a pipeline stage has stopped.
     #[error("unavailable: {0}")]
     Unavailable(String),

@@ -1,15 +1,18 @@
 //! The Lookout service: sources (feeds) → the [`pipeline`], which drives
 //! the engine (`lookout-engine`) → the [`api`] (gRPC queries and streams),
-//! with the [`journal`] (every alert change on disk) at the edge. [`config`]
+//! with the [`store`] (the archive: every input, acknowledgement and alert
+//! version, durably; recovery at start) and the [`journal`] at the edge. [`config`]
 //! gathers every stage's section; [`service`] wires it together.
 
 pub mod api;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod journal;
 pub mod pipeline;
 pub mod service;
 pub mod source;
+pub mod store;
 
 pub use config::Config;
 pub use error::Error;

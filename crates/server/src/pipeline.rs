@@ -7,16 +7,19 @@ use std::time::Duration;
 
 use lookout_ais::Batch;
 use lookout_alert::AlertChange;
+use lookout_archive::{NewRecord, Ticket};
 use lookout_core::time::wall_ms;
 use lookout_engine::Step;
 use lookout_picture::{Removal, Vessel};
 use parking_lot::RwLockWriteGuard;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::ClockMode;
+use crate::error::Error;
 use crate::service::Shared;
+use crate::store::Raw;
 
 /// Capacity of the track-update fan-out, in updates. A subscriber that falls
 /// further behind than this is told how many it missed and re-sent the
@@ -33,6 +36,48 @@ pub const DETECTIONS_QUEUE_BATCHES: usize = 64;
 /// How often the engine is ticked when no input arrives, so vessels age out
 /// and alerts close (the engine itself expires once per second of its clock).
 const TICK_EVERY: Duration = Duration::from_secs(1);
+
+/// What the pipeline is given: a batch of observations, the input it was decoded from (for
+/// the archive), and where to say when that input is on disk.
+pub struct Input {
+    pub batch: Batch,
+    /// `None` without an archive.
+    pub raw: Option<Raw>,
+    /// For callers that reply to a feeder only once its input is durable (`Ingest`,
+    /// `PushDetections`): the archive's ticket, or why the input was refused.
+    pub reply: Option<oneshot::Sender<Durable>>,
+}
+
+/// The pipeline's answer to an [`Input`] with a reply: `Ok(None)` when there is no
+/// archive (applied), `Ok(Some(ticket))` when the ticket resolves once the input is on
+/// disk, `Err` when the archive refused it (then it was not applied either).
+pub type Durable = Result<Option<Ticket>, Error>;
+
+impl Input {
+    /// An input whose caller does not wait for the disk.
+    pub fn new(batch: Batch, raw: Option<Raw>) -> Self {
+        Input { batch, raw, reply: None }
+    }
+
+    /// An input, and the receiver of its [`Durable`] answer.
+    pub fn with_reply(batch: Batch, raw: Option<Raw>) -> (Self, oneshot::Receiver<Durable>) {
+        let (tx, rx) = oneshot::channel();
+        (Input { batch, raw, reply: Some(tx) }, rx)
+    }
+}
+
+/// Waits for an [`Input`]'s answer and then for its ticket.
+pub async fn wait_durable(rx: oneshot::Receiver<Durable>) -> Result<(), Error> {
+    match rx.await {
+        Ok(Ok(Some(ticket))) => {
+            ticket.await?;
+            Ok(())
+        }
+        Ok(Ok(None)) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(Error::Unavailable("shutting down".into())),
+    }
+}
 
 /// A change in the picture, as consoles see it.
 #[derive(Debug, Clone)]
@@ -83,8 +128,8 @@ impl PipelineClock {
 /// scored at once, not after the backlog.
 pub async fn run_pipeline(
     shared: Arc<Shared>,
-    mut rx: mpsc::Receiver<Batch>,
-    mut detections: mpsc::Receiver<Batch>,
+    mut rx: mpsc::Receiver<Input>,
+    mut detections: mpsc::Receiver<Input>,
     shutdown: CancellationToken,
 ) {
     let mut clock = PipelineClock::new(shared.config.service.clock);
@@ -99,11 +144,11 @@ pub async fn run_pipeline(
             biased;
             _ = shutdown.cancelled() => break,
             d = detections.recv(), if detections_open => match d {
-                Some(batch) => apply(&shared, &mut clock, &batch),
+                Some(input) => apply(&shared, &mut clock, input),
                 None => detections_open = false,
             },
             b = rx.recv() => match b {
-                Some(batch) => apply(&shared, &mut clock, &batch),
+                Some(input) => apply(&shared, &mut clock, input),
                 None => break,
             },
             _ = tick.tick() => if let Some(now) = clock.idle() { tick_engine(&shared, now) },
@@ -115,10 +160,38 @@ pub async fn run_pipeline(
     }
 }
 
-fn apply(shared: &Shared, clock: &mut PipelineClock, batch: &Batch) {
-    let now = clock.for_batch(batch);
+fn apply(shared: &Shared, clock: &mut PipelineClock, input: Input) {
+    let now = clock.for_batch(&input.batch);
     shared.set_recording_now(now);
-    apply_batch(shared, batch, now);
+    let mut engine = shared.engine.write();
+    // Appended before it is applied, under the engine's lock, so the archive holds
+    // the engine's inputs in the order it applied them (recovery depends on it).
+    let ticket = match (&shared.store, &input.raw) {
+        (Some(store), Some(raw)) if !raw.is_empty() => match store.append_input(raw, &input.batch, now) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                drop(engine);
+                shared.archive_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                warn!(error = %e, observations = input.batch.len(), "input refused: the archive cannot take it");
+                if let Some(reply) = input.reply {
+                    let _ = reply.send(Err(e));
+                }
+                return;
+            }
+        },
+        _ => None,
+    };
+    if let Some(reply) = input.reply {
+        // The caller may have gone (a feeder that hung up): its input still counts.
+        let _ = reply.send(Ok(ticket));
+    }
+    // An empty batch (fragments waiting for their other half) changes nothing, and
+    // recovery skips it the same way.
+    if input.batch.is_empty() {
+        return;
+    }
+    let step = engine.apply(&input.batch, now);
+    publish(shared, engine, step);
 }
 
 /// Writes the (learning) baseline back to its file, off the async threads.
@@ -146,6 +219,14 @@ pub fn apply_batch(shared: &Shared, batch: &Batch, now_ms: i64) {
 
 fn tick_engine(shared: &Shared, now_ms: i64) {
     let mut engine = shared.engine.write();
+    if let Some(store) = &shared.store {
+        // Nobody waits for a tick to be durable: a tick lost in a crash is made again
+        // by the first tick after the restart.
+        if let Err(e) = store.append(vec![NewRecord::new(crate::store::TICK, now_ms, b"{}".to_vec())]) {
+            shared.archive_refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            warn!(error = %e, "tick not archived");
+        }
+    }
     let step = engine.tick(now_ms);
     publish(shared, engine, step);
 }

@@ -2,16 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use lookout_archive::Ticket;
 use parking_lot::RwLock;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
-use lookout_ais::{Batch, LineSettings};
+use lookout_ais::LineSettings;
 use lookout_alert::AlertChange;
 use lookout_core::time::wall_ms;
 use lookout_engine::Engine;
@@ -19,8 +20,9 @@ use lookout_score::Baseline;
 
 use crate::config::{Config, SourceKind};
 use crate::error::Error;
-use crate::pipeline::{self, TrackUpdate};
+use crate::pipeline::{self, Input, TrackUpdate};
 use crate::source::{self, SourceCtx, SourceRegistry, INGEST_QUEUE_BATCHES};
+use crate::store::{Recovered, Store};
 
 /// State shared by the pipeline and the API.
 pub struct Shared {
@@ -34,12 +36,19 @@ pub struct Shared {
     pub alert_updates: broadcast::Sender<Arc<AlertChange>>,
     /// Where every alert change is recorded, if configured.
     journal: Option<crate::journal::Journal>,
+    /// The archive (`[archive]`), if configured: every input before it is applied.
+    pub store: Option<Store>,
+    /// Inputs and ticks the archive refused (a write or fsync error); refused inputs
+    /// are not applied and their feeders get an error.
+    pub archive_refused: AtomicU64,
+    /// What recovery from the archive did at start.
+    pub recovered: Option<Recovered>,
     /// Where sources and `Ingest` calls send their batches (may backpressure).
-    pub ingest_tx: mpsc::Sender<Batch>,
+    pub ingest_tx: mpsc::Sender<Input>,
     /// Where `PushDetections` sends its batches: a lane the pipeline drains
     /// before the line feeds, so a drone's sighting of an overcrowded boat
     /// never waits behind a backlog of AIS reports.
-    pub detections_tx: mpsc::Sender<Batch>,
+    pub detections_tx: mpsc::Sender<Input>,
     /// Radar sites and limits for line decoding (used by `Ingest` calls too).
     pub line_settings: Arc<LineSettings>,
     pub config: Config,
@@ -61,8 +70,8 @@ impl Shared {
         config: Config,
         baseline: Option<Baseline>,
         journal: Option<crate::journal::Journal>,
-        ingest_tx: mpsc::Sender<Batch>,
-        detections_tx: mpsc::Sender<Batch>,
+        ingest_tx: mpsc::Sender<Input>,
+        detections_tx: mpsc::Sender<Input>,
         shutdown: CancellationToken,
     ) -> Self {
         Shared {
@@ -71,6 +80,9 @@ impl Shared {
             updates: pipeline::updates_channel(),
             alert_updates: pipeline::alert_updates_channel(),
             journal,
+            store: None,
+            archive_refused: AtomicU64::new(0),
+            recovered: None,
             ingest_tx,
             detections_tx,
             line_settings: Arc::new(LineSettings::new(&config.radars, config.picture.max_future.as_millis() as i64)),
@@ -98,10 +110,16 @@ impl Shared {
         }
     }
 
-    /// Records an alert change in the journal and sends it to consoles.
+    /// Records an alert change in the archive and the journal and sends it to consoles.
     /// Call with the engine locked, so changes go out in book order
-    /// whoever made them (the pipeline, or an acknowledgement).
-    pub fn publish_alert(&self, change: AlertChange) {
+    /// whoever made them (the pipeline, or an acknowledgement). The ticket resolves
+    /// when the version is on disk (`None` without an archive).
+    pub fn publish_alert(&self, change: AlertChange) -> Option<Result<Ticket, Error>> {
+        let ticket = self.store.as_ref().map(|s| s.append(vec![crate::store::alert_record(&change, self.now_ms())]));
+        if let Some(Err(e)) = &ticket {
+            self.archive_refused.fetch_add(1, Ordering::Relaxed);
+            warn!(error = %e, alert_id = change.alert.alert_id, "alert version not archived");
+        }
         let change = Arc::new(change);
         if let Some(j) = &self.journal {
             j.record(change.clone());
@@ -109,6 +127,7 @@ impl Shared {
         // An error only means no console is subscribed; the book keeps every
         // alert for ListAlerts and for consoles that join later.
         let _ = self.alert_updates.send(change);
+        ticket
     }
 
     /// Called by the pipeline as the recording's clock advances.
@@ -121,6 +140,8 @@ impl Shared {
 pub struct Running {
     /// The gRPC server's address.
     pub addr: SocketAddr,
+    /// The console's address (`[console] listen`), if served.
+    pub console_addr: Option<SocketAddr>,
     /// Bound addresses of listening sources (TCP listener, UDP), by source name.
     pub source_addrs: BTreeMap<String, SocketAddr>,
     pub shared: Arc<Shared>,
@@ -175,12 +196,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         }
         None => None,
     };
-    let (tx, rx) = mpsc::channel::<Batch>(INGEST_QUEUE_BATCHES);
-    let (det_tx, det_rx) = mpsc::channel::<Batch>(pipeline::DETECTIONS_QUEUE_BATCHES);
-    let shared = Arc::new(Shared::new(config.clone(), baseline, journal, tx.clone(), det_tx, shutdown.clone()));
-    let mut tasks = JoinSet::new();
-    let mut source_addrs = BTreeMap::new();
-    let settings = shared.line_settings.clone();
+    let (tx, rx) = mpsc::channel::<Input>(INGEST_QUEUE_BATCHES);
+    let (det_tx, det_rx) = mpsc::channel::<Input>(pipeline::DETECTIONS_QUEUE_BATCHES);
+    let mut shared = Shared::new(config.clone(), baseline, journal, tx.clone(), det_tx, shutdown.clone());
+    // Configured sources first, in config order, so they keep their ids across restarts.
+    let mut statuses = Vec::new();
     for sc in &config.sources {
         let kind = match &sc.kind {
             SourceKind::TcpClient { .. } => "tcp_client",
@@ -192,7 +212,49 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             .sources
             .register(&sc.name, kind)
             .ok_or_else(|| Error::config(format!("source {:?} cannot be registered", sc.name)))?;
-        let ctx = SourceCtx { status, tx: tx.clone(), format: sc.line_format(), settings: settings.clone() };
+        statuses.push(status);
+    }
+    if let Some(ac) = &config.archive {
+        let store = Store::open(ac)?;
+        // Synchronous, before anything else runs: nothing may touch the engine meanwhile.
+        let (rec, completed) =
+            crate::store::recover(&store, shared.engine.get_mut(), &shared.sources, &shared.line_settings)?;
+        if let Some(t) = completed {
+            t.await?;
+        }
+        info!(
+            batches = rec.batches,
+            observations = rec.observations,
+            ticks = rec.ticks,
+            acks = rec.acks,
+            alert_versions = rec.alert_versions_made,
+            differing = rec.alert_versions_differing,
+            unreadable = rec.unreadable,
+            took_ms = rec.took_ms,
+            "recovered from the archive"
+        );
+        if rec.alert_versions_differing > 0 {
+            warn!(differing = rec.alert_versions_differing, "recovery made alert versions that differ from the archived ones (see the README: a learning baseline saved since the archive began does this)");
+        }
+        if let Some(t) = rec.last_now_ms {
+            shared.set_recording_now(t);
+        }
+        shared.recovered = Some(rec);
+        shared.store = Some(store);
+    }
+    let shared = Arc::new(shared);
+    let readers = shared.store.as_ref().map(Store::reader_ids);
+    let mut tasks = JoinSet::new();
+    let mut source_addrs = BTreeMap::new();
+    let settings = shared.line_settings.clone();
+    for (sc, status) in config.sources.iter().zip(statuses) {
+        let ctx = SourceCtx {
+            status,
+            tx: tx.clone(),
+            format: sc.line_format(),
+            settings: settings.clone(),
+            reader: readers.clone(),
+        };
         let stop = shutdown.clone();
         match sc.kind.clone() {
             SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
@@ -226,9 +288,18 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         .await
         .map_err(|e| Error::io(format!("bind gRPC {}", config.service.listen), e))?;
     let addr = listener.local_addr().map_err(|e| Error::io("local_addr", e))?;
+    let console_addr = match config.console.listen {
+        Some(listen) => {
+            let l = crate::console::bind(listen).await?;
+            let a = l.local_addr().map_err(|e| Error::io("local_addr", e))?;
+            tasks.spawn(crate::console::serve(shared.clone(), l, tls.clone(), shutdown.clone()));
+            Some(a)
+        }
+        None => None,
+    };
     tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
-    Ok(Running { addr, source_addrs, shared, tasks, shutdown })
+    Ok(Running { addr, console_addr, source_addrs, shared, tasks, shutdown })
 }
 
 /// Writes every source's counters and the picture's size to the log, periodically.

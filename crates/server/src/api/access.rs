@@ -85,6 +85,7 @@ fn required_role(method: &str) -> Role {
     match method {
         "Ingest" | "PushDetections" => Role::Feeder,
         "AcknowledgeAlert" => Role::Operator,
+        "VesselHistory" | "AlertHistory" => Role::Analyst,
         _ => Role::Viewer,
     }
 }

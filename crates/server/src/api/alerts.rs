@@ -177,7 +177,7 @@ pub fn acknowledge(
     shared: &Shared,
     r: pb::AcknowledgeAlertRequest,
     operator: Option<super::Operator>,
-) -> Result<pb::Alert, Error> {
+) -> Result<(pb::Alert, Option<lookout_archive::Ticket>), Error> {
     if r.alert_id == 0 {
         return Err(Error::invalid("alert_id", "is required"));
     }
@@ -192,14 +192,22 @@ pub fn acknowledge(
         return Err(Error::invalid("note", format!("longer than {MAX_ACK_NOTE} characters")));
     }
     let mut engine = shared.engine.write();
+    let now_ms = shared.now_ms();
     let change = engine
-        .acknowledge(r.alert_id, by, &r.note, shared.now_ms())
+        .acknowledge(r.alert_id, by, &r.note, now_ms)
         .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
     // Who and why are untrusted text: logged quoted and escaped (`?`), so a
     // note cannot forge a log line with a newline or colour it with ANSI codes.
     info!(alert_id = r.alert_id, kind = ?change.alert.kind, by = ?by, note = ?r.note, version = change.alert.version, "alert acknowledged");
     let out = convert::alert(&change.alert);
+    // Archived under the engine's lock, in the order the book made it, before the
+    // version it caused; the ticket of the version covers both.
+    if let Some(store) = &shared.store {
+        let ack = crate::store::AckRecord { alert_id: r.alert_id, by: by.to_string(), note: r.note.clone() };
+        // Dropping this ticket is fine: the version's ticket below resolves after it.
+        drop(store.append(vec![ack.record(now_ms)])?);
+    }
     // Under the engine's lock, so consoles get changes in book order.
-    shared.publish_alert(change);
-    Ok(out)
+    let ticket = shared.publish_alert(change).transpose()?;
+    Ok((out, ticket))
 }

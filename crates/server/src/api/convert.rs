@@ -20,6 +20,9 @@ impl From<Error> for Status {
             Error::ResourceExhausted(_) => Status::resource_exhausted(e.to_string()),
             Error::DeadlineExceeded(_) => Status::deadline_exceeded(e.to_string()),
             Error::Unavailable(_) => Status::unavailable(e.to_string()),
+            // Disk full or failed: the input was not taken; the feeder may retry elsewhere.
+            Error::Archive(_) => Status::unavailable(e.to_string()),
+            Error::FailedPrecondition(_) => Status::failed_precondition(e.to_string()),
             Error::Config(_) | Error::Io { .. } | Error::Recording(_) | Error::Baseline(_) => {
                 Status::internal(e.to_string())
             }
@@ -197,7 +200,7 @@ fn tenth(v: f32) -> f64 {
     (f64::from(v) * 10.0).round() / 10.0
 }
 
-fn sensor_kind_to_pb(k: SensorKind) -> pb::SensorKind {
+pub(super) fn sensor_kind_to_pb(k: SensorKind) -> pb::SensorKind {
     match k {
         SensorKind::Radar => pb::SensorKind::Radar,
         SensorKind::Drone => pb::SensorKind::Drone,
@@ -379,6 +382,44 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
 
 // ---------------------------------------------------------------- alerts
 
+/// A required timestamp field, ms since the epoch.
+pub fn time_ms(field: &'static str, t: Option<prost_types::Timestamp>) -> Result<i64, Error> {
+    let t = t.ok_or_else(|| Error::invalid(field, "is required"))?;
+    if !(0..1_000_000_000).contains(&t.nanos) || !(0..=32_503_680_000).contains(&t.seconds) {
+        return Err(Error::invalid(field, "is not a time between 1970 and 3000"));
+    }
+    Ok(t.seconds * 1000 + i64::from(t.nanos / 1_000_000))
+}
+
+/// Longest window `VesselHistory` answers, ms.
+pub const MAX_HISTORY_WINDOW_MS: i64 = 31 * 86_400_000;
+/// `VesselHistory` points by default, and at most.
+pub const DEFAULT_HISTORY_POINTS: usize = 10_000;
+pub const MAX_HISTORY_POINTS: usize = 100_000;
+
+/// One archived position, for `VesselHistory`.
+pub fn history_point(r: &lookout_archive::PositionRow) -> pb::HistoryPoint {
+    pb::HistoryPoint {
+        time: Some(timestamp(r.time_ms)),
+        lat_deg: r.sample.lat_deg,
+        lon_deg: r.sample.lon_deg,
+        sog_kn: r.sample.sog_kn,
+        cog_deg: r.sample.cog_deg,
+        heading_deg: r.sample.heading_deg,
+        archive_seq: r.seq,
+    }
+}
+
+/// One archived alert version, for `AlertHistory`.
+pub fn archived_version(r: lookout_archive::AlertVersionRow) -> pb::ArchivedAlertVersion {
+    pb::ArchivedAlertVersion {
+        version: r.version,
+        time: Some(timestamp(r.time_ms)),
+        archive_seq: r.seq,
+        record_json: String::from_utf8_lossy(&r.payload).into_owned(),
+    }
+}
+
 fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
 }
@@ -493,4 +534,26 @@ pub fn alert_filter(f: Option<pb::AlertFilter>) -> Result<AlertFilter, Error> {
         min_severity: severity_from_pb(f.min_severity)?,
         rescue_only: f.rescue_only,
     })
+}
+
+/// The archive's part of `Stats`.
+pub fn archive_stats(shared: &crate::service::Shared, store: &crate::store::Store) -> pb::ArchiveStats {
+    let r = shared.recovered.clone().unwrap_or_default();
+    let archive = store.archive();
+    pb::ArchiveStats {
+        durable_seq: *archive.durable_watch().borrow(),
+        health: match archive.health() {
+            lookout_archive::Health::Ok => "ok".into(),
+            other => format!("{other:?}"),
+        },
+        refused: shared.archive_refused.load(std::sync::atomic::Ordering::Relaxed),
+        recovered_batches: r.batches,
+        recovered_observations: r.observations,
+        recovered_ticks: r.ticks,
+        recovered_acks: r.acks,
+        recovered_alert_versions: r.alert_versions_archived,
+        recovered_alert_versions_differing: r.alert_versions_differing,
+        recovered_unreadable: r.unreadable,
+        recovery_ms: r.took_ms,
+    }
 }

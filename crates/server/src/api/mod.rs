@@ -7,6 +7,7 @@ pub mod codec;
 mod convert;
 pub mod limits;
 mod query;
+mod sensors;
 mod service;
 mod subscribe;
 
@@ -29,6 +30,19 @@ pub mod pb {
 
 pub use access::{token_digest_hex, Operator};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
+
+/// The access layer (tokens, roles, access log) for another listener of the
+/// same API: the console's gRPC-Web (`crate::console`).
+pub(crate) fn access_layer(operators: &[crate::config::OperatorConfig]) -> access::AccessLayer {
+    access::AccessLayer::new(Arc::new(access::AccessPolicy::new(operators)))
+}
+
+/// The `lookout.v1.Lookout` service on `shared`, with its request limits:
+/// for the gRPC listener and for the console's gRPC-Web.
+pub(crate) fn lookout_service(shared: Arc<Shared>) -> pb::lookout_server::LookoutServer<service::LookoutApi> {
+    pb::lookout_server::LookoutServer::new(service::LookoutApi::new(shared))
+        .max_decoding_message_size(limits::MAX_REQUEST_BYTES)
+}
 
 /// TLS settings for the server, read (and checked) before anything starts.
 pub fn tls_config(cfg: &crate::config::TlsConfig) -> Result<tonic::transport::ServerTlsConfig, crate::Error> {
@@ -68,8 +82,7 @@ pub async fn serve(
     } else if tls.is_none() {
         warn!("operators are configured without [service.tls]: bearer tokens travel in clear");
     }
-    let api = pb::lookout_server::LookoutServer::new(service::LookoutApi::new(shared))
-        .max_decoding_message_size(limits::MAX_REQUEST_BYTES);
+    let api = lookout_service(shared);
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = tls {
         builder = match builder.tls_config(tls) {

@@ -9,13 +9,17 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
 use super::pb::{self, lookout_server::Lookout};
-use super::{alerts, subscribe};
+use super::{alerts, sensors, subscribe};
 use crate::error::Error;
+use crate::pipeline::{wait_durable, Durable, Input};
 use crate::service::Shared;
 use crate::source::{Ingestor, BATCH_MAX};
+use crate::store::{Raw, RawEvents, Store};
+use lookout_ais::event::DetectionEvent;
 use lookout_ais::{Batch, Clock, DetectionCounters, LineFormat, Observation, Payload};
 use lookout_core::time::wall_ms;
 use lookout_picture::NearQuery;
+use tokio::sync::oneshot;
 
 pub struct LookoutApi {
     shared: Arc<Shared>,
@@ -31,14 +35,35 @@ impl LookoutApi {
         Self { shared }
     }
 
-    /// Hands pushed detections to the pipeline's detections lane, waiting
-    /// if it is full (backpressure to this client only).
-    async fn send_detections(&self, batch: &mut Batch) -> Result<(), Status> {
+    /// History needs the archive.
+    fn archived(&self) -> Result<(), Error> {
+        match &self.shared.store {
+            Some(_) => Ok(()),
+            None => Err(Error::FailedPrecondition(
+                "history needs an archive: this service has no [archive] configured".into(),
+            )),
+        }
+    }
+
+    /// Hands pushed detections (and, with an archive, the events they came from) to the
+    /// pipeline's detections lane, waiting if it is full (backpressure to this client
+    /// only). Returns the pipeline's answer, to wait on before replying.
+    async fn send_detections(
+        &self,
+        batch: &mut Batch,
+        events: &mut Vec<DetectionEvent>,
+    ) -> Result<Option<oneshot::Receiver<Durable>>, Status> {
         if batch.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
-        self.shared.detections_tx.send(b).await.map_err(|_| Status::unavailable("shutting down"))
+        let raw =
+            self.shared.store.as_ref().map(|_| {
+                Raw::Events(RawEvents { source: PUSH_DETECTIONS_SOURCE.into(), events: std::mem::take(events) })
+            });
+        let (input, rx) = Input::with_reply(b, raw);
+        self.shared.detections_tx.send(input).await.map_err(|_| Status::unavailable("shutting down"))?;
+        Ok(Some(rx))
     }
 }
 
@@ -114,6 +139,7 @@ impl Lookout for LookoutApi {
             LineFormat::Nmea,
             self.shared.line_settings.clone(),
             Clock::Live,
+            self.shared.store.as_ref().map(Store::reader_ids),
         );
         let mut next = Some(first);
         let outcome: Result<(), Status> = async {
@@ -132,6 +158,8 @@ impl Lookout for LookoutApi {
                     _ = self.shared.shutdown.cancelled() => None,
                 };
             }
+            // The reply says "received": only once it is on disk.
+            ing.durable().await?;
             Ok(())
         }
         .await;
@@ -154,6 +182,8 @@ impl Lookout for LookoutApi {
         let max_future_ms = self.shared.line_settings.max_future_ms;
         let mut summary = pb::PushDetectionsSummary::default();
         let mut batch: Batch = Vec::with_capacity(BATCH_MAX);
+        let mut events: Vec<DetectionEvent> = Vec::new();
+        let mut last: Option<oneshot::Receiver<Durable>> = None;
         let mut counts = DetectionCounters::default();
         let mut index = 0u64;
         loop {
@@ -166,7 +196,9 @@ impl Lookout for LookoutApi {
             let next = match stream.message().now_or_never() {
                 Some(m) => m?,
                 None => {
-                    self.send_detections(&mut batch).await?;
+                    if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+                        last = Some(rx);
+                    }
                     tokio::select! {
                         m = stream.message() => m?,
                         _ = self.shared.shutdown.cancelled() => None,
@@ -175,8 +207,12 @@ impl Lookout for LookoutApi {
             };
             let Some(event) = next else { break };
             let detection_id = event.detection_id.clone();
-            match convert::detection_event(event).and_then(|e| Ok(e.validate(self.shared.now_ms(), max_future_ms)?)) {
-                Ok(d) => {
+            let keep = self.shared.store.is_some();
+            match convert::detection_event(event)
+                .and_then(|e| Ok((keep.then(|| e.clone()), e.validate(self.shared.now_ms(), max_future_ms)?)))
+            {
+                Ok((event, d)) => {
+                    events.extend(event);
                     summary.accepted += 1;
                     counts.events += 1;
                     batch.push(Observation {
@@ -206,10 +242,19 @@ impl Lookout for LookoutApi {
             }
             index += 1;
             if batch.len() >= BATCH_MAX {
-                self.send_detections(&mut batch).await?;
+                if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+                    last = Some(rx);
+                }
             }
         }
-        self.send_detections(&mut batch).await?;
+        if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+            last = Some(rx);
+        }
+        // The summary says "accepted": only once the events are on disk (answers come in
+        // order, so the last one covers them all).
+        if let Some(rx) = last {
+            wait_durable(rx).await?;
+        }
         {
             let mut st = status.state.lock();
             st.detections.merge(&counts);
@@ -240,7 +285,81 @@ impl Lookout for LookoutApi {
         req: Request<pb::AcknowledgeAlertRequest>,
     ) -> Result<Response<pb::Alert>, Status> {
         let operator = req.extensions().get::<super::Operator>().cloned();
-        Ok(Response::new(alerts::acknowledge(&self.shared, req.into_inner(), operator)?))
+        let (alert, durable) = alerts::acknowledge(&self.shared, req.into_inner(), operator)?;
+        // Acknowledged only once the acknowledgement is on disk.
+        if let Some(ticket) = durable {
+            ticket.await.map_err(Error::from)?;
+        }
+        Ok(Response::new(alert))
+    }
+
+    async fn list_sensors(
+        &self,
+        _req: Request<pb::ListSensorsRequest>,
+    ) -> Result<Response<pb::ListSensorsResponse>, Status> {
+        Ok(Response::new(sensors::list(&self.shared)))
+    }
+
+    async fn vessel_history(
+        &self,
+        req: Request<pb::VesselHistoryRequest>,
+    ) -> Result<Response<pb::VesselHistoryResponse>, Status> {
+        let r = req.into_inner();
+        let mmsi = convert::mmsi(r.mmsi, "mmsi")?;
+        let (from, to) = (convert::time_ms("from", r.from)?, convert::time_ms("to", r.to)?);
+        if to < from {
+            return Err(Error::invalid("to", "is before from").into());
+        }
+        if to - from > convert::MAX_HISTORY_WINDOW_MS {
+            return Err(Error::ResourceExhausted(format!(
+                "to - from is longer than {} days (the limit): ask for a shorter window",
+                convert::MAX_HISTORY_WINDOW_MS / 86_400_000
+            ))
+            .into());
+        }
+        let limit = convert::max_results(
+            "max_results",
+            r.max_results,
+            convert::DEFAULT_HISTORY_POINTS,
+            convert::MAX_HISTORY_POINTS,
+        )?;
+        self.archived()?;
+        let shared = self.shared.clone();
+        // The index is a file: read it off the async workers.
+        let rows = tokio::task::spawn_blocking(move || {
+            let store = shared.store.as_ref().expect("checked above");
+            store.archive().positions(u64::from(mmsi), from, to)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("history task: {e}")))?
+        .map_err(Error::from)?;
+        let truncated = rows.len() > limit;
+        let points = rows.iter().take(limit).map(convert::history_point).collect();
+        Ok(Response::new(pb::VesselHistoryResponse { points, truncated }))
+    }
+
+    async fn alert_history(
+        &self,
+        req: Request<pb::AlertHistoryRequest>,
+    ) -> Result<Response<pb::AlertHistoryResponse>, Status> {
+        let id = req.into_inner().alert_id;
+        if id == 0 {
+            return Err(Error::invalid("alert_id", "is required").into());
+        }
+        self.archived()?;
+        let shared = self.shared.clone();
+        let rows = tokio::task::spawn_blocking(move || {
+            shared.store.as_ref().expect("checked above").archive().alert_versions(id)
+        })
+        .await
+        .map_err(|e| Status::internal(format!("history task: {e}")))?
+        .map_err(Error::from)?;
+        if rows.is_empty() {
+            return Err(Error::NotFound(format!("alert {id} has no archived versions")).into());
+        }
+        Ok(Response::new(pb::AlertHistoryResponse {
+            versions: rows.into_iter().map(convert::archived_version).collect(),
+        }))
     }
 
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
@@ -268,6 +387,7 @@ impl Lookout for LookoutApi {
             future_reports: pic.counters().future_reports,
             held_future_reports: pic.counters().held_future,
             invalid_mmsi: pic.counters().invalid_mmsi,
+            archive: self.shared.store.as_ref().map(|store| convert::archive_stats(&self.shared, store)),
         }))
     }
 }

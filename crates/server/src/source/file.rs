@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::{CounterPublisher, PipelineClosed, SourceCtx, BATCH_MAX};
+use crate::pipeline::Input;
+use crate::store::{FileSlice, Raw};
 
 /// Longest single sleep while pacing, so shutdown is noticed promptly.
 const PACE_SLICE: Duration = Duration::from_millis(100);
@@ -74,11 +76,29 @@ fn play_once(
     let started = Instant::now();
     let mut first_ms: Option<i64> = None;
     let mut shift_ms = 0;
-    let flush = |batch: &mut Batch, rec: &Recording, publisher: &mut CounterPublisher| -> Result<(), PlayError> {
+    // For the archive: this pass's reader id and how many observations it has sent.
+    let reader = ctx.reader.as_ref().map(|next| next());
+    let mut sent = 0u64;
+    let mut flush = |batch: &mut Batch,
+                     rec: &Recording,
+                     publisher: &mut CounterPublisher,
+                     shift_ms: i64|
+     -> Result<(), PlayError> {
         publisher.publish(&ctx.status, rec.counters());
         if !batch.is_empty() {
             let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
-            ctx.tx.blocking_send(b).map_err(|_| PipelineClosed)?;
+            let raw = reader.map(|reader| {
+                Raw::File(FileSlice {
+                    source: ctx.status.name.clone(),
+                    reader,
+                    paths: paths.to_vec(),
+                    first: sent,
+                    count: b.len() as u64,
+                    shift_ms,
+                })
+            });
+            sent += b.len() as u64;
+            ctx.tx.blocking_send(Input::new(b, raw)).map_err(|_| PipelineClosed)?;
         }
         Ok(())
     };
@@ -96,7 +116,7 @@ fn play_once(
         if pace > 0.0 {
             let due = Duration::from_secs_f64(((obs.at_ms - t0).max(0) as f64 / 1000.0) / pace);
             if started.elapsed() < due {
-                flush(&mut batch, &rec, &mut publisher)?;
+                flush(&mut batch, &rec, &mut publisher, shift_ms)?;
                 while started.elapsed() < due {
                     if shutdown.is_cancelled() {
                         return Err(PlayError::Closed);
@@ -111,8 +131,8 @@ fn play_once(
         }
         batch.push(obs);
         if batch.len() >= BATCH_MAX {
-            flush(&mut batch, &rec, &mut publisher)?;
+            flush(&mut batch, &rec, &mut publisher, shift_ms)?;
         }
     }
-    flush(&mut batch, &rec, &mut publisher)
+    flush(&mut batch, &rec, &mut publisher, shift_ms)
 }

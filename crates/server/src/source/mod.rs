@@ -20,6 +20,9 @@ use lookout_core::SourceId;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
+use crate::pipeline::{Durable, Input};
+use crate::store::{Raw, RawLine, RawLines};
+
 /// Capacity of the source → pipeline channel, in batches. With
 /// [`BATCH_MAX`] observations a batch this holds about 0.5 s of a 1M/s feed:
 /// enough to ride out a pipeline hiccup, small enough that backpressure
@@ -93,7 +96,7 @@ impl SourceRegistry {
     pub fn register(&self, name: &str, kind: &'static str) -> Option<Arc<SourceStatus>> {
         let mut list = self.list.lock();
         if let Some(s) = list.iter().find(|s| s.name == name) {
-            return (s.kind == kind).then(|| s.clone());
+            return (s.kind == kind || s.kind == "recovered").then(|| s.clone());
         }
         if list.len() >= MAX_SOURCES {
             return None;
@@ -112,6 +115,24 @@ impl SourceRegistry {
         self.list.lock().clone()
     }
 
+    /// The source of this name, registered as `recovered` if new: recovery from the
+    /// archive meets the names of sources (often `Ingest` feeders) that have not yet
+    /// reconnected. A feeder that reconnects later gets its own status back.
+    pub fn recovered(&self, name: &str) -> Arc<SourceStatus> {
+        let mut list = self.list.lock();
+        if let Some(s) = list.iter().find(|s| s.name == name) {
+            return s.clone();
+        }
+        let s = Arc::new(SourceStatus {
+            id: list.len().min(usize::from(SourceId::MAX)) as SourceId,
+            name: name.to_string(),
+            kind: "recovered",
+            state: Mutex::new(SourceState::default()),
+        });
+        list.push(s.clone());
+        s
+    }
+
     /// Name of a source id ("" if unknown).
     pub fn name(&self, id: SourceId) -> String {
         self.list.lock().get(usize::from(id)).map(|s| s.name.clone()).unwrap_or_default()
@@ -122,15 +143,27 @@ impl SourceRegistry {
 #[derive(Clone)]
 pub struct SourceCtx {
     pub status: Arc<SourceStatus>,
-    pub tx: mpsc::Sender<Batch>,
+    pub tx: mpsc::Sender<Input>,
     pub format: LineFormat,
     pub settings: Arc<LineSettings>,
+    /// Reader ids for the archive (`None`: no archive, lines are not kept).
+    pub reader: Option<ReaderIds>,
 }
+
+/// Hands out archive reader ids (see [`crate::store::RawLines::reader`]).
+pub type ReaderIds = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 impl SourceCtx {
     /// Decoding state for one connection (or one pass over a file).
     pub fn ingestor(&self, clock: Clock) -> Ingestor {
-        Ingestor::new(self.status.clone(), self.tx.clone(), self.format, self.settings.clone(), clock)
+        Ingestor::new(
+            self.status.clone(),
+            self.tx.clone(),
+            self.format,
+            self.settings.clone(),
+            clock,
+            self.reader.clone(),
+        )
     }
 }
 
@@ -160,27 +193,41 @@ impl CounterPublisher {
 /// and publishing counters to its [`SourceStatus`].
 pub struct Ingestor {
     status: Arc<SourceStatus>,
-    tx: mpsc::Sender<Batch>,
+    tx: mpsc::Sender<Input>,
     lines: LineDecoder,
     splitter: LineSplitter,
     batch: Batch,
+    /// The lines behind `batch`, as received, when there is an archive.
+    raw: Option<RawLines>,
+    /// The pipeline's answer for the last batch sent (see [`Ingestor::durable`]).
+    last_ticket: Option<tokio::sync::oneshot::Receiver<Durable>>,
     publisher: CounterPublisher,
 }
 
 impl Ingestor {
     pub fn new(
         status: Arc<SourceStatus>,
-        tx: mpsc::Sender<Batch>,
+        tx: mpsc::Sender<Input>,
         format: LineFormat,
         settings: Arc<LineSettings>,
         clock: Clock,
+        reader: Option<ReaderIds>,
     ) -> Self {
+        let raw = reader.map(|next| RawLines {
+            source: status.name.clone(),
+            reader: next(),
+            format: format.into(),
+            clock: clock.into(),
+            lines: Vec::new(),
+        });
         Self {
             lines: LineDecoder::new(status.id, &status.name, format, settings, clock),
             status,
             tx,
             splitter: LineSplitter::default(),
             batch: Vec::with_capacity(BATCH_MAX),
+            raw,
+            last_ticket: None,
             publisher: CounterPublisher::default(),
         }
     }
@@ -190,9 +237,16 @@ impl Ingestor {
         self.lines.last_time_ms()
     }
 
-    /// Decodes one complete line.
+    /// Decodes one complete line (keeping it, with its arrival time, for the archive).
     pub fn line(&mut self, line: &[u8]) {
-        self.lines.line(line, &mut self.batch);
+        match &mut self.raw {
+            Some(raw) => {
+                let wall = wall_ms();
+                raw.lines.push(RawLine::Line(wall, String::from_utf8_lossy(line).into_owned()));
+                self.lines.line_at(line, wall, &mut self.batch);
+            }
+            None => self.lines.line(line, &mut self.batch),
+        }
     }
 
     /// Splits a chunk of a byte stream into lines and decodes them.
@@ -209,19 +263,38 @@ impl Ingestor {
         self.splitter = splitter;
     }
 
-    /// True when the batch should be sent before reading more.
+    /// True when the batch should be sent before reading more (kept lines count too, so
+    /// a flood of garbage lines is archived and released in bounded batches).
     pub fn batch_full(&self) -> bool {
-        self.batch.len() >= BATCH_MAX
+        self.batch.len() >= BATCH_MAX || self.raw.as_ref().is_some_and(|r| r.lines.len() >= BATCH_MAX)
     }
 
     /// Sends the pending batch (waiting if the pipeline is busy) and publishes counters.
     pub async fn flush(&mut self) -> Result<(), PipelineClosed> {
         self.publish();
-        if self.batch.is_empty() {
+        let raw = match &mut self.raw {
+            Some(r) if !r.lines.is_empty() => {
+                Some(Raw::Lines(RawLines { lines: std::mem::take(&mut r.lines), ..r.clone() }))
+            }
+            _ => None,
+        };
+        if self.batch.is_empty() && raw.is_none() {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_MAX));
-        self.tx.send(batch).await.map_err(|_| PipelineClosed)
+        let (input, ticket) = Input::with_reply(batch, raw);
+        self.tx.send(input).await.map_err(|_| PipelineClosed)?;
+        self.last_ticket = Some(ticket);
+        Ok(())
+    }
+
+    /// Waits until everything this reader has sent is on disk (at once without an
+    /// archive): what `Ingest` waits for before it replies.
+    pub async fn durable(&mut self) -> Result<(), crate::Error> {
+        match self.last_ticket.take() {
+            Some(t) => crate::pipeline::wait_durable(t).await,
+            None => Ok(()),
+        }
     }
 
     /// Adds what this connection counted since the last publish to the source's totals.
@@ -236,6 +309,9 @@ impl Ingestor {
 
     /// Expires stale fragments (call periodically on quiet connections).
     pub fn expire(&mut self, now_ms: i64) {
+        if let Some(raw) = &mut self.raw {
+            raw.lines.push(RawLine::Expire((now_ms,)));
+        }
         self.lines.expire(now_ms);
     }
 }

@@ -1,0 +1,101 @@
+//! `lookout history`: where a vessel was, and every archived version of an alert.
+
+use lookout_server::api::pb;
+
+use super::{connect, remote, RemoteArgs};
+
+/// History from the service's archive (needs [archive] on the server and the analyst role).
+#[derive(clap::Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    what: What,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+#[derive(clap::Subcommand)]
+enum What {
+    /// Positions of a vessel between two times (at most one a minute), oldest first:
+    /// `time lat lon sog_kn cog_deg archive_seq`, or JSON Lines with --json.
+    Vessel {
+        /// The vessel's MMSI.
+        mmsi: u32,
+        /// Start, RFC 3339 (e.g. 2026-12-01T02:00:00Z).
+        #[arg(long)]
+        from: String,
+        /// End, RFC 3339.
+        #[arg(long)]
+        to: String,
+        /// Most points to print (0: the server's default, 10,000).
+        #[arg(long, default_value_t = 0)]
+        max: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every archived version of an alert, oldest first, as the archive holds it (JSON).
+    Alert {
+        /// The alert's id.
+        alert_id: u64,
+    },
+}
+
+fn timestamp(flag: &str, s: &str) -> anyhow::Result<prost_types::Timestamp> {
+    let t = humantime::parse_rfc3339_weak(s)
+        .map_err(|e| anyhow::anyhow!("--{flag} {s:?} is not an RFC 3339 time such as 2026-12-01T02:00:00Z: {e}"))?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| anyhow::anyhow!("--{flag} is before 1970"))?;
+    Ok(prost_types::Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 })
+}
+
+fn rfc3339(t: Option<&prost_types::Timestamp>) -> String {
+    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+impl HistoryArgs {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let mut client = connect(&self.remote).await?;
+        match self.what {
+            What::Vessel { mmsi, from, to, max, json } => {
+                let req = pb::VesselHistoryRequest {
+                    mmsi,
+                    from: Some(timestamp("from", &from)?),
+                    to: Some(timestamp("to", &to)?),
+                    max_results: max,
+                };
+                let r = client.vessel_history(req).await.map_err(remote)?.into_inner();
+                for p in &r.points {
+                    let time = rfc3339(p.time.as_ref());
+                    if json {
+                        let v = serde_json::json!({
+                            "mmsi": mmsi, "time": time, "lat_deg": p.lat_deg, "lon_deg": p.lon_deg,
+                            "sog_kn": p.sog_kn, "cog_deg": p.cog_deg, "heading_deg": p.heading_deg,
+                            "archive_seq": p.archive_seq,
+                        });
+                        println!("{v}");
+                    } else {
+                        let opt = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+                        println!(
+                            "{time}  {:9.5} {:10.5}  {:>5} kn {:>5}°  #{}",
+                            p.lat_deg,
+                            p.lon_deg,
+                            opt(p.sog_kn),
+                            opt(p.cog_deg),
+                            p.archive_seq
+                        );
+                    }
+                }
+                eprintln!("{} positions{}", r.points.len(), if r.truncated { " (truncated: raise --max)" } else { "" });
+            }
+            What::Alert { alert_id } => {
+                let r = client.alert_history(pb::AlertHistoryRequest { alert_id }).await.map_err(remote)?.into_inner();
+                for v in &r.versions {
+                    println!("{}", v.record_json);
+                }
+                eprintln!("{} versions of alert {alert_id}", r.versions.len());
+            }
+        }
+        Ok(())
+    }
+}
