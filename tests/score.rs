@@ -6,6 +6,7 @@ use lookout_alert::{AlertBook, AlertKind, AlertPolicy, AlertState};
 use lookout_core::geodesy::{destination, LatLon};
 use lookout_picture::PictureConfig;
 use lookout_picture::{AisClass, Changes, Kinematics, Picture, Report};
+use lookout_score::baseline::{Baseline, BaselineBuilder, GridSpec, TrafficClass, TrafficObs};
 use lookout_score::detectors::{ScoreConfig, Scorer, Zone, ZoneKind, Zones};
 
 fn report(mmsi: u32, p: LatLon, sog: f32, cog: f32) -> Report<'static> {
@@ -25,6 +26,7 @@ struct Sea {
     pic: Picture,
     scorer: Scorer,
     book: AlertBook,
+    baseline: Option<Baseline>,
 }
 
 impl Sea {
@@ -37,6 +39,7 @@ impl Sea {
             pic: Picture::new(&PictureConfig::default()),
             scorer: Scorer::new(cfg),
             book: AlertBook::new(AlertPolicy::default()),
+            baseline: None,
         }
     }
 
@@ -49,11 +52,14 @@ impl Sea {
         }
         let mut batch = self.pic.apply_batch(&[], t_ms);
         changes.jumps.append(&mut batch.jumps);
-        let mut findings = self.scorer.observe(&self.pic, &changes, None, t_ms);
+        changes.removed.append(&mut batch.removed);
+        // As the engine does: vessels not heard for the picture's ageing time leave it.
+        changes.removed.extend(self.pic.expire(t_ms));
+        let mut findings = self.scorer.observe(&self.pic, &changes, self.baseline.as_ref(), t_ms);
         if std::env::var("SCORE_DEBUG").is_ok() {
             eprintln!("{t_ms}: {:?}", findings.iter().map(|f| (f.kind, f.active)).collect::<Vec<_>>());
         }
-        findings.extend(self.scorer.tick(&self.pic, None, t_ms));
+        findings.extend(self.scorer.tick(&self.pic, self.baseline.as_ref(), t_ms));
         let mut out: Vec<(AlertKind, AlertState)> =
             findings.into_iter().filter_map(|f| self.book.observe(f)).map(|c| (c.alert.kind, c.alert.state)).collect();
         out.extend(self.book.tick(t_ms).into_iter().map(|c| (c.alert.kind, c.alert.state)));
@@ -205,4 +211,130 @@ fn a_position_off_for_three_reports_is_a_position_jump() {
         }
         assert_eq!(sea.book.alerts().filter(|a| a.kind == AlertKind::PositionJump).count(), alerts, "hold {hold_s} s");
     }
+}
+
+/// Ships one after another sail south past two ships that are always heard, and go silent
+/// at the same place: the edge of their receivers' reach. Once three have gone silent there
+/// for good (aged out of the picture), the place is a learnt coverage edge and the next
+/// ones raise no AIS gap; a ship going silent somewhere else still does.
+#[test]
+fn silence_where_ais_tracks_usually_end_is_no_ais_gap() {
+    let mut sea = Sea::new();
+    let east = destination(HERE, 90.0, 30.0 * 1852.0);
+    let neighbours = |at: LatLon, first: u32| -> Vec<(u32, LatLon, f32, f32)> {
+        vec![
+            (first, destination(at, 45.0, 2_000.0), 10.0, 90.0),
+            (first + 1, destination(at, 45.0, 5_000.0), 10.0, 90.0),
+        ]
+    };
+    let mut gaps = Vec::new();
+    let mut t = 0;
+    // Each ship: heard for 5 minutes heading south, then silent for 40 (it ages out at 30).
+    let sail = |sea: &mut Sea, t: &mut i64, mmsi: u32, from: LatLon, first_neighbour: u32| {
+        let mut pos = from;
+        let mut opened = false;
+        for k in 0..270 {
+            let mut r = neighbours(from, first_neighbour);
+            pos = destination(pos, 180.0, 10.0 * 1852.0 / 360.0);
+            if k < 30 {
+                r.push((mmsi, pos, 10.0, 180.0));
+            }
+            opened |= sea.step(*t, &r).contains(&(AlertKind::AisGap, AlertState::Open));
+            *t += 10_000;
+        }
+        opened
+    };
+    for i in 0..6 {
+        gaps.push(sail(&mut sea, &mut t, 247_100_000 + i, HERE, 247_000_900));
+    }
+    assert_eq!(gaps, [true, true, true, false, false, false], "AIS gap opened, per ship in turn");
+    // Elsewhere the same silence is still an AIS gap.
+    assert!(sail(&mut sea, &mut t, 247_200_000, east, 247_000_950));
+}
+
+/// A baseline of 34.8–35.6 N, 12.8–13.8 E: merchant ships steaming east through HERE, and
+/// pleasure craft idling off a "coast" 40 km north of it (written here, 24 h of each).
+fn baseline_with_yachts_inshore() -> Baseline {
+    let spec = GridSpec {
+        min_lat_deg: 34.8,
+        min_lon_deg: 12.8,
+        max_lat_deg: 35.6,
+        max_lon_deg: 13.8,
+        cell_m: 2000.0,
+        name: "test".into(),
+    };
+    let mut b = BaselineBuilder::new(spec);
+    let inshore = destination(HERE, 0.0, 40_000.0);
+    for minute in 0..24 * 60 {
+        let t = i64::from(minute) * 60_000;
+        for (i, lane) in [-3_000.0, 0.0, 3_000.0].iter().enumerate() {
+            let p = destination(destination(HERE, 0.0, *lane), 90.0, f64::from(minute % 60) * 500.0 - 15_000.0);
+            let mmsi = 247_300_000 + i as u32;
+            b.add(&TrafficObs {
+                mmsi,
+                time_ms: t,
+                lat_deg: p.lat_deg,
+                lon_deg: p.lon_deg,
+                sog_kn: Some(14.0),
+                cog_deg: Some(90.0),
+                class: TrafficClass::Cargo,
+            });
+        }
+        for y in 0..3 {
+            let p = destination(inshore, 120.0 * f64::from(y), 1_000.0);
+            b.add(&TrafficObs {
+                mmsi: 247_400_000 + y,
+                time_ms: t,
+                lat_deg: p.lat_deg,
+                lon_deg: p.lon_deg,
+                sog_kn: Some(0.5),
+                cog_deg: None,
+                class: TrafficClass::Leisure,
+            });
+        }
+    }
+    b.finish()
+}
+
+/// A vessel of AIS ship type `ship_type` drifting at 0.5 kn at `at` for `minutes`: did
+/// LOITERING open?
+fn drifting(baseline: Baseline, ship_type: u8, at: LatLon, minutes: i64) -> bool {
+    let mut sea = Sea::new();
+    sea.baseline = Some(baseline);
+    let mmsi = 247_500_001;
+    let stat = lookout_picture::StaticUpdate {
+        mmsi,
+        msg_type: 5,
+        class: Some(AisClass::A),
+        name: Some("DRIFTER"),
+        callsign: None,
+        imo: None,
+        ship_type: Some(ship_type),
+        dims: None,
+        destination: None,
+        draught_dm: None,
+    };
+    sea.pic.apply(0, 0, 0, &lookout_picture::Report::Static(stat));
+    let mut opened = false;
+    for k in 0..minutes * 6 {
+        let p = destination(at, 200.0, k as f64 * 0.5 * 1852.0 / 360.0);
+        opened |= sea.step(k * 10_000, &[(mmsi, p, 0.5, 200.0)]).contains(&(AlertKind::Loitering, AlertState::Open));
+    }
+    opened
+}
+
+#[test]
+fn a_yacht_adrift_far_from_where_yachts_go_loiters_but_not_inshore_or_off_the_grid() {
+    let b = baseline_with_yachts_inshore();
+    let offshore = destination(HERE, 180.0, 20_000.0);
+    let inshore = destination(HERE, 0.0, 40_000.0);
+    // A merchant ship adrift offshore: loitering after the usual 20 minutes.
+    assert!(drifting(b.clone(), 70, offshore, 40));
+    // A pleasure craft (type 37) there: not after 100 minutes, yes after 130.
+    assert!(!drifting(b.clone(), 37, offshore, 100));
+    assert!(drifting(b.clone(), 37, offshore, 130));
+    // Where pleasure craft idle, never.
+    assert!(!drifting(b.clone(), 37, inshore, 130));
+    // Outside the baseline's grid nothing is known: no loitering, whoever drifts.
+    assert!(!drifting(b, 70, LatLon::new(34.0, 13.3), 60));
 }

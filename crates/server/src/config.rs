@@ -333,10 +333,21 @@ impl Config {
         if let Some(a) = &self.archive {
             out.extend(a.problems());
         }
+        if !(0.01..=1.0).contains(&self.score.gap_edge_cell_deg) {
+            out.push(format!(
+                "score.gap_edge_cell_deg must be within 0.01..=1 degrees, got {}",
+                self.score.gap_edge_cell_deg
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.score.gap_edge_min_share) {
+            out.push(format!("score.gap_edge_min_share must be within 0..=1, got {}", self.score.gap_edge_min_share));
+        }
         let mut names = std::collections::BTreeSet::new();
         for s in &self.sources {
             if s.name.trim().is_empty() {
                 out.push("source.name must not be empty".into());
+            } else if let Some(p) = crate::source::source_name_problem(&s.name) {
+                out.push(format!("source.name {:?}…: {p}", s.name.chars().take(40).collect::<String>()));
             } else if !names.insert(s.name.as_str()) {
                 out.push(format!("source.name {:?} is used twice", s.name));
             }

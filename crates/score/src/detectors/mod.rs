@@ -54,6 +54,13 @@ pub struct ScoreConfig {
     pub loiter_min_s: f64,
     /// …where the baseline's share of slow traffic is below this (0..1).
     pub loiter_max_linger_rate: f64,
+    /// Pleasure craft loiter only after this long, s, and only where the baseline saw
+    /// less than `loiter_leisure_seen_min` vessel-minutes of pleasure craft within
+    /// [`LEISURE_RING_CELLS`] cells (far from where yachts go). One hour flagged a yacht
+    /// idling 20 km off Malta in the simulated evaluation; two do not.
+    #[serde(rename = "loiter_leisure_min", with = "lookout_core::duration::secs")]
+    pub loiter_leisure_min_s: f64,
+    pub loiter_leisure_seen_min: f64,
     /// Rendezvous: two vessels closer than this, m…
     pub rendezvous_max_m: f64,
     /// …both slower than this, kn…
@@ -87,6 +94,16 @@ pub struct ScoreConfig {
     /// …and missing that many reports in a row at that reception would be
     /// this unlikely (independent losses).
     pub gap_max_p_silence: f64,
+    /// …and not where AIS tracks usually end: the coverage edges and ports this
+    /// service has learnt from live traffic. A cell of `gap_edge_cell_deg`
+    /// degrees is an edge once at least `gap_edge_min_ends` AIS vessels went
+    /// silent there for good (aged out of the picture, never heard again) and
+    /// they are at least `gap_edge_min_share` of the vessels heard in it. Every
+    /// ship that sails out of its receivers' reach goes silent with its
+    /// neighbours still heard: without this, each one was an AIS gap.
+    pub gap_edge_cell_deg: f64,
+    pub gap_edge_min_ends: u32,
+    pub gap_edge_min_share: f64,
     /// A position jump is reported for this long after it, s.
     #[serde(rename = "jump_hold", with = "lookout_core::duration::secs")]
     pub jump_hold_s: f64,
@@ -147,6 +164,8 @@ impl Default for ScoreConfig {
             loiter_max_kn: 2.0,
             loiter_min_s: 20.0 * 60.0,
             loiter_max_linger_rate: 0.2,
+            loiter_leisure_min_s: 2.0 * 3600.0,
+            loiter_leisure_seen_min: 30.0,
             rendezvous_max_m: 400.0,
             rendezvous_max_kn: 3.0,
             rendezvous_min_s: 5.0 * 60.0,
@@ -158,6 +177,9 @@ impl Default for ScoreConfig {
             gap_recent_s: 120.0,
             gap_min_reception: 0.7,
             gap_max_p_silence: 1e-6,
+            gap_edge_cell_deg: 0.1,
+            gap_edge_min_ends: 3,
+            gap_edge_min_share: 0.1,
             jump_hold_s: 300.0,
             deviation_min_surprise: 9.2,
             deviation_min_kn: 5.0,
@@ -175,6 +197,10 @@ impl Default for ScoreConfig {
         }
     }
 }
+
+/// How far around a drifting pleasure craft the baseline is asked whether pleasure craft go
+/// there, in cells (5: about ±10 km at the usual 2 km cells).
+pub const LEISURE_RING_CELLS: usize = 5;
 
 /// Per-track memory of the detectors that need a history.
 #[derive(Debug, Default, Clone)]
@@ -199,6 +225,17 @@ struct TrackMemory {
     rx_last_reports: u64,
     rx_heard: f64,
     rx_expected: f64,
+    /// The coverage cell of its last position report.
+    rx_cell: Option<(i32, i32)>,
+}
+
+/// Where AIS tracks end, learnt from live traffic ([`ScoreConfig::gap_edge_cell_deg`]):
+/// per cell, vessels heard in it (each visit once) and vessels that went silent there for
+/// good. Bounded by the area watched (≈ 40,000 cells for 20° × 20° at 0.1°).
+#[derive(Debug, Default, Clone)]
+struct CoverageEdges {
+    visits: HashMap<(i32, i32), u32>,
+    ends: HashMap<(i32, i32), u32>,
 }
 
 /// A ship's run of baseline cells in which its course is unlikely for its
@@ -288,6 +325,7 @@ pub struct Scorer {
     started_ms: Option<i64>,
     /// The latest position jump finding per MMSI, repeated while it holds.
     jumps: BTreeMap<u32, Finding>,
+    coverage: CoverageEdges,
 }
 
 impl Scorer {
@@ -355,10 +393,33 @@ impl Scorer {
             self.rendezvous(pic, v, baseline, now_ms, &mut out);
         }
         for r in &changes.removed {
-            self.tracks.remove(&r.track_id);
+            if let Some(mem) = self.tracks.remove(&r.track_id) {
+                // An AIS vessel not heard for the picture's whole ageing time went
+                // silent for good where it was last heard.
+                if let (lookout_picture::RemovalReason::AgedOut, true, Some(cell)) =
+                    (r.reason, r.mmsi != 0, mem.rx_cell)
+                {
+                    *self.coverage.ends.entry(cell).or_default() += 1;
+                }
+            }
             self.pairs.forget(r.track_id);
         }
         out
+    }
+
+    /// The coverage cell of a position.
+    fn coverage_cell(&self, p: LatLon) -> (i32, i32) {
+        let d = self.cfg.gap_edge_cell_deg;
+        ((p.lat_deg / d).floor() as i32, (p.lon_deg / d).floor() as i32)
+    }
+
+    /// AIS tracks ending at `p` so far, if it is a learnt coverage edge (or port).
+    fn coverage_edge(&self, p: LatLon) -> Option<u32> {
+        let cell = self.coverage_cell(p);
+        let ends = self.coverage.ends.get(&cell).copied().unwrap_or(0);
+        let visits = self.coverage.visits.get(&cell).copied().unwrap_or(0).max(1);
+        (ends >= self.cfg.gap_edge_min_ends && f64::from(ends) >= self.cfg.gap_edge_min_share * f64::from(visits))
+            .then_some(ends)
     }
 
     /// Alerts that later data shows were not real: a dark track that turns out
@@ -399,6 +460,15 @@ impl Scorer {
                 continue;
             }
             let silent_s = (now_ms - v.last_seen_ms) as f64 / 1000.0;
+            let now_pos = match (v.sog_kn, v.cog_deg) {
+                (Some(s), Some(c)) => lookout_core::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
+                _ => fix.pos,
+            };
+            // Where AIS tracks usually end (it sailed out of reach, or into a port
+            // not configured as a zone), silence is what every ship does.
+            if self.coverage_edge(fix.pos).is_some() || self.coverage_edge(now_pos).is_some() {
+                continue;
+            }
             // Its own reception before the silence.
             let Some(own) = self.tracks.get(&v.track_id).and_then(TrackMemory::reception) else {
                 continue;
@@ -407,10 +477,6 @@ impl Scorer {
                 continue;
             }
             // Others heard well near where it should be now.
-            let now_pos = match (v.sog_kn, v.cog_deg) {
-                (Some(s), Some(c)) => lookout_core::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
-                _ => fix.pos,
-            };
             let recent_ms = now_ms - (self.cfg.gap_recent_s * 1000.0) as i64;
             let mut others: Vec<f64> = pic
                 .near(&NearQuery {
@@ -474,7 +540,12 @@ impl Scorer {
             return;
         };
         let interval_s = expected_interval_s(v);
+        let cell = self.coverage_cell(fix.pos);
         let mem = self.tracks.entry(v.track_id).or_default();
+        if mem.rx_cell != Some(cell) {
+            mem.rx_cell = Some(cell);
+            *self.coverage.visits.entry(cell).or_default() += 1;
+        }
         match mem.rx_last_ms {
             Some(last) if fix.at_ms > last => {
                 // A batch may hold several reports of the vessel: count them
@@ -664,14 +735,12 @@ impl Scorer {
 
     fn loitering(&mut self, v: &Vessel, baseline: Option<&Baseline>, now_ms: i64, out: &mut Vec<Finding>) {
         let Some(fix) = v.fix else { return };
-        // Pleasure craft idle, anchor and fish anywhere off the coast; rescue,
-        // pilot and patrol vessels wait on station by trade.
-        if is_service(v)
-            || v.mmsi != 0
-                && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Leisure
-        {
+        // Rescue, pilot and patrol vessels wait on station by trade.
+        if is_service(v) {
             return;
         }
+        let leisure = v.mmsi != 0
+            && TrafficClass::from_ais(v.static_data.ship_type, v.class == AisClass::B) == TrafficClass::Leisure;
         let slow = v.sog_kn.is_some_and(|s| f64::from(s) < self.cfg.loiter_max_kn);
         let mem = self.tracks.entry(v.track_id).or_default();
         if !slow {
@@ -687,8 +756,23 @@ impl Scorer {
         }
         // Where vessels routinely stop (ports, anchorages, fishing grounds), lingering is ordinary.
         let Some(b) = baseline else { return };
+        // Outside the baseline's grid nothing is known of ordinary traffic: that is
+        // "unknown", not "where traffic does not linger".
+        if b.cell_of(fix.pos.lat_deg, fix.pos.lon_deg).is_none() {
+            return;
+        }
         if self.at_rest(baseline, fix.pos) || self.fishing_here(v, fix.pos) {
             return;
+        }
+        // Pleasure craft idle, anchor and fish off the coast, where pleasure craft go.
+        // Far from anywhere one was seen, a yacht adrift for an hour is no pastime:
+        // smugglers use yachts too.
+        if leisure {
+            let seen =
+                b.class_minutes_near(fix.pos.lat_deg, fix.pos.lon_deg, &[TrafficClass::Leisure], LEISURE_RING_CELLS);
+            if slow_s < self.cfg.loiter_leisure_min_s || seen.is_some_and(|m| m >= self.cfg.loiter_leisure_seen_min) {
+                return;
+            }
         }
         let s = b.score(&obs(v));
         if s.known && s.linger_rate > self.cfg.loiter_max_linger_rate {
