@@ -271,3 +271,86 @@ async fn udp_datagrams_the_kernel_drops_are_counted() {
     assert!(src.udp_dropped > 0, "a 20,000-datagram burst into a 4 KB buffer drops some: {src:?}");
     running.stop().await;
 }
+
+/// Issue 16, defect 3: a drone feed pushing small events faster than the pipeline takes them
+/// had its whole HTTP/2 connection closed (GOAWAY ENHANCE_YOUR_CALM "too_many_data_frames":
+/// h2 charges every small DATA frame buffered unread against a per-connection budget), and
+/// events applied before the drop were never counted. Now flow control slows the sender:
+/// every event is accepted, and the counters say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_detection_feed_is_slowed_down_not_cut_off() {
+    const N: usize = 20_000;
+    let running = lookout_server::start(Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let t0 = now_s();
+    // Small events (about 60 bytes each), spread over open sea so each is work for the tracker.
+    let events: Vec<pb::DetectionEvent> = (0..N)
+        .map(|i| pb::DetectionEvent {
+            time: Some(prost_types::Timestamp { seconds: t0 - 60 + (i / 1000) as i64, nanos: 0 }),
+            sensor_id: "d1".into(),
+            sensor_kind: pb::SensorKind::Drone as i32,
+            lat: Some(35.0 + (i % 100) as f64 * 0.01),
+            lon: Some(12.0 + (i / 100 % 100) as f64 * 0.01),
+            position_error_m: Some(50.0),
+            ..Default::default()
+        })
+        .collect();
+    // The pipeline is held up (as by a backlog) for three seconds, so the lane fills and
+    // the call stops reading; and the client sends one event per DATA frame, as grpcio does
+    // (a stream that is pending between events makes hyper flush each on its own).
+    let shared = running.shared.clone();
+    let hold = std::thread::spawn(move || {
+        let _engine = shared.engine.write();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let paced = async_stream_of(events);
+    let summary = c.push_detections(paced).await.expect("the feed is slowed down, never cut off").into_inner();
+    assert_eq!(summary.accepted as usize, N, "{summary:?}");
+    let stats = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+    let push = stats.sources.iter().find(|s| s.name == "push-detections").expect("push-detections counted");
+    assert_eq!(push.detections as usize, N);
+    hold.join().unwrap();
+    running.stop().await;
+}
+
+/// Yields each item after a pending poll, so a tonic client sends every message in its own
+/// HTTP/2 DATA frame.
+fn async_stream_of<T: Send + 'static>(items: Vec<T>) -> impl tokio_stream::Stream<Item = T> + Send + 'static {
+    futures::stream::unfold(items.into_iter(), |mut it| async move {
+        tokio::task::yield_now().await;
+        it.next().map(|x| (x, it))
+    })
+}
+
+/// Issue 16, defect 4: source names are short printable text, and a feeder feeds only
+/// under its own name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_names_are_limited_and_feeders_keep_to_their_own() {
+    use lookout_server::api::token_digest_hex;
+    let cfg = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n\
+         [[operator]]\nname = \"drone-ops\"\ntoken_sha256 = \"{}\"\nroles = [\"feeder\", \"viewer\"]\n",
+        token_digest_hex("t0ken-drone-ops")
+    );
+    let running = lookout_server::start(Config::parse(&cfg).unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let ingest = |source: String| {
+        let mut req = tonic::Request::new(tokio_stream::iter(vec![pb::IngestRequest {
+            source,
+            lines: vec![position(247_000_123, 35.5, 12.5)],
+        }]));
+        req.metadata_mut().insert("authorization", "Bearer t0ken-drone-ops".parse().unwrap());
+        req
+    };
+    let long = c.ingest(ingest(format!("drone-ops/{}", "x".repeat(1000)))).await.unwrap_err();
+    assert_eq!(long.code(), tonic::Code::InvalidArgument, "{long:?}");
+    assert!(long.message().contains("64"), "names the limit: {}", long.message());
+    let forged = c.ingest(ingest("drone-ops\naccess: granted".into())).await.unwrap_err();
+    assert_eq!(forged.code(), tonic::Code::InvalidArgument, "{forged:?}");
+    let other = c.ingest(ingest("coastguard-radar".into())).await.unwrap_err();
+    assert_eq!(other.code(), tonic::Code::PermissionDenied, "{other:?}");
+    assert!(other.message().contains("drone-ops"), "{}", other.message());
+    let own = c.ingest(ingest("drone-ops/lampedusa".into())).await.expect("its own name");
+    assert_eq!(own.into_inner().stats.unwrap().name, "drone-ops/lampedusa");
+    running.stop().await;
+}

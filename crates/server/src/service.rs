@@ -311,6 +311,10 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = every.tick() => {}
         }
+        let expired = shared.sources.expire_idle(wall_ms());
+        if expired > 0 {
+            info!(expired, idle = ?crate::source::SOURCE_IDLE_EXPIRY, "idle Ingest sources expired from Stats");
+        }
         for s in shared.sources.all() {
             let st = s.state.lock().clone();
             let c = &st.counters;

@@ -30,6 +30,8 @@ const PROTECTED: &str = "/lookout.v1.Lookout/";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operator {
     pub name: String,
+    /// Holds the admin role (may feed under any source name).
+    pub admin: bool,
 }
 
 /// The operators, by token digest.
@@ -43,7 +45,12 @@ impl AccessPolicy {
     pub fn new(operators: &[OperatorConfig]) -> Self {
         let by_digest = operators
             .iter()
-            .filter_map(|o| Some((o.digest()?, (Operator { name: o.name.clone() }, o.roles.clone()))))
+            .filter_map(|o| {
+                Some((
+                    o.digest()?,
+                    (Operator { name: o.name.clone(), admin: o.roles.contains(&Role::Admin) }, o.roles.clone()),
+                ))
+            })
             .collect();
         Self { by_digest }
     }

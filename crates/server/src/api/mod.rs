@@ -83,7 +83,9 @@ pub async fn serve(
         warn!("operators are configured without [service.tls]: bearer tokens travel in clear");
     }
     let api = lookout_service(shared);
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder()
+        .initial_stream_window_size(limits::STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(limits::CONNECTION_WINDOW_BYTES);
     if let Some(tls) = tls {
         builder = match builder.tls_config(tls) {
             Ok(b) => b,

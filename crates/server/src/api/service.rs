@@ -13,7 +13,7 @@ use super::{alerts, sensors, subscribe};
 use crate::error::Error;
 use crate::pipeline::{wait_durable, Durable, Input};
 use crate::service::Shared;
-use crate::source::{Ingestor, BATCH_MAX};
+use crate::source::{Ingestor, SourceStatus, BATCH_MAX};
 use crate::store::{Raw, RawEvents, Store};
 use lookout_ais::event::DetectionEvent;
 use lookout_ais::{Batch, Clock, DetectionCounters, LineFormat, Observation, Payload};
@@ -48,12 +48,27 @@ impl LookoutApi {
     /// Hands pushed detections (and, with an archive, the events they came from) to the
     /// pipeline's detections lane, waiting if it is full (backpressure to this client
     /// only). Returns the pipeline's answer, to wait on before replying.
+    ///
+    /// The call's counters go to the source's totals here, batch by batch, once the
+    /// events are with the pipeline: a feeder that hangs up half-way is counted for what
+    /// was applied.
     async fn send_detections(
         &self,
         batch: &mut Batch,
         events: &mut Vec<DetectionEvent>,
+        status: &SourceStatus,
+        counts: &mut DetectionCounters,
     ) -> Result<Option<oneshot::Receiver<Durable>>, Status> {
+        let publish = |counts: &mut DetectionCounters| {
+            if *counts != DetectionCounters::default() {
+                let mut st = status.state.lock();
+                st.detections.merge(counts);
+                st.last_line_ms = Some(wall_ms());
+                *counts = DetectionCounters::default();
+            }
+        };
         if batch.is_empty() {
+            publish(counts);
             return Ok(None);
         }
         let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
@@ -63,6 +78,7 @@ impl LookoutApi {
             });
         let (input, rx) = Input::with_reply(b, raw);
         self.shared.detections_tx.send(input).await.map_err(|_| Status::unavailable("shutting down"))?;
+        publish(counts);
         Ok(Some(rx))
     }
 }
@@ -121,6 +137,7 @@ impl Lookout for LookoutApi {
     }
 
     async fn ingest(&self, req: Request<Streaming<pb::IngestRequest>>) -> Result<Response<pb::IngestSummary>, Status> {
+        let req_operator = req.extensions().get::<super::Operator>().cloned();
         let mut stream = req.into_inner();
         let Some(first) = stream.message().await? else {
             return Err(Error::invalid("source", "the stream ended before the first message").into());
@@ -129,8 +146,29 @@ impl Lookout for LookoutApi {
         if name.is_empty() {
             return Err(Error::invalid("source", "the first message must name the source").into());
         }
+        if let Some(problem) = crate::source::source_name_problem(name) {
+            return Err(Error::invalid("source", problem).into());
+        }
+        // A feeder feeds under its own name ("name" or "name/station"), never another's.
+        if let Some(op) = req_operator.as_ref().filter(|o| !o.admin) {
+            let own = name == op.name || name.strip_prefix(op.name.as_str()).is_some_and(|r| r.starts_with('/'));
+            if !own {
+                return Err(Status::permission_denied(format!(
+                    "source {name:?}: operator {:?} may only feed as {:?} or {:?}",
+                    op.name,
+                    op.name,
+                    format!("{}/<station>", op.name)
+                )));
+            }
+        }
         let status = self.shared.sources.register(name, "grpc").ok_or_else(|| {
-            Error::invalid("source", format!("{name:?} is taken by a configured source, or too many sources exist"))
+            Error::invalid(
+                "source",
+                format!(
+                    "{name:?} is taken by a configured source, or {} live sources exist (MAX_SOURCES)",
+                    crate::source::MAX_SOURCES
+                ),
+            )
         })?;
         status.set_connected(true, None);
         let mut ing = Ingestor::new(
@@ -196,7 +234,7 @@ impl Lookout for LookoutApi {
             let next = match stream.message().now_or_never() {
                 Some(m) => m?,
                 None => {
-                    if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+                    if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
                         last = Some(rx);
                     }
                     tokio::select! {
@@ -242,23 +280,18 @@ impl Lookout for LookoutApi {
             }
             index += 1;
             if batch.len() >= BATCH_MAX {
-                if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+                if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
                     last = Some(rx);
                 }
             }
         }
-        if let Some(rx) = self.send_detections(&mut batch, &mut events).await? {
+        if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
             last = Some(rx);
         }
         // The summary says "accepted": only once the events are on disk (answers come in
         // order, so the last one covers them all).
         if let Some(rx) = last {
             wait_durable(rx).await?;
-        }
-        {
-            let mut st = status.state.lock();
-            st.detections.merge(&counts);
-            st.last_line_ms = Some(wall_ms());
         }
         Ok(Response::new(summary))
     }

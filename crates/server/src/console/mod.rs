@@ -51,7 +51,10 @@ pub async fn serve(
         .layer(crate::api::limits::RequestSizeLayer)
         .service(crate::api::lookout_service(shared.clone()));
     let router = axum::Router::new().route_service(API_ROUTE, api).fallback(assets::handler);
-    let mut builder = tonic::transport::Server::builder().accept_http1(true);
+    let mut builder = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .initial_stream_window_size(crate::api::limits::STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(crate::api::limits::CONNECTION_WINDOW_BYTES);
     if let Some(tls) = tls {
         builder = match builder.tls_config(tls) {
             Ok(b) => b,

@@ -62,6 +62,10 @@ pub struct SourceStatus {
     /// `tcp_client`, `tcp_listener`, `udp`, `file` or `grpc`.
     pub kind: &'static str,
     pub state: Mutex<SourceState>,
+    /// Left `Stats` after [`SOURCE_IDLE_EXPIRY`] idle (revived if it returns).
+    pub expired: std::sync::atomic::AtomicBool,
+    /// When it was registered, wall clock ms.
+    pub registered_ms: i64,
 }
 
 impl SourceStatus {
@@ -88,7 +92,26 @@ pub struct SourceRegistry {
 
 /// Sources beyond this count are refused: ids are `u16`, and an `Ingest`
 /// client inventing a name per call must not grow the registry without bound.
+/// Expired `Ingest` names (see [`SOURCE_IDLE_EXPIRY`]) do not count.
 pub const MAX_SOURCES: usize = 4096;
+/// Longest source name, bytes: a station or feeder name, not a payload (forty 3.5 MB
+/// names once made `Stats` 140 MB and the log grow 143 MB a tick).
+pub const MAX_SOURCE_NAME_BYTES: usize = 64;
+/// An `Ingest` source not connected for this long leaves `Stats` and stops counting
+/// towards [`MAX_SOURCES`]; its id is kept (vessels it reported still name it) and the
+/// name comes back to life if the feeder returns.
+pub const SOURCE_IDLE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Why a source name is refused, if it is: too long, or not printable text.
+pub fn source_name_problem(name: &str) -> Option<String> {
+    if name.len() > MAX_SOURCE_NAME_BYTES {
+        return Some(format!("is {} bytes, longer than the limit of {MAX_SOURCE_NAME_BYTES}", name.len()));
+    }
+    if name.chars().any(char::is_control) {
+        return Some("contains control characters".into());
+    }
+    None
+}
 
 impl SourceRegistry {
     /// Registers a source, or returns the existing one of that name and kind.
@@ -96,9 +119,14 @@ impl SourceRegistry {
     pub fn register(&self, name: &str, kind: &'static str) -> Option<Arc<SourceStatus>> {
         let mut list = self.list.lock();
         if let Some(s) = list.iter().find(|s| s.name == name) {
-            return (s.kind == kind || s.kind == "recovered").then(|| s.clone());
+            let ok = s.kind == kind || s.kind == "recovered";
+            if ok {
+                s.expired.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+            return ok.then(|| s.clone());
         }
-        if list.len() >= MAX_SOURCES {
+        let live = list.iter().filter(|s| !s.expired.load(std::sync::atomic::Ordering::Relaxed)).count();
+        if live >= MAX_SOURCES || list.len() > usize::from(SourceId::MAX) {
             return None;
         }
         let s = Arc::new(SourceStatus {
@@ -106,13 +134,32 @@ impl SourceRegistry {
             name: name.to_string(),
             kind,
             state: Mutex::new(SourceState::default()),
+            expired: Default::default(),
+            registered_ms: wall_ms(),
         });
         list.push(s.clone());
         Some(s)
     }
 
+    /// Every source not expired, in registration order.
     pub fn all(&self) -> Vec<Arc<SourceStatus>> {
-        self.list.lock().clone()
+        self.list.lock().iter().filter(|s| !s.expired.load(std::sync::atomic::Ordering::Relaxed)).cloned().collect()
+    }
+
+    /// Expires `Ingest` (and recovered) sources not connected and silent since before
+    /// `now_ms - SOURCE_IDLE_EXPIRY`; returns how many.
+    pub fn expire_idle(&self, now_ms: i64) -> usize {
+        let cutoff = now_ms - SOURCE_IDLE_EXPIRY.as_millis() as i64;
+        let list = self.list.lock();
+        let mut n = 0;
+        for s in list.iter().filter(|s| s.kind == "grpc" || s.kind == "recovered") {
+            let st = s.state.lock();
+            let idle = !st.connected && st.last_line_ms.is_none_or(|t| t < cutoff) && s.registered_ms < cutoff;
+            if idle && !s.expired.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The source of this name, registered as `recovered` if new: recovery from the
@@ -128,6 +175,8 @@ impl SourceRegistry {
             name: name.to_string(),
             kind: "recovered",
             state: Mutex::new(SourceState::default()),
+            expired: Default::default(),
+            registered_ms: wall_ms(),
         });
         list.push(s.clone());
         s
@@ -321,5 +370,37 @@ impl Drop for Ingestor {
         // Fragments still pending when a connection ends are lost: count them.
         self.lines.expire(i64::MAX);
         self.publish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_ingest_sources_expire_from_stats_and_come_back_with_their_id() {
+        let r = SourceRegistry::default();
+        let file = r.register("harbour-file", "file").unwrap();
+        let feeder = r.register("feeder-1", "grpc").unwrap();
+        feeder.state.lock().last_line_ms = Some(1_000);
+        let now = wall_ms() + SOURCE_IDLE_EXPIRY.as_millis() as i64 + 1;
+        assert_eq!(r.expire_idle(now), 1, "only the idle Ingest source expires");
+        let names: Vec<String> = r.all().iter().map(|s| s.name.clone()).collect();
+        assert_eq!(names, ["harbour-file"]);
+        // A connected feeder never expires; one that returns gets its id back.
+        let back = r.register("feeder-1", "grpc").unwrap();
+        assert_eq!(back.id, feeder.id);
+        assert_eq!(r.all().len(), 2);
+        back.set_connected(true, None);
+        assert_eq!(r.expire_idle(now), 0);
+        assert_eq!(file.id, 0);
+    }
+
+    #[test]
+    fn source_names_are_short_printable_text() {
+        assert!(source_name_problem("lampedusa/radar-1").is_none());
+        assert!(source_name_problem(&"x".repeat(MAX_SOURCE_NAME_BYTES + 1)).unwrap().contains("64"));
+        assert!(source_name_problem("evil\naccess: granted").is_some(), "a newline forges log lines");
+        assert!(source_name_problem("ansi\u{1b}[31m").is_some());
     }
 }
