@@ -134,3 +134,106 @@ fn a_token_in_clear_where_its_digest_belongs_is_refused() {
     .unwrap_err();
     assert!(e.to_string().contains("captain"), "{e}");
 }
+
+/// An AIS class A position report of `mmsi`, tag-blocked at `unix_s`.
+fn ais_position(mmsi: u32, lat: f64, lon: f64, unix_s: i64) -> String {
+    use lookout_sim::encode::{lat_to_ais, lon_to_ais, tag_block, AisMessage, PositionReport};
+    let r = PositionReport {
+        msg_type: 1,
+        repeat: 0,
+        mmsi,
+        nav_status: 0,
+        rot: -128,
+        sog: 100,
+        accuracy: false,
+        lon: lon_to_ais(lon),
+        lat: lat_to_ais(lat),
+        cog: 900,
+        heading: 90,
+        second: 60,
+        maneuver: 0,
+        spare: 0,
+        raim: false,
+        radio: 0,
+    };
+    format!("{}{}", tag_block("rx-1", unix_s), AisMessage::Position(r).to_sentences('A', 0).remove(0))
+}
+
+/// Issue 17: a rescue centre sees the distress and overcrowded alerts, and can ask who is
+/// near; it does not see the rest of the surveillance picture, whatever its filter asks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rescue_role_sees_rescue_alerts_only() {
+    let mut text = "[service]\nlisten = \"127.0.0.1:0\"\nclock = \"recording\"\n".to_string();
+    for (name, token, role) in [
+        ("mrcc-rescue", "token-rescue", "rescue"),
+        ("watch", "token-viewer", "viewer"),
+        ("feed", "token-feed", "feeder"),
+    ] {
+        text += &format!(
+            "[[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"{role}\"]\n",
+            token_digest_hex(token)
+        );
+    }
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let remote = |token: &str| RemoteArgs {
+        server: format!("http://127.0.0.1:{}", running.addr.port()),
+        token: Some(token.to_string()),
+        ca: None,
+    };
+    let mut feeder = connect(&remote("token-feed")).await.unwrap();
+    // One identity in two places 40 nm apart, ten seconds at a time, for three minutes
+    // (a POSITION_JUMP), then a drone's look at an overcrowded boat (OVERCROWDED, rescue).
+    let t0 = wall_ms() / 1000 - 300;
+    let lines: Vec<String> = (0..18)
+        .map(|k| {
+            let lon = if k % 2 == 0 { 12.0 } else { 12.8 };
+            ais_position(247_000_555, 35.0, lon, t0 + 10 * k)
+        })
+        .collect();
+    feeder.ingest(tokio_stream::iter(vec![pb::IngestRequest { source: "feed".into(), lines }])).await.unwrap();
+    feeder.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap();
+
+    let mut viewer = connect(&remote("token-viewer")).await.unwrap();
+    let mut kinds = Vec::new();
+    for _ in 0..200 {
+        let all = viewer.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+        kinds = all.iter().map(|a| a.kind()).collect();
+        if kinds.contains(&pb::AlertKind::PositionJump) && kinds.contains(&pb::AlertKind::Overcrowded) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(kinds.contains(&pb::AlertKind::PositionJump), "the viewer sees the position jump: {kinds:?}");
+
+    let mut rescue = connect(&remote("token-rescue")).await.unwrap();
+    let seen = rescue.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+    assert!(!seen.is_empty() && seen.iter().all(|a| a.rescue), "rescue sees rescue alerts only: {seen:?}");
+    assert!(seen.iter().any(|a| a.kind() == pb::AlertKind::Overcrowded));
+    // Asking for another kind does not widen it.
+    let jump_only = pb::ListAlertsRequest {
+        filter: Some(pb::AlertFilter { kinds: vec![pb::AlertKind::PositionJump as i32], ..Default::default() }),
+        ..Default::default()
+    };
+    let none = rescue.list_alerts(jump_only).await.unwrap().into_inner();
+    assert!(none.alerts.is_empty() && none.total == 0, "{none:?}");
+    // Its stream opens with the same rescue alerts only.
+    let mut stream = rescue.subscribe_alerts(pb::SubscribeAlertsRequest { filter: None }).await.unwrap().into_inner();
+    while let Some(ev) = stream.message().await.unwrap() {
+        match ev.event {
+            Some(pb::alert_event::Event::Change(a)) => assert!(a.rescue, "{a:?}"),
+            Some(pb::alert_event::Event::SnapshotComplete(_)) => break,
+            _ => {}
+        }
+    }
+    // Who can reach the boat: allowed. The rest of the picture: not.
+    rescue
+        .vessels_near(pb::VesselsNearRequest { lat_deg: 35.3, lon_deg: 12.5, radius_m: 50_000.0, ..Default::default() })
+        .await
+        .unwrap();
+    let area = pb::VesselsInAreaRequest::default();
+    assert_eq!(rescue.vessels_in_area(area).await.unwrap_err().code(), Code::PermissionDenied);
+    assert_eq!(rescue.stats(pb::StatsRequest {}).await.unwrap_err().code(), Code::PermissionDenied);
+    let ack = pb::AcknowledgeAlertRequest { alert_id: seen[0].alert_id, by: String::new(), note: String::new() };
+    assert_eq!(rescue.acknowledge_alert(ack).await.unwrap_err().code(), Code::PermissionDenied);
+    running.stop().await;
+}

@@ -9,7 +9,7 @@ pub struct TokenArgs {
     /// The operator's name, as the access log and acknowledgements show it.
     #[arg(long)]
     name: String,
-    /// viewer, operator (viewer + acknowledge), feeder (Ingest, PushDetections), analyst (history), admin.
+    /// viewer, operator (viewer + acknowledge), feeder (Ingest, PushDetections), analyst (history), rescue (VesselsNear, GetVessel, distress alerts only), admin.
     #[arg(long = "role", required = true)]
     roles: Vec<String>,
 }
@@ -17,8 +17,8 @@ pub struct TokenArgs {
 impl TokenArgs {
     pub fn run(self) -> anyhow::Result<()> {
         for r in &self.roles {
-            if !["viewer", "operator", "feeder", "analyst", "admin"].contains(&r.as_str()) {
-                anyhow::bail!("--role {r:?} is not one of viewer, operator, feeder, analyst, admin");
+            if !["viewer", "operator", "feeder", "analyst", "rescue", "admin"].contains(&r.as_str()) {
+                anyhow::bail!("--role {r:?} is not one of viewer, operator, feeder, analyst, rescue, admin");
             }
         }
         let mut bytes = [0u8; 32];

@@ -104,6 +104,10 @@ pub enum Role {
     Feeder,
     /// History from the archive (`VesselHistory`, `AlertHistory`).
     Analyst,
+    /// A rescue coordination centre: `VesselsNear`, `GetVessel`, and the distress and
+    /// overcrowded alerts only (`ListAlerts`, `SubscribeAlerts` filtered server-side):
+    /// pictures given for rescue do not serve enforcement.
+    Rescue,
     /// Everything.
     Admin,
 }
@@ -112,6 +116,25 @@ impl Role {
     /// Whether holding `self` grants `need`.
     pub fn allows(self, need: Role) -> bool {
         self == need || self == Role::Admin || (self == Role::Operator && need == Role::Viewer)
+    }
+
+    /// Whether this role may call the `lookout.v1.Lookout` method `method`.
+    pub fn may_call(self, method: &str) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Rescue => matches!(method, "VesselsNear" | "GetVessel" | "ListAlerts" | "SubscribeAlerts"),
+            _ => self.allows(Role::for_method(method)),
+        }
+    }
+
+    /// The role a method needs (besides admin; `Rescue` may call a few viewer methods).
+    pub fn for_method(method: &str) -> Role {
+        match method {
+            "Ingest" | "PushDetections" => Role::Feeder,
+            "AcknowledgeAlert" => Role::Operator,
+            "VesselHistory" | "AlertHistory" => Role::Analyst,
+            _ => Role::Viewer,
+        }
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Operator {
     pub name: String,
     /// Holds the admin role (may feed under any source name).
     pub admin: bool,
+    /// Rescue is its only way to see alerts: it sees distress and overcrowded alerts only.
+    pub rescue_only: bool,
 }
 
 /// The operators, by token digest.
@@ -48,7 +50,15 @@ impl AccessPolicy {
             .filter_map(|o| {
                 Some((
                     o.digest()?,
-                    (Operator { name: o.name.clone(), admin: o.roles.contains(&Role::Admin) }, o.roles.clone()),
+                    (
+                        Operator {
+                            name: o.name.clone(),
+                            admin: o.roles.contains(&Role::Admin),
+                            rescue_only: o.roles.contains(&Role::Rescue)
+                                && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
+                        },
+                        o.roles.clone(),
+                    ),
                 ))
             })
             .collect();
@@ -72,8 +82,9 @@ impl AccessPolicy {
             .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
         let (op, roles) = self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
-        let need = required_role(&path[PROTECTED.len()..]);
-        if !roles.iter().any(|r| r.allows(need)) {
+        let method = &path[PROTECTED.len()..];
+        if !roles.iter().any(|r| r.may_call(method)) {
+            let need = Role::for_method(method);
             return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
         }
         Ok(Some(op.clone()))
@@ -85,16 +96,6 @@ impl AccessPolicy {
 fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim_start().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
-}
-
-/// The role a method needs.
-fn required_role(method: &str) -> Role {
-    match method {
-        "Ingest" | "PushDetections" => Role::Feeder,
-        "AcknowledgeAlert" => Role::Operator,
-        "VesselHistory" | "AlertHistory" => Role::Analyst,
-        _ => Role::Viewer,
-    }
 }
 
 /// SHA-256 of a token, as the configuration holds it (lowercase hex).

@@ -152,8 +152,9 @@ impl Subscription {
 }
 
 /// `ListAlerts`.
-pub fn list(shared: &Shared, r: pb::ListAlertsRequest) -> Result<pb::ListAlertsResponse, Error> {
-    let filter = convert::alert_filter(r.filter)?;
+pub fn list(shared: &Shared, r: pb::ListAlertsRequest, rescue_only: bool) -> Result<pb::ListAlertsResponse, Error> {
+    let mut filter = convert::alert_filter(r.filter)?;
+    filter.rescue_only |= rescue_only;
     let limit = convert::max_results("max_results", r.max_results, DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)?;
     let mut alerts: Vec<Alert> = {
         let engine = shared.engine.read();

@@ -21,6 +21,12 @@ use lookout_core::time::wall_ms;
 use lookout_picture::NearQuery;
 use tokio::sync::oneshot;
 
+/// Whether the caller may see distress and overcrowded alerts only (the rescue role),
+/// whatever its filter asks.
+fn rescue_only<T>(req: &Request<T>) -> bool {
+    req.extensions().get::<super::Operator>().is_some_and(|o| o.rescue_only)
+}
+
 pub struct LookoutApi {
     shared: Arc<Shared>,
 }
@@ -302,7 +308,9 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::SubscribeAlertsRequest>,
     ) -> Result<Response<Self::SubscribeAlertsStream>, Status> {
-        let filter = convert::alert_filter(req.into_inner().filter)?;
+        let rescue_only = rescue_only(&req);
+        let mut filter = convert::alert_filter(req.into_inner().filter)?;
+        filter.rescue_only |= rescue_only;
         Ok(Response::new(alerts::subscribe(self.shared.clone(), filter)))
     }
 
@@ -310,7 +318,8 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::ListAlertsRequest>,
     ) -> Result<Response<pb::ListAlertsResponse>, Status> {
-        Ok(Response::new(alerts::list(&self.shared, req.into_inner())?))
+        let rescue_only = rescue_only(&req);
+        Ok(Response::new(alerts::list(&self.shared, req.into_inner(), rescue_only)?))
     }
 
     async fn acknowledge_alert(
