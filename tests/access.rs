@@ -208,7 +208,10 @@ async fn the_rescue_role_sees_rescue_alerts_only() {
     let mut rescue = connect(&remote("token-rescue")).await.unwrap();
     let seen = rescue.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
     assert!(!seen.is_empty() && seen.iter().all(|a| a.rescue), "rescue sees rescue alerts only: {seen:?}");
-    assert!(seen.iter().any(|a| a.kind() == pb::AlertKind::Overcrowded));
+    let boat = seen.iter().find(|a| a.kind() == pb::AlertKind::Overcrowded).expect("the overcrowded boat");
+    // The drone counted: the alert says the number is a count, from one look.
+    assert_eq!(boat.persons_on_board.as_ref().unwrap().basis(), pb::PobBasis::Counted);
+    assert!(boat.explanation.contains("1 look"), "{}", boat.explanation);
     // Asking for another kind does not widen it.
     let jump_only = pb::ListAlertsRequest {
         filter: Some(pb::AlertFilter { kinds: vec![pb::AlertKind::PositionJump as i32], ..Default::default() }),

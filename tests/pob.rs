@@ -351,3 +351,12 @@ fn coverage_under_misspecified_visibility_is_reported() {
     println!("coverage with visibility ×0.8 (misspecified): {k}/{n} = {:.1}% ({})", 100.0 * rate, detail.join("; "));
     assert!(rate > 0.6, "coverage {rate}");
 }
+
+/// Issue 18: an estimate says what it rests on, so a prior is never read as a count.
+#[test]
+fn an_estimate_says_whether_anyone_counted() {
+    let prior_only = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[]).unwrap();
+    assert_eq!(prior_only.looks, 0);
+    let counted = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(70, 0.8), look(72, 0.7)]).unwrap();
+    assert_eq!(counted.looks, 2);
+}

@@ -70,6 +70,18 @@ pub struct PersonsOnBoard {
     pub estimate: u32,
     pub low: u32,
     pub high: u32,
+    /// What the number rests on: a coordinator must not read a prior as a count.
+    pub basis: PobBasis,
+}
+
+/// What a persons-on-board estimate rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PobBasis {
+    /// The class and length prior only: no one has counted.
+    Prior,
+    /// At least one count (a drone or camera look) fused with the prior.
+    Counted,
 }
 
 /// What a detector observed about one subject at one moment.

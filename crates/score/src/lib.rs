@@ -8,4 +8,4 @@ pub mod finding;
 
 pub use baseline::Baseline;
 pub use detectors::{ScoreConfig, Scorer, Zone, ZoneConfig, ZoneKind, Zones};
-pub use finding::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
+pub use finding::{AlertKind, Finding, PersonsOnBoard, PobBasis, Severity, Subject};

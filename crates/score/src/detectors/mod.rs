@@ -725,10 +725,22 @@ impl Scorer {
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
-            explanation: format!(
-                "about {} people on board ({}-{}), safe capacity {cap}: distress risk",
-                p.estimate, p.low, p.high
-            ),
+            explanation: if p.looks > 0 {
+                format!(
+                    "about {} people on board ({}-{}, {} look{}), safe capacity {cap}: distress risk",
+                    p.estimate,
+                    p.low,
+                    p.high,
+                    p.looks,
+                    if p.looks == 1 { "" } else { "s" }
+                )
+            } else {
+                format!(
+                    "~{} people on board by the class and length prior only ({}-{}, nobody has counted), \
+                     safe capacity {cap}: distress risk",
+                    p.estimate, p.low, p.high
+                )
+            },
             evidence,
         });
     }
@@ -1249,7 +1261,12 @@ fn expected_interval_s(v: &Vessel) -> f64 {
 }
 
 fn pob(v: &Vessel) -> Option<PersonsOnBoard> {
-    v.fusion.as_ref()?.pob.as_ref().map(|p| PersonsOnBoard { estimate: p.estimate, low: p.low, high: p.high })
+    v.fusion.as_ref()?.pob.as_ref().map(|p| PersonsOnBoard {
+        estimate: p.estimate,
+        low: p.low,
+        high: p.high,
+        basis: if p.looks > 0 { crate::finding::PobBasis::Counted } else { crate::finding::PobBasis::Prior },
+    })
 }
 
 fn who(v: &Vessel) -> String {

@@ -318,6 +318,8 @@ pub fn vessel(v: &Vessel, sources: &SourceRegistry) -> pb::Vessel {
             safe_capacity: p.safe_capacity,
             overcrowded: p.overcrowded,
             evidence: p.evidence.clone(),
+            basis: if p.looks > 0 { pb::PobBasis::Counted } else { pb::PobBasis::Prior } as i32,
+            looks: p.looks,
         }),
         detected_class: v
             .fusion
@@ -501,6 +503,10 @@ pub fn alert(a: &Alert) -> pb::Alert {
             estimate: p.estimate,
             low: p.low,
             high: p.high,
+            basis: match p.basis {
+                lookout_score::PobBasis::Prior => pb::PobBasis::Prior,
+                lookout_score::PobBasis::Counted => pb::PobBasis::Counted,
+            } as i32,
             ..Default::default()
         }),
         explanation: a.explanation.clone(),

@@ -76,6 +76,8 @@ pub struct PobEstimate {
     pub p_overcrowded: Option<f64>,
     /// Human-readable lines: prior used, each look fused, what drove the interval, capacity, flag.
     pub evidence: Vec<String>,
+    /// Counts fused (drone or camera looks); 0: the estimate is the class/length prior only.
+    pub looks: u32,
 }
 
 /// Prior on persons on board for a class and length: summary, source text and the pmf.
@@ -283,7 +285,16 @@ pub fn estimate(class: Option<VesselClass>, length_m: Option<f64>, looks: &[Coun
         }
     };
 
-    Some(PobEstimate { estimate: med, low, high, safe_capacity, overcrowded, p_overcrowded: p_over, evidence })
+    Some(PobEstimate {
+        estimate: med,
+        low,
+        high,
+        safe_capacity,
+        overcrowded,
+        p_overcrowded: p_over,
+        evidence,
+        looks: looks.len() as u32,
+    })
 }
 
 // ---------------------------------------------------------------------------
