@@ -15,13 +15,14 @@ mod token;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use lookout_core::geodesy::M_PER_NM;
 use lookout_server::api::pb;
 
-pub use alerts::{alert_filter_args, alert_line};
+pub use alerts::{alert_filter_args, alert_json, alert_line, AlertKindArg, SeverityArg};
 pub use baseline::simulated_area;
 pub use decode::decode_file;
 pub use near::near_table;
@@ -97,15 +98,172 @@ impl Args {
 /// How the client commands reach a service.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemoteArgs {
-    /// The service (https:// with TLS).
+    /// The service: http://HOST:PORT, or https://HOST:PORT for TLS. A bare
+    /// HOST:PORT (as grpcurl takes it) means http://, or https:// with --ca.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     pub server: String,
     /// Bearer token (when the service has [[operator]]s).
     #[arg(long, env = "LOOKOUT_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// PEM certificate of the authority that signed the server's certificate.
+    /// PEM certificate of the authority that signed the server's certificate (for https://).
     #[arg(long, env = "LOOKOUT_CA")]
     pub ca: Option<PathBuf>,
+}
+
+/// How long a client waits for the TCP connection (and TLS handshake) before
+/// saying the service cannot be reached: a dropped SYN would otherwise hang
+/// for the kernel's two minutes.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl RemoteArgs {
+    /// The URL to dial: `--server` as given, or a bare `HOST:PORT` with
+    /// `http://` in front (`https://` when `--ca` names an authority, since a
+    /// CA only makes sense for TLS).
+    pub fn url(&self) -> anyhow::Result<String> {
+        let s = self.server.trim();
+        let url = match s.split_once("://") {
+            Some((scheme, _)) if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") => {
+                s.to_string()
+            }
+            Some((scheme, rest)) => anyhow::bail!(
+                "--server {s:?}: the scheme must be http:// or https://, not {scheme}://; e.g. --server http://{rest}"
+            ),
+            None if self.ca.is_some() => format!("https://{s}"),
+            None => format!("http://{s}"),
+        };
+        let uri: tonic::transport::Uri = url.parse().map_err(|e| {
+            anyhow::anyhow!("--server {s:?} is not an address like http://127.0.0.1:50051 or 127.0.0.1:50051 ({e})")
+        })?;
+        if uri.host().is_none_or(str::is_empty) {
+            anyhow::bail!("--server {s:?} names no host; e.g. --server http://127.0.0.1:50051");
+        }
+        Ok(url)
+    }
+
+    /// `HOST:PORT` of the service, as messages name it.
+    fn host_port(&self) -> String {
+        let url = self.url().unwrap_or_else(|_| self.server.clone());
+        match url.parse::<tonic::transport::Uri>() {
+            Ok(u) => {
+                let https = u.scheme_str() == Some("https");
+                let port = u.port_u16().unwrap_or(if https { 443 } else { 80 });
+                format!("{}:{port}", u.host().unwrap_or_default())
+            }
+            Err(_) => self.server.clone(),
+        }
+    }
+
+    fn is_https(&self) -> bool {
+        self.url().is_ok_and(|u| u[..5].eq_ignore_ascii_case("https"))
+    }
+
+    /// A failed call as the user should read it: what went wrong, the cause
+    /// the transport reported, and what to try.
+    pub fn refused(&self, s: tonic::Status) -> anyhow::Error {
+        use tonic::Code;
+        let msg = s.message();
+        match s.code() {
+            Code::Unauthenticated if self.token.is_none() => anyhow::anyhow!(
+                "{} wants a token ({msg}): give --token or set LOOKOUT_TOKEN (`lookout token` makes one)",
+                self.host_port()
+            ),
+            Code::Unauthenticated => {
+                anyhow::anyhow!("{} did not accept the token ({msg}): check --token / LOOKOUT_TOKEN", self.host_port())
+            }
+            Code::PermissionDenied => {
+                anyhow::anyhow!("permission denied: {msg} (ask for a token with the role this needs)")
+            }
+            Code::Unimplemented => anyhow::anyhow!(
+                "{} does not offer this call ({msg}): is it a Lookout service of this version?",
+                self.host_port()
+            ),
+            // Transport failures reach the caller as UNAVAILABLE (or UNKNOWN /
+            // INTERNAL for an HTTP/2 protocol error) with the cause as source.
+            Code::Unavailable | Code::Unknown | Code::Internal if std::error::Error::source(&s).is_some() => {
+                anyhow::anyhow!("{}", self.explain_transport(&s))
+            }
+            Code::Unavailable => anyhow::anyhow!("{} is unavailable: {msg}", self.host_port()),
+            Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => {
+                anyhow::anyhow!("the service refused the request: {msg}")
+            }
+            Code::NotFound => anyhow::anyhow!("not found: {msg}"),
+            Code::ResourceExhausted => anyhow::anyhow!("the service refused the request as too large: {msg}"),
+            Code::DeadlineExceeded => anyhow::anyhow!("the service gave up on the request: {msg}"),
+            c => anyhow::anyhow!("the service refused the call: {c:?}: {msg}"),
+        }
+    }
+
+    /// Why the service could not be reached, from the error's `source()`
+    /// chain: refused, name not resolved, timed out, TLS against plaintext,
+    /// plaintext against TLS, certificate not trusted; each with the fix.
+    pub fn explain_transport(&self, e: &(dyn std::error::Error + 'static)) -> String {
+        let at = self.host_port();
+        let host = at.rsplit_once(':').map_or(at.as_str(), |(h, _)| h).to_string();
+        let mut chain: Vec<String> = Vec::new();
+        let mut io_kinds = Vec::new();
+        let mut cur = Some(e);
+        while let Some(c) = cur {
+            if let Some(io) = c.downcast_ref::<std::io::Error>() {
+                io_kinds.push(io.kind());
+            }
+            let text = c.to_string();
+            // Wrappers often repeat their source's text; keep each once.
+            if !text.is_empty() && !chain.iter().any(|t| t.contains(&text)) {
+                chain.push(text);
+            }
+            cur = c.source();
+        }
+        let all = chain.join(": ");
+        let lower = all.to_ascii_lowercase();
+        let cause = chain.last().cloned().unwrap_or_default();
+        use std::io::ErrorKind as K;
+        let plain = format!("http://{at}");
+        let tls = format!("https://{at}");
+        if io_kinds.contains(&K::ConnectionRefused) || lower.contains("connection refused") {
+            format!("connection refused at {at}: is `lookout serve` running, and listening on that address? ({cause})")
+        } else if lower.contains("dns error")
+            || lower.contains("failed to lookup address")
+            || lower.contains("name or service not known")
+        {
+            format!("cannot resolve the host name {host:?} ({cause}): check --server")
+        } else if io_kinds.contains(&K::TimedOut) || lower.contains("timed out") || lower.contains("timeout") {
+            format!(
+                "no answer from {at} within {} s: is the host up, and does a firewall let the port through? ({cause})",
+                CONNECT_TIMEOUT.as_secs()
+            )
+        } else if self.is_https()
+            && (lower.contains("invalidcontenttype")
+                || lower.contains("corrupt message")
+                || lower.contains("wrong version number")
+                || lower.contains("invalid content type"))
+        {
+            format!("TLS handshake with {at} failed: the service answered in plaintext. Use --server {plain} ({cause})")
+        } else if self.is_https() && (lower.contains("certificate") || lower.contains("unknownissuer")) {
+            match &self.ca {
+                None => format!(
+                    "the certificate of {at} is not trusted ({cause}): give --ca with the authority that signed it"
+                ),
+                Some(ca) => format!(
+                    "the certificate of {at} is not trusted ({cause}): is it signed by --ca {}, and does it name {host:?}?",
+                    ca.display()
+                ),
+            }
+        } else if !self.is_https()
+            && (lower.contains("h2 protocol error")
+                || lower.contains("http2 error")
+                || lower.contains("frame")
+                || lower.contains("connection reset")
+                || lower.contains("broken pipe")
+                || io_kinds.contains(&K::ConnectionReset)
+                || io_kinds.contains(&K::UnexpectedEof))
+        {
+            format!(
+                "{at} did not answer in plaintext HTTP/2 gRPC ({cause}): if the service uses TLS, use --server {tls} with --ca"
+            )
+        } else {
+            format!("cannot reach {at}: {all}")
+        }
+    }
 }
 
 /// Adds the bearer token to every call.
@@ -126,17 +284,26 @@ pub type Client = pb::lookout_client::LookoutClient<
     tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>,
 >;
 
-/// A client of the service `r` names, with its token.
+/// A client of the service `r` names, with its token. A connection that
+/// fails says why (see [`RemoteArgs::explain_transport`]).
 pub async fn connect(r: &RemoteArgs) -> anyhow::Result<Client> {
-    let server = &r.server;
-    let mut endpoint = tonic::transport::Channel::from_shared(server.clone())
-        .with_context(|| format!("--server {server:?} is not a URL"))?;
-    if let Some(ca) = &r.ca {
-        let pem = std::fs::read(ca).with_context(|| format!("read {}", ca.display()))?;
-        let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem));
+    let url = r.url()?;
+    let mut endpoint =
+        tonic::transport::Channel::from_shared(url.clone()).map_err(|e| anyhow::anyhow!("--server {url:?}: {e}"))?;
+    endpoint = endpoint.connect_timeout(CONNECT_TIMEOUT);
+    if r.is_https() {
+        // Without --ca no authority is trusted (no system roots are built in),
+        // so the handshake still runs and its failure can say what to do.
+        let mut tls = tonic::transport::ClientTlsConfig::new();
+        if let Some(ca) = &r.ca {
+            let pem = std::fs::read(ca).with_context(|| format!("--ca: read {}", ca.display()))?;
+            tls = tls.ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        }
         endpoint = endpoint.tls_config(tls).context("--ca")?;
+    } else if r.ca.is_some() {
+        anyhow::bail!("--ca is for TLS, but --server {url:?} is plaintext: use --server https://{}", r.host_port());
     }
-    let channel = endpoint.connect().await.with_context(|| format!("cannot connect to {server}"))?;
+    let channel = endpoint.connect().await.map_err(|e| anyhow::anyhow!("{}", r.explain_transport(&e)))?;
     let bearer = match &r.token {
         Some(t) => Some(
             format!("Bearer {}", t.trim()).parse().map_err(|_| anyhow::anyhow!("--token is not printable ASCII"))?,
@@ -146,9 +313,17 @@ pub async fn connect(r: &RemoteArgs) -> anyhow::Result<Client> {
     Ok(pb::lookout_client::LookoutClient::with_interceptor(channel, Bearer(bearer)))
 }
 
-/// A refused call, as the user should read it.
-fn remote(s: tonic::Status) -> anyhow::Error {
-    anyhow::anyhow!("server refused the call: {:?}: {}", s.code(), s.message())
+/// Whether `e` comes from writing to a closed pipe (`lookout ... | head`):
+/// the reader had enough, which is not a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// Writes one line to stdout, reporting a closed pipe as an error (which
+/// `main` ends quietly on) where `println!` would panic.
+pub fn out_line(line: impl std::fmt::Display) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").context("write stdout")
 }
 
 /// Parses a distance with its unit: `20nm`, `5km`, `800m` (a bare number is metres).

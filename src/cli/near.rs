@@ -3,7 +3,7 @@
 use lookout_core::geodesy::M_PER_NM;
 use lookout_server::api::pb;
 
-use super::{connect, parse_distance_m, remote, RemoteArgs};
+use super::{connect, parse_distance_m, RemoteArgs};
 
 /// Ask a running service which vessels are near a position.
 #[derive(clap::Args)]
@@ -38,7 +38,7 @@ impl NearArgs {
                 filter: None,
             })
             .await
-            .map_err(remote)?
+            .map_err(|s| self.remote.refused(s))?
             .into_inner();
         print!("{}", near_table(&resp, radius_m));
         Ok(())

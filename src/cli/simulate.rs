@@ -14,8 +14,8 @@ use super::Output;
 /// Write a seeded, reproducible recording of busy ordinary traffic (tag-blocked NMEA).
 #[derive(clap::Args)]
 pub struct SimulateArgs {
-    /// Sea area: strait-of-sicily or dover-strait.
-    #[arg(long, default_value = "strait-of-sicily")]
+    /// Sea area (the simulator's charts).
+    #[arg(long, default_value = "strait-of-sicily", value_parser = area_names())]
     area: String,
     /// Seed of every random draw: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
@@ -82,6 +82,11 @@ impl SimulateArgs {
         };
         simulate(&sim, &self.output, sensors)
     }
+}
+
+/// The simulator's sea areas, as `--area` takes them (so a bad name lists them, as `--help` does).
+pub(crate) fn area_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(RegionId::ALL.map(RegionId::name))
 }
 
 /// The `[[radar]]` configuration that makes the service read a simulated
