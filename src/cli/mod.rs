@@ -326,6 +326,86 @@ pub fn out_line(line: impl std::fmt::Display) -> anyhow::Result<()> {
     writeln!(out, "{line}").context("write stdout")
 }
 
+/// Progress of a long command (`simulate`, `replay`, `baseline build`) on
+/// stderr: one line every few seconds saying how far it got and how fast, so
+/// a 40-second run does not look hung. On a terminal the line is rewritten
+/// in place; elsewhere (a log file, a test) it is quiet unless `--progress`
+/// asks for it, and then each report is its own line.
+pub(crate) struct Progress {
+    label: &'static str,
+    enabled: bool,
+    tty: bool,
+    start: std::time::Instant,
+    /// When the last report was written; `None` before the first, which is
+    /// written at once so the user sees the work has started.
+    last: Option<std::time::Instant>,
+    every: Duration,
+}
+
+impl Progress {
+    /// Progress for `label` (the command's name), shown on a terminal, or
+    /// anywhere when `force`.
+    pub(crate) fn new(label: &'static str, force: bool) -> Self {
+        use std::io::IsTerminal;
+        let tty = std::io::stderr().is_terminal();
+        Progress {
+            label,
+            enabled: force || tty,
+            tty,
+            start: std::time::Instant::now(),
+            last: None,
+            // A log gets fewer lines than a terminal, which overwrites its one.
+            every: if tty { Duration::from_secs(1) } else { Duration::from_secs(3) },
+        }
+    }
+
+    /// Whether a report is due (cheap: call it as often as convenient).
+    pub(crate) fn due(&self) -> bool {
+        self.enabled && self.last.is_none_or(|l| l.elapsed() >= self.every)
+    }
+
+    /// Seconds since the command started.
+    pub(crate) fn elapsed_s(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    /// Writes a report (whether or not one is due).
+    pub(crate) fn report(&mut self, text: impl std::fmt::Display) {
+        if !self.enabled {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        let mut err = std::io::stderr().lock();
+        // Progress is a courtesy: a closed stderr must not fail the work.
+        let _ = if self.tty {
+            write!(err, "\r\x1b[K{}: {text}", self.label)
+        } else {
+            writeln!(err, "{}: {text}", self.label)
+        };
+        let _ = err.flush();
+    }
+
+    /// Clears the terminal line before the command's summary.
+    pub(crate) fn finish(&self) {
+        if self.enabled && self.tty && self.last.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+/// `n` with thousands separators, for progress lines.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut s = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            s.push(',');
+        }
+        s.push(c);
+    }
+    s
+}
+
 /// Parses a distance with its unit: `20nm`, `5km`, `800m` (a bare number is metres).
 pub fn parse_distance_m(s: &str) -> anyhow::Result<f64> {
     let s = s.trim().to_ascii_lowercase();
@@ -390,6 +470,31 @@ impl Write for Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn bare_host_port_means_http_and_other_schemes_are_refused() {
+        let r = |server: &str, ca: Option<&str>| RemoteArgs {
+            server: server.into(),
+            token: None,
+            ca: ca.map(PathBuf::from),
+        };
+        assert_eq!(r("127.0.0.1:50051", None).url().unwrap(), "http://127.0.0.1:50051");
+        assert_eq!(r("localhost:50051", None).url().unwrap(), "http://localhost:50051");
+        assert_eq!(r("localhost:50051", Some("ca.pem")).url().unwrap(), "https://localhost:50051");
+        assert_eq!(r("HTTPS://h:1", None).url().unwrap(), "HTTPS://h:1");
+        let e = r("grpc://h:1", None).url().unwrap_err().to_string();
+        assert!(e.contains("http:// or https://"), "{e}");
+        assert_eq!(r("h:7", None).host_port(), "h:7");
+        assert_eq!(r("https://h", None).host_port(), "h:443");
+    }
 
     #[test]
     fn distances_with_units() {
