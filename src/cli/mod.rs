@@ -4,6 +4,7 @@
 mod ack;
 mod alerts;
 mod archive;
+mod area;
 mod baseline;
 mod decode;
 mod history;
@@ -11,7 +12,9 @@ mod near;
 mod replay;
 mod serve;
 mod simulate;
+mod stats;
 mod token;
+mod vessel;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,9 +28,11 @@ use lookout_server::api::pb;
 pub use alerts::{alert_filter_args, alert_json, alert_line, AlertKindArg, SeverityArg};
 pub use baseline::simulated_area;
 pub use decode::decode_file;
-pub use near::near_table;
+pub use near::{near_json, near_table};
 pub use serve::{add_demo, DEMO_BASELINE, DEMO_RECORDING};
 pub use simulate::radar_config;
+pub use stats::stats_json;
+pub use vessel::vessel_json;
 
 /// The whole command line.
 #[derive(Parser)]
@@ -53,6 +58,9 @@ enum Command {
     Serve(serve::ServeArgs),
     Decode(decode::DecodeArgs),
     Near(near::NearArgs),
+    Vessel(vessel::VesselArgs),
+    Area(area::AreaArgs),
+    Stats(stats::StatsArgs),
     Alerts(alerts::AlertsArgs),
     Token(token::TokenArgs),
     Ack(ack::AckArgs),
@@ -83,6 +91,9 @@ impl Args {
             Command::Serve(a) => a.run().await,
             Command::Decode(a) => a.run(),
             Command::Near(a) => a.run().await,
+            Command::Vessel(a) => a.run().await,
+            Command::Area(a) => a.run().await,
+            Command::Stats(a) => a.run().await,
             Command::Alerts(a) => a.run().await,
             Command::Token(a) => a.run(),
             Command::Ack(a) => a.run().await,
@@ -186,7 +197,7 @@ impl RemoteArgs {
             Code::InvalidArgument | Code::OutOfRange | Code::FailedPrecondition => {
                 anyhow::anyhow!("the service refused the request: {msg}")
             }
-            Code::NotFound => anyhow::anyhow!("not found: {msg}"),
+            Code::NotFound => anyhow::anyhow!("{msg}"),
             Code::ResourceExhausted => anyhow::anyhow!("the service refused the request as too large: {msg}"),
             Code::DeadlineExceeded => anyhow::anyhow!("the service gave up on the request: {msg}"),
             c => anyhow::anyhow!("the service refused the call: {c:?}: {msg}"),
@@ -470,6 +481,27 @@ impl Write for Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every flag and positional of every subcommand says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (the command)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&<Args as clap::CommandFactory>::command(), "lookout", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+    }
 
     #[test]
     fn thousands_separators() {
