@@ -136,7 +136,7 @@ impl AlertsArgs {
                     self.remote.url().unwrap_or_default()
                 ),
                 Err(s) => {
-                    return Err(self.remote.refused(s).context(format!(
+                    return Err(self.remote.lost(s).context(format!(
                         "lost the alert subscription after {changes} change(s); no longer following"
                     )))
                 }

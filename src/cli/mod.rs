@@ -190,7 +190,9 @@ impl RemoteArgs {
             ),
             // Transport failures reach the caller as UNAVAILABLE (or UNKNOWN /
             // INTERNAL for an HTTP/2 protocol error) with the cause as source.
-            Code::Unavailable | Code::Unknown | Code::Internal if std::error::Error::source(&s).is_some() => {
+            Code::Unavailable | Code::Unknown | Code::Internal | Code::Cancelled
+                if std::error::Error::source(&s).is_some() =>
+            {
                 anyhow::anyhow!("{}", self.explain_transport(&s))
             }
             Code::Unavailable => anyhow::anyhow!("{} is unavailable: {msg}", self.host_port()),
@@ -217,16 +219,14 @@ impl RemoteArgs {
             if let Some(io) = c.downcast_ref::<std::io::Error>() {
                 io_kinds.push(io.kind());
             }
-            let text = c.to_string();
-            // Wrappers often repeat their source's text; keep each once.
-            if !text.is_empty() && !chain.iter().any(|t| t.contains(&text)) {
-                chain.push(text);
-            }
+            chain.push(c.to_string());
             cur = c.source();
         }
-        let all = chain.join(": ");
-        let lower = all.to_ascii_lowercase();
-        let cause = chain.last().cloned().unwrap_or_default();
+        // Keywords are looked for anywhere in the chain; the innermost
+        // message is the one shown (outer ones only wrap it, and a Status
+        // repeats it in Debug form).
+        let lower = chain.join(": ").to_ascii_lowercase();
+        let cause = chain.iter().rev().find(|t| !t.trim().is_empty()).cloned().unwrap_or_default();
         use std::io::ErrorKind as K;
         let plain = format!("http://{at}");
         let tls = format!("https://{at}");
@@ -260,20 +260,40 @@ impl RemoteArgs {
                 ),
             }
         } else if !self.is_https()
-            && (lower.contains("h2 protocol error")
-                || lower.contains("http2 error")
-                || lower.contains("frame")
+            && (lower.contains("frame with invalid size")
+                || lower.contains("invalid frame")
                 || lower.contains("connection reset")
                 || lower.contains("broken pipe")
-                || io_kinds.contains(&K::ConnectionReset)
-                || io_kinds.contains(&K::UnexpectedEof))
+                || lower.contains("connection closed")
+                || io_kinds.iter().any(|k| matches!(k, K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof)))
         {
+            // A TLS server drops a plaintext HTTP/2 preface (a broken pipe or
+            // reset, or its alert read as an oversized frame, by timing).
             format!(
                 "{at} did not answer in plaintext HTTP/2 gRPC ({cause}): if the service uses TLS, use --server {tls} with --ca"
             )
         } else {
-            format!("cannot reach {at}: {all}")
+            format!("cannot reach {at}: {cause}")
         }
+    }
+
+    /// A subscription that failed after it was running: the connection was
+    /// there, so the cause is the service stopping or the network, not the
+    /// address or the protocol.
+    pub fn lost(&self, s: tonic::Status) -> anyhow::Error {
+        if std::error::Error::source(&s).is_none() {
+            return self.refused(s);
+        }
+        let mut cause = s.to_string();
+        let mut cur = std::error::Error::source(&s);
+        while let Some(c) = cur {
+            cause = c.to_string();
+            cur = c.source();
+        }
+        anyhow::anyhow!(
+            "the connection to {} was lost: the service stopped, or the network failed ({cause})",
+            self.host_port()
+        )
     }
 }
 
