@@ -2,7 +2,7 @@
 
 use lookout_server::api::pb;
 
-use super::{alert_line, connect, remote, RemoteArgs};
+use super::{alert_line, connect, RemoteArgs};
 
 /// Acknowledge an alert (recorded with who and why, and sent to every console).
 #[derive(clap::Args)]
@@ -25,7 +25,7 @@ impl AckArgs {
             .await?
             .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: self.alert_id, by: self.by, note: self.note })
             .await
-            .map_err(remote)?
+            .map_err(|s| self.remote.refused(s))?
             .into_inner();
         println!("{}", alert_line(&a));
         Ok(())

@@ -7,7 +7,7 @@ use lookout_ais::open_recording;
 use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
 use lookout_score::Baseline;
 
-use super::{parse_distance_m, Output};
+use super::{parse_distance_m, thousands, Output, Progress};
 
 /// Traffic baselines: build from recordings, render as a picture.
 #[derive(clap::Args)]
@@ -20,10 +20,10 @@ pub struct BaselineArgs {
 enum BaselineCommand {
     /// Learn normal traffic from recorded AIS (NMEA files, plain or gzip).
     Build {
-        /// Recordings of ordinary AIS traffic.
-        #[arg(required = true)]
+        /// Recordings of ordinary AIS traffic (NMEA, plain or gzip).
+        #[arg(required = true, value_name = "FILES")]
         recordings: Vec<PathBuf>,
-        /// The baseline file to write.
+        /// The baseline file to write (created before the recordings are read).
         #[arg(short, long)]
         output: PathBuf,
         /// Cell edge with unit (m, km, nm).
@@ -37,12 +37,16 @@ enum BaselineCommand {
         /// simulator's areas: strait-of-sicily, dover-strait.
         #[arg(long)]
         area: Option<String>,
+        /// Report progress on stderr every few seconds even when stderr is not a terminal
+        /// (on a terminal it always does).
+        #[arg(long)]
+        progress: bool,
     },
     /// Draw a baseline (density, dominant course, rest areas) as a PNG.
     Render {
-        /// The baseline file.
+        /// The baseline file (from `lookout baseline build`).
         file: PathBuf,
-        /// The PNG to write.
+        /// The picture to write: PNG only, so the name must end in .png.
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -51,8 +55,16 @@ enum BaselineCommand {
 impl BaselineArgs {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            BaselineCommand::Build { recordings, output, cell, bbox, area } => {
-                build(&recordings, &output, parse_distance_m(&cell)?, bbox.as_deref(), area.as_deref())
+            BaselineCommand::Build { recordings, output, cell, bbox, area, progress } => {
+                let cell_m = parse_distance_m(&cell)?;
+                build(
+                    &recordings,
+                    &output,
+                    cell_m,
+                    bbox.as_deref(),
+                    area.as_deref(),
+                    Progress::new("baseline", progress),
+                )
             }
             BaselineCommand::Render { file, output } => render(&file, &output),
         }
@@ -73,6 +85,7 @@ fn build(
     cell_m: f64,
     bbox: Option<&str>,
     area: Option<&str>,
+    mut progress: Progress,
 ) -> anyhow::Result<()> {
     let spec = match bbox {
         // A simulated area by name, or by default the Strait of Sicily.
@@ -102,25 +115,101 @@ fn build(
         }
     };
     let mut builder = BaselineBuilder::try_new(spec).context("--bbox")?;
-    let mut total = 0usize;
     for path in recordings {
-        let reader = std::io::BufReader::new(open_recording(path)?);
-        let obs = observations_from_nmea(reader).with_context(|| format!("read {}", path.display()))?;
+        if !path.is_file() {
+            anyhow::bail!("{}: no such recording file", path.display());
+        }
+    }
+    // Created before the recordings are read: hours of input must not be
+    // read only to find the result cannot be written.
+    let mut out = Output::create(output).context("cannot create the --output file")?;
+    let r = learn(recordings, &mut builder, &mut progress);
+    let total = match r {
+        Ok(n) => n,
+        Err(e) => {
+            drop(out);
+            let _ = std::fs::remove_file(output);
+            return Err(e);
+        }
+    };
+    progress.finish();
+    let baseline = builder.finish();
+    baseline.save(&mut out).with_context(|| format!("write {}", output.display()))?;
+    out.finish(output)?;
+    eprintln!(
+        "{}: baseline of {} position reports, area {:?}, in {:.1} s",
+        output.display(),
+        total,
+        baseline.spec().name,
+        progress.elapsed_s()
+    );
+    Ok(())
+}
+
+/// Feeds every recording's position reports to `builder`; returns how many.
+fn learn(recordings: &[PathBuf], builder: &mut BaselineBuilder, progress: &mut Progress) -> anyhow::Result<usize> {
+    let mut total = 0usize;
+    for (i, path) in recordings.iter().enumerate() {
+        let reader = CountingReader {
+            inner: open_recording(path)?,
+            bytes: 0,
+            progress: &mut *progress,
+            what: format!("file {}/{} {}", i + 1, recordings.len(), path.display()),
+            before: total,
+        };
+        let obs = observations_from_nmea(std::io::BufReader::new(reader))
+            .with_context(|| format!("read {}", path.display()))?;
         total += obs.len();
         for o in &obs {
             builder.add(o);
         }
     }
-    let baseline = builder.finish();
-    let mut out = Output::create(output)?;
-    baseline.save(&mut out).with_context(|| format!("write {}", output.display()))?;
-    out.finish(output)?;
-    eprintln!("{}: baseline of {} position reports, area {:?}", output.display(), total, baseline.spec().name);
-    Ok(())
+    if total == 0 {
+        anyhow::bail!("no AIS position reports in the recordings: a baseline needs ordinary AIS traffic (NMEA)");
+    }
+    Ok(total)
+}
+
+/// A recording's (decompressed) bytes, reporting how many have been read.
+struct CountingReader<'a, R> {
+    inner: R,
+    bytes: u64,
+    progress: &'a mut Progress,
+    /// Which file, for the report.
+    what: String,
+    /// Position reports from the files before this one.
+    before: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes += n as u64;
+        if self.progress.due() {
+            let rate = self.bytes as f64 / 1e6 / self.progress.elapsed_s().max(1e-3);
+            let text = format!(
+                "{}: {:.1} MB read ({rate:.1} MB/s), {} position reports before it",
+                self.what,
+                self.bytes as f64 / 1e6,
+                thousands(self.before as u64)
+            );
+            self.progress.report(text);
+        }
+        Ok(n)
+    }
 }
 
 /// Draws a baseline file as a PNG.
 fn render(file: &Path, output: &Path) -> anyhow::Result<()> {
+    // The renderer writes PNG whatever the name says; a .jpg holding PNG
+    // bytes misleads every viewer and upload form, so the name must match.
+    if !output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        anyhow::bail!(
+            "-o {}: baseline render writes PNG only; name the file {}",
+            output.display(),
+            output.with_extension("png").display()
+        );
+    }
     let baseline = Baseline::load_path(file, None)?;
     baseline.render_png(output).with_context(|| format!("write {}", output.display()))?;
     eprintln!("{}: drawn from {}", output.display(), file.display());

@@ -7,6 +7,8 @@ use anyhow::Context;
 use lookout_ais::decode::{self, DecodeCounters, Decoder, DecoderConfig};
 use lookout_ais::{open_recording, LineSplitter};
 
+use super::is_broken_pipe;
+
 /// Decode NMEA files (plain or gzip) to one JSON object per AIS message on stdout.
 #[derive(clap::Args)]
 pub struct DecodeArgs {
@@ -45,10 +47,6 @@ impl DecodeArgs {
             r => r.context("write stdout"),
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// Decodes one file into `out` (one JSON object per message); returns its counters.

@@ -2,7 +2,7 @@
 
 use lookout_server::api::pb;
 
-use super::{connect, remote, RemoteArgs};
+use super::{connect, RemoteArgs};
 
 /// History from the service's archive (needs [archive] on the server and the analyst role).
 #[derive(clap::Args)]
@@ -64,7 +64,7 @@ impl HistoryArgs {
                     to: Some(timestamp("to", &to)?),
                     max_results: max,
                 };
-                let r = client.vessel_history(req).await.map_err(remote)?.into_inner();
+                let r = client.vessel_history(req).await.map_err(|s| self.remote.refused(s))?.into_inner();
                 for p in &r.points {
                     let time = rfc3339(p.time.as_ref());
                     if json {
@@ -89,7 +89,11 @@ impl HistoryArgs {
                 eprintln!("{} positions{}", r.points.len(), if r.truncated { " (truncated: raise --max)" } else { "" });
             }
             What::Alert { alert_id } => {
-                let r = client.alert_history(pb::AlertHistoryRequest { alert_id }).await.map_err(remote)?.into_inner();
+                let r = client
+                    .alert_history(pb::AlertHistoryRequest { alert_id })
+                    .await
+                    .map_err(|s| self.remote.refused(s))?
+                    .into_inner();
                 for v in &r.versions {
                     println!("{}", v.record_json);
                 }

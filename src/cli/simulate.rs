@@ -9,13 +9,13 @@ use std::time::Duration;
 use anyhow::Context;
 use lookout_sim::{AnomalyConfig, RegionId, SensorConfig, SimConfig};
 
-use super::Output;
+use super::{Output, Progress};
 
 /// Write a seeded, reproducible recording of busy ordinary traffic (tag-blocked NMEA).
 #[derive(clap::Args)]
 pub struct SimulateArgs {
-    /// Sea area: strait-of-sicily or dover-strait.
-    #[arg(long, default_value = "strait-of-sicily")]
+    /// Sea area (the simulator's charts).
+    #[arg(long, default_value = "strait-of-sicily", value_parser = area_names())]
     area: String,
     /// Seed of every random draw: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1)]
@@ -60,6 +60,10 @@ pub struct SimulateArgs {
     /// Radar noise multiplier (errors and clutter), with --labels.
     #[arg(long, default_value_t = 1.0)]
     noise: f64,
+    /// Report progress on stderr every few seconds even when stderr is not a terminal
+    /// (on a terminal it always does).
+    #[arg(long)]
+    progress: bool,
 }
 
 impl SimulateArgs {
@@ -79,9 +83,15 @@ impl SimulateArgs {
             start: self.start,
             scale: self.scale,
             loss: self.loss,
+            progress: self.progress,
         };
         simulate(&sim, &self.output, sensors)
     }
+}
+
+/// The simulator's sea areas, as `--area` takes them (so a bad name lists them, as `--help` does).
+pub(crate) fn area_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(RegionId::ALL.map(RegionId::name))
 }
 
 /// The `[[radar]]` configuration that makes the service read a simulated
@@ -112,6 +122,8 @@ struct SimConfigArgs {
     scale: f64,
     /// AIS reception loss in good coverage, 0..1.
     loss: f64,
+    /// Progress on stderr even when it is not a terminal.
+    progress: bool,
 }
 
 /// Where `lookout simulate` writes the non-AIS side of a scenario.
@@ -159,11 +171,19 @@ fn simulate(args: &SimConfigArgs, output: &Path, sensors: Option<SensorOutputs>)
         reception_loss: args.loss,
         ..Default::default()
     };
-    let mut out = Output::create(output)?;
+    let out = Output::create(output)?;
+    let mut out = SimProgress {
+        inner: out,
+        progress: Progress::new("simulate", args.progress),
+        start_s: start_ms.div_euclid(1000),
+        duration_s: u64::from(cfg.duration_s),
+        bytes: 0,
+    };
     let Some(so) = sensors else {
         let s = lookout_sim::write_recording(&cfg, &mut out).with_context(|| format!("write {}", output.display()))?;
+        out.progress.finish();
         eprintln!("{}: {} vessels, {} messages in {} sentences", output.display(), s.vessels, s.messages, s.sentences);
-        return out.finish(output);
+        return out.inner.finish(output);
     };
     if !(so.clutter.is_finite() && so.clutter >= 0.0) {
         anyhow::bail!("--clutter must be >= 0");
@@ -199,6 +219,7 @@ fn simulate(args: &SimConfigArgs, output: &Path, sensors: Option<SensorOutputs>)
             (a.scenario.clone(), Some(a))
         }
     };
+    out.progress.finish();
     det.finish(&so.detections)?;
     if let (Some(t), Some(p)) = (truth, so.truth.as_deref()) {
         t.finish(p)?;
@@ -227,5 +248,71 @@ fn simulate(args: &SimConfigArgs, output: &Path, sensors: Option<SensorOutputs>)
             a.extra_drones
         );
     }
-    out.finish(output)
+    out.inner.finish(output)
+}
+
+/// The recording's writer, reporting progress: how far the simulated clock
+/// has got, read from the newest tag block's `c:` (unix seconds) in what was
+/// just written, so the simulator itself needs no hook.
+struct SimProgress<W> {
+    inner: W,
+    progress: Progress,
+    start_s: i64,
+    duration_s: u64,
+    bytes: u64,
+}
+
+impl<W: Write> SimProgress<W> {
+    fn report(&mut self, buf: &[u8]) {
+        let Some(t) = last_tag_time(buf) else { return };
+        let done_s = (t - self.start_s).clamp(0, self.duration_s as i64) as f64;
+        let elapsed = self.progress.elapsed_s().max(1e-3);
+        let total = self.duration_s.max(1) as f64;
+        let left_s = if done_s > 0.0 { elapsed * (total - done_s) / done_s } else { f64::NAN };
+        let text = format!(
+            "{:.0}% ({} of {} simulated), {:.1} MB written, {:.0}x real time, about {} left",
+            100.0 * done_s / total,
+            humantime::format_duration(Duration::from_secs(done_s as u64)),
+            humantime::format_duration(Duration::from_secs(self.duration_s)),
+            self.bytes as f64 / 1e6,
+            done_s / elapsed,
+            if left_s.is_finite() { format!("{:.0} s", left_s) } else { "?".into() }
+        );
+        self.progress.report(text);
+    }
+}
+
+impl<W: Write> Write for SimProgress<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        if self.progress.due() {
+            self.report(&buf[..n]);
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The time (unix seconds) of the last tag block (`\s:station,c:1780272000*1A\`) in `buf`.
+fn last_tag_time(buf: &[u8]) -> Option<i64> {
+    let at = buf.windows(3).rposition(|w| w == b",c:" || w == b"\\c:")? + 3;
+    let digits: &[u8] = &buf[at..];
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_tag_time;
+
+    #[test]
+    fn the_last_tag_block_time_is_found() {
+        let buf = b"\\s:sim-malta,c:1780272000*1A\\!AIVDM,1,1,,A,13dtK<0P2,0*71\n\\s:x,c:1780272010*1B\\!AIVDM";
+        assert_eq!(last_tag_time(buf), Some(1_780_272_010));
+        assert_eq!(last_tag_time(b"\\c:17*00\\"), Some(17));
+        assert_eq!(last_tag_time(b"!AIVDM,1,1,,A,13dtK<0P2,0*71\n"), None);
+    }
 }

@@ -9,22 +9,48 @@ pub struct TokenArgs {
     /// The operator's name, as the access log and acknowledgements show it.
     #[arg(long)]
     name: String,
-    /// viewer, operator (viewer + acknowledge), feeder (Ingest, PushDetections), analyst (history), rescue (VesselsNear, GetVessel, distress alerts only), admin.
-    #[arg(long = "role", required = true)]
-    roles: Vec<String>,
+    /// What the token may do (repeat the flag for several roles).
+    #[arg(long = "role", required = true, value_enum, ignore_case = true)]
+    roles: Vec<Role>,
+}
+
+/// The roles the service knows ([[operator]] roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Role {
+    /// Reads the picture, alerts and statistics.
+    Viewer,
+    /// A viewer who may also acknowledge alerts.
+    Operator,
+    /// Feeds data in (Ingest, PushDetections).
+    Feeder,
+    /// Reads the archive's history.
+    Analyst,
+    /// A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only.
+    Rescue,
+    /// Everything.
+    Admin,
+}
+
+impl Role {
+    /// The name the configuration uses.
+    fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Feeder => "feeder",
+            Role::Analyst => "analyst",
+            Role::Rescue => "rescue",
+            Role::Admin => "admin",
+        }
+    }
 }
 
 impl TokenArgs {
     pub fn run(self) -> anyhow::Result<()> {
-        for r in &self.roles {
-            if !["viewer", "operator", "feeder", "analyst", "rescue", "admin"].contains(&r.as_str()) {
-                anyhow::bail!("--role {r:?} is not one of viewer, operator, feeder, analyst, rescue, admin");
-            }
-        }
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| anyhow::anyhow!("random token: {e}"))?;
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let roles: Vec<String> = self.roles.iter().map(|r| format!("{r:?}")).collect();
+        let roles: Vec<String> = self.roles.iter().map(|r| format!("{:?}", r.name())).collect();
         eprintln!("token for {} (give it to them; it is not stored anywhere):", self.name);
         println!("{token}");
         eprintln!(

@@ -1,0 +1,369 @@
+//! The command line as a user meets it: the real `lookout` binary, run as a
+//! process, against real servers started here on ephemeral ports (plaintext
+//! and TLS) or against nothing at all. Each test asserts the exit status and
+//! the key words of what the user reads.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use lookout_server::api::pb::{self, lookout_client::LookoutClient};
+use lookout_server::config::{Config, SourceConfig, SourceKind};
+use lookout_sim::encode::{lat_to_ais, lon_to_ais, AisMessage, PositionReport};
+
+const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(LOOKOUT).args(args).env_remove("LOOKOUT_TOKEN").env_remove("LOOKOUT_CA").output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Asserts the exit status and that stderr holds every one of `words`.
+#[track_caller]
+fn expect(o: &Output, code: i32, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {err}", stdout(o));
+    for w in words {
+        assert!(err.contains(w), "{w:?} not in stderr: {err}");
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn plain_config() -> Config {
+    let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+    c.sources.push(SourceConfig {
+        name: "feed".into(),
+        format: None,
+        kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
+    });
+    c
+}
+
+/// A type 1 report of `mmsi` at (`lat`, `lon`), 10 kn north.
+fn position(mmsi: u32, lat: f64, lon: f64) -> String {
+    let r = PositionReport {
+        msg_type: 1,
+        repeat: 0,
+        mmsi,
+        nav_status: 0,
+        rot: -128,
+        sog: 100,
+        accuracy: false,
+        lon: lon_to_ais(lon),
+        lat: lat_to_ais(lat),
+        cog: 0,
+        heading: 0,
+        second: 60,
+        maneuver: 0,
+        spare: 0,
+        raim: false,
+        radio: 0,
+    };
+    AisMessage::Position(r).to_sentences('A', 0).remove(0)
+}
+
+/// A rubber boat with 70 people counted by a drone: an OVERCROWDED alert.
+fn boat_look() -> pb::DetectionEvent {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    pb::DetectionEvent {
+        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
+        sensor_id: "drone-1".into(),
+        sensor_kind: pb::SensorKind::Drone as i32,
+        lat: Some(35.30),
+        lon: Some(12.50),
+        position_error_m: Some(25.0),
+        speed_kn: Some(4.0),
+        length_m: Some(10.0),
+        vessel_class: pb::VesselClass::RubberBoat as i32,
+        persons_counted: Some(70),
+        count_confidence: Some(0.8),
+        detection_id: "look-1".into(),
+        ..Default::default()
+    }
+}
+
+async fn wait_until<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs the binary off the async workers (the server under test runs on them).
+async fn run_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    })
+    .await
+    .unwrap()
+}
+
+fn args(a: &[&str], server: &str) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).chain(["--server".to_string(), server.to_string()]).collect()
+}
+
+#[test]
+fn nothing_listening_and_bad_schemes_say_so() {
+    let port = free_port();
+    let at = format!("127.0.0.1:{port}");
+    let o = run(&["near", "35", "12", "--server", &at]);
+    expect(&o, 1, &[&format!("connection refused at {at}"), "lookout serve"]);
+    let o = run(&["alerts", "--server", &format!("http://{at}")]);
+    expect(&o, 1, &["connection refused", "lookout serve"]);
+    let o = run(&["stats", "--server", &format!("grpc://{at}")]);
+    expect(&o, 1, &["http:// or https://", &format!("--server http://{at}")]);
+    let o = run(&["stats", "--server", "no-such-host.invalid:50051"]);
+    expect(&o, 1, &["cannot resolve", "no-such-host.invalid"]);
+    let o = run(&["stats", "--server", &format!("http://{at}"), "--ca", "/nonexistent.pem"]);
+    expect(&o, 1, &["--ca is for TLS", &format!("https://{at}")]);
+}
+
+#[test]
+fn bad_values_list_the_good_ones_and_conflicts_are_refused() {
+    let o = run(&["alerts", "--kind", "DARK"]);
+    expect(&o, 2, &["DARK_TARGET", "OVERCROWDED", "ROUTE_DEVIATION"]);
+    let o = run(&["alerts", "--min-severity", "urgent"]);
+    expect(&o, 2, &["INFO", "CRITICAL"]);
+    let o = run(&["token", "--name", "x", "--role", "boss"]);
+    expect(&o, 2, &["viewer", "operator", "feeder", "analyst", "admin"]);
+    let o = run(&["simulate", "--area", "atlantis", "-o", "/dev/null"]);
+    expect(&o, 2, &["strait-of-sicily", "dover-strait"]);
+    let o = run(&["alerts", "--follow", "--ended"]);
+    expect(&o, 2, &["--follow", "--ended", "cannot be used"]);
+    let o = run(&["area", "--bbox", "35,11,36"]);
+    expect(&o, 2, &["MIN_LAT,MIN_LON,MAX_LAT,MAX_LON"]);
+    // Names are taken in any case (the alert lines print them upper case).
+    let o = run(&["token", "--name", "x", "--role", "VIEWER"]);
+    expect(&o, 0, &["roles = [\"viewer\"]"]);
+    // --help shows the values, and says what 0 means.
+    let help = stdout(&run(&["alerts", "--help"]));
+    assert!(help.contains("DARK_TARGET") && help.contains("CRITICAL"), "{help}");
+    let help = stdout(&run(&["near", "--help"]));
+    assert!(help.contains("0: the server's default") && help.contains("--json"), "{help}");
+    let help = stdout(&run(&["replay", "--help"]));
+    assert!(help.contains("<FILES>...") && help.contains("--progress"), "{help}");
+}
+
+#[test]
+fn bad_input_is_not_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("alerts.jsonl");
+    let o = run(&["replay", repo("README.md").to_str().unwrap(), "--alerts-out", out.to_str().unwrap()]);
+    expect(&o, 1, &["no observations", "README.md", "lines not AIS"]);
+    assert!(!out.exists(), "no empty alerts file that could pass for 'no alerts'");
+
+    // The output is checked before an hour of recording is replayed.
+    let t = Instant::now();
+    let rec = repo("replay-data/central-med-scenario-1h.nmea.gz");
+    let o = run(&["replay", rec.to_str().unwrap(), "--alerts-out", "/nonexistent/dir/x.jsonl"]);
+    expect(&o, 1, &["--alerts-out", "/nonexistent/dir/x.jsonl"]);
+    assert!(t.elapsed() < Duration::from_secs(2), "failed only after {:?}", t.elapsed());
+
+    let o = run(&["replay", "/nonexistent.nmea", "--alerts-out", out.to_str().unwrap()]);
+    expect(&o, 1, &["/nonexistent.nmea", "no such recording"]);
+
+    let base = repo("replay-data/strait-of-sicily.baseline");
+    let jpg = dir.path().join("map.jpg");
+    let o = run(&["baseline", "render", base.to_str().unwrap(), "-o", jpg.to_str().unwrap()]);
+    expect(&o, 1, &["PNG only", "map.png"]);
+    assert!(!jpg.exists());
+
+    let o = run(&["baseline", "build", repo("README.md").to_str().unwrap(), "-o", "/nonexistent/dir/b"]);
+    expect(&o, 1, &["--output", "/nonexistent/dir/b"]);
+}
+
+#[test]
+fn long_commands_report_progress_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.nmea");
+    let alerts = dir.path().join("alerts.jsonl");
+    let o = run(&["simulate", "--duration", "10m", "-o", rec.to_str().unwrap(), "--progress"]);
+    expect(&o, 0, &["simulate: ", "% (", "simulated", "real time", "vessels"]);
+    let o = run(&["replay", rec.to_str().unwrap(), "--alerts-out", alerts.to_str().unwrap(), "--progress"]);
+    expect(&o, 0, &["replay: at ", "observations (", "/s)", "alerts from"]);
+    let base = dir.path().join("b.baseline");
+    let o = run(&["baseline", "build", rec.to_str().unwrap(), "-o", base.to_str().unwrap(), "--progress"]);
+    expect(&o, 0, &["baseline: file 1/1", "MB read", "position reports"]);
+    // Not a terminal and not asked: only the summary.
+    let o = run(&["simulate", "--duration", "10m", "-o", rec.to_str().unwrap()]);
+    expect(&o, 0, &["vessels"]);
+    assert!(!stderr(&o).contains("simulate: "), "{}", stderr(&o));
+}
+
+/// A plaintext server with one AIS vessel, one dark drone contact and its
+/// OVERCROWDED alert: every client command and its JSON, plus the errors of
+/// https against plaintext.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_commands_against_a_plaintext_server() {
+    let running = lookout_server::start(plain_config()).await.unwrap();
+    let port = running.addr.port();
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
+    let mmsi = 247_000_001u32;
+    let lines = format!("{}\n", position(mmsi, 35.40, 12.60));
+    tokio::io::AsyncWriteExt::write_all(&mut feed, lines.as_bytes()).await.unwrap();
+    let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
+    assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
+    wait_until("the vessel and the alert", || {
+        let mut c = c.clone();
+        async move {
+            let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+            s.live_vessels == 1 && s.live_alerts >= 1
+        }
+    })
+    .await;
+
+    // A bare host:port and localhost are accepted.
+    let bare = format!("127.0.0.1:{port}");
+    let o = run_async(args(&["near", "35.3", "12.5"], &bare)).await;
+    expect(&o, 0, &[]);
+    let table = stdout(&o);
+    assert!(table.contains(&mmsi.to_string()) && table.contains("BRG:") && table.contains("CPA:"), "{table}");
+    let o = run_async(args(&["stats"], &format!("localhost:{port}"))).await;
+    expect(&o, 0, &[]);
+    assert!(stdout(&o).contains("1 live vessels"), "{}", stdout(&o));
+
+    // https against plaintext: the handshake failure says to use http://.
+    let o = run_async(args(&["stats"], &format!("https://127.0.0.1:{port}"))).await;
+    expect(&o, 1, &["TLS", "plaintext", &format!("--server http://127.0.0.1:{port}")]);
+
+    // JSON: one object per line, units in the names.
+    let o = run_async(args(&["near", "35.3", "12.5", "--radius", "30nm", "--json"], &bare)).await;
+    expect(&o, 0, &[]);
+    let hits: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    let ais = hits.iter().find(|h| h["vessel"]["mmsi"] == mmsi).expect("the AIS vessel");
+    assert!(ais["distance_nm"].as_f64().unwrap() > 5.0 && ais["distance_m"].as_f64().unwrap() > 9000.0, "{ais}");
+    assert!(ais["bearing_from_point_deg"].is_number() && ais["course_to_steer_deg"].is_number(), "{ais}");
+    assert_eq!(ais["vessel"]["sog_kn"], 10.0);
+    let dark = hits.iter().find(|h| h["vessel"]["mmsi"].is_null()).expect("the dark contact");
+    assert_eq!(dark["vessel"]["dark"], true);
+    assert!(dark["vessel"]["track_id"].as_u64().unwrap() > 0, "{dark}");
+
+    let o = run_async(args(&["alerts", "--json"], &bare)).await;
+    expect(&o, 0, &[]);
+    let alerts: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let a = alerts.iter().find(|a| a["kind"] == "OVERCROWDED").expect("an OVERCROWDED alert");
+    assert_eq!(a["rescue"], true);
+    assert!(a["alert_id"].as_u64().is_some() && a["lat_deg"].is_number() && a["updated_at"].is_string(), "{a}");
+    assert_eq!(a["persons_on_board"]["estimate"].as_u64().map(|n| n >= 60), Some(true), "{a}");
+    let o = run_async(args(&["alerts", "--kind", "dark_target", "--min-severity", "critical", "--json"], &bare)).await;
+    expect(&o, 0, &[]);
+    assert!(stdout(&o).lines().all(|l| l.contains("\"DARK_TARGET\"")), "{}", stdout(&o));
+
+    let o = run_async(args(&["vessel", &mmsi.to_string(), "--json"], &bare)).await;
+    expect(&o, 0, &[]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["mmsi"], mmsi);
+    assert!((v["lat_deg"].as_f64().unwrap() - 35.40).abs() < 1e-4, "{v}");
+    assert_eq!(v["ais_class"], "A");
+    let o = run_async(args(&["vessel", &mmsi.to_string()], &bare)).await;
+    expect(&o, 0, &[]);
+    assert!(stdout(&o).contains("35.40000, 12.60000"), "{}", stdout(&o));
+    let o = run_async(args(&["vessel", "247000999"], &bare)).await;
+    expect(&o, 1, &["247000999"]);
+
+    let o = run_async(args(&["area", "--bbox", "35,12,36,13", "--json"], &bare)).await;
+    expect(&o, 0, &["in the area"]);
+    let vs: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(vs.iter().any(|v| v["mmsi"] == mmsi), "{vs:?}");
+    let o = run_async(args(&["area", "--bbox", "40,0,41,1"], &bare)).await;
+    expect(&o, 0, &[]);
+    assert!(stdout(&o).starts_with("0 vessel(s)"), "{}", stdout(&o));
+
+    let o = run_async(args(&["stats", "--json"], &bare)).await;
+    expect(&o, 0, &[]);
+    let s: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(s["live_vessels"], 1);
+    assert_eq!(s["sources"][0]["name"], "feed");
+    assert_eq!(s["sources"][0]["messages"], 1);
+
+    // `alerts --follow` must not end quietly when the service goes away.
+    let mut follow = Command::new(LOOKOUT)
+        .args(args(&["alerts", "--follow"], &bare))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(follow.stdout.take().unwrap());
+    let seen = tokio::task::spawn_blocking(move || {
+        let mut seen = String::new();
+        while !seen.contains("following changes") {
+            if out.read_line(&mut seen).unwrap() == 0 {
+                break;
+            }
+        }
+        seen
+    })
+    .await
+    .unwrap();
+    assert!(seen.contains("OVERCROWDED") && seen.contains("following changes"), "{seen}");
+    running.stop().await;
+    let o = tokio::task::spawn_blocking(move || follow.wait_with_output().unwrap()).await.unwrap();
+    expect(&o, 1, &["no longer following"]);
+}
+
+/// A TLS server: plaintext against it, and https without the right authority.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_mismatches_say_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n[service.tls]\ncert = {:?}\nkey = {:?}\n",
+        cert.display().to_string(),
+        key.display().to_string()
+    );
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let port = running.addr.port();
+    let addr: SocketAddr = running.addr;
+
+    // The TLS server drops the plaintext preface in one of several ways, by
+    // timing (broken pipe, closed, reset, an alert read as a bad frame): each
+    // must read the same.
+    for cmd in ["stats", "alerts", "stats", "area", "stats"] {
+        let extra: &[&str] = if cmd == "area" { &["--bbox", "35,11,36,12"] } else { &[] };
+        let a: Vec<&str> = [cmd].into_iter().chain(extra.iter().copied()).collect();
+        let o = run_async(args(&a, &format!("http://{addr}"))).await;
+        expect(&o, 1, &["plaintext", &format!("--server https://{addr}"), "--ca"]);
+    }
+    let o = run_async(args(&["stats"], &format!("https://localhost:{port}"))).await;
+    expect(&o, 1, &["not trusted", "--ca"]);
+    // With the authority, a bare host:port means https:// and works.
+    let mut a = args(&["stats", "--ca", cert.to_str().unwrap()], &format!("localhost:{port}"));
+    let o = run_async(a.clone()).await;
+    expect(&o, 0, &[]);
+    assert!(stdout(&o).contains("live vessels"), "{}", stdout(&o));
+    // An authority that did not sign it.
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let other_pem = dir.path().join("other.pem");
+    std::fs::File::create(&other_pem).unwrap().write_all(other.cert.pem().as_bytes()).unwrap();
+    a[2] = other_pem.to_str().unwrap().to_string();
+    let o = run_async(a).await;
+    expect(&o, 1, &["not trusted", "other.pem"]);
+    running.stop().await;
+}
