@@ -240,3 +240,53 @@ async fn the_rescue_role_sees_rescue_alerts_only() {
     assert_eq!(rescue.acknowledge_alert(ack).await.unwrap_err().code(), Code::PermissionDenied);
     running.stop().await;
 }
+
+/// Issue 17: tokens expire, and guessing is not free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_tokens_are_refused_and_guessers_are_shut_out() {
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n\
+         [[operator]]\nname = \"old-watch\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\nexpires = \"2026-01-01T00:00:00Z\"\n\
+         [[operator]]\nname = \"watch\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\nexpires = \"2099-01-01T00:00:00Z\"\n",
+        token_digest_hex("token-old"),
+        token_digest_hex("token-new")
+    );
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let remote = |token: &str| RemoteArgs {
+        server: format!("http://127.0.0.1:{}", running.addr.port()),
+        token: Some(token.to_string()),
+        ca: None,
+    };
+    let e = connect(&remote("token-old")).await.unwrap().stats(pb::StatsRequest {}).await.unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated);
+    assert!(e.message().contains("expired"), "{}", e.message());
+    let mut good = connect(&remote("token-new")).await.unwrap();
+    good.stats(pb::StatsRequest {}).await.expect("a token before its expiry works");
+    // Guessing: after MAX_AUTH_FAILURES wrong tokens this address is shut out for the window,
+    // even with a good token, and the refusal says why and for how long.
+    let mut guesser = connect(&remote("guess-0")).await.unwrap();
+    let mut wrong = 1; // the expired token above
+    let e = loop {
+        let e = guesser.stats(pb::StatsRequest {}).await.unwrap_err();
+        if e.code() != Code::Unauthenticated {
+            break e;
+        }
+        wrong += 1;
+        assert!(wrong <= lookout_server::api::MAX_AUTH_FAILURES, "still guessing after {wrong} wrong tokens");
+    };
+    assert_eq!(wrong, lookout_server::api::MAX_AUTH_FAILURES);
+    assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("failed authentications"), "{}", e.message());
+    assert_eq!(good.stats(pb::StatsRequest {}).await.unwrap_err().code(), Code::ResourceExhausted);
+    running.stop().await;
+}
+
+#[test]
+fn an_expiry_that_is_not_a_time_is_refused() {
+    let e = Config::parse(&format!(
+        "[[operator]]\nname = \"x\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\nexpires = \"next tuesday\"\n",
+        token_digest_hex("t")
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("RFC 3339"), "{e}");
+}

@@ -12,6 +12,9 @@ pub struct TokenArgs {
     /// What the token may do (repeat the flag for several roles).
     #[arg(long = "role", required = true, value_enum, ignore_case = true)]
     roles: Vec<Role>,
+    /// When the token stops working, RFC 3339 (e.g. 2027-01-31T00:00:00Z); default: never.
+    #[arg(long)]
+    expires: Option<String>,
 }
 
 /// The roles the service knows ([[operator]] roles).
@@ -47,6 +50,11 @@ impl Role {
 
 impl TokenArgs {
     pub fn run(self) -> anyhow::Result<()> {
+        if let Some(t) = &self.expires {
+            chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+                anyhow::anyhow!("--expires {t:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}")
+            })?;
+        }
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(|e| anyhow::anyhow!("random token: {e}"))?;
         let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -54,10 +62,11 @@ impl TokenArgs {
         eprintln!("token for {} (give it to them; it is not stored anywhere):", self.name);
         println!("{token}");
         eprintln!(
-            "\nconfiguration entry:\n[[operator]]\nname = {:?}\ntoken_sha256 = \"{}\"\nroles = [{}]",
+            "\nconfiguration entry:\n[[operator]]\nname = {:?}\ntoken_sha256 = \"{}\"\nroles = [{}]{}",
             self.name,
             lookout_server::api::token_digest_hex(&token),
-            roles.join(", ")
+            roles.join(", "),
+            self.expires.as_ref().map(|t| format!("\nexpires = {t:?}")).unwrap_or_default()
         );
         Ok(())
     }

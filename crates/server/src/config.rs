@@ -75,9 +75,24 @@ pub struct OperatorConfig {
     /// SHA-256 of the bearer token, 64 hex digits (`lookout token` makes both).
     pub token_sha256: String,
     pub roles: Vec<Role>,
+    /// When the token stops working, RFC 3339 (e.g. "2027-01-31T00:00:00Z"); none: never.
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 impl OperatorConfig {
+    /// When the token expires, ms since the epoch; `Err` if `expires` is not RFC 3339.
+    pub fn expires_ms(&self) -> Result<Option<i64>, String> {
+        self.expires
+            .as_deref()
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t.trim())
+                    .map(|d| d.timestamp_millis())
+                    .map_err(|e| format!("expires {t:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}"))
+            })
+            .transpose()
+    }
+
     /// The digest's bytes, if it is 64 hex digits.
     pub fn digest(&self) -> Option<[u8; 32]> {
         let h = self.token_sha256.trim();
@@ -414,6 +429,9 @@ impl Config {
         for o in &self.operators {
             if o.name.trim().is_empty() || !operators.insert(o.name.as_str()) {
                 out.push(format!("operator {:?}: name must be set and unique", o.name));
+            }
+            if let Err(e) = o.expires_ms() {
+                out.push(format!("operator {:?}: {e}", o.name));
             }
             if o.digest().is_none() {
                 out.push(format!(

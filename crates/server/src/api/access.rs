@@ -36,10 +36,20 @@ pub struct Operator {
     pub rescue_only: bool,
 }
 
-/// The operators, by token digest.
+/// Failed authentications one address may make in [`AUTH_FAILURE_WINDOW_MS`] before every
+/// call from it is refused for the rest of the window: 2,000 wrong tokens once took 0.9 s.
+pub const MAX_AUTH_FAILURES: u32 = 20;
+/// The window of [`MAX_AUTH_FAILURES`], ms.
+pub const AUTH_FAILURE_WINDOW_MS: i64 = 60_000;
+/// Addresses remembered at most (older windows are forgotten first).
+const MAX_TRACKED_PEERS: usize = 65_536;
+
+/// The operators, by token digest, and who has been guessing.
 #[derive(Debug, Default)]
 pub struct AccessPolicy {
-    by_digest: HashMap<[u8; 32], (Operator, Vec<Role>)>,
+    by_digest: HashMap<[u8; 32], (Operator, Vec<Role>, Option<i64>)>,
+    /// Failed authentications per address: (count, window start ms).
+    failures: parking_lot::Mutex<HashMap<std::net::IpAddr, (u32, i64)>>,
 }
 
 impl AccessPolicy {
@@ -58,11 +68,12 @@ impl AccessPolicy {
                                 && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
                         },
                         o.roles.clone(),
+                        o.expires_ms().ok().flatten(),
                     ),
                 ))
             })
             .collect();
-        Self { by_digest }
+        Self { by_digest, failures: Default::default() }
     }
 
     /// No operators configured: the API is open (a trusted network only).
@@ -70,24 +81,74 @@ impl AccessPolicy {
         self.by_digest.is_empty()
     }
 
-    /// Who is calling `path`, or why not.
-    fn check(&self, headers: &http::HeaderMap, path: &str) -> Result<Option<Operator>, Status> {
+    /// Who is calling `path` from `peer`, or why not.
+    fn check(
+        &self,
+        headers: &http::HeaderMap,
+        path: &str,
+        peer: Option<std::net::IpAddr>,
+    ) -> Result<Option<Operator>, Status> {
         if self.is_open() || !path.starts_with(PROTECTED) {
             return Ok(None);
         }
-        let token = headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
-        let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        let (op, roles) = self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        let now = lookout_core::time::wall_ms();
+        if let Some(ip) = peer {
+            if let Some(&(n, start)) = self.failures.lock().get(&ip) {
+                let left_ms = start + AUTH_FAILURE_WINDOW_MS - now;
+                if n >= MAX_AUTH_FAILURES && left_ms > 0 {
+                    return Err(Status::resource_exhausted(format!(
+                        "{n} failed authentications from {ip} within {} s (MAX_AUTH_FAILURES {MAX_AUTH_FAILURES}): \
+                         refused for {} s more",
+                        AUTH_FAILURE_WINDOW_MS / 1000,
+                        left_ms / 1000 + 1
+                    )));
+                }
+            }
+        }
+        let who = self.authenticate(headers, now);
+        if let (Err(_), Some(ip)) = (&who, peer) {
+            self.failed(ip, now);
+        }
+        let (op, roles) = who?;
         let method = &path[PROTECTED.len()..];
         if !roles.iter().any(|r| r.may_call(method)) {
             let need = Role::for_method(method);
             return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
         }
         Ok(Some(op.clone()))
+    }
+
+    /// The operator a request's bearer token names, if it is known and not expired.
+    fn authenticate(&self, headers: &http::HeaderMap, now_ms: i64) -> Result<(&Operator, &Vec<Role>), Status> {
+        let token = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer_token)
+            .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
+        let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+        let (op, roles, expires) =
+            self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        if let Some(t) = expires.filter(|t| now_ms >= *t) {
+            return Err(Status::unauthenticated(format!(
+                "the token of {} expired at {}",
+                op.name,
+                lookout_core::time::rfc3339_ms(t)
+            )));
+        }
+        Ok((op, roles))
+    }
+
+    /// Counts a failed authentication from `ip`.
+    fn failed(&self, ip: std::net::IpAddr, now_ms: i64) {
+        let mut f = self.failures.lock();
+        if f.len() >= MAX_TRACKED_PEERS {
+            f.retain(|_, (_, start)| now_ms - *start < AUTH_FAILURE_WINDOW_MS);
+        }
+        let e = f.entry(ip).or_insert((0, now_ms));
+        if now_ms - e.1 >= AUTH_FAILURE_WINDOW_MS {
+            *e = (0, now_ms);
+        }
+        e.0 += 1;
     }
 }
 
@@ -152,8 +213,9 @@ where
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let path = req.uri().path().to_string();
-        let peer = peer(&req).map(|p| p.to_string()).unwrap_or_default();
-        match self.policy.check(req.headers(), &path) {
+        let addr = peer(&req);
+        let peer = addr.map(|p| p.to_string()).unwrap_or_default();
+        match self.policy.check(req.headers(), &path, addr.map(|a| a.ip())) {
             Ok(op) => {
                 let who = op.as_ref().map_or("-", |o| o.name.as_str());
                 if path.starts_with(PROTECTED) {

@@ -28,7 +28,7 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lookout_descriptor");
 }
 
-pub use access::{token_digest_hex, Operator};
+pub use access::{token_digest_hex, Operator, AUTH_FAILURE_WINDOW_MS, MAX_AUTH_FAILURES};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// The access layer (tokens, roles, access log) for another listener of the
