@@ -350,9 +350,19 @@ impl AlertBook {
         let (min_change, min_move_m) = (self.policy.min_score_change, self.policy.min_move_m);
         let a = self.alerts.get_mut(&id)?;
         let rel = (f.score - a.score).abs() / a.score.abs().max(1e-9);
-        let pob_changed = f.persons_on_board != a.persons_on_board && f.persons_on_board.is_some();
+        // Persons on board matter to a coordinator when the new estimate leaves the interval
+        // already published, or a count replaces the prior: a looks-by-looks drift inside
+        // the interval is not news (the demo's boat was re-versioned every 20-45 s by it).
+        let pob_changed = match (a.persons_on_board, f.persons_on_board) {
+            (None, Some(_)) => true,
+            (Some(old), Some(new)) => new.estimate < old.low || new.estimate > old.high || new.basis != old.basis,
+            _ => false,
+        };
+        // A rescue alert's score is persons over a safe capacity that jitters with a noisy
+        // length: not what a coordinator acts on, so it alone makes no version.
+        let score_changed = rel >= min_change && !a.rescue;
         let moved_m = lookout_core::geodesy::haversine_m(LatLon::new(a.lat, a.lon), f.pos);
-        let meaningful = f.severity != a.severity || rel >= min_change || pob_changed || moved_m >= min_move_m;
+        let meaningful = f.severity != a.severity || score_changed || pob_changed || moved_m >= min_move_m;
         // A new version only when something an operator acts on changed (so
         // consoles are not showered with repeats); between versions the alert
         // stays exactly as last published, so every console and ListAlerts
@@ -474,6 +484,30 @@ mod tests {
             explanation: format!("test at {t_s} s"),
             evidence: BTreeMap::new(),
         }
+    }
+
+    /// Issue 18: a rescue alert gets a new version when persons on board leave the interval
+    /// already published or a count replaces the prior, not when the estimate drifts inside
+    /// it or the safe capacity (and so the score) jitters.
+    #[test]
+    fn rescue_versions_follow_what_a_coordinator_acts_on() {
+        use lookout_score::{PersonsOnBoard, PobBasis};
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let look = |t_s: i64, estimate: u32, low: u32, high: u32, basis: PobBasis, cap: f64| Finding {
+            severity: Severity::Critical,
+            persons_on_board: Some(PersonsOnBoard { estimate, low, high, basis }),
+            ..finding(AlertKind::Overcrowded, 9, true, t_s, f64::from(estimate) / cap)
+        };
+        let opened = b.observe(look(0, 60, 20, 150, PobBasis::Prior, 11.0)).expect("distress opens at once");
+        assert_eq!(opened.alert.version, 1);
+        // A count replaces the prior: news.
+        assert_eq!(b.observe(look(20, 80, 76, 85, PobBasis::Counted, 11.0)).map(|c| c.alert.version), Some(2));
+        // Drift inside 76-85 while the capacity flips 11 -> 13 -> 12: no version.
+        for (t, est, cap) in [(40, 81, 13.0), (60, 79, 12.0), (80, 84, 11.0)] {
+            assert!(b.observe(look(t, est, est - 3, est + 3, PobBasis::Counted, cap)).is_none(), "at {t} s");
+        }
+        // Outside the published interval: news.
+        assert_eq!(b.observe(look(100, 95, 90, 99, PobBasis::Counted, 11.0)).map(|c| c.alert.version), Some(3));
     }
 
     #[test]
