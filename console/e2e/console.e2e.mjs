@@ -158,18 +158,19 @@ try {
   );
   // The same question over gRPC, straight after (the recording plays on
   // at 10x, so ships have moved a few tens of metres meanwhile).
-  const cli = execFileSync(env("LOOKOUT_BIN"), ["near", String(LAT), String(LON), "--radius", `${RADIUS_NM}nm`, "--max", String(MAX), "--server", env("GRPC_URL")], {
+  // `--json`: one object per line, the machine-readable form (the table is for people
+  // and carries a legend).
+  const cli = execFileSync(env("LOOKOUT_BIN"), ["near", String(LAT), String(LON), "--radius", `${RADIUS_NM}nm`, "--max", String(MAX), "--json", "--server", env("GRPC_URL")], {
     encoding: "utf8",
   });
   const cliRows = cli
     .split("\n")
-    .slice(2)
     .filter((l) => l.trim())
     .map((l) => {
-      // "{id:>13}  {name:<20} {class:<5} {dist:>7.2} ..." (a 14-digit track id overflows its column)
-      const m = l.match(/^\s*(\S+)  (.{20}) (\S+)\s+(\d+\.\d+)\s/);
-      if (!m) throw new Error(`cannot read this lookout near line: ${l}`);
-      return { id: m[1], nm: Number(m[4]) };
+      const h = JSON.parse(l);
+      const v = h.vessel ?? {};
+      if (typeof h.distance_nm !== "number") throw new Error(`cannot read this lookout near --json line: ${l}`);
+      return { id: v.mmsi ? String(v.mmsi) : `T${v.track_id}`, nm: h.distance_nm };
     });
   writeFileSync(join(OUT, "near.txt"), `page:\n${JSON.stringify(pageRows, null, 1)}\n\nlookout near:\n${cli}`);
   const TOL = 0.3; // nm
