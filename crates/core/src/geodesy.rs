@@ -87,6 +87,95 @@ pub fn norm_lon(lon: f64) -> f64 {
     }
 }
 
+/// Local flat-earth scales, in one place: for fixed grids, and for boxes and
+/// thresholds where a geodesic per point would cost too much. Nothing shown
+/// to a person is measured with them.
+pub mod flat {
+    use super::{norm_lon, LatLon};
+
+    /// One degree, rounded (metres): the scale of the fixed grids (clutter map,
+    /// simulator) and of the local distances below. A grid is defined by it, so
+    /// it does not change.
+    pub const M_PER_DEG: f64 = 111_320.0;
+    /// Mean length of a degree of latitude on WGS84, metres.
+    pub const M_PER_DEG_LAT_MEAN: f64 = 111_132.0;
+    /// Shortest degree of latitude on WGS84 (at the equator), metres.
+    pub const M_PER_DEG_LAT_MIN: f64 = 110_574.0;
+    /// Degree of longitude at the equator on WGS84 (a·π/180), metres.
+    pub const M_PER_DEG_LON_EQ: f64 = 111_319.5;
+    /// A degree on the sphere of the IUGG mean radius (6,371,008.8 m), metres:
+    /// the traffic baseline's cells are defined by it.
+    pub const M_PER_DEG_SPHERE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+    /// Margin on [`half_widths_deg`]: it errs wide, never narrow.
+    const BOX_MARGIN: f64 = 1.01;
+
+    /// Distance in metres from `a` to `b` on a plane tangent at `a`'s latitude
+    /// (across the antimeridian too): for points a few kilometres apart,
+    /// within a fraction of a percent of the geodesic.
+    pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
+        let dy = (b.lat_deg - a.lat_deg) * M_PER_DEG;
+        let dlon = (b.lon_deg - a.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
+        let dx = dlon * M_PER_DEG * a.lat_deg.to_radians().cos();
+        (dx * dx + dy * dy).sqrt()
+    }
+
+    /// The point `east_m`, `north_m` metres from `p` on a plane tangent at `p`
+    /// (`M_PER_DEG_LAT_MEAN` north, `M_PER_DEG` east): short offsets only.
+    pub fn offset(p: LatLon, east_m: f64, north_m: f64) -> LatLon {
+        let lat = p.lat_deg + north_m / M_PER_DEG_LAT_MEAN;
+        let lon = p.lon_deg + east_m / (M_PER_DEG * p.lat_deg.to_radians().cos().max(1e-6));
+        LatLon::new(lat.clamp(-90.0, 90.0), norm_lon(lon))
+    }
+
+    /// Half-widths (degrees of latitude, of longitude) of a box that holds
+    /// every point within `radius_m` (geodesic) of any point at or below
+    /// `max_abs_lat_deg`. Errs wide, so callers filter by the exact test; the
+    /// longitude half-width is 360 where the box reaches a pole.
+    pub fn half_widths_deg(radius_m: f64, max_abs_lat_deg: f64) -> (f64, f64) {
+        let dlat = radius_m / M_PER_DEG_LAT_MIN * BOX_MARGIN;
+        let cos = (max_abs_lat_deg.abs() + dlat).min(90.0).to_radians().cos();
+        let dlon = if cos < 1e-6 { 360.0 } else { (radius_m / (M_PER_DEG_LON_EQ * cos) * BOX_MARGIN).min(360.0) };
+        (dlat, dlon)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::geodesy::{destination, distance_m as geodesic_m};
+
+        #[test]
+        fn a_box_holds_every_point_within_the_radius() {
+            for lat in [0.0, 35.0, 51.0, 70.0, 84.0] {
+                for r in [500.0, 20_000.0, 200_000.0] {
+                    let c = LatLon::new(lat, 10.0);
+                    let (dlat, dlon) = half_widths_deg(r, lat);
+                    for az in (0..360).step_by(5) {
+                        let p = destination(c, az as f64, r);
+                        assert!((p.lat_deg - lat).abs() <= dlat, "lat {lat} r {r} az {az}");
+                        if dlon < 360.0 {
+                            let d = (p.lon_deg - 10.0 + 540.0).rem_euclid(360.0) - 180.0;
+                            assert!(d.abs() <= dlon, "lat {lat} r {r} az {az}: {d} > {dlon}");
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn flat_distances_agree_with_the_geodesic_over_short_range() {
+            let a = LatLon::new(35.5, 12.6);
+            for az in [0.0, 45.0, 90.0, 200.0] {
+                let b = destination(a, az, 5_000.0);
+                let rel = (distance_m(a, b) - geodesic_m(a, b)).abs() / geodesic_m(a, b);
+                assert!(rel < 0.005, "az {az}: {rel}");
+            }
+            // Across the antimeridian.
+            let (w, e) = (LatLon::new(0.0, 179.99), LatLon::new(0.0, -179.99));
+            assert!((distance_m(w, e) - 0.02 * M_PER_DEG).abs() < 1e-6);
+        }
+    }
+}
+
 /// Great-circle distance on a sphere of the WGS84 authalic radius. About 100×
 /// cheaper than the geodesic and within 0.5 % of it: used only to pre-filter
 /// and rank candidates before the exact geodesic decides.

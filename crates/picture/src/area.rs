@@ -3,7 +3,7 @@
 
 use geo::{Contains, Coord, LineString, Polygon};
 
-use lookout_core::geodesy::LatLon;
+use lookout_core::geodesy::{flat, LatLon};
 use lookout_core::InvalidField as Error;
 
 /// A lon/lat rectangle in degrees: `[min_lon, min_lat]` to `[max_lon, max_lat]`.
@@ -117,22 +117,15 @@ impl Area {
     }
 }
 
-/// Minimum length of one degree of latitude on WGS84 (at the equator), metres.
-const M_PER_DEG_LAT_MIN: f64 = 110_574.0;
-/// Length of one degree of longitude at the equator on WGS84, metres.
-const M_PER_DEG_LON_EQ: f64 = 111_319.5;
-
 /// Lon/lat rectangles guaranteed to contain every point within `radius_m`
 /// (geodesic) of `center`. Conservative: the caller filters by exact distance.
 pub fn envelopes_around(center: LatLon, radius_m: f64) -> Vec<Envelope> {
-    let dlat = radius_m / M_PER_DEG_LAT_MIN * 1.001;
+    let (dlat, dlon) = flat::half_widths_deg(radius_m, center.lat_deg);
     let (lat_lo, lat_hi) = (center.lat_deg - dlat, center.lat_deg + dlat);
     if lat_lo <= -90.0 || lat_hi >= 90.0 {
         // The circle reaches a pole: every longitude is within range.
         return vec![([-180.0, lat_lo.max(-90.0)], [180.0, lat_hi.min(90.0)])];
     }
-    let worst_lat = lat_lo.abs().max(lat_hi.abs()).to_radians();
-    let dlon = radius_m / (M_PER_DEG_LON_EQ * worst_lat.cos()) * 1.001;
     if dlon >= 180.0 {
         return vec![([-180.0, lat_lo], [180.0, lat_hi])];
     }

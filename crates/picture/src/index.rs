@@ -13,15 +13,11 @@ use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
 use super::area::Envelope;
-use lookout_core::geodesy::LatLon;
+use lookout_core::geodesy::{flat, LatLon};
 
 /// How far (metres) a vessel may drift from its indexed point before the
 /// R-tree entry is moved. Queries widen their search by this much.
 pub const REINDEX_DISTANCE_M: f64 = 250.0;
-
-/// Metres per degree of latitude used for the drift test (it only needs to be
-/// roughly right: a conservative test would only cost extra re-indexing).
-const M_PER_DEG: f64 = 111_320.0;
 
 /// Key of an indexed entity: an MMSI for AIS vessels, a track id (≥
 /// [`crate::FIRST_DARK_TRACK_ID`]) for non-AIS tracks.
@@ -42,7 +38,8 @@ impl PositionIndex {
         let p = [pos.lon_deg, pos.lat_deg];
         match self.indexed_at.get_mut(&mmsi) {
             Some(old) => {
-                if drift_m(*old, p) <= REINDEX_DISTANCE_M * 0.99 {
+                // A flat-earth drift is close enough: the queries' box errs wide.
+                if flat::distance_m(LatLon::new(old[1], old[0]), pos) <= REINDEX_DISTANCE_M * 0.99 {
                     return;
                 }
                 self.tree.remove(&Entry::new(*old, mmsi));
@@ -69,23 +66,10 @@ impl PositionIndex {
     /// MMSIs whose true position may lie in `env`: the envelope is widened by
     /// the re-index distance, so callers must test the true position.
     pub fn in_envelope(&self, (lo, hi): Envelope) -> Vec<EntityKey> {
-        let dlat = REINDEX_DISTANCE_M / 110_574.0;
-        let worst = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians();
-        let dlon = (REINDEX_DISTANCE_M / (111_319.5 * worst.cos())).min(360.0);
+        let (dlat, dlon) = flat::half_widths_deg(REINDEX_DISTANCE_M, lo[1].abs().max(hi[1].abs()));
         let aabb = AABB::from_corners([lo[0] - dlon, lo[1] - dlat], [hi[0] + dlon, hi[1] + dlat]);
         self.tree.locate_in_envelope(&aabb).map(|e| e.data).collect()
     }
-}
-
-/// Approximate distance in metres between two lon/lat points a short way apart.
-fn drift_m(a: [f64; 2], b: [f64; 2]) -> f64 {
-    let dy = (b[1] - a[1]) * M_PER_DEG;
-    let mut dlon = (b[0] - a[0]).abs();
-    if dlon > 180.0 {
-        dlon = 360.0 - dlon;
-    }
-    let dx = dlon * M_PER_DEG * a[1].to_radians().cos();
-    (dx * dx + dy * dy).sqrt()
 }
 
 #[cfg(test)]
@@ -97,7 +81,7 @@ mod tests {
         let mut idx = PositionIndex::default();
         idx.update(7, LatLon::new(35.0, 12.0));
         // 100 m east: not re-indexed.
-        idx.update(7, LatLon::new(35.0, 12.0 + 100.0 / (111_320.0 * 35f64.to_radians().cos())));
+        idx.update(7, LatLon::new(35.0, 12.0 + 100.0 / (flat::M_PER_DEG * 35f64.to_radians().cos())));
         assert_eq!(idx.indexed_at[&7], [12.0, 35.0]);
         // A query box that holds only the true position still returns it.
         let found = idx.in_envelope(([12.0005, 34.99], [12.01, 35.01]));

@@ -243,10 +243,7 @@ impl Picture {
                         let dt_s = (at_ms - prev.at_ms) as f64 / 1000.0;
                         // A local flat-earth distance: this runs on every report,
                         // and a 60 kn threshold needs no geodesic precision.
-                        let dy = (pos.lat_deg - prev.pos.lat_deg) * 111_320.0;
-                        let dlon = (pos.lon_deg - prev.pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
-                        let dx = dlon * 111_320.0 * prev.pos.lat_deg.to_radians().cos();
-                        let d = (dx * dx + dy * dy).sqrt();
+                        let d = lookout_core::geodesy::flat::distance_m(prev.pos, pos);
                         // Two reports in the same second are judged over one second:
                         // receive times are often whole seconds.
                         let implied_kn = d / dt_s.max(1.0) / lookout_core::geodesy::MS_PER_KN;

@@ -200,9 +200,7 @@ fn flat_dead_reckon(v: &Vessel, now_ms: i64, max_s: f64) -> Option<LatLon> {
     let t = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
     let d = f64::from(sog).min(DEAD_RECKON_MAX_KN) * MS_PER_KN * t;
     let c = f64::from(cog).to_radians();
-    let lat = fix.pos.lat_deg + d * c.cos() / 111_132.0;
-    let lon = fix.pos.lon_deg + d * c.sin() / (111_320.0 * fix.pos.lat_deg.to_radians().cos().max(1e-6));
-    Some(LatLon::new(lat.clamp(-90.0, 90.0), geodesy::norm_lon(lon)))
+    Some(geodesy::flat::offset(fix.pos, d * c.sin(), d * c.cos()))
 }
 
 fn exact_hit(v: &Vessel, q: &NearQuery, dr_max_s: f64) -> NearHit {

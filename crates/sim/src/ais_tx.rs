@@ -8,6 +8,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use lookout_core::geodesy::flat::M_PER_DEG;
+
 use super::encode::{
     self, na, AidToNavigationReport, AisMessage, BaseStationReport, ClassBPositionReport, PositionReport, StaticDataA,
     StaticDataB, StaticVoyageData,
@@ -192,8 +194,8 @@ impl Transponder {
         let east_m = gaussian(&mut self.tx_rng) * GPS_SIGMA_M;
         // Metres → degrees on a local tangent plane: fine for a few metres of noise.
         LatLon {
-            lat: truth.lat + north_m / 111_320.0,
-            lon: truth.lon + east_m / (111_320.0 * truth.lat.to_radians().cos()),
+            lat: truth.lat + north_m / M_PER_DEG,
+            lon: truth.lon + east_m / (M_PER_DEG * truth.lat.to_radians().cos()),
         }
     }
 

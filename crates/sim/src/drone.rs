@@ -30,6 +30,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use lookout_core::geodesy::flat::half_widths_deg;
+
 use super::geography::LatLon;
 use super::region::Racetrack;
 use super::rng::{beta, binomial, gaussian, stream_rng, Stream};
@@ -203,8 +205,7 @@ impl Drone {
     /// One tick at `t_ms`: schedules looks at vessels in view and makes the due ones.
     pub fn tick(&mut self, t_ms: i64, targets: &[DroneTarget], time: &str) -> Vec<DroneEvent> {
         let here = self.patrol.position_at(t_ms);
-        let dlat = CAMERA_RANGE_M / 111_000.0 * 1.1;
-        let dlon = dlat / here.lat.to_radians().cos();
+        let (dlat, dlon) = half_widths_deg(CAMERA_RANGE_M, here.lat);
         let mut events = Vec::new();
         let mut in_view = Vec::new();
         for tg in targets {

@@ -14,6 +14,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use lookout_core::geodesy::flat::{M_PER_DEG, M_PER_DEG_LAT_MEAN};
+
 use super::ais_tx::{utc_fields, Transmission, STATIC_INTERVAL_MS};
 use super::dark::{DarkBoat, DarkFleet, DarkKind};
 use super::drone::{round_to, Drone, DronePatrol, DroneTarget, VesselClass, DRONE_TICK_MS};
@@ -160,8 +162,8 @@ struct Snap {
 fn nudge(p: LatLon, course_deg: f64, dist_m: f64) -> LatLon {
     let c = course_deg.to_radians();
     LatLon {
-        lat: p.lat + dist_m * c.cos() / 111_132.0,
-        lon: p.lon + dist_m * c.sin() / (111_320.0 * p.lat.to_radians().cos()),
+        lat: p.lat + dist_m * c.cos() / M_PER_DEG_LAT_MEAN,
+        lon: p.lon + dist_m * c.sin() / (M_PER_DEG * p.lat.to_radians().cos()),
     }
 }
 

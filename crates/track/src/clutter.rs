@@ -36,10 +36,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use lookout_core::geodesy::flat::M_PER_DEG;
 use lookout_core::geodesy::LatLon;
-
-/// Metres per degree of latitude (mean), for the grid only.
-const M_PER_DEG: f64 = 111_320.0;
 /// Shortest effective window of the rate estimate, ms.
 pub const MIN_WINDOW_MS: f64 = 30_000.0;
 /// A cell whose count has decayed below this is dropped.

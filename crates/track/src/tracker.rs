@@ -35,6 +35,7 @@ use super::{
     AisCandidate, AisContext, CountSeen, SensorSeen, StepOutcome, Track, TrackId, TrackStatus, TrackerConfig,
     FIRST_TRACK_ID, LENGTH_WINDOW, MAX_COUNTS, MAX_IMAGE_REFS,
 };
+use lookout_core::geodesy::flat;
 use lookout_core::geodesy::{distance_m, haversine_m, LatLon, MS_PER_KN};
 use lookout_core::{Detection, SensorKind};
 
@@ -264,9 +265,7 @@ impl Tracker {
     /// Tracks whose last updated position is inside the box `lo`..`hi`
     /// ([lon, lat] degrees, lo ≤ hi), id order.
     pub fn in_envelope(&self, lo: [f64; 2], hi: [f64; 2]) -> Vec<TrackId> {
-        let m_lat = self.cfg.index_slack_m / 110_000.0;
-        let cos = lo[1].abs().max(hi[1].abs()).min(89.0).to_radians().cos();
-        let m_lon = self.cfg.index_slack_m / (111_000.0 * cos);
+        let (m_lat, m_lon) = flat::half_widths_deg(self.cfg.index_slack_m, lo[1].abs().max(hi[1].abs()));
         let wide = AABB::from_corners([lo[0] - m_lon, lo[1] - m_lat], [hi[0] + m_lon, hi[1] + m_lat]);
         let exact = AABB::from_corners(lo, hi);
         let mut ids: Vec<TrackId> = self
@@ -606,9 +605,7 @@ impl Tracker {
             lo = [lo[0].min(p.lon_deg), lo[1].min(p.lat_deg)];
             hi = [hi[0].max(p.lon_deg), hi[1].max(p.lat_deg)];
         }
-        let m_lat = self.cfg.scan_extent_margin_m / 110_000.0;
-        let cos = hi[1].abs().max(lo[1].abs()).min(89.0).to_radians().cos();
-        let m_lon = self.cfg.scan_extent_margin_m / (111_000.0 * cos);
+        let (m_lat, m_lon) = flat::half_widths_deg(self.cfg.scan_extent_margin_m, hi[1].abs().max(lo[1].abs()));
         let (lo, hi) = ([lo[0] - m_lon, lo[1] - m_lat], [hi[0] + m_lon, hi[1] + m_lat]);
         let ids: Vec<TrackId> =
             self.tentative_by_sensor.get(&sensor).map(|s| s.iter().copied().collect()).unwrap_or_default();
@@ -804,13 +801,8 @@ fn absorb(tr: &mut Track, d: &Detection, revisits: &mut BTreeMap<Arc<str>, Revis
 /// `pos` (a superset of the disc; callers filter by distance). Handles the
 /// antimeridian and the poles.
 fn query_ids(rtree: &RTree<Entry>, pos: LatLon, radius_m: f64, out: &mut Vec<TrackId>) {
-    // 110 km per degree of latitude and 111 km × cos(lat) per degree of
-    // longitude are both slight underestimates, so the box errs wide.
-    let dlat = radius_m / 110_000.0;
-    let lat_far = (pos.lat_deg.abs() + dlat).min(90.0);
+    let (dlat, dlon) = flat::half_widths_deg(radius_m, pos.lat_deg);
     let (lat_lo, lat_hi) = ((pos.lat_deg - dlat).max(-90.0), (pos.lat_deg + dlat).min(90.0));
-    let cos = lat_far.to_radians().cos();
-    let dlon = if cos < 1e-6 { 360.0 } else { radius_m / (111_000.0 * cos) };
     let mut boxes: [Option<([f64; 2], [f64; 2])>; 2] = [None, None];
     if dlon >= 180.0 {
         boxes[0] = Some(([-180.0, lat_lo], [180.0, lat_hi]));

@@ -6,7 +6,7 @@
 use super::BaselineError;
 
 /// Metres per degree of latitude on the mean sphere (R = 6 371 008.8 m).
-pub const M_PER_DEG: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+pub const M_PER_DEG: f64 = lookout_core::geodesy::flat::M_PER_DEG_SPHERE;
 /// The coarse level of the fallback pools `COARSE` × `COARSE` fine cells.
 pub const COARSE: usize = 4;
 /// Largest grid accepted (by `GridSpec::validate` and on load), so neither a
