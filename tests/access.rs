@@ -77,9 +77,13 @@ async fn tokens_roles_and_tls_guard_the_api() {
     let mut wrong = connect(&remote(Some("not-a-token"))).await.unwrap();
     assert_eq!(wrong.list_alerts(pb::ListAlertsRequest::default()).await.unwrap_err().code(), Code::Unauthenticated);
 
-    // A viewer reads but may neither feed nor acknowledge.
+    // A viewer reads but may neither feed nor acknowledge, nor read the service's own
+    // counters (its feeds' names and addresses): `Stats` is the admin's.
     let mut viewer = connect(&remote(Some("token-viewer-1"))).await.unwrap();
-    viewer.stats(pb::StatsRequest {}).await.unwrap();
+    viewer.list_sensors(pb::ListSensorsRequest {}).await.unwrap();
+    let e = viewer.stats(pb::StatsRequest {}).await.unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(e.message().contains("Admin"), "names the role it needs: {}", e.message());
     let e = viewer.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap_err();
     assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
 
@@ -261,7 +265,7 @@ async fn expired_tokens_are_refused_and_guessers_are_shut_out() {
     assert_eq!(e.code(), Code::Unauthenticated);
     assert!(e.message().contains("expired"), "{}", e.message());
     let mut good = connect(&remote("token-new")).await.unwrap();
-    good.stats(pb::StatsRequest {}).await.expect("a token before its expiry works");
+    good.list_alerts(pb::ListAlertsRequest::default()).await.expect("a token before its expiry works");
     // Guessing: after MAX_AUTH_FAILURES wrong tokens this address is shut out for the window,
     // even with a good token, and the refusal says why and for how long.
     let mut guesser = connect(&remote("guess-0")).await.unwrap();

@@ -111,7 +111,7 @@ impl OperatorConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Queries and streams: vessels, tracks, alerts, stats.
+    /// Queries and streams: vessels, tracks, alerts.
     Viewer,
     /// A viewer who may also acknowledge alerts.
     Operator,
@@ -123,7 +123,8 @@ pub enum Role {
     /// overcrowded alerts only (`ListAlerts`, `SubscribeAlerts` filtered server-side):
     /// pictures given for rescue do not serve enforcement.
     Rescue,
-    /// Everything.
+    /// Everything, and alone the service's own counters (`Stats`: its feeds'
+    /// names and addresses are part of the surveillance network's layout).
     Admin,
 }
 
@@ -148,6 +149,7 @@ impl Role {
             "Ingest" | "PushDetections" => Role::Feeder,
             "AcknowledgeAlert" => Role::Operator,
             "VesselHistory" | "AlertHistory" => Role::Analyst,
+            "Stats" => Role::Admin,
             _ => Role::Viewer,
         }
     }
