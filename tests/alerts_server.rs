@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
@@ -112,6 +113,29 @@ impl ConsoleView {
     }
 }
 
+/// A console reading its stream in the background, into a view the test can look at.
+fn spawn_console(
+    mut stream: tonic::Streaming<pb::AlertEvent>,
+) -> (Arc<Mutex<ConsoleView>>, tokio::task::JoinHandle<()>) {
+    let view = Arc::new(Mutex::new(ConsoleView::default()));
+    let v = view.clone();
+    let task = tokio::spawn(async move {
+        while let Ok(Some(e)) = stream.message().await {
+            v.lock().unwrap().apply(e);
+        }
+    });
+    (view, task)
+}
+
+/// Waits, up to 30 s, until `done` holds of the console's view (what it has read so far).
+async fn until_console(view: &Mutex<ConsoleView>, what: &str, done: impl Fn(&ConsoleView) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done(&view.lock().unwrap()) {
+        assert!(tokio::time::Instant::now() < deadline, "the console never got {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,25 +155,13 @@ async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     // minute of recording (0.3 s) to open, so the console is subscribed first.
     let running = lookout_server::start(config(Some(&baseline), &files, 200.0, "recording")).await.unwrap();
     let mut c = client(running.addr).await;
-    let mut everything = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
+    let everything = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
     // A rescue coordination centre wants distress only.
     let rescue_filter = pb::AlertFilter { rescue_only: true, ..Default::default() };
-    let mut rescue =
+    let rescue =
         c.subscribe_alerts(pb::SubscribeAlertsRequest { filter: Some(rescue_filter) }).await.unwrap().into_inner();
-    let read_all = tokio::spawn(async move {
-        let mut v = ConsoleView::default();
-        while let Ok(Some(e)) = everything.message().await {
-            v.apply(e);
-        }
-        v
-    });
-    let read_rescue = tokio::spawn(async move {
-        let mut v = ConsoleView::default();
-        while let Ok(Some(e)) = rescue.message().await {
-            v.apply(e);
-        }
-        v
-    });
+    let (all_view, read_all) = spawn_console(everything);
+    let (rescue_view, read_rescue) = spawn_console(rescue);
 
     // Until the recording has been played and the pipeline has drained.
     let mut last_applied = None;
@@ -169,11 +181,20 @@ async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     let listed =
         c.list_alerts(pb::ListAlertsRequest { include_ended: true, ..Default::default() }).await.unwrap().into_inner();
     assert!(listed.total > 0);
-    // Give the consoles a moment to read the last changes, then stop.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Until both consoles have read the book's last changes, then stop.
+    until_console(&all_view, "the book's last version of every alert", |v| {
+        listed.alerts.iter().all(|a| v.alerts.get(&a.alert_id).is_some_and(|seen| seen.version >= a.version))
+    })
+    .await;
+    until_console(&rescue_view, "every distress alert", |v| {
+        listed.alerts.iter().filter(|a| a.rescue).all(|a| v.alerts.contains_key(&a.alert_id))
+    })
+    .await;
     running.stop().await;
-    let all = read_all.await.unwrap();
-    let rescue = read_rescue.await.unwrap();
+    read_all.await.unwrap();
+    read_rescue.await.unwrap();
+    let all = std::mem::take(&mut *all_view.lock().unwrap());
+    let rescue = std::mem::take(&mut *rescue_view.lock().unwrap());
 
     println!("offline replay kinds {offline_kinds:?}");
     println!("console kinds {:?}, {} alerts, {} heartbeats", all.kinds, all.alerts.len(), all.heartbeats);
@@ -256,14 +277,8 @@ async fn a_slow_console_is_told_what_it_missed_and_slows_nobody() {
 
     // A console that never reads, and one that does.
     let mut slow = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
-    let mut fast = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
-    let fast_reader = tokio::spawn(async move {
-        let mut v = ConsoleView::default();
-        while let Ok(Some(e)) = fast.message().await {
-            v.apply(e);
-        }
-        v
-    });
+    let fast = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
+    let (fast_view, fast_reader) = spawn_console(fast);
     // A flood of acknowledgements with long notes: 8,000 changes of ~2 kB,
     // more than the fan-out (4,096), the console's queue (256) and the
     // HTTP/2 flow-control window of its connection hold together.
@@ -311,9 +326,13 @@ async fn a_slow_console_is_told_what_it_missed_and_slows_nobody() {
     assert!(view.missed > 0, "the slow console is told it missed changes");
     println!("slow console: missed {} changes, caught up at seq {}", view.missed, view.last_seq);
 
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    until_console(&fast_view, "the final version of both alerts", |v| {
+        v.alerts.iter().map(|(id, a)| (*id, a.version)).collect::<BTreeMap<_, _>>() == final_versions
+    })
+    .await;
     running.stop().await;
-    let fast = fast_reader.await.unwrap();
+    fast_reader.await.unwrap();
+    let fast = std::mem::take(&mut *fast_view.lock().unwrap());
     assert_eq!(fast.missed, 0, "the console that keeps up is not slowed or skipped");
     let fast_versions: BTreeMap<u64, u32> = fast.alerts.iter().map(|(id, a)| (*id, a.version)).collect();
     assert_eq!(fast_versions, final_versions);

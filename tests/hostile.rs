@@ -250,10 +250,6 @@ async fn udp_datagrams_the_kernel_drops_are_counted() {
     for _ in 0..sent {
         sender.send_to(line.as_bytes(), target).unwrap();
     }
-    // The kernel reports drops with the next datagram it delivers: send one
-    // more once the burst has been read.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    sender.send_to(line.as_bytes(), target).unwrap();
     let c = client(running.addr).await;
     let udp_stats = || {
         let mut c = c.clone();
@@ -262,12 +258,21 @@ async fn udp_datagrams_the_kernel_drops_are_counted() {
             s.sources.into_iter().find(|s| s.name == "udp").unwrap()
         }
     };
-    wait_until(20, "every datagram read or counted as dropped", || async {
+    // The kernel reports drops with the next datagram it delivers, so probe
+    // with one more datagram at a time until one arrives after the burst was
+    // read and every datagram sent is either read or counted as dropped.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut probes = 0;
+    let src = loop {
+        sender.send_to(line.as_bytes(), target).unwrap();
+        probes += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
         let src = udp_stats().await;
-        src.lines + src.udp_dropped == sent + 1
-    })
-    .await;
-    let src = udp_stats().await;
+        if src.lines + src.udp_dropped == sent + probes {
+            break src;
+        }
+        assert!(std::time::Instant::now() < deadline, "datagrams neither read nor counted as dropped: {src:?}");
+    };
     assert!(src.udp_dropped > 0, "a 20,000-datagram burst into a 4 KB buffer drops some: {src:?}");
     running.stop().await;
 }
