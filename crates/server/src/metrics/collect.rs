@@ -41,6 +41,9 @@ impl Collector {
 }
 
 /// One metric family: its samples (label set, value) under one descriptor.
+/// The descriptor is written even with no samples (no alerts live, no dark
+/// tracks), so every family the service exports is declared on every scrape
+/// and dashboards and rules can be checked against one.
 struct Series<L, V> {
     name: &'static str,
     help: &'static str,
@@ -59,9 +62,6 @@ impl<L: EncodeLabelSet, V> Series<L, V> {
 
 impl<L: EncodeLabelSet> Series<L, u64> {
     fn counters(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        if self.samples.is_empty() {
-            return Ok(());
-        }
         let mut m = enc.encode_descriptor(self.name, self.help, None, MetricType::Counter)?;
         for (l, v) in &self.samples {
             ConstCounter::new(*v).encode(m.encode_family(l)?)?;
@@ -72,9 +72,6 @@ impl<L: EncodeLabelSet> Series<L, u64> {
 
 impl<L: EncodeLabelSet> Series<L, f64> {
     fn gauges(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        if self.samples.is_empty() {
-            return Ok(());
-        }
         let mut m = enc.encode_descriptor(self.name, self.help, None, MetricType::Gauge)?;
         for (l, v) in &self.samples {
             ConstGauge::new(*v).encode(m.encode_family(l)?)?;
