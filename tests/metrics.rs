@@ -227,11 +227,7 @@ impl Service {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let mut s = Service {
-            child,
-            grpc: ([127, 0, 0, 1], grpc).into(),
-            metrics: ([127, 0, 0, 1], metrics).into(),
-        };
+        let mut s = Service { child, grpc: ([127, 0, 0, 1], grpc).into(), metrics: ([127, 0, 0, 1], metrics).into() };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let up = scrape(s.metrics).await.is_ok() && tokio::net::TcpStream::connect(s.grpc).await.is_ok();
@@ -302,9 +298,10 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
     assert!(s.sum("lookout_source_lines_total", &[("source", "recording")]) > 0.0);
     assert!(s.one("lookout_source_last_message_age_seconds", &[("source", "recording")]).unwrap() < 30.0);
     assert_eq!(s.one("lookout_source_errors_total", &[("source", "recording"), ("reason", "bad_checksum")]), Some(0.0));
-    // The station no one feeds: no messages, disconnected, its silence counting up.
+    // The station no one feeds: no messages, and its silence counting up. A
+    // listener counts as connected while it listens, so only the age shows it.
     assert!(s.values("lookout_source_messages_total", &[("source", "quiet-station")]).is_empty());
-    assert_eq!(s.one("lookout_source_connected", &[("source", "quiet-station"), ("kind", "tcp_listener")]), Some(0.0));
+    assert_eq!(s.one("lookout_source_connected", &[("source", "quiet-station"), ("kind", "tcp_listener")]), Some(1.0));
     let quiet = s.one("lookout_source_last_message_age_seconds", &[("source", "quiet-station")]).unwrap();
     scrape_until(svc.metrics, "the quiet station's silence to grow", |s| {
         s.one("lookout_source_last_message_age_seconds", &[("source", "quiet-station")]).is_some_and(|a| a > quiet)
@@ -414,8 +411,20 @@ fn metric_names(expr: &str) -> BTreeSet<String> {
         "nan",
     ];
     // Aggregations may be followed by `by (...)` before their parenthesis.
-    const AGGREGATIONS: [&str; 12] =
-        ["sum", "min", "max", "avg", "group", "stddev", "stdvar", "count", "count_values", "bottomk", "topk", "quantile"];
+    const AGGREGATIONS: [&str; 12] = [
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "group",
+        "stddev",
+        "stdvar",
+        "count",
+        "count_values",
+        "bottomk",
+        "topk",
+        "quantile",
+    ];
     const CLAUSES: [&str; 6] = ["by", "without", "on", "ignoring", "group_left", "group_right"];
     let chars: Vec<char> = text.chars().collect();
     let mut names = BTreeSet::new();

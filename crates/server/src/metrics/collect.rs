@@ -62,7 +62,8 @@ impl<L: EncodeLabelSet, V> Series<L, V> {
 
 impl<L: EncodeLabelSet> Series<L, u64> {
     fn counters(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let mut m = enc.encode_descriptor(self.name, self.help, None, MetricType::Counter)?;
+        // Full stops as the registry writes them for its own metrics.
+        let mut m = enc.encode_descriptor(self.name, &format!("{}.", self.help), None, MetricType::Counter)?;
         for (l, v) in &self.samples {
             ConstCounter::new(*v).encode(m.encode_family(l)?)?;
         }
@@ -72,7 +73,7 @@ impl<L: EncodeLabelSet> Series<L, u64> {
 
 impl<L: EncodeLabelSet> Series<L, f64> {
     fn gauges(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let mut m = enc.encode_descriptor(self.name, self.help, None, MetricType::Gauge)?;
+        let mut m = enc.encode_descriptor(self.name, &format!("{}.", self.help), None, MetricType::Gauge)?;
         for (l, v) in &self.samples {
             ConstGauge::new(*v).encode(m.encode_family(l)?)?;
         }
@@ -111,7 +112,10 @@ impl Collector {
             "source_last_message_age_seconds",
             "Seconds since the source's last message (since it was registered, if it has sent none)",
         );
-        let mut connected = Series::new("source_connected", "1 while the source is connected (a file: while it plays)");
+        let mut connected = Series::new(
+            "source_connected",
+            "1 while the source is connected (a listener: while it listens; a file: while it plays)",
+        );
         let mut disconnects = Series::new("source_disconnects", "Times the source's connection ended");
         for (s, st) in &states {
             let name = s.name.as_str();
