@@ -286,7 +286,7 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
     // Series that can be named in advance exist from the start, at zero.
     assert_eq!(first.one("lookout_grpc_request_duration_seconds_count", &[("method", "VesselsNear")]), Some(0.0));
     assert_eq!(first.one("lookout_auth_failures_total", &[("reason", "unknown_token")]), Some(0.0));
-    assert_eq!(first.one("lookout_ingest_to_alert_seconds_count", &[]), Some(0.0));
+    assert!(first.one("lookout_ingest_to_alert_seconds_count", &[]).is_some());
 
     // The recording plays: messages by type, live vessels by class.
     let s = scrape_until(svc.metrics, "messages and live vessels", |s| {
@@ -333,17 +333,20 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
     // A console subscribes to alerts; a drone reports an overcrowded boat: the
     // alert is counted raised, unacknowledged, and timed from ingest to publication.
     let mut stream = ops.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
+    // The recording may raise alerts of its own (AIS kinds): compare with before.
+    let (_, before) = scrape(svc.metrics).await.unwrap();
+    let timed_before = before.one("lookout_ingest_to_alert_seconds_count", &[]).unwrap();
     let pushed = ops.push_detections(futures::stream::iter(vec![boat_look()])).await.unwrap().into_inner();
     assert_eq!(pushed.accepted, 1);
     let s = scrape_until(svc.metrics, "the overcrowded alert", |s| {
         s.sum("lookout_alert_changes_total", &[("kind", "overcrowded"), ("change", "raised")]) == 1.0
             && s.sum("lookout_alerts_unacknowledged", &[("kind", "overcrowded"), ("distress", "true")]) == 1.0
+            && s.one("lookout_ingest_to_alert_seconds_count", &[]).is_some_and(|n| n > timed_before)
     })
     .await;
     assert_eq!(s.one("lookout_subscribers", &[("stream", "alerts")]), Some(1.0));
-    assert!(s.one("lookout_ingest_to_alert_seconds_count", &[]).unwrap() >= 1.0);
     let latency = s.one("lookout_ingest_to_alert_seconds_sum", &[]).unwrap();
-    assert!(latency > 0.0 && latency < 5.0, "ingest to alert took {latency} s");
+    assert!(latency > 0.0 && latency < 5.0, "ingest to alert took {latency} s in all");
     let age = s.values("lookout_alert_unacknowledged_oldest_age_seconds", &[("kind", "overcrowded")]);
     assert!(matches!(age[..], [a] if (0.0..60.0).contains(&a)), "{age:?}");
     assert!(s.sum("lookout_source_messages_total", &[("source", "push-detections"), ("type", "detection")]) >= 1.0);
