@@ -32,6 +32,15 @@ use serde::Deserialize;
 pub use grpc::GrpcMetricsLayer;
 pub use http::{bind, serve};
 
+/// What a scrape of `shared` returns now, as OpenMetrics text (for callers in
+/// the same process, such as tests; Prometheus uses [`serve`]).
+pub fn render(shared: &Arc<crate::service::Shared>) -> Result<String, std::fmt::Error> {
+    let registry = shared.metrics.registry(shared.clone());
+    let mut out = String::new();
+    prometheus_client::encoding::text::encode(&mut out, &registry)?;
+    Ok(out)
+}
+
 /// The content type of a scrape: OpenMetrics 1.0 text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
