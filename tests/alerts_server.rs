@@ -324,6 +324,15 @@ async fn a_slow_console_is_told_what_it_missed_and_slows_nobody() {
         view.apply(e);
     }
     assert!(view.missed > 0, "the slow console is told it missed changes");
+    // The metrics count it.
+    let m = lookout_server::metrics::render(&running.shared).unwrap();
+    let value = |name: &str| -> u64 {
+        let line = m.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in\n{m}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("lookout_subscriber_lags_total{stream=\"alerts\"}") >= 1);
+    // At least what this console was told: it may have lagged again past where it stopped reading.
+    assert!(value("lookout_subscriber_missed_updates_total{stream=\"alerts\"}") >= view.missed);
     println!("slow console: missed {} changes, caught up at seq {}", view.missed, view.last_seq);
 
     until_console(&fast_view, "the final version of both alerts", |v| {

@@ -141,12 +141,14 @@ fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     Some((code, body))
 }
 
-/// `config/demo.toml` on free ports.
+/// `config/demo.toml` on free ports (metrics on any port: two servers run at once).
 fn demo_config(pace: f64) -> String {
     let demo = std::fs::read_to_string(Path::new(ROOT).join("config/demo.toml")).unwrap();
     assert!(demo.contains("listen = \"127.0.0.1:50051\"") && demo.contains("listen = \"127.0.0.1:8080\""));
+    assert!(demo.contains("listen = \"127.0.0.1:9464\""));
     demo.replace("listen = \"127.0.0.1:50051\"", "listen = \"{grpc}\"\nheartbeat = \"2s\"")
         .replace("listen = \"127.0.0.1:8080\"", "listen = \"{console}\"")
+        .replace("listen = \"127.0.0.1:9464\"", "listen = \"127.0.0.1:0\"")
         .replace("pace = 10.0", &format!("pace = {pace}"))
 }
 

@@ -478,6 +478,15 @@ async fn a_slow_console_is_told_what_it_missed_and_resynchronised() {
         }
     }
     assert!(missed > 0);
+    // The metrics count it.
+    let m = lookout_server::metrics::render(&running.shared).unwrap();
+    let value = |name: &str| -> u64 {
+        let line = m.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in\n{m}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("lookout_subscriber_lags_total{stream=\"tracks\"}") >= 1);
+    // At least what this console was told: it may have lagged again past where it stopped reading.
+    assert!(value("lookout_subscriber_missed_updates_total{stream=\"tracks\"}") >= missed);
     assert_eq!(resync, 2_000, "the resynchronising snapshot holds every live vessel");
     running.stop().await;
 }

@@ -3,7 +3,8 @@
 //! `lookout-track`, `[score]` and `[[zone]]` in `lookout-score`, `[alerts]`
 //! in `lookout-alert`, `[[radar]]` in `lookout-ais`); this module gathers
 //! them with the service's own (`[service]`, `[[source]]`, `[[operator]]`,
-//! `[baseline]`) and checks the whole, reporting every problem at once.
+//! `[baseline]`, `[console]`, `[metrics]`) and checks the whole, reporting
+//! every problem at once.
 //!
 //! Every duration is written the humane way (`"30m"`, `"5s"`), parsed by
 //! `humantime`. Unknown keys are rejected so a typo is an error, not a default.
@@ -60,6 +61,10 @@ pub struct Config {
     /// `listen`, no console is served.
     #[serde(default)]
     pub console: crate::console::ConsoleConfig,
+    /// Prometheus metrics (`GET /metrics`) on a listener of their own.
+    /// `[metrics]`; without `listen`, no metrics are served.
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
     /// The archive: every input, acknowledgement and alert version on disk before it
     /// counts, and recovery from it at start. `[archive]`; absent, a restart forgets.
     #[serde(default)]
@@ -316,6 +321,12 @@ pub enum SourceKind {
     },
 }
 
+/// Whether two TCP listeners would want the same port (port 0 is any free
+/// port, so never the same; an unspecified address takes the port on every one).
+fn same_port(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0 && a.port() == b.port() && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
 fn default_udp_recv_buffer() -> usize {
     // 4 MiB holds about 50,000 AIS datagrams: a second of a national feed.
     4 << 20
@@ -365,6 +376,17 @@ impl Config {
             alerts: self.alerts.clone(),
             learn: self.baseline.learn,
         }
+    }
+
+    /// The TCP listeners other than metrics, each with the key that sets it.
+    fn tcp_listeners(&self) -> impl Iterator<Item = (String, SocketAddr)> + '_ {
+        let service = std::iter::once(("service.listen".to_string(), self.service.listen));
+        let console = self.console.listen.map(|a| ("console.listen".to_string(), a));
+        let sources = self.sources.iter().filter_map(|s| match s.kind {
+            SourceKind::TcpListener { listen } => Some((format!("the listen of source {:?}", s.name), listen)),
+            _ => None,
+        });
+        service.chain(console).chain(sources)
     }
 
     /// Everything wrong with the configuration, each naming its key.
@@ -444,6 +466,13 @@ impl Config {
             if o.roles.is_empty() {
                 out.push(format!("operator {:?}: roles must not be empty", o.name));
             }
+        }
+        if let Some(m) = self.metrics.listen {
+            out.extend(
+                self.tcp_listeners().filter(|(_, a)| same_port(m, *a)).map(|(what, a)| {
+                    format!("metrics.listen {m} is also {what} ({a}): give metrics a port of its own")
+                }),
+            );
         }
         match (&self.baseline.path, self.baseline.save_every) {
             (None, Some(_)) => out.push("baseline.save_every needs baseline.path".into()),
@@ -544,6 +573,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not within 0..360"), "{err}");
+    }
+
+    #[test]
+    fn metrics_are_off_unless_listen_is_set_and_need_a_port_of_their_own() {
+        assert!(Config::parse("").unwrap().metrics.listen.is_none());
+        let on = Config::parse("[metrics]\nlisten = \"127.0.0.1:9464\"\n").unwrap();
+        assert_eq!(on.metrics.listen, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(Config::parse("[metrics]\nlisten = \"127.0.0.1:0\"\n").is_ok(), "port 0: any free port");
+        assert!(Config::parse("[metrics]\nport = 9464\n").is_err(), "unknown keys are refused");
+        assert!(Config::parse("[metrics]\nlisten = \"nowhere\"\n").is_err());
+        let clash = "[service]\nlisten = \"127.0.0.1:50051\"\n[console]\nlisten = \"0.0.0.0:8080\"\n\
+                     [metrics]\nlisten = \"127.0.0.1:8080\"\n";
+        let err = Config::parse(clash).unwrap_err().to_string();
+        assert!(err.contains("metrics.listen") && err.contains("console.listen"), "{err}");
+        let clash = "[metrics]\nlisten = \"127.0.0.1:10111\"\n\
+                     [[source]]\nname = 'feeders'\nkind = 'tcp_listener'\nlisten = '127.0.0.1:10111'\n";
+        let err = Config::parse(clash).unwrap_err().to_string();
+        assert!(err.contains("source \"feeders\""), "{err}");
+        // A UDP source on the same port number is another protocol: no clash.
+        let udp = "[metrics]\nlisten = \"127.0.0.1:10110\"\n\
+                   [[source]]\nname = 'catcher'\nkind = 'udp'\nlisten = '127.0.0.1:10110'\n";
+        assert!(Config::parse(udp).is_ok());
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! the engine (`lookout-engine`) → the [`api`] (gRPC queries and streams),
 //! with the [`store`] (the archive: every input, acknowledgement and alert
 //! version, durably; recovery at start) and the [`journal`] at the edge. [`config`]
-//! gathers every stage's section; [`service`] wires it together.
+//! gathers every stage's section; [`service`] wires it together; [`metrics`]
+//! exports it all to Prometheus.
 
 pub mod api;
 pub mod config;
 pub mod console;
 pub mod error;
 pub mod journal;
+pub mod metrics;
 pub mod pipeline;
 pub mod service;
 pub mod source;

@@ -3,7 +3,7 @@
 //! changes out to subscribers without ever waiting for them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lookout_ais::Batch;
 use lookout_alert::AlertChange;
@@ -46,6 +46,9 @@ pub struct Input {
     /// For callers that reply to a feeder only once its input is durable (`Ingest`,
     /// `PushDetections`): the archive's ticket, or why the input was refused.
     pub reply: Option<oneshot::Sender<Durable>>,
+    /// When it was made, just before it is handed to the pipeline: the start of
+    /// the ingest-to-alert latency, so time waiting in the queue counts.
+    pub queued_at: Instant,
 }
 
 /// The pipeline's answer to an [`Input`] with a reply: `Ok(None)` when there is no
@@ -56,13 +59,13 @@ pub type Durable = Result<Option<Ticket>, Error>;
 impl Input {
     /// An input whose caller does not wait for the disk.
     pub fn new(batch: Batch, raw: Option<Raw>) -> Self {
-        Input { batch, raw, reply: None }
+        Input { batch, raw, reply: None, queued_at: Instant::now() }
     }
 
     /// An input, and the receiver of its [`Durable`] answer.
     pub fn with_reply(batch: Batch, raw: Option<Raw>) -> (Self, oneshot::Receiver<Durable>) {
         let (tx, rx) = oneshot::channel();
-        (Input { batch, raw, reply: Some(tx) }, rx)
+        (Input { batch, raw, reply: Some(tx), queued_at: Instant::now() }, rx)
     }
 }
 
@@ -191,7 +194,9 @@ fn apply(shared: &Shared, clock: &mut PipelineClock, input: Input) {
         return;
     }
     let step = engine.apply(&input.batch, now);
-    publish(shared, engine, step);
+    if let Some(published) = publish(shared, engine, step) {
+        shared.metrics.ingest_to_alert(published.duration_since(input.queued_at));
+    }
 }
 
 /// Writes the (learning) baseline back to its file, off the async threads.
@@ -231,7 +236,8 @@ fn tick_engine(shared: &Shared, now_ms: i64) {
     publish(shared, engine, step);
 }
 
-fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>, step: Step) {
+/// Returns when the step's alert changes were published, if it made any.
+fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>, step: Step) -> Option<Instant> {
     let publish_tracks = shared.updates.receiver_count() > 0;
     let engine = RwLockWriteGuard::downgrade(engine);
     let changed: Vec<Arc<Vessel>> = if publish_tracks {
@@ -242,9 +248,12 @@ fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>
     };
     // Alert changes go out in book order while the engine is still held, so
     // an acknowledgement (which takes the write lock) cannot overtake them.
-    for c in step.alerts {
-        shared.publish_alert(c);
-    }
+    let alerts_published = (!step.alerts.is_empty()).then(|| {
+        for c in step.alerts {
+            shared.publish_alert(c, false);
+        }
+        Instant::now()
+    });
     drop(engine);
     for v in changed {
         // An error only means nobody is subscribed any more.
@@ -255,6 +264,7 @@ fn publish(shared: &Shared, engine: RwLockWriteGuard<'_, lookout_engine::Engine>
             let _ = shared.updates.send(TrackUpdate::Removed(r));
         }
     }
+    alerts_published
 }
 
 /// A new fan-out channel.

@@ -62,6 +62,8 @@ pub struct Shared {
     /// Cancelled when the service stops: long-lived streams end on it, so a
     /// graceful shutdown does not wait forever for subscribed consoles.
     pub shutdown: CancellationToken,
+    /// What only the metrics count (latencies, alert changes, lags, refusals).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Shared {
@@ -92,6 +94,7 @@ impl Shared {
             subscribers: AtomicUsize::new(0),
             alert_subscribers: AtomicUsize::new(0),
             shutdown,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         }
     }
 }
@@ -113,8 +116,10 @@ impl Shared {
     /// Records an alert change in the archive and the journal and sends it to consoles.
     /// Call with the engine locked, so changes go out in book order
     /// whoever made them (the pipeline, or an acknowledgement). The ticket resolves
-    /// when the version is on disk (`None` without an archive).
-    pub fn publish_alert(&self, change: AlertChange) -> Option<Result<Ticket, Error>> {
+    /// when the version is on disk (`None` without an archive). `acknowledgement`:
+    /// an operator made this version (counted apart in the metrics).
+    pub fn publish_alert(&self, change: AlertChange, acknowledgement: bool) -> Option<Result<Ticket, Error>> {
+        self.metrics.alert_changed(&change, acknowledgement);
         let ticket = self.store.as_ref().map(|s| s.append(vec![crate::store::alert_record(&change, self.now_ms())]));
         if let Some(Err(e)) = &ticket {
             self.archive_refused.fetch_add(1, Ordering::Relaxed);
@@ -142,6 +147,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The console's address (`[console] listen`), if served.
     pub console_addr: Option<SocketAddr>,
+    /// The metrics listener's address (`[metrics] listen`), if served.
+    pub metrics_addr: Option<SocketAddr>,
     /// Bound addresses of listening sources (TCP listener, UDP), by source name.
     pub source_addrs: BTreeMap<String, SocketAddr>,
     pub shared: Arc<Shared>,
@@ -297,9 +304,18 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         }
         None => None,
     };
+    let metrics_addr = match config.metrics.listen {
+        Some(listen) => {
+            let l = crate::metrics::bind(listen).await?;
+            let a = l.local_addr().map_err(|e| Error::io("local_addr", e))?;
+            tasks.spawn(crate::metrics::serve(shared.clone(), l, shutdown.clone()));
+            Some(a)
+        }
+        None => None,
+    };
     tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
-    Ok(Running { addr, console_addr, source_addrs, shared, tasks, shutdown })
+    Ok(Running { addr, console_addr, metrics_addr, source_addrs, shared, tasks, shutdown })
 }
 
 /// Writes every source's counters and the picture's size to the log, periodically.

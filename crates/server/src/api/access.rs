@@ -22,6 +22,7 @@ use tonic::Status;
 use tracing::{info, warn};
 
 use crate::config::{OperatorConfig, Role};
+use crate::metrics::{AuthFailure, Metrics};
 
 /// The prefix of the methods that need a token.
 const PROTECTED: &str = "/lookout.v1.Lookout/";
@@ -50,11 +51,13 @@ pub struct AccessPolicy {
     by_digest: HashMap<[u8; 32], (Operator, Vec<Role>, Option<i64>)>,
     /// Failed authentications per address: (count, window start ms).
     failures: parking_lot::Mutex<HashMap<std::net::IpAddr, (u32, i64)>>,
+    /// Where refusals are counted (`lookout_auth_failures_total`).
+    metrics: Arc<Metrics>,
 }
 
 impl AccessPolicy {
     /// From the configuration (validated there: digests are 64 hex digits).
-    pub fn new(operators: &[OperatorConfig]) -> Self {
+    pub fn new(operators: &[OperatorConfig], metrics: Arc<Metrics>) -> Self {
         let by_digest = operators
             .iter()
             .filter_map(|o| {
@@ -73,7 +76,7 @@ impl AccessPolicy {
                 ))
             })
             .collect();
-        Self { by_digest, failures: Default::default() }
+        Self { by_digest, failures: Default::default(), metrics }
     }
 
     /// No operators configured: the API is open (a trusted network only).
@@ -96,6 +99,7 @@ impl AccessPolicy {
             if let Some(&(n, start)) = self.failures.lock().get(&ip) {
                 let left_ms = start + AUTH_FAILURE_WINDOW_MS - now;
                 if n >= MAX_AUTH_FAILURES && left_ms > 0 {
+                    self.metrics.auth_failed(AuthFailure::LockedOut);
                     return Err(Status::resource_exhausted(format!(
                         "{n} failed authentications from {ip} within {} s (MAX_AUTH_FAILURES {MAX_AUTH_FAILURES}): \
                          refused for {} s more",
@@ -106,34 +110,47 @@ impl AccessPolicy {
             }
         }
         let who = self.authenticate(headers, now);
-        if let (Err(_), Some(ip)) = (&who, peer) {
-            self.failed(ip, now);
+        if let Err((why, _)) = &who {
+            self.metrics.auth_failed(*why);
+            if let Some(ip) = peer {
+                self.failed(ip, now);
+            }
         }
-        let (op, roles) = who?;
+        let (op, roles) = who.map_err(|(_, status)| status)?;
         let method = &path[PROTECTED.len()..];
         if !roles.iter().any(|r| r.may_call(method)) {
             let need = Role::for_method(method);
+            self.metrics.auth_failed(AuthFailure::PermissionDenied);
             return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
         }
         Ok(Some(op.clone()))
     }
 
-    /// The operator a request's bearer token names, if it is known and not expired.
-    fn authenticate(&self, headers: &http::HeaderMap, now_ms: i64) -> Result<(&Operator, &Vec<Role>), Status> {
-        let token = headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .ok_or_else(|| Status::unauthenticated("authorization: Bearer <token> is required"))?;
+    /// The operator a request's bearer token names, if it is known and not
+    /// expired; otherwise why not (for the metrics) and the refusal.
+    fn authenticate(
+        &self,
+        headers: &http::HeaderMap,
+        now_ms: i64,
+    ) -> Result<(&Operator, &Vec<Role>), (AuthFailure, Status)> {
+        let token =
+            headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token).ok_or_else(
+                || (AuthFailure::MissingToken, Status::unauthenticated("authorization: Bearer <token> is required")),
+            )?;
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        let (op, roles, expires) =
-            self.by_digest.get(&digest).ok_or_else(|| Status::unauthenticated("unknown token"))?;
+        let (op, roles, expires) = self
+            .by_digest
+            .get(&digest)
+            .ok_or_else(|| (AuthFailure::UnknownToken, Status::unauthenticated("unknown token")))?;
         if let Some(t) = expires.filter(|t| now_ms >= *t) {
-            return Err(Status::unauthenticated(format!(
-                "the token of {} expired at {}",
-                op.name,
-                lookout_core::time::rfc3339_ms(t)
-            )));
+            return Err((
+                AuthFailure::ExpiredToken,
+                Status::unauthenticated(format!(
+                    "the token of {} expired at {}",
+                    op.name,
+                    lookout_core::time::rfc3339_ms(t)
+                )),
+            ));
         }
         Ok((op, roles))
     }

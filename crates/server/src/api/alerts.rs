@@ -19,6 +19,7 @@ use tracing::info;
 use super::convert;
 use super::pb::{self, alert_event::Event};
 use crate::error::Error;
+use crate::metrics::Stream;
 use crate::service::Shared;
 use lookout_alert::{Alert, AlertChange, AlertFilter};
 
@@ -34,6 +35,8 @@ const MAX_ACK_NOTE: usize = 2000;
 /// Starts the subscription task and returns the console's stream.
 pub fn subscribe(shared: Arc<Shared>, filter: AlertFilter) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
     let (tx, rx) = mpsc::channel(ALERT_SUBSCRIBER_QUEUE);
+    let queue = tx.downgrade();
+    shared.metrics.watch_queue(Stream::Alerts, move || queue.upgrade().map(|q| q.max_capacity() - q.capacity()));
     // Subscribe before the snapshot so no change falls between the two.
     let updates = shared.alert_updates.subscribe();
     shared.alert_subscribers.fetch_add(1, Ordering::Relaxed);
@@ -76,7 +79,10 @@ impl Subscription {
                             self.on_change(&c.alert).await?;
                         }
                     }
-                    Err(broadcast::error::RecvError::Lagged(n)) => self.resync(n).await?,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        self.shared.metrics.subscriber_lagged(Stream::Alerts, n);
+                        self.resync(n).await?
+                    }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 },
                 _ = heartbeat.tick() => {
@@ -209,6 +215,6 @@ pub fn acknowledge(
         drop(store.append(vec![ack.record(now_ms)])?);
     }
     // Under the engine's lock, so consoles get changes in book order.
-    let ticket = shared.publish_alert(change).transpose()?;
+    let ticket = shared.publish_alert(change, true).transpose()?;
     Ok((out, ticket))
 }

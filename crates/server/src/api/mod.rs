@@ -33,8 +33,8 @@ pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// The access layer (tokens, roles, access log) for another listener of the
 /// same API: the console's gRPC-Web (`crate::console`).
-pub(crate) fn access_layer(operators: &[crate::config::OperatorConfig]) -> access::AccessLayer {
-    access::AccessLayer::new(Arc::new(access::AccessPolicy::new(operators)))
+pub(crate) fn access_layer(shared: &Shared) -> access::AccessLayer {
+    access::AccessLayer::new(Arc::new(access::AccessPolicy::new(&shared.config.operators, shared.metrics.clone())))
 }
 
 /// The `lookout.v1.Lookout` service on `shared`, with its request limits:
@@ -76,7 +76,8 @@ pub async fn serve(
             return;
         }
     };
-    let policy = Arc::new(access::AccessPolicy::new(&shared.config.operators));
+    let policy = Arc::new(access::AccessPolicy::new(&shared.config.operators, shared.metrics.clone()));
+    let timing = crate::metrics::GrpcMetricsLayer::new(&shared.metrics);
     if policy.is_open() {
         warn!("no [[operator]] configured: the API is open to anyone who can reach it; keep it on a trusted network");
     } else if tls.is_none() {
@@ -105,7 +106,9 @@ pub async fn serve(
             }
         })
     });
+    // Timing outermost, so calls the access layer refuses are timed too.
     let result = builder
+        .layer(timing)
         .layer(limits::RequestSizeLayer)
         .layer(access::AccessLayer::new(policy))
         .add_service(health_service)

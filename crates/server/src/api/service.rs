@@ -69,7 +69,11 @@ impl LookoutApi {
             if *counts != DetectionCounters::default() {
                 let mut st = status.state.lock();
                 st.detections.merge(counts);
-                st.last_line_ms = Some(wall_ms());
+                let wall = wall_ms();
+                st.last_line_ms = Some(wall);
+                if counts.events > 0 {
+                    st.last_message_ms = Some(wall);
+                }
                 *counts = DetectionCounters::default();
             }
         };

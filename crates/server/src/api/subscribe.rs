@@ -18,6 +18,7 @@ use tonic::Status;
 use super::convert;
 use super::pb::{self, track_event::Event};
 use crate::error::Error;
+use crate::metrics::Stream;
 use crate::pipeline::TrackUpdate;
 use crate::service::Shared;
 use lookout_picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
@@ -64,6 +65,8 @@ impl Spec {
 /// Starts the subscription task and returns the console's stream.
 pub fn start(shared: Arc<Shared>, spec: Spec) -> ReceiverStream<Result<pb::TrackEvent, Status>> {
     let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
+    let queue = tx.downgrade();
+    shared.metrics.watch_queue(Stream::Tracks, move || queue.upgrade().map(|q| q.max_capacity() - q.capacity()));
     // Subscribe before the snapshot so no update falls between the two.
     let updates = shared.updates.subscribe();
     shared.subscribers.fetch_add(1, Ordering::Relaxed);
@@ -113,6 +116,7 @@ impl Subscription {
                     Ok(TrackUpdate::Changed(v)) => self.on_change(v).await?,
                     Ok(TrackUpdate::Removed(r)) => self.on_removed(r).await?,
                     Err(broadcast::error::RecvError::Lagged(n)) => {
+                        self.shared.metrics.subscriber_lagged(Stream::Tracks, n);
                         self.send(Event::Missed(pb::Missed { updates_missed: n })).await?;
                         self.snapshot().await?;
                     }

@@ -46,8 +46,9 @@ pub async fn serve(
     // can read). Only this route speaks gRPC-Web; everything else is a
     // static file (or 404).
     let api = ServiceBuilder::new()
+        .layer(crate::metrics::GrpcMetricsLayer::new(&shared.metrics))
         .layer(tonic_web::GrpcWebLayer::new())
-        .layer(crate::api::access_layer(&shared.config.operators))
+        .layer(crate::api::access_layer(&shared))
         .layer(crate::api::limits::RequestSizeLayer)
         .service(crate::api::lookout_service(shared.clone()));
     let router = axum::Router::new().route_service(API_ROUTE, api).fallback(assets::handler);

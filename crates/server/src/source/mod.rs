@@ -48,6 +48,10 @@ pub struct SourceState {
     pub disconnects: u64,
     /// Wall-clock time the last line arrived, ms since epoch.
     pub last_line_ms: Option<i64>,
+    /// Wall-clock time the last message arrived (an AIS message, a radar
+    /// detection or a detection event), ms since epoch: a station sending only
+    /// garbage or keep-alives is quiet by this measure, not by lines.
+    pub last_message_ms: Option<i64>,
     /// UDP datagrams the kernel dropped (receive buffer full) since the
     /// socket opened, as `SO_RXQ_OVFL` reports them.
     pub udp_dropped: u64,
@@ -228,11 +232,17 @@ impl CounterPublisher {
         if now == self.published {
             return;
         }
+        let decoded = now.decode.since(&self.published.decode);
+        let detected = now.detections.since(&self.published.detections);
+        let wall = wall_ms();
         let mut st = status.state.lock();
-        st.counters.merge(&now.decode.since(&self.published.decode));
-        st.detections.merge(&now.detections.since(&self.published.detections));
+        if decoded.messages > 0 || detected.radar_detections > 0 || detected.events > 0 {
+            st.last_message_ms = Some(wall);
+        }
+        st.counters.merge(&decoded);
+        st.detections.merge(&detected);
         st.oversize_lines += now.oversize_lines - self.published.oversize_lines;
-        st.last_line_ms = Some(wall_ms());
+        st.last_line_ms = Some(wall);
         drop(st);
         self.published = now;
     }
