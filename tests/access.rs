@@ -294,3 +294,70 @@ fn an_expiry_that_is_not_a_time_is_refused() {
     .unwrap_err();
     assert!(e.to_string().contains("RFC 3339"), "{e}");
 }
+
+/// Issue 17: with operators configured, a raw NMEA feed (which carries no token)
+/// must be allowed on purpose, and `allow_from` keeps other senders out.
+#[test]
+fn an_unauthenticated_feed_must_be_meant() {
+    let op = format!(
+        "[[operator]]\nname = \"watch\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\n",
+        token_digest_hex("token-watch")
+    );
+    let feed = "[[source]]\nname = \"harbour-rx\"\nkind = \"udp\"\nlisten = \"127.0.0.1:0\"\n";
+    let e = Config::parse(&format!("{op}{feed}")).unwrap_err().to_string();
+    assert!(e.contains("harbour-rx") && e.contains("allow_unauthenticated"), "{e}");
+    // Without operators nobody has a token anyway, and the feed is fine as it is.
+    Config::parse(feed).unwrap();
+    Config::parse(&format!("{op}{feed}allow_unauthenticated = true\nallow_from = [\"10.20.0.0/16\"]\n")).unwrap();
+    let e = Config::parse(&format!("{feed}allow_from = [\"10.20.0.0/33\"]\n")).unwrap_err().to_string();
+    assert!(e.contains("allow_from") || e.contains("prefix") || e.contains("invalid"), "{e}");
+    let file = "[[source]]\nname = \"rec\"\nkind = \"file\"\npath = \"x.nmea\"\nallow_from = [\"10.0.0.0/8\"]\n";
+    let e = Config::parse(file).unwrap_err().to_string();
+    assert!(e.contains("allow_from applies to tcp_listener and udp"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn senders_outside_allow_from_are_refused_and_counted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // 192.0.2.0/24 is TEST-NET-1: this test's loopback sender is never in it.
+    let text = "[service]\nlisten = \"127.0.0.1:0\"\n\
+        [[source]]\nname = \"udp-closed\"\nkind = \"udp\"\nlisten = \"127.0.0.1:0\"\nallow_from = [\"192.0.2.0/24\"]\n\
+        [[source]]\nname = \"tcp-closed\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\nallow_from = [\"192.0.2.0/24\"]\n\
+        [[source]]\nname = \"udp-open\"\nkind = \"udp\"\nlisten = \"127.0.0.1:0\"\nallow_from = [\"127.0.0.0/8\"]\n";
+    let running = lookout_server::start(Config::parse(text).unwrap()).await.unwrap();
+    let now = wall_ms() / 1000;
+    let line = |mmsi, lat, lon| format!("{}\r\n", ais_position(mmsi, lat, lon, now).trim_end());
+    let (a, b) = (line(247_000_301, 35.5, 12.6), line(247_000_302, 35.6, 12.7));
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for _ in 0..5 {
+        sender.send_to(a.as_bytes(), running.source_addrs["udp-closed"]).unwrap();
+        sender.send_to(b.as_bytes(), running.source_addrs["udp-open"]).unwrap();
+    }
+    let mut tcp = tokio::net::TcpStream::connect(running.source_addrs["tcp-closed"]).await.unwrap();
+    // The server closes the connection unread: the write may or may not be taken by the
+    // kernel first, but the read ends (EOF or reset) and nothing reaches the picture.
+    let _ = tcp.write_all(a.as_bytes()).await;
+    let mut rest = Vec::new();
+    let _ =
+        tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut rest)).await.expect("closed by the server");
+
+    let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let stats = loop {
+        let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+        let by = |n: &str| s.sources.iter().find(|x| x.name == n).cloned().unwrap();
+        if by("udp-closed").peers_refused == 5 && by("tcp-closed").peers_refused == 1 && by("udp-open").lines == 5 {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "refusals not counted: {:?}", s.sources);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for name in ["udp-closed", "tcp-closed"] {
+        let src = stats.sources.iter().find(|x| x.name == name).unwrap();
+        assert_eq!(src.lines, 0, "{name} read nothing: {src:?}");
+    }
+    let v = c.get_vessel(pb::GetVesselRequest { mmsi: 247_000_301 }).await.unwrap_err();
+    assert_eq!(v.code(), Code::NotFound, "a refused sender's vessel is not in the picture");
+    c.get_vessel(pb::GetVesselRequest { mmsi: 247_000_302 }).await.expect("an allowed sender's vessel is");
+    running.stop().await;
+}

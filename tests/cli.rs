@@ -51,6 +51,8 @@ fn plain_config() -> Config {
     c.sources.push(SourceConfig {
         name: "feed".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c

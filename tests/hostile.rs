@@ -19,6 +19,8 @@ fn config_with_tcp_feed() -> Config {
     c.sources.push(SourceConfig {
         name: "feed".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c
@@ -239,6 +241,8 @@ async fn udp_datagrams_the_kernel_drops_are_counted() {
     cfg.sources.push(SourceConfig {
         name: "udp".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         // A small buffer (the kernel's floor is a few KB) so a burst overflows it.
         kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 4096 },
     });

@@ -276,7 +276,8 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
     let dir = tempfile::tempdir().unwrap();
     let sources = format!(
         "[[source]]\nname = \"recording\"\nkind = \"file\"\npath = {:?}\npace = 10.0\n\
-         [[source]]\nname = \"quiet-station\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n",
+         [[source]]\nname = \"quiet-station\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n\
+         allow_unauthenticated = true\n",
         repo("replay-data/central-med-scenario-1h.nmea.gz")
     );
     let svc = Service::start(dir.path(), &sources).await;

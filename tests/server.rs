@@ -37,11 +37,15 @@ fn base_config() -> Config {
     c.sources.push(SourceConfig {
         name: "tcp-in".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c.sources.push(SourceConfig {
         name: "udp-in".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 1 << 20 },
     });
     c
@@ -380,6 +384,8 @@ async fn tcp_client_reconnects_when_the_feed_drops() {
     cfg.sources.push(SourceConfig {
         name: "upstream".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::TcpClient {
             address: feed.local_addr().unwrap().to_string(),
             reconnect_min: Duration::from_millis(50),

@@ -72,6 +72,8 @@ pub fn add_demo(cfg: &mut Config) {
     cfg.sources.push(SourceConfig {
         name: "demo".into(),
         format: None,
+        allow_from: vec![],
+        allow_unauthenticated: false,
         kind: SourceKind::File {
             path: None,
             paths: DEMO_RECORDING.iter().map(PathBuf::from).collect(),

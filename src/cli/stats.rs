@@ -61,7 +61,7 @@ impl StatsArgs {
         }
         for s in &r.sources {
             out_line(format!(
-                "feed {:?} ({}{}): {} lines, {} AIS messages, {} radar detections, {} detections ({} rejected); bad: {} checksum, {} malformed, {} not AIS, {} oversize{}{}",
+                "feed {:?} ({}{}): {} lines, {} AIS messages, {} radar detections, {} detections ({} rejected); bad: {} checksum, {} malformed, {} not AIS, {} oversize{}{}{}",
                 s.name,
                 s.kind,
                 if s.connected { ", connected" } else { "" },
@@ -75,6 +75,11 @@ impl StatsArgs {
                 s.not_ais,
                 s.oversize,
                 if s.udp_dropped > 0 { format!(", {} UDP datagrams dropped", s.udp_dropped) } else { String::new() },
+                if s.peers_refused > 0 {
+                    format!(", {} senders refused (allow_from)", s.peers_refused)
+                } else {
+                    String::new()
+                },
                 if s.last_error.is_empty() { String::new() } else { format!("; last error: {}", s.last_error) }
             ))?;
         }
@@ -102,6 +107,7 @@ pub fn stats_json(r: &pb::StatsResponse) -> serde_json::Value {
                 "radar_errors": s.radar_errors, "radar_unconfigured": s.radar_unconfigured,
                 "detections": s.detections, "detections_rejected": s.detections_rejected,
                 "udp_dropped": s.udp_dropped,
+                "peers_refused": s.peers_refused,
             })
         })
         .collect();

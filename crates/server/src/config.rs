@@ -253,6 +253,18 @@ pub struct SourceConfig {
     /// (JSON Lines). Files ending in `.jsonl` / `.jsonl.gz` default to detections.
     #[serde(default)]
     pub format: Option<LineFormat>,
+    /// Networks an inbound feed (`tcp_listener`, `udp`) takes senders from, in
+    /// CIDR notation (`"10.20.0.0/16"`, `"192.0.2.7/32"`); empty: any sender.
+    /// Others are refused unread and counted (`peers_refused`). A UDP source
+    /// address can be forged, so this narrows a feed; it does not authenticate it.
+    #[serde(default)]
+    pub allow_from: Vec<ipnet::IpNet>,
+    /// With `[[operator]]`s configured, an inbound network feed carries no
+    /// token, so it is accepted only when this says so (and the start log
+    /// says it): nobody opens an unauthenticated way into the picture by
+    /// accident.
+    #[serde(default)]
+    pub allow_unauthenticated: bool,
     #[serde(flatten)]
     pub kind: SourceKind,
 }
@@ -426,6 +438,18 @@ impl Config {
                     out.push(format!("source {:?}: need 0 < reconnect_min <= reconnect_max", s.name));
                 }
                 _ => {}
+            }
+            let inbound = matches!(s.kind, SourceKind::TcpListener { .. } | SourceKind::Udp { .. });
+            if !inbound && !s.allow_from.is_empty() {
+                out.push(format!("source {:?}: allow_from applies to tcp_listener and udp sources only", s.name));
+            }
+            if inbound && !self.operators.is_empty() && !s.allow_unauthenticated {
+                out.push(format!(
+                    "source {:?}: with [[operator]]s configured, this feed would take NMEA from anyone who can \
+                     reach it, without a token: set allow_unauthenticated = true to mean it (and allow_from to \
+                     the senders' networks), or feed through Ingest with a feeder token",
+                    s.name
+                ));
             }
         }
         let mut stations = std::collections::BTreeSet::new();

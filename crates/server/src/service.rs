@@ -263,6 +263,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             reader: readers.clone(),
         };
         let stop = shutdown.clone();
+        let inbound = matches!(sc.kind, SourceKind::TcpListener { .. } | SourceKind::Udp { .. });
+        if inbound && !config.operators.is_empty() {
+            // Validation let it through only with `allow_unauthenticated`: say so.
+            warn!(source = ?sc.name, allow_from = ?sc.allow_from, "feed takes NMEA without a token (allow_unauthenticated)");
+        }
+        let allow = source::AllowFrom::new(&sc.allow_from);
         match sc.kind.clone() {
             SourceKind::TcpClient { address, reconnect_min, reconnect_max } => {
                 tasks.spawn(source::run_tcp_client(ctx, address, reconnect_min, reconnect_max, stop));
@@ -270,12 +276,12 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             SourceKind::TcpListener { listen } => {
                 let l = source::bind_tcp(listen).await?;
                 source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
-                tasks.spawn(source::run_tcp_listener(ctx, l, stop));
+                tasks.spawn(source::run_tcp_listener(ctx, l, allow, stop));
             }
             SourceKind::Udp { listen, recv_buffer_bytes } => {
                 let s = source::bind_udp(listen, recv_buffer_bytes).await?;
                 source_addrs.insert(sc.name.clone(), s.local_addr().map_err(|e| Error::io("local_addr", e))?);
-                tasks.spawn(source::run_udp(ctx, s, stop));
+                tasks.spawn(source::run_udp(ctx, s, allow, stop));
             }
             SourceKind::File { pace, repeat, shift_to_now, .. } => {
                 let paths = sc.kind.files();
@@ -342,7 +348,7 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
                 invalid_position = c.invalid_position, radar_detections = st.detections.radar_detections,
                 radar_errors = st.detections.radar_errors, radar_unconfigured = st.detections.radar_unconfigured,
                 detections = st.detections.events, detections_rejected = st.detections.events_rejected,
-                udp_dropped = st.udp_dropped, last_error = ?st.last_error, "source counters"
+                udp_dropped = st.udp_dropped, peers_refused = st.peers_refused, last_error = ?st.last_error, "source counters"
             );
         }
         let (vessels, dark_tracks, pc) = {

@@ -363,6 +363,7 @@ pub fn source_stats(s: &SourceStatus) -> pb::SourceStats {
         fragments_duplicate: c.fragments_duplicate,
         radar_sentences: c.radar_sentences,
         udp_dropped: st.udp_dropped,
+        peers_refused: st.peers_refused,
         oversize: c.oversize + st.oversize_lines,
         invalid_position: c.invalid_position,
         connects: st.connects,

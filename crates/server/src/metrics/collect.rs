@@ -143,6 +143,7 @@ impl Collector {
                 ("radar_unconfigured", d.radar_unconfigured),
                 ("detection_rejected", d.events_rejected),
                 ("udp_dropped", st.udp_dropped),
+                ("peer_not_allowed", st.peers_refused),
             ] {
                 errors.push([("source", name), ("reason", reason)], n);
             }

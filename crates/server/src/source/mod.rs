@@ -9,7 +9,7 @@ mod net;
 mod udp_drops;
 
 pub use file::run_file;
-pub use net::{bind_tcp, bind_udp, run_tcp_client, run_tcp_listener, run_udp};
+pub use net::{bind_tcp, bind_udp, run_tcp_client, run_tcp_listener, run_udp, AllowFrom};
 
 use std::sync::Arc;
 
@@ -55,6 +55,9 @@ pub struct SourceState {
     /// UDP datagrams the kernel dropped (receive buffer full) since the
     /// socket opened, as `SO_RXQ_OVFL` reports them.
     pub udp_dropped: u64,
+    /// Connections (TCP) and datagrams (UDP) from senders outside the
+    /// source's `allow_from` networks, refused unread.
+    pub peers_refused: u64,
     pub last_error: String,
 }
 

@@ -1,13 +1,15 @@
 //! Network sources: TCP client (reconnecting), TCP listener, UDP.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use ipnet::IpNet;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use lookout_ais::Clock;
 use lookout_core::time::wall_ms;
@@ -134,7 +136,23 @@ pub async fn bind_udp(listen: SocketAddr, recv_buffer_bytes: usize) -> Result<Ud
 
 /// Accepts feeders; each connection gets its own decoder (reassembly state),
 /// all share the source's counters.
-pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: CancellationToken) {
+/// The senders an inbound feed accepts (`allow_from`): any, or those in the networks.
+#[derive(Debug, Clone, Default)]
+pub struct AllowFrom(Arc<[IpNet]>);
+
+impl AllowFrom {
+    pub fn new(nets: &[IpNet]) -> Self {
+        Self(nets.into())
+    }
+
+    /// Whether `ip` may send (an IPv4 peer on a dual-stack socket counts as IPv4).
+    pub fn admits(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.is_empty() || self.0.iter().any(|n| n.contains(&ip))
+    }
+}
+
+pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, allow: AllowFrom, shutdown: CancellationToken) {
     let status = ctx.status.clone();
     status.set_connected(true, None);
     loop {
@@ -143,6 +161,13 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
             a = listener.accept() => a,
         };
         match accepted {
+            Ok((_, peer)) if !allow.admits(peer.ip()) => {
+                // Closed unread. Logged at debug only: a scan must not flood the log; it is counted.
+                debug!(source = ?status.name, %peer, "connection from outside allow_from refused");
+                let mut s = status.state.lock();
+                s.peers_refused += 1;
+                s.last_error = format!("{peer}: not in allow_from");
+            }
             Ok((mut stream, peer)) => {
                 info!(source = ?status.name, %peer, "feeder connected");
                 let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
@@ -172,7 +197,7 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, shutdown: C
 
 /// Receives datagrams (one or more lines each; a datagram boundary ends a
 /// line), and counts what the kernel dropped before we could read it.
-pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationToken) {
+pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, allow: AllowFrom, shutdown: CancellationToken) {
     let status = ctx.status.clone();
     status.set_connected(true, None);
     let mut buf = vec![0u8; 65_536];
@@ -198,6 +223,13 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, shutdown: CancellationTo
                 Ok(super::udp_drops::Received { len: n, peer, dropped }) => {
                     if let Some(d) = dropped {
                         status.state.lock().udp_dropped = u64::from(d);
+                    }
+                    if !allow.admits(peer.ip()) {
+                        status.state.lock().peers_refused += 1;
+                        if let Ok(r) = super::udp_drops::try_recv(&socket, &mut buf) {
+                            next = Some(Ok(r));
+                        }
+                        continue;
                     }
                     seq += 1;
                     if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
