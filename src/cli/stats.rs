@@ -49,14 +49,16 @@ impl StatsArgs {
         ))?;
         if let Some(a) = &r.archive {
             out_line(format!(
-                "archive {}: durable to #{}, {} refused; recovery {} observations, {} alert versions ({} differing) in {} ms",
+                "archive {}: durable to #{}, {} refused; recovery {} observations, {} alert versions ({} differing) in {} ms; retention purged {} segments ({} held)",
                 a.health,
                 a.durable_seq,
                 a.refused,
                 a.recovered_observations,
                 a.recovered_alert_versions,
                 a.recovered_alert_versions_differing,
-                a.recovery_ms
+                a.recovery_ms,
+                a.segments_purged,
+                a.segments_held
             ))?;
         }
         for s in &r.sources {
@@ -134,6 +136,7 @@ pub fn stats_json(r: &pb::StatsResponse) -> serde_json::Value {
             "recovered_alert_versions": a.recovered_alert_versions,
             "recovered_alert_versions_differing": a.recovered_alert_versions_differing,
             "recovered_unreadable": a.recovered_unreadable, "recovery_ms": a.recovery_ms,
+            "segments_purged": a.segments_purged, "segments_held": a.segments_held,
         })),
         "sources": sources,
     })

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use lookout_archive::Ticket;
 use parking_lot::RwLock;
@@ -41,6 +42,10 @@ pub struct Shared {
     /// Inputs and ticks the archive refused (a write or fsync error); refused inputs
     /// are not applied and their feeders get an error.
     pub archive_refused: AtomicU64,
+    /// Sealed segments retention deleted since start, and expired ones a legal hold kept
+    /// at the last run.
+    pub archive_purged: AtomicU64,
+    pub archive_held: AtomicU64,
     /// What recovery from the archive did at start.
     pub recovered: Option<Recovered>,
     /// Where sources and `Ingest` calls send their batches (may backpressure).
@@ -84,6 +89,8 @@ impl Shared {
             journal,
             store: None,
             archive_refused: AtomicU64::new(0),
+            archive_purged: AtomicU64::new(0),
+            archive_held: AtomicU64::new(0),
             recovered: None,
             ingest_tx,
             detections_tx,
@@ -296,6 +303,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     drop(tx);
     tasks.spawn(pipeline::run_pipeline(shared.clone(), rx, det_rx, shutdown.clone()));
     tasks.spawn(log_stats(shared.clone(), shutdown.clone()));
+    if let Some(ac) = &config.archive {
+        tasks.spawn(run_retention(shared.clone(), ac.purge_every, shutdown.clone()));
+    }
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)
         .await
@@ -322,6 +332,43 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
     info!(%addr, sources = config.sources.len(), "lookout serving");
     Ok(Running { addr, console_addr, metrics_addr, source_addrs, shared, tasks, shutdown })
+}
+
+/// Applies the archive's retention every `every` (and once at start): what it deletes
+/// is recorded in the archive first, by [`lookout_archive::Archive::purge_expired`].
+async fn run_retention(shared: Arc<Shared>, every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let s = shared.clone();
+        // File deletion and an fdatasync: off the async workers.
+        let outcome = tokio::task::spawn_blocking(move || {
+            s.store.as_ref().map(|store| store.archive().purge_expired(lookout_core::time::wall_ms()))
+        })
+        .await;
+        match outcome {
+            Ok(Some(Ok(r))) => {
+                shared.archive_purged.fetch_add(r.purged.len() as u64, Ordering::Relaxed);
+                shared.archive_held.store(r.held.len() as u64, Ordering::Relaxed);
+                if !r.purged.is_empty() || !r.held.is_empty() {
+                    info!(
+                        purged = r.purged.len(),
+                        held = r.held.len(),
+                        index_rows_deleted = r.index_rows_deleted,
+                        purge_seq = ?r.purge_seq,
+                        "archive retention applied"
+                    );
+                }
+            }
+            Ok(Some(Err(e))) => warn!(error = %e, "archive retention failed; nothing unrecorded was deleted"),
+            Ok(None) => return,
+            Err(e) => warn!(error = %e, "archive retention task failed"),
+        }
+    }
 }
 
 /// Writes every source's counters and the picture's size to the log, periodically.

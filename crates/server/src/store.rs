@@ -83,6 +83,20 @@ pub struct ArchiveConfig {
     /// How often a checkpoint is signed when the log has grown. Default 5 min.
     #[serde(default = "default_checkpoint_every", with = "humantime_serde")]
     pub checkpoint_every: Duration,
+    /// How long AIS and radar lines (and the ticks and file slices that go with them) are
+    /// kept. Default 7 days: EUROSUR (Reg. 1052/2013 art. 13(2)) allows ship identities
+    /// for at most 7 days, or two months when needed to track a vessel — a legal hold.
+    #[serde(default = "default_ais_retention", with = "humantime_serde")]
+    pub ais_retention: Duration,
+    /// How long detection events are kept. Default 60 days (they carry no identity;
+    /// the longer EUROSUR period). Alert versions and acknowledgements are evidence
+    /// and are never purged.
+    #[serde(default = "default_sensor_retention", with = "humantime_serde")]
+    pub sensor_retention: Duration,
+    /// How often retention runs: sealed segments past their lane's retention and under
+    /// no legal hold are deleted, after a purge record saying what and why. Default 1 h.
+    #[serde(default = "default_purge_every", with = "humantime_serde")]
+    pub purge_every: Duration,
 }
 
 fn default_fsync_interval() -> Duration {
@@ -93,6 +107,15 @@ fn default_seal_every() -> Duration {
 }
 fn default_checkpoint_every() -> Duration {
     Duration::from_secs(300)
+}
+fn default_ais_retention() -> Duration {
+    Duration::from_secs(7 * 86_400)
+}
+fn default_sensor_retention() -> Duration {
+    Duration::from_secs(60 * 86_400)
+}
+fn default_purge_every() -> Duration {
+    Duration::from_secs(3600)
 }
 
 impl ArchiveConfig {
@@ -114,6 +137,15 @@ impl ArchiveConfig {
         if self.checkpoint_every < Duration::from_secs(1) {
             out.push("archive.checkpoint_every must be at least 1s".into());
         }
+        for (key, d) in [
+            ("ais_retention", self.ais_retention),
+            ("sensor_retention", self.sensor_retention),
+            ("purge_every", self.purge_every),
+        ] {
+            if d < Duration::from_secs(1) {
+                out.push(format!("archive.{key} must be at least 1s, got {d:?}"));
+            }
+        }
         out
     }
 
@@ -128,9 +160,16 @@ impl ArchiveConfig {
         c.seal_every = self.seal_every;
         c.signing_key.clone_from(&self.signing_key);
         c.checkpoint_every = self.checkpoint_every;
-        // Ticks keep the AIS lane's retention: they only mean something with its lines.
-        if let Some(ais) = c.lanes.iter_mut().find(|l| l.name == "ais") {
-            ais.kinds.extend([TICK, FILE_SLICE]);
+        for lane in &mut c.lanes {
+            match lane.name.as_str() {
+                // Ticks keep the AIS lane's retention: they only mean something with its lines.
+                "ais" => {
+                    lane.kinds.extend([TICK, FILE_SLICE]);
+                    lane.retention = Some(self.ais_retention);
+                }
+                "sensor" => lane.retention = Some(self.sensor_retention),
+                _ => {}
+            }
         }
         c
     }

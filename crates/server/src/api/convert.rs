@@ -562,5 +562,7 @@ pub fn archive_stats(shared: &crate::service::Shared, store: &crate::store::Stor
         recovered_alert_versions_differing: r.alert_versions_differing,
         recovered_unreadable: r.unreadable,
         recovery_ms: r.took_ms,
+        segments_purged: shared.archive_purged.load(std::sync::atomic::Ordering::Relaxed),
+        segments_held: shared.archive_held.load(std::sync::atomic::Ordering::Relaxed),
     }
 }
