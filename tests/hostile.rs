@@ -363,3 +363,34 @@ async fn source_names_are_limited_and_feeders_keep_to_their_own() {
     assert_eq!(own.into_inner().stats.unwrap().name, "drone-ops/lampedusa");
     running.stop().await;
 }
+
+/// Issue 16: one client cannot hold an unbounded number of live subscriptions (each is a
+/// task, a queue and a share of every fan-out). Past the per-address limit it is told
+/// RESOURCE_EXHAUSTED naming the limit, other calls still answer, and a slot comes back
+/// once one of its subscriptions ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_per_address_are_limited_and_given_back() {
+    use lookout_server::api::limits::MAX_SUBSCRIPTIONS_PER_PEER;
+    let running = lookout_server::start(Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    // Half of each kind: the limit is on both together.
+    let (mut alerts, mut tracks) = (Vec::new(), Vec::new());
+    for _ in 0..MAX_SUBSCRIPTIONS_PER_PEER / 2 {
+        alerts.push(c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner());
+        tracks.push(c.subscribe_tracks(pb::SubscribeTracksRequest::default()).await.unwrap().into_inner());
+    }
+    let e = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("MAX_SUBSCRIPTIONS_PER_PEER"), "names the limit: {}", e.message());
+    // Everything else still answers.
+    c.list_alerts(pb::ListAlertsRequest::default()).await.expect("a unary call at the limit");
+    // One console goes away: its slot comes back (at its next event or heartbeat).
+    drop(alerts.pop());
+    wait_until(20, "a slot given back", || {
+        let mut c = c.clone();
+        async move { c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.is_ok() }
+    })
+    .await;
+    drop((alerts, tracks));
+    running.stop().await;
+}

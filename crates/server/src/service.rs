@@ -64,6 +64,8 @@ pub struct Shared {
     /// Consoles subscribed to tracks, and to alerts.
     pub subscribers: AtomicUsize,
     pub alert_subscribers: AtomicUsize,
+    /// Live subscriptions per peer address and per operator (limits in [`crate::api::limits`]).
+    pub subscription_slots: Arc<crate::api::limits::SubscriptionSlots>,
     /// Cancelled when the service stops: long-lived streams end on it, so a
     /// graceful shutdown does not wait forever for subscribed consoles.
     pub shutdown: CancellationToken,
@@ -100,6 +102,7 @@ impl Shared {
             recording_now_ms: AtomicI64::new(i64::MIN),
             subscribers: AtomicUsize::new(0),
             alert_subscribers: AtomicUsize::new(0),
+            subscription_slots: Arc::default(),
             shutdown,
             metrics: Arc::new(crate::metrics::Metrics::new()),
         }

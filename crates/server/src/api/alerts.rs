@@ -33,7 +33,11 @@ const MAX_ACK_BY: usize = 200;
 const MAX_ACK_NOTE: usize = 2000;
 
 /// Starts the subscription task and returns the console's stream.
-pub fn subscribe(shared: Arc<Shared>, filter: AlertFilter) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
+pub fn subscribe(
+    shared: Arc<Shared>,
+    filter: AlertFilter,
+    slot: super::limits::SubscriptionSlot,
+) -> ReceiverStream<Result<pb::AlertEvent, Status>> {
     let (tx, rx) = mpsc::channel(ALERT_SUBSCRIBER_QUEUE);
     let queue = tx.downgrade();
     shared.metrics.watch_queue(Stream::Alerts, move || queue.upgrade().map(|q| q.max_capacity() - q.capacity()));
@@ -45,6 +49,7 @@ pub fn subscribe(shared: Arc<Shared>, filter: AlertFilter) -> ReceiverStream<Res
         // Ends when the console goes away (a failed send) or the service stops.
         let _ = sub.run(updates).await;
         shared.alert_subscribers.fetch_sub(1, Ordering::Relaxed);
+        drop(slot);
     });
     ReceiverStream::new(rx)
 }

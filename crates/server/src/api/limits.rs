@@ -1,7 +1,10 @@
 //! Limits on what one call may ask of the service, with errors that name
 //! them: RESOURCE_EXHAUSTED and the limit, so a client knows what to change.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tonic::codegen::http;
@@ -15,6 +18,82 @@ pub const MAX_REQUEST_BYTES: usize = 1 << 20;
 /// search area or a region's border, not a coastline at chart resolution.
 /// Point-in-polygon costs grow with it on every vessel tested.
 pub const MAX_POLYGON_VERTICES: usize = 1000;
+
+/// Live subscriptions (`SubscribeTracks` and `SubscribeAlerts` together) one peer
+/// address may hold. A console holds two; a watch room behind one NAT address, a few
+/// dozen. Each costs a task, a queue and a share of every fan-out, so one client
+/// opening thousands would slow every console.
+pub const MAX_SUBSCRIPTIONS_PER_PEER: usize = 64;
+/// Live subscriptions one authenticated operator may hold, from all its addresses.
+pub const MAX_SUBSCRIPTIONS_PER_OPERATOR: usize = 128;
+
+/// Who holds how many live subscriptions.
+#[derive(Debug, Default)]
+pub struct SubscriptionSlots {
+    held: parking_lot::Mutex<HashMap<SlotKey, usize>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SlotKey {
+    Peer(IpAddr),
+    Operator(String),
+}
+
+impl SubscriptionSlots {
+    /// A slot for a new subscription from `peer` by `operator`, or RESOURCE_EXHAUSTED
+    /// naming the limit either has reached.
+    pub fn take(self: &Arc<Self>, peer: Option<IpAddr>, operator: Option<&str>) -> Result<SubscriptionSlot, Status> {
+        let mut keys = Vec::with_capacity(2);
+        if let Some(ip) = peer {
+            keys.push((SlotKey::Peer(ip.to_canonical()), MAX_SUBSCRIPTIONS_PER_PEER, "MAX_SUBSCRIPTIONS_PER_PEER"));
+        }
+        if let Some(name) = operator {
+            keys.push((
+                SlotKey::Operator(name.to_string()),
+                MAX_SUBSCRIPTIONS_PER_OPERATOR,
+                "MAX_SUBSCRIPTIONS_PER_OPERATOR",
+            ));
+        }
+        let mut held = self.held.lock();
+        for (key, limit, name) in &keys {
+            if held.get(key).copied().unwrap_or(0) >= *limit {
+                let who = match key {
+                    SlotKey::Peer(ip) => format!("address {ip}"),
+                    SlotKey::Operator(op) => format!("operator {op:?}"),
+                };
+                return Err(Status::resource_exhausted(format!(
+                    "{who} holds {limit} live subscriptions ({name}); end one before opening another"
+                )));
+            }
+        }
+        for (key, _, _) in &keys {
+            *held.entry(key.clone()).or_default() += 1;
+        }
+        Ok(SubscriptionSlot { slots: self.clone(), keys: keys.into_iter().map(|(k, _, _)| k).collect() })
+    }
+}
+
+/// One live subscription's place; given back when the subscription's task ends
+/// (its console went away, noticed at the next event or heartbeat, or the service stops).
+#[derive(Debug)]
+pub struct SubscriptionSlot {
+    slots: Arc<SubscriptionSlots>,
+    keys: Vec<SlotKey>,
+}
+
+impl Drop for SubscriptionSlot {
+    fn drop(&mut self) {
+        let mut held = self.slots.held.lock();
+        for key in &self.keys {
+            if let Some(n) = held.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    held.remove(key);
+                }
+            }
+        }
+    }
+}
 
 /// HTTP/2 flow-control window of one call's request stream, bytes. h2 closes a whole
 /// connection (GOAWAY ENHANCE_YOUR_CALM "too_many_data_frames") when small DATA frames

@@ -41,6 +41,12 @@ impl LookoutApi {
         Self { shared }
     }
 
+    /// A place for one more live subscription from this caller, or why not.
+    fn subscription_slot<T>(&self, req: &Request<T>) -> Result<super::limits::SubscriptionSlot, Status> {
+        let operator = req.extensions().get::<super::Operator>().map(|o| o.name.as_str());
+        self.shared.subscription_slots.take(req.remote_addr().map(|a| a.ip()), operator)
+    }
+
     /// History needs the archive.
     fn archived(&self) -> Result<(), Error> {
         match &self.shared.store {
@@ -142,8 +148,9 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::SubscribeTracksRequest>,
     ) -> Result<Response<Self::SubscribeTracksStream>, Status> {
+        let slot = self.subscription_slot(&req)?;
         let spec = subscribe::Spec::from_request(req.into_inner())?;
-        Ok(Response::new(subscribe::start(self.shared.clone(), spec)))
+        Ok(Response::new(subscribe::start(self.shared.clone(), spec, slot)))
     }
 
     async fn ingest(&self, req: Request<Streaming<pb::IngestRequest>>) -> Result<Response<pb::IngestSummary>, Status> {
@@ -313,9 +320,10 @@ impl Lookout for LookoutApi {
         req: Request<pb::SubscribeAlertsRequest>,
     ) -> Result<Response<Self::SubscribeAlertsStream>, Status> {
         let rescue_only = rescue_only(&req);
+        let slot = self.subscription_slot(&req)?;
         let mut filter = convert::alert_filter(req.into_inner().filter)?;
         filter.rescue_only |= rescue_only;
-        Ok(Response::new(alerts::subscribe(self.shared.clone(), filter)))
+        Ok(Response::new(alerts::subscribe(self.shared.clone(), filter, slot)))
     }
 
     async fn list_alerts(

@@ -63,7 +63,11 @@ impl Spec {
 }
 
 /// Starts the subscription task and returns the console's stream.
-pub fn start(shared: Arc<Shared>, spec: Spec) -> ReceiverStream<Result<pb::TrackEvent, Status>> {
+pub fn start(
+    shared: Arc<Shared>,
+    spec: Spec,
+    slot: super::limits::SubscriptionSlot,
+) -> ReceiverStream<Result<pb::TrackEvent, Status>> {
     let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE);
     let queue = tx.downgrade();
     shared.metrics.watch_queue(Stream::Tracks, move || queue.upgrade().map(|q| q.max_capacity() - q.capacity()));
@@ -83,6 +87,7 @@ pub fn start(shared: Arc<Shared>, spec: Spec) -> ReceiverStream<Result<pb::Track
         // Ends when the console goes away (a failed send) or the service stops.
         let _ = sub.run(updates).await;
         shared.subscribers.fetch_sub(1, Ordering::Relaxed);
+        drop(slot);
     });
     ReceiverStream::new(rx)
 }
