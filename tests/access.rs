@@ -361,3 +361,82 @@ async fn senders_outside_allow_from_are_refused_and_counted() {
     c.get_vessel(pb::GetVesselRequest { mmsi: 247_000_302 }).await.expect("an allowed sender's vessel is");
     running.stop().await;
 }
+
+/// Issue 17: tokens are added and revoked without a restart. The real binary is sent
+/// SIGHUP after its configuration file changed; a file that no longer loads changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_operators_without_a_restart() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let cfg = dir.path().join("lookout.toml");
+    let with = |name: &str, token: &str| {
+        format!(
+            "[service]\nlisten = \"127.0.0.1:{port}\"\n\
+             [[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\n",
+            token_digest_hex(token)
+        )
+    };
+    std::fs::write(&cfg, with("night-watch", "token-night")).unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lookout"))
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let remote = |token: &str| RemoteArgs {
+        server: format!("http://127.0.0.1:{port}"),
+        token: Some(token.to_string()),
+        ca: None,
+    };
+    let call = |token: &'static str| {
+        let r = remote(token);
+        async move {
+            match connect(&r).await {
+                Ok(mut c) => c.list_alerts(pb::ListAlertsRequest::default()).await.map(|_| ()).map_err(|e| e.code()),
+                Err(_) => Err(Code::Unavailable),
+            }
+        }
+    };
+    let until = |what: &'static str, token: &'static str, want: Result<(), Code>| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let got = call(token).await;
+            if got == want {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {got:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let hup = |pid: u32| assert!(Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap().success());
+    until("the night watch's token works", "token-night", Ok(())).await;
+    assert_eq!(call("token-day").await, Err(Code::Unauthenticated));
+
+    // The day watch takes over: its token is added and the night watch's revoked.
+    // (Waiting on the log, not by trying the new token: failed tries count towards the
+    // guessing limit.)
+    std::fs::write(&cfg, with("day-watch", "token-day")).unwrap();
+    hup(child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log).unwrap().contains("operators reloaded") {
+        assert!(std::time::Instant::now() < deadline, "SIGHUP reloads the operators");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(call("token-day").await, Ok(()), "the new token works after SIGHUP");
+    assert_eq!(call("token-night").await, Err(Code::Unauthenticated), "the revoked token is refused");
+
+    // A file that does not load changes nothing, and the service keeps running.
+    std::fs::write(&cfg, "[service\nthis is not TOML").unwrap();
+    hup(child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log).unwrap().contains("not reloaded") {
+        assert!(std::time::Instant::now() < deadline, "a bad file is reported");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(call("token-day").await, Ok(()), "operators unchanged by a bad file");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

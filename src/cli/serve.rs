@@ -37,8 +37,34 @@ impl ServeArgs {
         }
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
-        lookout_server::run(cfg, shutdown).await?;
+        let running = lookout_server::start(cfg).await?;
+        tokio::spawn(reload_on_hangup(self.config, self.demo, running.shared.clone()));
+        running.wait(shutdown).await;
         Ok(())
+    }
+}
+
+/// On SIGHUP, reads the configuration file again and puts its `[[operator]]`s in force
+/// (tokens added, revoked, given other roles) without a restart. A file that does not
+/// load changes nothing, and the log says why.
+async fn reload_on_hangup(path: PathBuf, demo: bool, shared: std::sync::Arc<lookout_server::Shared>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: operators reload only with a restart");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match Config::load(&path) {
+            Ok(mut cfg) => {
+                if demo {
+                    add_demo(&mut cfg);
+                }
+                shared.reload_operators(&cfg);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, file = %path.display(), "SIGHUP: configuration not reloaded; operators unchanged")
+            }
+        }
     }
 }
 

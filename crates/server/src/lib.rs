@@ -18,4 +18,4 @@ pub mod store;
 
 pub use config::Config;
 pub use error::Error;
-pub use service::{run, start, Running};
+pub use service::{run, start, Running, Shared};

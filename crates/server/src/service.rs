@@ -64,6 +64,9 @@ pub struct Shared {
     /// Consoles subscribed to tracks, and to alerts.
     pub subscribers: AtomicUsize,
     pub alert_subscribers: AtomicUsize,
+    /// Who may call what: one policy for the gRPC port and the console, so a reload
+    /// ([`Shared::reload_operators`]) takes effect on both.
+    pub access: Arc<crate::api::AccessPolicy>,
     /// Live subscriptions per peer address and per operator (limits in [`crate::api::limits`]).
     pub subscription_slots: Arc<crate::api::limits::SubscriptionSlots>,
     /// Cancelled when the service stops: long-lived streams end on it, so a
@@ -83,7 +86,9 @@ impl Shared {
         detections_tx: mpsc::Sender<Input>,
         shutdown: CancellationToken,
     ) -> Self {
+        let metrics = Arc::new(crate::metrics::Metrics::new());
         Shared {
+            access: Arc::new(crate::api::AccessPolicy::new(&config.operators, metrics.clone())),
             engine: RwLock::new(Engine::new(config.engine(), baseline)),
             sources: SourceRegistry::default(),
             updates: pipeline::updates_channel(),
@@ -104,12 +109,23 @@ impl Shared {
             alert_subscribers: AtomicUsize::new(0),
             subscription_slots: Arc::default(),
             shutdown,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
+            metrics,
         }
     }
 }
 
 impl Shared {
+    /// Puts the `[[operator]]`s of `config` (a whole configuration, validated as such) in
+    /// force for every call from now on, without a restart: tokens added, revoked or given
+    /// other roles. Only the operators are reloaded; other sections need a restart.
+    pub fn reload_operators(&self, config: &Config) {
+        let before = self.access.replace(&config.operators);
+        info!(
+            operators = config.operators.len(),
+            before, "operators reloaded; other sections take effect at the next start"
+        );
+    }
+
     /// The service's now, ms: the wall clock, or with `clock = "recording"`
     /// the recording's time as far as the pipeline has played it (so dead
     /// reckoning, report ages and acknowledgements follow the recording).

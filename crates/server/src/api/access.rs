@@ -48,40 +48,34 @@ const MAX_TRACKED_PEERS: usize = 65_536;
 /// The operators, by token digest, and who has been guessing.
 #[derive(Debug, Default)]
 pub struct AccessPolicy {
-    by_digest: HashMap<[u8; 32], (Operator, Vec<Role>, Option<i64>)>,
+    /// Replaced whole when the operators are reloaded; a call in flight keeps the table
+    /// it started with.
+    by_digest: parking_lot::RwLock<Arc<OperatorTable>>,
     /// Failed authentications per address: (count, window start ms).
     failures: parking_lot::Mutex<HashMap<std::net::IpAddr, (u32, i64)>>,
     /// Where refusals are counted (`lookout_auth_failures_total`).
     metrics: Arc<Metrics>,
 }
 
+/// Operators by token digest: who, with which roles, until when (ms).
+type OperatorTable = HashMap<[u8; 32], (Operator, Vec<Role>, Option<i64>)>;
+
 impl AccessPolicy {
     /// From the configuration (validated there: digests are 64 hex digits).
     pub fn new(operators: &[OperatorConfig], metrics: Arc<Metrics>) -> Self {
-        let by_digest = operators
-            .iter()
-            .filter_map(|o| {
-                Some((
-                    o.digest()?,
-                    (
-                        Operator {
-                            name: o.name.clone(),
-                            admin: o.roles.contains(&Role::Admin),
-                            rescue_only: o.roles.contains(&Role::Rescue)
-                                && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
-                        },
-                        o.roles.clone(),
-                        o.expires_ms().ok().flatten(),
-                    ),
-                ))
-            })
-            .collect();
-        Self { by_digest, failures: Default::default(), metrics }
+        Self { by_digest: parking_lot::RwLock::new(Arc::new(table(operators))), failures: Default::default(), metrics }
+    }
+
+    /// Puts `operators` in force for every call from now on (a reload: tokens added,
+    /// revoked or given new roles without a restart). Returns how many there were before.
+    pub fn replace(&self, operators: &[OperatorConfig]) -> usize {
+        let new = Arc::new(table(operators));
+        std::mem::replace(&mut *self.by_digest.write(), new).len()
     }
 
     /// No operators configured: the API is open (a trusted network only).
     pub fn is_open(&self) -> bool {
-        self.by_digest.is_empty()
+        self.by_digest.read().is_empty()
     }
 
     /// Who is calling `path` from `peer`, or why not.
@@ -123,7 +117,7 @@ impl AccessPolicy {
             self.metrics.auth_failed(AuthFailure::PermissionDenied);
             return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
         }
-        Ok(Some(op.clone()))
+        Ok(Some(op))
     }
 
     /// The operator a request's bearer token names, if it is known and not
@@ -132,16 +126,15 @@ impl AccessPolicy {
         &self,
         headers: &http::HeaderMap,
         now_ms: i64,
-    ) -> Result<(&Operator, &Vec<Role>), (AuthFailure, Status)> {
+    ) -> Result<(Operator, Vec<Role>), (AuthFailure, Status)> {
         let token =
             headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token).ok_or_else(
                 || (AuthFailure::MissingToken, Status::unauthenticated("authorization: Bearer <token> is required")),
             )?;
         let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        let (op, roles, expires) = self
-            .by_digest
-            .get(&digest)
-            .ok_or_else(|| (AuthFailure::UnknownToken, Status::unauthenticated("unknown token")))?;
+        let table = self.by_digest.read().clone();
+        let (op, roles, expires) =
+            table.get(&digest).ok_or_else(|| (AuthFailure::UnknownToken, Status::unauthenticated("unknown token")))?;
         if let Some(t) = expires.filter(|t| now_ms >= *t) {
             return Err((
                 AuthFailure::ExpiredToken,
@@ -152,7 +145,7 @@ impl AccessPolicy {
                 )),
             ));
         }
-        Ok((op, roles))
+        Ok((op.clone(), roles.clone()))
     }
 
     /// Counts a failed authentication from `ip`.
@@ -167,6 +160,28 @@ impl AccessPolicy {
         }
         e.0 += 1;
     }
+}
+
+/// The operator table of a configuration.
+fn table(operators: &[OperatorConfig]) -> OperatorTable {
+    operators
+        .iter()
+        .filter_map(|o| {
+            Some((
+                o.digest()?,
+                (
+                    Operator {
+                        name: o.name.clone(),
+                        admin: o.roles.contains(&Role::Admin),
+                        rescue_only: o.roles.contains(&Role::Rescue)
+                            && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
+                    },
+                    o.roles.clone(),
+                    o.expires_ms().ok().flatten(),
+                ),
+            ))
+        })
+        .collect()
 }
 
 /// The token of an `authorization` value: the auth scheme is

@@ -28,13 +28,13 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lookout_descriptor");
 }
 
-pub use access::{token_digest_hex, Operator, AUTH_FAILURE_WINDOW_MS, MAX_AUTH_FAILURES};
+pub use access::{token_digest_hex, AccessPolicy, Operator, AUTH_FAILURE_WINDOW_MS, MAX_AUTH_FAILURES};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// The access layer (tokens, roles, access log) for another listener of the
 /// same API: the console's gRPC-Web (`crate::console`).
 pub(crate) fn access_layer(shared: &Shared) -> access::AccessLayer {
-    access::AccessLayer::new(Arc::new(access::AccessPolicy::new(&shared.config.operators, shared.metrics.clone())))
+    access::AccessLayer::new(shared.access.clone())
 }
 
 /// The `lookout.v1.Lookout` service on `shared`, with its request limits:
@@ -76,7 +76,7 @@ pub async fn serve(
             return;
         }
     };
-    let policy = Arc::new(access::AccessPolicy::new(&shared.config.operators, shared.metrics.clone()));
+    let policy = shared.access.clone();
     let timing = crate::metrics::GrpcMetricsLayer::new(&shared.metrics);
     if policy.is_open() {
         warn!("no [[operator]] configured: the API is open to anyone who can reach it; keep it on a trusted network");
