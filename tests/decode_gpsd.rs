@@ -26,12 +26,7 @@ const KNOWN: &[(u64, u64, &str, &str)] = &[
         "lon 205.116887 is out of range: Lookout's decoder refuses impossible \
          coordinates and writes gpsd's not-available code 181",
     ),
-    (
-        4,
-        972_158_237,
-        "lat",
-        "lat 109.332052 is out of range: written as gpsd's not-available code 91",
-    ),
+    (4, 972_158_237, "lat", "lat 109.332052 is out of range: written as gpsd's not-available code 91"),
 ];
 
 /// Unpaired type 24 parts we write (`"part":"A"`/`"B"`, as the gpsd daemon
@@ -158,11 +153,8 @@ fn type24_pairing_and_device() {
          !AIVDM,1,1,,A,H42O55lti4hhhilD3nink000?050,0*40\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lookout"))
-        .args(["decode", "--format", "gpsd"])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_lookout")).args(["decode", "--format", "gpsd"]).arg(&path).output().unwrap();
     assert!(out.status.success());
     let v: Vec<Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();

@@ -73,11 +73,8 @@ impl DecodeArgs {
 /// Decodes one file into `out` (one JSON object per message, in `format`);
 /// returns its counters.
 pub fn decode_file(path: &Path, format: Format, out: &mut impl Write) -> anyhow::Result<DecodeCounters> {
-    let mut reader: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(open_recording(path)?)
-    };
+    let mut reader: Box<dyn Read> =
+        if path.as_os_str() == "-" { Box::new(std::io::stdin().lock()) } else { Box::new(open_recording(path)?) };
     // gpsd's `device`: where the sentences came from.
     let device = if path.as_os_str() == "-" { "stdin".to_owned() } else { path.display().to_string() };
     let mut writer = Writer { format, device, gpsd: gpsd::Writer::default() };
