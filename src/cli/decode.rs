@@ -24,13 +24,16 @@ pub enum Format {
     /// decode 6, 7, 8, 10, 12-17, 20, 22, 23, 25, 26, so they are not written
     /// (they still count in the summary). Type 24 parts are written as they
     /// come ("part": "A"/"B") and paired when B follows A, as the gpsd daemon does.
+    /// Invalid values Lookout's decoder refuses are written as gpsd's "not
+    /// available" codes, not raw: out-of-range positions as 91/181, heading
+    /// 360-510 as 511, second 61-63 as 60 (all differences: src/cli/gpsd.rs).
     Gpsd,
 }
 
 /// Decode NMEA files (plain or gzip) to one JSON object per AIS message on stdout.
 #[derive(clap::Args)]
 pub struct DecodeArgs {
-    /// NMEA files, plain or gzip ("-" for standard input).
+    /// NMEA files, plain or gzip ("-" reads standard input, plain only).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Output shape: Lookout's own record, or gpsd's AIS JSON (`gpsd`).
