@@ -7,6 +7,7 @@ mod archive;
 mod area;
 mod baseline;
 mod decode;
+pub mod gpsd;
 mod history;
 mod near;
 mod replay;
@@ -27,7 +28,7 @@ use lookout_server::api::pb;
 
 pub use alerts::{alert_filter_args, alert_json, alert_line, AlertKindArg, SeverityArg};
 pub use baseline::simulated_area;
-pub use decode::decode_file;
+pub use decode::{decode_file, Format as DecodeFormat};
 pub use near::{near_json, near_table};
 pub use serve::{add_demo, DEMO_BASELINE, DEMO_RECORDING};
 pub use simulate::radar_config;

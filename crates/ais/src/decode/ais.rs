@@ -21,6 +21,40 @@ pub enum AisClass {
     B,
 }
 
+/// Fields of a report that Lookout's own picture does not use but gpsd prints
+/// (`lookout decode --format gpsd`): raw as transmitted; 0 / `false` where the
+/// message type has no such field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ReportExtras {
+    /// Special manoeuvre indicator (types 1-3): 0 not available, 1 none, 2 special.
+    pub maneuver: u8,
+    /// Regional reserved bits (type 9: 8 bits, 18: 2, 19: 4, 21: 8).
+    pub regional: u8,
+    /// Regional reserved bits after the MMSI (types 18, 19: 8 bits).
+    pub reserved: u8,
+    /// Radio (communication) state, raw (types 1-3, 4, 11: 19 bits; 9, 18: 20).
+    /// A payload cut short keeps the bits it has (as gpsd reads them).
+    pub radio: u32,
+    /// Type of position fixing device (type 19; 0 = undefined).
+    pub epfd: u8,
+    /// Class B CS unit (type 18).
+    pub cs: bool,
+    /// Class B unit has a display (type 18).
+    pub display: bool,
+    /// Class B unit has DSC (type 18).
+    pub dsc: bool,
+    /// Class B unit can use the whole marine band (type 18).
+    pub band: bool,
+    /// Class B unit accepts channel management (message 22) (type 18).
+    pub msg22: bool,
+    /// Assigned mode (types 9, 18, 19, 21).
+    pub assigned: bool,
+    /// Data terminal equipment flag, raw bit: true = not available (types 9, 19).
+    pub dte: bool,
+    /// Position latency bit of type 27 (gpsd's `gnss`): false = less than 5 s.
+    pub gnss: bool,
+}
+
 /// Position report: types 1, 2, 3 (class A), 18 (class B), 19 (class B
 /// extended, position part) and 27 (long range; normalised to the same units).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,6 +83,8 @@ pub struct PositionReport {
     pub second: Option<u8>,
     /// RAIM flag.
     pub raim: bool,
+    /// Fields only gpsd-format output uses.
+    pub extras: ReportExtras,
 }
 
 impl PositionReport {
@@ -99,6 +135,8 @@ pub struct BaseStationReport {
     /// Type of position fixing device (raw; 0 = undefined).
     pub epfd: u8,
     pub raim: bool,
+    /// Fields only gpsd-format output uses (`radio`).
+    pub extras: ReportExtras,
 }
 
 impl BaseStationReport {
@@ -227,6 +265,8 @@ pub struct SarAircraft {
     /// UTC second 0..=59, else `None`.
     pub second: Option<u8>,
     pub raim: bool,
+    /// Fields only gpsd-format output uses (`regional`, `dte`, `assigned`, `radio`).
+    pub extras: ReportExtras,
 }
 
 impl SarAircraft {
@@ -262,6 +302,8 @@ pub struct AidToNavigation {
     pub raim: bool,
     /// True for a virtual aid (no physical object at the position).
     pub virtual_aid: bool,
+    /// Fields only gpsd-format output uses (`regional`, `assigned`).
+    pub extras: ReportExtras,
 }
 
 impl AidToNavigation {
@@ -409,6 +451,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 heading_deg: heading(b.u(128, 9)),
                 second: second(b.u(137, 6)),
                 raim: b.b(148),
+                extras: ReportExtras { maneuver: b.u(143, 2) as u8, radio: tail(b, 149, 19), ..Default::default() },
             })
         }
         4 | 11 => {
@@ -428,6 +471,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 lat_e4min: lat,
                 epfd: b.u(134, 4) as u8,
                 raim: b.b(148),
+                extras: ReportExtras { radio: tail(b, 149, 19), ..Default::default() },
             })
         }
         5 => AisMessage::StaticVoyage(StaticVoyage {
@@ -465,11 +509,41 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 cog_ddeg: cog(b.u(116, 12)),
                 second: second(b.u(128, 6)),
                 raim: b.b(147),
+                extras: ReportExtras {
+                    regional: b.u(134, 8) as u8,
+                    dte: b.b(142),
+                    assigned: b.b(146),
+                    radio: tail(b, 148, 20),
+                    ..Default::default()
+                },
             })
         }
-        18 => AisMessage::Position(class_b_position(b, msg_type, repeat, mmsi, flags, 147)),
+        18 => {
+            let mut pos = class_b_position(b, msg_type, repeat, mmsi, flags, 147);
+            pos.extras = ReportExtras {
+                reserved: b.u(38, 8) as u8,
+                regional: b.u(139, 2) as u8,
+                cs: b.b(141),
+                display: b.b(142),
+                dsc: b.b(143),
+                band: b.b(144),
+                msg22: b.b(145),
+                assigned: b.b(146),
+                radio: tail(b, 148, 20),
+                ..Default::default()
+            };
+            AisMessage::Position(pos)
+        }
         19 => {
-            let pos = class_b_position(b, msg_type, repeat, mmsi, flags, 305);
+            let mut pos = class_b_position(b, msg_type, repeat, mmsi, flags, 305);
+            pos.extras = ReportExtras {
+                reserved: b.u(38, 8) as u8,
+                regional: b.u(139, 4) as u8,
+                epfd: b.u(301, 4) as u8,
+                dte: b.b(306),
+                assigned: b.b(307),
+                ..Default::default()
+            };
             let stat = StaticB {
                 msg_type,
                 repeat,
@@ -510,6 +584,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 off_position: b.b(259),
                 raim: b.b(268),
                 virtual_aid: b.b(269),
+                extras: ReportExtras { regional: b.u(260, 8) as u8, assigned: b.b(270), ..Default::default() },
             })
         }
         24 => {
@@ -574,6 +649,7 @@ pub(crate) fn decode_payload(b: &Bits<'_>, flags: &mut Flags) -> Result<AisMessa
                 heading_deg: None,
                 second: None,
                 raim: b.b(39),
+                extras: ReportExtras { gnss: b.b(94), ..Default::default() },
             })
         }
         _ => AisMessage::Other { msg_type, mmsi },
@@ -605,6 +681,18 @@ fn class_b_position(
         heading_deg: heading(b.u(124, 9)),
         second: second(b.u(133, 6)),
         raim: b.b(raim_bit),
+        extras: ReportExtras::default(),
+    }
+}
+
+/// The last field of a message, `width` bits from `start`, or as many of them
+/// as the payload holds (read as gpsd does: a short field, not zero-padded).
+fn tail(b: &Bits<'_>, start: usize, width: usize) -> u32 {
+    let have = b.len().saturating_sub(start).min(width);
+    if have == 0 {
+        0
+    } else {
+        b.u(start, have)
     }
 }
 

@@ -58,7 +58,7 @@ use std::fmt;
 
 pub use ais::{
     e4min_to_deg, AidToNavigation, AisClass, AisMessage, BaseStationReport, Dimensions, PayloadError, PositionReport,
-    SarAircraft, StaticB, StaticPart, StaticVoyage,
+    ReportExtras, SarAircraft, StaticB, StaticPart, StaticVoyage,
 };
 pub use record::{record, Record};
 pub use sixbit::SixbitText;
