@@ -141,26 +141,8 @@ fn a_token_in_clear_where_its_digest_belongs_is_refused() {
 
 /// An AIS class A position report of `mmsi`, tag-blocked at `unix_s`.
 fn ais_position(mmsi: u32, lat: f64, lon: f64, unix_s: i64) -> String {
-    use lookout_sim::encode::{lat_to_ais, lon_to_ais, tag_block, AisMessage, PositionReport};
-    let r = PositionReport {
-        msg_type: 1,
-        repeat: 0,
-        mmsi,
-        nav_status: 0,
-        rot: -128,
-        sog: 100,
-        accuracy: false,
-        lon: lon_to_ais(lon),
-        lat: lat_to_ais(lat),
-        cog: 900,
-        heading: 90,
-        second: 60,
-        maneuver: 0,
-        spare: 0,
-        raim: false,
-        radio: 0,
-    };
-    format!("{}{}", tag_block("rx-1", unix_s), AisMessage::Position(r).to_sentences('A', 0).remove(0))
+    use lookout_sim::encode::{tag_block, PositionReport};
+    format!("{}{}", tag_block("rx-1", unix_s), PositionReport::under_way(mmsi, lat, lon, 10.0, 90.0).sentence())
 }
 
 /// Issue 17: a rescue centre sees the distress and overcrowded alerts, and can ask who is

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use lookout_server::api::pb::{self, lookout_client::LookoutClient};
 use lookout_server::config::{Config, SourceConfig, SourceKind};
-use lookout_sim::encode::{lat_to_ais, lon_to_ais, AisMessage, PositionReport};
+use lookout_sim::encode::PositionReport;
 
 const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
 
@@ -60,25 +60,7 @@ fn plain_config() -> Config {
 
 /// A type 1 report of `mmsi` at (`lat`, `lon`), 10 kn north.
 fn position(mmsi: u32, lat: f64, lon: f64) -> String {
-    let r = PositionReport {
-        msg_type: 1,
-        repeat: 0,
-        mmsi,
-        nav_status: 0,
-        rot: -128,
-        sog: 100,
-        accuracy: false,
-        lon: lon_to_ais(lon),
-        lat: lat_to_ais(lat),
-        cog: 0,
-        heading: 0,
-        second: 60,
-        maneuver: 0,
-        spare: 0,
-        raim: false,
-        radio: 0,
-    };
-    AisMessage::Position(r).to_sentences('A', 0).remove(0)
+    PositionReport::under_way(mmsi, lat, lon, 10.0, 0.0).sentence()
 }
 
 /// A rubber boat with 70 people counted by a drone: an OVERCROWDED alert.

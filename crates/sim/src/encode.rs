@@ -224,6 +224,37 @@ pub struct PositionReport {
 }
 
 impl PositionReport {
+    /// A type 1 report of a class A ship under way at (`lat_deg`, `lon_deg`), making
+    /// `sog_kn` on `cog_deg` with its heading along the course; no turn, second or
+    /// radio information. The report test fixtures are built from.
+    pub fn under_way(mmsi: u32, lat_deg: f64, lon_deg: f64, sog_kn: f64, cog_deg: f64) -> Self {
+        PositionReport {
+            msg_type: 1,
+            repeat: 0,
+            mmsi,
+            nav_status: 0,
+            rot: -128,
+            sog: (sog_kn * 10.0).round().clamp(0.0, 1022.0) as u16,
+            accuracy: false,
+            lon: lon_to_ais(lon_deg),
+            lat: lat_to_ais(lat_deg),
+            cog: (cog_deg.rem_euclid(360.0) * 10.0).round() as u16 % 3600,
+            heading: cog_deg.rem_euclid(360.0).round() as u16 % 360,
+            second: 60,
+            maneuver: 0,
+            spare: 0,
+            raim: false,
+            radio: 0,
+        }
+    }
+
+    /// This report as one `!AIVDM` sentence on channel A (no line ending).
+    pub fn sentence(self) -> String {
+        AisMessage::Position(self).to_sentences('A', 0).remove(0)
+    }
+}
+
+impl PositionReport {
     /// Packs the message bits.
     pub fn to_bits(&self) -> BitWriter {
         let mut w = BitWriter::new();
