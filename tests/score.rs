@@ -338,3 +338,52 @@ fn a_yacht_adrift_far_from_where_yachts_go_loiters_but_not_inshore_or_off_the_gr
     // Outside the baseline's grid nothing is known: no loitering, whoever drifts.
     assert!(!drifting(b, 70, LatLon::new(34.0, 13.3), 60));
 }
+
+/// Issue 13: type 27 (long-range AIS: positions in 1/10 minute, about 185 m) interleaved
+/// with a ship's class A reports must not look like a position jump, a known complaint
+/// against chart plotters. The type 27 sentence is a real one from gpsd's test suite
+/// (`../shared/corpora/conformance/gpsd/test_sample.aivdm`, MMSI 206914217); the class A
+/// reports of the same ship are written here, 0.05' (the largest rounding type 27 can
+/// have) away from its position. In a control, the class A reports are 12 nm away from
+/// the type 27 ones, and that must jump (so type 27 positions are applied at all).
+#[test]
+fn long_range_type_27_reports_are_no_position_jump() {
+    use lookout_ais::decode::{Decoder, DecoderConfig};
+    use lookout_sim::encode::{tag_block, PositionReport};
+    let sample = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/conformance/gpsd/test_sample.aivdm"),
+    )
+    .expect("gpsd's test_sample.aivdm in ../shared/corpora");
+    let mut found = None;
+    for line in sample.lines().filter(|l| l.starts_with("!AIVDM")) {
+        let mut d = Decoder::new(DecoderConfig::default());
+        d.feed_line(line.as_bytes(), 0, &mut |m| {
+            if let (27, Some(p)) = (m.msg.msg_type(), m.msg.position()) {
+                if m.msg.mmsi() == 206_914_217 {
+                    found = Some((line.to_string(), p.lat_deg().unwrap(), p.lon_deg().unwrap()));
+                }
+            }
+        });
+    }
+    let (type27, lat, lon) = found.expect("the type 27 sentence of MMSI 206914217");
+    let t0 = 1_780_000_000;
+    let play = |off_deg: f64| -> Vec<lookout_alert::Alert> {
+        let mut nmea = String::new();
+        for k in 0..12i64 {
+            let t = t0 + 20 * k;
+            // Class A, `off_deg` north and 0.05' east of the type 27 position.
+            let a = PositionReport::under_way(206_914_217, lat + off_deg, lon + 0.05 / 60.0, 0.0, 0.0).sentence();
+            nmea += &format!("{}{a}\n{}{type27}\n", tag_block("rx-1", t), tag_block("rx-1", t + 10));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t27.nmea");
+        std::fs::write(&path, nmea).unwrap();
+        let cfg = lookout_engine::EngineConfig::default();
+        lookout_engine::replay_alerts(&[path], &[], &cfg, None).unwrap().0
+    };
+    let jumps = |alerts: &[lookout_alert::Alert]| alerts.iter().filter(|a| a.kind == AlertKind::PositionJump).count();
+    assert_eq!(jumps(&play(0.05 / 60.0)), 0, "type 27 rounding is no position jump");
+    // The control: the same ship's class A reports 12 nm from its type 27 ones. Were
+    // type 27 positions not applied at all, this would not jump either.
+    assert!(jumps(&play(0.2)) > 0, "the control: type 27 reports 12 nm from the class A ones are a jump");
+}
