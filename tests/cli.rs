@@ -284,29 +284,85 @@ async fn client_commands_against_a_plaintext_server() {
     assert_eq!(s["sources"][0]["name"], "feed");
     assert_eq!(s["sources"][0]["messages"], 1);
 
-    // `alerts --follow` must not end quietly when the service goes away.
+    // `alerts --follow` must not end quietly when the service goes away: it tries to
+    // reconnect for --reconnect-for, then says it gave up and exits non-zero.
     let mut follow = Command::new(LOOKOUT)
-        .args(args(&["alerts", "--follow"], &bare))
+        .args(args(&["alerts", "--follow", "--reconnect-for", "2s"], &bare))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(follow.stdout.take().unwrap());
-    let seen = tokio::task::spawn_blocking(move || {
+    let (seen, mut out) = tokio::task::spawn_blocking(move || {
         let mut seen = String::new();
         while !seen.contains("following changes") {
             if out.read_line(&mut seen).unwrap() == 0 {
                 break;
             }
         }
-        seen
+        (seen, out)
     })
     .await
     .unwrap();
     assert!(seen.contains("OVERCROWDED") && seen.contains("following changes"), "{seen}");
     running.stop().await;
+    // Keep reading: the console prints that it is reconnecting (a closed pipe would
+    // end it quietly, as `| head` does).
+    let rest = std::thread::spawn(move || {
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        rest
+    });
     let o = tokio::task::spawn_blocking(move || follow.wait_with_output().unwrap()).await.unwrap();
-    expect(&o, 1, &["no longer following"]);
+    expect(&o, 1, &["no longer following", "gave up reconnecting after 2s"]);
+    assert!(rest.join().unwrap().contains("reconnecting"), "it said it was trying");
+}
+
+/// Issue 18: a console following alerts survives a restart of the service: it
+/// reconnects, subscribes again, and the new service's alerts reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_follow_reconnects_when_the_service_comes_back() {
+    let port = free_port();
+    let cfg = || Config::parse(&format!("[service]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+    let first = lookout_server::start(cfg()).await.unwrap();
+    let mut follow = Command::new(LOOKOUT)
+        .args(args(&["alerts", "--follow", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut out = BufReader::new(follow.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap_or(0) > 0 {
+            let _ = tx.send(std::mem::take(&mut line));
+        }
+    });
+    let mut seen = String::new();
+    let mut until = async |what: &str| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !seen.contains(what) {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(l)) => seen.push_str(&l),
+                _ => panic!("never printed {what:?}:\n{seen}"),
+            }
+        }
+    };
+    until("following changes").await;
+    first.stop().await;
+    until("reconnecting").await;
+    // The service comes back on the same address, and a drone reports an overcrowded boat.
+    let second = lookout_server::start(cfg()).await.unwrap();
+    until("reconnected").await;
+    let mut c = LookoutClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
+    assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
+    until("OVERCROWDED").await;
+    let after = &seen[seen.find("reconnected").unwrap()..];
+    assert!(after.contains("OVERCROWDED"), "the new service's alert reached the console:\n{seen}");
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+    second.stop().await;
 }
 
 /// A TLS server: plaintext against it, and https without the right authority.

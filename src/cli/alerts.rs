@@ -1,5 +1,7 @@
 //! `lookout alerts`: the alerts a service holds, or every change as it happens.
 
+use std::time::{Duration, Instant};
+
 use lookout_server::api::pb;
 
 use super::{connect, out_line, RemoteArgs};
@@ -7,10 +9,16 @@ use super::{connect, out_line, RemoteArgs};
 /// List the alerts a running service holds (distress first), or follow them live.
 #[derive(clap::Args)]
 pub struct AlertsArgs {
-    /// Keep the subscription open and print every change (SubscribeAlerts). Exits
-    /// non-zero with a message if the service shuts down or the connection is lost.
+    /// Keep the subscription open and print every change (SubscribeAlerts). If the
+    /// service goes away it reconnects (see --reconnect-for) and exits non-zero with a
+    /// message when it gives up.
     #[arg(long)]
     follow: bool,
+    /// With --follow: how long to keep trying to reconnect and subscribe again after the
+    /// stream ends or the connection drops (waits of 0.5 s doubling to 8 s). The new
+    /// subscription opens with the live alerts, so nothing is missed; 0s gives up at once.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    reconnect_for: Duration,
     /// Only distress-like alerts (for a rescue coordination centre).
     #[arg(long)]
     rescue_only: bool,
@@ -120,37 +128,95 @@ impl AlertsArgs {
             return Ok(());
         }
         let mut stream = client
-            .subscribe_alerts(pb::SubscribeAlertsRequest { filter: Some(filter) })
+            .subscribe_alerts(pb::SubscribeAlertsRequest { filter: Some(filter.clone()) })
             .await
             .map_err(|s| self.remote.refused(s))?
             .into_inner();
         let mut changes = 0u64;
         loop {
+            let ended = self.print_until_the_stream_ends(&mut stream, &mut changes).await?;
+            if self.reconnect_for.is_zero() {
+                return Err(ended);
+            }
+            // A console that stops at the first restart of the service is no console:
+            // try again, and say so, until --reconnect-for runs out.
+            if self.json {
+                out_line(serde_json::json!({"event": "connection_lost", "reason": format!("{ended:#}")}))?;
+            } else {
+                out_line(format!("-- connection lost ({ended:#}); reconnecting"))?;
+            }
+            stream = match self.resubscribe(&filter).await {
+                Ok(s) => s,
+                Err(e) => {
+                    return Err(ended.context(format!(
+                        "connection lost; gave up reconnecting after {}: {e:#}",
+                        humantime::format_duration(self.reconnect_for)
+                    )))
+                }
+            };
+            if self.json {
+                out_line(serde_json::json!({"event": "reconnected"}))?;
+            } else {
+                out_line("-- reconnected; the live alerts follow again".to_string())?;
+            }
+        }
+    }
+
+    /// Connects and subscribes again, waiting 0.5 s doubling to 8 s between tries,
+    /// until `--reconnect-for` runs out.
+    async fn resubscribe(&self, filter: &pb::AlertFilter) -> anyhow::Result<tonic::Streaming<pb::AlertEvent>> {
+        let deadline = Instant::now() + self.reconnect_for;
+        let mut wait = Duration::from_millis(500);
+        loop {
+            tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
+            let tried = async {
+                let mut c = connect(&self.remote).await?;
+                let req = pb::SubscribeAlertsRequest { filter: Some(filter.clone()) };
+                anyhow::Ok(c.subscribe_alerts(req).await.map_err(|s| self.remote.refused(s))?.into_inner())
+            };
+            match tried.await {
+                Ok(s) => return Ok(s),
+                Err(e) if Instant::now() >= deadline => return Err(e),
+                Err(_) => wait = (wait * 2).min(Duration::from_secs(8)),
+            }
+        }
+    }
+
+    /// Prints the stream's events until it ends; returns why it ended (a
+    /// subscription has no natural end), or an error writing the output.
+    async fn print_until_the_stream_ends(
+        &self,
+        stream: &mut tonic::Streaming<pb::AlertEvent>,
+        changes: &mut u64,
+    ) -> anyhow::Result<anyhow::Error> {
+        loop {
             let e = match stream.message().await {
                 Ok(Some(e)) => e,
-                // A subscription has no natural end: the service ending it
-                // means it is shutting down (or restarting), and a console
-                // must not read that as "all quiet".
-                Ok(None) => anyhow::bail!(
-                    "{} ended the alert subscription (the service is shutting down or restarting) after {changes} change(s); no longer following",
-                    self.remote.url().unwrap_or_default()
-                ),
+                // The service ending it means it is shutting down (or restarting),
+                // and a console must not read that as "all quiet".
+                Ok(None) => {
+                    return Ok(anyhow::anyhow!(
+                        "{} ended the alert subscription (the service is shutting down or restarting) after {changes} change(s); no longer following",
+                        self.remote.url().unwrap_or_default()
+                    ))
+                }
                 Err(s) => {
-                    return Err(self.remote.lost(s).context(format!(
-                        "lost the alert subscription after {changes} change(s); no longer following"
-                    )))
+                    return Ok(self
+                        .remote
+                        .lost(s)
+                        .context(format!("lost the alert subscription after {changes} change(s); no longer following")))
                 }
             };
             use pb::alert_event::Event;
             match (e.event, self.json) {
                 (Some(Event::Snapshot(a)), false) => out_line(alert_line(&a))?,
                 (Some(Event::Change(a)), false) => {
-                    changes += 1;
+                    *changes += 1;
                     out_line(alert_line(&a))?
                 }
                 (Some(Event::Snapshot(a)), true) => out_line(event_json("snapshot", alert_json(&a)))?,
                 (Some(Event::Change(a)), true) => {
-                    changes += 1;
+                    *changes += 1;
                     out_line(event_json("change", alert_json(&a)))?
                 }
                 (Some(Event::SnapshotComplete(c)), false) => {
