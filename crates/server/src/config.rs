@@ -277,6 +277,12 @@ impl SourceConfig {
 }
 
 impl SourceKind {
+    /// A feed anyone who can reach its socket may send to (`tcp_listener`, `udp`):
+    /// the kind `allow_from` and `allow_unauthenticated` are about.
+    pub fn is_inbound(&self) -> bool {
+        matches!(self, SourceKind::TcpListener { .. } | SourceKind::Udp { .. })
+    }
+
     /// The files of a `file` source: `path` first, then `paths`.
     pub fn files(&self) -> Vec<PathBuf> {
         match self {
@@ -439,7 +445,7 @@ impl Config {
                 }
                 _ => {}
             }
-            let inbound = matches!(s.kind, SourceKind::TcpListener { .. } | SourceKind::Udp { .. });
+            let inbound = s.kind.is_inbound();
             if !inbound && !s.allow_from.is_empty() {
                 out.push(format!("source {:?}: allow_from applies to tcp_listener and udp sources only", s.name));
             }

@@ -289,8 +289,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             reader: readers.clone(),
         };
         let stop = shutdown.clone();
-        let inbound = matches!(sc.kind, SourceKind::TcpListener { .. } | SourceKind::Udp { .. });
-        if inbound && !config.operators.is_empty() {
+        if sc.kind.is_inbound() && !config.operators.is_empty() {
             // Validation let it through only with `allow_unauthenticated`: say so.
             warn!(source = ?sc.name, allow_from = ?sc.allow_from, "feed takes NMEA without a token (allow_unauthenticated)");
         }

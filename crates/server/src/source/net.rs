@@ -224,25 +224,22 @@ pub async fn run_udp(ctx: SourceCtx, socket: UdpSocket, allow: AllowFrom, shutdo
                     if let Some(d) = dropped {
                         status.state.lock().udp_dropped = u64::from(d);
                     }
-                    if !allow.admits(peer.ip()) {
+                    if allow.admits(peer.ip()) {
+                        seq += 1;
+                        if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
+                            if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
+                                peers.remove(&oldest);
+                            }
+                        }
+                        let (ing, last) = peers.entry(peer).or_insert_with(|| (ctx.ingestor(Clock::Live), 0));
+                        *last = seq;
+                        ing.bytes(&buf[..n]);
+                        ing.end_of_stream();
+                        if ing.batch_full() && ing.flush().await.is_err() {
+                            return;
+                        }
+                    } else {
                         status.state.lock().peers_refused += 1;
-                        if let Ok(r) = super::udp_drops::try_recv(&socket, &mut buf) {
-                            next = Some(Ok(r));
-                        }
-                        continue;
-                    }
-                    seq += 1;
-                    if !peers.contains_key(&peer) && peers.len() >= MAX_UDP_PEERS {
-                        if let Some(oldest) = peers.iter().min_by_key(|(_, (_, s))| *s).map(|(a, _)| *a) {
-                            peers.remove(&oldest);
-                        }
-                    }
-                    let (ing, last) = peers.entry(peer).or_insert_with(|| (ctx.ingestor(Clock::Live), 0));
-                    *last = seq;
-                    ing.bytes(&buf[..n]);
-                    ing.end_of_stream();
-                    if ing.batch_full() && ing.flush().await.is_err() {
-                        return;
                     }
                 }
                 Err(e) => {
