@@ -266,10 +266,12 @@ impl RemoteArgs {
                 || lower.contains("connection reset")
                 || lower.contains("broken pipe")
                 || lower.contains("connection closed")
+                || lower.contains("connection was not ready")
                 || io_kinds.iter().any(|k| matches!(k, K::ConnectionReset | K::BrokenPipe | K::UnexpectedEof)))
         {
             // A TLS server drops a plaintext HTTP/2 preface (a broken pipe or
-            // reset, or its alert read as an oversized frame, by timing).
+            // reset, a connection closed before it was ready, or its alert read
+            // as an oversized frame, by timing).
             format!(
                 "{at} did not answer in plaintext HTTP/2 gRPC ({cause}): if the service uses TLS, use --server {tls} with --ca"
             )
