@@ -65,6 +65,12 @@ impl ArchiveArgs {
                         for p in &r.purged {
                             println!("  purged by retention: {p:?}");
                         }
+                        for (lane, no) in &r.awaiting_seal {
+                            println!(
+                                "  lane {lane} segment {no}: frames intact, not sealed yet (the service \
+                                 stopped while sealing it; it is sealed when the service next opens the archive)"
+                            );
+                        }
                         Ok(())
                     }
                     Err(VerifyError::Broken { at, verified }) => anyhow::bail!(

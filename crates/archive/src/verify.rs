@@ -84,6 +84,12 @@ pub struct VerifyReport {
     pub latest_checkpoint_size: Option<u64>,
     /// Segments deleted by retention ("purged by retention at T, record N").
     pub purged: Vec<PurgedSegment>,
+    /// Segments (lane, number) behind their lane's open one that have no seal record yet,
+    /// with no sealed segment after them: what a crash between starting a lane's next
+    /// segment and committing the seal record leaves. Their frames and sequence numbers
+    /// were checked like the open segment's; the service seals them (SHA-256 and a seal
+    /// record) the next time it opens the archive, as recovery reports.
+    pub awaiting_seal: Vec<(String, u64)>,
 }
 
 /// The archive is broken (or could not be read).
@@ -145,6 +151,14 @@ struct Verifier<'k> {
     purges: BTreeMap<(String, u64), (i64, u64, String)>,
 }
 
+/// Where a segment stands in its lane (see [`Verifier::place`]).
+#[derive(Clone, Copy)]
+enum Place {
+    Sealed,
+    UnsealedTail,
+    Open,
+}
+
 /// A segment as read: its SHA-256, record count, length and path.
 struct Read {
     path: PathBuf,
@@ -164,8 +178,10 @@ impl Verifier<'_> {
         for &no in &ev_nos {
             ev_reads.push((no, self.read_segment(&ev_dir, no, true, &mut last_seq)?));
         }
+        let ev_nos: Vec<u64> = ev_reads.iter().map(|(no, _)| *no).collect();
         for (i, (no, read)) in ev_reads.iter().enumerate() {
-            self.check_sealed(EVIDENCE_LANE, *no, read, i + 1 == ev_reads.len())?;
+            let place = self.place(EVIDENCE_LANE, &ev_nos, i);
+            self.check_sealed(EVIDENCE_LANE, *no, read, place)?;
         }
         self.report.leaves = self.leaves.len() as u64;
 
@@ -196,7 +212,8 @@ impl Verifier<'_> {
                     continue;
                 }
                 let read = self.read_segment(&ldir, no, false, &mut last_seq)?;
-                self.check_sealed(&name, no, &read, i + 1 == nos.len())?;
+                let place = self.place(&name, &nos, i);
+                self.check_sealed(&name, no, &read, place)?;
             }
         }
 
@@ -309,19 +326,41 @@ impl Verifier<'_> {
         Ok(Read { sha: scan.sha256(), records: scan.records, bytes: scan.good_len, path })
     }
 
-    /// Checks a segment against its seal record; only the last segment of a lane may be
-    /// unsealed (it is the open one).
-    fn check_sealed(&mut self, lane: &str, no: u64, read: &Read, last: bool) -> Result<(), Stop> {
+    /// Where segment `nos[i]` of a lane stands: the open one (last), behind it but after
+    /// every sealed or purged segment (the unsealed tail a crash while sealing leaves), or
+    /// among the sealed ones.
+    fn place(&self, lane: &str, nos: &[u64], i: usize) -> Place {
+        let recorded = |no: &u64| {
+            let key = (lane.to_string(), *no);
+            self.seals.contains_key(&key) || self.purges.contains_key(&key)
+        };
+        if i + 1 == nos.len() {
+            Place::Open
+        } else if !nos[i + 1..].iter().any(recorded) {
+            Place::UnsealedTail
+        } else {
+            Place::Sealed
+        }
+    }
+
+    /// Checks a segment against its seal record. Only the open segment, and segments in
+    /// the unsealed tail just before it (a crash while sealing; recovery seals them), may
+    /// lack one: a seal record missing before a sealed segment means the log lost it.
+    fn check_sealed(&mut self, lane: &str, no: u64, read: &Read, place: Place) -> Result<(), Stop> {
         let Some((info, seal_seq)) = self.seals.get(&(lane.to_string(), no)) else {
-            if last {
-                return Ok(());
-            }
-            return Err(broken(
-                &read.path,
-                0,
-                None,
-                "segment is not the last of its lane but has no seal record".into(),
-            ));
+            return match place {
+                Place::Open => Ok(()),
+                Place::UnsealedTail => {
+                    self.report.awaiting_seal.push((lane.to_string(), no));
+                    Ok(())
+                }
+                Place::Sealed => Err(broken(
+                    &read.path,
+                    0,
+                    None,
+                    "segment has no seal record, yet a later segment of its lane is sealed".into(),
+                )),
+            };
         };
         let at = |reason: String| broken(&read.path, 0, None, reason);
         if merkle::to_hex(&read.sha) != info.sha256 {

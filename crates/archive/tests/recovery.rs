@@ -92,3 +92,35 @@ fn zeroed_tail_and_garbage_header_are_recovered() {
     drop(a);
     verify(d.path(), None).unwrap();
 }
+
+/// A crash between starting a lane's next segment and committing the seal record of the
+/// one before it (seen in the service's retention test after kill -9): verify calls the
+/// archive intact and names the segment awaiting its seal; the next open seals it, and
+/// verify then counts it as sealed.
+#[test]
+fn a_crash_while_sealing_verifies_and_the_next_open_seals_the_segment() {
+    let d = tempfile::tempdir().unwrap();
+    let base = d.path().join("base");
+    let (a, _) = open(config(&base));
+    for i in 0..30 {
+        a.append(nmea(i, T0 + i as i64), vec![]).unwrap().wait().unwrap();
+    }
+    drop(a);
+    let open_seg = open_segment(&base, "ais");
+    let open_no: u64 = open_seg.file_stem().unwrap().to_string_lossy().parse().unwrap();
+    // What the writer has on disk in that window: the next segment's header, nothing else.
+    let header = std::fs::read(&open_seg).unwrap()[..SEGMENT_HEADER_BYTES].to_vec();
+    std::fs::write(open_seg.with_file_name(format!("{:010}.seg", open_no + 1)), header).unwrap();
+
+    let before = verify(&base, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(before.awaiting_seal, vec![("ais".to_string(), open_no)]);
+    assert_eq!(before.records, 30);
+
+    let (a, report) = open(config(&base));
+    assert!(report.resealed.contains(&("ais".to_string(), open_no)), "{report:?}");
+    assert_eq!(all(&a).len(), 30);
+    drop(a);
+    let after = verify(&base, None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(after.awaiting_seal.is_empty(), "{after:?}");
+    assert_eq!(after.sealed_segments, before.sealed_segments + 1);
+}
