@@ -6,13 +6,21 @@
 //! an alert opens, and stay clear for a while before it closes) keeps one
 //! noisy report from flipping an alert.
 //!
+//! A rescue (distress) alert is never closed by silence: when no sensor sees
+//! its boat any more it moves to CONTACT_LOST with a datum that grows with
+//! time ([`contact`]), and ends only when an operator closes it, or when the
+//! boat is seen again inside the datum and the alert resumes on that track.
+//!
 //! The book is synchronous and I/O-free, driven by the recording's clock in
 //! replay, so the same input gives the same alerts, byte for byte.
 
+pub mod contact;
+
 use std::collections::{BTreeMap, HashMap};
 
+pub use contact::{Datum, DatumPolicy, LostContact};
 use lookout_core::LatLon;
-pub use lookout_score::finding::{AlertKind, Finding, PersonsOnBoard, Severity, Subject};
+pub use lookout_score::finding::{AlertKind, Finding, Motion, PersonsOnBoard, Severity, Subject};
 
 /// Where an alert is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -22,12 +30,15 @@ pub enum AlertState {
     Updated,
     Closed,
     Retracted,
+    /// A rescue alert whose boat no sensor sees any more: still going on, with
+    /// a datum to search (see [`LostContact`]).
+    ContactLost,
 }
 
 impl AlertState {
-    /// Open or updated: the incident is going on.
+    /// Open, updated or contact lost: the incident is going on.
     pub fn is_live(self) -> bool {
-        matches!(self, AlertState::Open | AlertState::Updated)
+        matches!(self, AlertState::Open | AlertState::Updated | AlertState::ContactLost)
     }
 }
 
@@ -64,6 +75,10 @@ pub struct Alert {
     pub acknowledged: Option<Acknowledgement>,
     /// Why it was retracted, if it was.
     pub retraction: Option<String>,
+    /// While CONTACT_LOST: the last sighting and how the datum grows.
+    pub contact_lost: Option<LostContact>,
+    /// Retracted because it was the same boat as this alert.
+    pub merged_into: Option<u64>,
     #[serde(skip)]
     subject: Subject,
 }
@@ -97,7 +112,27 @@ pub struct AlertRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retraction: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_lost: Option<ContactLostRecord<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub acknowledged: Option<AcknowledgementRecord<'a>>,
+}
+
+/// A lost contact as a JSON-ready record, with the datum as of the version.
+#[derive(Debug, serde::Serialize)]
+pub struct ContactLostRecord<'a> {
+    pub last_lat: f64,
+    pub last_lon: f64,
+    pub last_seen: String,
+    pub lost_at: String,
+    pub why: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Motion>,
+    pub position_error_nm: f64,
+    pub datum_lat: f64,
+    pub datum_lon: f64,
+    pub datum_radius_nm: f64,
 }
 
 /// An acknowledgement as a JSON-ready record.
@@ -156,6 +191,23 @@ impl Alert {
             explanation: &self.explanation,
             evidence: &self.evidence,
             retraction: self.retraction.as_deref(),
+            merged_into: self.merged_into,
+            contact_lost: self.contact_lost.as_ref().map(|c| {
+                let d = c.datum_at(self.updated_at_ms);
+                let r6 = |x: f64| (x * 1e6).round() / 1e6;
+                ContactLostRecord {
+                    last_lat: r6(c.last_lat),
+                    last_lon: r6(c.last_lon),
+                    last_seen: t(c.last_seen_ms),
+                    lost_at: t(c.lost_at_ms),
+                    why: &c.why,
+                    motion: c.motion,
+                    position_error_nm: c.position_error_nm,
+                    datum_lat: r6(d.lat),
+                    datum_lon: r6(d.lon),
+                    datum_radius_nm: (d.radius_nm * 1000.0).round() / 1000.0,
+                }
+            }),
             acknowledged: self.acknowledged.as_ref().map(|k| AcknowledgementRecord {
                 by: &k.by,
                 note: &k.note,
@@ -213,6 +265,15 @@ pub struct AlertPolicy {
     /// A live alert whose subject moved this far from its published position
     /// gets a new version (rescue needs to know where the boat is now), m.
     pub min_move_m: f64,
+    /// A rescue alert whose boat no sensor has reported for this long moves to
+    /// CONTACT_LOST (at once when its track is deleted), ms.
+    #[serde(rename = "contact_lost_after", with = "lookout_core::duration::ms")]
+    pub contact_lost_after_ms: i64,
+    /// A CONTACT_LOST alert gets a new version with its grown datum this often, ms.
+    #[serde(rename = "datum_update_every", with = "lookout_core::duration::ms")]
+    pub datum_update_every_ms: i64,
+    /// How a lost contact's datum grows.
+    pub datum: DatumPolicy,
 }
 
 impl Default for AlertPolicy {
@@ -224,8 +285,34 @@ impl Default for AlertPolicy {
             min_score_change: 0.2,
             keep_closed_ms: 24 * 3_600_000,
             min_move_m: 1000.0,
+            contact_lost_after_ms: 120_000,
+            datum_update_every_ms: 600_000,
+            datum: DatumPolicy::default(),
         }
     }
+}
+
+impl AlertPolicy {
+    /// Times positive where zero would mean "at once, forever", and the datum's figures sane.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.contact_lost_after_ms <= 0 {
+            return Err("alerts.contact_lost_after must be more than 0".into());
+        }
+        if self.datum_update_every_ms <= 0 {
+            return Err("alerts.datum_update_every must be more than 0".into());
+        }
+        self.datum.validate()
+    }
+}
+
+/// The last sighting of a live alert's subject: where a lost contact's datum starts.
+#[derive(Debug, Clone, Copy)]
+struct LastFix {
+    pos: LatLon,
+    time_ms: i64,
+    motion: Option<Motion>,
+    /// An AIS (GNSS) position rather than a sensor's.
+    gnss: bool,
 }
 
 /// A change to an alert, in the order the book made it.
@@ -253,6 +340,10 @@ pub struct AlertBook {
     live: HashMap<(AlertKind, Subject), u64>,
     /// Last time each live alert's condition was reported active, ms.
     last_active_ms: HashMap<u64, i64>,
+    /// Last sighting of each live alert's subject (any finding, active or not).
+    last_fix: HashMap<u64, LastFix>,
+    /// Recent sightings of each live rescue alert's boat (its drift if contact is lost).
+    trails: HashMap<u64, contact::Trail>,
     pending: HashMap<(AlertKind, Subject), Pending>,
     next_id: u64,
     seq: u64,
@@ -290,6 +381,11 @@ impl AlertBook {
     pub fn observe(&mut self, f: Finding) -> Option<AlertChange> {
         let key = (f.kind, f.subject.clone());
         if let Some(&id) = self.live.get(&key) {
+            self.saw(id, &f);
+            if self.alerts[&id].state == AlertState::ContactLost {
+                let why = format!("contact regained: {} reported again", subject_name(&key.1));
+                return Some(self.regain(id, &f, why));
+            }
             if f.active {
                 self.last_active_ms.insert(id, f.time_ms);
                 return self.update(id, &f);
@@ -300,6 +396,28 @@ impl AlertBook {
         if !f.active {
             self.pending.remove(&key);
             return None;
+        }
+        if f.kind.is_distress() {
+            if let Some(id) = self.lost_near(f.kind, f.pos, f.time_ms) {
+                // The boat whose contact was lost, seen again inside its datum on
+                // another track: the same incident goes on there.
+                let c = self.alerts[&id].contact_lost.clone().expect("lost_near finds lost contacts");
+                let minutes = (f.time_ms - c.last_seen_ms) as f64 / 60_000.0;
+                let why = format!(
+                    "contact regained: {} inside the datum, {:.1} nm from its centre (radius {:.1} nm), {minutes:.0} min after the last sighting",
+                    subject_name(&key.1),
+                    c.distance_from_datum_nm(f.pos, f.time_ms),
+                    c.datum_at(f.time_ms).radius_nm,
+                );
+                let old = self.alerts[&id].subject.clone();
+                self.live.remove(&(f.kind, old));
+                self.live.insert(key.clone(), id);
+                self.alerts.get_mut(&id).unwrap().subject = key.1.clone();
+                self.pending.remove(&key);
+                self.saw(id, &f);
+                self.last_active_ms.insert(id, f.time_ms);
+                return Some(self.regain(id, &f, why));
+            }
         }
         let p = self.pending.entry(key.clone()).or_insert(Pending { first_ms: f.time_ms, findings: 0 });
         p.findings += 1;
@@ -316,6 +434,7 @@ impl AlertBook {
     fn open(&mut self, key: (AlertKind, Subject), f: Finding, first_ms: i64) -> AlertChange {
         let id = self.next_id;
         self.next_id += 1;
+        self.saw(id, &f);
         let alert = Alert {
             alert_id: id,
             kind: f.kind,
@@ -338,6 +457,8 @@ impl AlertBook {
             rescue: f.kind.is_distress(),
             acknowledged: None,
             retraction: None,
+            contact_lost: None,
+            merged_into: None,
             subject: key.1.clone(),
         };
         self.live.insert(key, id);
@@ -391,17 +512,27 @@ impl AlertBook {
     /// forgets long-ended ones and stale pending subjects. Call as time passes.
     pub fn tick(&mut self, now_ms: i64) -> Vec<AlertChange> {
         let close_after = self.policy.close_after_ms;
-        let mut to_close: Vec<u64> = self
-            .live
-            .values()
-            .copied()
-            .filter(|id| self.last_active_ms.get(id).is_some_and(|t| now_ms - t >= close_after))
-            .collect();
-        to_close.sort_unstable();
+        let (lost_after, datum_every) = (self.policy.contact_lost_after_ms, self.policy.datum_update_every_ms);
+        let mut live: Vec<u64> = self.live.values().copied().collect();
+        live.sort_unstable();
         let mut out = Vec::new();
-        for id in to_close {
-            if let Some(c) = self.end(id, AlertState::Closed, now_ms, None) {
-                out.push(c);
+        for id in live {
+            let Some(a) = self.alerts.get(&id) else { continue };
+            let (rescue, state, updated) = (a.rescue, a.state, a.updated_at_ms);
+            let seen = self.last_fix.get(&id).map_or(i64::MIN, |x| x.time_ms);
+            let active = self.last_active_ms.get(&id).copied().unwrap_or(i64::MIN);
+            if state == AlertState::ContactLost {
+                // Never closed by silence; a new version as the datum grows.
+                if now_ms - updated >= datum_every {
+                    out.extend(self.grow_datum(id, now_ms));
+                }
+            } else if rescue && now_ms - seen >= lost_after {
+                let why = format!("no report for {} s", (now_ms - seen) / 1000);
+                out.extend(self.lose_contact(id, now_ms, why));
+            } else if now_ms - active >= close_after {
+                // Seen, but the condition has stayed clear (for a rescue alert: the
+                // boat is still in contact and no longer judged in distress).
+                out.extend(self.end(id, AlertState::Closed, now_ms, None));
             }
         }
         // A subject seen once and never again is not an incident.
@@ -431,10 +562,157 @@ impl AlertBook {
         self.end(id, AlertState::Retracted, now_ms, Some(reason.to_string()))
     }
 
+    /// The track of `track_id` left the picture (`why`: deleted, aged out, merged):
+    /// a live rescue alert on it loses contact at once.
+    pub fn track_gone(&mut self, track_id: u64, why: &str, now_ms: i64) -> Vec<AlertChange> {
+        let mut ids: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|((kind, subject), _)| kind.is_distress() && *subject == Subject::Track(track_id))
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        let mut out = Vec::new();
+        for id in ids {
+            if self.alerts[&id].state != AlertState::ContactLost {
+                out.extend(self.lose_contact(id, now_ms, why.to_string()));
+            }
+        }
+        out
+    }
+
+    /// Records a sighting of a live alert's subject.
+    fn saw(&mut self, id: u64, f: &Finding) {
+        let gnss = f.mmsi.is_some();
+        self.last_fix.insert(id, LastFix { pos: f.pos, time_ms: f.time_ms, motion: f.motion, gnss });
+        if f.kind.is_distress() {
+            self.trails.entry(id).or_default().push(f.pos, f.time_ms);
+        }
+    }
+
+    /// Moves a live rescue alert to CONTACT_LOST with a datum from its last
+    /// sighting, or merges it into another live rescue alert of its kind that
+    /// is inside that datum (one boat whose track broke in two). Returns the
+    /// changes made (the merged-into alert gets a version recording it).
+    fn lose_contact(&mut self, id: u64, now_ms: i64, why: String) -> Vec<AlertChange> {
+        let Some(a) = self.alerts.get(&id) else { return Vec::new() };
+        let fix = self.last_fix.get(&id).copied().unwrap_or(LastFix {
+            pos: LatLon::new(a.lat, a.lon),
+            time_ms: a.updated_at_ms,
+            motion: None,
+            gnss: a.mmsi.is_some(),
+        });
+        let motion = self.trails.get(&id).and_then(|t| t.mean_motion(fix.pos, fix.time_ms)).or(fix.motion);
+        let lost = LostContact::new(fix.pos, fix.time_ms, motion, fix.gnss, now_ms, why, &self.policy.datum);
+        let kind = a.kind;
+        // Another live, seen alert of the same kind inside the datum now: the same boat.
+        let mut others: Vec<(u64, f64)> = self
+            .live
+            .iter()
+            .filter(|((k, _), other)| *k == kind && **other != id)
+            .filter_map(|(_, other)| {
+                let o = &self.alerts[other];
+                let p = LatLon::new(o.lat, o.lon);
+                (o.state != AlertState::ContactLost && lost.contains(p, now_ms))
+                    .then(|| (*other, lost.distance_from_datum_nm(p, now_ms)))
+            })
+            .collect();
+        others.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+        if let Some(&(into, dist_nm)) = others.first() {
+            let name = subject_name(&self.alerts[&id].subject);
+            let reason = format!("the same boat as alert {into}: {name} ended {dist_nm:.1} nm from it ({})", lost.why);
+            self.alerts.get_mut(&id).unwrap().merged_into = Some(into);
+            let mut out: Vec<AlertChange> =
+                self.end(id, AlertState::Retracted, now_ms, Some(reason)).into_iter().collect();
+            let s = self.alerts.get_mut(&into).unwrap();
+            let merged = match s.evidence.get("merged_alerts") {
+                Some(v) => format!("{v},{id}"),
+                None => id.to_string(),
+            };
+            s.evidence.insert("merged_alerts".into(), merged);
+            s.version += 1;
+            s.updated_at_ms = now_ms;
+            if s.state == AlertState::Open {
+                s.state = AlertState::Updated;
+            }
+            out.push(self.record(into));
+            return out;
+        }
+        let a = self.alerts.get_mut(&id).unwrap();
+        let d = lost.datum_at(now_ms);
+        a.explanation = format!(
+            "CONTACT LOST ({}): last seen {} at {:.4}, {:.4}; search datum {:.4}, {:.4}, radius {:.1} nm, growing. Was: {}",
+            lost.why,
+            lookout_core::time::rfc3339_ms(lost.last_seen_ms),
+            lost.last_lat,
+            lost.last_lon,
+            d.lat,
+            d.lon,
+            d.radius_nm,
+            a.explanation
+        );
+        a.lat = d.lat;
+        a.lon = d.lon;
+        a.contact_lost = Some(lost);
+        a.state = AlertState::ContactLost;
+        a.version += 1;
+        a.updated_at_ms = now_ms;
+        vec![self.record(id)]
+    }
+
+    /// A new version of a CONTACT_LOST alert with its datum as of `now_ms`.
+    fn grow_datum(&mut self, id: u64, now_ms: i64) -> Option<AlertChange> {
+        let a = self.alerts.get_mut(&id)?;
+        let d = a.contact_lost.as_ref()?.datum_at(now_ms);
+        a.lat = d.lat;
+        a.lon = d.lon;
+        a.evidence.insert("datum_radius_nm".into(), format!("{:.1}", d.radius_nm));
+        a.version += 1;
+        a.updated_at_ms = now_ms;
+        Some(self.record(id))
+    }
+
+    /// The CONTACT_LOST alert of `kind` whose datum holds `p` at `at_ms`
+    /// (the nearest centre first, then the lowest id).
+    fn lost_near(&self, kind: AlertKind, p: LatLon, at_ms: i64) -> Option<u64> {
+        self.live
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .filter_map(|(_, id)| {
+                let c = self.alerts[id].contact_lost.as_ref()?;
+                c.contains(p, at_ms).then(|| (*id, c.distance_from_datum_nm(p, at_ms)))
+            })
+            .min_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)))
+            .map(|(id, _)| id)
+    }
+
+    /// A CONTACT_LOST alert seen again: back to UPDATED on the finding's
+    /// subject, saying how contact was regained.
+    fn regain(&mut self, id: u64, f: &Finding, why: String) -> AlertChange {
+        let a = self.alerts.get_mut(&id).unwrap();
+        a.contact_lost = None;
+        a.state = AlertState::Updated;
+        a.lat = f.pos.lat_deg;
+        a.lon = f.pos.lon_deg;
+        a.track_id = f.track_id.or(a.track_id);
+        a.mmsi = f.mmsi.or(a.mmsi);
+        if f.persons_on_board.is_some() {
+            a.persons_on_board = f.persons_on_board;
+        }
+        a.evidence.clone_from(&f.evidence);
+        a.evidence.insert("contact_regained".into(), why.clone());
+        a.explanation = format!("{why}. {}", f.explanation);
+        a.version += 1;
+        a.updated_at_ms = f.time_ms;
+        self.record(id)
+    }
+
     fn end(&mut self, id: u64, state: AlertState, now_ms: i64, reason: Option<String>) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&id)?;
         self.live.remove(&(a.kind, a.subject.clone()));
         self.last_active_ms.remove(&id);
+        self.last_fix.remove(&id);
+        self.trails.remove(&id);
         a.state = state;
         a.version += 1;
         a.updated_at_ms = now_ms;
@@ -444,8 +722,24 @@ impl AlertBook {
     }
 
     /// Records an operator's acknowledgement (a new version, so every console sees it).
-    pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
+    /// With `close`, the operator also ends the incident (the only way a
+    /// CONTACT_LOST alert ends without the boat being seen again): one version,
+    /// CLOSED, carrying who closed it and why. Closing an alert that has already
+    /// ended records the acknowledgement only.
+    pub fn acknowledge(
+        &mut self,
+        alert_id: u64,
+        by: &str,
+        note: &str,
+        close: bool,
+        now_ms: i64,
+    ) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&alert_id)?;
+        if close && a.state.is_live() {
+            a.acknowledged = Some(Acknowledgement { by: by.to_string(), note: note.to_string(), at_ms: now_ms });
+            a.contact_lost = None;
+            return self.end(alert_id, AlertState::Closed, now_ms, None);
+        }
         a.acknowledged = Some(Acknowledgement { by: by.to_string(), note: note.to_string(), at_ms: now_ms });
         a.version += 1;
         a.updated_at_ms = now_ms;
@@ -465,6 +759,15 @@ impl AlertBook {
     }
 }
 
+/// "track 12" / "tracks 3 and 4" / "MMSI 247…", for explanations.
+fn subject_name(s: &Subject) -> String {
+    match s {
+        Subject::Track(t) => format!("track {t}"),
+        Subject::Pair(a, b) => format!("tracks {a} and {b}"),
+        Subject::Mmsi(m) => format!("MMSI {m}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +784,7 @@ mod tests {
             track_id: Some(track),
             mmsi: None,
             persons_on_board: None,
+            motion: None,
             explanation: format!("test at {t_s} s"),
             evidence: BTreeMap::new(),
         }
@@ -552,7 +856,7 @@ mod tests {
     fn retraction_and_acknowledgement_are_versions() {
         let mut b = AlertBook::new(AlertPolicy::default());
         let id = b.observe(finding(AlertKind::Overcrowded, 9, true, 0, 5.0)).unwrap().alert.alert_id;
-        let ack = b.acknowledge(id, "mrcc-rome", "tasked patrol boat", 5_000).unwrap();
+        let ack = b.acknowledge(id, "mrcc-rome", "tasked patrol boat", false, 5_000).unwrap();
         assert_eq!(ack.alert.version, 2);
         assert_eq!(ack.alert.acknowledged.as_ref().unwrap().by, "mrcc-rome");
         let r =
@@ -567,12 +871,121 @@ mod tests {
         let a = b.observe(finding(AlertKind::Overcrowded, 1, true, 0, 5.0)).unwrap();
         let seen = a.seq;
         let x = b.observe(finding(AlertKind::Overcrowded, 2, true, 1, 5.0)).unwrap().alert.alert_id;
-        b.acknowledge(x, "op", "", 2_000);
-        b.acknowledge(a.alert.alert_id, "op", "", 3_000);
+        b.acknowledge(x, "op", "", false, 2_000);
+        b.acknowledge(a.alert.alert_id, "op", "", false, 3_000);
         let missed = b.changed_since(seen);
         let ids: Vec<(u64, u32)> = missed.iter().map(|a| (a.alert_id, a.version)).collect();
         assert_eq!(ids, vec![(x, 2), (a.alert.alert_id, 2)]);
         assert!(b.changed_since(b.seq()).is_empty());
+    }
+
+    /// A drone's look at an overcrowded boat on `track` at `t_s`, at (lat, lon), moving east at 4 kn.
+    fn boat(track: u64, t_s: i64, lat: f64, lon: f64) -> Finding {
+        Finding {
+            severity: Severity::Critical,
+            pos: LatLon::new(lat, lon),
+            motion: Some(Motion { cog_deg: 90.0, sog_kn: 4.0 }),
+            ..finding(AlertKind::Overcrowded, track, true, t_s, 5.0)
+        }
+    }
+
+    /// Issue 18: silence does not close a rescue alert. After `contact_lost_after` with no
+    /// report it is CONTACT_LOST with a datum dead-reckoned from the last course and speed,
+    /// a new version every `datum_update_every` as the datum grows, and it is never closed
+    /// by the book; only an operator closes it.
+    #[test]
+    fn a_rescue_alert_loses_contact_instead_of_closing_and_only_an_operator_closes_it() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let id = b.observe(boat(9, 0, 35.0, 12.5)).unwrap().alert.alert_id;
+        assert!(b.tick(119_000).is_empty(), "two minutes have not passed");
+        let lost = b.tick(120_000);
+        assert_eq!(lost.len(), 1);
+        let a = &lost[0].alert;
+        assert_eq!((a.state, a.version), (AlertState::ContactLost, 2));
+        assert!(a.state.is_live());
+        let c = a.contact_lost.as_ref().unwrap();
+        assert_eq!((c.last_lat, c.last_lon, c.last_seen_ms, c.lost_at_ms), (35.0, 12.5, 0, 120_000));
+        assert!(c.why.contains("no report for 120 s"), "{}", c.why);
+        assert!(a.explanation.starts_with("CONTACT LOST"), "{}", a.explanation);
+        assert!(a.lon > 12.5, "the datum is dead-reckoned east: {}", a.lon);
+        let r0 = c.datum_at(120_000).radius_nm;
+        // Hours of silence: no close, a version every 10 minutes with a wider datum.
+        let mut versions = Vec::new();
+        for t in (130..=3 * 3600).step_by(10) {
+            versions.extend(b.tick(t * 1000));
+        }
+        assert_eq!(versions.len(), (3 * 3600 - 120) / 600, "{versions:?}");
+        let last = &versions.last().unwrap().alert;
+        assert_eq!(last.state, AlertState::ContactLost);
+        assert!(last.contact_lost.as_ref().unwrap().datum_at(last.updated_at_ms).radius_nm > 3.0 * r0);
+        // The operator closes it, with a note: one version, CLOSED, saying who and why.
+        let closed = b.acknowledge(id, "mrcc-rome", "search ended: all 43 rescued by MV Aurora", true, 11_000_000);
+        let a = closed.unwrap().alert;
+        assert_eq!(a.state, AlertState::Closed);
+        assert_eq!(a.acknowledged.unwrap().note, "search ended: all 43 rescued by MV Aurora");
+        assert!(a.contact_lost.is_none());
+    }
+
+    #[test]
+    fn a_deleted_track_loses_contact_at_once_and_the_same_track_regains_it() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let id = b.observe(boat(9, 0, 35.0, 12.5)).unwrap().alert.alert_id;
+        let lost = b.track_gone(9, "track deleted", 30_000);
+        assert_eq!(lost[0].alert.state, AlertState::ContactLost);
+        assert!(b.track_gone(9, "track deleted", 31_000).is_empty(), "already lost");
+        // The same subject reported again (a coasting track updated).
+        let back = b.observe(boat(9, 200, 35.0, 12.53)).unwrap();
+        assert_eq!((back.alert.alert_id, back.alert.state, back.alert.version), (id, AlertState::Updated, 3));
+        assert!(back.alert.contact_lost.is_none());
+        assert!(back.alert.evidence["contact_regained"].contains("track 9 reported again"));
+    }
+
+    #[test]
+    fn a_new_track_inside_the_datum_resumes_the_alert_and_one_outside_opens_another() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let id = b.observe(boat(9, 0, 35.0, 12.5)).unwrap().alert.alert_id;
+        b.track_gone(9, "track deleted", 60_000);
+        // 20 minutes later, at 4 kn east the datum is ~1.33 nm east, radius ~0.7 nm.
+        let t = 20 * 60;
+        let far = b.observe(boat(31, t, 35.2, 12.5)).unwrap();
+        assert_ne!(far.alert.alert_id, id, "12 nm away: another boat");
+        let near = b.observe(boat(30, t, 35.0, 12.525)).unwrap();
+        assert_eq!((near.alert.alert_id, near.alert.state), (id, AlertState::Updated));
+        assert_eq!(near.alert.track_id, Some(30));
+        assert!(near.alert.explanation.contains("track 30 inside the datum"), "{}", near.alert.explanation);
+        // It now follows track 30: another look at track 30 updates the same alert.
+        assert_eq!(b.observe(boat(30, t + 600, 35.0, 12.6)).unwrap().alert.alert_id, id);
+    }
+
+    #[test]
+    fn one_boat_on_two_tracks_gives_one_alert() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let first = b.observe(boat(3, 0, 34.9688, 12.4142)).unwrap().alert.alert_id;
+        let second = b.observe(boat(4, 31, 34.9690, 12.4150)).unwrap().alert.alert_id;
+        assert_ne!(first, second, "two live tracks: the book cannot tell yet");
+        let changes = b.track_gone(3, "track deleted", 90_000);
+        assert_eq!(changes.len(), 2);
+        let gone = &changes[0].alert;
+        assert_eq!((gone.alert_id, gone.state, gone.merged_into), (first, AlertState::Retracted, Some(second)));
+        assert!(gone.retraction.as_deref().unwrap().contains("the same boat as alert"), "{gone:?}");
+        let kept = &changes[1].alert;
+        assert_eq!((kept.alert_id, kept.state), (second, AlertState::Updated));
+        assert_eq!(kept.evidence["merged_alerts"], first.to_string());
+        assert_eq!(b.alerts().filter(|a| a.state.is_live()).count(), 1);
+    }
+
+    #[test]
+    fn a_rescue_alert_seen_but_no_longer_in_distress_closes() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        b.observe(boat(9, 0, 35.0, 12.5)).unwrap();
+        // Reported every minute, no longer overcrowded (people taken off).
+        let mut closed = Vec::new();
+        for t in (60..=400).step_by(60) {
+            b.observe(Finding { active: false, ..boat(9, t, 35.0, 12.5) });
+            closed.extend(b.tick(t * 1000));
+        }
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].alert.state, AlertState::Closed);
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod replay;
 
 use lookout_ais::Observation;
 use lookout_alert::{AlertBook, AlertChange, AlertPolicy};
-use lookout_picture::{Changes, Picture, PictureConfig};
+use lookout_picture::{Changes, Picture, PictureConfig, RemovalReason};
 use lookout_score::{Baseline, ScoreConfig, Scorer};
 use lookout_track::TrackerConfig;
 
@@ -102,9 +102,17 @@ impl Engine {
         Step { changes, alerts }
     }
 
-    /// Records an operator's acknowledgement (a new version of the alert).
-    pub fn acknowledge(&mut self, alert_id: u64, by: &str, note: &str, now_ms: i64) -> Option<AlertChange> {
-        self.scoring.book.acknowledge(alert_id, by, note, now_ms)
+    /// Records an operator's acknowledgement (a new version of the alert); with
+    /// `close`, the operator also ends the incident.
+    pub fn acknowledge(
+        &mut self,
+        alert_id: u64,
+        by: &str,
+        note: &str,
+        close: bool,
+        now_ms: i64,
+    ) -> Option<AlertChange> {
+        self.scoring.book.acknowledge(alert_id, by, note, close, now_ms)
     }
 
     /// Observations (AIS messages and detections) applied since the engine was made.
@@ -163,6 +171,17 @@ impl Scoring {
         findings.sort_by_key(|f| !f.kind.is_distress());
         for f in findings {
             out.extend(self.book.observe(f));
+        }
+        // A rescue alert whose track left the picture loses contact now, not when
+        // its silence runs out (after the findings: a new track of the same boat
+        // in this batch can take the alert over).
+        for r in &changes.removed {
+            let why = match r.reason {
+                RemovalReason::TrackDeleted => "track deleted: no detection for several revisits",
+                RemovalReason::AgedOut => "not heard for the picture's maximum age",
+                RemovalReason::Merged => "track merged into an AIS vessel",
+            };
+            out.extend(self.book.track_gone(r.track_id, why, now_ms));
         }
         out.extend(self.book.tick(now_ms));
         if self.learn {

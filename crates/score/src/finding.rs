@@ -99,8 +99,20 @@ pub struct Finding {
     pub track_id: Option<u64>,
     pub mmsi: Option<u32>,
     pub persons_on_board: Option<PersonsOnBoard>,
+    /// How the subject was moving, when known: a rescue alert dead-reckons its
+    /// datum from the last one if contact is lost.
+    pub motion: Option<Motion>,
     /// One sentence with the numbers, for an operator.
     pub explanation: String,
     /// Structured evidence (name → value), kept in name order.
     pub evidence: BTreeMap<String, String>,
+}
+
+/// Course and speed over ground at a finding.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Motion {
+    /// Course over ground, degrees true.
+    pub cog_deg: f64,
+    /// Speed over ground, knots.
+    pub sog_kn: f64,
 }

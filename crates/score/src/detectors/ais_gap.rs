@@ -152,6 +152,7 @@ impl Detector for AisGap {
                 track_id: Some(v.track_id),
                 mmsi: Some(v.mmsi),
                 persons_on_board: pob(v),
+                motion: None,
                 explanation: format!(
                     "{} silent for {silent_min:.0} min away from port while {heard} vessels nearby are heard",
                     who(v)
@@ -244,6 +245,7 @@ impl AisGap {
             track_id: Some(v.track_id),
             mmsi: Some(v.mmsi),
             persons_on_board: pob(v),
+            motion: None,
             explanation: format!(
                 "{} reappeared after {:.0} min silent, {:.1} nm from where it went quiet ({implied_kn:.1} kn implied)",
                 who(v),

@@ -96,6 +96,7 @@ impl Detector for DarkTarget {
             track_id: Some(v.track_id),
             mmsi: None,
             persons_on_board: pob(v),
+            motion: None,
             explanation: format!(
                 "no AIS: {hits} detections by {} over {:.0} min, {ais_clause}, heading {cog:03.0}° at {sog:.1} kn",
                 sensors.join(", "),

@@ -207,6 +207,7 @@ impl Detector for RouteDeviation {
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
+            motion: None,
             explanation,
             evidence,
         });

@@ -37,6 +37,7 @@ impl Detector for PositionJump {
                 track_id: Some(j.track_id),
                 mmsi: Some(j.mmsi),
                 persons_on_board: None,
+                motion: None,
                 explanation: format!(
                     "MMSI {} moved {:.1} nm in {:.0} s ({:.0} kn): shared, false or spoofed identity, or a false position",
                     j.mmsi,

@@ -85,6 +85,7 @@ impl Detector for Loitering {
             track_id: Some(v.track_id),
             mmsi: (v.mmsi != 0).then_some(v.mmsi),
             persons_on_board: pob(v),
+            motion: None,
             explanation: format!(
                 "{} at {:.1} kn for {:.0} min where traffic does not linger",
                 who(v),

@@ -24,7 +24,7 @@ pub use zones::{Zone, ZoneConfig, ZoneKind, Zones};
 use std::collections::BTreeMap;
 
 use crate::baseline::{Baseline, TrafficClass, TrafficObs};
-use crate::finding::{AlertKind, Finding, PersonsOnBoard, PobBasis, Severity, Subject};
+use crate::finding::{AlertKind, Finding, Motion, PersonsOnBoard, PobBasis, Severity, Subject};
 use lookout_core::geodesy::LatLon;
 use lookout_picture::{AisClass, Changes, Picture, Removal, Vessel};
 
@@ -194,6 +194,7 @@ fn inactive(kind: AlertKind, subject: Subject, pos: LatLon, time_ms: i64) -> Fin
         track_id: None,
         mmsi: None,
         persons_on_board: None,
+        motion: None,
         explanation: String::new(),
         evidence: BTreeMap::new(),
     }
@@ -240,6 +241,11 @@ fn who(v: &Vessel) -> String {
 /// The vessel's position, or (0, 0) for one without a fix.
 fn position(v: &Vessel) -> LatLon {
     v.fix.map_or(LatLon::new(0.0, 0.0), |x| x.pos)
+}
+
+/// Course and speed over ground, when both are known.
+fn motion(v: &Vessel) -> Option<Motion> {
+    Some(Motion { cog_deg: f64::from(v.cog_deg?), sog_kn: f64::from(v.sog_kn?) })
 }
 
 /// A vessel as the baseline sees it. The vessel must have a fix.

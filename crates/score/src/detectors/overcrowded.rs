@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{pob, position, traffic_class, Context, Detector};
+use super::{motion, pob, position, traffic_class, Context, Detector};
 use crate::baseline::TrafficClass;
 use crate::finding::{AlertKind, Finding, Severity, Subject};
 use lookout_picture::Vessel;
@@ -50,6 +50,7 @@ fn finding(v: &Vessel, now_ms: i64) -> Option<Finding> {
         track_id: Some(v.track_id),
         mmsi: (v.mmsi != 0).then_some(v.mmsi),
         persons_on_board: pob(v),
+        motion: motion(v),
         explanation: if p.looks > 0 {
             format!(
                 "about {} people on board ({}-{}, {} look{}), safe capacity {cap}: distress risk",

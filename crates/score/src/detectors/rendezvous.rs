@@ -190,6 +190,7 @@ impl Detector for Rendezvous {
                 track_id: Some(v.track_id),
                 mmsi: (v.mmsi != 0).then_some(v.mmsi).or((o.mmsi != 0).then_some(o.mmsi)),
                 persons_on_board: pob(v).or(pob(o)),
+                motion: None,
                 explanation: format!(
                     "{} and {} {distance_m:.0} m apart at low speed for {:.0} min away from port",
                     who(v),
