@@ -101,8 +101,12 @@ async fn tokens_roles_and_tls_guard_the_api() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let id = id.expect("an OVERCROWDED alert");
-    let ack =
-        pb::AcknowledgeAlertRequest { alert_id: id, by: "somebody-else".into(), note: "patrol boat tasked".into() };
+    let ack = pb::AcknowledgeAlertRequest {
+        alert_id: id,
+        by: "somebody-else".into(),
+        note: "patrol boat tasked".into(),
+        close: false,
+    };
     assert_eq!(viewer.acknowledge_alert(ack.clone()).await.unwrap_err().code(), Code::PermissionDenied);
     // An operator acknowledges, in their own name whatever the request says.
     let mut operator = connect(&remote(Some("token-operator-2"))).await.unwrap();
@@ -222,7 +226,12 @@ async fn the_rescue_role_sees_rescue_alerts_only() {
     let area = pb::VesselsInAreaRequest::default();
     assert_eq!(rescue.vessels_in_area(area).await.unwrap_err().code(), Code::PermissionDenied);
     assert_eq!(rescue.stats(pb::StatsRequest {}).await.unwrap_err().code(), Code::PermissionDenied);
-    let ack = pb::AcknowledgeAlertRequest { alert_id: seen[0].alert_id, by: String::new(), note: String::new() };
+    let ack = pb::AcknowledgeAlertRequest {
+        alert_id: seen[0].alert_id,
+        by: String::new(),
+        note: String::new(),
+        close: false,
+    };
     assert_eq!(rescue.acknowledge_alert(ack).await.unwrap_err().code(), Code::PermissionDenied);
     running.stop().await;
 }

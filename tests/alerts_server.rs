@@ -296,6 +296,7 @@ async fn a_slow_console_is_told_what_it_missed_and_slows_nobody() {
                     alert_id: id,
                     by: format!("op-{k}"),
                     note: format!("ack {i} {note}"),
+                    close: false,
                 })
                 .await
                 .unwrap();
@@ -391,17 +392,32 @@ async fn impossible_requests_are_refused_by_field() {
     assert_eq!(e.code(), Code::InvalidArgument);
     assert!(e.message().contains("max_results"));
     let e = c
-        .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: 12345, by: "op".into(), note: String::new() })
+        .acknowledge_alert(pb::AcknowledgeAlertRequest {
+            alert_id: 12345,
+            by: "op".into(),
+            note: String::new(),
+            close: false,
+        })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
     let e = c
-        .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: 1, by: "  ".into(), note: String::new() })
+        .acknowledge_alert(pb::AcknowledgeAlertRequest {
+            alert_id: 1,
+            by: "  ".into(),
+            note: String::new(),
+            close: false,
+        })
         .await
         .unwrap_err();
     assert_eq!((e.code(), e.message().contains("by")), (Code::InvalidArgument, true));
     let e = c
-        .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: 0, by: "op".into(), note: String::new() })
+        .acknowledge_alert(pb::AcknowledgeAlertRequest {
+            alert_id: 0,
+            by: "op".into(),
+            note: String::new(),
+            close: false,
+        })
         .await
         .unwrap_err();
     assert_eq!((e.code(), e.message().contains("alert_id")), (Code::InvalidArgument, true));
@@ -451,6 +467,120 @@ async fn a_wrong_baseline_stops_the_start_with_a_clear_message() {
     assert!(e.to_string().contains("missing.baseline"), "{e}");
 }
 
+/// Issue 18: a boat that leaves sensor cover turns into CONTACT_LOST with a growing datum
+/// instead of closing by silence; VesselsNear answers for that datum; a look inside the
+/// datum resumes the same alert; and only an operator's close (with a note) ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_boat_keeps_its_alert_with_a_growing_datum_until_an_operator_closes_it() {
+    let mut cfg = config(None, &[], 0.0, "wall");
+    cfg.alerts.contact_lost_after_ms = 3_000;
+    cfg.alerts.datum_update_every_ms = 2_000;
+    let running = lookout_server::start(cfg).await.unwrap();
+    let mut c = client(running.addr).await;
+    let mut stream = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
+    c.push_detections(tokio_stream::iter(vec![boat_look(35.30, 12.50, "boat-a-1")])).await.unwrap();
+    // Read the stream until `want` holds for the alert, returning that version.
+    async fn until(
+        stream: &mut tonic::Streaming<pb::AlertEvent>,
+        what: &str,
+        want: impl Fn(&pb::Alert) -> bool,
+    ) -> pb::Alert {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let e = tokio::time::timeout_at(deadline, stream.message())
+                .await
+                .unwrap_or_else(|_| panic!("no alert version where {what} within 30 s"))
+                .unwrap()
+                .expect("stream open");
+            if let Some(Event::Change(a)) = e.event {
+                if want(&a) {
+                    return a;
+                }
+            }
+        }
+    }
+    let opened = until(&mut stream, "an OVERCROWDED alert opened", |a| a.rescue).await;
+    let id = opened.alert_id;
+    // No more looks: after 3 s of silence the alert loses contact; it does not close.
+    let lost =
+        until(&mut stream, "contact lost", |a| a.state == pb::AlertState::ContactLost as i32 && a.alert_id == id).await;
+    let c0 = lost.contact_lost.clone().expect("a lost contact carries its datum");
+    let last = c0.last_position.unwrap();
+    assert!((last.lat_deg - 35.30).abs() < 0.01 && (last.lon_deg - 12.50).abs() < 0.01, "{last:?}");
+    let r0 = c0.datum.as_ref().unwrap().radius_nm;
+    assert!(r0 > 0.0, "{c0:?}");
+    // The datum grows, in new versions, and the alert stays live.
+    let grown = until(&mut stream, "a wider datum", |a| {
+        a.alert_id == id && a.contact_lost.as_ref().and_then(|c| c.datum.as_ref()).is_some_and(|d| d.radius_nm > r0)
+    })
+    .await;
+    assert_eq!(grown.state, pb::AlertState::ContactLost as i32);
+    let live = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner();
+    assert!(live.alerts.iter().any(|a| a.alert_id == id), "CONTACT_LOST is live: {live:?}");
+
+    // Who can reach the datum: VesselsNear centred on it, saying so.
+    let near = c
+        .vessels_near(pb::VesselsNearRequest { datum_of_alert_id: id, radius_m: 30.0 * 1852.0, ..Default::default() })
+        .await
+        .unwrap()
+        .into_inner();
+    let d = near.datum.expect("the datum used");
+    assert!(d.radius_nm >= r0);
+    let both = c
+        .vessels_near(pb::VesselsNearRequest {
+            datum_of_alert_id: id,
+            lat_deg: 35.0,
+            lon_deg: 12.0,
+            radius_m: 1852.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(both.code(), Code::InvalidArgument);
+    assert!(both.message().contains("datum_of_alert_id"), "{}", both.message());
+    let unknown = c
+        .vessels_near(pb::VesselsNearRequest { datum_of_alert_id: 999_999, radius_m: 1852.0, ..Default::default() })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+
+    // Seen again inside the datum: the same alert resumes and says how.
+    let p = d.position.unwrap();
+    c.push_detections(tokio_stream::iter(vec![boat_look(p.lat_deg, p.lon_deg, "boat-a-2")])).await.unwrap();
+    let back =
+        until(&mut stream, "contact regained", |a| a.alert_id == id && a.state == pb::AlertState::Updated as i32).await;
+    assert!(back.contact_lost.is_none());
+    assert!(back.explanation.contains("contact regained"), "{}", back.explanation);
+
+    // Lost again; closing needs a note, and then ends it.
+    until(&mut stream, "contact lost again", |a| a.alert_id == id && a.state == pb::AlertState::ContactLost as i32)
+        .await;
+    let no_note = c
+        .acknowledge_alert(pb::AcknowledgeAlertRequest {
+            alert_id: id,
+            by: "mrcc-rome".into(),
+            note: " ".into(),
+            close: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(no_note.code(), Code::InvalidArgument);
+    assert!(no_note.message().contains("note"), "{}", no_note.message());
+    let closed = c
+        .acknowledge_alert(pb::AcknowledgeAlertRequest {
+            alert_id: id,
+            by: "mrcc-rome".into(),
+            note: "search ended: boat found, 70 rescued".into(),
+            close: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(closed.state, pb::AlertState::Closed as i32);
+    assert_eq!(closed.acknowledged.unwrap().note, "search ended: boat found, 70 rescued");
+    running.stop().await;
+}
+
 #[tokio::test]
 async fn every_alert_change_is_journalled_with_who_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
@@ -474,6 +604,7 @@ async fn every_alert_change_is_journalled_with_who_acknowledged() {
         alert_id: id,
         by: "mrcc-rome".into(),
         note: "patrol boat tasked".into(),
+        close: false,
     })
     .await
     .unwrap();

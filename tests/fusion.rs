@@ -175,6 +175,7 @@ async fn radar_sees_an_ais_ship_and_a_drone_finds_a_dark_boat() {
                 radius_m: 5.0 * M_PER_NM,
                 max_results: 10,
                 filter: None,
+                datum_of_alert_id: 0,
             })
             .await
             .unwrap()
@@ -232,6 +233,7 @@ async fn a_sighting_on_an_open_stream_reaches_the_picture_at_once() {
                 radius_m: 1000.0,
                 max_results: 10,
                 filter: None,
+                datum_of_alert_id: 0,
             })
             .await
             .unwrap()

@@ -359,7 +359,12 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
             break a;
         }
     };
-    let ack = pb::AcknowledgeAlertRequest { alert_id: alert.alert_id, by: String::new(), note: "tasked".into() };
+    let ack = pb::AcknowledgeAlertRequest {
+        alert_id: alert.alert_id,
+        by: String::new(),
+        note: "tasked".into(),
+        close: false,
+    };
     ops.acknowledge_alert(ack).await.unwrap();
     let s = scrape_until(svc.metrics, "the acknowledgement", |s| {
         s.sum("lookout_alert_changes_total", &[("kind", "overcrowded"), ("change", "acknowledged")]) == 1.0

@@ -128,6 +128,7 @@ async fn kill_9_loses_nothing_acknowledged() {
             alert_id: target.alert_id,
             by: "duty-officer".into(),
             note: "launch dispatched".into(),
+            close: false,
         })
         .await
         .expect("acknowledge")

@@ -181,6 +181,7 @@ async fn udp_and_grpc_ingest_and_rescue_queries() {
             radius_m: 20.0 * 1852.0,
             max_results: 10,
             filter: None,
+            datum_of_alert_id: 0,
         })
         .await
         .unwrap()

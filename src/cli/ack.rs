@@ -15,6 +15,10 @@ pub struct AckArgs {
     /// Why, or what was done (e.g. "patrol boat tasked").
     #[arg(long, default_value = "")]
     note: String,
+    /// Also close the alert (needs --note saying why): the only way a rescue alert whose
+    /// contact was lost ends without the boat being seen again.
+    #[arg(long)]
+    close: bool,
     #[command(flatten)]
     remote: RemoteArgs,
 }
@@ -23,7 +27,12 @@ impl AckArgs {
     pub async fn run(self) -> anyhow::Result<()> {
         let a = connect(&self.remote)
             .await?
-            .acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: self.alert_id, by: self.by, note: self.note })
+            .acknowledge_alert(pb::AcknowledgeAlertRequest {
+                alert_id: self.alert_id,
+                by: self.by,
+                note: self.note,
+                close: self.close,
+            })
             .await
             .map_err(|s| self.remote.refused(s))?
             .into_inner();

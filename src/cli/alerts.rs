@@ -293,12 +293,15 @@ pub fn alert_line(a: &pb::Alert) -> String {
 
 /// One alert as a JSON object, for scripts. Stable field names, units in
 /// the names: `alert_id`, `version`, `kind` (e.g. `"DARK_TARGET"`),
-/// `severity` (`"HIGH"`), `state` (`"OPEN"`, `"UPDATED"`, `"CLOSED"`,
+/// `severity` (`"HIGH"`), `state` (`"OPEN"`, `"UPDATED"`, `"CONTACT_LOST"`, `"CLOSED"`,
 /// `"RETRACTED"`), `rescue`, `score`, `opened_at`, `updated_at`, `closed_at`
 /// (RFC 3339 or null), `lat_deg`, `lon_deg`, `mmsi`, `track_id` (null when
 /// unknown), `track_ids`, `persons_on_board` (`{estimate, low, high, basis, looks, safe_capacity, overcrowded}` or
 /// null), `explanation`, `evidence` (object of strings), `acknowledged`
-/// (`{by, note, at}` or null) and `retraction`.
+/// (`{by, note, at}` or null), `retraction`, `merged_into` (the alert a retracted
+/// duplicate of the same boat went into) and `contact_lost` (`{last_lat_deg,
+/// last_lon_deg, last_seen, lost_at, why, cog_deg, sog_kn, datum_lat_deg, datum_lon_deg,
+/// datum_radius_nm}` while the state is `CONTACT_LOST`, else null).
 pub fn alert_json(a: &pb::Alert) -> serde_json::Value {
     serde_json::json!({
         "alert_id": a.alert_id,
@@ -323,6 +326,19 @@ pub fn alert_json(a: &pb::Alert) -> serde_json::Value {
             "by": k.by, "note": k.note, "at": k.at.as_ref().map(time_text),
         })),
         "retraction": a.retraction,
+        "merged_into": a.merged_into,
+        "contact_lost": a.contact_lost.as_ref().map(|c| serde_json::json!({
+            "last_lat_deg": c.last_position.as_ref().map(|p| p.lat_deg),
+            "last_lon_deg": c.last_position.as_ref().map(|p| p.lon_deg),
+            "last_seen": c.last_seen.as_ref().map(time_text),
+            "lost_at": c.lost_at.as_ref().map(time_text),
+            "why": c.why,
+            "cog_deg": c.cog_deg,
+            "sog_kn": c.sog_kn,
+            "datum_lat_deg": c.datum.as_ref().and_then(|d| d.position.as_ref()).map(|p| p.lat_deg),
+            "datum_lon_deg": c.datum.as_ref().and_then(|d| d.position.as_ref()).map(|p| p.lon_deg),
+            "datum_radius_nm": c.datum.as_ref().map(|d| d.radius_nm),
+        })),
     })
 }
 

@@ -9,11 +9,15 @@ use super::{connect, out_line, parse_distance_m, vessel::vessel_json, RemoteArgs
 #[derive(clap::Args)]
 pub struct NearArgs {
     /// Latitude, decimal degrees (south negative).
-    #[arg(allow_hyphen_values = true)]
-    lat: f64,
+    #[arg(allow_hyphen_values = true, required_unless_present = "alert", conflicts_with = "alert")]
+    lat: Option<f64>,
     /// Longitude, decimal degrees (west negative).
-    #[arg(allow_hyphen_values = true)]
-    lon: f64,
+    #[arg(allow_hyphen_values = true, required_unless_present = "alert")]
+    lon: Option<f64>,
+    /// Instead of LAT LON: centre on this alert's search datum as of now (its last position
+    /// dead-reckoned, when its contact is lost), e.g. `near --alert 3 --radius 40nm`.
+    #[arg(long, value_name = "ALERT_ID")]
+    alert: Option<u64>,
     /// Search radius with unit: nm, km or m (e.g. 20nm).
     #[arg(long, default_value = "20nm")]
     radius: String,
@@ -37,11 +41,12 @@ impl NearArgs {
         let resp = connect(&self.remote)
             .await?
             .vessels_near(pb::VesselsNearRequest {
-                lat_deg: self.lat,
-                lon_deg: self.lon,
+                lat_deg: self.lat.unwrap_or_default(),
+                lon_deg: self.lon.unwrap_or_default(),
                 radius_m,
                 max_results: self.max,
                 filter: None,
+                datum_of_alert_id: self.alert.unwrap_or_default(),
             })
             .await
             .map_err(|s| self.remote.refused(s))?
@@ -95,6 +100,13 @@ from now (\"opening\": moving away, closest now). AGE_S: seconds since the last 
 pub fn near_table(r: &pb::VesselsNearResponse, radius_m: f64) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
+    if let (Some(d), Some(p)) = (&r.datum, r.datum.as_ref().and_then(|d| d.position.as_ref())) {
+        let _ = writeln!(
+            s,
+            "search datum {:.4}, {:.4}, radius {:.1} nm (ETA and CPA are to the datum)",
+            p.lat_deg, p.lon_deg, d.radius_nm
+        );
+    }
     let _ = writeln!(
         s,
         "{} vessel(s) within {:.1} nm (showing {})",
@@ -177,6 +189,7 @@ mod tests {
             ],
             as_of_unix_ms: 0,
             total_in_radius: 2,
+            datum: None,
         };
         let t = near_table(&r, 20.0 * M_PER_NM);
         let lines: Vec<&str> = t.lines().collect();

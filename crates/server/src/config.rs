@@ -413,6 +413,9 @@ impl Config {
         if let Some(a) = &self.archive {
             out.extend(a.problems());
         }
+        if let Err(e) = self.alerts.validate() {
+            out.push(e);
+        }
         if !(0.01..=1.0).contains(&self.score.gap_edge_cell_deg) {
             out.push(format!(
                 "score.gap_edge_cell_deg must be within 0.01..=1 degrees, got {}",
@@ -564,6 +567,15 @@ mod tests {
                    [[source]]\nname='a'\nkind='udp'\nlisten='127.0.0.1:1'\n";
         let err = Config::parse(dup).unwrap_err().to_string();
         assert!(err.contains("used twice"), "{err}");
+    }
+
+    #[test]
+    fn lost_contact_settings_are_checked_too() {
+        let c = Config::parse("[alerts]\ncontact_lost_after = \"90s\"\n[alerts.datum]\nunmodelled_drift_kn = 0.5\n")
+            .unwrap();
+        assert_eq!((c.alerts.contact_lost_after_ms, c.alerts.datum.unmodelled_drift_kn), (90_000, 0.5));
+        let e = Config::parse("[alerts.datum]\nsafety_factor = 0.9\n").unwrap_err().to_string();
+        assert!(e.contains("alerts.datum.safety_factor"), "{e}");
     }
 
     #[test]

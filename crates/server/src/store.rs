@@ -310,6 +310,10 @@ pub struct AckRecord {
     pub alert_id: u64,
     pub by: String,
     pub note: String,
+    /// The operator also closed the alert. Absent in records from before closing
+    /// existed, and left out when false so those records read back the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub close: bool,
 }
 
 impl AckRecord {
@@ -598,7 +602,7 @@ pub fn recover(
             k if k == kinds::ACK => match serde_json::from_slice::<AckRecord>(&rec.payload) {
                 Ok(a) => {
                     out.acks += 1;
-                    if let Some(c) = engine.acknowledge(a.alert_id, &a.by, &a.note, now) {
+                    if let Some(c) = engine.acknowledge(a.alert_id, &a.by, &a.note, a.close, now) {
                         made.push_back(alert_payload(&c));
                     }
                 }

@@ -21,7 +21,7 @@ use super::pb::{self, alert_event::Event};
 use crate::error::Error;
 use crate::metrics::Stream;
 use crate::service::Shared;
-use lookout_alert::{Alert, AlertChange, AlertFilter};
+use lookout_alert::{Alert, AlertBook, AlertChange, AlertFilter, Datum};
 
 /// Events queued per alert console before its task waits (and eventually lags).
 pub const ALERT_SUBSCRIBER_QUEUE: usize = 256;
@@ -181,6 +181,19 @@ pub fn list(shared: &Shared, r: pb::ListAlertsRequest, rescue_only: bool) -> Res
     Ok(pb::ListAlertsResponse { alerts: alerts.iter().take(limit).map(convert::alert).collect(), total })
 }
 
+/// The point a rescue query about alert `id` is centred on, as of `now_ms`: a
+/// CONTACT_LOST alert's grown datum, else its last position (radius 0). An
+/// alert the caller may not see (a non-rescue alert for the rescue role) is
+/// NOT_FOUND like an unknown one, so its existence does not leak.
+pub fn datum_of(book: &AlertBook, id: u64, rescue_only: bool, now_ms: i64) -> Result<Datum, Error> {
+    let not_found = || Error::NotFound(format!("alert {id} (unknown, ended and forgotten, or not yours to see)"));
+    let a = book.get(id).filter(|a| a.rescue || !rescue_only).ok_or_else(not_found)?;
+    Ok(match &a.contact_lost {
+        Some(c) => c.datum_at(now_ms),
+        None => Datum { lat: a.lat, lon: a.lon, radius_nm: 0.0, at_ms: a.updated_at_ms },
+    })
+}
+
 /// `AcknowledgeAlert`: a new version of the alert, sent to every console
 /// and written to the log with who and why (operators are accountable).
 /// With operators configured, `by` is the authenticated operator, whatever
@@ -203,19 +216,23 @@ pub fn acknowledge(
     if r.note.chars().count() > MAX_ACK_NOTE {
         return Err(Error::invalid("note", format!("longer than {MAX_ACK_NOTE} characters")));
     }
+    if r.close && r.note.trim().is_empty() {
+        return Err(Error::invalid("note", "is required with close: say why the incident ends"));
+    }
     let mut engine = shared.engine.write();
     let now_ms = shared.now_ms();
     let change = engine
-        .acknowledge(r.alert_id, by, &r.note, now_ms)
+        .acknowledge(r.alert_id, by, &r.note, r.close, now_ms)
         .ok_or_else(|| Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)))?;
     // Who and why are untrusted text: logged quoted and escaped (`?`), so a
     // note cannot forge a log line with a newline or colour it with ANSI codes.
-    info!(alert_id = r.alert_id, kind = ?change.alert.kind, by = ?by, note = ?r.note, version = change.alert.version, "alert acknowledged");
+    info!(alert_id = r.alert_id, kind = ?change.alert.kind, by = ?by, note = ?r.note, version = change.alert.version, close = r.close, "alert acknowledged");
     let out = convert::alert(&change.alert);
     // Archived under the engine's lock, in the order the book made it, before the
     // version it caused; the ticket of the version covers both.
     if let Some(store) = &shared.store {
-        let ack = crate::store::AckRecord { alert_id: r.alert_id, by: by.to_string(), note: r.note.clone() };
+        let ack =
+            crate::store::AckRecord { alert_id: r.alert_id, by: by.to_string(), note: r.note.clone(), close: r.close };
         // Dropping this ticket is fine: the version's ticket below resolves after it.
         drop(store.append(vec![ack.record(now_ms)])?);
     }

@@ -483,6 +483,7 @@ fn alert_state_to_pb(s: AlertState) -> pb::AlertState {
         AlertState::Updated => pb::AlertState::Updated,
         AlertState::Closed => pb::AlertState::Closed,
         AlertState::Retracted => pb::AlertState::Retracted,
+        AlertState::ContactLost => pb::AlertState::ContactLost,
     }
 }
 
@@ -520,6 +521,29 @@ pub fn alert(a: &Alert) -> pb::Alert {
         }),
         retraction: a.retraction.clone().unwrap_or_default(),
         track_ids: a.track_ids(),
+        contact_lost: a.contact_lost.as_ref().map(|c| pb::ContactLost {
+            last_position: Some(latlon(LatLon::new(c.last_lat, c.last_lon))),
+            last_seen: Some(timestamp(c.last_seen_ms)),
+            lost_at: Some(timestamp(c.lost_at_ms)),
+            why: c.why.clone(),
+            cog_deg: c.motion.map(|m| m.cog_deg),
+            sog_kn: c.motion.map(|m| m.sog_kn),
+            position_error_nm: c.position_error_nm,
+            dead_reckoning_error: c.dead_reckoning_error,
+            unmodelled_drift_kn: c.unmodelled_drift_kn,
+            safety_factor: c.safety_factor,
+            datum: Some(datum(&c.datum_at(a.updated_at_ms))),
+        }),
+        merged_into: a.merged_into,
+    }
+}
+
+/// A lost contact's datum at one moment.
+pub fn datum(d: &lookout_alert::Datum) -> pb::Datum {
+    pb::Datum {
+        position: Some(latlon(LatLon::new(d.lat, d.lon))),
+        radius_nm: d.radius_nm,
+        at: Some(timestamp(d.at_ms)),
     }
 }
 

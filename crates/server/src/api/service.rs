@@ -18,6 +18,7 @@ use crate::store::{Raw, RawEvents, Store};
 use lookout_ais::event::DetectionEvent;
 use lookout_ais::{Batch, Clock, DetectionCounters, LineFormat, Observation, Payload};
 use lookout_core::time::wall_ms;
+use lookout_core::LatLon;
 use lookout_picture::NearQuery;
 use tokio::sync::oneshot;
 
@@ -105,20 +106,39 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::VesselsNearRequest>,
     ) -> Result<Response<pb::VesselsNearResponse>, Status> {
+        let rescue_only = rescue_only(&req);
         let r = req.into_inner();
+        let now_ms = self.shared.now_ms();
+        let engine = self.shared.engine.read();
+        let (center, datum) = match r.datum_of_alert_id {
+            0 => (convert::point("", r.lat_deg, r.lon_deg)?, None),
+            id => {
+                if r.lat_deg != 0.0 || r.lon_deg != 0.0 {
+                    return Err(Error::invalid(
+                        "datum_of_alert_id",
+                        "is given with lat_deg/lon_deg: ask for one point, not two",
+                    )
+                    .into());
+                }
+                let datum = alerts::datum_of(engine.book(), id, rescue_only, now_ms)?;
+                (LatLon::new(datum.lat, datum.lon), Some(datum))
+            }
+        };
         let q = NearQuery {
-            center: convert::point("", r.lat_deg, r.lon_deg)?,
+            center,
             radius_m: convert::radius(r.radius_m)?,
             max_results: convert::max_results("max_results", r.max_results, DEFAULT_NEAR_RESULTS, MAX_NEAR_RESULTS)?,
             filter: convert::filter(r.filter)?,
-            now_ms: self.shared.now_ms(),
+            now_ms,
         };
-        let result = self.shared.engine.read().picture().near(&q);
+        let result = engine.picture().near(&q);
+        drop(engine);
         let vessels = result.hits.iter().map(|h| convert::near_hit(h, &self.shared.sources)).collect();
         Ok(Response::new(pb::VesselsNearResponse {
             vessels,
             as_of_unix_ms: q.now_ms,
             total_in_radius: result.total_in_radius as u32,
+            datum: datum.as_ref().map(convert::datum),
         }))
     }
 

@@ -218,6 +218,7 @@ impl Metrics {
             AlertState::Open | AlertState::Updated => "updated",
             AlertState::Closed => "closed",
             AlertState::Retracted => "retracted",
+            AlertState::ContactLost => "contact_lost",
         };
         let labels = AlertChangeLabels { kind: label(&a.kind), severity: label(&a.severity), change };
         self.alert_changes.get_or_create(&labels).inc();
@@ -272,7 +273,7 @@ impl Metrics {
         );
         r.register(
             "alert_changes",
-            "Alert versions published, by kind, severity and change (raised, updated, acknowledged, closed, retracted)",
+            "Alert versions published, by kind, severity and change (raised, updated, acknowledged, closed, retracted, contact_lost)",
             self.alert_changes.clone(),
         );
         r.register("auth_failures", "Calls refused at the access layer, by reason", self.auth_failures.clone());
