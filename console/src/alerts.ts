@@ -33,10 +33,12 @@ export const STATE_NAME: Record<number, string> = {
   [AlertState.UPDATED]: "updated",
   [AlertState.CLOSED]: "closed",
   [AlertState.RETRACTED]: "retracted",
+  [AlertState.CONTACT_LOST]: "contact lost",
 };
 
+/** Open, updated or contact lost: the incident is going on. */
 export function isLive(a: Alert): boolean {
-  return a.state === AlertState.OPEN || a.state === AlertState.UPDATED;
+  return a.state === AlertState.OPEN || a.state === AlertState.UPDATED || a.state === AlertState.CONTACT_LOST;
 }
 
 function tsMs(t: { seconds: bigint; nanos: number } | undefined): number {
@@ -293,6 +295,7 @@ export function renderAlertDetail(box: HTMLElement, a: Alert, operatorName: stri
     (a.rescue ? `<div class="pob big">${a.personsOnBoard ? pobText(a) + " persons on board (90 % interval)" : "Rescue"}</div>` : "") +
     `<p class="expl-full">${esc(a.explanation)}</p>` +
     (a.retraction ? `<p class="retraction">Retracted: ${esc(a.retraction)}</p>` : "") +
+    contactLostBox(a) +
     `<dl class="kv">` +
     (p ? `<dt>Position</dt><dd>${fmtPos(p.latDeg, p.lonDeg)}</dd>` : "") +
     `<dt>Severity</dt><dd>${SEVERITY_NAME[a.severity]} (score ${a.score.toFixed(2)})</dd>` +
@@ -312,6 +315,25 @@ export function renderAlertDetail(box: HTMLElement, a: Alert, operatorName: stri
     `<label>Operator <input data-field="by" value="${esc(operatorName)}" maxlength="200" placeholder="your name or centre" /></label>` +
     `<label>Note <textarea data-field="note" data-testid="ack-note" maxlength="2000" rows="2" placeholder="e.g. patrol boat tasked"></textarea></label>` +
     `<button class="primary" data-testid="ack" data-act="ack">${acked ? "Acknowledge again" : "Acknowledge"}</button>` +
+    (isLive(a) ? ` <button data-testid="close-incident" data-act="close-incident" title="End the incident (a note saying why is required)">Close incident</button>` : "") +
     `<span class="ack-status" data-testid="ack-status"></span>` +
     `</div>`;
+}
+
+/** For a CONTACT_LOST alert: when and where the boat was last seen, and where to search now. */
+function contactLostBox(a: Alert): string {
+  const c = a.contactLost;
+  if (a.state !== AlertState.CONTACT_LOST || !c) return "";
+  const last = c.lastPosition;
+  const d = c.datum;
+  const drift =
+    c.cogDeg !== undefined && c.sogKn !== undefined ? `, drifting ${Math.round(c.cogDeg)}° at ${c.sogKn.toFixed(1)} kn` : "";
+  return (
+    `<div class="contact-lost" data-testid="contact-lost"><b>Contact lost</b> (${esc(c.why)}).` +
+    (last ? ` Last seen ${fmtUtcDateTime(tsMs(c.lastSeen))} at ${fmtPos(last.latDeg, last.lonDeg)}${drift}.` : "") +
+    (d?.position
+      ? ` Search datum ${fmtPos(d.position.latDeg, d.position.lonDeg)}, radius <b data-testid="datum-radius">${d.radiusNm.toFixed(1)} nm</b> at ${fmtUtcDateTime(tsMs(d.at))}, growing.`
+      : "") +
+    `</div>`
+  );
 }

@@ -152,12 +152,16 @@ detail.addEventListener("click", async (e) => {
       }
       break;
     case "ack":
-      await acknowledge(a, btn);
+      await acknowledge(a, btn, false);
+      break;
+    case "close-incident":
+      await acknowledge(a, btn, true);
       break;
   }
 });
 
-async function acknowledge(a: Alert, btn: HTMLButtonElement): Promise<void> {
+/** Acknowledges `a`; with `close`, also ends the incident (the service wants a note then). */
+async function acknowledge(a: Alert, btn: HTMLButtonElement, close: boolean): Promise<void> {
   const by = detail.querySelector<HTMLInputElement>('[data-field="by"]')!.value.trim();
   const note = detail.querySelector<HTMLTextAreaElement>('[data-field="note"]')!.value.trim();
   const status = detail.querySelector<HTMLElement>(".ack-status")!;
@@ -166,12 +170,17 @@ async function acknowledge(a: Alert, btn: HTMLButtonElement): Promise<void> {
     status.className = "ack-status error";
     return;
   }
+  if (close && !note) {
+    status.textContent = "Say in the note why the incident ends.";
+    status.className = "ack-status error";
+    return;
+  }
   localStorage.setItem(OPERATOR_KEY, by);
   btn.disabled = true;
   status.textContent = "Sending…";
   status.className = "ack-status";
   try {
-    const updated = await api.acknowledgeAlert({ alertId: a.alertId, by, note });
+    const updated = await api.acknowledgeAlert({ alertId: a.alertId, by, note, close });
     // The same version also arrives on the stream, for every console.
     alerts.put(updated);
     alertsDirty = true;

@@ -32,6 +32,12 @@ import { CATEGORY, category, countedPob, displayName, isMoving, pointing } from 
 import { serverNow } from "./clock";
 import { fmtLat, fmtLon } from "./format";
 
+/** A lost contact's search datum: dashed red, lightly filled. */
+const DATUM_STYLE = new Style({
+  stroke: new Stroke({ color: "#ff3b3b", width: 2, lineDash: [8, 6] }),
+  fill: new Fill({ color: "rgba(255, 59, 59, 0.08)" }),
+});
+
 /** Trail drawn behind every vessel: its last ten minutes (service time). */
 const SHORT_TRAIL_MS = 10 * 60_000;
 /** Assumed camera footprint around a drone's look (the simulator's camera range). */
@@ -62,7 +68,7 @@ export class ConsoleMap {
   // cost more than scanning a few thousand features when drawing.
   private vesselSource = new VectorSource<Feature<Point>>({ useSpatialIndex: false });
   private trailSource = new VectorSource<Feature<LineString>>({ useSpatialIndex: false });
-  private alertSource = new VectorSource<Feature<Point>>();
+  private alertSource = new VectorSource<Feature<Geometry>>();
   private coverageSource = new VectorSource<Feature<Geometry>>();
   private droneSource = new VectorSource<Feature<Geometry>>();
   private rescueSource = new VectorSource<Feature<Geometry>>();
@@ -255,7 +261,7 @@ export class ConsoleMap {
 
   setAlerts(alerts: Alert[], selected: number | null): void {
     this.selectedAlert = selected;
-    const want = new Set<number>();
+    const want = new Set<number | string>();
     for (const a of alerts) {
       if (!a.position || a.state === AlertState.CLOSED || a.state === AlertState.RETRACTED) continue;
       const id = Number(a.alertId);
@@ -272,13 +278,32 @@ export class ConsoleMap {
         this.alertSource.addFeature(f);
       }
     }
+    // A lost contact's search datum: a geodesic circle, as of the alert's version
+    // (the service re-versions it as the datum grows).
+    for (const a of alerts) {
+      const d = a.state === AlertState.CONTACT_LOST ? a.contactLost?.datum : undefined;
+      if (!d?.position) continue;
+      const id = `datum-${a.alertId}`;
+      want.add(id);
+      const ring = circular([d.position.lonDeg, d.position.latDeg], Math.max(d.radiusNm, 0.05) * 1852, 96).transform("EPSG:4326", "EPSG:3857");
+      let f = this.alertSource.getFeatureById(id) as Feature<Geometry> | null;
+      if (f) f.setGeometry(ring);
+      else {
+        f = new Feature(ring);
+        f.setId(id);
+        f.set("kind", "datum");
+        this.alertSource.addFeature(f);
+      }
+    }
     for (const f of this.alertSource.getFeatures()) {
-      if (!want.has(Number(f.getId()))) this.alertSource.removeFeature(f);
+      const fid = f.getId();
+      if (!want.has(typeof fid === "string" ? fid : Number(fid))) this.alertSource.removeFeature(f);
     }
     this.alertSource.changed();
   }
 
   private alertStyle(f: FeatureLike): Style[] {
+    if (f.get("kind") === "datum") return [DATUM_STYLE];
     const a = f.get("a") as Alert;
     const acked = !!a.acknowledged;
     const selected = Number(a.alertId) === this.selectedAlert;
