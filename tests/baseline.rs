@@ -440,7 +440,8 @@ fn bundled_baseline_map_is_georeferenced_with_coast_and_graticule() {
         let i = (x0 + c * p) as f64 + (p as f64 - 1.0) / 2.0;
         let j = (40 + (rows - 1 - r) * p) as f64 + (p as f64 - 1.0) / 2.0;
         let (lon, lat) = w.lon_lat(i, j);
-        let (want_lon, want_lat) = (spec.min_lon_deg + (c as f64 + 0.5) * dlon, spec.min_lat_deg + (r as f64 + 0.5) * dlat);
+        let (want_lon, want_lat) =
+            (spec.min_lon_deg + (c as f64 + 0.5) * dlon, spec.min_lat_deg + (r as f64 + 0.5) * dlat);
         assert!((lon - want_lon).abs() < 1e-9 && (lat - want_lat).abs() < 1e-9, "cell ({r}, {c}): {lon}, {lat}");
     }
     // The world file spans the whole picture: the map's frame is the grid's extent.

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use lookout_ais::open_recording;
-use lookout_score::baseline::{observations_from_nmea, Basemap, BaselineBuilder, GridSpec, WorldFile};
+use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, Basemap, GridSpec, WorldFile};
 use lookout_score::Baseline;
 
 use super::{parse_distance_m, thousands, Output, Progress};

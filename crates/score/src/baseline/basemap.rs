@@ -32,7 +32,7 @@ struct Topology {
     #[serde(default)]
     transform: Option<Transform>,
     arcs: Vec<Vec<Vec<f64>>>,
-    objects: HashMap<String, Geometry>,
+    objects: HashMap<String, TopoObject>,
 }
 
 #[derive(Deserialize)]
@@ -41,11 +41,12 @@ struct Transform {
     translate: [f64; 2],
 }
 
+/// A geometry object, by its `type` (variants named as the spec names them).
 #[derive(Deserialize)]
 #[serde(tag = "type")]
-enum Geometry {
+enum TopoObject {
     GeometryCollection {
-        geometries: Vec<Geometry>,
+        geometries: Vec<TopoObject>,
     },
     Polygon {
         arcs: Vec<Vec<i64>>,
@@ -88,18 +89,18 @@ impl Basemap {
         let mut stack = vec![root];
         while let Some(g) = stack.pop() {
             match g {
-                Geometry::GeometryCollection { geometries } => stack.extend(geometries),
-                Geometry::Polygon { arcs: rings } => {
+                TopoObject::GeometryCollection { geometries } => stack.extend(geometries),
+                TopoObject::Polygon { arcs: rings } => {
                     for r in rings {
                         map.rings.push(ring(&arcs, r).map_err(bad)?);
                     }
                 }
-                Geometry::MultiPolygon { arcs: polys } => {
+                TopoObject::MultiPolygon { arcs: polys } => {
                     for r in polys.iter().flatten() {
                         map.rings.push(ring(&arcs, r).map_err(bad)?);
                     }
                 }
-                Geometry::Other => {}
+                TopoObject::Other => {}
             }
         }
         Ok(map)

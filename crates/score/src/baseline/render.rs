@@ -373,7 +373,16 @@ fn graticule_labels(img: &mut RgbImage, f: &Frame, step: f64) {
     let h = 7 * TEXT_SCALE;
     let band = f.top + f.mh - h - 4; // top of the bottom label band
     for lon in multiples(f.west, f.east(), step) {
-        let s = deg_text(lon, if lon < 0.0 { "W" } else if lon > 0.0 { "E" } else { "" });
+        let s = deg_text(
+            lon,
+            if lon < 0.0 {
+                "W"
+            } else if lon > 0.0 {
+                "E"
+            } else {
+                ""
+            },
+        );
         let w = text_w(&s);
         let x = f.xy(lon, f.north).0.floor() as i64 - w as i64 / 2;
         if x < f.x0 as i64 + 2 || x + w as i64 > (f.x0 + f.mw) as i64 - 2 {
@@ -382,7 +391,16 @@ fn graticule_labels(img: &mut RgbImage, f: &Frame, step: f64) {
         label(img, x as u32, band + 2, &s);
     }
     for lat in multiples(f.south(), f.north, step) {
-        let s = deg_text(lat, if lat < 0.0 { "S" } else if lat > 0.0 { "N" } else { "" });
+        let s = deg_text(
+            lat,
+            if lat < 0.0 {
+                "S"
+            } else if lat > 0.0 {
+                "N"
+            } else {
+                ""
+            },
+        );
         let y = f.xy(f.west, lat).1.floor() as i64 - h as i64 / 2;
         if y < f.top as i64 + 2 || y + h as i64 > band as i64 - 2 {
             continue;
