@@ -345,7 +345,7 @@ fn simulator_ferries_and_fishing_usual_ports_are_rest_areas_and_render() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("map.png");
-    b.render_png(&path).unwrap();
+    b.render_png(&path, None).unwrap();
     let img = image::open(&path).unwrap();
     let (rows, cols) = b.dims();
     let p = (900 / rows.max(cols)).clamp(1, 12) as u32;
@@ -370,7 +370,7 @@ fn lane_render_is_a_png_of_the_expected_size() {
     let b = lane_baseline();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lane.png");
-    b.render_png(&path).unwrap();
+    b.render_png(&path, None).unwrap();
     let img = image::open(&path).unwrap();
     let (rows, cols) = b.dims();
     let p = (900 / rows.max(cols)).clamp(1, 12) as u32;
@@ -378,5 +378,98 @@ fn lane_render_is_a_png_of_the_expected_size() {
     if let Ok(out) = std::env::var("BASELINE_LANE_PNG_OUT") {
         std::fs::copy(&path, out).unwrap();
     }
-    assert!(b.render_png(std::path::Path::new("/nonexistent-dir/x.png")).is_err());
+    assert!(b.render_png(std::path::Path::new("/nonexistent-dir/x.png"), None).is_err());
+    assert!(dir.path().join("lane.pgw").is_file() && dir.path().join("lane.prj").is_file());
+}
+
+/// The six numbers of a world file (A, D, B, E, C, F), read back from its text.
+fn read_world_file(path: &std::path::Path) -> WorldFile {
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: Vec<f64> = text.lines().map(|l| l.trim().parse().unwrap()).collect();
+    let [a, d, b, e, c, f] = v[..] else { panic!("{path:?} has {} lines, not 6: {text}", v.len()) };
+    WorldFile { a, d, b, e, c, f }
+}
+
+/// Pixel colours along the column through `lon`, from `lat_from` to `lat_to`.
+fn column(img: &image::RgbImage, w: &WorldFile, lon: f64, lat_from: f64, lat_to: f64) -> Vec<[u8; 3]> {
+    let (i, j0) = w.pixel(lon, lat_from);
+    let j1 = w.pixel(lon, lat_to).1;
+    let (lo, hi) = (j0.min(j1).round() as u32, j0.max(j1).round() as u32);
+    (lo..=hi).map(|j| img.get_pixel(i.round() as u32, j).0).collect()
+}
+
+const COAST: [u8; 3] = [60, 40, 20];
+const LAND: [u8; 3] = [236, 222, 186];
+const GRID: [u8; 3] = [255, 255, 255];
+
+/// The bundled baseline drawn over the console's Natural Earth land: the world
+/// file places cell centres exactly, the coast of Sicily and Malta lies where
+/// the chart has it, and the 13°E meridian is a graticule line.
+#[test]
+fn bundled_baseline_map_is_georeferenced_with_coast_and_graticule() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("replay-data/strait-of-sicily.baseline");
+    let b = Baseline::load_path(&file, Some("strait-of-sicily")).unwrap();
+    let land = Basemap::from_topojson(lookout_server::console::LAND_50M_TOPOJSON, "land").unwrap();
+    assert!(land.ring_count() > 1000, "{}", land.ring_count());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sicily.png");
+    let returned = b.render_png(&path, Some(&land)).unwrap();
+    if let Ok(out) = std::env::var("BASELINE_MAP_PNG_OUT") {
+        std::fs::copy(&path, out).unwrap();
+    }
+
+    // The world file as GIS tools read it: six lines, no rotation, north up.
+    let w = read_world_file(&dir.path().join("sicily.pgw"));
+    assert_eq!(w, returned);
+    assert_eq!((w.b, w.d), (0.0, 0.0));
+    assert!(w.a > 0.0 && w.e < 0.0);
+    let prj = std::fs::read_to_string(dir.path().join("sicily.prj")).unwrap();
+    assert!(prj.starts_with("GEOGCS[") && prj.contains("WGS_1984"), "{prj}");
+
+    // A cell's centre pixel maps back to the cell's centre. The layout (as in
+    // the size tests above): p px per cell, map centred, 40 px of title above.
+    let img = image::open(&path).unwrap().to_rgb8();
+    let (rows, cols) = b.dims();
+    let p = (900 / rows.max(cols)).clamp(1, 12);
+    let x0 = (img.width() as usize - cols * p) / 2;
+    let spec = b.spec();
+    let (dlat, dlon) = spec.cell_deg();
+    for (r, c) in [(0, 0), (rows - 1, cols - 1), (rows / 2, cols / 3), (7, cols - 3)] {
+        // Pixel centres are whole numbers; a cell of p pixels has its centre
+        // (p - 1) / 2 past its first pixel's.
+        let i = (x0 + c * p) as f64 + (p as f64 - 1.0) / 2.0;
+        let j = (40 + (rows - 1 - r) * p) as f64 + (p as f64 - 1.0) / 2.0;
+        let (lon, lat) = w.lon_lat(i, j);
+        let (want_lon, want_lat) =
+            (spec.min_lon_deg + (c as f64 + 0.5) * dlon, spec.min_lat_deg + (r as f64 + 0.5) * dlat);
+        assert!((lon - want_lon).abs() < 1e-9 && (lat - want_lat).abs() < 1e-9, "cell ({r}, {c}): {lon}, {lat}");
+    }
+    // The world file spans the whole picture: the map's frame is the grid's extent.
+    let (ul_lon, _) = w.lon_lat(x0 as f64 - 0.5, 0.0);
+    assert!((ul_lon - spec.min_lon_deg).abs() < 1e-9, "{ul_lon}");
+
+    // Sicily's south coast crosses 14.25°E at Gela (37.06°N): sea below, land
+    // above (no traffic there), coastline in between.
+    let gela = column(&img, &w, 14.25, 36.95, 37.20);
+    assert!(gela.contains(&COAST), "no coast at Gela: {gela:?}");
+    assert_eq!(column(&img, &w, 14.25, 37.3, 37.3), vec![LAND]);
+    assert!(!column(&img, &w, 14.25, 36.9, 36.9).contains(&LAND));
+    // Malta at 14.40°E: coast on both sides of 35.88°N, land between.
+    let malta = column(&img, &w, 14.40, 35.78, 36.0);
+    assert!(malta.iter().filter(|&&c| c == COAST).count() >= 2, "Malta: {malta:?}");
+    assert!(column(&img, &w, 14.42, 35.88, 35.88).contains(&LAND));
+    // Open sea south of Malta: no coast anywhere near.
+    assert!(!column(&img, &w, 14.3, 35.0, 35.4).contains(&COAST));
+
+    // The 13°E meridian is a graticule line (except where drawn over by
+    // arrows, the coast and its label band); the columns beside it are not.
+    let at = |lon: f64| column(&img, &w, lon, 34.85, 38.0).iter().filter(|&&c| c == GRID).count();
+    let (line, n) = (at(13.0), column(&img, &w, 13.0, 34.85, 38.0).len());
+    let px = w.a;
+    assert!(line as f64 > 0.85 * n as f64, "{line} of {n} px");
+    assert!(at(13.0 - px) < n / 20 && at(13.0 + px) < n / 20);
+    // and so is the 36°N parallel, across the whole map
+    let (_, j) = w.pixel(12.0, 36.0);
+    let row: Vec<[u8; 3]> = (x0..x0 + cols * p).map(|i| img.get_pixel(i as u32, j.round() as u32).0).collect();
+    assert!(row.iter().filter(|&&c| c == GRID).count() as f64 > 0.85 * row.len() as f64);
 }

@@ -174,6 +174,7 @@ fn bad_input_is_not_success() {
     let o = run(&["baseline", "render", base.to_str().unwrap(), "-o", jpg.to_str().unwrap()]);
     expect(&o, 1, &["PNG only", "map.png"]);
     assert!(!jpg.exists());
+    assert!(!dir.path().join("map.pgw").exists(), "no world file for a refused picture");
 
     let o = run(&["baseline", "build", repo("README.md").to_str().unwrap(), "-o", "/nonexistent/dir/b"]);
     expect(&o, 1, &["--output", "/nonexistent/dir/b"]);
@@ -406,4 +407,163 @@ async fn tls_mismatches_say_what_to_change() {
     let o = run_async(a).await;
     expect(&o, 1, &["not trusted", "other.pem"]);
     running.stop().await;
+}
+
+/// `baseline render` writes the picture and, beside it, what GIS tools need to
+/// place it: a six-line world file and the WGS 84 projection.
+#[test]
+fn baseline_render_writes_a_world_file_and_projection() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("sicily.png");
+    let base = repo("replay-data/strait-of-sicily.baseline");
+    let o = run(&["baseline", "render", base.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    expect(&o, 0, &["sicily.png", "sicily.pgw", "sicily.prj", "EPSG:4326"]);
+    let pgw = std::fs::read_to_string(dir.path().join("sicily.pgw")).unwrap();
+    let v: Vec<f64> = pgw.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(v.len(), 6, "{pgw}");
+    // 2 km cells at 4 px each: about 0.0056 deg of longitude and 0.0045 of
+    // latitude per pixel; the upper-left pixel a little west of the grid's
+    // 11.4 E (the margin) and north of its 38.0 N (margin and title).
+    assert!((v[0] - 0.0056).abs() < 2e-4 && v[1] == 0.0 && v[2] == 0.0 && (v[3] + 0.0045).abs() < 2e-4, "{pgw}");
+    assert!((11.0..11.4).contains(&v[4]) && (38.0..38.5).contains(&v[5]), "{pgw}");
+    assert!(std::fs::read_to_string(dir.path().join("sicily.prj")).unwrap().contains("WGS_1984"));
+}
+
+/// A `lookout serve` child process whose stderr (the log) is collected line by line.
+struct Served {
+    child: std::process::Child,
+    log: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Served {
+    fn start(cwd: &Path, home: &Path, args: &[&str]) -> Served {
+        let mut child = Command::new(LOOKOUT)
+            .args(args)
+            .current_dir(cwd)
+            // Only the temporary home: never an install on this machine, nor the user's cache.
+            .env("HOME", home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("XDG_CACHE_HOME")
+            .env("XDG_DATA_DIRS", home.join("no-system-data"))
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, log) = std::sync::mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Served { child, log, seen: String::new() }
+    }
+
+    /// Reads the log until a line holds `what` (true) or the process has
+    /// ended (false); panics after 30 s.
+    fn wait_for(&mut self, what: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.log.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) => {
+                    self.seen.push_str(&line);
+                    self.seen.push('\n');
+                    if line.contains(what) {
+                        return true;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return false,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            assert!(Instant::now() < deadline, "no {what:?} in 30 s; log:\n{}", self.seen);
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a `cargo install`ed binary meets: a working directory without
+/// `config/` or `replay-data/`. `serve --demo` writes its built-in demo data
+/// to the XDG cache and plays it; `serve` alone runs on the built-in default
+/// configuration; where nothing works, the error names every place looked at.
+#[test]
+fn installed_binary_serves_the_demo_from_an_empty_directory() {
+    let cwd = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    // The demo on free ports (the default configuration's are fixed).
+    let grpc = free_port();
+    let console = free_port();
+    let cfg = home.path().join("lookout.toml");
+    std::fs::write(
+        &cfg,
+        format!("[service]\nlisten = \"127.0.0.1:{grpc}\"\n[console]\nlisten = \"127.0.0.1:{console}\"\n"),
+    )
+    .unwrap();
+    let mut served = Served::start(cwd.path(), home.path(), &["serve", "--demo", "--config", cfg.to_str().unwrap()]);
+    assert!(served.wait_for("lookout serving"), "serve --demo ended:\n{}", served.seen);
+    let cache = home.path().join(".cache/lookout/demo");
+    assert!(served.seen.contains(&cache.display().to_string()), "log names the demo data's place:\n{}", served.seen);
+    assert!(served.seen.contains("baseline loaded"), "{}", served.seen);
+    for f in ["central-med-scenario-1h.nmea.gz", "central-med-scenario-1h.jsonl", "strait-of-sicily.baseline"] {
+        assert_eq!(std::fs::read(cache.join(f)).unwrap(), std::fs::read(repo(&format!("replay-data/{f}"))).unwrap());
+    }
+    // The service answers, with the demo recording flowing in.
+    let server = format!("http://127.0.0.1:{grpc}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let o = run(&["stats", "--json", "--server", &server]);
+        if o.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            let demo = v["sources"].as_array().unwrap().iter().find(|s| s["name"] == "demo").cloned();
+            if demo.is_some_and(|d| d["messages"].as_u64().unwrap_or(0) > 0) {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no demo messages in 30 s: {}\nlog:\n{}", stderr(&o), served.seen);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    drop(served);
+
+    // No --config and no config/default.toml here: the built-in one, whose
+    // gRPC address is 127.0.0.1:50051. That port is fixed and may be taken on
+    // a shared machine, so failing to listen there proves it as well.
+    let mut served = Served::start(cwd.path(), home.path(), &["serve"]);
+    assert!(served.wait_for("built-in default configuration"), "log:\n{}", served.seen);
+    served.wait_for("lookout serving");
+    assert!(served.seen.contains("127.0.0.1:50051") || served.seen.contains("127.0.0.1:1011"), "{}", served.seen);
+    drop(served);
+
+    // Nowhere to put the built-in demo data: the error says where it looked.
+    let not_a_dir = home.path().join("cache-is-a-file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let o = Command::new(LOOKOUT)
+        .args(["serve", "--demo", "--config", cfg.to_str().unwrap()])
+        .current_dir(cwd.path())
+        .env("HOME", home.path())
+        .env_remove("XDG_DATA_HOME")
+        .env("XDG_CACHE_HOME", &not_a_dir)
+        .env("XDG_DATA_DIRS", "/nonexistent-data")
+        .output()
+        .unwrap();
+    let local = home.path().join(".local/share/lookout/replay-data");
+    expect(
+        &o,
+        1,
+        &[
+            "replay-data",
+            &local.display().to_string(),
+            "/nonexistent-data/lookout/replay-data",
+            &not_a_dir.join("lookout/demo").display().to_string(),
+        ],
+    );
 }

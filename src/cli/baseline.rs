@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use lookout_ais::open_recording;
-use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
+use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, Basemap, GridSpec, WorldFile};
 use lookout_score::Baseline;
 
 use super::{parse_distance_m, thousands, Output, Progress};
@@ -42,11 +42,14 @@ enum BaselineCommand {
         #[arg(long)]
         progress: bool,
     },
-    /// Draw a baseline (density, dominant course, rest areas) as a PNG.
+    /// Draw a baseline (density, dominant course, rest areas) as a PNG over land,
+    /// coastline (Natural Earth 1:50m) and a graticule, with a world file (.pgw) and
+    /// projection (.prj, WGS 84) beside it so QGIS, GDAL or OpenCPN can place it.
     Render {
         /// The baseline file (from `lookout baseline build`).
         file: PathBuf,
-        /// The picture to write: PNG only, so the name must end in .png.
+        /// The picture to write: PNG only, so the name must end in .png; NAME.pgw
+        /// and NAME.prj are written beside it (replaced if present).
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -211,7 +214,16 @@ fn render(file: &Path, output: &Path) -> anyhow::Result<()> {
         );
     }
     let baseline = Baseline::load_path(file, None)?;
-    baseline.render_png(output).with_context(|| format!("write {}", output.display()))?;
-    eprintln!("{}: drawn from {}", output.display(), file.display());
+    // The console's embedded land polygons (one copy in the binary for both).
+    let land = Basemap::from_topojson(lookout_server::console::LAND_50M_TOPOJSON, "land")
+        .context("the embedded Natural Earth land (console/dist/assets/land-50m.json)")?;
+    baseline.render_png(output, Some(&land)).with_context(|| format!("write {}", output.display()))?;
+    eprintln!(
+        "{}: drawn from {}; georeferenced by {} and {} (WGS 84, EPSG:4326)",
+        output.display(),
+        file.display(),
+        WorldFile::path_for(output).display(),
+        output.with_extension("prj").display()
+    );
     Ok(())
 }

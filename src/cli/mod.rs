@@ -30,7 +30,7 @@ pub use alerts::{alert_filter_args, alert_json, alert_line, AlertKindArg, Severi
 pub use baseline::simulated_area;
 pub use decode::{decode_file, Format as DecodeFormat};
 pub use near::{near_json, near_table};
-pub use serve::{add_demo, DEMO_BASELINE, DEMO_RECORDING};
+pub use serve::{add_demo, DemoData, DEFAULT_CONFIG, DEFAULT_CONFIG_PATH};
 pub use simulate::radar_config;
 pub use stats::stats_json;
 pub use vessel::vessel_json;

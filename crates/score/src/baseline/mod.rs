@@ -53,12 +53,15 @@
 //! Known limitation: where live traffic exceeds the cap, densities learnt live
 //! lag; rebuild from recordings periodically.
 
+mod basemap;
 mod file;
 mod grid;
 mod ingest;
 mod render;
 
+pub use basemap::Basemap;
 pub use ingest::{observations_from_nmea, ClassBook};
+pub use render::{WorldFile, WGS84_PRJ};
 
 pub use grid::{GridSpec, COARSE, MAX_CELLS, M_PER_DEG};
 
@@ -825,9 +828,12 @@ impl Baseline {
     }
 
     /// Draws the baseline (density heat map, dominant course per block, rest
-    /// areas, legend) as a PNG.
-    pub fn render_png(&self, path: &std::path::Path) -> Result<(), BaselineError> {
-        render::render_png(self, path)
+    /// areas, graticule, legend; land and coastline from `basemap` when
+    /// given) as a PNG at `path`, and writes beside it the world file (`.pgw`)
+    /// and projection (`.prj`, WGS 84) that let GIS tools place it. Returns
+    /// the world file's transform.
+    pub fn render_png(&self, path: &std::path::Path, basemap: Option<&Basemap>) -> Result<WorldFile, BaselineError> {
+        render::render_png(self, path, basemap)
     }
 }
 

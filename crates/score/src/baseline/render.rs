@@ -2,12 +2,21 @@
 //! Density of all classes (vessel-minutes per km² per hour, log colour scale,
 //! viridis), the dominant course per block of cells (an arrow; a double-headed
 //! bar where traffic runs both ways, from the axial circular mean), learned
-//! rest areas outlined in cyan, cells without data light grey; title, colour
-//! bar, symbol key and a scale bar. Drawn with `image` only (a 5 × 7 bitmap font
-//! below) to keep dependencies lean.
+//! rest areas outlined in cyan, cells without data light grey; land (when a
+//! [`Basemap`] is given) tinted where there is no traffic and its coastline
+//! drawn over everything; a labelled graticule; title, colour bar, symbol key
+//! and a scale bar. Drawn with `image` only (a 5 × 7 bitmap font below) to
+//! keep dependencies lean.
+//!
+//! The grid's cells are latitude/longitude rectangles, so the picture is a
+//! plain EPSG:4326 raster: one affine transform (the ESRI world file written
+//! beside it) places every pixel, legend margins included.
+
+use std::path::{Path, PathBuf};
 
 use image::{Rgb, RgbImage};
 
+use super::basemap::Basemap;
 use super::*;
 
 const NO_DATA: Rgb<u8> = Rgb([225, 225, 225]);
@@ -15,7 +24,17 @@ const BG: Rgb<u8> = Rgb([255, 255, 255]);
 const INK: Rgb<u8> = Rgb([20, 20, 20]);
 const ARROW: Rgb<u8> = Rgb([230, 25, 60]);
 const REST: Rgb<u8> = Rgb([0, 230, 255]);
+/// Land where no traffic was seen (a chart's buff).
+pub(crate) const LAND: Rgb<u8> = Rgb([236, 222, 186]);
+/// Coastline: near-black brown, distinct from every colour of the density scale.
+pub(crate) const COAST: Rgb<u8> = Rgb([60, 40, 20]);
+/// Graticule: white, thin, so it reads over the dark end of viridis and over land.
+pub(crate) const GRID: Rgb<u8> = Rgb([255, 255, 255]);
 const TEXT_SCALE: u32 = 2;
+
+/// ESRI WKT of WGS 84 geographic coordinates (EPSG:4326), as `.prj` files
+/// carry it: QGIS and GDAL read it as EPSG:4326 without asking.
+pub const WGS84_PRJ: &str = "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
 
 fn viridis(t: f64) -> Rgb<u8> {
     const S: [[f64; 3]; 5] = [[68., 1., 84.], [59., 82., 139.], [33., 145., 140.], [94., 201., 98.], [253., 231., 37.]];
@@ -26,14 +45,121 @@ fn viridis(t: f64) -> Rgb<u8> {
     Rgb([c(0), c(1), c(2)])
 }
 
-pub(crate) fn render_png(b: &Baseline, path: &std::path::Path) -> Result<(), BaselineError> {
-    let img = render(b);
-    img.save_with_format(path, image::ImageFormat::Png)
-        .map_err(|e| BaselineError::Render(format!("{}: {e}", path.display())))
+/// Where a rendered map lies on the Earth: the affine transform of an ESRI
+/// world file, from pixel (column `i`, row `j`, counted from the upper-left
+/// pixel, at pixel centres) to WGS 84 degrees:
+/// `lon = a·i + b·j + c`, `lat = d·i + e·j + f`. The map has no rotation,
+/// so `b` = `d` = 0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorldFile {
+    /// Pixel width, degrees of longitude.
+    pub a: f64,
+    pub d: f64,
+    pub b: f64,
+    /// Pixel height, degrees of latitude, negative (rows run south).
+    pub e: f64,
+    /// Longitude of the centre of the upper-left pixel, degrees.
+    pub c: f64,
+    /// Latitude of the centre of the upper-left pixel, degrees.
+    pub f: f64,
 }
 
-/// Draws the picture (public within the crate for tests of the layout).
-pub(crate) fn render(b: &Baseline) -> RgbImage {
+impl WorldFile {
+    /// The six lines of a `.pgw` in the order the format fixes (A, D, B, E,
+    /// C, F), each the shortest decimal that reads back as the same f64.
+    pub fn text(&self) -> String {
+        format!("{}\n{}\n{}\n{}\n{}\n{}\n", self.a, self.d, self.b, self.e, self.c, self.f)
+    }
+
+    /// (lon, lat) degrees of the point at pixel coordinates (`i`, `j`)
+    /// (pixel centres are whole numbers).
+    pub fn lon_lat(&self, i: f64, j: f64) -> (f64, f64) {
+        (self.a * i + self.b * j + self.c, self.d * i + self.e * j + self.f)
+    }
+
+    /// Pixel coordinates (`i`, `j`) of (lon, lat) degrees; the pixel holding
+    /// it is (`i.round()`, `j.round()`).
+    pub fn pixel(&self, lon: f64, lat: f64) -> (f64, f64) {
+        ((lon - self.c) / self.a, (lat - self.f) / self.e)
+    }
+
+    /// The world file's name for `image`: `.pgw` beside a `.png`.
+    pub fn path_for(image: &Path) -> PathBuf {
+        image.with_extension("pgw")
+    }
+}
+
+/// Writes the PNG at `path`, its world file (`.pgw`) and its projection
+/// (`.prj`, WGS 84) beside it; returns the world file's transform.
+pub(crate) fn render_png(b: &Baseline, path: &Path, basemap: Option<&Basemap>) -> Result<WorldFile, BaselineError> {
+    let (img, world) = render(b, basemap);
+    let err = |p: &Path, e: &dyn std::fmt::Display| BaselineError::Render(format!("{}: {e}", p.display()));
+    img.save_with_format(path, image::ImageFormat::Png).map_err(|e| err(path, &e))?;
+    let pgw = WorldFile::path_for(path);
+    std::fs::write(&pgw, world.text()).map_err(|e| err(&pgw, &e))?;
+    let prj = path.with_extension("prj");
+    std::fs::write(&prj, WGS84_PRJ).map_err(|e| err(&prj, &e))?;
+    Ok(world)
+}
+
+/// Pixel frame of the map area within the picture.
+struct Frame {
+    /// Upper-left corner of the map area, pixels.
+    x0: u32,
+    top: u32,
+    /// Map area size, pixels.
+    mw: u32,
+    mh: u32,
+    /// Pixels per cell edge.
+    p: u32,
+    /// Geographic edges of the map area, degrees (the grid rounded up to
+    /// whole cells, so east and north may pass the spec's max a little).
+    west: f64,
+    north: f64,
+    dlon: f64,
+    dlat: f64,
+}
+
+impl Frame {
+    /// Continuous pixel position (corner convention: pixel (x, y) spans
+    /// x..x+1) of (lon, lat).
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            self.x0 as f64 + (lon - self.west) / self.dlon * self.p as f64,
+            self.top as f64 + (self.north - lat) / self.dlat * self.p as f64,
+        )
+    }
+
+    fn east(&self) -> f64 {
+        self.west + self.mw as f64 / self.p as f64 * self.dlon
+    }
+
+    fn south(&self) -> f64 {
+        self.north - self.mh as f64 / self.p as f64 * self.dlat
+    }
+
+    fn world_file(&self) -> WorldFile {
+        let a = self.dlon / self.p as f64;
+        let e = -self.dlat / self.p as f64;
+        // Pixel i's centre lies at corner coordinate i + 0.5.
+        WorldFile {
+            a,
+            d: 0.0,
+            b: 0.0,
+            e,
+            c: self.west + (0.5 - self.x0 as f64) * a,
+            f: self.north + (0.5 - self.top as f64) * e,
+        }
+    }
+
+    fn contains(&self, x: i64, y: i64) -> bool {
+        x >= self.x0 as i64 && y >= self.top as i64 && x < (self.x0 + self.mw) as i64 && y < (self.top + self.mh) as i64
+    }
+}
+
+/// Draws the picture and says where it lies (public within the crate for
+/// tests of the layout).
+pub(crate) fn render(b: &Baseline, basemap: Option<&Basemap>) -> (RgbImage, WorldFile) {
     let g = &b.geom;
     let (rows, cols) = (g.rows, g.cols);
     let p = (900 / rows.max(cols)).clamp(1, 12) as u32;
@@ -65,6 +191,17 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
     };
     let (llo, lhi) = (lo.log10(), hi.log10().max(lo.log10() + 1e-6));
     let x0 = (width - mw) / 2;
+    let frame = Frame {
+        x0,
+        top,
+        mw,
+        mh,
+        p,
+        west: g.min_lon,
+        north: g.min_lat + rows as f64 * g.dlat,
+        dlon: g.dlon,
+        dlat: g.dlat,
+    };
     for r in 0..rows {
         for c in 0..cols {
             let d = dens[r * cols + c];
@@ -78,6 +215,17 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
                 }
             }
         }
+    }
+    // Land under the traffic: tinted only where no traffic was seen (ports
+    // keep their density), outlined after the graticule so the coast stays
+    // unbroken. Rest areas and arrows go over both.
+    let step = graticule_step(&frame);
+    if let Some(m) = basemap {
+        fill_land(&mut img, &frame, m);
+    }
+    graticule_lines(&mut img, &frame, step);
+    if let Some(m) = basemap {
+        coastline(&mut img, &frame, m);
     }
     // rest areas
     for r in 0..rows {
@@ -127,6 +275,7 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
     }
     // frame
     rect(&mut img, x0 as i64 - 1, top as i64 - 1, mw as i64 + 2, mh as i64 + 2, INK);
+    graticule_labels(&mut img, &frame, step);
 
     // title
     let title = format!("LOOKOUT BASELINE: {}  CELL {} M  {:.0} H OBSERVED", b.spec.name, b.spec.cell_m, hours);
@@ -163,8 +312,187 @@ pub(crate) fn render(b: &Baseline) -> RgbImage {
     let px = (km * 1000.0 / b.spec.cell_m * p as f64).round() as u32;
     let sy = ly + 84;
     fill(&mut img, 10, sy, px.max(1), 4, INK);
-    text(&mut img, 16 + px, sy - 5, &format!("{km:.0} KM   N UP"), INK);
-    img
+    let scale_note = format!("{km:.0} KM   N UP");
+    text(&mut img, 16 + px, sy - 5, &scale_note, INK);
+    // Where the geography came from, right-aligned on the scale bar's line
+    // when it fits.
+    let source = format!(
+        "{}GRID {}  WGS84",
+        if basemap.is_some() { "LAND: NATURAL EARTH 1:50M  " } else { "" },
+        deg_text(step, "")
+    );
+    let sw = text_w(&source);
+    if 16 + px + text_w(&scale_note) + 24 + sw + 10 <= width {
+        text(&mut img, width - 10 - sw, sy - 5, &source, INK);
+    }
+    let world = frame.world_file();
+    (img, world)
+}
+
+/// Graticule spacing, degrees: the finest of a chart's usual steps that
+/// puts at most six lines across the map's longer side.
+fn graticule_step(f: &Frame) -> f64 {
+    const STEPS: [f64; 12] = [0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 45.0];
+    let span = (f.east() - f.west).max(f.north - f.south());
+    STEPS.into_iter().find(|s| span / s <= 6.0).unwrap_or(90.0)
+}
+
+/// The multiples of `step` within lo..=hi. Counted in whole steps, so 0.1°
+/// lines do not drift by float error.
+fn multiples(lo: f64, hi: f64, step: f64) -> impl Iterator<Item = f64> {
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(move |k| k as f64 * step)
+}
+
+/// Meridians and parallels, 1 px wide, each in the pixel column (row) whose
+/// span holds it.
+fn graticule_lines(img: &mut RgbImage, f: &Frame, step: f64) {
+    for lon in multiples(f.west, f.east(), step) {
+        let x = f.xy(lon, f.north).0.floor() as i64;
+        for y in f.top as i64..(f.top + f.mh) as i64 {
+            if f.contains(x, y) {
+                img.put_pixel(x as u32, y as u32, GRID);
+            }
+        }
+    }
+    for lat in multiples(f.south(), f.north, step) {
+        let y = f.xy(f.west, lat).1.floor() as i64;
+        for x in f.x0 as i64..(f.x0 + f.mw) as i64 {
+            if f.contains(x, y) {
+                img.put_pixel(x as u32, y as u32, GRID);
+            }
+        }
+    }
+}
+
+/// Labels inside the frame, on white: longitudes along the bottom edge,
+/// latitudes along the left; a label that would cross the frame or the
+/// corner is left out.
+fn graticule_labels(img: &mut RgbImage, f: &Frame, step: f64) {
+    let h = 7 * TEXT_SCALE;
+    let band = f.top + f.mh - h - 4; // top of the bottom label band
+    for lon in multiples(f.west, f.east(), step) {
+        let s = deg_text(
+            lon,
+            if lon < 0.0 {
+                "W"
+            } else if lon > 0.0 {
+                "E"
+            } else {
+                ""
+            },
+        );
+        let w = text_w(&s);
+        let x = f.xy(lon, f.north).0.floor() as i64 - w as i64 / 2;
+        if x < f.x0 as i64 + 2 || x + w as i64 > (f.x0 + f.mw) as i64 - 2 {
+            continue;
+        }
+        label(img, x as u32, band + 2, &s);
+    }
+    for lat in multiples(f.south(), f.north, step) {
+        let s = deg_text(
+            lat,
+            if lat < 0.0 {
+                "S"
+            } else if lat > 0.0 {
+                "N"
+            } else {
+                ""
+            },
+        );
+        let y = f.xy(f.west, lat).1.floor() as i64 - h as i64 / 2;
+        if y < f.top as i64 + 2 || y + h as i64 > band as i64 - 2 {
+            continue;
+        }
+        label(img, f.x0 + 3, y as u32, &s);
+    }
+}
+
+/// Text on a white box one pixel larger all round.
+fn label(img: &mut RgbImage, x: u32, y: u32, s: &str) {
+    fill(img, x.saturating_sub(2), y.saturating_sub(2), text_w(s) + 2, 7 * TEXT_SCALE + 4, BG);
+    text(img, x, y, s, INK);
+}
+
+/// `35°N`, `12.5°E`, `0.25°`: no more decimals than the value needs (two at most).
+fn deg_text(v: f64, hemisphere: &str) -> String {
+    let a = v.abs();
+    let mut s = format!("{a:.2}");
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    format!("{s}°{hemisphere}")
+}
+
+/// Land inside the frame: even-odd scanline fill of every ring near the map,
+/// at pixel centres, painting only cells without traffic.
+fn fill_land(img: &mut RgbImage, f: &Frame, m: &Basemap) {
+    // Edges in pixel coordinates, only those whose rows meet the frame.
+    let (y_lo, y_hi) = (f.top as f64, (f.top + f.mh) as f64);
+    let mut edges: Vec<((f64, f64), (f64, f64))> = Vec::new();
+    for r in near(f, m) {
+        for w in r.points.windows(2) {
+            let (a, b) = (f.xy(w[0].0, w[0].1), f.xy(w[1].0, w[1].1));
+            if a.1.max(b.1) >= y_lo && a.1.min(b.1) <= y_hi && a.1 != b.1 {
+                edges.push((a, b));
+            }
+        }
+    }
+    let mut xs: Vec<f64> = Vec::new();
+    for y in f.top..f.top + f.mh {
+        let yc = y as f64 + 0.5;
+        xs.clear();
+        // Half-open in y, so a vertex shared by two edges counts once.
+        xs.extend(
+            edges
+                .iter()
+                .filter(|(a, b)| (a.1 <= yc) != (b.1 <= yc))
+                .map(|(a, b)| a.0 + (yc - a.1) / (b.1 - a.1) * (b.0 - a.0)),
+        );
+        xs.sort_by(|a, b| a.total_cmp(b));
+        for pair in xs.chunks_exact(2) {
+            // pixels whose centre lies between the two crossings
+            let from = (pair[0] - 0.5).ceil().max(f.x0 as f64) as i64;
+            let to = (pair[1] - 0.5).floor().min((f.x0 + f.mw - 1) as f64) as i64;
+            for x in from..=to {
+                if img.get_pixel(x as u32, y) == &NO_DATA {
+                    img.put_pixel(x as u32, y, LAND);
+                }
+            }
+        }
+    }
+}
+
+/// Coastline: every ring near the map, 1 px wide, clipped to the frame.
+fn coastline(img: &mut RgbImage, f: &Frame, m: &Basemap) {
+    let (x_lo, x_hi, y_lo, y_hi) = (f.x0 as f64, (f.x0 + f.mw) as f64, f.top as f64, (f.top + f.mh) as f64);
+    for r in near(f, m) {
+        for w in r.points.windows(2) {
+            let (a, b) = (f.xy(w[0].0, w[0].1), f.xy(w[1].0, w[1].1));
+            // Segments wholly off one side of the frame are not walked.
+            if a.0.max(b.0) < x_lo || a.0.min(b.0) > x_hi || a.1.max(b.1) < y_lo || a.1.min(b.1) > y_hi {
+                continue;
+            }
+            let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil() as i64).max(1);
+            for k in 0..=n {
+                let t = k as f64 / n as f64;
+                let (x, y) = ((a.0 + (b.0 - a.0) * t).floor() as i64, (a.1 + (b.1 - a.1) * t).floor() as i64);
+                if f.contains(x, y) {
+                    img.put_pixel(x as u32, y as u32, COAST);
+                }
+            }
+        }
+    }
+}
+
+/// Rings whose bounding box meets the map's.
+fn near<'a>(f: &'a Frame, m: &'a Basemap) -> impl Iterator<Item = &'a super::basemap::Ring> + 'a {
+    let (w, s, e, n) = (f.west, f.south(), f.east(), f.north);
+    m.rings.iter().filter(move |r| r.bbox.0 <= e && r.bbox.2 >= w && r.bbox.1 <= n && r.bbox.3 >= s)
 }
 
 fn fmt_num(v: f64) -> String {
@@ -306,6 +634,7 @@ fn glyph(ch: char) -> Option<&'static str> {
         '=' => "00000000001111100000111110000000000",
         '+' => "00000001000010011111001000010000000",
         '_' => "00000000000000000000000000000011111",
+        '°' => "01100100101001001100000000000000000",
         _ => return None,
     })
 }

@@ -23,7 +23,7 @@ pub(crate) const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../../console/dist/assets/console.js"),
     ),
     ("assets/console.css", "text/css; charset=utf-8", include_bytes!("../../../../console/dist/assets/console.css")),
-    ("assets/land-50m.json", "application/json", include_bytes!("../../../../console/dist/assets/land-50m.json")),
+    ("assets/land-50m.json", "application/json", super::LAND_50M_TOPOJSON),
 ];
 
 /// Everything the page loads comes from this origin; the policy says so to

@@ -11,6 +11,13 @@
 
 mod assets;
 
+/// Natural Earth land polygons at 1:50 million (public domain), as TopoJSON
+/// from the `world-atlas` npm package 2.0.2 (`land-50m.json`, object `land`,
+/// quantised to about 0.0036° × 0.0017°), copied into `console/dist` by the
+/// console build. The console's basemap, and the coastline of
+/// `lookout baseline render`: one embedded copy for both.
+pub const LAND_50M_TOPOJSON: &[u8] = include_bytes!("../../../../console/dist/assets/land-50m.json");
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
