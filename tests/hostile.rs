@@ -376,3 +376,75 @@ async fn subscriptions_per_address_are_limited_and_given_back() {
     drop((alerts, tracks));
     running.stop().await;
 }
+
+/// Issue 16: a feed inventing MMSIs, and a detection feed inventing boats, stop at the
+/// picture's caps (`picture.max_vessels`, `tracker.max_tracks`): the rest are refused and
+/// counted in Stats, the vessels held still update, and the service answers throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invented_vessels_and_tracks_stop_at_the_caps_and_are_counted() {
+    let mut cfg = config_with_tcp_feed();
+    cfg.picture.max_vessels = 50;
+    cfg.tracker.max_tracks = 20;
+    let running = lookout_server::start(cfg).await.unwrap();
+    let mut c = client(running.addr).await;
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
+    // 200 distinct MMSIs, 0.01° apart.
+    let mut text = String::new();
+    for i in 0..200u32 {
+        text += &format!(
+            "{}\n",
+            position(247_100_000 + i, 35.0 + f64::from(i % 20) * 0.01, 12.0 + f64::from(i / 20) * 0.01)
+        );
+    }
+    feed.write_all(text.as_bytes()).await.unwrap();
+    feed.flush().await.unwrap();
+    wait_until(10, "200 reports applied or refused", || {
+        let mut c = c.clone();
+        async move {
+            let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+            s.live_vessels as u64 + s.vessels_refused_at_cap >= 200
+        }
+    })
+    .await;
+    let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+    assert_eq!((s.live_vessels, s.vessels_refused_at_cap), (50, 150), "{s:?}");
+    // A vessel held goes on updating at the cap.
+    feed.write_all(format!("{}\n", position(247_100_000, 35.9, 12.9)).as_bytes()).await.unwrap();
+    feed.flush().await.unwrap();
+    wait_until(10, "the held vessel moved", || {
+        let mut c = c.clone();
+        async move {
+            c.get_vessel(pb::GetVesselRequest { mmsi: 247_100_000 })
+                .await
+                .is_ok_and(|v| v.into_inner().position.is_some_and(|p| (p.lat_deg - 35.9).abs() < 1e-3))
+        }
+    })
+    .await;
+
+    // 100 boats, 2 km apart, in one drone pass: 20 tracks, 80 refused.
+    let t = now_s();
+    let events: Vec<pb::DetectionEvent> = (0..100)
+        .map(|i| pb::DetectionEvent {
+            time: Some(prost_types::Timestamp { seconds: t, nanos: 0 }),
+            sensor_id: "d1".into(),
+            sensor_kind: pb::SensorKind::Drone as i32,
+            lat: Some(34.0 + f64::from(i % 10) * 0.02),
+            lon: Some(11.0 + f64::from(i / 10) * 0.025),
+            position_error_m: Some(20.0),
+            ..Default::default()
+        })
+        .collect();
+    let pushed = c.push_detections(tokio_stream::iter(events)).await.unwrap().into_inner();
+    assert_eq!(pushed.accepted, 100);
+    wait_until(10, "the drone pass applied", || {
+        let mut c = c.clone();
+        async move { c.stats(pb::StatsRequest {}).await.unwrap().into_inner().tracks_refused_at_cap >= 80 }
+    })
+    .await;
+    let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+    assert_eq!((s.tracker_tracks, s.tracks_refused_at_cap), (20, 80), "{s:?}");
+    // The metrics say why.
+    let m = lookout_server::metrics::render(&running.shared).unwrap();
+    assert!(m.contains("lookout_reports_rejected_total{reason=\"vessel_cap\"} 150"), "{m}");
+    running.stop().await;
+}

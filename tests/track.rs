@@ -639,3 +639,21 @@ fn rain_cell_clutter_is_mapped_and_does_not_confirm() {
         println!("seed {seed}: λ {lambda:.2e} (truth {truth:.2e}); boat in rain confirmed after {n:?} scans");
     }
 }
+
+/// Issue 16: at `max_tracks` a detection no track takes starts none and is counted; the
+/// tracks held go on updating.
+#[test]
+fn at_the_track_cap_new_tracks_are_refused_and_counted() {
+    let mut trk = Tracker::new(TrackerConfig { max_tracks: 5, ..TrackerConfig::default() });
+    // Ten boats 5 km apart in one scan: five get tracks.
+    let boats: Vec<LatLon> = (0..10).map(|i| at(i as f64 * 5_000.0, 0.0)).collect();
+    let scan = |t: i64| boats.iter().map(|&p| radar("r1", t, p, 30.0)).collect::<Vec<_>>();
+    let o = trk.step(&scan(0), &NoAis, 0);
+    assert_eq!(o.created.len(), 5);
+    assert_eq!(trk.len(), 5);
+    assert_eq!(trk.refused_at_cap(), 5);
+    // The next scan updates the five and refuses the other five again.
+    let o = trk.step(&scan(3_000), &NoAis, 3_000);
+    assert_eq!((o.created.len(), o.updated.len()), (0, 5));
+    assert_eq!(trk.refused_at_cap(), 10);
+}

@@ -37,7 +37,7 @@ impl StatsArgs {
             r.observations_applied
         ))?;
         out_line(format!(
-            "baseline {}; subscribers: {} track, {} alert; refused reports: {} stale, {} future ({} held), {} invalid MMSI; {} aged out",
+            "baseline {}; subscribers: {} track, {} alert; refused reports: {} stale, {} future ({} held), {} invalid MMSI, {} new vessels and {} new tracks at the caps; {} aged out",
             if r.baseline_loaded { "loaded" } else { "none (loitering and route deviation off)" },
             r.subscribers,
             r.alert_subscribers,
@@ -45,6 +45,8 @@ impl StatsArgs {
             r.future_reports,
             r.held_future_reports,
             r.invalid_mmsi,
+            r.vessels_refused_at_cap,
+            r.tracks_refused_at_cap,
             r.aged_out
         ))?;
         if let Some(a) = &r.archive {
@@ -129,6 +131,8 @@ pub fn stats_json(r: &pb::StatsResponse) -> serde_json::Value {
         "future_reports": r.future_reports,
         "held_future_reports": r.held_future_reports,
         "invalid_mmsi": r.invalid_mmsi,
+        "vessels_refused_at_cap": r.vessels_refused_at_cap,
+        "tracks_refused_at_cap": r.tracks_refused_at_cap,
         "archive": r.archive.as_ref().map(|a| serde_json::json!({
             "durable_seq": a.durable_seq, "health": a.health, "refused": a.refused,
             "recovered_batches": a.recovered_batches, "recovered_observations": a.recovered_observations,

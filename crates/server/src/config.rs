@@ -476,6 +476,9 @@ impl Config {
             }
         }
         out.extend(self.picture.problems());
+        if self.tracker.max_tracks == 0 {
+            out.push("tracker.max_tracks must be > 0".into());
+        }
         if self.service.heartbeat.is_zero() {
             out.push("service.heartbeat must be > 0".into());
         }

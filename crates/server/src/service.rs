@@ -393,6 +393,8 @@ async fn run_retention(shared: Arc<Shared>, every: Duration, shutdown: Cancellat
 async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(shared.config.service.stats_log_every);
     every.tick().await;
+    // Vessels and tracks refused at the caps as of the last line (warned about once per rise).
+    let mut last_caps = (0u64, 0u64);
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -416,10 +418,10 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
                 udp_dropped = st.udp_dropped, peers_refused = st.peers_refused, last_error = ?st.last_error, "source counters"
             );
         }
-        let (vessels, dark_tracks, pc) = {
+        let (vessels, dark_tracks, pc, tracks_refused_at_cap) = {
             let e = shared.engine.read();
             let p = e.picture();
-            (p.positioned(), p.dark_tracks().count(), p.counters().clone())
+            (p.positioned(), p.dark_tracks().count(), p.counters().clone(), p.tracker().refused_at_cap())
         };
         info!(
             vessels,
@@ -430,8 +432,21 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
             held_future = pc.held_future,
             invalid_mmsi = pc.invalid_mmsi,
             aged_out = pc.aged_out,
+            vessels_refused_at_cap = pc.vessels_refused_at_cap,
+            tracks_refused_at_cap,
             "picture"
         );
+        // The caps are what keeps a hostile feed from exhausting memory; reaching one
+        // deserves a warning of its own, not only a number in the line above.
+        if pc.vessels_refused_at_cap > last_caps.0 || tracks_refused_at_cap > last_caps.1 {
+            warn!(
+                vessels_refused = pc.vessels_refused_at_cap - last_caps.0,
+                tracks_refused = tracks_refused_at_cap - last_caps.1,
+                vessels,
+                "picture at its cap (picture.max_vessels / tracker.max_tracks): new vessels or tracks refused since the last stats line"
+            );
+            last_caps = (pc.vessels_refused_at_cap, tracks_refused_at_cap);
+        }
     }
 }
 

@@ -170,7 +170,16 @@ pub struct TrackerConfig {
     /// persons counts (2 false OVERCROWDED, 1 DARK_TARGET); off by default
     /// until tracks of counted boats are held to their class's speed.
     pub noise_calibration_max_scale: f64,
+    /// Most tracks (tentative and confirmed) the tracker holds. At the cap a
+    /// detection no track takes starts none (counted in
+    /// [`crate::Tracker::refused_at_cap`]), so a flood of false detections
+    /// cannot grow memory without bound; tracks already held go on.
+    pub max_tracks: usize,
 }
+
+/// Default [`TrackerConfig::max_tracks`]: fifty times the 2,000 non-AIS tracks
+/// of the busiest simulated sea, and about 100 MB of track state.
+pub const DEFAULT_MAX_TRACKS: usize = 100_000;
 
 impl Default for TrackerConfig {
     fn default() -> Self {
@@ -200,6 +209,7 @@ impl Default for TrackerConfig {
             loaded_boat_max_kn: 15.0,
             loaded_min_persons: 20,
             noise_calibration_max_scale: 1.0,
+            max_tracks: DEFAULT_MAX_TRACKS,
         }
     }
 }

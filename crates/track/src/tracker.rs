@@ -112,6 +112,8 @@ pub struct Tracker {
     near_buf: Vec<TrackId>,
     /// Per-sensor factors on stated position errors, learnt from AIS ships.
     calibration: NoiseCalibration,
+    /// Detections that would have started a track while `max_tracks` were held.
+    refused_at_cap: u64,
 }
 
 impl Tracker {
@@ -141,12 +143,18 @@ impl Tracker {
             ais_buf: Vec::new(),
             near_buf: Vec::new(),
             calibration: NoiseCalibration::new(cfg.noise_calibration_max_scale),
+            refused_at_cap: 0,
             cfg,
         }
     }
 
     pub fn config(&self) -> &TrackerConfig {
         &self.cfg
+    }
+
+    /// Detections that started no track because `max_tracks` were held.
+    pub fn refused_at_cap(&self) -> u64 {
+        self.refused_at_cap
     }
 
     /// Processes detections (any order; sorted internally by time, grouped
@@ -578,7 +586,9 @@ impl Tracker {
                     // is most likely that boat (a 1-in-100 echo just outside
                     // the gate): no new track. If every such boat took a
                     // detection of its own, the leftover is another boat.
-                    if near_known[k].iter().all(|o| known_took.contains(o)) {
+                    if self.tracks.len() >= self.cfg.max_tracks {
+                        self.refused_at_cap += 1;
+                    } else if near_known[k].iter().all(|o| known_took.contains(o)) {
                         let id = self.new_track(d);
                         hit_now.insert(id);
                         out.created.push(id);

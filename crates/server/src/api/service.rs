@@ -461,6 +461,8 @@ impl Lookout for LookoutApi {
             future_reports: pic.counters().future_reports,
             held_future_reports: pic.counters().held_future,
             invalid_mmsi: pic.counters().invalid_mmsi,
+            vessels_refused_at_cap: pic.counters().vessels_refused_at_cap,
+            tracks_refused_at_cap: pic.tracker().refused_at_cap(),
             archive: self.shared.store.as_ref().map(|store| convert::archive_stats(&self.shared, store)),
         }))
     }

@@ -220,11 +220,12 @@ impl Collector {
         let mut c = Series::new(
             "reports_rejected",
             "Position reports the picture did not apply, by reason (stale: older than the vessel's position; future: \
-             stamped beyond max_future; invalid_mmsi)",
+             stamped beyond max_future; invalid_mmsi; vessel_cap: a new MMSI while picture.max_vessels were held)",
         );
         c.push([("reason", "stale")], pc.stale_reports);
         c.push([("reason", "future")], pc.future_reports);
         c.push([("reason", "invalid_mmsi")], pc.invalid_mmsi);
+        c.push([("reason", "vessel_cap")], pc.vessels_refused_at_cap);
         c.counters(enc)?;
         let mut c =
             Series::new("reports_held_future", "Reports stamped ahead of the clock, held until their time came");
