@@ -38,6 +38,26 @@ enum What {
         /// The alert's id.
         alert_id: u64,
     },
+    /// Who called what, from where, and how it ended, oldest first (the archive's audit
+    /// records; needs the admin role): `time operator method peer outcome [reason] #seq`,
+    /// or JSON Lines with --json.
+    Audit {
+        /// Start, RFC 3339.
+        #[arg(long)]
+        from: String,
+        /// End, RFC 3339 (default: now).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this operator's calls ("-": calls with no known operator).
+        #[arg(long, default_value = "")]
+        operator: String,
+        /// Most entries to print (0: the server's default, 1,000; at most 10,000).
+        #[arg(long, default_value_t = 0)]
+        max: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn timestamp(flag: &str, s: &str) -> anyhow::Result<prost_types::Timestamp> {
@@ -98,6 +118,37 @@ impl HistoryArgs {
                     println!("{}", v.record_json);
                 }
                 eprintln!("{} versions of alert {alert_id}", r.versions.len());
+            }
+            What::Audit { from, to, operator, max, json } => {
+                let req = pb::AuditLogRequest {
+                    from: Some(timestamp("from", &from)?),
+                    to: to.as_deref().map(|t| timestamp("to", t)).transpose()?,
+                    operator,
+                    max_results: max,
+                };
+                let r = client.audit_log(req).await.map_err(|s| self.remote.refused(s))?.into_inner();
+                for e in &r.entries {
+                    let time = rfc3339(e.time.as_ref());
+                    if json {
+                        let v = serde_json::json!({
+                            "time": time, "operator": e.operator, "method": e.method, "peer": e.peer,
+                            "outcome": e.outcome, "reason": e.reason, "archive_seq": e.archive_seq,
+                        });
+                        println!("{v}");
+                    } else {
+                        // Names and reasons are untrusted text: printed escaped, one entry a line.
+                        println!(
+                            "{time}  {:?} {} {} {}{}  #{}",
+                            e.operator,
+                            e.method.trim_start_matches("/lookout.v1.Lookout/"),
+                            e.peer,
+                            e.outcome,
+                            if e.reason.is_empty() { String::new() } else { format!(" {:?}", e.reason) },
+                            e.archive_seq
+                        );
+                    }
+                }
+                eprintln!("{} calls{}", r.entries.len(), if r.truncated { " (truncated: raise --max)" } else { "" });
             }
         }
         Ok(())

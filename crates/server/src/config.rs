@@ -154,7 +154,7 @@ impl Role {
             "Ingest" | "PushDetections" => Role::Feeder,
             "AcknowledgeAlert" => Role::Operator,
             "VesselHistory" | "AlertHistory" => Role::Analyst,
-            "Stats" => Role::Admin,
+            "Stats" | "AuditLog" => Role::Admin,
             _ => Role::Viewer,
         }
     }

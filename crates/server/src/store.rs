@@ -58,6 +58,32 @@ pub const TICK: Kind = Kind(5);
 /// Observations a file source took from a recording ([`FileSlice`]).
 pub const FILE_SLICE: Kind = Kind(6);
 
+/// One call to the API, who made it and how it ended ([`AuditRecord`]): a Merkle
+/// leaf in the evidence lane, so the record of access is as tamper-evident as the
+/// alerts (an altered or dropped entry breaks `lookout archive verify`).
+pub const AUDIT: Kind = Kind(7);
+
+/// A call to `lookout.v1`, as archived (kind [`AUDIT`]; the record's time is the call's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// The authenticated operator, or "-".
+    pub operator: String,
+    /// The gRPC path.
+    pub method: String,
+    pub peer: String,
+    /// "OK", or the gRPC code's name.
+    pub outcome: String,
+    /// Why it was refused, if it was.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+impl AuditRecord {
+    pub fn record(&self, now_ms: i64) -> NewRecord {
+        NewRecord::new(AUDIT, now_ms, serde_json::to_vec(self).expect("audit record serialises"))
+    }
+}
+
 /// `[archive]`: where and how the service remembers.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +186,7 @@ impl ArchiveConfig {
         c.seal_every = self.seal_every;
         c.signing_key.clone_from(&self.signing_key);
         c.checkpoint_every = self.checkpoint_every;
+        c.leaf_kinds.push(AUDIT);
         for lane in &mut c.lanes {
             match lane.name.as_str() {
                 // Ticks keep the AIS lane's retention: they only mean something with its lines.

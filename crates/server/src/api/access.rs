@@ -23,6 +23,7 @@ use tracing::{info, warn};
 
 use crate::config::{OperatorConfig, Role};
 use crate::metrics::{AuthFailure, Metrics};
+use crate::store::AuditRecord;
 
 /// The prefix of the methods that need a token.
 const PROTECTED: &str = "/lookout.v1.Lookout/";
@@ -78,13 +79,14 @@ impl AccessPolicy {
         self.by_digest.read().is_empty()
     }
 
-    /// Who is calling `path` from `peer`, or why not.
+    /// Who is calling `path` from `peer`, or why not (with the operator, when the
+    /// token was good but the role is missing).
     fn check(
         &self,
         headers: &http::HeaderMap,
         path: &str,
         peer: Option<std::net::IpAddr>,
-    ) -> Result<Option<Operator>, Status> {
+    ) -> Result<Option<Operator>, (Option<String>, Status)> {
         if self.is_open() || !path.starts_with(PROTECTED) {
             return Ok(None);
         }
@@ -94,12 +96,15 @@ impl AccessPolicy {
                 let left_ms = start + AUTH_FAILURE_WINDOW_MS - now;
                 if n >= MAX_AUTH_FAILURES && left_ms > 0 {
                     self.metrics.auth_failed(AuthFailure::LockedOut);
-                    return Err(Status::resource_exhausted(format!(
+                    return Err((
+                        None,
+                        Status::resource_exhausted(format!(
                         "{n} failed authentications from {ip} within {} s (MAX_AUTH_FAILURES {MAX_AUTH_FAILURES}): \
                          refused for {} s more",
                         AUTH_FAILURE_WINDOW_MS / 1000,
                         left_ms / 1000 + 1
-                    )));
+                    )),
+                    ));
                 }
             }
         }
@@ -110,12 +115,13 @@ impl AccessPolicy {
                 self.failed(ip, now);
             }
         }
-        let (op, roles) = who.map_err(|(_, status)| status)?;
+        let (op, roles) = who.map_err(|(_, status)| (None, status))?;
         let method = &path[PROTECTED.len()..];
         if !roles.iter().any(|r| r.may_call(method)) {
             let need = Role::for_method(method);
             self.metrics.auth_failed(AuthFailure::PermissionDenied);
-            return Err(Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name)));
+            let status = Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name));
+            return Err((Some(op.name), status));
         }
         Ok(Some(op))
     }
@@ -196,22 +202,37 @@ pub fn token_digest_hex(token: &str) -> String {
     Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The tower layer putting [`AccessPolicy`] in front of every route.
+/// Takes one audit record per `lookout.v1` call (the archive, in the service).
+pub type Audit = Arc<dyn Fn(AuditRecord) + Send + Sync>;
+
+/// The tower layer putting [`AccessPolicy`] in front of every route, and
+/// handing each call's audit record to the sink.
 #[derive(Clone)]
 pub struct AccessLayer {
     policy: Arc<AccessPolicy>,
+    audit: Option<Audit>,
 }
 
 impl AccessLayer {
     pub fn new(policy: Arc<AccessPolicy>) -> Self {
-        Self { policy }
+        Self { policy, audit: None }
+    }
+
+    /// Every `lookout.v1` call also goes to `audit`: who, what, from where, and how
+    /// it ended ("OK" once the answer or the stream starts, else the gRPC code).
+    /// Refusals while an address is locked out for guessing are not recorded one by
+    /// one (they are counted in `lookout_auth_failures_total{reason="locked_out"}`),
+    /// so a flood of guesses cannot fill the disk.
+    pub fn with_audit(mut self, audit: Option<Audit>) -> Self {
+        self.audit = audit;
+        self
     }
 }
 
 impl<S> tower::Layer<S> for AccessLayer {
     type Service = AccessService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        AccessService { inner, policy: self.policy.clone() }
+        AccessService { inner, policy: self.policy.clone(), audit: self.audit.clone() }
     }
 }
 
@@ -219,6 +240,29 @@ impl<S> tower::Layer<S> for AccessLayer {
 pub struct AccessService<S> {
     inner: S,
     policy: Arc<AccessPolicy>,
+    audit: Option<Audit>,
+}
+
+/// The outcome a response's headers carry: tonic sends an error as a trailers-only
+/// response (`grpc-status` in the headers); a success, or a stream, has none yet.
+fn outcome_of(headers: &http::HeaderMap) -> String {
+    match headers.get("grpc-status").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i32>().ok()) {
+        None | Some(0) => "OK".into(),
+        Some(c) => code_name(tonic::Code::from_i32(c)),
+    }
+}
+
+/// "PERMISSION_DENIED" for `Code::PermissionDenied`: the names gRPC's documents use.
+fn code_name(c: tonic::Code) -> String {
+    let debug = format!("{c:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, ch) in debug.chars().enumerate() {
+        if ch.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(ch.to_ascii_uppercase());
+    }
+    out.replace("O_K", "OK")
 }
 
 fn peer<B>(req: &http::Request<B>) -> Option<SocketAddr> {
@@ -247,11 +291,12 @@ where
         let path = req.uri().path().to_string();
         let addr = peer(&req);
         let peer = addr.map(|p| p.to_string()).unwrap_or_default();
+        let audit = self.audit.clone().filter(|_| path.starts_with(PROTECTED));
         match self.policy.check(req.headers(), &path, addr.map(|a| a.ip())) {
             Ok(op) => {
-                let who = op.as_ref().map_or("-", |o| o.name.as_str());
+                let who = op.as_ref().map_or("-", |o| o.name.as_str()).to_string();
                 if path.starts_with(PROTECTED) {
-                    info!(target: "access", operator = who, method = ?path, peer = %peer, "call");
+                    info!(target: "access", operator = %who, method = ?path, peer = %peer, "call");
                 }
                 if let Some(op) = op {
                     req.extensions_mut().insert(op);
@@ -260,10 +305,31 @@ where
                 // leave a clone for the next call (tower's usual pattern).
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
-                Box::pin(inner.call(req))
+                let answer = inner.call(req);
+                match audit {
+                    None => Box::pin(answer),
+                    Some(audit) => Box::pin(async move {
+                        let res = answer.await;
+                        let outcome = match &res {
+                            Ok(r) => outcome_of(r.headers()),
+                            Err(_) => "INTERNAL".into(),
+                        };
+                        audit(AuditRecord { operator: who, method: path, peer, outcome, reason: String::new() });
+                        res
+                    }),
+                }
             }
-            Err(status) => {
-                warn!(target: "access", method = ?path, peer = %peer, code = ?status.code(), reason = ?status.message(), "refused");
+            Err((who, status)) => {
+                warn!(target: "access", operator = who.as_deref().unwrap_or("-"), method = ?path, peer = %peer, code = ?status.code(), reason = ?status.message(), "refused");
+                if let Some(audit) = audit.filter(|_| status.code() != tonic::Code::ResourceExhausted) {
+                    audit(AuditRecord {
+                        operator: who.unwrap_or_else(|| "-".into()),
+                        method: path,
+                        peer,
+                        outcome: code_name(status.code()),
+                        reason: status.message().chars().take(200).collect(),
+                    });
+                }
                 Box::pin(async move { Ok(status.into_http()) })
             }
         }

@@ -423,7 +423,7 @@ pub fn archived_version(r: lookout_archive::AlertVersionRow) -> pb::ArchivedAler
     }
 }
 
-fn timestamp(ms: i64) -> prost_types::Timestamp {
+pub fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
 }
 

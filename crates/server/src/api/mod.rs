@@ -33,8 +33,23 @@ pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// The access layer (tokens, roles, access log) for another listener of the
 /// same API: the console's gRPC-Web (`crate::console`).
-pub(crate) fn access_layer(shared: &Shared) -> access::AccessLayer {
-    access::AccessLayer::new(shared.access.clone())
+pub(crate) fn access_layer(shared: &Arc<Shared>) -> access::AccessLayer {
+    access::AccessLayer::new(shared.access.clone()).with_audit(audit_sink(shared))
+}
+
+/// Where the access layer's records go: the archive, when there is one.
+fn audit_sink(shared: &Arc<Shared>) -> Option<access::Audit> {
+    shared.store.as_ref()?;
+    let shared = shared.clone();
+    Some(Arc::new(move |rec: crate::store::AuditRecord| {
+        let store = shared.store.as_ref().expect("checked above");
+        // The reply does not wait for the disk: the record is in the archive's
+        // next group commit. A refusal (archive unhealthy) is counted and logged.
+        if let Err(e) = store.append(vec![rec.record(lookout_core::time::wall_ms())]) {
+            shared.metrics.audit_not_archived();
+            tracing::warn!(error = %e, method = %rec.method, "audit record not archived");
+        }
+    }))
 }
 
 /// The `lookout.v1.Lookout` service on `shared`, with its request limits:
@@ -77,6 +92,7 @@ pub async fn serve(
         }
     };
     let policy = shared.access.clone();
+    let audit = audit_sink(&shared);
     let timing = crate::metrics::GrpcMetricsLayer::new(&shared.metrics);
     if policy.is_open() {
         warn!("no [[operator]] configured: the API is open to anyone who can reach it; keep it on a trusted network");
@@ -110,7 +126,7 @@ pub async fn serve(
     let result = builder
         .layer(timing)
         .layer(limits::RequestSizeLayer)
-        .layer(access::AccessLayer::new(policy))
+        .layer(access::AccessLayer::new(policy).with_audit(audit))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

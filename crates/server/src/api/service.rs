@@ -11,6 +11,11 @@ use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_
 use super::pb::{self, lookout_server::Lookout};
 use super::{alerts, sensors, subscribe};
 use crate::error::Error;
+
+/// `AuditLog` entries when `max_results` is 0.
+const DEFAULT_AUDIT_ENTRIES: usize = 1000;
+/// At most this many `AuditLog` entries per call.
+const MAX_AUDIT_ENTRIES: usize = 10_000;
 use crate::pipeline::{wait_durable, Durable, Input};
 use crate::service::Shared;
 use crate::source::{Ingestor, SourceStatus, BATCH_MAX};
@@ -434,6 +439,55 @@ impl Lookout for LookoutApi {
         Ok(Response::new(pb::AlertHistoryResponse {
             versions: rows.into_iter().map(convert::archived_version).collect(),
         }))
+    }
+
+    async fn audit_log(&self, req: Request<pb::AuditLogRequest>) -> Result<Response<pb::AuditLogResponse>, Status> {
+        let r = req.into_inner();
+        let from = convert::time_ms("from", r.from)?;
+        let to = match r.to {
+            Some(t) => convert::time_ms("to", Some(t))?,
+            None => wall_ms() + 1,
+        };
+        if to < from {
+            return Err(Error::invalid("to", "is before from").into());
+        }
+        let limit = convert::max_results("max_results", r.max_results, DEFAULT_AUDIT_ENTRIES, MAX_AUDIT_ENTRIES)?;
+        self.archived()?;
+        let shared = self.shared.clone();
+        let operator = r.operator;
+        // Segments are files: read them off the async workers.
+        let (entries, truncated) = tokio::task::spawn_blocking(move || {
+            let store = shared.store.as_ref().expect("checked above");
+            let opts = lookout_archive::ReadOptions {
+                kinds: Some(vec![crate::store::AUDIT]),
+                ..lookout_archive::ReadOptions::time(from, to)
+            };
+            let mut out = Vec::new();
+            for rec in store.archive().read(opts) {
+                let rec = rec?;
+                let Ok(a) = serde_json::from_slice::<crate::store::AuditRecord>(&rec.payload) else { continue };
+                if !operator.is_empty() && a.operator != operator {
+                    continue;
+                }
+                if out.len() == limit {
+                    return Ok::<_, lookout_archive::Error>((out, true));
+                }
+                out.push(pb::AuditEntry {
+                    time: Some(convert::timestamp(rec.time_ms)),
+                    archive_seq: rec.seq,
+                    operator: a.operator,
+                    method: a.method,
+                    peer: a.peer,
+                    outcome: a.outcome,
+                    reason: a.reason,
+                });
+            }
+            Ok((out, false))
+        })
+        .await
+        .map_err(|e| Status::internal(format!("audit task: {e}")))?
+        .map_err(Error::from)?;
+        Ok(Response::new(pb::AuditLogResponse { entries, truncated }))
     }
 
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {

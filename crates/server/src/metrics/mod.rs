@@ -156,6 +156,8 @@ pub struct Metrics {
     ingest_to_alert: Histogram,
     alert_changes: Family<AlertChangeLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
+    /// Audit records the archive refused (it stopped taking input).
+    audit_not_archived: Counter,
     /// Times a subscriber fell behind the fan-out (and was re-sent the state).
     subscriber_lags: Family<StreamLabels, Counter>,
     /// Updates subscribers missed in those lags.
@@ -183,6 +185,7 @@ impl Metrics {
             ingest_to_alert: Histogram::new(INGEST_TO_ALERT_BUCKETS),
             alert_changes: Family::default(),
             auth_failures: Family::default(),
+            audit_not_archived: Counter::default(),
             subscriber_lags: Family::default(),
             subscriber_missed: Family::default(),
             grpc_latency: Family::new_with_constructor(|| Histogram::new(GRPC_BUCKETS)),
@@ -227,6 +230,11 @@ impl Metrics {
     /// Counts a call refused at the access layer.
     pub fn auth_failed(&self, why: AuthFailure) {
         self.auth_failures.get_or_create(&ReasonLabels { reason: why.label() }).inc();
+    }
+
+    /// Counts an audit record the archive refused.
+    pub fn audit_not_archived(&self) {
+        self.audit_not_archived.inc();
     }
 
     /// Counts a subscriber that fell `missed` updates behind the fan-out.
@@ -277,6 +285,11 @@ impl Metrics {
             self.alert_changes.clone(),
         );
         r.register("auth_failures", "Calls refused at the access layer, by reason", self.auth_failures.clone());
+        r.register(
+            "audit_records_not_archived",
+            "Audit records of API calls the archive refused (it stopped taking input)",
+            self.audit_not_archived.clone(),
+        );
         r.register(
             "subscriber_lags",
             "Times a subscriber fell behind the fan-out and was re-sent the current state",
