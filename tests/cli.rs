@@ -366,6 +366,52 @@ async fn alerts_follow_reconnects_when_the_service_comes_back() {
     second.stop().await;
 }
 
+/// Issue 18: `lookout tracks` follows the picture, says when the service goes away, and
+/// after it comes back subscribes again and goes on printing (the drone's boat, a dark track).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tracks_follow_the_picture_across_a_restart() {
+    let port = free_port();
+    let cfg = || Config::parse(&format!("[service]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+    let first = lookout_server::start(cfg()).await.unwrap();
+    let mut follow = Command::new(LOOKOUT)
+        .args(args(&["tracks", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let mut out = BufReader::new(follow.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap_or(0) > 0 {
+            let _ = tx.send(std::mem::take(&mut line));
+        }
+    });
+    let mut seen = String::new();
+    let mut until = async |what: &str| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !seen.contains(what) {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(l)) => seen.push_str(&l),
+                _ => panic!("never printed {what:?}:\n{seen}"),
+            }
+        }
+    };
+    until("following changes").await;
+    first.stop().await;
+    until("connection lost").await;
+    let second = lookout_server::start(cfg()).await.unwrap();
+    until("reconnected").await;
+    let mut c = LookoutClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
+    assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
+    until(" T1").await;
+    let after = &seen[seen.find("reconnected").unwrap()..];
+    assert!(after.contains(" T1"), "the new service's dark track reached the console:\n{seen}");
+    follow.kill().unwrap();
+    follow.wait().unwrap();
+    second.stop().await;
+}
+
 /// A TLS server: plaintext against it, and https without the right authority.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_mismatches_say_what_to_change() {

@@ -1,6 +1,6 @@
 //! `lookout alerts`: the alerts a service holds, or every change as it happens.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lookout_server::api::pb;
 
@@ -165,21 +165,12 @@ impl AlertsArgs {
     /// Connects and subscribes again, waiting 0.5 s doubling to 8 s between tries,
     /// until `--reconnect-for` runs out.
     async fn resubscribe(&self, filter: &pb::AlertFilter) -> anyhow::Result<tonic::Streaming<pb::AlertEvent>> {
-        let deadline = Instant::now() + self.reconnect_for;
-        let mut wait = Duration::from_millis(500);
-        loop {
-            tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
-            let tried = async {
-                let mut c = connect(&self.remote).await?;
-                let req = pb::SubscribeAlertsRequest { filter: Some(filter.clone()) };
-                anyhow::Ok(c.subscribe_alerts(req).await.map_err(|s| self.remote.refused(s))?.into_inner())
-            };
-            match tried.await {
-                Ok(s) => return Ok(s),
-                Err(e) if Instant::now() >= deadline => return Err(e),
-                Err(_) => wait = (wait * 2).min(Duration::from_secs(8)),
-            }
-        }
+        super::retry_with_backoff(self.reconnect_for, || async {
+            let mut c = connect(&self.remote).await?;
+            let req = pb::SubscribeAlertsRequest { filter: Some(filter.clone()) };
+            anyhow::Ok(c.subscribe_alerts(req).await.map_err(|s| self.remote.refused(s))?.into_inner())
+        })
+        .await
     }
 
     /// Prints the stream's events until it ends; returns why it ended (a

@@ -25,7 +25,7 @@ pub struct AreaArgs {
 }
 
 /// Parses `MIN_LAT,MIN_LON,MAX_LAT,MAX_LON`.
-fn parse_bbox(s: &str) -> Result<pb::BoundingBox, String> {
+pub(crate) fn parse_bbox(s: &str) -> Result<pb::BoundingBox, String> {
     let v: Vec<f64> = s
         .split(',')
         .map(|x| x.trim().parse::<f64>())

@@ -15,6 +15,7 @@ mod serve;
 mod simulate;
 mod stats;
 mod token;
+mod tracks;
 mod vessel;
 
 use std::io::{BufWriter, Write};
@@ -70,6 +71,7 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     Archive(archive::ArchiveArgs),
     History(history::HistoryArgs),
+    Tracks(tracks::TracksArgs),
 }
 
 impl Args {
@@ -103,6 +105,31 @@ impl Args {
             Command::Simulate(a) => a.run(),
             Command::Archive(a) => a.run(),
             Command::History(a) => a.run().await,
+            Command::Tracks(a) => a.run().await,
+        }
+    }
+}
+
+/// Tries `attempt` again, waiting 0.5 s doubling to 8 s between tries, until it
+/// succeeds or `give_up_after` has passed (then its last error): how `alerts
+/// --follow` and `tracks` come back after the service restarts.
+pub(crate) async fn retry_with_backoff<T, F, Fut>(
+    give_up_after: std::time::Duration,
+    mut attempt: F,
+) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    use std::time::{Duration, Instant};
+    let deadline = Instant::now() + give_up_after;
+    let mut wait = Duration::from_millis(500);
+    loop {
+        tokio::time::sleep(wait.min(deadline.saturating_duration_since(Instant::now()))).await;
+        match attempt().await {
+            Ok(t) => return Ok(t),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => wait = (wait * 2).min(Duration::from_secs(8)),
         }
     }
 }
