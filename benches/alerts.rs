@@ -46,7 +46,7 @@ mod common;
 #[path = "common/fleet.rs"]
 mod fleet;
 use common::{arg, rss_mb};
-use fleet::{feed_paced, fleet, itu_interval_s, schedule, wall_ms, Schedule, Ship};
+use fleet::{feed_paced, fleet, itu_interval_s, schedule, wall_ms, Feed, Schedule, Ship};
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
