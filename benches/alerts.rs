@@ -3,7 +3,7 @@
 //! second.
 //!
 //! Run: `cargo bench --bench alerts` (defaults: `-- --consoles 1000 --rate
-//! 100000 --seconds 20 --vessels 20000 --feeds 4 --per-connection 100
+//! 100000 --seconds 20 --vessels 20000 --feeds 4 --per-connection 50
 //! --alert-every-ms 150 --threads 2 --baseline 1 --drain-s 10`). For
 //! diagnosis: `--uniform 1` (every vessel reports equally often),
 //! `--dead-reckon-max-s S` (a shorter `[picture] dead_reckon_max`),
@@ -16,7 +16,8 @@
 //! source. Against it, over real TCP:
 //!
 //! * consoles: `--consoles` `SubscribeAlerts` streams (no filter), spread
-//!   over connections of `--per-connection` streams each, every stream read
+//!   over connections of `--per-connection` streams each (at most the
+//!   service's 64 per address: each connection binds its own 127.0.1.x), every stream read
 //!   by its own task, which notes the `Instant` it first hears of each alert;
 //! * feeders: `--feeds` TCP connections, each a thread writing pre-encoded
 //!   bare `!AIVDM` type 1 sentences (stamped by the service on receipt) at
@@ -56,6 +57,7 @@ use std::time::{Duration, Instant};
 
 use lookout_core::geodesy::{haversine_m, LatLon};
 use lookout_score::baseline::{observations_from_nmea, BaselineBuilder};
+use lookout_server::api::limits::MAX_SUBSCRIPTIONS_PER_PEER;
 use lookout_server::api::pb::{self, alert_event::Event, lookout_client::LookoutClient};
 use lookout_server::Config;
 use lookout_sim::{self, SimConfig};
@@ -173,7 +175,8 @@ fn main() {
         return; // `cargo bench -- --list` probes harness-less benches.
     }
     let consoles = arg("--consoles", 1000);
-    let per_conn = arg("--per-connection", 100).max(1);
+    // At most the service's per-address limit on one connection (each has its own address).
+    let per_conn = arg("--per-connection", 50).clamp(1, MAX_SUBSCRIPTIONS_PER_PEER);
     let rate = arg("--rate", 100_000);
     let seconds = arg("--seconds", 20);
     let vessels = arg("--vessels", 20_000);
@@ -310,8 +313,12 @@ async fn run(
     let t = Instant::now();
     let channels: Vec<Channel> = {
         let mut v = Vec::new();
-        for _ in 0..consoles.div_ceil(per_conn) {
-            v.push(endpoint.connect().await.unwrap());
+        for k in 0..consoles.div_ceil(per_conn) {
+            // Each connection from its own loopback address: the service holds at most
+            // MAX_SUBSCRIPTIONS_PER_PEER live subscriptions per address, as a watch
+            // room's consoles would come from many machines.
+            let local = std::net::Ipv4Addr::new(127, 0, 1 + (k / 250) as u8, 1 + (k % 250) as u8);
+            v.push(endpoint.clone().local_address(Some(local.into())).connect().await.unwrap());
         }
         v
     };
