@@ -3,7 +3,7 @@
 //! second.
 //!
 //! Run: `cargo bench --bench alerts` (defaults: `-- --consoles 1000 --rate
-//! 100000 --seconds 20 --vessels 20000 --feeds 4 --per-connection 100
+//! 100000 --seconds 20 --vessels 20000 --feeds 4 --per-connection 50
 //! --alert-every-ms 150 --threads 2 --baseline 1 --drain-s 10`). For
 //! diagnosis: `--uniform 1` (every vessel reports equally often),
 //! `--dead-reckon-max-s S` (a shorter `[picture] dead_reckon_max`),
@@ -16,7 +16,8 @@
 //! source. Against it, over real TCP:
 //!
 //! * consoles: `--consoles` `SubscribeAlerts` streams (no filter), spread
-//!   over connections of `--per-connection` streams each, every stream read
+//!   over connections of `--per-connection` streams each (at most the
+//!   service's 64 per address: each connection binds its own 127.0.1.x), every stream read
 //!   by its own task, which notes the `Instant` it first hears of each alert;
 //! * feeders: `--feeds` TCP connections, each a thread writing pre-encoded
 //!   bare `!AIVDM` type 1 sentences (stamped by the service on receipt) at
@@ -43,116 +44,24 @@
 //! and on the same cores as the service: their reading is part of the cost.
 
 mod common;
+#[path = "common/fleet.rs"]
+mod fleet;
 use common::{arg, rss_mb};
+use fleet::{feed_paced, fleet, itu_interval_s, schedule, wall_ms, Feed, Schedule, Ship};
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lookout_core::geodesy::{destination, haversine_m, LatLon, MS_PER_KN};
+use lookout_core::geodesy::{haversine_m, LatLon};
 use lookout_score::baseline::{observations_from_nmea, BaselineBuilder};
+use lookout_server::api::limits::MAX_SUBSCRIPTIONS_PER_PEER;
 use lookout_server::api::pb::{self, alert_event::Event, lookout_client::LookoutClient};
 use lookout_server::Config;
-use lookout_sim::{self, encode, SimConfig};
+use lookout_sim::{self, SimConfig};
 use tonic::transport::{Channel, Endpoint};
-
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
-#[derive(Clone, Copy)]
-struct Ship {
-    mmsi: u32,
-    pos: LatLon,
-    sog_kn: f64,
-    cog_deg: f64,
-}
-
-/// The simulator's fleet: last position, speed and course of each vessel
-/// heard, and its static-data sentences (tag blocks removed).
-fn fleet(want: usize) -> (Vec<Ship>, Vec<u8>) {
-    let mut scale = want as f64 / 100.0;
-    loop {
-        let cfg =
-            SimConfig { seed: 7, duration_s: 360, vessel_scale: scale, reception_loss: 0.0, ..Default::default() };
-        let mut rec = Vec::new();
-        lookout_sim::write_recording(&cfg, &mut rec).unwrap();
-        let mut last: BTreeMap<u32, Ship> = BTreeMap::new();
-        for o in observations_from_nmea(&rec[..]).unwrap() {
-            let pos = LatLon::new(o.lat_deg, o.lon_deg);
-            last.insert(
-                o.mmsi,
-                Ship { mmsi: o.mmsi, pos, sog_kn: o.sog_kn.unwrap_or(0.0), cog_deg: o.cog_deg.unwrap_or(0.0) },
-            );
-        }
-        if last.len() < want {
-            scale *= 1.3 * want as f64 / last.len().max(1) as f64;
-            continue;
-        }
-        let ships: Vec<Ship> = last.into_values().take(want).collect();
-        let keep: std::collections::HashSet<u32> = ships.iter().map(|s| s.mmsi).collect();
-        let mut statics = Vec::new();
-        let mut dec = lookout_ais::decode::Decoder::new(lookout_ais::decode::DecoderConfig::default());
-        let mut pending: Vec<&[u8]> = Vec::new();
-        for line in rec.split(|b| *b == b'\n') {
-            let bare = match line.first() {
-                Some(b'\\') => line[1..].iter().position(|b| *b == b'\\').map(|i| &line[i + 2..]).unwrap_or(line),
-                _ => line,
-            };
-            pending.push(bare);
-            let mut take = false;
-            dec.feed_line(line, 0, &mut |d| {
-                take = d.msg.position().is_none() && keep.contains(&d.msg.mmsi());
-            });
-            // A message is complete (decoded) after its last fragment.
-            let done = !bare.starts_with(b"!AIVDM,2,1");
-            if take {
-                for l in &pending {
-                    statics.extend_from_slice(l);
-                    statics.push(b'\n');
-                }
-            }
-            if done {
-                pending.clear();
-            }
-        }
-        return (ships, statics);
-    }
-}
-
-fn position_line(out: &mut Vec<u8>, s: &Ship) {
-    let r = encode::PositionReport {
-        msg_type: 1,
-        repeat: 0,
-        mmsi: s.mmsi,
-        nav_status: if s.sog_kn > 0.1 { 0 } else { 5 },
-        rot: 0,
-        sog: encode::sog_to_ais(s.sog_kn),
-        accuracy: true,
-        lon: encode::lon_to_ais(s.pos.lon_deg),
-        lat: encode::lat_to_ais(s.pos.lat_deg),
-        cog: encode::cog_to_ais(s.cog_deg),
-        heading: s.cog_deg.round() as u16 % 360,
-        second: (wall_ms() / 1000 % 60) as u8,
-        maneuver: 0,
-        spare: 0,
-        raim: false,
-        radio: 0,
-    };
-    let (payload, fill) = r.to_bits().armor();
-    for l in encode::sentences(&payload, fill, 'A', 0) {
-        out.extend_from_slice(l.as_bytes());
-        out.push(b'\n');
-    }
-}
-
-/// Pre-encoded lines of one feeder and where each starts.
-struct Feed {
-    bytes: Vec<u8>,
-    starts: Vec<u32>,
-}
 
 /// Grid points of open sea in the Strait of Sicily, >= 5 km apart.
 fn boat_positions(n: usize) -> Vec<LatLon> {
@@ -266,7 +175,8 @@ fn main() {
         return; // `cargo bench -- --list` probes harness-less benches.
     }
     let consoles = arg("--consoles", 1000);
-    let per_conn = arg("--per-connection", 100).max(1);
+    // At most the service's per-address limit on one connection (each has its own address).
+    let per_conn = arg("--per-connection", 50).clamp(1, MAX_SUBSCRIPTIONS_PER_PEER);
     let rate = arg("--rate", 100_000);
     let seconds = arg("--seconds", 20);
     let vessels = arg("--vessels", 20_000);
@@ -286,48 +196,8 @@ fn main() {
     let t = Instant::now();
     let (ships, statics) = fleet(vessels);
     let n = ships.len();
-    // How often each vessel reports: the ITU-R M.1371 class A intervals
-    // (at anchor or slow 180 s, up to 14 kn 10 s, up to 23 kn 6 s, faster
-    // 2 s), all scaled by one factor so the fleet sends `--rate` reports per
-    // second; `--uniform 1`: every vessel equally often.
-    let interval = |s: &Ship| match s.sog_kn {
-        _ if uniform => 1.0,
-        v if v < 3.0 => 180.0,
-        v if v <= 14.0 => 10.0,
-        v if v <= 23.0 => 6.0,
-        _ => 2.0,
-    };
-    let scale_t = ships.iter().map(|s| 1.0 / interval(s)).sum::<f64>() / rate.max(1) as f64;
-    let lines_per_feed = (rate * seconds).div_ceil(feeds) + rate / feeds; // a second to spare
-    let mut warmup: Vec<Vec<u8>> = vec![Vec::new(); feeds];
-    let mut feed: Vec<Feed> = (0..feeds)
-        .map(|_| Feed { bytes: Vec::with_capacity(lines_per_feed * 48), starts: Vec::with_capacity(lines_per_feed) })
-        .collect();
-    for s in &ships {
-        position_line(&mut warmup[s.mmsi as usize % feeds], s);
-    }
-    for (fi, f) in feed.iter_mut().enumerate() {
-        // Each vessel's reports on its straight line, merged in time order.
-        let mut due: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> = ships
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.mmsi as usize % feeds == fi)
-            .map(|(i, s)| std::cmp::Reverse((((i as f64 * 0.618_034).fract() * scale_t * interval(s) * 1e9) as u64, i)))
-            .collect();
-        while f.starts.len() < lines_per_feed {
-            let Some(std::cmp::Reverse((t_ns, i))) = due.pop() else {
-                break;
-            };
-            let s = &ships[i];
-            let moved = Ship { pos: destination(s.pos, s.cog_deg, s.sog_kn * MS_PER_KN * t_ns as f64 / 1e9), ..*s };
-            f.starts.push(f.bytes.len() as u32);
-            position_line(&mut f.bytes, &moved);
-            due.push(std::cmp::Reverse((t_ns + (scale_t * interval(s) * 1e9) as u64, i)));
-        }
-    }
-    for f in &mut feed {
-        f.starts.push(f.bytes.len() as u32);
-    }
+    let Schedule { warmup, feeds: feed, scale_t } = schedule(&ships, rate, seconds, feeds, uniform);
+    let interval = |s: &Ship| itu_interval_s(s, uniform);
     let feed_mb: f64 = feed.iter().map(|f| (f.bytes.capacity() + f.starts.capacity() * 4) as f64 / 1e6).sum();
     let moving = ships.iter().filter(|s| s.sog_kn > 0.1).count();
     println!(
@@ -443,8 +313,12 @@ async fn run(
     let t = Instant::now();
     let channels: Vec<Channel> = {
         let mut v = Vec::new();
-        for _ in 0..consoles.div_ceil(per_conn) {
-            v.push(endpoint.connect().await.unwrap());
+        for k in 0..consoles.div_ceil(per_conn) {
+            // Each connection from its own loopback address: the service holds at most
+            // MAX_SUBSCRIPTIONS_PER_PEER live subscriptions per address, as a watch
+            // room's consoles would come from many machines.
+            let local = std::net::Ipv4Addr::new(127, 0, 1 + (k / 250) as u8, 1 + (k % 250) as u8);
+            v.push(endpoint.clone().local_address(Some(local.into())).connect().await.unwrap());
         }
         v
     };
@@ -475,42 +349,11 @@ async fn run(
     let sent = Arc::new(AtomicU64::new(0));
     let per_feed = rate as f64 / feeds as f64;
     let mut feeders = Vec::new();
-    for (mut sock, f) in socks.into_iter().zip(feed) {
+    for (sock, f) in socks.into_iter().zip(feed) {
         let sent = sent.clone();
-        feeders.push(std::thread::spawn(move || {
-            // A write that cannot proceed (the service is not reading) gives up
-            // after a while so the feeder stops on time whatever the backlog.
-            sock.set_write_timeout(Some(Duration::from_millis(20))).unwrap();
-            let total = f.starts.len() - 1;
-            let (mut written, mut lines) = (0usize, 0usize);
-            let mut blocked = Duration::ZERO;
-            while Instant::now() < start {
-                std::thread::sleep(Duration::from_micros(200));
-            }
-            loop {
-                let now = Instant::now();
-                if now >= end {
-                    break;
-                }
-                let due = (((now - start).as_secs_f64() * per_feed) as usize).min(total);
-                let due_byte = f.starts[due] as usize;
-                if due_byte > written {
-                    match sock.write(&f.bytes[written..due_byte]) {
-                        Ok(n) => written += n,
-                        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                        }
-                        Err(e) => panic!("feeder write: {e}"),
-                    }
-                    blocked += now.elapsed();
-                    let complete = f.starts.partition_point(|s| *s as usize <= written) - 1;
-                    sent.fetch_add((complete - lines) as u64, Ordering::Relaxed);
-                    lines = complete;
-                } else {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            }
-            (sock, blocked)
-        }));
+        // Never set: these feeders run to `end`.
+        let never = AtomicBool::new(false);
+        feeders.push(std::thread::spawn(move || feed_paced(sock, f, start, end, per_feed, sent, &never)));
     }
     let applied0 = shared.engine.read().picture().counters().reports_applied;
     tokio::time::sleep_until(start.into()).await;

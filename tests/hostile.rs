@@ -304,6 +304,70 @@ async fn a_fast_detection_feed_is_slowed_down_not_cut_off() {
     running.stop().await;
 }
 
+/// Issue 16 (`cargo bench --bench wire`): detection batches went strictly before line
+/// batches, so two `PushDetections` streams sending as fast as flow control allowed stopped
+/// a 100,000 reports/s AIS feed entirely for as long as they ran. Now a waiting line batch
+/// is taken after every detection batch. Here the engine is made slow (held 10 ms of every
+/// 11, as by expensive batches), so an endless flood always has a batch waiting; the AIS
+/// reports written meanwhile must still reach the picture while the flood goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detection_flood_does_not_stop_the_ais_feeds() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    const VESSELS: u32 = 1000;
+    let running = lookout_server::start(config_with_tcp_feed()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let slow = {
+        let (shared, stop) = (running.shared.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let engine = shared.engine.write();
+                std::thread::sleep(Duration::from_millis(10));
+                drop(engine);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    // Endless small detections over open sea until told to stop.
+    let flood = {
+        let (mut c, stop) = (c.clone(), stop.clone());
+        let mut i = 0usize;
+        let events = std::iter::from_fn(move || {
+            i += 1;
+            (!stop.load(Ordering::Relaxed)).then(|| pb::DetectionEvent {
+                time: Some(prost_types::Timestamp { seconds: now_s(), nanos: 0 }),
+                sensor_id: "d1".into(),
+                sensor_kind: pb::SensorKind::Drone as i32,
+                lat: Some(35.0 + (i % 100) as f64 * 0.01),
+                lon: Some(12.0 + (i / 100 % 100) as f64 * 0.01),
+                position_error_m: Some(50.0),
+                ..Default::default()
+            })
+        });
+        tokio::spawn(async move { c.push_detections(tokio_stream::iter(events)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
+    let lines: String =
+        (0..VESSELS).map(|i| format!("{}\n", position(247_100_000 + i, 36.0, 11.0 + f64::from(i) * 0.001))).collect();
+    feed.write_all(lines.as_bytes()).await.unwrap();
+    feed.flush().await.unwrap();
+    let mut live = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while live < VESSELS && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        live = c.stats(pb::StatsRequest {}).await.unwrap().into_inner().live_vessels;
+    }
+    let flooding = !flood.is_finished();
+    stop.store(true, Ordering::Relaxed);
+    let summary = flood.await.unwrap().expect("the flood is taken").into_inner();
+    slow.join().unwrap();
+    assert!(flooding && summary.accepted > 0, "the flood ran throughout: {summary:?}");
+    assert_eq!(live, VESSELS, "AIS vessels in the picture within 5 s, while the flood went on");
+    running.stop().await;
+}
+
 /// Yields each item after a pending poll, so a tonic client sends every message in its own
 /// HTTP/2 DATA frame.
 fn async_stream_of<T: Send + 'static>(items: Vec<T>) -> impl tokio_stream::Stream<Item = T> + Send + 'static {

@@ -43,6 +43,9 @@
 //! Numerics: log space throughout; the likelihood of one look over the grid is
 //! O(n_max) log-gamma evaluations.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use lookout_core::VesselClass;
 
 mod priors;
@@ -150,6 +153,37 @@ pub fn visibility_beta(confidence: f64) -> (f64, f64) {
 /// every other contact, including an unknown dark boat with no look, gets at
 /// least a prior-only estimate.
 pub fn estimate(class: Option<VesselClass>, length_m: Option<f64>, looks: &[CountLook]) -> Option<PobEstimate> {
+    if !looks.is_empty() {
+        return estimate_uncached(class, length_m, looks);
+    }
+    // Prior-only: a function of the class and length alone, kept once computed.
+    let key = (class, length_m.map(f64::to_bits));
+    let cache = || PRIOR_ONLY.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(e) = cache().as_ref().and_then(|c| c.get(&key)) {
+        return e.clone();
+    }
+    let e = estimate_uncached(class, length_m, looks);
+    let mut c = cache();
+    let c = c.get_or_insert_with(HashMap::new);
+    if c.len() >= PRIOR_ONLY_CACHE_MAX {
+        c.clear();
+    }
+    c.insert(key, e.clone());
+    e
+}
+
+/// Prior-only estimates (no looks), by class and length (its bits), as computed.
+/// Every new dark track gets one, and each costs a grid of [`N_MAX`] log-pmfs: under
+/// a `PushDetections` flood of unknown contacts (`cargo bench --bench wire`) about
+/// 80 % of the service's CPU went into recomputing the same few, under the engine's
+/// write lock, so each detection batch held readers off for hundreds of ms.
+static PRIOR_ONLY: Mutex<Option<HashMap<PriorKey, Option<PobEstimate>>>> = Mutex::new(None);
+type PriorKey = (Option<VesselClass>, Option<u64>);
+/// Entries [`PRIOR_ONLY`] holds before it starts again (lengths measured by sensors vary
+/// continuously; classes and assumed lengths repeat).
+const PRIOR_ONLY_CACHE_MAX: usize = 1024;
+
+fn estimate_uncached(class: Option<VesselClass>, length_m: Option<f64>, looks: &[CountLook]) -> Option<PobEstimate> {
     let class_given = class.is_some();
     let class = class.unwrap_or(VesselClass::Unknown);
     if class == VesselClass::Merchant && looks.is_empty() {
@@ -515,6 +549,27 @@ fn ln_beta(a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod unit {
     use super::*;
+
+    #[test]
+    fn prior_only_estimates_from_the_cache_are_the_computed_ones() {
+        let cases = [
+            (None, None),
+            (Some(VesselClass::Unknown), None),
+            (Some(VesselClass::RubberBoat), Some(10.0)),
+            (Some(VesselClass::WoodenBoat), Some(18.5)),
+            (Some(VesselClass::Merchant), None),
+        ];
+        for (class, length) in cases {
+            let fresh = estimate_uncached(class, length, &[]);
+            assert_eq!(estimate(class, length, &[]), fresh, "{class:?} {length:?} first");
+            assert_eq!(estimate(class, length, &[]), fresh, "{class:?} {length:?} cached");
+        }
+        // Looks are never answered from the cache.
+        let look = [CountLook { count: 70, confidence: 0.8 }];
+        let with = estimate(Some(VesselClass::RubberBoat), Some(10.0), &look);
+        assert_eq!(with, estimate_uncached(Some(VesselClass::RubberBoat), Some(10.0), &look));
+        assert_ne!(with, estimate(Some(VesselClass::RubberBoat), Some(10.0), &[]));
+    }
 
     #[test]
     fn ln_gamma_matches_factorials() {
