@@ -121,7 +121,10 @@ fn play_once(
                     if shutdown.is_cancelled() {
                         return Err(PlayError::Closed);
                     }
-                    std::thread::sleep((due - started.elapsed()).min(PACE_SLICE));
+                    // Saturating: time passes between the loop's check and this line, and a
+                    // plain subtraction panicked ("overflow when subtracting durations") in a
+                    // loaded test run, ending the file source.
+                    std::thread::sleep(due.saturating_sub(started.elapsed()).min(PACE_SLICE));
                 }
             }
         }
