@@ -629,6 +629,7 @@ fn main() {
             radius_m,
             max_results: NEAR_MAX_RESULTS,
             filter: None,
+            datum_of_alert_id: 0,
         };
         let mut phases: Vec<Phase> = Vec::new();
         let mut attack_notes: Vec<(String, String)> = Vec::new();
