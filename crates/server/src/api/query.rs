@@ -21,6 +21,26 @@ pub const QUERY_DEADLINE: Duration = Duration::from_secs(5);
 /// How many candidates a query tests between looks at its cancel flag.
 const CANCEL_CHECK_EVERY: usize = 4096;
 
+/// Heavy queries running at once on a machine with `cores` cores: one core is left
+/// for the pipeline and the light calls. Four 1,000-vertex polygon queries at once
+/// took both cores of this machine and raised VesselsNear's p99 from 1.3 to 18.9 ms
+/// (`cargo bench --bench wire`).
+pub fn heavy_query_slots(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
+/// The slots of [`heavy_query_slots`] for this machine; a query waits for one
+/// within its [`QUERY_DEADLINE`].
+fn heavy_slots() -> Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    SLOTS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Arc::new(tokio::sync::Semaphore::new(heavy_query_slots(cores)))
+        })
+        .clone()
+}
+
 /// Set when the caller has gone or the deadline passed; the query stops at
 /// its next check.
 #[derive(Debug, Default, Clone)]
@@ -53,8 +73,21 @@ pub async fn off_the_workers<T: Send + 'static>(
     let cancel = Cancel::default();
     let _guard = CancelOnDrop(cancel.clone());
     let flag = cancel.clone();
-    let task = tokio::task::spawn_blocking(move || work(&flag));
-    match tokio::time::timeout(QUERY_DEADLINE, task).await {
+    let deadline = tokio::time::Instant::now() + QUERY_DEADLINE;
+    let Ok(Ok(slot)) = tokio::time::timeout_at(deadline, heavy_slots().acquire_owned()).await else {
+        return Err(Error::DeadlineExceeded(format!(
+            "no heavy-query slot came free within the server's limit of {} s (QUERY_DEADLINE): \
+             other area queries are running",
+            QUERY_DEADLINE.as_secs()
+        )));
+    };
+    // The slot goes with the work: a query cancelled at the deadline keeps it until
+    // it has actually stopped.
+    let task = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work(&flag)
+    });
+    match tokio::time::timeout_at(deadline, task).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => Err(Error::Unavailable(format!("query task failed: {e}"))),
         Err(_) => {
@@ -97,4 +130,30 @@ pub async fn in_area(
         Ok((vessels, hits.len()))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heavy_queries_leave_a_core_free() {
+        assert_eq!([1, 2, 4, 8].map(heavy_query_slots), [1, 1, 3, 7]);
+    }
+
+    /// On a one-slot machine a second query waits for the first to finish; the slot is
+    /// held by the work itself, so it comes back when the work ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_query_holds_its_slot_until_its_work_ends() {
+        let slots = heavy_slots();
+        let n = slots.available_permits();
+        let busy = tokio::spawn(off_the_workers(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(1)
+        }));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(slots.available_permits(), n - 1);
+        assert_eq!(busy.await.unwrap().unwrap(), 1);
+        assert_eq!(slots.available_permits(), n);
+    }
 }
