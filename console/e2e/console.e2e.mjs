@@ -157,7 +157,7 @@ try {
     rows.map((r) => ({ id: r.dataset.mmsi === "0" ? `T${r.dataset.trackId}` : r.dataset.mmsi, nm: Number(r.dataset.distanceNm) })),
   );
   // The same question over gRPC, straight after (the recording plays on
-  // at 10x, so ships have moved a few tens of metres meanwhile).
+  // at 20x, so ships have moved up to a hundred metres meanwhile).
   // `--json`: one object per line, the machine-readable form (the table is for people
   // and carries a legend).
   const cli = execFileSync(env("LOOKOUT_BIN"), ["near", String(LAT), String(LON), "--radius", `${RADIUS_NM}nm`, "--max", String(MAX), "--json", "--server", env("GRPC_URL")], {
