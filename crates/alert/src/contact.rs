@@ -130,6 +130,9 @@ pub struct LostContact {
     /// Unmodelled drift, knots.
     pub unmodelled_drift_kn: f64,
     pub safety_factor: f64,
+    /// The alert's explanation while it was in contact (kept in the new one).
+    #[serde(skip)]
+    pub was: String,
 }
 
 /// A datum: where to search, at one moment.
@@ -165,7 +168,30 @@ impl LostContact {
             dead_reckoning_error: policy.dead_reckoning_error,
             unmodelled_drift_kn: policy.unmodelled_drift_kn,
             safety_factor: policy.safety_factor,
+            was: String::new(),
         }
+    }
+
+    /// The alert's explanation with the datum as of `at_ms`: one sentence a
+    /// coordinator can act on, rewritten each time the datum grows.
+    pub fn explain(&self, at_ms: i64) -> String {
+        let d = self.datum_at(at_ms);
+        let mut s = format!(
+            "CONTACT LOST ({}): last seen {} at {:.4}, {:.4}; search datum {:.4}, {:.4}, radius {:.1} nm as of {}, growing",
+            self.why,
+            lookout_core::time::rfc3339_ms(self.last_seen_ms),
+            self.last_lat,
+            self.last_lon,
+            d.lat,
+            d.lon,
+            d.radius_nm,
+            lookout_core::time::rfc3339_ms(at_ms),
+        );
+        if !self.was.is_empty() {
+            s.push_str(". Was: ");
+            s.push_str(&self.was);
+        }
+        s
     }
 
     /// The datum at `at_ms` (never before the last sighting).

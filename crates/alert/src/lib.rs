@@ -639,18 +639,10 @@ impl AlertBook {
             return out;
         }
         let a = self.alerts.get_mut(&id).unwrap();
+        let mut lost = lost;
+        lost.was = std::mem::take(&mut a.explanation);
         let d = lost.datum_at(now_ms);
-        a.explanation = format!(
-            "CONTACT LOST ({}): last seen {} at {:.4}, {:.4}; search datum {:.4}, {:.4}, radius {:.1} nm, growing. Was: {}",
-            lost.why,
-            lookout_core::time::rfc3339_ms(lost.last_seen_ms),
-            lost.last_lat,
-            lost.last_lon,
-            d.lat,
-            d.lon,
-            d.radius_nm,
-            a.explanation
-        );
+        a.explanation = lost.explain(now_ms);
         a.lat = d.lat;
         a.lon = d.lon;
         a.contact_lost = Some(lost);
@@ -663,7 +655,9 @@ impl AlertBook {
     /// A new version of a CONTACT_LOST alert with its datum as of `now_ms`.
     fn grow_datum(&mut self, id: u64, now_ms: i64) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&id)?;
-        let d = a.contact_lost.as_ref()?.datum_at(now_ms);
+        let c = a.contact_lost.as_ref()?;
+        let d = c.datum_at(now_ms);
+        a.explanation = c.explain(now_ms);
         a.lat = d.lat;
         a.lon = d.lon;
         a.evidence.insert("datum_radius_nm".into(), format!("{:.1}", d.radius_nm));
@@ -917,6 +911,10 @@ mod tests {
         assert_eq!(versions.len(), (3 * 3600 - 120) / 600, "{versions:?}");
         let last = &versions.last().unwrap().alert;
         assert_eq!(last.state, AlertState::ContactLost);
+        // The explanation says the datum of this version, not the first one.
+        let r = last.contact_lost.as_ref().unwrap().datum_at(last.updated_at_ms).radius_nm;
+        assert!(last.explanation.contains(&format!("radius {r:.1} nm")), "{}", last.explanation);
+        assert!(last.explanation.contains("Was: test at 0 s"), "{}", last.explanation);
         assert!(last.contact_lost.as_ref().unwrap().datum_at(last.updated_at_ms).radius_nm > 3.0 * r0);
         // The operator closes it, with a note: one version, CLOSED, saying who and why.
         let closed = b.acknowledge(id, "mrcc-rome", "search ended: all 43 rescued by MV Aurora", true, 11_000_000);
