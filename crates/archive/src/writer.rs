@@ -376,12 +376,19 @@ impl Writer {
     }
 
     /// Makes the batch durable (one fdatasync per lane written), then acknowledges it.
+    ///
+    /// The evidence lane (lane 0) is written last. Its records (alert versions,
+    /// acknowledgements, ticks) follow from the input records of the same batch, so a
+    /// crash between two lanes' writes must never leave evidence on disk whose input is
+    /// not: recovery could not make those alert versions again. Written in this order,
+    /// a crash at any point leaves the evidence lane no further on than the input
+    /// lanes, and what it lost (never acknowledged) recovery makes again from the input.
     fn commit(&mut self) {
         if self.failed.is_some() {
             return;
         }
         let faults = self.shared.cfg.faults.clone();
-        for i in 0..self.lanes.len() {
+        for i in (1..self.lanes.len()).chain([0]) {
             if let Err(e) = self.lanes[i].seg.commit(faults.as_deref()) {
                 let path = self.lanes[i].seg.path.display().to_string();
                 return self.fail(format!("writing {path}: {e}"));

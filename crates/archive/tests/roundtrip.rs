@@ -217,3 +217,36 @@ fn reserved_kinds_and_huge_records_are_refused() {
     // A second open of the same directory is refused while the first holds it.
     assert!(Archive::open(config(d.path()), Arc::new(NoIndexer)).is_err());
 }
+
+/// A batch spans lanes: an input (the `ais` lane) and the alert version it caused (the
+/// evidence lane, appended after it). If the writer stops between the two lanes' writes
+/// (here the disk fills; `kill -9` stops it the same way), the evidence lane must not be
+/// the one that got out: an alert version on disk without the input that made it is a
+/// version recovery can never make again (found by the service's restart test, which
+/// failed one run in a few when the machine was busy).
+#[test]
+fn a_batch_cut_between_lanes_never_keeps_evidence_without_its_input() {
+    let d = tempfile::tempdir().unwrap();
+    let faults = Arc::new(fault::Faults::disk_with_room(u64::MAX));
+    let mut cfg = config(d.path());
+    cfg.faults = Some(faults.clone());
+    cfg.fsync = FsyncPolicy::Interval { interval: Duration::from_millis(50), max_records: 1000 };
+    let (a, _) = open(cfg.clone());
+    let (p, pe) = position(7, T0, 35.0, 12.0);
+    a.append(p, pe).unwrap().wait().unwrap();
+    // Room for 60 bytes: the alert version's frame (47 bytes) would fit whole, the
+    // position's (71) only in part. Whichever lane is written first takes the room.
+    faults.space_left.store(60, Ordering::SeqCst);
+    let (p, pe) = position(7, T0 + 1000, 35.001, 12.0);
+    let (v, ve) = alert(1, 1, T0 + 1000);
+    let t = a.append_batch(vec![(p, pe), (v, ve)]).unwrap();
+    assert!(t.wait().is_err(), "a batch cut short is not acknowledged");
+    drop(a);
+    cfg.faults = None;
+    let (a, _) = open(cfg);
+    let kinds: Vec<Kind> = all(&a).iter().map(|r| r.kind).filter(|k| *k != Kind::SEAL).collect();
+    assert!(
+        !kinds.contains(&kinds::ALERT_VERSION) || kinds.iter().filter(|k| **k == kinds::NMEA).count() == 2,
+        "an alert version survived without its input: {kinds:?}"
+    );
+}
