@@ -1,6 +1,6 @@
 // End-to-end test of the console in Debian's headless Chromium, driven by
 // playwright-core, against real `lookout serve` processes that
-// tests/console_e2e.rs starts (run it with `cargo test --test console_e2e`).
+// tests/service/console_e2e.rs starts (run it with `cargo test --test service console_e2e::`).
 //
 // Environment (set by the Rust test):
 //   CHROMIUM             path of the browser (/usr/bin/chromium)
@@ -18,7 +18,7 @@ import { join } from "node:path";
 
 const env = (k) => {
   const v = process.env[k];
-  if (!v) throw new Error(`${k} is not set (run through tests/console_e2e.rs)`);
+  if (!v) throw new Error(`${k} is not set (run through tests/service/console_e2e.rs)`);
   return v;
 };
 const CONSOLE_URL = env("CONSOLE_URL");

@@ -3,7 +3,7 @@
 //! written for gpsd's AIS reports can read Lookout's decodes.
 //!
 //! The reference is gpsd 3.20 (`gpsd_json.c`, `json_aivdm_dump`), the version
-//! that wrote `test/sample.aivdm.js.chk` against which `tests/decode_gpsd.rs`
+//! that wrote `test/sample.aivdm.js.chk` against which `tests/offline/decode_gpsd.rs`
 //! checks this module. Field names, units and "not available" codes are
 //! gpsd's; numbers have the value gpsd prints (rounded to the decimals gpsd
 //! prints) but not always its text (`-70.7582` for gpsd's `-70.758200`).

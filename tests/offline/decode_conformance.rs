@@ -4,14 +4,11 @@
 //! Data: `shared/corpora` (see its PROVENANCE.txt and conformance/PROVENANCE.md
 //! for origin, commit and licence of every file).
 
+use crate::support::*;
 use std::io::Read;
 
 use lookout_ais::decode::*;
 use serde_json::Value;
-
-fn corpus(rel: &str) -> String {
-    format!("{}/../shared/corpora/{}", env!("CARGO_MANIFEST_DIR"), rel)
-}
 
 /// Raw bytes of a corpus file, gunzipped if it ends in `.gz`.
 fn read_corpus(rel: &str) -> Vec<u8> {
@@ -79,13 +76,8 @@ impl BitWriter {
     }
 }
 
-fn with_checksum(body: &str) -> String {
-    let sum = body.bytes().fold(0u8, |a, b| a ^ b);
-    format!("!{body}*{sum:02X}")
-}
-
 fn sentence(payload: &str, fill: u8) -> String {
-    with_checksum(&format!("AIVDM,1,1,,A,{payload},{fill}"))
+    with_checksum('!', &format!("AIVDM,1,1,,A,{payload},{fill}"))
 }
 
 /// Type 1 with the given raw fields.
@@ -321,8 +313,8 @@ fn t5_b() -> (String, String) {
     w.put(11, 4).put(22, 5).put(13, 5).put(45, 6).put(42, 8).text("DEN HELDER", 20).put(0, 1).put(0, 1);
     let (p, fill) = w.armor();
     assert_eq!(p.len(), 71);
-    let s1 = with_checksum(&format!("AIVDM,2,1,2,A,{},0", &p[..60]));
-    let s2 = with_checksum(&format!("AIVDM,2,2,2,A,{},{fill}", &p[60..]));
+    let s1 = with_checksum('!', &format!("AIVDM,2,1,2,A,{},0", &p[..60]));
+    let s2 = with_checksum('!', &format!("AIVDM,2,2,2,A,{},{fill}", &p[60..]));
     (s1, s2)
 }
 
@@ -395,7 +387,7 @@ fn pending_store_is_bounded() {
     let mut d = Decoder::new(DecoderConfig { max_pending_fragments: 8, ..Default::default() });
     for seq in 0..10u8 {
         for ch in [b'A', b'B'] {
-            let line = with_checksum(&format!("AIVDM,2,1,{},{},{},0", seq, ch as char, &T5_A1[15..75]));
+            let line = with_checksum('!', &format!("AIVDM,2,1,{},{},{},0", seq, ch as char, &T5_A1[15..75]));
             d.feed_line(line.as_bytes(), 0, &mut |_| {});
         }
     }
@@ -413,16 +405,16 @@ fn tag_block_groups() {
         let sum = t.bytes().fold(0u8, |a, b| a ^ b);
         format!("\\{t}*{sum:02X}\\")
     };
-    let first = format!("{}{}", tb("g:1-2-77,c:1418169601"), with_checksum(body1));
-    let second = with_checksum(body2);
+    let first = format!("{}{}", tb("g:1-2-77,c:1418169601"), with_checksum('!', body1));
+    let second = with_checksum('!', body2);
     let (out, _) = decode_lines(&[&first, &second]);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].received_at_ms, Some(1_418_169_601_000));
     // Two groups with the same seq id, interleaved.
-    let a1 = format!("{}{}", tb("g:1-2-1"), with_checksum(body1));
-    let b1 = format!("{}{}", tb("g:1-2-2"), with_checksum(body1));
-    let a2 = format!("{}{}", tb("g:2-2-1"), with_checksum(body2));
-    let b2 = format!("{}{}", tb("g:2-2-2"), with_checksum(body2));
+    let a1 = format!("{}{}", tb("g:1-2-1"), with_checksum('!', body1));
+    let b1 = format!("{}{}", tb("g:1-2-2"), with_checksum('!', body1));
+    let a2 = format!("{}{}", tb("g:2-2-1"), with_checksum('!', body2));
+    let b2 = format!("{}{}", tb("g:2-2-2"), with_checksum('!', body2));
     let (out, d) = decode_lines(&[&a1, &b1, &a2, &b2]);
     assert_eq!(out.len(), 2, "{:?}", d.counters());
     assert_eq!(d.counters().fragments_orphan, 0);
@@ -673,7 +665,7 @@ fn glued_sentences() {
 
 #[test]
 fn vdo_and_other_talkers() {
-    let s = |t: &str| with_checksum(&format!("{t},1,1,,,15M67FC000G?ufbE`FepT@3n00Sa,0"));
+    let s = |t: &str| with_checksum('!', &format!("{t},1,1,,,15M67FC000G?ufbE`FepT@3n00Sa,0"));
     let (out, _) = decode_lines(&[&s("AIVDO"), &s("BSVDM"), &s("SAVDM")]);
     assert_eq!(out.len(), 3);
     assert!(out[0].own_ship && !out[1].own_ship);
@@ -921,7 +913,7 @@ fn real_corpora_decode_with_consistent_counters() {
     }
 }
 
-/// Prints per-file counters (for re-pinning): `cargo test --test decode_conformance print_corpus_counts -- --ignored --nocapture`
+/// Prints per-file counters (for re-pinning): `cargo test --test offline decode_conformance::print_corpus_counts -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn print_corpus_counts() {

@@ -3,16 +3,13 @@
 //! object is compared, field by field, with gpsd's `sample.aivdm.js.chk`
 //! (gpsd 3.20, `gpsdecode -j`; see shared/corpora/conformance/PROVENANCE.md).
 //!
-//! Run: `cargo test --test decode_gpsd -- --nocapture` (prints the tally).
+//! Run: `cargo test --test offline decode_gpsd:: -- --nocapture` (prints the tally).
 
+use crate::support::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-fn corpus(rel: &str) -> String {
-    format!("{}/../shared/corpora/{}", env!("CARGO_MANIFEST_DIR"), rel)
-}
 
 /// Types Lookout decodes; gpsd objects of other types have no counterpart.
 const COVERED: &[u64] = &[1, 2, 3, 4, 5, 9, 11, 18, 19, 21, 24, 27];

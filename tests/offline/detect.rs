@@ -6,10 +6,11 @@
 //!   documentation samples, each with its source in a comment (gpsd, AeroRust
 //!   nmea, adrianmo/go-nmea, ktuukkan/marine-api, OpenCPN radar_pi, MR-231).
 //! - Everything else is written here by hand: NMEA lines get their
-//!   checksums computed by `nmea()` below; geometry is checked against the
+//!   checksums computed by `support::with_checksum`; geometry is checked against the
 //!   crate's WGS84 geodesic (`lookout_core::geodesy`); JSON events are
 //!   hand-written in the proto3 JSON form of `PushDetections` events.
 
+use crate::support::*;
 use lookout_ais::decode::{Decoder, Sentence};
 use lookout_ais::event::{parse_json_line, DetectionEvent};
 use lookout_ais::radar::{
@@ -20,16 +21,6 @@ use lookout_core::geodesy::{distance_m, inverse, LatLon, M_PER_NM};
 use lookout_core::{SensorKind, VesselClass};
 
 const SAMPLES: &str = "conformance/radar_ttm_tll_samples.nmea";
-
-fn corpus(rel: &str) -> String {
-    let p = format!("{}/../shared/corpora/{}", env!("CARGO_MANIFEST_DIR"), rel);
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
-/// `$` + body + `*hh` with the right checksum.
-fn nmea(body: &str) -> String {
-    format!("${body}*{:02X}", body.bytes().fold(0u8, |a, b| a ^ b))
-}
 
 /// A tag block `\body*hh\` with the right checksum, before `sentence`.
 fn tagged(tag: &str, sentence: &str) -> String {
@@ -91,7 +82,7 @@ fn close(a: Option<f64>, b: f64) -> bool {
 
 #[test]
 fn every_sample_reaches_the_radar_parser_and_parses_as_documented() {
-    let text = corpus(SAMPLES);
+    let text = corpus_text(SAMPLES);
     let lines: Vec<&str> = text.lines().collect();
     let (ais, other, d) = feed(&lines);
     assert!(ais.is_empty());
@@ -349,14 +340,14 @@ const AIS: &str = "!AIVDM,1,1,,B,15M67FC000G?ufbE`FepT@3n00Sa,0*5C"; // from dec
 
 #[test]
 fn tag_blocked_radar_lines_reach_other_with_their_time_and_ais_still_decodes() {
-    let ttm = nmea("RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,");
-    let tll = nmea("RATLL,01,3532.000,N,01236.000,E,,,T,");
+    let ttm = with_checksum('$', "RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,");
+    let tll = with_checksum('$', "RATLL,01,3532.000,N,01236.000,E,,,T,");
     let bad = ttm.replace("*", "*0"); // wrong checksum digits
-    let bad2 = nmea("RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,").replace("2.0,", "3.0,"); // corrupted field
+    let bad2 = with_checksum('$', "RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,").replace("2.0,", "3.0,"); // corrupted field
     let no_sum = "$RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,".to_string();
     let tag_ttm = tagged("s:radar-lmp,c:1795341625", &ttm);
     let tag_ms = tagged("c:1795341625123", &tll);
-    let pghp = nmea("PGHP,1,2026,11,22,10,0,25,500,248,1,0,1,");
+    let pghp = with_checksum('$', "PGHP,1,2026,11,22,10,0,25,500,248,1,0,1,");
     let lines: Vec<&str> = vec![
         &tag_ttm,
         AIS,
@@ -418,7 +409,7 @@ fn tag_blocked_radar_lines_reach_other_with_their_time_and_ais_still_decodes() {
     assert_eq!(dets.len(), 1);
     assert_eq!(dets[0].time_ms, 1_795_341_625_000);
     assert!((distance_m(s.pos, dets[0].pos) - 2.0 * M_PER_NM).abs() < 0.01);
-    let gga = nmea("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
+    let gga = with_checksum('$', "GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,");
     dec.feed_line_with(gga.as_bytes(), 0, &mut |_| {}, &mut |s2| {
         assert_eq!(s.sentence(&s2, 0), RadarOutcome::NotRadar)
     });
@@ -551,18 +542,18 @@ fn json_lines_invalid_events_name_the_field() {
 #[test]
 fn nmea_crate_falls_short_on_radar_sentences() {
     use nmea::{parse_str, ParseResult};
-    let text = corpus(SAMPLES);
+    let text = corpus_text(SAMPLES);
     let samples: Vec<&str> = text.lines().filter(|l| l.starts_with('$')).collect();
     let ttm_ok = |s: &str| matches!(parse_str(s), Ok(ParseResult::TTM(_)));
     // The NMEA 3 15-field TTMs parse...
     assert!(ttm_ok(samples[0]) && ttm_ok(samples[1]) && ttm_ok(samples[2]));
     // ...but the older 13-field form does not, space-filled (OpenCPN) or not,
     assert!(!ttm_ok(samples[4]), "{:?}", parse_str(samples[4]));
-    let thirteen = nmea("RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,");
+    let thirteen = with_checksum('$', "RATTM,01,2.0,090.0,T,10.0,180.0,T,,,N,,T,");
     assert!(!ttm_ok(&thirteen));
     assert!(parse_ttm(thirteen[7..thirteen.len() - 3].trim_end_matches('*')).is_ok());
     // target numbers stop at 99,
-    let target_100 = nmea("RATTM,100,0.2,190.8,T,12.1,109.7,T,0.1,0.5,N,TGT01,T,,100021.00,A");
+    let target_100 = with_checksum('$', "RATTM,100,0.2,190.8,T,12.1,109.7,T,0.1,0.5,N,TGT01,T,,100021.00,A");
     assert!(!ttm_ok(&target_100));
     // bearing and course are private fields of `TtmAngle` (nothing to assert
     // at run time: `data.bearing_from_own_ship.unwrap().angle` does not compile),

@@ -1,7 +1,7 @@
 //! Property tests of the parsers that take untrusted input (issue 12): the NMEA/AIS
 //! decoder, the radar `TTM`/`TLL` parsers and the detection-event JSON reader never
 //! panic on arbitrary bytes, and AIS position reports written by the simulator's encoder
-//! (itself checked against gpsd in tests/simulate.rs) decode back to the same fields.
+//! (itself checked against gpsd in tests/offline/simulate.rs) decode back to the same fields.
 
 use lookout_ais::decode::{AisMessage as Decoded, Decoder, DecoderConfig};
 use lookout_ais::radar::{parse_tll, parse_ttm};

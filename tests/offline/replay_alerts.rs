@@ -8,7 +8,7 @@
 //! evaluation is `#[ignore]`d:
 //!
 //! ```text
-//! cargo test --release --test replay_alerts -- --ignored --nocapture
+//! cargo test --release --test offline replay_alerts:: -- --ignored --nocapture
 //! ```
 //!
 //! With `LOOKOUT_EVAL_DUMP=<dir>` every scenario's recording, truth, labels
@@ -342,7 +342,7 @@ fn replay_is_deterministic_and_finds_the_scripted_incidents() {
     print_outcome(&o);
 
     // Measured 2026-11-22 (seed 1, 3 h baseline from seed 2), with
-    // `cargo test --release --test replay_alerts -- --nocapture`: every kind
+    // `cargo test --release --test offline replay_alerts:: -- --nocapture`: every kind
     // 2/2 (DARK_TARGET 11/11, OVERCROWDED 5/5); false alerts on normal
     // traffic: 1 ROUTE_DEVIATION (a cargo ship on a route the 3 h baseline
     // never saw; gone with the 12 h baseline of the multi-seed run), 3.1 per
@@ -491,7 +491,7 @@ fn assert_quality(t: &Totals, min_recall: f64, max_false_per_1000_h: f64) {
 }
 
 /// Multi-seed evaluation in the Strait of Sicily. Run with
-/// `cargo test --release --test replay_alerts -- --ignored --nocapture`.
+/// `cargo test --release --test offline replay_alerts:: -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn multi_seed_evaluation() {
@@ -499,7 +499,7 @@ fn multi_seed_evaluation() {
     if !standard {
         return;
     }
-    // Measured 2026-12-02 (cargo test --release --test replay_alerts -- --ignored --nocapture),
+    // Measured 2026-12-02 (cargo test --release --test offline replay_alerts:: -- --ignored --nocapture),
     // and again, the same, after the Dover Strait work (traffic-lane and
     // course-run deviation rules, service craft out of rendezvous and of the
     // learned rest areas, loaded boats' speed held):
@@ -553,7 +553,7 @@ fn multi_seed_evaluation() {
 /// tuned in the Strait of Sicily; this is the other picture (a traffic
 /// separation scheme with ~500 ships a day, cross-channel ferries every few
 /// minutes, inflatables leaving French beaches). Run with
-/// `cargo test --release --test replay_alerts dover -- --ignored --nocapture`.
+/// `cargo test --release --test offline replay_alerts::dover -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn dover_strait_evaluation() {

@@ -2,7 +2,7 @@
 //! recording's framing, determinism, report schedule, and a round trip through
 //! `lookout_ais::decode`.
 
-mod common;
+use crate::support as common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

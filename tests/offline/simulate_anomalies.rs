@@ -2,7 +2,7 @@
 //! normal traffic. Every label is checked against the written outputs (AIS decoded
 //! with `lookout_ais::decode`, truth and drone JSON Lines read with serde_json).
 
-mod common;
+use crate::support as common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

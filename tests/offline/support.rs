@@ -1,4 +1,4 @@
-//! Helpers shared by the simulator tests.
+//! Helpers shared by the tests that need no running service.
 
 use lookout_sim::RegionId;
 
@@ -32,4 +32,22 @@ pub fn land(region: RegionId) -> &'static [(&'static str, f64, f64, f64, f64)] {
 /// The land box `(lat, lon)` is in, if any.
 pub fn on_land(region: RegionId, lat: f64, lon: f64) -> Option<&'static str> {
     land(region).iter().find(|b| lat > b.1 && lat < b.2 && lon > b.3 && lon < b.4).map(|b| b.0)
+}
+
+/// A file of the shared corpora beside the checkout (`../shared/corpora/<rel>`; each
+/// corpus says where it came from in its own README).
+pub fn corpus(rel: &str) -> String {
+    format!("{}/../shared/corpora/{}", env!("CARGO_MANIFEST_DIR"), rel)
+}
+
+/// A corpus file's text; fails the test naming the path if it cannot be read.
+pub fn corpus_text(rel: &str) -> String {
+    let p = corpus(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+/// `body` framed as an NMEA sentence with `start` (`!` for AIS, `$` for radar) and its
+/// checksum (the XOR of the body's bytes).
+pub fn with_checksum(start: char, body: &str) -> String {
+    format!("{start}{body}*{:02X}", body.bytes().fold(0u8, |a, b| a ^ b))
 }

@@ -212,7 +212,7 @@ fn clutter_does_not_confirm() {
 }
 
 #[test]
-#[ignore = "measurement: cargo test --test track -- --ignored --nocapture"]
+#[ignore = "measurement: cargo test --test offline track:: -- --ignored --nocapture"]
 fn clutter_false_track_rate() {
     let (seeds, scans) = (200, 100);
     let n: usize = (0..seeds).map(|s| clutter_confirmed(1000 + s, scans)).sum();

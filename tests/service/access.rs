@@ -3,6 +3,7 @@
 //! real tonic client. The drone event is written here (a rubber boat with 70
 //! people counted south of Lampedusa).
 
+use crate::support::*;
 use std::time::Duration;
 
 use lookout::cli::{connect, RemoteArgs};
@@ -10,29 +11,6 @@ use lookout_server::api::pb::{self, lookout_client::LookoutClient};
 use lookout_server::api::token_digest_hex;
 use lookout_server::Config;
 use tonic::Code;
-
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
-fn boat_look() -> pb::DetectionEvent {
-    let ms = wall_ms();
-    pb::DetectionEvent {
-        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
-        sensor_id: "drone-1".into(),
-        sensor_kind: pb::SensorKind::Drone as i32,
-        lat: Some(35.30),
-        lon: Some(12.50),
-        position_error_m: Some(25.0),
-        speed_kn: Some(4.0),
-        length_m: Some(10.0),
-        vessel_class: pb::VesselClass::RubberBoat as i32,
-        persons_counted: Some(70),
-        count_confidence: Some(0.8),
-        detection_id: "look-1".into(),
-        ..Default::default()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_roles_and_tls_guard_the_api() {
@@ -52,10 +30,7 @@ async fn tokens_roles_and_tls_guard_the_api() {
         key.display().to_string()
     );
     for (name, token, role) in tokens {
-        text += &format!(
-            "[[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"{role}\"]\n",
-            token_digest_hex(token)
-        );
+        text += &operator(name, token, &[role]);
     }
     let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
     let remote = |token: Option<&str>| RemoteArgs {
@@ -159,10 +134,7 @@ async fn the_rescue_role_sees_rescue_alerts_only() {
         ("watch", "token-viewer", "viewer"),
         ("feed", "token-feed", "feeder"),
     ] {
-        text += &format!(
-            "[[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"{role}\"]\n",
-            token_digest_hex(token)
-        );
+        text += &operator(name, token, &[role]);
     }
     let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
     let remote = |token: &str| RemoteArgs {
@@ -290,10 +262,7 @@ fn an_expiry_that_is_not_a_time_is_refused() {
 /// must be allowed on purpose, and `allow_from` keeps other senders out.
 #[test]
 fn an_unauthenticated_feed_must_be_meant() {
-    let op = format!(
-        "[[operator]]\nname = \"watch\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\n",
-        token_digest_hex("token-watch")
-    );
+    let op = operator("watch", "token-watch", &["viewer"]);
     let feed = "[[source]]\nname = \"harbour-rx\"\nkind = \"udp\"\nlisten = \"127.0.0.1:0\"\n";
     let e = Config::parse(&format!("{op}{feed}")).unwrap_err().to_string();
     assert!(e.contains("harbour-rx") && e.contains("allow_unauthenticated"), "{e}");
@@ -357,26 +326,16 @@ async fn senders_outside_allow_from_are_refused_and_counted() {
 /// SIGHUP after its configuration file changed; a file that no longer loads changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_operators_without_a_restart() {
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let cfg = dir.path().join("lookout.toml");
     let with = |name: &str, token: &str| {
-        format!(
-            "[service]\nlisten = \"127.0.0.1:{port}\"\n\
-             [[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\n",
-            token_digest_hex(token)
-        )
+        format!("[service]\nlisten = \"127.0.0.1:{port}\"\n{}", operator(name, token, &["viewer"]))
     };
     std::fs::write(&cfg, with("night-watch", "token-night")).unwrap();
     let log = dir.path().join("serve.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lookout"))
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let serve = Serve::start(&cfg, &log);
     let remote = |token: &str| RemoteArgs {
         server: format!("http://127.0.0.1:{port}"),
         token: Some(token.to_string()),
@@ -410,7 +369,7 @@ async fn sighup_reloads_the_operators_without_a_restart() {
     // (Waiting on the log, not by trying the new token: failed tries count towards the
     // guessing limit.)
     std::fs::write(&cfg, with("day-watch", "token-day")).unwrap();
-    hup(child.id());
+    hup(serve.child.id());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !std::fs::read_to_string(&log).unwrap().contains("operators reloaded") {
         assert!(std::time::Instant::now() < deadline, "SIGHUP reloads the operators");
@@ -421,15 +380,13 @@ async fn sighup_reloads_the_operators_without_a_restart() {
 
     // A file that does not load changes nothing, and the service keeps running.
     std::fs::write(&cfg, "[service\nthis is not TOML").unwrap();
-    hup(child.id());
+    hup(serve.child.id());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !std::fs::read_to_string(&log).unwrap().contains("not reloaded") {
         assert!(std::time::Instant::now() < deadline, "a bad file is reported");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(call("token-day").await, Ok(()), "operators unchanged by a bad file");
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// Issue 17: every call is accountable. With an archive, each `lookout.v1` call — allowed
@@ -444,10 +401,7 @@ async fn every_call_is_in_the_audit_log_and_the_log_verifies() {
         dir.path().join("archive").display().to_string()
     );
     for (name, token, role) in tokens {
-        text += &format!(
-            "[[operator]]\nname = \"{name}\"\ntoken_sha256 = \"{}\"\nroles = [\"{role}\"]\n",
-            token_digest_hex(token)
-        );
+        text += &operator(name, token, &[role]);
     }
     let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
     let remote = |token: Option<&str>| RemoteArgs {

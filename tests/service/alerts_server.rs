@@ -8,54 +8,17 @@
 //! loaded from a real file. The drone events of the flood test are written
 //! here (a rubber boat with 70 people counted, south of Lampedusa).
 
+use crate::support::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lookout_score::baseline::{observations_from_nmea, BaselineBuilder, GridSpec};
-use lookout_server::api::pb::{self, alert_event::Event, lookout_client::LookoutClient};
+use lookout_score::baseline::GridSpec;
+use lookout_server::api::pb::{self, alert_event::Event};
 use lookout_server::Config;
-use lookout_sim::{self, AnomalyConfig, SensorConfig, SimConfig};
-use tonic::transport::Channel;
+use lookout_sim::{self};
 use tonic::Code;
-
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
-/// Writes the scenario (`a.nmea`, `a.jsonl`) and a baseline (`normal.baseline`) into `dir`.
-fn scenario(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
-    let (nmea, det) = (dir.join("a.nmea"), dir.join("a.jsonl"));
-    let cfg = SimConfig { seed: 1, duration_s: 90 * 60, ..Default::default() };
-    {
-        let mut n = std::io::BufWriter::new(std::fs::File::create(&nmea).unwrap());
-        let mut d = std::io::BufWriter::new(std::fs::File::create(&det).unwrap());
-        lookout_sim::write_anomaly_scenario(
-            &cfg,
-            &SensorConfig::default(),
-            &AnomalyConfig::default(),
-            &mut n,
-            &mut d,
-            std::io::sink(),
-            std::io::sink(),
-        )
-        .unwrap();
-        n.flush().unwrap();
-        d.flush().unwrap();
-    }
-    let mut normal = Vec::new();
-    lookout_sim::write_recording(&SimConfig { seed: 2, duration_s: 2 * 3600, ..Default::default() }, &mut normal)
-        .unwrap();
-    let mut b = BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
-    for o in observations_from_nmea(&normal[..]).unwrap() {
-        b.add(&o);
-    }
-    let path = dir.join("normal.baseline");
-    b.finish().save_path(&path).unwrap();
-    (vec![nmea, det], path)
-}
 
 /// Service config: radars of the simulator, the baseline file, and (if
 /// given) a file source playing `files` at `pace` on the recording's clock.
@@ -75,10 +38,6 @@ fn config(baseline: Option<&Path>, files: &[PathBuf], pace: f64, clock: &str) ->
     let mut c = Config::parse(&text).unwrap();
     c.radars.extend(lookout_sim::RADAR_SITES.iter().map(lookout::cli::radar_config));
     c
-}
-
-async fn client(addr: std::net::SocketAddr) -> LookoutClient<Channel> {
-    LookoutClient::connect(format!("http://{addr}")).await.unwrap()
 }
 
 fn kind_name(k: i32) -> &'static str {
@@ -139,7 +98,7 @@ async fn until_console(view: &Mutex<ConsoleView>, what: &str, done: impl Fn(&Con
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     let dir = tempfile::tempdir().unwrap();
-    let (files, baseline) = scenario(dir.path());
+    let (files, baseline) = scenario(dir.path(), "a", 1, 90, 2);
     // Offline replay of the same files: what the service should raise.
     let offline_cfg = config(Some(&baseline), &[], 0.0, "recording");
     let b = lookout_score::baseline::Baseline::load_path(&baseline, None).unwrap();
@@ -237,33 +196,12 @@ async fn a_console_receives_every_alert_of_a_replayed_scenario() {
     assert_eq!(rescue.alerts.keys().copied().collect::<BTreeSet<_>>(), distress);
 }
 
-/// A drone look at an overcrowded rubber boat at `lat`, `lon`, now.
-fn boat_look(lat: f64, lon: f64, id: &str) -> pb::DetectionEvent {
-    let ms = wall_ms();
-    pb::DetectionEvent {
-        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
-        sensor_id: "drone-1".into(),
-        sensor_kind: pb::SensorKind::Drone as i32,
-        lat: Some(lat),
-        lon: Some(lon),
-        position_error_m: Some(25.0),
-        course_deg: Some(350.0),
-        speed_kn: Some(4.0),
-        length_m: Some(10.0),
-        vessel_class: pb::VesselClass::RubberBoat as i32,
-        persons_counted: Some(70),
-        count_confidence: Some(0.8),
-        detection_id: id.into(),
-        image_ref: format!("test://{id}.jpg"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_console_is_told_what_it_missed_and_slows_nobody() {
     let running = lookout_server::start(config(None, &[], 0.0, "wall")).await.unwrap();
     let mut c = client(running.addr).await;
     // Two overcrowded boats far apart: distress alerts open at once.
-    let looks = vec![boat_look(35.30, 12.50, "boat-a"), boat_look(35.10, 12.90, "boat-b")];
+    let looks = vec![drone_look(35.30, 12.50, "boat-a"), drone_look(35.10, 12.90, "boat-b")];
     let s = c.push_detections(tokio_stream::iter(looks)).await.unwrap().into_inner();
     assert_eq!(s.accepted, 2);
     let mut ids = Vec::new();
@@ -480,7 +418,7 @@ async fn a_lost_boat_keeps_its_alert_with_a_growing_datum_until_an_operator_clos
     let running = lookout_server::start(cfg).await.unwrap();
     let mut c = client(running.addr).await;
     let mut stream = c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await.unwrap().into_inner();
-    c.push_detections(tokio_stream::iter(vec![boat_look(35.30, 12.50, "boat-a-1")])).await.unwrap();
+    c.push_detections(tokio_stream::iter(vec![drone_look(35.30, 12.50, "boat-a-1")])).await.unwrap();
     // Read the stream until `want` holds for the alert, returning that version.
     async fn until(
         stream: &mut tonic::Streaming<pb::AlertEvent>,
@@ -548,7 +486,7 @@ async fn a_lost_boat_keeps_its_alert_with_a_growing_datum_until_an_operator_clos
 
     // Seen again inside the datum: the same alert resumes and says how.
     let p = d.position.unwrap();
-    c.push_detections(tokio_stream::iter(vec![boat_look(p.lat_deg, p.lon_deg, "boat-a-2")])).await.unwrap();
+    c.push_detections(tokio_stream::iter(vec![drone_look(p.lat_deg, p.lon_deg, "boat-a-2")])).await.unwrap();
     let back =
         until(&mut stream, "contact regained", |a| a.alert_id == id && a.state == pb::AlertState::Updated as i32).await;
     assert!(back.contact_lost.is_none());
@@ -591,7 +529,7 @@ async fn every_alert_change_is_journalled_with_who_acknowledged() {
     cfg.service.alert_journal = Some(journal.clone());
     let running = lookout_server::start(cfg).await.unwrap();
     let mut c = client(running.addr).await;
-    c.push_detections(tokio_stream::iter(vec![boat_look(35.30, 12.50, "boat-a")])).await.unwrap();
+    c.push_detections(tokio_stream::iter(vec![drone_look(35.30, 12.50, "boat-a")])).await.unwrap();
     let mut id = None;
     for _ in 0..200 {
         let l = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner();

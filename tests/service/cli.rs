@@ -3,21 +3,15 @@
 //! and TLS) or against nothing at all. Each test asserts the exit status and
 //! the key words of what the user reads.
 
+use crate::support::*;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use lookout_server::api::pb::{self, lookout_client::LookoutClient};
-use lookout_server::config::{Config, SourceConfig, SourceKind};
-use lookout_sim::encode::PositionReport;
-
-const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+use lookout_server::config::Config;
 
 fn run(args: &[&str]) -> Output {
     Command::new(LOOKOUT).args(args).env_remove("LOOKOUT_TOKEN").env_remove("LOOKOUT_CA").output().unwrap()
@@ -38,60 +32,6 @@ fn expect(o: &Output, code: i32, words: &[&str]) {
     assert_eq!(o.status.code(), Some(code), "stdout: {}\nstderr: {err}", stdout(o));
     for w in words {
         assert!(err.contains(w), "{w:?} not in stderr: {err}");
-    }
-}
-
-/// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn plain_config() -> Config {
-    let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap();
-    c.sources.push(SourceConfig {
-        name: "feed".into(),
-        format: None,
-        allow_from: vec![],
-        allow_unauthenticated: false,
-        kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
-    });
-    c
-}
-
-/// A type 1 report of `mmsi` at (`lat`, `lon`), 10 kn north.
-fn position(mmsi: u32, lat: f64, lon: f64) -> String {
-    PositionReport::under_way(mmsi, lat, lon, 10.0, 0.0).sentence()
-}
-
-/// A rubber boat with 70 people counted by a drone: an OVERCROWDED alert.
-fn boat_look() -> pb::DetectionEvent {
-    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-    pb::DetectionEvent {
-        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
-        sensor_id: "drone-1".into(),
-        sensor_kind: pb::SensorKind::Drone as i32,
-        lat: Some(35.30),
-        lon: Some(12.50),
-        position_error_m: Some(25.0),
-        speed_kn: Some(4.0),
-        length_m: Some(10.0),
-        vessel_class: pb::VesselClass::RubberBoat as i32,
-        persons_counted: Some(70),
-        count_confidence: Some(0.8),
-        detection_id: "look-1".into(),
-        ..Default::default()
-    }
-}
-
-async fn wait_until<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !f().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -203,7 +143,7 @@ fn long_commands_report_progress_when_asked() {
 /// https against plaintext.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_commands_against_a_plaintext_server() {
-    let running = lookout_server::start(plain_config()).await.unwrap();
+    let running = lookout_server::start(config_with_tcp_feed()).await.unwrap();
     let port = running.addr.port();
     let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
     let mmsi = 247_000_001u32;
@@ -211,7 +151,7 @@ async fn client_commands_against_a_plaintext_server() {
     tokio::io::AsyncWriteExt::write_all(&mut feed, lines.as_bytes()).await.unwrap();
     let mut c = LookoutClient::connect(format!("http://{}", running.addr)).await.unwrap();
     assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
-    wait_until("the vessel and the alert", || {
+    wait_until(10, "the vessel and the alert", || {
         let mut c = c.clone();
         async move {
             let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
@@ -326,43 +266,20 @@ async fn alerts_follow_reconnects_when_the_service_comes_back() {
     let port = free_port();
     let cfg = || Config::parse(&format!("[service]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
     let first = lookout_server::start(cfg()).await.unwrap();
-    let mut follow = Command::new(LOOKOUT)
-        .args(args(&["alerts", "--follow", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let mut out = BufReader::new(follow.stdout.take().unwrap());
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        while out.read_line(&mut line).unwrap_or(0) > 0 {
-            let _ = tx.send(std::mem::take(&mut line));
-        }
-    });
-    let mut seen = String::new();
-    let mut until = async |what: &str| {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while !seen.contains(what) {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(l)) => seen.push_str(&l),
-                _ => panic!("never printed {what:?}:\n{seen}"),
-            }
-        }
-    };
-    until("following changes").await;
+    let mut follow =
+        Follower::spawn(&args(&["alerts", "--follow", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")));
+    follow.until("following changes").await;
     first.stop().await;
-    until("reconnecting").await;
+    follow.until("reconnecting").await;
     // The service comes back on the same address, and a drone reports an overcrowded boat.
     let second = lookout_server::start(cfg()).await.unwrap();
-    until("reconnected").await;
+    follow.until("reconnected").await;
     let mut c = LookoutClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
     assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
-    until("OVERCROWDED").await;
-    let after = &seen[seen.find("reconnected").unwrap()..];
-    assert!(after.contains("OVERCROWDED"), "the new service's alert reached the console:\n{seen}");
-    follow.kill().unwrap();
-    follow.wait().unwrap();
+    follow.until("OVERCROWDED").await;
+    let after = &follow.seen[follow.seen.find("reconnected").unwrap()..];
+    assert!(after.contains("OVERCROWDED"), "the new service's alert reached the console:\n{}", follow.seen);
+    drop(follow);
     second.stop().await;
 }
 
@@ -373,42 +290,18 @@ async fn tracks_follow_the_picture_across_a_restart() {
     let port = free_port();
     let cfg = || Config::parse(&format!("[service]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
     let first = lookout_server::start(cfg()).await.unwrap();
-    let mut follow = Command::new(LOOKOUT)
-        .args(args(&["tracks", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let mut out = BufReader::new(follow.stdout.take().unwrap());
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        while out.read_line(&mut line).unwrap_or(0) > 0 {
-            let _ = tx.send(std::mem::take(&mut line));
-        }
-    });
-    let mut seen = String::new();
-    let mut until = async |what: &str| {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while !seen.contains(what) {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(l)) => seen.push_str(&l),
-                _ => panic!("never printed {what:?}:\n{seen}"),
-            }
-        }
-    };
-    until("following changes").await;
+    let mut follow = Follower::spawn(&args(&["tracks", "--reconnect-for", "60s"], &format!("127.0.0.1:{port}")));
+    follow.until("following changes").await;
     first.stop().await;
-    until("connection lost").await;
+    follow.until("connection lost").await;
     let second = lookout_server::start(cfg()).await.unwrap();
-    until("reconnected").await;
+    follow.until("reconnected").await;
     let mut c = LookoutClient::connect(format!("http://127.0.0.1:{port}")).await.unwrap();
     assert_eq!(c.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner().accepted, 1);
-    until(" T1").await;
-    let after = &seen[seen.find("reconnected").unwrap()..];
-    assert!(after.contains(" T1"), "the new service's dark track reached the console:\n{seen}");
-    follow.kill().unwrap();
-    follow.wait().unwrap();
+    follow.until(" T1").await;
+    let after = &follow.seen[follow.seen.find("reconnected").unwrap()..];
+    assert!(after.contains(" T1"), "the new service's dark track reached the console:\n{}", follow.seen);
+    drop(follow);
     second.stop().await;
 }
 

@@ -3,7 +3,7 @@
 //! serve` processes: one playing the bundled scenario ten times faster
 //! (`config/demo.toml` with its own ports), one with `[[operator]]`s.
 //!
-//!     cargo test --test console_e2e
+//!     cargo test --test service console_e2e::
 //!
 //! Installs what it needs if it is missing — Chromium with apt-get, the
 //! pinned playwright-core with `npm ci` into `console/e2e/node_modules` —
@@ -13,26 +13,22 @@
 //! The benchmark (`console_bench`, ignored: minutes, and its numbers belong
 //! in the README) drives the same page with 2,000 vessels and 50 dark tracks:
 //!
-//!     cargo test --release --test console_e2e -- --ignored --nocapture console_bench
+//!     cargo test --release --test service console_e2e::console_bench -- --ignored --nocapture
 
+use crate::support::*;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
 
 fn out_dir(name: &str) -> PathBuf {
     // CARGO_TARGET_TMPDIR is <target>/tmp.
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join(name);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Runs a command to completion, panicking with its output if it fails.
@@ -80,17 +76,9 @@ fn e2e_dir() -> PathBuf {
 
 /// A `lookout serve` process, stopped when dropped.
 struct Server {
-    child: Child,
+    process: Serve,
     console: SocketAddr,
     grpc: SocketAddr,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `lookout serve` on `config` (TOML text whose `{grpc}` and
@@ -101,27 +89,12 @@ fn serve(name: &str, config: &str, out: &Path) -> Server {
     let text = config.replace("{grpc}", &grpc.to_string()).replace("{console}", &console.to_string());
     let cfg = out.join(format!("{name}.toml"));
     std::fs::write(&cfg, text).unwrap();
-    let log = out.join(format!("{name}.log"));
-    let child = Command::new(LOOKOUT)
-        .args(["serve", "--config"])
-        .arg(&cfg)
-        .current_dir(ROOT)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .expect("start lookout serve");
-    let mut server = Server { child, console, grpc, log };
+    let mut process = Serve::start(&cfg, &out.join(format!("{name}.log")));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            panic!(
-                "lookout serve ({name}) exited with {status}; log:\n{}",
-                std::fs::read_to_string(&server.log).unwrap_or_default()
-            );
-        }
+        process.assert_running();
         if http_get(console, "/").is_some_and(|(code, body)| code == 200 && body.contains("Lookout console")) {
-            return server;
+            return Server { process, console, grpc };
         }
         assert!(Instant::now() < deadline, "console of {name} did not answer on {console} within 60 s");
         std::thread::sleep(Duration::from_millis(200));
@@ -196,9 +169,8 @@ fn console_e2e() {
     let auth = serve(
         "auth",
         &format!(
-            "[service]\nlisten = \"{{grpc}}\"\n[console]\nlisten = \"{{console}}\"\n\
-             [[operator]]\nname = \"e2e-viewer\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\"]\n",
-            lookout_server::api::token_digest_hex(viewer_token)
+            "[service]\nlisten = \"{{grpc}}\"\n[console]\nlisten = \"{{console}}\"\n{}",
+            operator("e2e-viewer", viewer_token, &["viewer"])
         ),
         &out,
     );
@@ -220,7 +192,7 @@ fn console_e2e() {
         status.success(),
         "console e2e failed: see {} (summary.json, screenshots) and the server log {}",
         out.display(),
-        demo.log.display()
+        demo.process.log.display()
     );
 }
 
@@ -317,5 +289,5 @@ fn console_bench() {
     }
     let status = child.wait().unwrap();
     eprintln!("console bench: {result}");
-    assert!(status.success(), "console bench failed: {result}\nserver log {}", server.log.display());
+    assert!(status.success(), "console bench failed: {result}\nserver log {}", server.process.log.display());
 }

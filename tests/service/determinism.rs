@@ -9,42 +9,13 @@
 //! radars and drones), and a baseline learnt from one hour of ordinary
 //! traffic on seed 2. The live side is read from the service's alert journal.
 
-use std::io::Write;
+use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lookout_score::baseline::{observations_from_nmea, Baseline, BaselineBuilder};
+use lookout_score::baseline::Baseline;
 use lookout_server::api::pb;
 use lookout_server::Config;
-use lookout_sim::{AnomalyConfig, SensorConfig, SimConfig};
-
-fn scenario(dir: &Path) -> (Vec<PathBuf>, PathBuf) {
-    let (nmea, det) = (dir.join("s.nmea"), dir.join("s.jsonl"));
-    let cfg = SimConfig { seed: 3, duration_s: 45 * 60, ..Default::default() };
-    let mut n = std::io::BufWriter::new(std::fs::File::create(&nmea).unwrap());
-    let mut d = std::io::BufWriter::new(std::fs::File::create(&det).unwrap());
-    lookout_sim::write_anomaly_scenario(
-        &cfg,
-        &SensorConfig::default(),
-        &AnomalyConfig::default(),
-        &mut n,
-        &mut d,
-        std::io::sink(),
-        std::io::sink(),
-    )
-    .unwrap();
-    n.flush().unwrap();
-    d.flush().unwrap();
-    let mut normal = Vec::new();
-    lookout_sim::write_recording(&SimConfig { seed: 2, duration_s: 3600, ..Default::default() }, &mut normal).unwrap();
-    let mut b = BaselineBuilder::new(lookout::cli::simulated_area("strait-of-sicily", 2000.0).unwrap());
-    for o in observations_from_nmea(&normal[..]).unwrap() {
-        b.add(&o);
-    }
-    let path = dir.join("normal.baseline");
-    b.finish().save_path(&path).unwrap();
-    (vec![nmea, det], path)
-}
 
 /// The service's configuration: the demo's radar sites and zones, the
 /// baseline (not learning), the alert journal, and a file source playing
@@ -77,7 +48,7 @@ fn without_written_at(line: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_service_and_replay_give_the_same_alerts_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let (files, baseline_path) = scenario(dir.path());
+    let (files, baseline_path) = scenario(dir.path(), "s", 3, 45, 1);
     let journal = dir.path().join("journal.jsonl");
     let cfg = config(&baseline_path, &journal, &files);
 

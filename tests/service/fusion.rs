@@ -7,6 +7,7 @@
 //! the radar plots and drone events are written here, with positions
 //! computed from that fix.
 
+use crate::support::*;
 use std::time::Duration;
 
 use lookout_core::geodesy::{destination, LatLon, M_PER_NM};
@@ -29,10 +30,6 @@ fn ttm(station: &str, t_ms: i64, n: u32, dist_nm: f64, brg: f64) -> String {
     format!("\\{tag}*{:02X}\\${body}*{:02X}", checksum(&tag), checksum(&body))
 }
 
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
 fn config(site: LatLon) -> Config {
     let mut c = Config::parse(&format!(
         "[service]\nlisten = \"127.0.0.1:0\"\n\
@@ -50,28 +47,13 @@ fn config(site: LatLon) -> Config {
     c
 }
 
+/// [`drone_look`] at `t`, the boat making 5 kn.
 fn event(lat: f64, lon: f64, t: prost_types::Timestamp, id: &str) -> pb::DetectionEvent {
-    pb::DetectionEvent {
-        time: Some(t),
-        sensor_id: "drone-1".into(),
-        sensor_kind: pb::SensorKind::Drone as i32,
-        lat: Some(lat),
-        lon: Some(lon),
-        position_error_m: Some(25.0),
-        course_deg: Some(350.0),
-        speed_kn: Some(5.0),
-        length_m: Some(10.0),
-        vessel_class: pb::VesselClass::RubberBoat as i32,
-        persons_counted: Some(70),
-        count_confidence: Some(0.8),
-        detection_id: id.into(),
-        image_ref: format!("test://{id}.jpg"),
-    }
+    pb::DetectionEvent { time: Some(t), speed_kn: Some(5.0), ..drone_look(lat, lon, id) }
 }
 
 fn now_ts() -> prost_types::Timestamp {
-    let ms = wall_ms();
-    prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }
+    timestamp(wall_ms())
 }
 
 async fn stats(c: &mut LookoutClient<Channel>, name: &str) -> pb::SourceStats {

@@ -3,53 +3,20 @@
 //! server on ephemeral ports with a real tonic client.
 //!
 //! Sentences are written by the simulator's encoder (`lookout_sim::encode`,
-//! itself checked against gpsd's decodes in tests/simulate.rs).
+//! itself checked against gpsd's decodes in tests/offline/simulate.rs).
 
+use crate::support::*;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lookout_server::api::pb::{self, lookout_client::LookoutClient};
+use lookout_server::api::pb::{self};
 use lookout_server::config::{Config, SourceConfig, SourceKind};
-use lookout_sim::encode::{tag_block, PositionReport};
+use lookout_sim::encode::tag_block;
 use tokio::io::AsyncWriteExt;
 use tonic::transport::Channel;
 
-fn config_with_tcp_feed() -> Config {
-    let mut c = Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap();
-    c.sources.push(SourceConfig {
-        name: "feed".into(),
-        format: None,
-        allow_from: vec![],
-        allow_unauthenticated: false,
-        kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
-    });
-    c
-}
-
-async fn client(addr: SocketAddr) -> LookoutClient<Channel> {
-    LookoutClient::connect(format!("http://{addr}")).await.unwrap()
-}
-
-/// A type 1 report of `mmsi` at (`lat`, `lon`), 10 kn north.
-fn position(mmsi: u32, lat: f64, lon: f64) -> String {
-    PositionReport::under_way(mmsi, lat, lon, 10.0, 0.0).sentence()
-}
-
 fn now_s() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-/// Polls `what` until it holds, or fails naming it after `secs` seconds.
-async fn wait_until<F, Fut>(secs: u64, what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !f().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Found by probing: one line stamped 290 s ahead (inside the 5-minute
@@ -276,14 +243,13 @@ async fn a_fast_detection_feed_is_slowed_down_not_cut_off() {
     let t0 = now_s();
     // Small events (about 60 bytes each), spread over open sea so each is work for the tracker.
     let events: Vec<pb::DetectionEvent> = (0..N)
-        .map(|i| pb::DetectionEvent {
-            time: Some(prost_types::Timestamp { seconds: t0 - 60 + (i / 1000) as i64, nanos: 0 }),
-            sensor_id: "d1".into(),
-            sensor_kind: pb::SensorKind::Drone as i32,
-            lat: Some(35.0 + (i % 100) as f64 * 0.01),
-            lon: Some(12.0 + (i / 100 % 100) as f64 * 0.01),
-            position_error_m: Some(50.0),
-            ..Default::default()
+        .map(|i| {
+            plot(
+                35.0 + (i % 100) as f64 * 0.01,
+                12.0 + (i / 100 % 100) as f64 * 0.01,
+                t0 - 60 + (i / 1000) as i64,
+                50.0,
+            )
         })
         .collect();
     // The pipeline is held up (as by a backlog) for three seconds, so the lane fills and
@@ -335,15 +301,8 @@ async fn a_detection_flood_does_not_stop_the_ais_feeds() {
         let mut i = 0usize;
         let events = std::iter::from_fn(move || {
             i += 1;
-            (!stop.load(Ordering::Relaxed)).then(|| pb::DetectionEvent {
-                time: Some(prost_types::Timestamp { seconds: now_s(), nanos: 0 }),
-                sensor_id: "d1".into(),
-                sensor_kind: pb::SensorKind::Drone as i32,
-                lat: Some(35.0 + (i % 100) as f64 * 0.01),
-                lon: Some(12.0 + (i / 100 % 100) as f64 * 0.01),
-                position_error_m: Some(50.0),
-                ..Default::default()
-            })
+            (!stop.load(Ordering::Relaxed))
+                .then(|| plot(35.0 + (i % 100) as f64 * 0.01, 12.0 + (i / 100 % 100) as f64 * 0.01, now_s(), 50.0))
         });
         tokio::spawn(async move { c.push_detections(tokio_stream::iter(events)).await })
     };
@@ -381,11 +340,9 @@ fn async_stream_of<T: Send + 'static>(items: Vec<T>) -> impl tokio_stream::Strea
 /// under its own name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn source_names_are_limited_and_feeders_keep_to_their_own() {
-    use lookout_server::api::token_digest_hex;
     let cfg = format!(
-        "[service]\nlisten = \"127.0.0.1:0\"\n\
-         [[operator]]\nname = \"drone-ops\"\ntoken_sha256 = \"{}\"\nroles = [\"feeder\", \"viewer\"]\n",
-        token_digest_hex("t0ken-drone-ops")
+        "[service]\nlisten = \"127.0.0.1:0\"\n{}",
+        operator("drone-ops", "t0ken-drone-ops", &["feeder", "viewer"])
     );
     let running = lookout_server::start(Config::parse(&cfg).unwrap()).await.unwrap();
     let mut c = client(running.addr).await;
@@ -487,17 +444,8 @@ async fn invented_vessels_and_tracks_stop_at_the_caps_and_are_counted() {
 
     // 100 boats, 2 km apart, in one drone pass: 20 tracks, 80 refused.
     let t = now_s();
-    let events: Vec<pb::DetectionEvent> = (0..100)
-        .map(|i| pb::DetectionEvent {
-            time: Some(prost_types::Timestamp { seconds: t, nanos: 0 }),
-            sensor_id: "d1".into(),
-            sensor_kind: pb::SensorKind::Drone as i32,
-            lat: Some(34.0 + f64::from(i % 10) * 0.02),
-            lon: Some(11.0 + f64::from(i / 10) * 0.025),
-            position_error_m: Some(20.0),
-            ..Default::default()
-        })
-        .collect();
+    let events: Vec<pb::DetectionEvent> =
+        (0..100).map(|i| plot(34.0 + f64::from(i % 10) * 0.02, 11.0 + f64::from(i / 10) * 0.025, t, 20.0)).collect();
     let pushed = c.push_detections(tokio_stream::iter(events)).await.unwrap().into_inner();
     assert_eq!(pushed.accepted, 100);
     wait_until(10, "the drone pass applied", || {

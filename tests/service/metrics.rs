@@ -7,10 +7,11 @@
 //! are checked to name only metrics a live scrape declares, and with
 //! `promtool check rules` where promtool is installed.
 
+use crate::support::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty};
@@ -18,24 +19,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use lookout::cli::{connect, RemoteArgs};
 use lookout_server::api::pb;
-use lookout_server::api::token_digest_hex;
 use tonic::Code;
 
-const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
 const TOKEN: &str = "token-ops-1";
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn wall_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
-}
 
 // ------------------------------------------------------------------ the exposition
 
@@ -195,16 +182,9 @@ async fn scrape_until(addr: SocketAddr, what: &str, f: impl Fn(&Scrape) -> bool)
 
 /// The `lookout` binary, killed when dropped.
 struct Service {
-    child: Child,
+    _process: Serve,
     grpc: SocketAddr,
     metrics: SocketAddr,
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Service {
@@ -213,59 +193,25 @@ impl Service {
     async fn start(dir: &Path, sources: &str) -> Service {
         let (grpc, metrics) = (free_port(), free_port());
         let text = format!(
-            "[service]\nlisten = \"127.0.0.1:{grpc}\"\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
-             [[operator]]\nname = \"ops\"\ntoken_sha256 = \"{}\"\nroles = [\"viewer\", \"operator\", \"feeder\"]\n{sources}",
-            token_digest_hex(TOKEN)
+            "[service]\nlisten = \"127.0.0.1:{grpc}\"\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n{}{sources}",
+            operator("ops", TOKEN, &["viewer", "operator", "feeder"])
         );
         let config = dir.join("lookout.toml");
         std::fs::write(&config, text).unwrap();
-        let log = dir.join("lookout.log");
-        let child = Command::new(LOOKOUT)
-            .args(["serve", "--config"])
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut s = Service { child, grpc: ([127, 0, 0, 1], grpc).into(), metrics: ([127, 0, 0, 1], metrics).into() };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let up = scrape(s.metrics).await.is_ok() && tokio::net::TcpStream::connect(s.grpc).await.is_ok();
-            if up {
-                return s;
-            }
-            if let Some(status) = s.child.try_wait().unwrap() {
-                panic!("lookout exited ({status}):\n{}", std::fs::read_to_string(&log).unwrap_or_default());
-            }
-            assert!(Instant::now() < deadline, "lookout did not listen within 60 s");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let mut process = Serve::start(&config, &dir.join("lookout.log"));
+        let (grpc, metrics): (SocketAddr, SocketAddr) =
+            (([127, 0, 0, 1], grpc).into(), ([127, 0, 0, 1], metrics).into());
+        process
+            .wait_ready(60, "gRPC and /metrics", || async move {
+                scrape(metrics).await.is_ok() && tokio::net::TcpStream::connect(grpc).await.is_ok()
+            })
+            .await;
+        Service { _process: process, grpc, metrics }
     }
 
     async fn client(&self, token: Option<&str>) -> lookout::cli::Client {
         let r = RemoteArgs { server: format!("http://{}", self.grpc), token: token.map(str::to_string), ca: None };
         connect(&r).await.unwrap()
-    }
-}
-
-/// A drone's look at a rubber boat with 70 people south of Lampedusa, now:
-/// an OVERCROWDED (distress) alert opens at once.
-fn boat_look() -> pb::DetectionEvent {
-    let ms = wall_ms();
-    pb::DetectionEvent {
-        time: Some(prost_types::Timestamp { seconds: ms / 1000, nanos: ((ms % 1000) * 1_000_000) as i32 }),
-        sensor_id: "drone-1".into(),
-        sensor_kind: pb::SensorKind::Drone as i32,
-        lat: Some(35.30),
-        lon: Some(12.50),
-        position_error_m: Some(25.0),
-        speed_kn: Some(4.0),
-        length_m: Some(10.0),
-        vessel_class: pb::VesselClass::RubberBoat as i32,
-        persons_counted: Some(70),
-        count_confidence: Some(0.8),
-        detection_id: "look-1".into(),
-        ..Default::default()
     }
 }
 

@@ -13,24 +13,14 @@
 //!    recovery made every archived alert version again byte for byte. Then it is killed too.
 //! 3. Run 3 recovers again and must list exactly what run 2 listed.
 
+use crate::support::*;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lookout_server::api::pb::{self, lookout_client::LookoutClient};
 use tonic::transport::Channel;
-
-const LOOKOUT: &str = env!("CARGO_BIN_EXE_lookout");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 /// The demo's radars and baseline, an archive in `dir`, and (run 1) the scenario as a file source.
 fn config(dir: &Path, port: u16, with_source: bool) -> PathBuf {
@@ -58,36 +48,21 @@ fn config(dir: &Path, port: u16, with_source: bool) -> PathBuf {
 }
 
 struct Service {
-    child: Child,
+    process: Serve,
     client: LookoutClient<Channel>,
 }
 
 async fn start(config: &Path, port: u16, log: &Path) -> Service {
-    let mut child = Command::new(LOOKOUT)
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Ok(c) = LookoutClient::connect(format!("http://127.0.0.1:{port}")).await {
-            return Service { child, client: c };
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("lookout exited ({status}):\n{}", std::fs::read_to_string(log).unwrap_or_default());
-        }
-        assert!(Instant::now() < deadline, "lookout did not listen within 120 s");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut process = Serve::start(config, log);
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    process.wait_ready(120, "gRPC", || async move { tokio::net::TcpStream::connect(addr).await.is_ok() }).await;
+    Service { process, client: client(addr).await }
 }
 
 impl Service {
     fn kill9(mut self) {
         // SIGKILL: no handler runs, nothing is flushed.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        self.process.kill9();
     }
 
     async fn alerts(&mut self) -> Vec<pb::Alert> {

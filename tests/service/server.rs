@@ -9,8 +9,9 @@
 //! - type 5 (two sentences), MMSI 351759000: EVER DIADEM, 3FOF8, IMO 9134270,
 //!   type 70, 225+70 m by 1+31 m, draught 12.2 m, NEW YORK.
 
+use crate::support::*;
 use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener as StdListener};
+use std::net::TcpListener as StdListener;
 use std::time::Duration;
 
 use lookout_server::api::pb::{self, lookout_client::LookoutClient, track_event::Event};
@@ -49,10 +50,6 @@ fn base_config() -> Config {
         kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 1 << 20 },
     });
     c
-}
-
-async fn client(addr: SocketAddr) -> LookoutClient<Channel> {
-    LookoutClient::connect(format!("http://{addr}")).await.unwrap()
 }
 
 /// Polls `GetVessel` until the MMSI appears (ingest is asynchronous).
@@ -412,7 +409,7 @@ async fn tcp_client_reconnects_when_the_feed_drops() {
 }
 
 /// Type 1 sentences for `n` reports spread over `vessels` MMSIs (encoded with
-/// the simulator's encoder, which `tests/simulate.rs` checks against gpsd's
+/// the simulator's encoder, which `tests/offline/simulate.rs` checks against gpsd's
 /// published sentences).
 fn synthetic_reports(n: usize, vessels: u32) -> Vec<String> {
     use lookout_sim::encode::{self, PositionReport};

@@ -3,7 +3,7 @@
 //!
 //! # Why hand-written
 //! The design card names the `nmea` crate for non-AIS sentences, but measured
-//! here (`shared/notes/ais-decoding.md`, `tests/detect.rs`) `nmea` 0.8 falls
+//! here (`shared/notes/ais-decoding.md`, `tests/offline/detect.rs`) `nmea` 0.8 falls
 //! short for radar: its TTM parser needs all 15 fields, so the older 13-field
 //! form (NMEA 2.x, and what OpenCPN's radar_pi writes) fails; it takes target
 //! numbers 0–99 only (ARPA trackers number up to 999); bearing and course are

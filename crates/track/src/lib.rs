@@ -163,7 +163,7 @@ pub struct TrackerConfig {
     /// raised when the residuals of its detections of AIS ships show it
     /// noisier than stated (see [`calibrate`]); 1 (the default) turns
     /// calibration off. Measured on the 24-seed evaluation
-    /// (tests/replay_alerts.rs, 2026-12-02) at 4: the estimate follows the
+    /// (tests/offline/replay_alerts.rs, 2026-12-02) at 4: the estimate follows the
     /// simulated radar noise (×0.7–×2) within 0.1, and the false dark targets
     /// beside AIS ships under noisy radars go (4 → 0), but in the wider gates
     /// two small boats' tracks strayed onto other boats carrying their
