@@ -506,7 +506,7 @@ impl Lookout for LookoutApi {
             uptime_s: (wall_ms() - self.shared.started_ms) / 1000,
             subscribers: self.shared.subscribers.load(Ordering::Relaxed) as u32,
             dark_tracks: pic.dark_tracks().count() as u32,
-            tracker_tracks: pic.tracker().len() as u32,
+            tracker_tracks: pic.track_count() as u32,
             alert_subscribers: self.shared.alert_subscribers.load(Ordering::Relaxed) as u32,
             live_alerts,
             baseline_loaded,
@@ -516,7 +516,7 @@ impl Lookout for LookoutApi {
             held_future_reports: pic.counters().held_future,
             invalid_mmsi: pic.counters().invalid_mmsi,
             vessels_refused_at_cap: pic.counters().vessels_refused_at_cap,
-            tracks_refused_at_cap: pic.tracker().refused_at_cap(),
+            tracks_refused_at_cap: pic.tracks_refused_at_cap(),
             archive: self.shared.store.as_ref().map(|store| convert::archive_stats(&self.shared, store)),
         }))
     }
