@@ -1,5 +1,7 @@
 //! `lookout token`: a new bearer token and its configuration entry.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use lookout_server::config::Role;
 use rand::TryRngCore;
 
 /// Make a bearer token for an operator: prints the token (give it to the
@@ -10,42 +12,21 @@ pub struct TokenArgs {
     #[arg(long)]
     name: String,
     /// What the token may do (repeat the flag for several roles).
-    #[arg(long = "role", required = true, value_enum, ignore_case = true)]
+    #[arg(long = "role", required = true, ignore_case = true, value_parser = role_parser())]
     roles: Vec<Role>,
     /// When the token stops working, RFC 3339 (e.g. 2027-01-31T00:00:00Z); default: never.
     #[arg(long)]
     expires: Option<String>,
 }
 
-/// The roles the service knows ([[operator]] roles).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Role {
-    /// Reads the picture, alerts and statistics.
-    Viewer,
-    /// A viewer who may also acknowledge alerts.
-    Operator,
-    /// Feeds data in (Ingest, PushDetections).
-    Feeder,
-    /// Reads the archive's history.
-    Analyst,
-    /// A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only.
-    Rescue,
-    /// Everything.
-    Admin,
-}
-
-impl Role {
-    /// The name the configuration uses.
-    fn name(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Feeder => "feeder",
-            Role::Analyst => "analyst",
-            Role::Rescue => "rescue",
-            Role::Admin => "admin",
-        }
-    }
+/// `--role`: one of the service's roles ([[operator]] roles), by its configuration name
+/// in any case. The names and their help come from the server's [`Role`], so the list
+/// exists once.
+fn role_parser() -> impl TypedValueParser<Value = Role> {
+    let names = Role::ALL.map(|r| PossibleValue::new(r.name()).help(r.summary()));
+    // The possible values list the roles in `--help` and in clap's error; they hand on
+    // the name as typed, so it is lowered before the server's `FromStr` (exact case).
+    PossibleValuesParser::new(names).try_map(|s| s.to_ascii_lowercase().parse::<Role>())
 }
 
 impl TokenArgs {
@@ -69,5 +50,25 @@ impl TokenArgs {
             self.expires.as_ref().map(|t| format!("\nexpires = {t:?}")).unwrap_or_default()
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        token: TokenArgs,
+    }
+
+    #[test]
+    fn roles_are_the_servers_in_any_case() {
+        let cli = Cli::try_parse_from(["token", "--name", "x", "--role", "VIEWER", "--role", "rescue"]).unwrap();
+        assert_eq!(cli.token.roles, [Role::Viewer, Role::Rescue]);
+        let e = Cli::try_parse_from(["token", "--name", "x", "--role", "captain"]).err().unwrap().to_string();
+        assert!(e.contains("[possible values: viewer, operator, feeder, analyst, rescue, admin]"), "{e}");
     }
 }

@@ -31,7 +31,7 @@ use ahash::AHashMap;
 use index::PositionIndex;
 use lookout_ais::{Observation, Payload};
 use lookout_core::{Detection, LatLon};
-use lookout_track::{Tracker, TrackerConfig};
+use lookout_track::{Tracker, TrackerConfig, SEEN_APART_KEEP_MS};
 
 /// The live vessel picture.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -403,9 +403,58 @@ impl Picture {
         old
     }
 
-    /// The tracker (for inspection: tentative tracks, revisit estimates).
-    pub fn tracker(&self) -> &Tracker {
-        &self.tracker
+    // What the detectors and the service's statistics need to know of the
+    // non-AIS tracks, answered here so that nothing downstream depends on the
+    // tracker's types: the tracker stays an implementation detail of the
+    // picture.
+
+    /// Non-AIS tracks the tracker holds, tentative and confirmed (a
+    /// confirmed one is also a dark track or folded into an AIS vessel).
+    pub fn track_count(&self) -> usize {
+        self.tracker.len()
+    }
+
+    /// Detections that started no track because the tracker held its
+    /// `max_tracks` (a running count).
+    pub fn tracks_refused_at_cap(&self) -> u64 {
+        self.tracker.refused_at_cap()
+    }
+
+    /// One-sigma position uncertainty of non-AIS track `track_id` predicted
+    /// to `t_ms`, metres (the semi-major axis of its error ellipse); `None`
+    /// if the tracker holds no such track (an AIS vessel's id, or a track
+    /// since deleted).
+    pub fn track_position_sigma_m(&self, track_id: TrackId, t_ms: i64) -> Option<f64> {
+        self.tracker.get(track_id).map(|t| t.position_sigma_m(t_ms))
+    }
+
+    /// One-sigma speed uncertainty of non-AIS track `track_id` (largest
+    /// axis), m/s; `None` if the tracker holds no such track.
+    pub fn track_speed_sigma_ms(&self, track_id: TrackId) -> Option<f64> {
+        self.tracker.get(track_id).map(|t| t.velocity_sigma_ms())
+    }
+
+    /// The position error (one sigma, metres) the sensor stated for the
+    /// latest detection of non-AIS track `track_id`: how far one plot of
+    /// the boat may lie from it. `None` if the tracker holds no such track.
+    pub fn track_plot_error_m(&self, track_id: TrackId) -> Option<f64> {
+        self.tracker.get(track_id).map(|t| t.plot_error_m())
+    }
+
+    /// Whether non-AIS track `track_id` and AIS vessel `mmsi` were seen as
+    /// two boats in the minute before `now_ms` ([`SEEN_APART_KEEP_MS`], all
+    /// the tracker remembers): in one scan each took a detection of its own,
+    /// the track's one claimed by no AIS vessel. False for an unknown track.
+    pub fn track_seen_apart_from(&self, track_id: TrackId, mmsi: Mmsi, now_ms: i64) -> bool {
+        self.tracker.get(track_id).is_some_and(|t| t.seen_apart_from(mmsi, now_ms - SEEN_APART_KEEP_MS))
+    }
+
+    /// Clutter density the tracker has mapped for sensor `sensor_id` at
+    /// `pos` as of `t_ms`: false plots per km² per scan (rain cells and sea
+    /// clutter raise it; it is what a track's score is charged per hit).
+    pub fn clutter_per_km2(&self, sensor_id: &str, pos: LatLon, t_ms: i64) -> f64 {
+        // The tracker keeps it per m²; 1e6 m² to the km².
+        self.tracker.clutter_density(sensor_id, pos, t_ms) * 1e6
     }
 
     /// Confirmed non-AIS tracks (dark targets and tracks not yet matched to AIS).
@@ -604,6 +653,57 @@ mod tests {
         assert_eq!(gone.iter().map(|r| (r.mmsi, r.reason)).collect::<Vec<_>>(), vec![(1, RemovalReason::AgedOut)]);
         assert_eq!(p.len(), 1);
         assert_eq!(p.indexed(), 1);
+    }
+
+    /// The track accessors answer what the tracker knows of a dark track,
+    /// and nothing for an AIS vessel's id.
+    #[test]
+    fn track_accessors_answer_for_dark_tracks_only() {
+        let mut p = pic();
+        p.apply(0, 0, 0, &pos(1, 35.0, 12.0));
+        let radar = |t: i64| Observation {
+            source: 1,
+            at_ms: t,
+            payload: Payload::Detection(Box::new(Detection {
+                time_ms: t,
+                sensor_id: Arc::from("r1"),
+                sensor_kind: lookout_core::SensorKind::Radar,
+                // A boat 20 km from the AIS vessel, drifting north.
+                pos: LatLon::new(35.0 + t as f64 * 1e-9, 12.2),
+                position_error_m: 30.0,
+                course_deg: None,
+                speed_kn: None,
+                length_m: None,
+                vessel_class: None,
+                persons_counted: None,
+                count_confidence: None,
+                detection_id: None,
+                image_ref: None,
+            })),
+        };
+        let mut t = 0;
+        while p.dark_tracks().next().is_none() {
+            assert!(t < 60_000, "a steady echo in clean water confirms within a minute");
+            t += 3_000;
+            p.apply_batch(&[radar(t)], t);
+        }
+        let id = p.dark_tracks().next().unwrap().track_id;
+        let track = p.tracker.get(id).unwrap();
+        let later = t + 10_000;
+        assert_eq!(p.track_count(), p.tracker.len());
+        assert_eq!(p.tracks_refused_at_cap(), 0);
+        assert_eq!(p.track_position_sigma_m(id, later), Some(track.position_sigma_m(later)));
+        assert_eq!(p.track_speed_sigma_ms(id), Some(track.velocity_sigma_ms()));
+        assert_eq!(p.track_plot_error_m(id), Some(30.0));
+        assert!(!p.track_seen_apart_from(id, 1, t), "never near the AIS vessel");
+        assert_eq!(
+            p.clutter_per_km2("r1", LatLon::new(35.0, 12.2), t),
+            p.tracker.clutter_density("r1", LatLon::new(35.0, 12.2), t) * 1e6
+        );
+        let ais = p.get(1).unwrap().track_id;
+        assert_eq!(p.track_position_sigma_m(ais, later), None);
+        assert_eq!(p.track_speed_sigma_ms(ais), None);
+        assert_eq!(p.track_plot_error_m(ais), None);
     }
 
     #[test]

@@ -134,6 +134,33 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in the order `lookout token --help` lists them.
+    pub const ALL: [Role; 6] = [Role::Viewer, Role::Operator, Role::Feeder, Role::Analyst, Role::Rescue, Role::Admin];
+
+    /// The role's name in the configuration (`roles = ["viewer"]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Feeder => "feeder",
+            Role::Analyst => "analyst",
+            Role::Rescue => "rescue",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// What the role may do, in one line (for command-line help).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Role::Viewer => "Queries and streams: vessels, tracks, alerts",
+            Role::Operator => "A viewer who may also acknowledge alerts",
+            Role::Feeder => "Feeds data in (Ingest, PushDetections)",
+            Role::Analyst => "History from the archive (VesselHistory, AlertHistory)",
+            Role::Rescue => "A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only",
+            Role::Admin => "Everything, and alone the service's own counters (Stats, AuditLog)",
+        }
+    }
+
     /// Whether holding `self` grants `need`.
     pub fn allows(self, need: Role) -> bool {
         self == need || self == Role::Admin || (self == Role::Operator && need == Role::Viewer)
@@ -157,6 +184,23 @@ impl Role {
             "Stats" | "AuditLog" => Role::Admin,
             _ => Role::Viewer,
         }
+    }
+}
+
+/// A name that is no [`Role`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {given:?}: the roles are {}", Role::ALL.map(Role::name).join(", "))]
+pub struct UnknownRole {
+    pub given: String,
+}
+
+/// Parses a role by its configuration name ([`Role::name`]; exact case, as in the
+/// configuration file).
+impl std::str::FromStr for Role {
+    type Err = UnknownRole;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| UnknownRole { given: s.to_string() })
     }
 }
 
@@ -522,6 +566,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A role's name parses back to it and is the name the configuration file uses;
+    /// anything else is refused, naming every role.
+    #[test]
+    fn roles_parse_by_their_configuration_names() {
+        for r in Role::ALL {
+            assert_eq!(r.name().parse::<Role>(), Ok(r));
+            assert_eq!(serde_json::from_str::<Role>(&format!("{:?}", r.name())).unwrap(), r);
+        }
+        let e = "captain".parse::<Role>().unwrap_err().to_string();
+        assert_eq!(e, r#"unknown role "captain": the roles are viewer, operator, feeder, analyst, rescue, admin"#);
+        assert!("Viewer".parse::<Role>().is_err(), "exact case, as in the configuration");
+    }
 
     #[test]
     fn parses_every_source_kind() {

@@ -421,7 +421,7 @@ async fn log_stats(shared: Arc<Shared>, shutdown: CancellationToken) {
         let (vessels, dark_tracks, pc, tracks_refused_at_cap) = {
             let e = shared.engine.read();
             let p = e.picture();
-            (p.positioned(), p.dark_tracks().count(), p.counters().clone(), p.tracker().refused_at_cap())
+            (p.positioned(), p.dark_tracks().count(), p.counters().clone(), p.tracks_refused_at_cap())
         };
         info!(
             vessels,

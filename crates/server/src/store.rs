@@ -404,31 +404,14 @@ fn batch_positions(batch: &Batch) -> Vec<IndexEntry> {
         .collect()
 }
 
-/// The index entries of a record; the same function at append time and at a rebuild, as
-/// the archive requires.
+/// The index entries of a record as read back from the segments (a rebuild, or the
+/// index catching up); [`input_index`] gives the same entries at append time, as the
+/// archive requires.
 fn index_entries(kind: Kind, payload: &[u8]) -> Vec<IndexEntry> {
     let mut out = Vec::new();
     if kind == kinds::NMEA {
         let Ok(raw) = serde_json::from_slice::<RawLines>(payload) else { return out };
-        if raw.format != Format::Nmea {
-            return out;
-        }
-        // A decoder per record: positions are single-sentence messages, so reassembly
-        // across records is not needed for them.
-        let mut dec = lookout_ais::decode::Decoder::new(lookout_ais::decode::DecoderConfig::default());
-        for l in &raw.lines {
-            let RawLine::Line(wall, text) = l else { continue };
-            dec.feed_line_with(
-                text.as_bytes(),
-                *wall,
-                &mut |d| {
-                    if let AisMessage::Position(p) | AisMessage::ExtendedB(p, _) = &d.msg {
-                        out.extend(position_entry(p, d.received_at_ms.unwrap_or(*wall)));
-                    }
-                },
-                &mut |_| {},
-            );
-        }
+        out = line_positions(&raw);
     } else if kind == kinds::ALERT_VERSION {
         #[derive(Deserialize)]
         struct Head {
@@ -440,6 +423,52 @@ fn index_entries(kind: Kind, payload: &[u8]) -> Vec<IndexEntry> {
         }
     }
     out
+}
+
+/// The AIS positions in one reader's batch of lines, decoded on their own (none for
+/// detection-event lines).
+fn line_positions(raw: &RawLines) -> Vec<IndexEntry> {
+    let mut out = Vec::new();
+    if raw.format != Format::Nmea {
+        return out;
+    }
+    // A decoder per record: positions are single-sentence messages, so reassembly
+    // across records is not needed for them.
+    let mut dec = lookout_ais::decode::Decoder::new(lookout_ais::decode::DecoderConfig::default());
+    for l in &raw.lines {
+        let RawLine::Line(wall, text) = l else { continue };
+        dec.feed_line_with(
+            text.as_bytes(),
+            *wall,
+            &mut |d| {
+                if let AisMessage::Position(p) | AisMessage::ExtendedB(p, _) = &d.msg {
+                    out.extend(position_entry(p, d.received_at_ms.unwrap_or(*wall)));
+                }
+            },
+            &mut |_| {},
+        );
+    }
+    out
+}
+
+/// The index entries of an input about to be appended: the entries a rebuild will
+/// find for its record ([`HistoryIndexer`]), taken from what is in hand rather than
+/// from the record's payload.
+fn input_index(raw: &Raw, batch: &Batch) -> Vec<IndexEntry> {
+    match raw {
+        // NMEA lines are decoded again, alone, not taken from the batch: the batch
+        // came from the reader's decoder, whose state crosses records (a `$PGHP`
+        // header at the end of one batch stamps the first message of the next), while
+        // a rebuild sees one record at a time and must find the very entries
+        // appended. The lines in hand are the record's, so the JSON just written is
+        // not parsed back.
+        Raw::Lines(lines) if lines.format == Format::Nmea => line_positions(lines),
+        // Detection lines and events hold no AIS position: none either way. A file
+        // slice's lines are in the recording, not in the record; a rebuild reads them
+        // again as the file source read them (an index rebuilt from the segments alone
+        // lacks them, and the README says so).
+        Raw::Lines(_) | Raw::Events(_) | Raw::File(_) => batch_positions(batch),
+    }
 }
 
 fn position_entry(p: &lookout_ais::decode::PositionReport, time_ms: i64) -> Option<IndexEntry> {
@@ -500,22 +529,11 @@ impl Store {
         Ok(self.archive.append_batch(records)?)
     }
 
-    /// Appends one input before it is applied. File slices are indexed from the batch
-    /// itself (their lines are in the recording, not in the record; an index rebuilt from
-    /// the segments alone lacks them, and says so in the README).
+    /// Appends one input (`raw`, which `batch` was decoded from) before it is applied,
+    /// at the engine's `now_ms`, indexed by [`input_index`].
     pub fn append_input(&self, raw: &Raw, batch: &Batch, now_ms: i64) -> Result<Ticket, Error> {
-        let record = raw.record(now_ms);
-        let index = match raw {
-            Raw::File(_) => batch
-                .iter()
-                .filter_map(|o| match &o.payload {
-                    Payload::Ais(AisMessage::Position(p) | AisMessage::ExtendedB(p, _)) => position_entry(p, o.at_ms),
-                    _ => None,
-                })
-                .collect(),
-            _ => index_entries(record.kind, &record.payload),
-        };
-        Ok(self.archive.append_batch(vec![(record, index)])?)
+        let index = input_index(raw, batch);
+        Ok(self.archive.append_batch(vec![(raw.record(now_ms), index)])?)
     }
 
     /// Waits for everything queued, then closes the archive (on shutdown).
@@ -702,4 +720,97 @@ fn source_id(sources: &SourceRegistry, name: &str) -> SourceId {
 fn unreadable(out: &mut Recovered, seq: u64, e: impl std::fmt::Display) {
     out.unreadable += 1;
     warn!(seq, error = %e, "archive record not applied at recovery");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AIS_LINE: &str = r"\s:sim-malta,c:1780272000*1A\!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv00<1;,0*71";
+    const RADAR_LINE: &str =
+        r"\s:radar-pozzallo,c:1780272000170*5B\$RATTM,06,13.755,172.08,T,,,T,,,N,,Q,,000000.17,A*0B";
+    const EVENT_LINE: &str = r#"{"time":"2026-06-01T00:09:13.000Z","sensor_id":"drone-1","sensor_kind":"DRONE","lat":34.96881,"lon":12.41425,"position_error_m":44.7}"#;
+    /// When the lines arrived, wall clock ms.
+    const WALL: i64 = 1_780_272_600_000;
+
+    fn settings() -> Arc<LineSettings> {
+        let site = serde_json::from_str(r#"{"station":"radar-pozzallo","lat":36.72,"lon":14.82}"#).unwrap();
+        Arc::new(LineSettings::new(&[site], 60_000))
+    }
+
+    /// What a live reader archives and applies for `lines`: the raw input and its
+    /// batch, decoded by one reader's decoder as an `Ingest` call or a TCP feed does.
+    fn read(dec: &mut LineDecoder, lines: &[&str]) -> (Raw, Batch) {
+        let mut batch = Vec::new();
+        let mut raw = RawLines {
+            source: "feed".into(),
+            reader: 1,
+            format: dec.format().into(),
+            clock: ClockKind::Live,
+            lines: Vec::new(),
+        };
+        for l in lines {
+            raw.lines.push(RawLine::Line(WALL, (*l).into()));
+            dec.line_at(l.as_bytes(), WALL, &mut batch);
+        }
+        (Raw::Lines(raw), batch)
+    }
+
+    /// The index of an input three ways: as appended, as a rebuild reads its record
+    /// back, and from the decoded batch.
+    fn three_ways(raw: &Raw, batch: &Batch) -> [Vec<IndexEntry>; 3] {
+        let record = raw.record(WALL);
+        [input_index(raw, batch), index_entries(record.kind, &record.payload), batch_positions(batch)]
+    }
+
+    /// Item 3 of issue 12: for an AIS line, a radar line and a detection event (pushed,
+    /// or a line of a detections feed) the index is the same whichever way it is made.
+    #[test]
+    fn the_index_is_the_same_from_the_record_and_from_the_batch() {
+        let nmea = || LineDecoder::new(0, "feed", LineFormat::Nmea, settings(), Clock::Live);
+
+        let (raw, batch) = read(&mut nmea(), &[AIS_LINE]);
+        let [appended, rebuilt, from_batch] = three_ways(&raw, &batch);
+        assert_eq!(appended.len(), 1, "one position: {appended:?}");
+        assert!(matches!(appended[0], IndexEntry::Position { time_ms: 1_780_272_000_000, .. }), "{appended:?}");
+        assert_eq!(appended, rebuilt);
+        assert_eq!(appended, from_batch);
+
+        let (raw, batch) = read(&mut nmea(), &[RADAR_LINE]);
+        assert!(matches!(batch[..], [Observation { payload: Payload::Detection(_), .. }]), "{batch:?}");
+        assert_eq!(three_ways(&raw, &batch), [vec![], vec![], vec![]]);
+
+        let mut events = LineDecoder::new(0, "feed", LineFormat::Detections, settings(), Clock::Live);
+        let (raw, batch) = read(&mut events, &[EVENT_LINE]);
+        assert_eq!(batch.len(), 1);
+        assert_eq!(three_ways(&raw, &batch), [vec![], vec![], vec![]]);
+
+        let event: DetectionEvent = serde_json::from_str(EVENT_LINE).unwrap();
+        let d = event.clone().validate(WALL, 0).unwrap();
+        let batch = vec![Observation { source: 0, at_ms: d.time_ms, payload: Payload::Detection(Box::new(d)) }];
+        let raw = Raw::Events(RawEvents { source: "push-detections".into(), events: vec![event] });
+        assert_eq!(three_ways(&raw, &batch), [vec![], vec![], vec![]]);
+    }
+
+    /// Why NMEA lines are decoded again at append time rather than indexed from the
+    /// batch: the reader's decoder carries state from one record to the next, which a
+    /// rebuild (one record at a time) cannot see. A `$PGHP` header that ends one batch
+    /// stamps the message that starts the next.
+    #[test]
+    fn a_header_in_the_previous_record_is_why_nmea_lines_are_decoded_again() {
+        let header = "$PGHP,1,2010,6,11,11,46,11,390,231,45,992190934,1,2B*5B";
+        let message = "!AIVDM,1,1,,A,13dtK<0P2cQ2cP<DI;bCjRv00<1;,0*71";
+        let mut dec = LineDecoder::new(0, "feed", LineFormat::Nmea, settings(), Clock::Live);
+        let (_, first) = read(&mut dec, &[header]);
+        assert!(first.is_empty());
+        let (raw, batch) = read(&mut dec, &[message]);
+        let [appended, rebuilt, from_batch] = three_ways(&raw, &batch);
+        let time = |e: &[IndexEntry]| match e {
+            [IndexEntry::Position { time_ms, .. }] => *time_ms,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(time(&from_batch), 1_276_256_771_390, "the header's time, as the engine applied it");
+        assert_eq!(time(&rebuilt), WALL, "alone, the record's message has only its arrival time");
+        assert_eq!(appended, rebuilt, "what is appended is what a rebuild finds");
+    }
 }

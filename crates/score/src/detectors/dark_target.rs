@@ -36,10 +36,8 @@ impl Detector for DarkTarget {
         // Where the tracker has mapped much clutter (rain cells, sea clutter
         // near a radar), clutter strung into a track is likelier: wait longer.
         let pos = position(v);
-        let cluttered = f
-            .sensors
-            .keys()
-            .any(|s| pic.tracker().clutter_density(s, pos, now_ms) * 1e6 >= cfg.dark_target_clutter_per_km2);
+        let cluttered =
+            f.sensors.keys().any(|s| pic.clutter_per_km2(s, pos, now_ms) >= cfg.dark_target_clutter_per_km2);
         let min_age_s = if cluttered { min_age_s.max(cfg.dark_target_clutter_min_age_s) } else { min_age_s };
         if age_s < min_age_s
             || running_s < cfg.dark_target_warmup_s
@@ -50,7 +48,7 @@ impl Detector for DarkTarget {
         // Nearest AIS vessel within the search radius, for the explanation (m).
         let mut nearest_ais_m: Option<f64> = None;
         if let Some(fix) = v.fix {
-            let sigma_t = pic.tracker().get(v.track_id).map_or(0.0, |t| t.position_sigma_m(now_ms));
+            let sigma_t = pic.track_position_sigma_m(v.track_id, now_ms).unwrap_or(0.0);
             let near = pic.near(&NearQuery {
                 center: fix.pos,
                 radius_m: DARK_TARGET_SEARCH_M,

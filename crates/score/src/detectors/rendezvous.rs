@@ -7,7 +7,6 @@ use super::{inactive, is_service, pob, who, Context, Detector};
 use crate::finding::{AlertKind, Finding, Severity, Subject};
 use lookout_core::geodesy::{LatLon, MS_PER_KN};
 use lookout_picture::{Removal, TrackId, Vessel};
-use lookout_track::SEEN_APART_KEEP_MS;
 
 /// The rendezvous detector: the pairs, and when each vessel's neighbours were last searched.
 #[derive(Debug, Default)]
@@ -41,10 +40,7 @@ impl Detector for Rendezvous {
                 return false;
             };
             let sigma_kn = if x.mmsi == 0 {
-                pic.tracker()
-                    .get(x.track_id)
-                    .map_or(0.0, |t| t.velocity_sigma_ms() / MS_PER_KN)
-                    .min(RENDEZVOUS_MAX_SPEED_SIGMA_KN)
+                pic.track_speed_sigma_ms(x.track_id).map_or(0.0, |s| s / MS_PER_KN).min(RENDEZVOUS_MAX_SPEED_SIGMA_KN)
             } else {
                 0.0
             };
@@ -86,16 +82,12 @@ impl Detector for Rendezvous {
         // (0.4-0.6 nm off at radar noise ×2, where the filtered σ is ~150 m
         // and the plot error ~400 m). Two radar tracks have no such push,
         // and the wider test would pair a boat's duplicate tracks.
-        let track = |x: &Vessel| {
-            if x.mmsi == 0 {
-                pic.tracker().get(x.track_id)
-            } else {
-                None
-            }
-        };
-        let sigma = |x: &Vessel| track(x).map_or(0.0, |t| t.position_sigma_m(now_ms)).min(RENDEZVOUS_MAX_SIGMA_M);
+        let track_sigma = |x: &Vessel| (x.mmsi == 0).then(|| pic.track_position_sigma_m(x.track_id, now_ms)).flatten();
+        let sigma = |x: &Vessel| track_sigma(x).unwrap_or(0.0).min(RENDEZVOUS_MAX_SIGMA_M);
         let plot_sigma = |x: &Vessel| {
-            track(x).map_or(0.0, |t| t.position_sigma_m(now_ms).max(t.plot_error_m())).min(RENDEZVOUS_MAX_SIGMA_M)
+            track_sigma(x)
+                .map_or(0.0, |s| s.max(pic.track_plot_error_m(x.track_id).unwrap_or(0.0)))
+                .min(RENDEZVOUS_MAX_SIGMA_M)
         };
         // In a port or an anchorage, vessels lie together for honest reasons:
         // any pair this vessel was in has ended.
@@ -147,11 +139,7 @@ impl Detector for Rendezvous {
                 if pair_trawl && cx.fishing_here(ship, fix.pos) {
                     continue;
                 }
-                let two = pic
-                    .tracker()
-                    .get(dark.track_id)
-                    .is_some_and(|t| t.seen_apart_from(ship.mmsi, now_ms - SEEN_APART_KEEP_MS));
-                if !two {
+                if !pic.track_seen_apart_from(dark.track_id, ship.mmsi, now_ms) {
                     continue;
                 }
             } else if !(reads_slow(v) && reads_slow(o)) {

@@ -5,7 +5,7 @@ use tonic::Status;
 
 use super::pb;
 use crate::error::Error;
-use crate::source::{SourceRegistry, SourceStatus};
+use crate::source::{PipelineClosed, SourceRegistry, SourceStatus};
 use lookout_ais::DetectionEvent;
 use lookout_alert::{Alert, AlertFilter, AlertKind, AlertState, Severity};
 use lookout_core::geodesy::{LatLon, M_PER_NM};
@@ -27,6 +27,14 @@ impl From<Error> for Status {
                 Status::internal(e.to_string())
             }
         }
+    }
+}
+
+/// The pipeline stopped while a feeding call (`Ingest`, `PushDetections`)
+/// was handing it input: the service is shutting down.
+impl From<PipelineClosed> for Status {
+    fn from(_: PipelineClosed) -> Self {
+        Status::unavailable("shutting down")
     }
 }
 

@@ -16,16 +16,12 @@ use crate::error::Error;
 const DEFAULT_AUDIT_ENTRIES: usize = 1000;
 /// At most this many `AuditLog` entries per call.
 const MAX_AUDIT_ENTRIES: usize = 10_000;
-use crate::pipeline::{wait_durable, Durable, Input};
 use crate::service::Shared;
-use crate::source::{Ingestor, SourceStatus, BATCH_MAX};
-use crate::store::{Raw, RawEvents, Store};
-use lookout_ais::event::DetectionEvent;
-use lookout_ais::{Batch, Clock, DetectionCounters, LineFormat, Observation, Payload};
+use crate::source::grpc;
+use crate::store::Store;
 use lookout_core::time::wall_ms;
 use lookout_core::LatLon;
 use lookout_picture::NearQuery;
-use tokio::sync::oneshot;
 
 /// Whether the caller may see distress and overcrowded alerts only (the rescue role),
 /// whatever its filter asks.
@@ -37,8 +33,6 @@ pub struct LookoutApi {
     shared: Arc<Shared>,
 }
 
-/// Source name under which `PushDetections` calls are counted.
-pub const PUSH_DETECTIONS_SOURCE: &str = "push-detections";
 /// Rejections listed in a `PushDetections` summary (all are counted).
 const MAX_REJECTIONS_LISTED: usize = 100;
 
@@ -61,47 +55,6 @@ impl LookoutApi {
                 "history needs an archive: this service has no [archive] configured".into(),
             )),
         }
-    }
-
-    /// Hands pushed detections (and, with an archive, the events they came from) to the
-    /// pipeline's detections lane, waiting if it is full (backpressure to this client
-    /// only). Returns the pipeline's answer, to wait on before replying.
-    ///
-    /// The call's counters go to the source's totals here, batch by batch, once the
-    /// events are with the pipeline: a feeder that hangs up half-way is counted for what
-    /// was applied.
-    async fn send_detections(
-        &self,
-        batch: &mut Batch,
-        events: &mut Vec<DetectionEvent>,
-        status: &SourceStatus,
-        counts: &mut DetectionCounters,
-    ) -> Result<Option<oneshot::Receiver<Durable>>, Status> {
-        let publish = |counts: &mut DetectionCounters| {
-            if *counts != DetectionCounters::default() {
-                let mut st = status.state.lock();
-                st.detections.merge(counts);
-                let wall = wall_ms();
-                st.last_line_ms = Some(wall);
-                if counts.events > 0 {
-                    st.last_message_ms = Some(wall);
-                }
-                *counts = DetectionCounters::default();
-            }
-        };
-        if batch.is_empty() {
-            publish(counts);
-            return Ok(None);
-        }
-        let b = std::mem::replace(batch, Vec::with_capacity(BATCH_MAX));
-        let raw =
-            self.shared.store.as_ref().map(|_| {
-                Raw::Events(RawEvents { source: PUSH_DETECTIONS_SOURCE.into(), events: std::mem::take(events) })
-            });
-        let (input, rx) = Input::with_reply(b, raw);
-        self.shared.detections_tx.send(input).await.map_err(|_| Status::unavailable("shutting down"))?;
-        publish(counts);
-        Ok(Some(rx))
     }
 }
 
@@ -184,13 +137,7 @@ impl Lookout for LookoutApi {
         let Some(first) = stream.message().await? else {
             return Err(Error::invalid("source", "the stream ended before the first message").into());
         };
-        let name = first.source.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("source", "the first message must name the source").into());
-        }
-        if let Some(problem) = crate::source::source_name_problem(name) {
-            return Err(Error::invalid("source", problem).into());
-        }
+        let name = grpc::feeder_name(&first.source)?;
         // A feeder feeds under its own name ("name" or "name/station"), never another's.
         if let Some(op) = req_operator.as_ref().filter(|o| !o.admin) {
             let own = name == op.name || name.strip_prefix(op.name.as_str()).is_some_and(|r| r.starts_with('/'));
@@ -203,35 +150,17 @@ impl Lookout for LookoutApi {
                 )));
             }
         }
-        let status = self.shared.sources.register(name, "grpc").ok_or_else(|| {
-            Error::invalid(
-                "source",
-                format!(
-                    "{name:?} is taken by a configured source, or {} live sources exist (MAX_SOURCES)",
-                    crate::source::MAX_SOURCES
-                ),
-            )
-        })?;
-        status.set_connected(true, None);
-        let mut ing = Ingestor::new(
-            status.clone(),
+        let mut call = grpc::IngestCall::open(
+            &self.shared.sources,
+            name,
             self.shared.ingest_tx.clone(),
-            LineFormat::Nmea,
             self.shared.line_settings.clone(),
-            Clock::Live,
             self.shared.store.as_ref().map(Store::reader_ids),
-        );
+        )?;
         let mut next = Some(first);
         let outcome: Result<(), Status> = async {
             while let Some(msg) = next.take() {
-                for line in &msg.lines {
-                    ing.bytes(line.as_bytes());
-                    ing.end_of_stream();
-                    if ing.batch_full() {
-                        ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
-                    }
-                }
-                ing.flush().await.map_err(|_| Status::unavailable("shutting down"))?;
+                call.lines(&msg.lines).await?;
                 // A feeder streaming forever must not hold up a graceful shutdown.
                 next = tokio::select! {
                     m = stream.message() => m?,
@@ -239,12 +168,11 @@ impl Lookout for LookoutApi {
                 };
             }
             // The reply says "received": only once it is on disk.
-            ing.durable().await?;
+            call.durable().await?;
             Ok(())
         }
         .await;
-        drop(ing);
-        status.set_connected(false, outcome.as_ref().err().map(|e| e.message().to_string()));
+        let status = call.close(outcome.as_ref().err().map(|e| e.message().to_string()));
         outcome?;
         Ok(Response::new(pb::IngestSummary { stats: Some(convert::source_stats(&status)) }))
     }
@@ -254,17 +182,13 @@ impl Lookout for LookoutApi {
         req: Request<Streaming<pb::DetectionEvent>>,
     ) -> Result<Response<pb::PushDetectionsSummary>, Status> {
         let mut stream = req.into_inner();
-        let status = self
-            .shared
-            .sources
-            .register(PUSH_DETECTIONS_SOURCE, "grpc")
-            .ok_or_else(|| Error::Unavailable("the source registry is full".into()))?;
-        let max_future_ms = self.shared.line_settings.max_future_ms;
+        let mut push = grpc::DetectionPush::open(
+            &self.shared.sources,
+            self.shared.detections_tx.clone(),
+            self.shared.store.is_some(),
+            self.shared.line_settings.max_future_ms,
+        )?;
         let mut summary = pb::PushDetectionsSummary::default();
-        let mut batch: Batch = Vec::with_capacity(BATCH_MAX);
-        let mut events: Vec<DetectionEvent> = Vec::new();
-        let mut last: Option<oneshot::Receiver<Durable>> = None;
-        let mut counts = DetectionCounters::default();
         let mut index = 0u64;
         loop {
             // Take what has already arrived without waiting; when nothing
@@ -276,9 +200,7 @@ impl Lookout for LookoutApi {
             let next = match stream.message().now_or_never() {
                 Some(m) => m?,
                 None => {
-                    if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
-                        last = Some(rx);
-                    }
+                    push.send().await?;
                     tokio::select! {
                         m = stream.message() => m?,
                         _ = self.shared.shutdown.cancelled() => None,
@@ -287,24 +209,10 @@ impl Lookout for LookoutApi {
             };
             let Some(event) = next else { break };
             let detection_id = event.detection_id.clone();
-            let keep = self.shared.store.is_some();
-            match convert::detection_event(event)
-                .and_then(|e| Ok((keep.then(|| e.clone()), e.validate(self.shared.now_ms(), max_future_ms)?)))
-            {
-                Ok((event, d)) => {
-                    events.extend(event);
-                    summary.accepted += 1;
-                    counts.events += 1;
-                    batch.push(Observation {
-                        source: status.id,
-                        at_ms: d.time_ms,
-                        payload: Payload::Detection(Box::new(d)),
-                    });
-                }
+            match push.offer(convert::detection_event(event), self.shared.now_ms()) {
+                Ok(()) => summary.accepted += 1,
                 Err(e) => {
                     summary.rejected += 1;
-                    counts.events_rejected += 1;
-                    counts.last_rejection = e.to_string();
                     if summary.rejections.len() < MAX_REJECTIONS_LISTED {
                         let (field, reason) = match &e {
                             Error::InvalidArgument(e) => (e.field.to_string(), e.reason.clone()),
@@ -321,20 +229,14 @@ impl Lookout for LookoutApi {
                 }
             }
             index += 1;
-            if batch.len() >= BATCH_MAX {
-                if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
-                    last = Some(rx);
-                }
+            if push.batch_full() {
+                push.send().await?;
             }
         }
-        if let Some(rx) = self.send_detections(&mut batch, &mut events, &status, &mut counts).await? {
-            last = Some(rx);
-        }
+        push.send().await?;
         // The summary says "accepted": only once the events are on disk (answers come in
         // order, so the last one covers them all).
-        if let Some(rx) = last {
-            wait_durable(rx).await?;
-        }
+        push.durable().await?;
         Ok(Response::new(summary))
     }
 
@@ -506,7 +408,7 @@ impl Lookout for LookoutApi {
             uptime_s: (wall_ms() - self.shared.started_ms) / 1000,
             subscribers: self.shared.subscribers.load(Ordering::Relaxed) as u32,
             dark_tracks: pic.dark_tracks().count() as u32,
-            tracker_tracks: pic.tracker().len() as u32,
+            tracker_tracks: pic.track_count() as u32,
             alert_subscribers: self.shared.alert_subscribers.load(Ordering::Relaxed) as u32,
             live_alerts,
             baseline_loaded,
@@ -516,7 +418,7 @@ impl Lookout for LookoutApi {
             held_future_reports: pic.counters().held_future,
             invalid_mmsi: pic.counters().invalid_mmsi,
             vessels_refused_at_cap: pic.counters().vessels_refused_at_cap,
-            tracks_refused_at_cap: pic.tracker().refused_at_cap(),
+            tracks_refused_at_cap: pic.tracks_refused_at_cap(),
             archive: self.shared.store.as_ref().map(|store| convert::archive_stats(&self.shared, store)),
         }))
     }

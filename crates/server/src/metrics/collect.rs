@@ -187,7 +187,7 @@ impl Collector {
                     e.2 = e.2.min(a.opened_at_ms);
                 }
             }
-            (pic.tracker().len(), engine.observations_applied(), pic.counters().clone())
+            (pic.track_count(), engine.observations_applied(), pic.counters().clone())
         };
 
         let mut live = Series::new("live_vessels", "AIS vessels with a valid position, by ship class (AIS ship type)");

@@ -2,9 +2,11 @@
 //! stream into lines, decodes them with its own [`Decoder`] (so one source's
 //! fragments or garbage never touch another's), and sends batches of
 //! observations to the pipeline over a bounded channel — a full channel makes
-//! the source wait (backpressure), it never drops.
+//! the source wait (backpressure), it never drops. The gRPC calls that feed
+//! input (`Ingest`, `PushDetections`) are sources too: see [`grpc`].
 
 mod file;
+pub mod grpc;
 mod net;
 mod udp_drops;
 
