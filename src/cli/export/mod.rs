@@ -48,9 +48,11 @@ pub const MAX_POSITIONS: usize = 2_000_000;
 /// Most alert versions one export writes.
 pub const MAX_ALERT_VERSIONS: usize = 100_000;
 /// Positions are found by reading archive records whose time (when the service applied
-/// them) is within this of the window: a position's own time (its receive time) can differ
-/// from its record's by the time a batch waited.
-const RECORD_SLACK_MS: i64 = 10 * 60_000;
+/// them) is within this of the window: a position's own time (its receive time, from the
+/// station's tag block when there is one) can differ from its record's by the time a batch
+/// waited, or a station's clock error. Segments are sealed by the hour, so an hour more on
+/// each side reads at most two more segments per lane.
+const RECORD_SLACK_MS: i64 = 3_600_000;
 
 /// Export a window of the archive (tracks and alerts) as GeoJSON, KML or CSV, with a
 /// manifest of hashes and proofs; or check such an export (`export verify`).
@@ -438,16 +440,29 @@ fn read_positions(view: &ArchiveView, sel: &Selection, indexer: &HistoryIndexer)
     Ok(out)
 }
 
-/// Alert versions archived in the window (and inside the box, and about the vessels, if
-/// asked), with their records.
+/// Alert versions made in the window (by their `updated_at`; inside the box and about the
+/// vessels, if asked), with their records.
+///
+/// By the version's own time, not its record's: they differ when the service plays a
+/// recording on its clock. The whole evidence lane is read for it, as [`ArchiveView::open`]
+/// already did: it holds alert versions, acknowledgements, audit records and seals, not
+/// the input.
 fn read_alerts(view: &ArchiveView, sel: &Selection) -> anyhow::Result<(Vec<AlertPoint>, Vec<lookout_archive::Record>)> {
     let mut points = Vec::new();
     let mut records = Vec::new();
-    for r in view.records(ReadOptions::time(sel.from_ms, sel.to_ms).kinds(&[kinds::ALERT_VERSION])) {
+    for r in view.records(ReadOptions::all().kinds(&[kinds::ALERT_VERSION])) {
         let (_, rec) = r.with_context(|| format!("read the archive {}", view.dir().display()))?;
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&rec.payload) else {
             anyhow::bail!("archive record {} is an alert version that is not JSON", rec.seq);
         };
+        let at_ms = v
+            .get("updated_at")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(rec.time_ms, |t| t.timestamp_millis());
+        if at_ms < sel.from_ms || at_ms >= sel.to_ms {
+            continue;
+        }
         let fields = flatten(&v);
         let a = AlertPoint {
             archive_seq: rec.seq,
