@@ -358,10 +358,14 @@ struct PositionsRead {
 
 fn too_many(what: &str, limit: usize) -> anyhow::Error {
     Refused(format!(
-        "the selection holds more than {} {what}, the most one export writes: narrow it with --mmsi, --bbox, \
-         a shorter window{}",
+        "the selection holds more than {} {what}, the most one export writes: narrow it with {}",
         super::thousands(limit as u64),
-        if what == "positions" { " or a longer --min-interval" } else { "" }
+        if what == "positions" {
+            // --bbox keeps the vessels that enter the box once all are read: it does not help here.
+            "--mmsi, a shorter window or a longer --min-interval"
+        } else {
+            "--mmsi, --bbox or a shorter window"
+        }
     ))
     .into()
 }
