@@ -66,6 +66,9 @@ pub struct ArchiveView {
     seal_records: BTreeMap<(String, u64), Record>,
     checkpoint: Option<ViewCheckpoint>,
     evidence_tail_unread: bool,
+    /// Sequence number of the last evidence record read at open: later ones (appended
+    /// since) are not in the view's Merkle log, so reads stop there.
+    evidence_end: Option<u64>,
 }
 
 impl ArchiveView {
@@ -86,6 +89,7 @@ impl ArchiveView {
             seal_records: BTreeMap::new(),
             checkpoint: None,
             evidence_tail_unread: false,
+            evidence_end: None,
         };
         let mut purged: BTreeSet<(String, u64)> = BTreeSet::new();
         let mut bad_payload: Option<String> = None;
@@ -95,6 +99,7 @@ impl ArchiveView {
         for (i, &no) in ev_nos.iter().enumerate() {
             let (path, r) = segment::open_for_read(&ev_dir, no, None)?;
             let s = segment::scan(r, |rec, _, _| {
+                v.evidence_end = Some(rec.seq);
                 if rec.merkle_leaf {
                     v.leaves.push(rec.leaf_hash());
                     v.leaf_seqs.push(rec.seq);
@@ -252,7 +257,8 @@ impl ArchiveView {
     }
 
     /// Records matching `opts`, lane after lane (each lane in append order), with the
-    /// segment each came from. A sealed segment is read whole and its SHA-256 checked
+    /// segment each came from. The evidence lane is read as far as it was at open (so every
+    /// leaf read is in the view's Merkle log); the other lanes as far as they are. A sealed segment is read whole and its SHA-256 checked
     /// against its seal: a mismatch ends the iteration with an error after its records.
     /// Sealed segments outside the time, sequence or kind range are skipped unread.
     pub fn records(&self, opts: ReadOptions) -> ViewRecords<'_> {
@@ -350,6 +356,13 @@ impl Iterator for ViewRecords<'_> {
                     cur.offset += f.len;
                     if let Some(h) = &mut cur.hasher {
                         h.update(cur.frames.last_frame_bytes());
+                    }
+                    let lane = &self.view.segment(cur.id).lane;
+                    if lane == EVIDENCE_LANE && self.view.evidence_end.is_none_or(|end| f.record.seq > end) {
+                        // Appended after the view was opened: not in its log (an unsealed
+                        // segment, so nothing is hashed that this leaves unread).
+                        self.current = None;
+                        continue;
                     }
                     if self.opts.wants(&f.record) {
                         return Some(Ok((cur.id, f.record)));

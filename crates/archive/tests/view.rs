@@ -64,6 +64,10 @@ fn a_view_reads_a_live_archive_and_its_proofs_check_against_the_checkpoint() {
         }
     }
 
+    // Appended after the view was opened: not in its log, so not read from it either.
+    let (r, ix) = alert(1000, 1, T0 + 1_501_000);
+    a.append(r, ix).unwrap().wait().unwrap();
+
     // Every alert version and every seal record has a proof against the checkpoint, except
     // what came after it.
     let alerts: Vec<Record> = view
