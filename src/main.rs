@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(lookout::cli::exit_status(&e))
         }
     }
 }

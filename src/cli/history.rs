@@ -60,7 +60,8 @@ enum What {
     },
 }
 
-fn timestamp(flag: &str, s: &str) -> anyhow::Result<prost_types::Timestamp> {
+/// Parses `--from`/`--to` (RFC 3339); the message names the flag and shows the form.
+pub(crate) fn timestamp(flag: &str, s: &str) -> anyhow::Result<prost_types::Timestamp> {
     let t = humantime::parse_rfc3339_weak(s)
         .map_err(|e| anyhow::anyhow!("--{flag} {s:?} is not an RFC 3339 time such as 2026-12-01T02:00:00Z: {e}"))?;
     let d = t.duration_since(std::time::UNIX_EPOCH).map_err(|_| anyhow::anyhow!("--{flag} is before 1970"))?;

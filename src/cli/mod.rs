@@ -7,6 +7,7 @@ mod archive;
 mod area;
 mod baseline;
 mod decode;
+mod export;
 pub mod gpsd;
 mod history;
 mod near;
@@ -70,6 +71,7 @@ enum Command {
     Baseline(baseline::BaselineArgs),
     Simulate(simulate::SimulateArgs),
     Archive(archive::ArchiveArgs),
+    Export(export::ExportArgs),
     History(history::HistoryArgs),
     Tracks(tracks::TracksArgs),
 }
@@ -104,9 +106,25 @@ impl Args {
             Command::Baseline(a) => a.run(),
             Command::Simulate(a) => a.run(),
             Command::Archive(a) => a.run(),
+            Command::Export(a) => a.run(),
             Command::History(a) => a.run().await,
             Command::Tracks(a) => a.run().await,
         }
+    }
+}
+
+/// A request refused for what it asks (a window or a selection too large): exit status 2,
+/// as for a bad command line, with a message naming the limit.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// The exit status for an error: 2 for a [`Refused`] request, 1 for anything else.
+pub fn exit_status(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<Refused>().is_some() {
+        2
+    } else {
+        1
     }
 }
 

@@ -14,6 +14,7 @@ mod alerts_server;
 mod cli;
 mod console_e2e;
 mod determinism;
+mod export;
 mod fusion;
 mod hostile;
 mod metrics;

@@ -38,6 +38,9 @@
 //!   [`Archive::consistency_proof`]: the Merkle log; [`generate_key`] makes a signing key.
 //! - [`verify`]: checks a whole archive directory, naming file, byte offset and record
 //!   where it breaks.
+//! - [`ArchiveView`]: reads an archive directory without its lock while the service that
+//!   owns it writes (for exports); [`LeafEvidence`] carries a leaf and its inclusion proof
+//!   out of the archive, to be checked against a signed checkpoint with no archive at hand.
 //!
 //! # On disk
 //!
@@ -155,6 +158,7 @@ mod catalog;
 pub mod checkpoint;
 mod config;
 mod error;
+mod evidence;
 pub mod fault;
 mod index;
 pub mod merkle;
@@ -163,6 +167,7 @@ mod record;
 mod segment;
 mod snapshot;
 mod verify;
+mod view;
 mod writer;
 
 pub use archive::{parse_checkpoint, Archive, PurgeReport, RecoveryReport, TailCut, Ticket};
@@ -170,6 +175,7 @@ pub use catalog::{Health, Hold, HoldRecord, PurgeRecord, Purged, SegmentInfo};
 pub use checkpoint::{generate_key, Checkpoint, NoteSigner, NoteVerifier};
 pub use config::{Config, FsyncPolicy, LaneConfig, EVIDENCE_LANE, QUEUE_CAPACITY};
 pub use error::{Error, Result};
+pub use evidence::{LeafEvidence, ProofError};
 pub use index::{
     AlertVersionRow, GeoBox, HistoryIndex, IndexEntry, Indexer, NoIndexer, PositionRow, PositionSample,
     INDEX_SYNC_EVERY,
@@ -179,3 +185,4 @@ pub use record::{kinds, Kind, NewRecord, Record, MAX_PAYLOAD_BYTES};
 pub use segment::{HEADER_BYTES as SEGMENT_HEADER_BYTES, SEGMENT_MAGIC};
 pub use snapshot::{Snapshot, SNAPSHOTS_KEPT};
 pub use verify::{verify, Break, PurgedSegment, VerifyError, VerifyReport};
+pub use view::{ArchiveView, SegmentId, UnreadTail, ViewCheckpoint, ViewRecords, ViewSegment};

@@ -44,11 +44,11 @@ impl ReadOptions {
         self
     }
 
-    fn wants_range(&self, seqs: (u64, u64), times: (i64, i64)) -> bool {
+    pub(crate) fn wants_range(&self, seqs: (u64, u64), times: (i64, i64)) -> bool {
         times.1 >= self.from_ms && times.0 < self.to_ms && self.after_seq.is_none_or(|a| seqs.1 > a)
     }
 
-    fn wants(&self, r: &Record) -> bool {
+    pub(crate) fn wants(&self, r: &Record) -> bool {
         r.time_ms >= self.from_ms
             && r.time_ms < self.to_ms
             && self.after_seq.is_none_or(|a| r.seq > a)

@@ -372,6 +372,17 @@ fn alert_payload(change: &AlertChange) -> Vec<u8> {
 pub struct HistoryIndexer {
     /// File passes being read again while the index catches up (records come in order).
     passes: parking_lot::Mutex<HashMap<u64, (lookout_ais::Recording, u64)>>,
+    /// What file slices are read again with. Radar sentences of a station with a
+    /// `[[radar]]` site are observations and others are not, so without the service's
+    /// sites a slice's observation numbers point elsewhere in the recording.
+    settings: Arc<LineSettings>,
+}
+
+impl HistoryIndexer {
+    /// An indexer that reads file slices again with `settings` (the service's radar sites).
+    pub fn with_settings(settings: Arc<LineSettings>) -> Self {
+        HistoryIndexer { passes: Default::default(), settings }
+    }
 }
 
 impl Indexer for HistoryIndexer {
@@ -382,8 +393,7 @@ impl Indexer for HistoryIndexer {
         // A file slice's lines are in the recording: read them again, as recovery does.
         let Ok(f) = serde_json::from_slice::<FileSlice>(&record.payload) else { return Vec::new() };
         let mut batch = Vec::new();
-        let settings = Arc::new(LineSettings::default());
-        match file_slice(&mut self.passes.lock(), &SourceRegistry::default(), &settings, &f, &mut batch) {
+        match file_slice(&mut self.passes.lock(), &SourceRegistry::default(), &self.settings, &f, &mut batch) {
             Ok(()) => batch_positions(&batch),
             Err(e) => {
                 warn!(seq = record.seq, error = %e, "file slice not indexed");
