@@ -182,6 +182,19 @@ async fn kill_9_loses_nothing_acknowledged() {
         .into_inner();
     assert!(!hist.points.is_empty(), "no history for MMSI {mmsi}");
     let times: Vec<i64> = hist.points.iter().map(|p| p.time.as_ref().unwrap().seconds).collect();
+    // Every vessel's history, to compare with the index rebuilt in run 3.
+    let history_of = |mmsi: u32| pb::VesselHistoryRequest {
+        mmsi,
+        from: Some(ts(now_s - 86_400)),
+        to: Some(ts(now_s + 86_400)),
+        max_results: 0,
+    };
+    let mmsis: Vec<u32> =
+        near.vessels.iter().filter_map(|v| v.vessel.as_ref()).map(|v| v.mmsi).filter(|m| *m != 0).collect();
+    let mut histories = Vec::new();
+    for &m in &mmsis {
+        histories.push(run2.client.vessel_history(history_of(m)).await.unwrap().into_inner().points);
+    }
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "history is not in time order");
     let too_long = run2
         .client
@@ -202,12 +215,20 @@ async fn kill_9_loses_nothing_acknowledged() {
     );
     run2.kill9();
 
-    // Run 3: the same again, exactly.
+    // Run 3: the same again, exactly, with the history index lost: it is rebuilt from the
+    // segments, reading the recording's slices again with the service's radar sites (a
+    // recording's radar lines count as observations only at a configured site).
+    std::fs::remove_file(dir.path().join("archive").join("index.redb")).unwrap();
     let mut run3 = start(&cfg2, port, &dir.path().join("run3.log")).await;
     let again = run3.alerts().await;
     assert_eq!(again, after, "a second recovery must give the same alerts");
     let stats3 = run3.archive_stats().await;
     assert_eq!(stats3.recovered_alert_versions_differing, 0, "{stats3:?}");
+    for (&m, had) in mmsis.iter().zip(&histories) {
+        let rebuilt = run3.client.vessel_history(history_of(m)).await.unwrap().into_inner().points;
+        assert_eq!(&rebuilt, had, "the rebuilt index gives MMSI {m} the history it had");
+    }
+    assert!(histories.iter().any(|h| !h.is_empty()), "no history for any of {} vessels", mmsis.len());
     run3.kill9();
 
     // The archive verifies end to end after two crashes.

@@ -248,7 +248,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         statuses.push(status);
     }
     if let Some(ac) = &config.archive {
-        let store = Store::open(ac)?;
+        let store = Store::open(ac, shared.line_settings.clone())?;
         // Synchronous, before anything else runs: nothing may touch the engine meanwhile.
         let (rec, completed) =
             crate::store::recover(&store, shared.engine.get_mut(), &shared.sources, &shared.line_settings)?;

@@ -368,7 +368,6 @@ fn alert_payload(change: &AlertChange) -> Vec<u8> {
 /// What the archive indexes for history queries: every AIS position (by MMSI, at its
 /// receive time) and every alert version. Detections are not indexed: they carry no
 /// identity (tracks are the engine's reading of them).
-#[derive(Default)]
 pub struct HistoryIndexer {
     /// File passes being read again while the index catches up (records come in order).
     passes: parking_lot::Mutex<HashMap<u64, (lookout_ais::Recording, u64)>>,
@@ -504,9 +503,12 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating) the archive, repairing a torn tail.
-    pub fn open(cfg: &ArchiveConfig) -> Result<Store, Error> {
-        let (archive, report) = Archive::open(cfg.archive_config(), Arc::new(HistoryIndexer::default()))?;
+    /// Opens (creating) the archive, repairing a torn tail. `settings` are the service's
+    /// line settings (its `[[radar]]` sites): the index reads file slices again with them
+    /// when it is rebuilt or catches up, as recovery does.
+    pub fn open(cfg: &ArchiveConfig, settings: Arc<LineSettings>) -> Result<Store, Error> {
+        let indexer = HistoryIndexer::with_settings(settings);
+        let (archive, report) = Archive::open(cfg.archive_config(), Arc::new(indexer))?;
         if report.is_clean() {
             info!(dir = %cfg.dir.display(), "archive opened");
         } else {
