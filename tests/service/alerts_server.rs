@@ -568,3 +568,74 @@ async fn every_alert_change_is_journalled_with_who_acknowledged() {
     assert_eq!(lines[1]["acknowledged"]["note"], "patrol boat tasked");
     assert!(lines[1]["written_at"].as_str().is_some_and(|t| t.ends_with('Z')));
 }
+
+/// Under the recording clock the archive stamps alert versions with the recording's time,
+/// even when the feed's first batch gives none: here a lone first half of a two-part
+/// message (an empty batch, stamped with the wall clock) comes before the first report.
+/// The clock once jumped to that wall time and stayed there, so every version was archived
+/// months after the recording (found by `lookout export`, whose windows missed them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_versions_are_archived_at_the_recordings_time() {
+    use lookout_sim::encode::{tag_block, PositionReport};
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config_with_tcp_feed();
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\nclock = \"recording\"\n[archive]\ndir = {:?}\nfsync_interval = \"5ms\"\n",
+        dir.path().join("archive")
+    );
+    let base = Config::parse(&text).unwrap();
+    cfg.service = base.service;
+    cfg.archive = base.archive;
+    let running = lookout_server::start(cfg).await.unwrap();
+    let mut c = client(running.addr).await;
+    let mut feed = tokio::net::TcpStream::connect(running.source_addrs["feed"]).await.unwrap();
+    // The first part of gpsd's two-part type 5 sample, alone: nothing to apply yet.
+    feed.write_all(b"!AIVDM,2,1,1,A,55?MbV02;H;s<HtKR20EHE:0@T4@Dn2222222216L961O5Gf0NSQEp6ClRp8,0*1C\n")
+        .await
+        .unwrap();
+    feed.flush().await.unwrap();
+    wait_until(10, "the fragment taken", || {
+        let mut c = c.clone();
+        async move {
+            let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+            s.sources.iter().any(|s| s.name == "feed" && s.lines > 0)
+        }
+    })
+    .await;
+    // Then a vessel that jumps 0.8° of longitude every 10 s, on 2026-06-01 from 00:00 Z.
+    let t0 = 1_780_272_000; // 2026-06-01T00:00:00Z, s
+    let lines: String = (0..18)
+        .map(|k| {
+            let lon = if k % 2 == 0 { 12.0 } else { 12.8 };
+            let line = PositionReport::under_way(247_000_555, 35.0, lon, 10.0, 90.0).sentence();
+            format!("{}{line}\n", tag_block("rx-1", t0 + 10 * k))
+        })
+        .collect();
+    feed.write_all(lines.as_bytes()).await.unwrap();
+    feed.flush().await.unwrap();
+    let (mut id, mut versions) = (0, Vec::new());
+    for _ in 0..400 {
+        let all = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+        if let Some(a) = all.iter().find(|a| a.kind() == pb::AlertKind::PositionJump) {
+            id = a.alert_id;
+            // NOT_FOUND until the first version is durable and indexed.
+            let history = c.alert_history(pb::AlertHistoryRequest { alert_id: id }).await;
+            versions = history.map(|h| h.into_inner().versions).unwrap_or_default();
+            if !versions.is_empty() {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(!versions.is_empty(), "a POSITION_JUMP alert (id {id}) with archived versions within 10 s");
+    for v in &versions {
+        let t = v.time.as_ref().unwrap().seconds;
+        assert!(
+            (t0..t0 + 600).contains(&t),
+            "version {} archived at {t} s, not in the recording's 2026-06-01",
+            v.version
+        );
+    }
+    running.stop().await;
+}

@@ -191,7 +191,13 @@ pub async fn run_pipeline(
 
 fn apply(shared: &Shared, clock: &mut PipelineClock, input: Input) {
     let now = clock.for_batch(&input.batch);
-    shared.set_recording_now(now);
+    // Only a time the recording gave moves the recording clock. Before the first
+    // observation an empty batch (a fragment waiting for its other half) is stamped with
+    // the wall clock, and the clock never goes back: had it jumped to that, every later
+    // alert version would have been archived at wall time, months from the recording's.
+    if let Some(t) = clock.idle() {
+        shared.set_recording_now(t);
+    }
     let mut engine = shared.engine.write();
     // Appended before it is applied, under the engine's lock, so the archive holds
     // the engine's inputs in the order it applied them (recovery depends on it).

@@ -598,8 +598,10 @@ pub fn recover(
         let now = rec.time_ms;
         let mut apply = |engine: &mut Engine, batch: &mut Batch, out: &mut Recovered| {
             out.batches += 1;
-            out.last_now_ms = out.last_now_ms.max(Some(now));
+            // As the live pipeline: an empty batch's time (the wall clock, before a
+            // recording has given one) does not move the recording clock.
             if !batch.is_empty() {
+                out.last_now_ms = out.last_now_ms.max(Some(now));
                 out.observations += batch.len() as u64;
                 let step = engine.apply(batch, now);
                 made.extend(step.alerts.iter().map(alert_payload));
