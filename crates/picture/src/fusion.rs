@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::index::{EntityKey, PositionIndex};
 use super::vessel::{Fix, Fusion, StaticData, Vessel};
-use super::{area, Changes, Picture, Removal, RemovalReason, FIRST_DARK_TRACK_ID};
+use super::{area, Changes, Picture, Removal, RemovalReason};
 use lookout_core::geodesy::{haversine_m, LatLon};
 use lookout_core::{AisClass, Mmsi, TrackId};
 use lookout_core::{Detection, VesselClass};
@@ -36,10 +36,7 @@ impl AisContext for AisView<'_> {
         // Dead reckoning can move a vessel this far from its indexed point.
         let slack = super::near::DEAD_RECKON_MAX_KN * lookout_core::geodesy::MS_PER_KN * self.dead_reckon_max_s;
         for env in area::envelopes_around(pos, radius_m + slack) {
-            for key in self.index.in_envelope(env) {
-                if key >= FIRST_DARK_TRACK_ID {
-                    continue;
-                }
+            for key in self.index.ais_in_envelope(env) {
                 let Some(v) = self.vessels.get(&(key as Mmsi)) else {
                     continue;
                 };
