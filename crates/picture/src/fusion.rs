@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::index::{EntityKey, PositionIndex};
 use super::vessel::{Fix, Fusion, StaticData, Vessel};
 use super::{area, Changes, Picture, Removal, RemovalReason};
-use lookout_core::geodesy::{haversine_m, LatLon, MS_PER_KN};
+use lookout_core::geodesy::{haversine_m, LatLon};
 use lookout_core::{AisClass, Mmsi, TrackId};
 use lookout_core::{Detection, VesselClass};
 use lookout_track::pob::{self, CountLook};
@@ -46,8 +46,7 @@ impl AisContext for AisView<'_> {
                 // 0.5 % of the geodesic, hence the 1 % margin, so this skips only what the
                 // exact test below would; it spares most candidates the geodesic dead
                 // reckoning, 20 % of the engine's time under a detection flood (perf).
-                let elapsed_s = ((time_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, self.dead_reckon_max_s);
-                let reach_m = v.sog_kn.map_or(0.0, |s| f64::from(s).max(0.0) * MS_PER_KN * elapsed_s);
+                let reach_m = v.reckon_reach_m(time_ms, self.dead_reckon_max_s);
                 if haversine_m(pos, fix.pos) > (radius_m + reach_m) * 1.01 + 1.0 {
                     continue;
                 }

@@ -129,7 +129,7 @@ impl Vessel {
     /// Without a course or speed the reported position is returned.
     pub fn position_at(&self, now_ms: i64, max_s: f64) -> Option<LatLon> {
         let fix = self.fix?;
-        let elapsed_s = ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s);
+        let elapsed_s = reckoned_s(fix, now_ms, max_s);
         match (self.sog_kn, self.cog_deg) {
             (Some(sog), Some(cog)) if self.is_moving() => {
                 Some(lookout_core::geodesy::dead_reckon(fix.pos, f64::from(cog), f64::from(sog), elapsed_s))
@@ -137,6 +137,22 @@ impl Vessel {
             _ => Some(fix.pos),
         }
     }
+
+    /// How far (metres) [`Vessel::position_at`] can carry the vessel from its fix by
+    /// `now_ms`: at most its speed over the time it extrapolates. 0 without a fix or speed.
+    pub fn reckon_reach_m(&self, now_ms: i64, max_s: f64) -> f64 {
+        match (self.fix, self.sog_kn) {
+            (Some(fix), Some(sog)) => {
+                f64::from(sog).max(0.0) * lookout_core::geodesy::MS_PER_KN * reckoned_s(fix, now_ms, max_s)
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// Seconds dead reckoning extrapolates a fix to `now_ms`: none before the fix, at most `max_s`.
+fn reckoned_s(fix: Fix, now_ms: i64, max_s: f64) -> f64 {
+    ((now_ms - fix.at_ms) as f64 / 1000.0).clamp(0.0, max_s)
 }
 
 #[cfg(test)]
