@@ -7,7 +7,10 @@
 //! 20000 --feeds 4 --calls 5000 --warm 500 --attack-calls 2000 --in-radius 220
 //! --area-attackers 4 --area-max-results 1 --track-attackers 2
 //! --flood-streams 2 --connections 1000`; phase time caps `--budget-s 8`
-//! and `--attack-budget-s 5`).
+//! and `--attack-budget-s 5`). `--detections-per-s N` and
+//! `--connections-per-peer N` set the service's `[service]
+//! detections_per_s_per_feeder` and `max_connections_per_peer` (default: the
+//! service's defaults, 5,000 and 256).
 //!
 //! * The service: `lookout serve` (the binary cargo built for this bench)
 //!   with the bundled Strait of Sicily baseline (learning on, as by default),
@@ -43,7 +46,7 @@
 mod common;
 #[path = "common/fleet.rs"]
 mod fleet;
-use common::{arg, rss_mb};
+use common::{arg, arg_opt, rss_mb};
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
@@ -142,12 +145,13 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start(dir: &Path) -> Server {
+    /// `service` is added to the `[service]` section (e.g. a limit to try).
+    fn start(dir: &Path, service: &str) -> Server {
         let (grpc, feed) = (free_port(), free_port());
         // No [[operator]]: the API is open (Stats needs no token) and the TCP feed needs
         // no allow_unauthenticated. The baseline is read, never written (no save_every).
         let text = format!(
-            "[service]\nlisten = \"127.0.0.1:{grpc}\"\n\
+            "[service]\nlisten = \"127.0.0.1:{grpc}\"\n{service}\n\
              [baseline]\npath = {:?}\narea = \"strait-of-sicily\"\n\
              [[source]]\nname = \"feeds\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:{feed}\"\n",
             repo("replay-data/strait-of-sicily.baseline"),
@@ -588,7 +592,17 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let mut server = Server::start(dir.path());
+    // The service's own limits unless asked otherwise: `--detections-per-s N` sets
+    // `[service] detections_per_s_per_feeder` (the flood's two streams share one feeder,
+    // this address), `--connections-per-peer N` `max_connections_per_peer`.
+    let mut service = String::new();
+    if let Some(n) = arg_opt("--detections-per-s") {
+        service.push_str(&format!("detections_per_s_per_feeder = {n}\n"));
+    }
+    if let Some(n) = arg_opt("--connections-per-peer") {
+        service.push_str(&format!("max_connections_per_peer = {n}\n"));
+    }
+    let mut server = Server::start(dir.path(), &service);
     let attack_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     // The probing client: a runtime of its own on this thread (see the module docs).
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

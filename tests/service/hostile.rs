@@ -460,3 +460,129 @@ async fn invented_vessels_and_tracks_stop_at_the_caps_and_are_counted() {
     assert!(m.contains("lookout_reports_rejected_total{reason=\"vessel_cap\"} 150"), "{m}");
     running.stop().await;
 }
+
+/// Issue 16 (`cargo bench --bench wire`): one client pushing detections as fast as it
+/// could (85,000/s) took a core of the engine and put every other caller's latency up
+/// 8-12 times. A feeder over `[service] detections_per_s_per_feeder` is slowed, not
+/// refused: every event is accepted, at the rate, and counted as throttled; another
+/// feeder (another address here) keeps its own rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feeder_over_its_detection_rate_is_slowed_not_refused() {
+    const RATE: usize = 200;
+    let text = format!("[service]\nlisten = \"127.0.0.1:0\"\ndetections_per_s_per_feeder = {RATE}\n");
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let t0 = now_s();
+    let events = |n: usize| -> Vec<pb::DetectionEvent> {
+        (0..n).map(|i| plot(35.0 + (i % 50) as f64 * 0.01, 12.0 + (i / 50) as f64 * 0.01, t0 - 30, 50.0)).collect()
+    };
+    // A burst of one second's worth, then two seconds more at the rate.
+    let mut c = client(running.addr).await;
+    let started = std::time::Instant::now();
+    let summary = c.push_detections(tokio_stream::iter(events(3 * RATE))).await.unwrap().into_inner();
+    let took = started.elapsed();
+    assert_eq!(summary.accepted as usize, 3 * RATE, "{summary:?}");
+    assert!(took >= Duration::from_millis(1800), "{} events at {RATE}/s took {took:?}", 3 * RATE);
+    let throttled = running.shared.detection_rate.throttled();
+    assert!(throttled > 0, "the waits are counted");
+    // Another address is another feeder, with its own second's burst: nothing waits.
+    let other = Channel::from_shared(format!("http://{}", running.addr))
+        .unwrap()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    let mut other = pb::lookout_client::LookoutClient::new(other);
+    let summary = other.push_detections(tokio_stream::iter(events(RATE / 2))).await.unwrap().into_inner();
+    assert_eq!(summary.accepted as usize, RATE / 2);
+    assert_eq!(running.shared.detection_rate.throttled(), throttled, "the other feeder did not wait");
+    running.stop().await;
+}
+
+/// Issue 16: one address may not hold every connection the service can take. Past
+/// `[service] max_connections_per_peer` its new connections are closed at once and
+/// counted; other addresses are served; a closed connection gives its place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_per_address_are_limited_and_given_back() {
+    use tokio::io::AsyncReadExt;
+    let text = "[service]\nlisten = \"127.0.0.1:0\"\nmax_connections_per_peer = 3\n";
+    let running = lookout_server::start(Config::parse(text).unwrap()).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(running.addr).await.unwrap());
+    }
+    // The fourth is accepted by the kernel, then closed by the service without a byte.
+    let mut fourth = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), fourth.read(&mut buf)).await.expect("closed at once");
+    assert!(matches!(read, Ok(0) | Err(_)), "the fourth connection is closed: {read:?}");
+    assert_eq!(running.shared.grpc_connections.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // Another address is served meanwhile.
+    let other = Channel::from_shared(format!("http://{}", running.addr))
+        .unwrap()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    pb::lookout_client::LookoutClient::new(other).stats(pb::StatsRequest {}).await.expect("another address");
+    // One held connection closes: a client from the first address gets in.
+    drop(held.pop());
+    wait_until(10, "a place given back", || {
+        let addr = running.addr;
+        async move {
+            match Channel::from_shared(format!("http://{addr}")).unwrap().connect().await {
+                Ok(ch) => pb::lookout_client::LookoutClient::new(ch).stats(pb::StatsRequest {}).await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    drop(held);
+    running.stop().await;
+}
+
+/// Issue 16: a failed TLS handshake was logged by nobody (tonic logs it at debug, without
+/// the peer), so an operator whose client had the wrong authority saw nothing server-side.
+/// The real binary logs it with the peer's address and why; a client that connects and
+/// says nothing (holding a socket) is not waited for beyond the handshake timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_tls_handshake_is_logged_with_the_peer() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let port = free_port();
+    let config = dir.path().join("lookout.toml");
+    std::fs::write(
+        &config,
+        format!("[service]\nlisten = \"127.0.0.1:{port}\"\n[service.tls]\ncert = {cert:?}\nkey = {key:?}\n"),
+    )
+    .unwrap();
+    let mut serve = Serve::start(&config, &dir.path().join("lookout.log"));
+    serve
+        .wait_ready(
+            60,
+            "the TLS port",
+            || async move { tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() },
+        )
+        .await;
+    // Plaintext HTTP/2 where TLS is expected.
+    let mut plain = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let local = plain.local_addr().unwrap();
+    plain.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+    let mut buf = [0u8; 256];
+    let _ = tokio::time::timeout(Duration::from_secs(10), plain.read(&mut buf)).await.expect("the server hangs up");
+    let log = serve.log.clone();
+    serve
+        .wait_ready(10, "the handshake failure in the log", || {
+            let log = log.clone();
+            async move {
+                std::fs::read_to_string(&log)
+                    .unwrap_or_default()
+                    .lines()
+                    .any(|l| l.contains("TLS handshake failed") && l.contains(&local.to_string()))
+            }
+        })
+        .await;
+}

@@ -234,6 +234,12 @@ async fn metrics_over_the_wire_follow_what_the_service_does() {
     assert_eq!(first.one("lookout_grpc_request_duration_seconds_count", &[("method", "VesselsNear")]), Some(0.0));
     assert_eq!(first.one("lookout_auth_failures_total", &[("reason", "unknown_token")]), Some(0.0));
     assert!(first.one("lookout_ingest_to_alert_seconds_count", &[]).is_some());
+    // The edge's refusals (issue 16), at zero until somebody is refused.
+    for server in ["grpc", "console"] {
+        assert_eq!(first.one("lookout_connections_refused_total", &[("server", server)]), Some(0.0));
+        assert_eq!(first.one("lookout_tls_handshake_failures_total", &[("server", server)]), Some(0.0));
+    }
+    assert_eq!(first.one("lookout_detections_throttled_total", &[]), Some(0.0));
 
     // The recording plays: messages by type, live vessels by class.
     let s = scrape_until(svc.metrics, "messages and live vessels", |s| {

@@ -254,6 +254,13 @@ pub enum ClockMode {
     Recording,
 }
 
+/// Default of `[service] detections_per_s_per_feeder`: 25 times what a busy
+/// sensor gateway sends, and about a twentieth of what one client can push on
+/// this project's 2-core machine (so a flood takes a small share of the engine).
+pub const DEFAULT_DETECTIONS_PER_S_PER_FEEDER: u32 = 5_000;
+/// Default of `[service] max_connections_per_peer`.
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 256;
+
 /// The gRPC endpoint and streaming behaviour.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -272,6 +279,16 @@ pub struct ServiceConfig {
     pub alert_journal: Option<PathBuf>,
     /// Serve gRPC over TLS. `[service.tls]`.
     pub tls: Option<TlsConfig>,
+    /// Detection events per second each `PushDetections` feeder (an operator,
+    /// or an address on an open service) may push; faster feeders are slowed
+    /// by flow control, not refused. A drone sends a few per second, a sensor
+    /// gateway a few hundred.
+    pub detections_per_s_per_feeder: u32,
+    /// TCP connections one peer address may hold open on the gRPC port (and,
+    /// separately, on the console's); further connections are closed at once
+    /// and counted. A console holds one, a watch room behind one NAT address a
+    /// few dozen.
+    pub max_connections_per_peer: usize,
 }
 
 impl Default for ServiceConfig {
@@ -283,6 +300,8 @@ impl Default for ServiceConfig {
             clock: ClockMode::Wall,
             alert_journal: None,
             tls: None,
+            detections_per_s_per_feeder: DEFAULT_DETECTIONS_PER_S_PER_FEEDER,
+            max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
         }
     }
 }
@@ -525,6 +544,12 @@ impl Config {
         }
         if self.service.heartbeat.is_zero() {
             out.push("service.heartbeat must be > 0".into());
+        }
+        if self.service.detections_per_s_per_feeder == 0 {
+            out.push("service.detections_per_s_per_feeder must be > 0".into());
+        }
+        if self.service.max_connections_per_peer == 0 {
+            out.push("service.max_connections_per_peer must be > 0".into());
         }
         if self.service.stats_log_every.is_zero() {
             out.push("service.stats_log_every must be > 0".into());

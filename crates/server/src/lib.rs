@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod journal;
+pub mod listen;
 pub mod metrics;
 pub mod pipeline;
 pub mod service;

@@ -54,6 +54,8 @@ pub struct Shared {
     /// before the line feeds, so a drone's sighting of an overcrowded boat
     /// never waits behind a backlog of AIS reports.
     pub detections_tx: mpsc::Sender<Input>,
+    /// How fast each `PushDetections` feeder may push (`[service] detections_per_s_per_feeder`).
+    pub detection_rate: source::grpc::DetectionRate,
     /// Radar sites and limits for line decoding (used by `Ingest` calls too).
     pub line_settings: Arc<LineSettings>,
     pub config: Config,
@@ -67,6 +69,10 @@ pub struct Shared {
     /// Who may call what: one policy for the gRPC port and the console, so a reload
     /// ([`Shared::reload_operators`]) takes effect on both.
     pub access: Arc<crate::api::AccessPolicy>,
+    /// Connections per peer address on the gRPC port, and on the console's
+    /// (`[service] max_connections_per_peer` each), with their refusal counts.
+    pub grpc_connections: Arc<crate::listen::PeerConnections>,
+    pub console_connections: Arc<crate::listen::PeerConnections>,
     /// Live subscriptions per peer address and per operator (limits in [`crate::api::limits`]).
     pub subscription_slots: Arc<crate::api::limits::SubscriptionSlots>,
     /// Cancelled when the service stops: long-lived streams end on it, so a
@@ -87,6 +93,7 @@ impl Shared {
         shutdown: CancellationToken,
     ) -> Self {
         let metrics = Arc::new(crate::metrics::Metrics::new());
+        let connections_per_peer = config.service.max_connections_per_peer;
         Shared {
             access: Arc::new(crate::api::AccessPolicy::new(&config.operators, metrics.clone())),
             engine: RwLock::new(Engine::new(config.engine(), baseline)),
@@ -101,12 +108,18 @@ impl Shared {
             recovered: None,
             ingest_tx,
             detections_tx,
+            detection_rate: source::grpc::DetectionRate::new(
+                std::num::NonZeroU32::new(config.service.detections_per_s_per_feeder)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ),
             line_settings: Arc::new(LineSettings::new(&config.radars, config.picture.max_future.as_millis() as i64)),
             config,
             started_ms: wall_ms(),
             recording_now_ms: AtomicI64::new(i64::MIN),
             subscribers: AtomicUsize::new(0),
             alert_subscribers: AtomicUsize::new(0),
+            grpc_connections: Arc::new(crate::listen::PeerConnections::new(connections_per_peer)),
+            console_connections: Arc::new(crate::listen::PeerConnections::new(connections_per_peer)),
             subscription_slots: Arc::default(),
             shutdown,
             metrics,
@@ -218,7 +231,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             None
         }
     };
-    let tls = config.service.tls.as_ref().map(crate::api::tls_config).transpose()?;
+    let tls = config.service.tls.as_ref().map(crate::listen::tls_server_config).transpose()?;
     let journal = match &config.service.alert_journal {
         Some(p) => {
             // The writer thread ends by itself once the service is dropped,

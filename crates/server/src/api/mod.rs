@@ -14,8 +14,6 @@ mod subscribe;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, warn};
 
@@ -59,20 +57,11 @@ pub(crate) fn lookout_service(shared: Arc<Shared>) -> pb::lookout_server::Lookou
         .max_decoding_message_size(limits::MAX_REQUEST_BYTES)
 }
 
-/// TLS settings for the server, read (and checked) before anything starts.
-pub fn tls_config(cfg: &crate::config::TlsConfig) -> Result<tonic::transport::ServerTlsConfig, crate::Error> {
-    let read = |p: &std::path::Path, what: &str| {
-        std::fs::read(p).map_err(|e| crate::Error::io(format!("read TLS {what} {}", p.display()), e))
-    };
-    let identity = tonic::transport::Identity::from_pem(read(&cfg.cert, "certificate")?, read(&cfg.key, "key")?);
-    Ok(tonic::transport::ServerTlsConfig::new().identity(identity))
-}
-
 /// Serves the API on `listener` until `shutdown`.
 pub async fn serve(
     shared: Arc<Shared>,
     listener: TcpListener,
-    tls: Option<tonic::transport::ServerTlsConfig>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: CancellationToken,
 ) {
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -99,29 +88,12 @@ pub async fn serve(
     } else if tls.is_none() {
         warn!("operators are configured without [service.tls]: bearer tokens travel in clear");
     }
+    // TCP_NODELAY, the per-address connection limit and TLS are the acceptor's.
+    let incoming = crate::listen::incoming(listener, tls, shared.grpc_connections.clone(), "gRPC", shutdown.clone());
     let api = lookout_service(shared);
-    let mut builder = tonic::transport::Server::builder()
+    let builder = tonic::transport::Server::builder()
         .initial_stream_window_size(limits::STREAM_WINDOW_BYTES)
         .initial_connection_window_size(limits::CONNECTION_WINDOW_BYTES);
-    if let Some(tls) = tls {
-        builder = match builder.tls_config(tls) {
-            Ok(b) => b,
-            Err(e) => {
-                error!(error = %e, "TLS configuration");
-                return;
-            }
-        };
-    }
-    // Every answer goes out at once: without TCP_NODELAY, Nagle's algorithm
-    // held replies over ~1 KB back for ~40 ms waiting for the client's ACK
-    // (VesselsNear took 44 ms over the wire against 0.3 ms in process).
-    let incoming = TcpListenerStream::new(listener).map(|conn| {
-        conn.inspect(|s| {
-            if let Err(e) = s.set_nodelay(true) {
-                warn!(error = %e, "TCP_NODELAY");
-            }
-        })
-    });
     // Timing outermost, so calls the access layer refuses are timed too.
     let result = builder
         .layer(timing)

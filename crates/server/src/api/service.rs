@@ -181,6 +181,13 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<Streaming<pb::DetectionEvent>>,
     ) -> Result<Response<pb::PushDetectionsSummary>, Status> {
+        // Whose rate this call spends: the operator's, or on an open service the address's.
+        let feeder = match (req.extensions().get::<super::Operator>(), req.remote_addr()) {
+            (Some(op), _) => op.name.clone(),
+            (None, Some(addr)) => addr.ip().to_canonical().to_string(),
+            (None, None) => String::new(),
+        };
+        self.shared.detection_rate.forget_idle();
         let mut stream = req.into_inner();
         let mut push = grpc::DetectionPush::open(
             &self.shared.sources,
@@ -208,6 +215,12 @@ impl Lookout for LookoutApi {
                 }
             };
             let Some(event) = next else { break };
+            // Over its rate, the call stops reading: flow control slows the sender. What it
+            // holds goes to the pipeline first, so waiting never delays a sighting.
+            if !self.shared.detection_rate.try_admit(&feeder) {
+                push.send().await?;
+                self.shared.detection_rate.admit(&feeder).await;
+            }
             let detection_id = event.detection_id.clone();
             match push.offer(convert::detection_event(event), self.shared.now_ms()) {
                 Ok(()) => summary.accepted += 1,

@@ -24,7 +24,6 @@ use std::sync::Arc;
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 use tower::ServiceBuilder;
 use tracing::{error, info, warn};
 
@@ -45,7 +44,7 @@ pub struct ConsoleConfig {
 pub async fn serve(
     shared: Arc<Shared>,
     listener: TcpListener,
-    tls: Option<tonic::transport::ServerTlsConfig>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     shutdown: CancellationToken,
 ) {
     // The API, as gRPC-Web: framing undone first, then the same access check
@@ -63,19 +62,13 @@ pub async fn serve(
         .accept_http1(true)
         .initial_stream_window_size(crate::api::limits::STREAM_WINDOW_BYTES)
         .initial_connection_window_size(crate::api::limits::CONNECTION_WINDOW_BYTES);
-    if let Some(tls) = tls {
-        builder = match builder.tls_config(tls) {
-            Ok(b) => b,
-            Err(e) => {
-                error!(error = %e, "console TLS configuration");
-                return;
-            }
-        };
-    } else if !shared.config.operators.is_empty() {
+    if tls.is_none() && !shared.config.operators.is_empty() {
         warn!("console: operators are configured without [service.tls]: bearer tokens travel in clear");
     }
-    // Console events are small and latency matters more than packing.
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // TCP_NODELAY (console events are small and latency matters more than
+    // packing), the per-address connection limit and TLS are the acceptor's.
+    let incoming =
+        crate::listen::incoming(listener, tls, shared.console_connections.clone(), "console", shutdown.clone());
     let result = builder
         .add_routes(tonic::service::Routes::from(router))
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled())

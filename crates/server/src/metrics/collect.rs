@@ -304,6 +304,23 @@ impl Collector {
         let mut c = Series::new("archive_refused", "Inputs, ticks and alert versions the archive refused");
         c.push(NONE, sh.archive_refused.load(Ordering::Relaxed));
         c.counters(enc)?;
+        let mut t = Series::new(
+            "detections_throttled",
+            "Detection events a PushDetections feeder had to wait to send, over [service] detections_per_s_per_feeder",
+        );
+        t.push(NONE, sh.detection_rate.throttled());
+        t.counters(enc)?;
+        let mut refused = Series::new(
+            "connections_refused",
+            "Connections closed at once because their address held [service] max_connections_per_peer, by listener",
+        );
+        let mut tls = Series::new("tls_handshake_failures", "TLS handshakes that failed or timed out, by listener");
+        for (server, peers) in [("grpc", &sh.grpc_connections), ("console", &sh.console_connections)] {
+            refused.push([("server", server)], peers.refused.load(Ordering::Relaxed));
+            tls.push([("server", server)], peers.handshake_failures.load(Ordering::Relaxed));
+        }
+        refused.counters(enc)?;
+        tls.counters(enc)?;
         let mut g = Series::new("start_time_seconds", "When the service started, seconds since the Unix epoch");
         g.push(NONE, sh.started_ms as f64 / 1000.0);
         g.gauges(enc)

@@ -6,14 +6,18 @@
 //! handing batches to the pipeline and waiting for the archive — is here,
 //! beside the network and file sources.
 
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use governor::clock::Clock as _;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use lookout_ais::event::DetectionEvent;
 use lookout_ais::{Batch, Clock, DetectionCounters, LineFormat, LineSettings, Observation, Payload};
 use lookout_core::time::wall_ms;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Ingestor, PipelineClosed, ReaderIds, SourceCtx, SourceRegistry, SourceStatus, BATCH_MAX, MAX_SOURCES};
+use super::{Ingestor, PipelineClosed, ReaderIds, SourceCtx, SourceRegistry, SourceStatus, MAX_SOURCES};
 use crate::error::Error;
 use crate::pipeline::{wait_durable, Durable, Input};
 use crate::store::{Raw, RawEvents};
@@ -21,6 +25,70 @@ use crate::store::{Raw, RawEvents};
 /// Source name under which `PushDetections` calls are counted (one source
 /// for every caller: events carry their own sensor ids).
 pub const PUSH_DETECTIONS_SOURCE: &str = "push-detections";
+
+/// Detection events per batch handed to the pipeline, at most. Smaller than a
+/// line batch ([`super::BATCH_MAX`]): a detection costs the engine about 12 µs (gating
+/// against AIS vessels and tracks, the tracker, scoring), so 512 of them held
+/// the engine's write lock for about 6 ms, and every query waited behind it
+/// (`cargo bench --bench wire`, the flood phase: VesselsNear p99 12 ms). 64
+/// hold it under 1 ms; a drone's sighting still goes at once, batch or not.
+pub const DETECTION_BATCH_MAX: usize = 64;
+
+/// How fast each feeder may push detection events: a GCRA (token bucket)
+/// per feeder, the authenticated operator's name or, on an open service, the
+/// peer's address. A feeder over its rate is not refused or cut off: its call
+/// simply stops reading until the rate allows the next event, and HTTP/2 flow
+/// control slows the sender. Without it one client pushing as fast as it can
+/// (85,000 events/s on this machine's wire bench) takes a core of the engine
+/// and multiplies every other caller's latency.
+pub struct DetectionRate {
+    limiter: DefaultKeyedRateLimiter<String>,
+    per_s: NonZeroU32,
+    /// Events that had to wait for the rate, all feeders together.
+    throttled: AtomicU64,
+}
+
+impl DetectionRate {
+    /// `per_s` events per second for each feeder, with a burst of one
+    /// second's worth.
+    pub fn new(per_s: NonZeroU32) -> Self {
+        Self { limiter: RateLimiter::keyed(Quota::per_second(per_s)), per_s, throttled: AtomicU64::new(0) }
+    }
+
+    /// The configured rate, events per second per feeder.
+    pub fn per_s(&self) -> u32 {
+        self.per_s.get()
+    }
+
+    /// Events that waited for their feeder's rate since the start.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// Takes one event of `feeder`'s rate if it has one now; false (counted
+    /// as throttled) if the feeder must [`DetectionRate::admit`] it instead.
+    pub fn try_admit(&self, feeder: &str) -> bool {
+        let ok = self.limiter.check_key(&feeder.to_string()).is_ok();
+        if !ok {
+            self.throttled.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// Returns once `feeder` may push one more event, and takes it.
+    pub async fn admit(&self, feeder: &str) {
+        let key = feeder.to_string();
+        while let Err(not_until) = self.limiter.check_key(&key) {
+            tokio::time::sleep(not_until.wait_time_from(self.limiter.clock().now())).await;
+        }
+    }
+
+    /// Forgets feeders whose bucket is full again (idle for a second or
+    /// more), so the table holds only the feeders that are pushing.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+    }
+}
 
 /// The source name an `Ingest` call's first message gives, trimmed and
 /// checked (see [`super::source_name_problem`]); errors name the `source` field.
@@ -39,7 +107,8 @@ pub fn feeder_name(given: &str) -> Result<&str, Error> {
 /// pipeline as a live source of kind `grpc` (wall clock, NMEA).
 pub struct IngestCall {
     status: Arc<SourceStatus>,
-    ingestor: Ingestor,
+    /// `None` once closed.
+    ingestor: Option<Ingestor>,
 }
 
 impl IngestCall {
@@ -63,7 +132,7 @@ impl IngestCall {
         })?;
         status.set_connected(true, None);
         let ctx = SourceCtx { status: status.clone(), tx, format: LineFormat::Nmea, settings, reader };
-        Ok(Self { status, ingestor: ctx.ingestor(Clock::Live) })
+        Ok(Self { status, ingestor: Some(ctx.ingestor(Clock::Live)) })
     }
 
     /// Decodes the lines of one message and sends them on. Each entry is a
@@ -71,31 +140,46 @@ impl IngestCall {
     /// a batch that fills is sent at once, and the rest at the end, so a
     /// feeder's message never waits for the next one.
     pub async fn lines(&mut self, lines: &[String]) -> Result<(), PipelineClosed> {
+        let ingestor = self.ingestor.as_mut().expect("open until closed");
         for line in lines {
-            self.ingestor.bytes(line.as_bytes());
-            self.ingestor.end_of_stream();
-            if self.ingestor.batch_full() {
-                self.ingestor.flush().await?;
+            ingestor.bytes(line.as_bytes());
+            ingestor.end_of_stream();
+            if ingestor.batch_full() {
+                ingestor.flush().await?;
             }
         }
-        self.ingestor.flush().await
+        ingestor.flush().await
     }
 
     /// Waits until every line sent is on disk (at once without an archive):
     /// the reply says "received" only then.
     pub async fn durable(&mut self) -> Result<(), Error> {
-        self.ingestor.durable().await
+        self.ingestor.as_mut().expect("open until closed").durable().await
     }
 
     /// Ends the call: counts fragments left incomplete, publishes the
     /// counters and marks the source disconnected, recording `error` (why
     /// the call failed) if any. Returns the source, for the summary.
-    pub fn close(self, error: Option<String>) -> Arc<SourceStatus> {
+    pub fn close(mut self, error: Option<String>) -> Arc<SourceStatus> {
+        self.end(error);
+        self.status.clone()
+    }
+
+    fn end(&mut self, error: Option<String>) {
         // The counters first (dropping the ingestor publishes them), so the
-        // summary built from the returned status includes them.
-        drop(self.ingestor);
-        self.status.set_connected(false, error);
-        self.status
+        // summary built from the status includes them.
+        if self.ingestor.take().is_some() {
+            self.status.set_connected(false, error);
+        }
+    }
+}
+
+impl Drop for IngestCall {
+    /// A call tonic drops half-way (the client reset its stream or hung up
+    /// before the reply) never reaches [`IngestCall::close`]: its source must
+    /// not stay "connected" in Stats and the metrics for ever.
+    fn drop(&mut self) {
+        self.end(Some("the call ended before its reply (the client went away)".into()));
     }
 }
 
@@ -135,7 +219,7 @@ impl DetectionPush {
             tx,
             keep,
             max_future_ms,
-            batch: Vec::with_capacity(BATCH_MAX),
+            batch: Vec::with_capacity(DETECTION_BATCH_MAX),
             events: Vec::new(),
             counts: DetectionCounters::default(),
             last: None,
@@ -170,7 +254,7 @@ impl DetectionPush {
 
     /// True when the batch should be sent before taking more.
     pub fn batch_full(&self) -> bool {
-        self.batch.len() >= BATCH_MAX
+        self.batch.len() >= DETECTION_BATCH_MAX
     }
 
     /// Sends the pending batch, if any, with the events it came from when
@@ -186,7 +270,7 @@ impl DetectionPush {
             self.publish();
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_MAX));
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(DETECTION_BATCH_MAX));
         let raw = self.keep.then(|| {
             Raw::Events(RawEvents { source: PUSH_DETECTIONS_SOURCE.into(), events: std::mem::take(&mut self.events) })
         });
@@ -225,6 +309,22 @@ impl DetectionPush {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An `Ingest` call dropped half-way (as tonic drops the handler when the client
+    /// resets its stream) leaves its source disconnected, saying why.
+    #[test]
+    fn an_ingest_call_dropped_half_way_is_disconnected() {
+        let sources = SourceRegistry::default();
+        let (tx, _rx) = mpsc::channel(1);
+        let call =
+            IngestCall::open(&sources, "lampedusa/ais-1", tx, Arc::new(LineSettings::new(&[], 0)), None).unwrap();
+        let status = sources.all()[0].clone();
+        assert!(status.state.lock().connected);
+        drop(call);
+        let st = status.state.lock();
+        assert!(!st.connected, "dropped, not closed: still marked connected");
+        assert!(st.last_error.contains("went away"), "{:?}", st.last_error);
+    }
 
     #[test]
     fn feeder_names_are_trimmed_and_checked() {
