@@ -208,4 +208,46 @@ fn main() {
         pct(0.99),
         lat_us[lat_us.len() - 1]
     );
+
+    drop(engine);
+
+    // Point in polygon, as VesselsInArea and SubscribeTracks test every vessel: a
+    // 1,000-vertex (the limit) ragged ring of radius about 3° around a busy cluster,
+    // against every vessel's position; the banded test against geo's two passes.
+    use geo::{Contains, Intersects};
+    let c = ships[0].pos;
+    let ring: Vec<LatLon> = (0..1000)
+        .map(|i| {
+            let a = f64::from(i) / 1000.0 * std::f64::consts::TAU;
+            let r = 3.0 * (1.0 + 0.1 * (a * 7.0).sin());
+            LatLon::new((c.lat_deg + r * a.sin()).clamp(-89.0, 89.0), c.lon_deg + r * a.cos())
+        })
+        .collect();
+    let area = lookout_picture::Area::polygon(&ring).unwrap();
+    let poly = geo::Polygon::new(ring.iter().map(|v| geo::Coord { x: v.lon_deg, y: v.lat_deg }).collect(), vec![]);
+    let env = area.envelopes()[0];
+    let all: Vec<LatLon> = ships.iter().map(|s| s.pos).collect();
+    // The points in its bounding box alone: there geo's cheap rejection does not help.
+    let boxed: Vec<LatLon> = all
+        .iter()
+        .copied()
+        .filter(|p| (env.0[0]..=env.1[0]).contains(&p.lon_deg) && (env.0[1]..=env.1[1]).contains(&p.lat_deg))
+        .collect();
+    for (what, points) in [("every vessel", &all), ("vessels in its bounding box", &boxed)] {
+        let time = |f: &dyn Fn(LatLon) -> bool| {
+            let t = Instant::now();
+            let inside = points.iter().filter(|p| f(**p)).count();
+            (inside, t.elapsed().as_secs_f64() * 1e9 / points.len().max(1) as f64)
+        };
+        let (inside, banded_ns) = time(&|p| area.contains(p));
+        let (geo_inside, geo_ns) = time(&|p| {
+            let pt = geo::Point::new(p.lon_deg, p.lat_deg);
+            poly.contains(&pt) || poly.exterior().intersects(&pt)
+        });
+        assert_eq!(inside, geo_inside, "the banded test and geo disagree");
+        println!(
+            "point in a 1,000-vertex polygon, {what}: {} points, {inside} inside; banded {banded_ns:.0} ns/point, geo {geo_ns:.0} ns/point",
+            points.len()
+        );
+    }
 }
