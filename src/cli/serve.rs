@@ -176,9 +176,10 @@ fn write_embedded(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// On SIGHUP, reads the configuration file again and puts its `[[operator]]`s in force
-/// (tokens added, revoked, given other roles) without a restart. A file that does not
-/// load changes nothing, and the log says why. On the built-in configuration (`path`
+/// On SIGHUP, reads the configuration file again and puts its `[[operator]]`s, `[score]`
+/// thresholds, `[alerts]` policy and `[[zone]]`s in force without a restart
+/// ([`lookout_server::Shared::reload`]). A file that does not load changes nothing, and
+/// the log says why. On the built-in configuration (`path`
 /// None) there is nothing to reload, and the log says that instead.
 async fn reload_on_hangup(
     path: Option<PathBuf>,
@@ -187,12 +188,12 @@ async fn reload_on_hangup(
 ) {
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
-        tracing::warn!("cannot listen for SIGHUP: operators reload only with a restart");
+        tracing::warn!("cannot listen for SIGHUP: the configuration reloads only with a restart");
         return;
     };
     while hup.recv().await.is_some() {
         let Some(path) = &path else {
-            tracing::warn!("SIGHUP: running on the built-in configuration, which cannot change; start with --config FILE to reload operators");
+            tracing::warn!("SIGHUP: running on the built-in configuration, which cannot change; start with --config FILE to reload it");
             continue;
         };
         match Config::load(path) {
@@ -200,10 +201,12 @@ async fn reload_on_hangup(
                 if let Some(d) = &demo {
                     add_demo(&mut cfg, d);
                 }
-                shared.reload_operators(&cfg);
+                if let Err(e) = shared.reload(&cfg) {
+                    tracing::error!(error = %e, "SIGHUP: score, alerts and zones not reloaded (operators were)");
+                }
             }
             Err(e) => {
-                tracing::error!(error = %e, file = %path.display(), "SIGHUP: configuration not reloaded; operators unchanged")
+                tracing::error!(error = %e, file = %path.display(), "SIGHUP: configuration not reloaded; nothing changed")
             }
         }
     }

@@ -298,3 +298,67 @@ async fn retention_purges_old_segments_on_its_own_and_says_so() {
     assert!(out.status.success(), "archive verify failed:\n{report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(report.contains("purged by retention"), "verify names the purged segments:\n{report}");
 }
+
+/// Issue 16: `[score]` thresholds, `[alerts]` and `[[zone]]`s reload without a restart
+/// (SIGHUP calls `Shared::reload`, as here), and the reload is archived among the
+/// inputs, so recovery makes it again at the same point: every alert version comes back
+/// byte for byte, whichever configuration the service is restarted with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_of_thresholds_is_archived_and_recovery_makes_it_again() {
+    use lookout_server::Config;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    // Dark tracks are alerted after an hour, then (reloaded) at once.
+    let text = |min_age_s: u32| {
+        format!(
+            "[service]\nlisten = \"127.0.0.1:0\"\n[archive]\ndir = {archive:?}\nfsync_interval = \"5ms\"\n\
+             [score]\ndark_target_warmup = \"0s\"\ndark_target_min_age = \"{min_age_s}s\"\n\
+             dark_target_slow_min_age = \"{min_age_s}s\"\n[alerts]\nraise_after = \"0s\"\nraise_after_findings = 1\n"
+        )
+    };
+    let dark = |alerts: &[pb::Alert]| alerts.iter().filter(|a| a.kind == pb::AlertKind::DarkTarget as i32).count();
+    let t0 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - 40;
+    // A boat at about 5 kn, one drone plot every 5 s.
+    let look = |i: i64| plot(35.5, 12.5 + i as f64 * 0.00015, t0 + i * 5, 20.0);
+
+    let running = lookout_server::start(Config::parse(&text(3600)).unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let s = c.push_detections(tokio_stream::iter((0..6).map(look).collect::<Vec<_>>())).await.unwrap().into_inner();
+    assert_eq!(s.accepted, 6, "{s:?}");
+    wait_until(20, "a track", || {
+        let mut c = c.clone();
+        async move { c.stats(pb::StatsRequest {}).await.unwrap().into_inner().tracker_tracks > 0 }
+    })
+    .await;
+    let listed = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+    assert_eq!(dark(&listed), 0, "not before an hour: {listed:?}");
+
+    assert!(running.shared.reload(&Config::parse(&text(0)).unwrap()).unwrap(), "the thresholds changed");
+    assert!(!running.shared.reload(&Config::parse(&text(0)).unwrap()).unwrap(), "the same again changes nothing");
+    c.push_detections(tokio_stream::iter(vec![look(6), look(7)])).await.unwrap();
+    wait_until(20, "the dark target alerted under the reloaded threshold", || {
+        let mut c = c.clone();
+        async move { dark(&c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts) > 0 }
+    })
+    .await;
+    let before = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+    running.stop().await;
+
+    // Restarted with the file as reloaded, then with the file as it first was: either
+    // way the archive's records say which thresholds applied to which input.
+    for (min_age_s, records) in [(0, 2), (3600, 2)] {
+        let running = lookout_server::start(Config::parse(&text(min_age_s)).unwrap()).await.unwrap();
+        let rec = running.shared.recovered.clone().expect("recovered");
+        assert_eq!(rec.reconfigurations, records, "the start's and the reload's settings: {rec:?}");
+        assert_eq!(rec.alert_versions_differing, 0, "every alert version made again byte for byte: {rec:?}");
+        let mut c = client(running.addr).await;
+        let after = c.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+        assert_eq!(after, before, "the same alerts after a restart with dark_target_min_age_s = {min_age_s}");
+        assert_eq!(
+            running.shared.engine.read().score_config().dark_target_min_age_s,
+            f64::from(min_age_s),
+            "the file's settings are in force once recovered"
+        );
+        running.stop().await;
+    }
+}

@@ -357,6 +357,17 @@ impl AlertBook {
         Self { policy, next_id: 1, ..Default::default() }
     }
 
+    /// Puts a new policy in force from the next change on (a reload); the
+    /// alerts, their versions and ids are kept.
+    pub fn set_policy(&mut self, policy: AlertPolicy) {
+        self.policy = policy;
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &AlertPolicy {
+        &self.policy
+    }
+
     /// The sequence number of the latest change (0 before any).
     pub fn seq(&self) -> u64 {
         self.seq

@@ -115,6 +115,25 @@ impl Engine {
         self.scoring.book.acknowledge(alert_id, by, note, close, now_ms)
     }
 
+    /// Puts new detector thresholds, zones and alert policy in force from the
+    /// next batch on, keeping the picture, the detectors' memory and the alerts
+    /// (a configuration reload). The live pipeline archives the reload and
+    /// recovery makes it again at the same point, so both stay in step.
+    pub fn reconfigure(&mut self, score: ScoreConfig, alerts: AlertPolicy) {
+        self.scoring.scorer.set_config(score);
+        self.scoring.book.set_policy(alerts);
+    }
+
+    /// The detector thresholds and zones in force.
+    pub fn score_config(&self) -> &ScoreConfig {
+        self.scoring.scorer.config()
+    }
+
+    /// The alert policy in force.
+    pub fn alert_policy(&self) -> &AlertPolicy {
+        self.scoring.book.policy()
+    }
+
     /// Observations (AIS messages and detections) applied since the engine was made.
     pub fn observations_applied(&self) -> u64 {
         self.applied

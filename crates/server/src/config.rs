@@ -69,7 +69,24 @@ pub struct Config {
     /// counts, and recovery from it at start. `[archive]`; absent, a restart forgets.
     #[serde(default)]
     pub archive: Option<crate::store::ArchiveConfig>,
+    /// The sections a reload may change in a running engine (`[score]`, `[alerts]`,
+    /// `[[zone]]`), as canonical TOML: what the archive records when they change,
+    /// and what recovery reads back. Empty for a configuration built in code.
+    #[serde(skip)]
+    pub engine_sections: String,
 }
+
+/// `[score]`, `[alerts]` and `[[zone]]` of `text` alone, as canonical TOML (keys
+/// sorted), so the same settings always give the same text.
+fn engine_sections(text: &str) -> Result<String, Error> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| Error::config(e.to_string().trim_end()))?;
+    let kept: toml::Table = table.into_iter().filter(|(k, _)| RELOADABLE_SECTIONS.contains(&k.as_str())).collect();
+    toml::to_string(&kept).map_err(|e| Error::config(format!("engine sections: {e}")))
+}
+
+/// The top-level keys a reload (SIGHUP) puts in force in the running engine; the
+/// others take effect at the next start.
+pub const RELOADABLE_SECTIONS: [&str; 3] = ["score", "alerts", "zone"];
 
 /// A person or system allowed to call the API.
 #[derive(Debug, Clone, Deserialize)]
@@ -445,6 +462,7 @@ impl Config {
             return Err(Error::Config(problems));
         }
         cfg.score.zones = Zones::new(cfg.zones.iter().map(ZoneConfig::zone).collect());
+        cfg.engine_sections = engine_sections(text)?;
         Ok(cfg)
     }
 

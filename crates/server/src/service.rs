@@ -67,12 +67,14 @@ pub struct Shared {
     pub subscribers: AtomicUsize,
     pub alert_subscribers: AtomicUsize,
     /// Who may call what: one policy for the gRPC port and the console, so a reload
-    /// ([`Shared::reload_operators`]) takes effect on both.
+    /// ([`Shared::reload`]) takes effect on both.
     pub access: Arc<crate::api::AccessPolicy>,
     /// Connections per peer address on the gRPC port, and on the console's
     /// (`[service] max_connections_per_peer` each), with their refusal counts.
     pub grpc_connections: Arc<crate::listen::PeerConnections>,
     pub console_connections: Arc<crate::listen::PeerConnections>,
+    /// The engine's reloadable settings in force ([`Config::engine_sections`]).
+    engine_sections: parking_lot::Mutex<String>,
     /// Live subscriptions per peer address and per operator (limits in [`crate::api::limits`]).
     pub subscription_slots: Arc<crate::api::limits::SubscriptionSlots>,
     /// Cancelled when the service stops: long-lived streams end on it, so a
@@ -94,6 +96,7 @@ impl Shared {
     ) -> Self {
         let metrics = Arc::new(crate::metrics::Metrics::new());
         let connections_per_peer = config.service.max_connections_per_peer;
+        let engine_sections = parking_lot::Mutex::new(config.engine_sections.clone());
         Shared {
             access: Arc::new(crate::api::AccessPolicy::new(&config.operators, metrics.clone())),
             engine: RwLock::new(Engine::new(config.engine(), baseline)),
@@ -120,6 +123,7 @@ impl Shared {
             alert_subscribers: AtomicUsize::new(0),
             grpc_connections: Arc::new(crate::listen::PeerConnections::new(connections_per_peer)),
             console_connections: Arc::new(crate::listen::PeerConnections::new(connections_per_peer)),
+            engine_sections,
             subscription_slots: Arc::default(),
             shutdown,
             metrics,
@@ -128,15 +132,41 @@ impl Shared {
 }
 
 impl Shared {
-    /// Puts the `[[operator]]`s of `config` (a whole configuration, validated as such) in
-    /// force for every call from now on, without a restart: tokens added, revoked or given
-    /// other roles. Only the operators are reloaded; other sections need a restart.
-    pub fn reload_operators(&self, config: &Config) {
+    /// Puts what can change in a running service from `config` (a whole
+    /// configuration, validated as such) in force without a restart, keeping the
+    /// picture, the alerts and every stream:
+    /// - the `[[operator]]`s, for every call from now on (tokens added, revoked
+    ///   or given other roles);
+    /// - `[score]` thresholds, `[alerts]` policy and `[[zone]]`s, from the next
+    ///   batch on. With an archive the change is recorded first (kind
+    ///   [`crate::store::CONFIG`]) under the engine's lock, so recovery makes it
+    ///   at the same point among the inputs.
+    ///
+    /// Other sections (sources, picture, tracker, service, archive) take effect at
+    /// the next start. Returns whether the engine's settings changed; an error
+    /// (the archive refused the record) leaves them unchanged.
+    pub fn reload(&self, config: &Config) -> Result<bool, Error> {
         let before = self.access.replace(&config.operators);
+        info!(operators = config.operators.len(), before, "operators reloaded");
+        let mut sections = self.engine_sections.lock();
+        if config.engine_sections.is_empty() || *sections == config.engine_sections {
+            info!("score, alerts and zones unchanged; sources, picture, tracker, service and archive take effect at the next start");
+            return Ok(false);
+        }
+        let mut engine = self.engine.write();
+        if let Some(store) = &self.store {
+            let record = crate::store::config_record(&config.engine_sections, self.now_ms());
+            // Not waited for: what the engine applies after it is appended after it, so
+            // it reaches the disk with (or before) the first input it affects.
+            let _durable_with_the_next_commit = store.append(vec![record])?;
+        }
+        engine.reconfigure(config.score.clone(), config.alerts.clone());
+        *sections = config.engine_sections.clone();
         info!(
-            operators = config.operators.len(),
-            before, "operators reloaded; other sections take effect at the next start"
+            zones = config.zones.len(),
+            "score thresholds, alert policy and zones reloaded; sources, picture, tracker, service and archive take effect at the next start"
         );
+        Ok(true)
     }
 
     /// The service's now, ms: the wall clock, or with `clock = "recording"`
@@ -284,6 +314,17 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         }
         if let Some(t) = rec.last_now_ms {
             shared.set_recording_now(t);
+        }
+        // The engine's settings as recorded, if they are not the file's: the file's
+        // are recorded and put in force now, so a later recovery applies the inputs
+        // from here on with them (and the earlier ones with theirs).
+        if !config.engine_sections.is_empty() && rec.engine_sections.as_deref() != Some(&config.engine_sections) {
+            let at = rec.last_now_ms.unwrap_or_else(wall_ms);
+            store.append(vec![crate::store::config_record(&config.engine_sections, at)])?.await?;
+            shared.engine.get_mut().reconfigure(config.score.clone(), config.alerts.clone());
+            if rec.engine_sections.is_some() {
+                info!("score, alerts or zones differ from the archive's last: the configuration file's are recorded and in force");
+            }
         }
         shared.recovered = Some(rec);
         shared.store = Some(store);

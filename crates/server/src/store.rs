@@ -63,6 +63,17 @@ pub const FILE_SLICE: Kind = Kind(6);
 /// alerts (an altered or dropped entry breaks `lookout archive verify`).
 pub const AUDIT: Kind = Kind(7);
 
+/// The engine's reloadable settings put in force (at a start whose configuration
+/// differs from the last recorded, or at a reload): the payload is
+/// [`crate::Config::engine_sections`], canonical TOML. Recovery puts them in force
+/// at the same point, so the inputs after it are applied as they were live.
+pub const CONFIG: Kind = Kind(8);
+
+/// A [`CONFIG`] record of `engine_sections` ([`crate::Config::engine_sections`]) at `now_ms`.
+pub fn config_record(engine_sections: &str, now_ms: i64) -> NewRecord {
+    NewRecord::new(CONFIG, now_ms, engine_sections.as_bytes().to_vec())
+}
+
 /// A call to `lookout.v1`, as archived (kind [`AUDIT`]; the record's time is the call's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -572,6 +583,10 @@ pub struct Recovered {
     pub unreadable: u64,
     /// The newest `now` applied, ms since the epoch.
     pub last_now_ms: Option<i64>,
+    /// Reloads of the engine's settings ([`CONFIG`] records) made again, and the
+    /// settings in force at the end (`None`: no record, the start's own).
+    pub reconfigurations: u64,
+    pub engine_sections: Option<String>,
     /// How long recovery took, ms.
     pub took_ms: u64,
 }
@@ -653,6 +668,17 @@ pub fn recover(
                 },
                 Err(e) => unreadable(&mut out, rec.seq, e),
             },
+            k if k == CONFIG => {
+                let text = String::from_utf8_lossy(&rec.payload).into_owned();
+                match crate::Config::parse(&text) {
+                    Ok(cfg) => {
+                        engine.reconfigure(cfg.score, cfg.alerts);
+                        out.reconfigurations += 1;
+                        out.engine_sections = Some(text);
+                    }
+                    Err(e) => unreadable(&mut out, rec.seq, e),
+                }
+            }
             k if k == TICK => {
                 out.ticks += 1;
                 out.last_now_ms = out.last_now_ms.max(Some(now));

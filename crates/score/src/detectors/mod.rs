@@ -110,6 +110,18 @@ impl Scorer {
         Self { cfg, detectors, started_ms: None }
     }
 
+    /// Puts new thresholds and zones in force from the next batch on (a reload).
+    /// What the detectors remember of each vessel is kept: a reload does not
+    /// restart a loitering clock or forget a gap.
+    pub fn set_config(&mut self, cfg: ScoreConfig) {
+        self.cfg = cfg;
+    }
+
+    /// The thresholds and zones in force.
+    pub fn config(&self) -> &ScoreConfig {
+        &self.cfg
+    }
+
     fn context<'a>(&'a self, pic: &'a Picture, baseline: Option<&'a Baseline>, now_ms: i64) -> Context<'a> {
         Context { pic, baseline, cfg: &self.cfg, now_ms, started_ms: self.started_ms.unwrap_or(now_ms) }
     }
