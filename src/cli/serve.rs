@@ -244,6 +244,7 @@ pub fn add_demo(cfg: &mut Config, data: &DemoData) {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::File { path: None, paths: data.recording(), pace: 1.0, repeat: true, shift_to_now: true },
     });
     if cfg.console.listen.is_none() {

@@ -475,3 +475,122 @@ async fn every_call_is_in_the_audit_log_and_the_log_verifies() {
     let leaves: u64 = report.split(" Merkle leaves").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(leaves >= 5, "{report}");
 }
+
+/// A certificate authority, and a certificate it signs for `name` (a server's DNS name, or
+/// a feeder's): PEM (cert, key) of each.
+fn authority() -> (rcgen::Certificate, rcgen::KeyPair) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.distinguished_name.push(rcgen::DnType::CommonName, "lookout test authority");
+    (params.self_signed(&key).unwrap(), key)
+}
+
+fn signed(name: &str, ca: &(rcgen::Certificate, rcgen::KeyPair)) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, name);
+    (params.signed_by(&key, &ca.0, &ca.1).unwrap().pem(), key.serialize_pem())
+}
+
+/// Issue 17, authenticated feeds: a `tcp_listener` with `tls = { cert, key, client_ca }`
+/// takes NMEA only from a sender whose client certificate the authority signed. A
+/// certificate from another authority, no certificate and plaintext are refused before a
+/// line is read, counted in `peers_refused` and logged with the peer; with operators
+/// configured such a feed needs no `allow_unauthenticated`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_feed_takes_nmea_only_from_certified_senders() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = authority();
+    let (server_cert, server_key) = signed("localhost", &ca);
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let (cert, key, client_ca) =
+        (write("feed.pem", &server_cert), write("feed.key", &server_key), write("ca.pem", &ca.0.pem()));
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n{}\
+         [[source]]\nname = \"station\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n\
+         tls = {{ cert = {cert:?}, key = {key:?}, client_ca = {client_ca:?} }}\n",
+        operator("watch", "token-watch", &["admin"])
+    );
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let feed = running.source_addrs["station"];
+
+    // A client that trusts the feed's authority, presenting `client` (cert, key) if any.
+    let connect = |client: Option<(String, String)>| {
+        let ca_pem = ca.0.pem();
+        async move {
+            use rustls::pki_types::pem::PemObject as _;
+            use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(CertificateDer::from_pem_slice(ca_pem.as_bytes()).unwrap()).unwrap();
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let builder = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots);
+            let config = match client {
+                Some((c, k)) => builder
+                    .with_client_auth_cert(
+                        vec![CertificateDer::from_pem_slice(c.as_bytes()).unwrap()],
+                        PrivateKeyDer::from_pem_slice(k.as_bytes()).unwrap(),
+                    )
+                    .unwrap(),
+                None => builder.with_no_client_auth(),
+            };
+            let tcp = tokio::net::TcpStream::connect(feed).await.unwrap();
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await
+        }
+    };
+    let live = |mmsi: u32| {
+        let shared = running.shared.clone();
+        move || {
+            let shared = shared.clone();
+            async move { shared.engine.read().picture().get(mmsi).is_some() }
+        }
+    };
+
+    // Certified: its report reaches the picture.
+    let mut good = connect(Some(signed("lampedusa-ais-1", &ca))).await.expect("a certified sender");
+    good.write_all(format!("{}\n", position(247_000_001, 35.5, 12.6)).as_bytes()).await.unwrap();
+    good.flush().await.unwrap();
+    wait_until(20, "the certified sender's vessel", live(247_000_001)).await;
+
+    // Another authority's certificate, and none at all: refused by the handshake, and
+    // whatever they send never reaches the picture.
+    let other = authority();
+    for (what, client) in [("another authority", Some(signed("intruder", &other))), ("no certificate", None)] {
+        // TLS 1.3 finishes the client's side before the server has checked its
+        // certificate: the refusal shows as an alert on the first read.
+        if let Ok(mut s) = connect(client).await {
+            let _ = s.write_all(format!("{}\n", position(247_000_002, 35.6, 12.7)).as_bytes()).await;
+            let _ = s.flush().await;
+            let mut buf = [0u8; 16];
+            let read = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await.expect(what);
+            assert!(matches!(read, Ok(0) | Err(_)), "{what}: the feed hangs up: {read:?}");
+        }
+    }
+    // Plaintext NMEA where TLS is required.
+    let mut plain = tokio::net::TcpStream::connect(feed).await.unwrap();
+    let _ = plain.write_all(format!("{}\n", position(247_000_003, 35.7, 12.8)).as_bytes()).await;
+    let mut buf = [0u8; 16];
+    let _ = tokio::time::timeout(Duration::from_secs(10), plain.read(&mut buf)).await.expect("plaintext hung up");
+
+    let refused = || {
+        let shared = running.shared.clone();
+        async move { shared.sources.all().iter().find(|s| s.name == "station").unwrap().state.lock().peers_refused }
+    };
+    wait_until(20, "three refusals counted", || async { refused().await == 3 }).await;
+    for mmsi in [247_000_002, 247_000_003] {
+        assert!(!live(mmsi)().await, "{mmsi}: an uncertified sender's report reached the picture");
+    }
+    drop(good);
+    running.stop().await;
+}

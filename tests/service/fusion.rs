@@ -42,6 +42,7 @@ fn config(site: LatLon) -> Config {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c

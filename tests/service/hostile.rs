@@ -192,6 +192,7 @@ async fn udp_datagrams_the_kernel_drops_are_counted() {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         // A small buffer (the kernel's floor is a few KB) so a burst overflows it.
         kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 4096 },
     });

@@ -40,6 +40,7 @@ fn base_config() -> Config {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c.sources.push(SourceConfig {
@@ -47,6 +48,7 @@ fn base_config() -> Config {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::Udp { listen: "127.0.0.1:0".parse().unwrap(), recv_buffer_bytes: 1 << 20 },
     });
     c
@@ -384,6 +386,7 @@ async fn tcp_client_reconnects_when_the_feed_drops() {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::TcpClient {
             address: feed.local_addr().unwrap().to_string(),
             reconnect_min: Duration::from_millis(50),

@@ -86,6 +86,7 @@ pub fn config_with_tcp_feed() -> Config {
         format: None,
         allow_from: vec![],
         allow_unauthenticated: false,
+        tls: None,
         kind: SourceKind::TcpListener { listen: "127.0.0.1:0".parse().unwrap() },
     });
     c

@@ -345,8 +345,25 @@ pub struct SourceConfig {
     /// accident.
     #[serde(default)]
     pub allow_unauthenticated: bool,
+    /// TLS with client certificates on a `tcp_listener` feed: only a sender
+    /// whose certificate the `client_ca` signed may feed (an authenticated
+    /// feed, so `allow_unauthenticated` is not needed for it).
+    #[serde(default)]
+    pub tls: Option<FeedTlsConfig>,
     #[serde(flatten)]
     pub kind: SourceKind,
+}
+
+/// `[[source]] tls = { cert, key, client_ca }`: PEM files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedTlsConfig {
+    /// The feed's certificate chain.
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
+    /// The authority (PEM, one or more certificates) whose client certificates are accepted.
+    pub client_ca: PathBuf,
 }
 
 impl SourceConfig {
@@ -533,11 +550,15 @@ impl Config {
             if !inbound && !s.allow_from.is_empty() {
                 out.push(format!("source {:?}: allow_from applies to tcp_listener and udp sources only", s.name));
             }
-            if inbound && !self.operators.is_empty() && !s.allow_unauthenticated {
+            if s.tls.is_some() && !matches!(s.kind, SourceKind::TcpListener { .. }) {
+                out.push(format!("source {:?}: tls applies to tcp_listener sources only", s.name));
+            }
+            if inbound && !self.operators.is_empty() && !s.allow_unauthenticated && s.tls.is_none() {
                 out.push(format!(
                     "source {:?}: with [[operator]]s configured, this feed would take NMEA from anyone who can \
                      reach it, without a token: set allow_unauthenticated = true to mean it (and allow_from to \
-                     the senders' networks), or feed through Ingest with a feeder token",
+                     the senders' networks), require client certificates (tls = {{ cert, key, client_ca }}), \
+                     or feed through Ingest with a feeder token",
                     s.name
                 ));
             }

@@ -50,6 +50,22 @@ const LOG_WINDOW: Duration = Duration::from_secs(60);
 /// and key of `[service.tls]`, HTTP/2 offered by ALPN (and HTTP/1.1 for the
 /// console's gRPC-Web).
 pub fn tls_server_config(cfg: &crate::config::TlsConfig) -> Result<Arc<rustls::ServerConfig>, crate::Error> {
+    let mut config = server_config(&cfg.cert, &cfg.key, None)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Server-side TLS for an NMEA feed (`[[source]] tls`): only clients whose
+/// certificate `client_ca` signed complete the handshake.
+pub fn feed_tls_acceptor(cfg: &crate::config::FeedTlsConfig) -> Result<tokio_rustls::TlsAcceptor, crate::Error> {
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&cfg.cert, &cfg.key, Some(&cfg.client_ca))?)))
+}
+
+fn server_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    client_ca: Option<&std::path::Path>,
+) -> Result<rustls::ServerConfig, crate::Error> {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let read = |p: &std::path::Path, what: &str| {
@@ -58,22 +74,37 @@ pub fn tls_server_config(cfg: &crate::config::TlsConfig) -> Result<Arc<rustls::S
     let bad = |p: &std::path::Path, what: &str, e: &dyn std::fmt::Display| {
         crate::Error::config(format!("TLS {what} {}: {e}", p.display()))
     };
-    let certs = CertificateDer::pem_slice_iter(&read(&cfg.cert, "certificate")?)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(&cfg.cert, "certificate", &e))?;
-    if certs.is_empty() {
-        return Err(bad(&cfg.cert, "certificate", &"no PEM certificate in the file"));
-    }
-    let key = PrivateKeyDer::from_pem_slice(&read(&cfg.key, "key")?).map_err(|e| bad(&cfg.key, "key", &e))?;
+    let certs_in = |p: &std::path::Path, what: &str| -> Result<Vec<CertificateDer<'static>>, crate::Error> {
+        let certs = CertificateDer::pem_slice_iter(&read(p, what)?)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(p, what, &e))?;
+        if certs.is_empty() {
+            return Err(bad(p, what, &"no PEM certificate in the file"));
+        }
+        Ok(certs)
+    };
+    let certs = certs_in(cert, "certificate")?;
+    let key = PrivateKeyDer::from_pem_slice(&read(key, "key")?).map_err(|e| bad(key, "key", &e))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| crate::Error::config(format!("TLS: {e}")))?
-        .with_no_client_auth()
+        .map_err(|e| crate::Error::config(format!("TLS: {e}")))?;
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in certs_in(ca, "client_ca")? {
+                roots.add(c).map_err(|e| bad(ca, "client_ca", &e))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .map_err(|e| bad(ca, "client_ca", &e))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    builder
         .with_single_cert(certs, key)
-        .map_err(|e| crate::Error::config(format!("TLS certificate and key {}: {e}", cfg.cert.display())))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+        .map_err(|e| crate::Error::config(format!("TLS certificate and key {}: {e}", cert.display())))
 }
 
 /// Connections held per peer address, against `[service] max_connections_per_peer`.
@@ -206,17 +237,17 @@ impl AsyncWrite for Conn {
 }
 
 /// Log lines of one kind, at most [`LOGGED_PER_WINDOW`] per [`LOG_WINDOW`].
-struct LogBudget {
+pub(crate) struct LogBudget {
     window: Mutex<(Instant, u32, u64)>,
 }
 
 impl LogBudget {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { window: Mutex::new((Instant::now(), 0, 0)) }
     }
 
     /// Whether to log one more line, and how many were left unlogged before it.
-    fn spend(&self) -> Option<u64> {
+    pub(crate) fn spend(&self) -> Option<u64> {
         let mut w = self.window.lock();
         if w.0.elapsed() >= LOG_WINDOW {
             let skipped = w.2;

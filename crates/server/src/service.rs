@@ -343,7 +343,7 @@ pub async fn start(config: Config) -> Result<Running, Error> {
             reader: readers.clone(),
         };
         let stop = shutdown.clone();
-        if sc.kind.is_inbound() && !config.operators.is_empty() {
+        if sc.kind.is_inbound() && !config.operators.is_empty() && sc.tls.is_none() {
             // Validation let it through only with `allow_unauthenticated`: say so.
             warn!(source = ?sc.name, allow_from = ?sc.allow_from, "feed takes NMEA without a token (allow_unauthenticated)");
         }
@@ -353,9 +353,11 @@ pub async fn start(config: Config) -> Result<Running, Error> {
                 tasks.spawn(source::run_tcp_client(ctx, address, reconnect_min, reconnect_max, stop));
             }
             SourceKind::TcpListener { listen } => {
+                // A bad certificate, key or authority stops the start, naming the file.
+                let tls = sc.tls.as_ref().map(crate::listen::feed_tls_acceptor).transpose()?;
                 let l = source::bind_tcp(listen).await?;
                 source_addrs.insert(sc.name.clone(), l.local_addr().map_err(|e| Error::io("local_addr", e))?);
-                tasks.spawn(source::run_tcp_listener(ctx, l, allow, stop));
+                tasks.spawn(source::run_tcp_listener(ctx, l, allow, tls, stop));
             }
             SourceKind::Udp { listen, recv_buffer_bytes } => {
                 let s = source::bind_udp(listen, recv_buffer_bytes).await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -32,7 +32,7 @@ const FEEDER_IDLE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Reads one connection until EOF, error or shutdown.
 /// Returns `Ok(())` on EOF/shutdown, `Err` with the reason otherwise.
 async fn pump(
-    stream: &mut TcpStream,
+    stream: &mut (impl AsyncRead + Unpin),
     ing: &mut Ingestor,
     shutdown: &CancellationToken,
     idle_timeout: Option<Duration>,
@@ -152,9 +152,20 @@ impl AllowFrom {
     }
 }
 
-pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, allow: AllowFrom, shutdown: CancellationToken) {
+/// With `tls` (`[[source]] tls`), a connection feeds only once its client
+/// certificate has been verified; a failed or stalled handshake (at most
+/// [`crate::listen::TLS_HANDSHAKE_TIMEOUT`]) is refused, counted in
+/// `peers_refused`, and logged with the peer and why.
+pub async fn run_tcp_listener(
+    ctx: SourceCtx,
+    listener: TcpListener,
+    allow: AllowFrom,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: CancellationToken,
+) {
     let status = ctx.status.clone();
     status.set_connected(true, None);
+    let handshakes = Arc::new(crate::listen::LogBudget::new());
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -168,13 +179,44 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, allow: Allo
                 s.peers_refused += 1;
                 s.last_error = format!("{peer}: not in allow_from");
             }
-            Ok((mut stream, peer)) => {
-                info!(source = ?status.name, %peer, "feeder connected");
-                let (ctx, status, shutdown) = (ctx.clone(), status.clone(), shutdown.clone());
+            Ok((stream, peer)) => {
+                let (ctx, status, shutdown, tls, handshakes) =
+                    (ctx.clone(), status.clone(), shutdown.clone(), tls.clone(), handshakes.clone());
                 tokio::spawn(async move {
-                    let mut ing = ctx.ingestor(Clock::Live);
-                    let outcome = pump(&mut stream, &mut ing, &shutdown, Some(FEEDER_IDLE_TIMEOUT)).await;
-                    drop(ing);
+                    let outcome = match tls {
+                        None => {
+                            info!(source = ?status.name, %peer, "feeder connected");
+                            feed(stream, &ctx, &shutdown).await
+                        }
+                        Some(acceptor) => {
+                            let handshake =
+                                tokio::time::timeout(crate::listen::TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                            let verified: Result<_, String> = match handshake.await {
+                                Ok(Ok(stream)) => {
+                                    info!(source = ?status.name, %peer, "feeder connected (client certificate verified)");
+                                    Ok(stream)
+                                }
+                                Ok(Err(e)) => Err(e.to_string()),
+                                Err(_) => {
+                                    Err(format!("no handshake within {:?}", crate::listen::TLS_HANDSHAKE_TIMEOUT))
+                                }
+                            };
+                            match verified {
+                                Ok(stream) => feed(stream, &ctx, &shutdown).await,
+                                Err(why) => {
+                                    {
+                                        let mut s = status.state.lock();
+                                        s.peers_refused += 1;
+                                        s.last_error = format!("{peer}: TLS handshake failed: {why}");
+                                    }
+                                    if let Some(skipped) = handshakes.spend() {
+                                        warn!(source = ?status.name, %peer, reason = %why, not_logged_before = skipped, "feeder refused: TLS handshake failed");
+                                    }
+                                    return;
+                                }
+                            }
+                        }
+                    };
                     match outcome {
                         Ok(()) => info!(source = ?status.name, %peer, "feeder disconnected"),
                         Err(e) => {
@@ -193,6 +235,12 @@ pub async fn run_tcp_listener(ctx: SourceCtx, listener: TcpListener, allow: Allo
         }
     }
     status.set_connected(false, None);
+}
+
+/// Reads one feeder's connection (plain or TLS) into the source until it ends.
+async fn feed(mut stream: impl AsyncRead + Unpin, ctx: &SourceCtx, shutdown: &CancellationToken) -> Result<(), String> {
+    let mut ing = ctx.ingestor(Clock::Live);
+    pump(&mut stream, &mut ing, shutdown, Some(FEEDER_IDLE_TIMEOUT)).await
 }
 
 /// Receives datagrams (one or more lines each; a datagram boundary ends a
