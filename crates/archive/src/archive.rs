@@ -565,16 +565,17 @@ impl Archive {
     }
 
     /// Every indexed position with time in `[from_ms, to_ms)` inside one of `boxes`
-    /// (anywhere when `None`), ordered by time then entity, at most `max_rows` of them, and
-    /// whether there were more.
+    /// (anywhere when `None`) where `keep(lat_deg, lon_deg)` holds, ordered by time then
+    /// entity: the first `max_rows` of them, and whether there were more.
     pub fn positions_in_window(
         &self,
         boxes: Option<&[GeoBox]>,
+        keep: &dyn Fn(f64, f64) -> bool,
         from_ms: i64,
         to_ms: i64,
         max_rows: usize,
     ) -> Result<(Vec<(u64, PositionRow)>, bool)> {
-        self.shared.index.positions_in_window(boxes, from_ms, to_ms, max_rows)
+        self.shared.index.positions_in_window(boxes, keep, from_ms, to_ms, max_rows)
     }
 
     /// Every indexed alert version of every alert, by alert id then version.

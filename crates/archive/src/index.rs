@@ -154,6 +154,35 @@ fn encode_sample(s: &PositionSample, seq: u64) -> [u8; 37] {
     b
 }
 
+/// A position row of an entity, ordered by (time, entity): the order a window is replayed in.
+struct ByTime(u64, PositionRow);
+
+impl ByTime {
+    fn key(&self) -> (i64, u64) {
+        (self.1.time_ms, self.0)
+    }
+}
+
+impl PartialEq for ByTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for ByTime {}
+
+impl PartialOrd for ByTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
 /// An `alerts` table value: record time, seq, payload.
 fn alert_row(version: u32, v: &[u8]) -> AlertVersionRow {
     AlertVersionRow {
@@ -328,9 +357,10 @@ impl Index {
     }
 
     /// Every indexed position with time in `[from_ms, to_ms)`, inside one of `boxes`
-    /// (anywhere when `None`), ordered by time, then entity. At most `max_rows` rows;
-    /// the flag says whether more were found (then the rows are the first `max_rows` in
-    /// that order).
+    /// (anywhere when `None`) and for which `keep(lat_deg, lon_deg)` holds (a polygon's
+    /// test, say), ordered by time, then entity. At most `max_rows` rows, held in a heap
+    /// of that size while reading (memory stays bounded however much matches); the flag
+    /// says whether more were found (then the rows are the first `max_rows` in that order).
     ///
     /// With boxes, entities are found through the `area` table. Without, the `positions`
     /// table is walked entity by entity, seeking past each entity's rows outside the window:
@@ -338,20 +368,27 @@ impl Index {
     pub fn positions_in_window(
         &self,
         boxes: Option<&[GeoBox]>,
+        keep: &dyn Fn(f64, f64) -> bool,
         from_ms: i64,
         to_ms: i64,
         max_rows: usize,
     ) -> Result<(Vec<(u64, PositionRow)>, bool)> {
-        let mut out = Vec::new();
-        if from_ms >= to_ms {
-            return Ok((out, false));
+        let mut out = std::collections::BinaryHeap::new();
+        let mut more = false;
+        if from_ms >= to_ms || max_rows == 0 {
+            return Ok((Vec::new(), false));
         }
         let tx = self.db.begin_read()?;
         let positions = tx.open_table(POSITIONS)?;
-        let take = |entity: u64, k_time: i64, v: &[u8], out: &mut Vec<(u64, PositionRow)>| {
+        let mut take = |entity: u64, time_ms: i64, v: &[u8], out: &mut std::collections::BinaryHeap<ByTime>| {
             let (sample, seq) = decode_sample(v);
-            if boxes.is_none_or(|bs| bs.iter().any(|b| b.contains(sample.lat_deg, sample.lon_deg))) {
-                out.push((entity, PositionRow { time_ms: k_time, seq, sample }));
+            let (lat, lon) = (sample.lat_deg, sample.lon_deg);
+            if boxes.is_none_or(|bs| bs.iter().any(|b| b.contains(lat, lon))) && keep(lat, lon) {
+                out.push(ByTime(entity, PositionRow { time_ms, seq, sample }));
+                if out.len() > max_rows {
+                    out.pop();
+                    more = true;
+                }
             }
         };
         match boxes {
@@ -381,10 +418,8 @@ impl Index {
                 }
             }
         }
-        out.sort_by_key(|(e, r)| (r.time_ms, *e));
-        let more = out.len() > max_rows;
-        out.truncate(max_rows);
-        Ok((out, more))
+        let rows = out.into_sorted_vec().into_iter().map(|ByTime(e, r)| (e, r)).collect();
+        Ok((rows, more))
     }
 
     /// Every indexed alert version, by alert id then version: the whole `alerts` table

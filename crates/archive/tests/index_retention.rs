@@ -95,7 +95,7 @@ fn index_queries_match_a_brute_force_scan_and_survive_a_rebuild() {
                     .map(|k| (k.1, k.0, k.4))
                     .collect();
                 want.sort();
-                let (rows, more) = a.positions_in_window(boxes.as_deref(), from, to, usize::MAX).unwrap();
+                let (rows, more) = a.positions_in_window(boxes.as_deref(), &|_, _| true, from, to, usize::MAX).unwrap();
                 let got: Vec<(i64, u64, u64)> = rows.iter().map(|(e, r)| (r.time_ms, *e, r.seq)).collect();
                 assert!(!more);
                 assert_eq!(got, want, "window {from}..{to}, boxes {boxes:?}");
@@ -104,12 +104,17 @@ fn index_queries_match_a_brute_force_scan_and_survive_a_rebuild() {
                 }
                 // Capped: the first rows in the same order, and the flag.
                 if want.len() > 10 {
-                    let (rows, more) = a.positions_in_window(boxes.as_deref(), from, to, 10).unwrap();
+                    let (rows, more) = a.positions_in_window(boxes.as_deref(), &|_, _| true, from, to, 10).unwrap();
                     assert!(more);
                     assert_eq!(rows.iter().map(|(e, r)| (r.time_ms, *e, r.seq)).collect::<Vec<_>>(), want[..10]);
                 }
             }
         }
+        // A caller's own test (a polygon's) on top of the boxes.
+        let north = |lat: f64, _: f64| lat > 35.5;
+        let (rows, _) = a.positions_in_window(None, &north, T0, T0 + 3_600_000, usize::MAX).unwrap();
+        let want = truth.iter().filter(|k| k.1 >= T0 && k.1 < T0 + 3_600_000 && k.2 > 35.5).count();
+        assert!(want > 0 && rows.len() == want && rows.iter().all(|(_, r)| r.sample.lat_deg > 35.5));
         let every: Vec<(u64, u32)> = a.all_alert_versions().unwrap().iter().map(|(id, v)| (*id, v.version)).collect();
         assert_eq!(every, (1..=5u64).flat_map(|id| (1..=3).map(move |v| (id, v))).collect::<Vec<_>>());
         let versions = a.alert_versions(3).unwrap();

@@ -122,7 +122,7 @@ pub enum Role {
     Operator,
     /// Feeds data in (`Ingest`, `PushDetections`).
     Feeder,
-    /// History from the archive (`VesselHistory`, `AlertHistory`).
+    /// History from the archive (`VesselHistory`, `AlertHistory`, `Replay`, `AreaHistory`).
     Analyst,
     /// A rescue coordination centre: `VesselsNear`, `GetVessel`, and the distress and
     /// overcrowded alerts only (`ListAlerts`, `SubscribeAlerts` filtered server-side):
@@ -155,7 +155,7 @@ impl Role {
             Role::Viewer => "Queries and streams: vessels, tracks, alerts",
             Role::Operator => "A viewer who may also acknowledge alerts",
             Role::Feeder => "Feeds data in (Ingest, PushDetections)",
-            Role::Analyst => "History from the archive (VesselHistory, AlertHistory)",
+            Role::Analyst => "History from the archive (VesselHistory, AlertHistory, Replay, AreaHistory)",
             Role::Rescue => "A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only",
             Role::Admin => "Everything, and alone the service's own counters (Stats, AuditLog)",
         }
@@ -180,7 +180,7 @@ impl Role {
         match method {
             "Ingest" | "PushDetections" => Role::Feeder,
             "AcknowledgeAlert" => Role::Operator,
-            "VesselHistory" | "AlertHistory" => Role::Analyst,
+            "VesselHistory" | "AlertHistory" | "Replay" | "AreaHistory" => Role::Analyst,
             "Stats" | "AuditLog" => Role::Admin,
             _ => Role::Viewer,
         }
