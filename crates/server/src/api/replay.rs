@@ -234,11 +234,11 @@ fn alert_versions(store: &crate::store::Store, from_ms: i64, to_ms: i64, area: &
         if (from_ms..to_ms).contains(&updated_ms) && inside {
             out.push(Pending {
                 key: (updated_ms, 1, alert_id, row.version),
-                event: Event::Alert(pb::ReplayAlert {
+                event: Event::Alert(Box::new(pb::ReplayAlert {
                     alert: Some(alert),
                     archive_seq: row.seq,
                     record_json: String::from_utf8_lossy(&row.payload).into_owned(),
-                }),
+                })),
             });
         }
     }
