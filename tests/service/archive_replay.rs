@@ -22,20 +22,25 @@ use tonic::Code;
 const T0_MS: i64 = 1_780_272_000_000;
 
 fn config(dir: &std::path::Path) -> Config {
+    Config::parse(&config_text(dir, 400.0)).unwrap()
+}
+
+/// The service's configuration: the demo's radar sites and its baseline, an
+/// archive in `dir`, and a file source playing the bundled hour at `pace`, times kept.
+fn config_text(dir: &std::path::Path, pace: f64) -> String {
     let demo = std::fs::read_to_string(repo("config/demo.toml")).unwrap();
     let radars = &demo[demo.find("[[radar]]").unwrap()..];
-    let text = format!(
+    format!(
         "[service]\nlisten = \"127.0.0.1:0\"\nclock = \"recording\"\nheartbeat = \"1s\"\n\
          [baseline]\npath = {:?}\narea = \"strait-of-sicily\"\nlearn = false\n\
          [archive]\ndir = {:?}\nfsync_interval = \"20ms\"\n\
-         [[source]]\nname = \"central-med\"\nkind = \"file\"\npaths = [{:?}, {:?}]\npace = 400.0\nshift_to_now = false\n\
+         [[source]]\nname = \"central-med\"\nkind = \"file\"\npaths = [{:?}, {:?}]\npace = {pace}\nshift_to_now = false\n\
          {radars}",
         repo("replay-data/strait-of-sicily.baseline"),
         dir.join("archive"),
         repo("replay-data/central-med-scenario-1h.nmea.gz"),
         repo("replay-data/central-med-scenario-1h.jsonl"),
-    );
-    Config::parse(&text).unwrap()
+    )
 }
 
 fn replay_request(from_ms: i64, to_ms: i64, area: Option<pb::Area>, speed: f64) -> pb::ReplayRequest {
@@ -325,4 +330,84 @@ async fn a_replayed_window_is_what_the_live_service_sent_and_the_same_twice() {
         assert_same_alert(a, &replayed[k]);
     }
     assert!(sent.values().any(|a| a.rescue), "a distress alert among them");
+}
+
+/// `lookout replay --archive`: the archive of a service that played the bundled hour, read
+/// while the service still runs, replays to the alerts `lookout replay FILES` writes, byte
+/// for byte, and no archived alert version is made again differently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookout_replay_of_an_archive_writes_what_the_files_form_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = lookout_server::start(Config::parse(&config_text(dir.path(), 0.0)).unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let mut last = None;
+    for _ in 0..600 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let s = c.stats(pb::StatsRequest {}).await.unwrap().into_inner();
+        let src = s.sources.iter().find(|s| s.name == "central-med").unwrap();
+        if !src.connected && src.lines > 0 {
+            let now = (s.observations_applied, s.live_alerts, s.tracker_tracks);
+            if last == Some(now) {
+                break;
+            }
+            last = Some(now);
+        }
+    }
+    let lookout = |args: &[&str]| {
+        let o = std::process::Command::new(LOOKOUT).args(args).current_dir(repo("")).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        (o.status.code(), text)
+    };
+    let (a, b) = (dir.path().join("archive.jsonl"), dir.path().join("files.jsonl"));
+    let archive = dir.path().join("archive");
+    let started = Instant::now();
+    let (code, text) = lookout(&[
+        "replay",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--from",
+        "2026-05-31T23:00:00Z",
+        "--to",
+        "2026-06-01T02:00:00Z",
+        "--config",
+        "config/demo.toml",
+        "--alerts-out",
+        a.to_str().unwrap(),
+    ]);
+    eprintln!("lookout replay --archive took {:?}: {text}", started.elapsed());
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains(" 0 made again differently"), "{text}");
+    let (code, text) = lookout(&[
+        "replay",
+        "replay-data/central-med-scenario-1h.nmea.gz",
+        "replay-data/central-med-scenario-1h.jsonl",
+        "--config",
+        "config/demo.toml",
+        "--alerts-out",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let (from_archive, from_files) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert!(from_files.iter().filter(|&&b| b == b'\n').count() >= 3);
+    assert!(
+        from_archive == from_files,
+        "archive:\n{}\nfiles:\n{}",
+        String::from_utf8_lossy(&from_archive),
+        String::from_utf8_lossy(&from_files)
+    );
+    // A window that ends before it starts is refused, exit status 2, naming the flags.
+    let (code, text) = lookout(&[
+        "replay",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--from",
+        "2026-06-01T02:00:00Z",
+        "--to",
+        "2026-06-01T01:00:00Z",
+        "--alerts-out",
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--to") && text.contains("--from"), "{text}");
+    running.stop().await;
 }
