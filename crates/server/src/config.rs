@@ -570,6 +570,16 @@ mod tests {
     /// A role's name parses back to it and is the name the configuration file uses;
     /// anything else is refused, naming every role.
     #[test]
+    fn history_from_the_archive_is_for_analysts() {
+        for method in ["VesselHistory", "AlertHistory", "Replay", "AreaHistory"] {
+            assert!(Role::Analyst.may_call(method) && Role::Admin.may_call(method), "{method}");
+            for other in [Role::Viewer, Role::Operator, Role::Feeder, Role::Rescue] {
+                assert!(!other.may_call(method), "{other:?} may not call {method}");
+            }
+        }
+    }
+
+    #[test]
     fn roles_parse_by_their_configuration_names() {
         for r in Role::ALL {
             assert_eq!(r.name().parse::<Role>(), Ok(r));
