@@ -244,6 +244,12 @@ async function acknowledge(a: Alert, btn: HTMLButtonElement, close: boolean): Pr
   const by = detail.querySelector<HTMLInputElement>('[data-field="by"]')!.value.trim();
   const note = detail.querySelector<HTMLTextAreaElement>('[data-field="note"]')!.value.trim();
   const status = detail.querySelector<HTMLElement>(".ack-status")!;
+  // A replayed alert is history: acknowledging it would write on today's alert of that id.
+  if (replay.replaying) {
+    status.textContent = "This is a replay: go back to live to acknowledge.";
+    status.className = "ack-status error";
+    return;
+  }
   if (!by) {
     status.textContent = "Enter your name or centre.";
     status.className = "ack-status error";
