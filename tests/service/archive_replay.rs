@@ -411,3 +411,39 @@ async fn lookout_replay_of_an_archive_writes_what_the_files_form_writes() {
     assert!(text.contains("--to") && text.contains("--from"), "{text}");
     running.stop().await;
 }
+
+/// Over the wire: impossible requests are refused naming the field or the limit, before
+/// anything else; without an archive there is nothing to replay (FAILED_PRECONDITION).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impossible_replays_are_refused_and_nothing_is_replayed_without_an_archive() {
+    let running = lookout_server::start(Config::parse("[service]\nlisten = \"127.0.0.1:0\"\n").unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let refused = |r: Result<tonic::Response<tonic::Streaming<pb::ReplayEvent>>, tonic::Status>| r.unwrap_err();
+    let e = refused(c.replay(replay_request(T0_MS, T0_MS - 1, None, 0.0)).await);
+    assert!(e.code() == Code::InvalidArgument && e.message().contains("to"), "{e:?}");
+    let e = refused(c.replay(replay_request(T0_MS, T0_MS + 60_000, None, -2.0)).await);
+    assert!(e.code() == Code::InvalidArgument && e.message().contains("speed"), "{e:?}");
+    let e = refused(c.replay(replay_request(T0_MS, T0_MS + 25 * 3_600_000, None, 0.0)).await);
+    assert!(e.code() == Code::ResourceExhausted && e.message().contains("MAX_REPLAY_WINDOW"), "{e:?}");
+    let e = refused(c.replay(replay_request(T0_MS, T0_MS + 60_000, None, 1.0)).await);
+    assert!(e.code() == Code::FailedPrecondition && e.message().contains("[archive]"), "{e:?}");
+    let req = pb::AreaHistoryRequest {
+        area: None,
+        from: Some(timestamp(T0_MS)),
+        to: Some(timestamp(T0_MS + 60_000)),
+        max_results: 0,
+    };
+    let e = c.area_history(req.clone()).await.unwrap_err();
+    assert!(e.code() == Code::InvalidArgument && e.message().contains("area"), "{e:?}");
+    let area = pb::Area {
+        shape: Some(pb::area::Shape::Bbox(pb::BoundingBox {
+            min_lat_deg: 35.0,
+            min_lon_deg: 12.0,
+            max_lat_deg: 36.0,
+            max_lon_deg: 13.0,
+        })),
+    };
+    let e = c.area_history(pb::AreaHistoryRequest { area: Some(area), ..req }).await.unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    running.stop().await;
+}
