@@ -10,11 +10,15 @@
 //   VIEWER_TOKEN         a valid token on that service
 //   LOOKOUT_BIN          the lookout binary (for `lookout near`)
 //   OUT_DIR              where screenshots and the summary go
+//
+// The script asks the test on stdout ("PUSH-LOST": push a drone look at an
+// overcrowded boat, never seen again) and waits for "PUSHED" on stdin.
 
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 const env = (k) => {
   const v = process.env[k];
@@ -25,6 +29,13 @@ const CONSOLE_URL = env("CONSOLE_URL");
 const AUTH_CONSOLE_URL = env("AUTH_CONSOLE_URL");
 const OUT = env("OUT_DIR");
 mkdirSync(OUT, { recursive: true });
+
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function ask(request, reply) {
+  console.log(request);
+  const { value } = await stdinLines.next();
+  if (value?.trim() !== reply) throw new Error(`asked ${request}, the test answered ${value}`);
+}
 
 const t0 = Date.now();
 const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s]`, ...a);
@@ -188,6 +199,49 @@ try {
   const sortedOk = pageRows.every((r, i) => i === 0 || pageRows[i - 1].nm <= r.nm + 1e-9);
   check("near rows nearest first", sortedOk);
   await a.screenshot({ path: join(OUT, "4-near.png") });
+
+  // ----------------------------------- the vessel panel's trail from the archive
+  await a.locator('[data-testid="near-row"]:not([data-mmsi="0"])').first().click();
+  const trail = a.getByTestId("history-trail");
+  await trail.waitFor({ timeout: 15_000 });
+  const trailPoints = Number(await trail.getAttribute("data-points"));
+  check("the vessel panel shows the archived trail", trailPoints >= 2, `${trailPoints} positions: ${await trail.textContent()}`);
+  await a.screenshot({ path: join(OUT, "5-history-trail.png") });
+
+  // ------------------------------------------------------------- replay
+  await a.getByRole("tab", { name: "Replay" }).click();
+  // The suggested window: the last 15 minutes of the service's time.
+  const from = await a.getByTestId("replay-from").inputValue();
+  await a.getByTestId("replay-speed").selectOption("300");
+  await a.getByTestId("replay-go").click();
+  const clock = a.getByTestId("replay-clock");
+  await clock.filter({ hasText: /^REPLAY \d\d:\d\d$/ }).waitFor({ timeout: 10_000 });
+  await a.waitForFunction(() => Number(document.querySelector('[data-testid="vessel-count"]')?.textContent) >= 20, null, { timeout: 15_000 });
+  const replayed = await num(a, "vessel-count");
+  const c0 = Number(await clock.getAttribute("data-ms"));
+  await a.waitForTimeout(2000);
+  const c1 = Number(await clock.getAttribute("data-ms"));
+  check(
+    "the replay shows vessels and its clock advances",
+    replayed >= 20 && c1 - c0 >= 60_000 && (await a.getByTestId("health-tracks").getAttribute("data-state")) !== "live",
+    `from ${from}, ${replayed} vessels, clock ${new Date(c0).toISOString()} -> ${new Date(c1).toISOString()} (${await clock.textContent()})`,
+  );
+  await a.screenshot({ path: join(OUT, "6-replay.png") });
+  await a.getByTestId("replay-live").click();
+  await a.getByTestId("health-tracks").and(a.locator('[data-state="live"]')).waitFor({ timeout: 15_000 });
+  check("back to live", await clock.isHidden(), `${await num(a, "vessel-count")} vessels`);
+
+  // ----------------------------------------------- a lost contact and its datum
+  await ask("PUSH-LOST", "PUSHED");
+  const lost = a.locator('[data-testid="alert"][data-state="CONTACT_LOST"]').first();
+  await lost.waitFor({ timeout: 20_000 });
+  const datum = lost.getByTestId("alert-datum");
+  check(
+    "a CONTACT_LOST alert shows in the list with its datum",
+    (await datum.count()) === 1 && Number(await datum.getAttribute("data-radius-nm")) > 0,
+    await datum.textContent(),
+  );
+  await a.screenshot({ path: join(OUT, "7-contact-lost.png") });
   await a.context().close();
 
   // ------------------------------------------------- tokens and roles
@@ -200,7 +254,7 @@ try {
   await c.getByTestId("token-error").filter({ hasText: /refused/i }).waitFor({ timeout: 10_000 });
   const refused = await c.getByTestId("token-error").textContent();
   check("a bad token is refused", /refused/i.test(refused) && (await num(c, "vessel-count")) === 0, refused);
-  await c.screenshot({ path: join(OUT, "5-token-refused.png") });
+  await c.screenshot({ path: join(OUT, "8-token-refused.png") });
   await c.getByTestId("token").fill(env("VIEWER_TOKEN"));
   await c.getByTestId("token-submit").click();
   await c.locator('[data-testid="health-tracks"][data-state="live"]').waitFor({ timeout: 15_000 });

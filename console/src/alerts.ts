@@ -106,6 +106,14 @@ export class AlertStore {
   }
 
   /** Keeps the newest version of an alert. */
+  /** Forgets every alert (the page is about to show another picture). */
+  clear(): void {
+    this.alerts.clear();
+    this.snapshotIds = null;
+    this.endedWhileAway = [];
+    this.changes++;
+  }
+
   put(a: Alert): boolean {
     const id = Number(a.alertId);
     const old = this.alerts.get(id);
@@ -259,6 +267,7 @@ function fillRow(li: HTMLLIElement, a: Alert, now: number, selected: boolean): v
   li.dataset.acknowledged = String(acked);
   li.dataset.kind = AlertKind[a.kind];
   li.dataset.rescue = String(a.rescue);
+  li.dataset.state = AlertState[a.state];
   li.style.setProperty("--sev", a.rescue ? "#ff3b3b" : SEVERITY_COLOUR[a.severity] ?? "#8c99a6");
   const who = a.mmsi ? `MMSI ${a.mmsi}` : a.trackId !== undefined ? `T${a.trackId}` : "";
   const html =
@@ -266,6 +275,7 @@ function fillRow(li: HTMLLIElement, a: Alert, now: number, selected: boolean): v
     `<span class="sev">${SEVERITY_NAME[a.severity]}</span><span class="age"></span></div>` +
     (a.rescue && a.personsOnBoard ? `<div class="pob">${pobText(a)}</div>` : "") +
     `<div class="expl">${esc(a.explanation)}</div>` +
+    datumLine(a) +
     `<div class="row3"><span>#${a.alertId} v${a.version} · ${esc(who)}${!a.rescue && a.personsOnBoard ? ` · ${pobText(a)}` : ""}</span>` +
     (acked ? `<span class="badge ack" title="${esc(a.acknowledged!.note)}">ACK ${esc(a.acknowledged!.by)}</span>` : isLive(a) ? "" : `<span class="badge">${STATE_NAME[a.state]}</span>`) +
     `</div>`;
@@ -318,6 +328,16 @@ export function renderAlertDetail(box: HTMLElement, a: Alert, operatorName: stri
     (isLive(a) ? ` <button data-testid="close-incident" data-act="close-incident" title="End the incident (a note saying why is required)">Close incident</button>` : "") +
     `<span class="ack-status" data-testid="ack-status"></span>` +
     `</div>`;
+}
+
+/** In the list, a lost contact's search datum: where to search, and how wide, as of this version. */
+function datumLine(a: Alert): string {
+  const d = a.contactLost?.datum;
+  if (a.state !== AlertState.CONTACT_LOST || !d?.position) return "";
+  return (
+    `<div class="datum" data-testid="alert-datum" data-radius-nm="${d.radiusNm.toFixed(3)}"><b>CONTACT LOST</b> · search datum ` +
+    `${fmtPos(d.position.latDeg, d.position.lonDeg)}, radius ${d.radiusNm.toFixed(1)} nm</div>`
+  );
 }
 
 /** For a CONTACT_LOST alert: when and where the boat was last seen, and where to search now. */

@@ -8,6 +8,7 @@ let rate = 1;
 
 /** Record a service time (from a heartbeat) received now. */
 export function observeServerTime(serverMs: number): void {
+  if (override) return;
   const wall = performance.now();
   const last = samples[samples.length - 1];
   // A recording that loops (or a restarted service) goes back: start afresh.
@@ -21,8 +22,16 @@ export function observeServerTime(serverMs: number): void {
   }
 }
 
+let override: (() => number) | null = null;
+
+/** While a replay plays, "now" is the replayed time (ages, trails); `null` goes back to live. */
+export function setClockOverride(f: (() => number) | null): void {
+  override = f;
+}
+
 /** The service's time now, ms since the Unix epoch (the wall clock before any heartbeat). */
 export function serverNow(): number {
+  if (override) return override();
   const last = samples[samples.length - 1];
   if (!last) return Date.now();
   return last.server + (performance.now() - last.wall) * rate;

@@ -2,20 +2,24 @@
 import "./style.css";
 import { api, Code, codeOf, currentToken, messageOf, setToken } from "./api";
 import { AlertList, AlertStore, renderAlertDetail, isLive } from "./alerts";
-import { clockRate, serverNow } from "./clock";
+import { clockRate, serverNow, setClockOverride } from "./clock";
 import { esc, fmtAge, fmtPos, fmtUtc } from "./format";
-import { SensorKind, type Alert, type AlertEvent, type Sensor, type TrackEvent } from "./gen/lookout/v1/lookout_pb";
+import { SensorKind, type Alert, type AlertEvent, type Sensor, type StaticData, type TrackEvent } from "./gen/lookout/v1/lookout_pb";
 import { ConsoleMap, DRONE_LOOK_MS, DRONE_VIEW_M, type DroneLook } from "./map";
 import { RescuePanel } from "./rescue";
+import { ReplayPanel } from "./replay";
+import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { StreamHealth, runStream } from "./streams";
-import { SENSOR_KIND_NAME, renderTrackPanel } from "./trackPanel";
+import { SENSOR_KIND_NAME, renderTrackPanel, type HistoryTrail } from "./trackPanel";
 import { TrackStore } from "./tracks";
-import { CATEGORY } from "./vessel";
+import { CATEGORY, isDark } from "./vessel";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 /** The page applies stream updates to the map at most this often (ms). */
 const FLUSH_MS = 250;
+/** How far back the vessel panel's archived trail reaches (ms of service time). */
+const HISTORY_WINDOW_MS = 2 * 3_600_000;
 /** Updates per vessel the service sends at most once per this interval (ms). */
 const TRACK_MIN_INTERVAL_MS = 1000;
 
@@ -44,7 +48,8 @@ function showTab(name: string): void {
     b.classList.toggle("active", b.dataset.tab === name);
     b.setAttribute("aria-selected", String(b.dataset.tab === name));
   }
-  for (const t of ["track", "rescue", "sensors"]) $(`tab-${t}`).hidden = t !== name;
+  for (const t of ["track", "rescue", "sensors", "replay"]) $(`tab-${t}`).hidden = t !== name;
+  if (name === "replay") replay.suggest(serverNow());
 }
 for (const b of document.querySelectorAll<HTMLButtonElement>(".tabs button")) {
   b.addEventListener("click", () => showTab(b.dataset.tab!));
@@ -57,6 +62,10 @@ function selectTrack(id: number | null, fly = false): void {
   goneTrack = null;
   cmap.select(id);
   trackPanelDirty = true;
+  history = null;
+  cmap.setHistory([]);
+  const v = id !== null ? tracks.tracks.get(id)?.v : undefined;
+  if (v && !isDark(v)) void loadHistory(v.mmsi);
   if (id !== null) {
     showTab("track");
     const p = tracks.tracks.get(id)?.v.position;
@@ -85,6 +94,76 @@ cmap.onClick(({ trackId, alertId, lon, lat }) => {
     if (a) selectAlert(a, false);
   } else selectTrack(null);
 });
+
+// ---------------------------------------------------------- history trail
+
+let history: HistoryTrail | null = null;
+
+/** The selected vessel's trail from the archive (VesselHistory), drawn dotted on the map. */
+async function loadHistory(mmsi: number): Promise<void> {
+  const to = serverNow();
+  const from = to - HISTORY_WINDOW_MS;
+  let h: HistoryTrail;
+  let pts: [number, number][] = [];
+  try {
+    const r = await api.vesselHistory({ mmsi, from: timestampFromMs(Math.round(from)), to: timestampFromMs(Math.round(to) + 1000) });
+    pts = r.points.map((p) => [p.lonDeg, p.latDeg]);
+    const times = r.points.map((p) => (p.time ? timestampDate(p.time).getTime() : 0));
+    h = { mmsi, points: pts.length, from: times[0] ?? from, to: times.at(-1) ?? to };
+  } catch (e) {
+    const code = codeOf(e);
+    const why =
+      code === Code.PermissionDenied
+        ? "No archived trail: VesselHistory needs the analyst role."
+        : code === Code.FailedPrecondition
+          ? "No archived trail: this service keeps no archive."
+          : `No archived trail: ${messageOf(e)}`;
+    h = { mmsi, points: 0, from, to, error: why };
+  }
+  // The operator may have moved on meanwhile.
+  const still = selectedTrack !== null && tracks.tracks.get(selectedTrack)?.v.mmsi === mmsi;
+  if (!still) return;
+  history = h;
+  cmap.setHistory(pts);
+  trackPanelDirty = true;
+}
+
+// ---------------------------------------------------------------- replay
+
+const replay = new ReplayPanel($("tab-replay"), $("replay-banner"), {
+  enter: () => {
+    // The static data of the live picture, so replayed vessels keep their class and name.
+    liveStatic.clear();
+    for (const t of tracks.tracks.values()) if (t.v.mmsi && t.v.staticData) liveStatic.set(t.v.mmsi, t.v.staticData);
+    streams?.abort();
+    streams = null;
+    for (const h of [tracksHealth, alertsHealth]) h.state = "connecting";
+    setClockOverride(() => replay.now());
+    clearPicture();
+  },
+  leave: () => {
+    setClockOverride(null);
+    clearPicture();
+    startStreams();
+  },
+  clear: clearPicture,
+  position: (v) => tracks.putVessel(v),
+  alert: (a) => {
+    if (alerts.put(a)) alertsDirty = true;
+  },
+  staticOf: (mmsi) => liveStatic.get(mmsi),
+});
+const liveStatic = new Map<number, StaticData>();
+
+function clearPicture(): void {
+  tracks.clear();
+  alerts.clear();
+  selectTrack(null);
+  selectedAlert = null;
+  alertList.selected = null;
+  alertsDirty = true;
+  droneLooks.clear();
+}
 
 // ---------------------------------------------------------------- rescue
 
@@ -165,6 +244,12 @@ async function acknowledge(a: Alert, btn: HTMLButtonElement, close: boolean): Pr
   const by = detail.querySelector<HTMLInputElement>('[data-field="by"]')!.value.trim();
   const note = detail.querySelector<HTMLTextAreaElement>('[data-field="note"]')!.value.trim();
   const status = detail.querySelector<HTMLElement>(".ack-status")!;
+  // A replayed alert is history: acknowledging it would write on today's alert of that id.
+  if (replay.replaying) {
+    status.textContent = "This is a replay: go back to live to acknowledge.";
+    status.className = "ack-status error";
+    return;
+  }
   if (!by) {
     status.textContent = "Enter your name or centre.";
     status.className = "ack-status error";
@@ -226,7 +311,7 @@ tracks.onFlush((changed, removed) => {
 function renderTrack(): void {
   const t = selectedTrack !== null ? tracks.tracks.get(selectedTrack) : undefined;
   const list = t ? alerts.forTrack(t.id, t.v.mmsi) : [];
-  renderTrackPanel($("tab-track"), t, list, goneTrack);
+  renderTrackPanel($("tab-track"), t, list, goneTrack, history);
 }
 
 // ---------------------------------------------------------- drone looks
@@ -490,7 +575,8 @@ function frame(now: number): void {
     lastSecond = now;
     renderHealth();
     const rate = clockRate();
-    $("clock").textContent = `${fmtUtc(serverNow())} UTC${rate > 1.5 ? ` · ×${rate.toFixed(0)}` : ""}`;
+    $("clock").textContent = replay.replaying ? "" : `${fmtUtc(serverNow())} UTC${rate > 1.5 ? ` · ×${rate.toFixed(0)}` : ""}`;
+    replay.tick();
     refreshDroneLooks();
     alertList.updateAges();
     if (!$("tab-sensors").hidden) renderSensors();
@@ -511,7 +597,7 @@ declare global {
     __lookout: unknown;
   }
 }
-window.__lookout = { tracks, alerts, map: cmap, health: { tracks: tracksHealth, alerts: alertsHealth }, isLive };
+window.__lookout = { tracks, alerts, map: cmap, health: { tracks: tracksHealth, alerts: alertsHealth }, isLive, replay };
 
 renderTrack();
 showTab("track");

@@ -31,7 +31,23 @@ function row(k: string, v: string | undefined): string {
   return v === undefined || v === "" ? "" : `<dt>${k}</dt><dd>${v}</dd>`;
 }
 
-export function renderTrackPanel(box: HTMLElement, t: Track | undefined, alerts: Alert[], goneId: number | null): void {
+/** A vessel's trail from the archive (`VesselHistory`), as the panel shows it. */
+export interface HistoryTrail {
+  mmsi: number;
+  /** Positions fetched, or why none. */
+  points: number;
+  from: number;
+  to: number;
+  error?: string;
+}
+
+export function renderTrackPanel(
+  box: HTMLElement,
+  t: Track | undefined,
+  alerts: Alert[],
+  goneId: number | null,
+  history: HistoryTrail | null = null,
+): void {
   if (!t) {
     box.innerHTML =
       goneId !== null
@@ -97,5 +113,16 @@ export function renderTrackPanel(box: HTMLElement, t: Track | undefined, alerts:
     `<h3>Trail</h3>` +
     `<p class="muted" data-testid="trail-info">${trail.length} position${trail.length === 1 ? "" : "s"} seen live by this console since ${
       trail.since ? fmtUtcDateTime(trail.since) : "–"
-    }. Earlier history will come from the service's track history when it is available.</p>`;
+    }.</p>` +
+    historyNote(v.mmsi, dark, history);
+}
+
+function historyNote(mmsi: number, dark: boolean, h: HistoryTrail | null): string {
+  if (dark) return `<p class="muted history-note">No archived history: the archive keeps AIS vessels' positions by MMSI.</p>`;
+  if (!h || h.mmsi !== mmsi) return `<p class="muted history-note">Loading the archived trail…</p>`;
+  if (h.error) return `<p class="muted history-note" data-testid="history-trail" data-points="0">${esc(h.error)}</p>`;
+  return (
+    `<p class="history-note" data-testid="history-trail" data-points="${h.points}">History (archive, dotted on the map): ` +
+    `${h.points} position${h.points === 1 ? "" : "s"}, one a minute, ${fmtUtcDateTime(h.from)} – ${fmtUtcDateTime(h.to)}.</p>`
+  );
 }

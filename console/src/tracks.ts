@@ -105,6 +105,17 @@ export class TrackStore {
     }
   }
 
+  /** Forgets every track (the map is about to show another picture). */
+  clear(): void {
+    for (const id of [...this.tracks.keys()]) this.remove(id);
+    this.snapshotIds = null;
+  }
+
+  /** A vessel from elsewhere than the live stream (a replay). */
+  putVessel(v: Vessel): void {
+    this.put(v);
+  }
+
   private put(v: Vessel): void {
     const id = Number(v.trackId);
     let t = this.tracks.get(id);

@@ -8,6 +8,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The descriptor set also feeds gRPC server reflection.
     std::fs::write(out.join("lookout_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
     // Our codec: prost's, with unparseable requests as INVALID_ARGUMENT (api/codec.rs).
-    tonic_prost_build::configure().codec_path("crate::api::codec::Codec").compile_fds(fds)?;
+    // A replayed alert is ten times the size of a replayed position, and a replay holds
+    // thousands of positions at once: the alert is boxed so they do not all take its size.
+    tonic_prost_build::configure()
+        .codec_path("crate::api::codec::Codec")
+        .boxed(".lookout.v1.ReplayEvent.event.alert")
+        .compile_fds(fds)?;
     Ok(())
 }

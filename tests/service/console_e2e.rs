@@ -1,7 +1,11 @@
 //! The browser console end to end: Debian's headless Chromium, driven by
 //! playwright-core (`console/e2e/console.e2e.mjs`), against real `lookout
-//! serve` processes: one playing the bundled scenario ten times faster
-//! (`config/demo.toml` with its own ports), one with `[[operator]]`s.
+//! serve` processes: one playing the bundled scenario twenty times faster
+//! (`config/demo.toml` with its own ports, an `[archive]` and contacts lost
+//! after 30 s), one with `[[operator]]`s. Besides the picture, alerts,
+//! acknowledgement, near query and tokens, it checks the vessel panel's trail
+//! from the archive, the replay panel (vessels on the map, its clock moving,
+//! back to live) and a CONTACT_LOST alert's datum in the list.
 //!
 //!     cargo test --test service console_e2e::
 //!
@@ -125,17 +129,31 @@ fn demo_config(pace: f64) -> String {
         .replace("pace = 10.0", &format!("pace = {pace}"))
 }
 
-fn node(script: &str, dir: &Path, envs: &[(&str, String)], timeout: Duration) -> std::process::ExitStatus {
+/// What the test answers a script's request line with (on its stdin), if anything.
+type Answer = Box<dyn FnMut(&str) -> Option<String> + Send>;
+
+/// Runs a script, echoing its output; a line `answer` returns text for is answered on stdin.
+fn node(
+    script: &str,
+    dir: &Path,
+    envs: &[(&str, String)],
+    timeout: Duration,
+    mut answer: Answer,
+) -> std::process::ExitStatus {
     let mut cmd = Command::new("node");
-    cmd.arg(script).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.arg(script).current_dir(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("start node");
     let stdout = child.stdout.take().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
     let echo = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             eprintln!("  {line}");
+            if let Some(reply) = answer(&line) {
+                let _ = writeln!(stdin, "{reply}");
+            }
         }
     });
     let deadline = Instant::now() + timeout;
@@ -162,7 +180,20 @@ fn console_e2e() {
     let dir = e2e_dir();
     // The bundled hour at 20x: its first alert (a dark target tracked for minutes)
     // reaches the page about 20 s in; at the demo's 10x it took 42 s of the test command.
-    let demo = serve("demo", &demo_config(20.0), &out);
+    // With an archive (the replay panel and the vessel panel's history), and contacts
+    // lost after 30 s of the recording's silence (1.5 s at 20x; the default 2 min), so
+    // the boat the test pushes turns CONTACT_LOST at once.
+    let archive = out.join("demo-archive");
+    let _ = std::fs::remove_dir_all(&archive);
+    let demo = serve(
+        "demo",
+        &format!(
+            "{}\n[alerts]\ncontact_lost_after = \"30s\"\n\n[archive]\ndir = {:?}\nfsync_interval = \"50ms\"\n",
+            demo_config(20.0),
+            archive.display().to_string()
+        ),
+        &out,
+    );
     // A second service with operators and no data: the page must ask for a
     // token and refuse a bad one.
     let viewer_token = "e2e-viewer-token-0123456789abcdef";
@@ -174,6 +205,23 @@ fn console_e2e() {
         ),
         &out,
     );
+    // "PUSH-LOST": one drone look at an overcrowded boat far from the recording's, at the
+    // service's time, and no more: its alert opens, then loses contact.
+    let grpc = format!("http://{}", demo.grpc);
+    let push_lost: Answer = Box::new(move |line| {
+        (line.trim() == "PUSH-LOST").then(|| {
+            use lookout_server::api::pb::{self, lookout_client::LookoutClient};
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let mut c = LookoutClient::connect(grpc.clone()).await.unwrap();
+                let now = c.list_sensors(pb::ListSensorsRequest {}).await.unwrap().into_inner().server_time_unix_ms;
+                let look = pb::DetectionEvent { time: Some(timestamp(now)), ..drone_look(34.55, 13.35, "e2e-lost-1") };
+                let s = c.push_detections(tokio_stream::iter(vec![look])).await.unwrap().into_inner();
+                assert_eq!(s.accepted, 1, "{s:?}");
+            });
+            "PUSHED".to_string()
+        })
+    });
     let status = node(
         "console.e2e.mjs",
         &dir,
@@ -187,6 +235,7 @@ fn console_e2e() {
             ("OUT_DIR", out.display().to_string()),
         ],
         Duration::from_secs(240),
+        push_lost,
     );
     assert!(
         status.success(),

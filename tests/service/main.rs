@@ -11,6 +11,7 @@ mod support;
 
 mod access;
 mod alerts_server;
+mod archive_replay;
 mod cli;
 mod console_e2e;
 mod determinism;

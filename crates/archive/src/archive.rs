@@ -564,6 +564,25 @@ impl Archive {
         self.shared.index.entities_in_area(area, from_ms, to_ms)
     }
 
+    /// Every indexed position with time in `[from_ms, to_ms)` inside one of `boxes`
+    /// (anywhere when `None`) where `keep(lat_deg, lon_deg)` holds, ordered by time then
+    /// entity: the first `max_rows` of them, and whether there were more.
+    pub fn positions_in_window(
+        &self,
+        boxes: Option<&[GeoBox]>,
+        keep: &dyn Fn(f64, f64) -> bool,
+        from_ms: i64,
+        to_ms: i64,
+        max_rows: usize,
+    ) -> Result<(Vec<(u64, PositionRow)>, bool)> {
+        self.shared.index.positions_in_window(boxes, keep, from_ms, to_ms, max_rows)
+    }
+
+    /// Every indexed alert version of every alert, by alert id then version.
+    pub fn all_alert_versions(&self) -> Result<Vec<(u64, AlertVersionRow)>> {
+        self.shared.index.all_alert_versions()
+    }
+
     /// Every indexed version of an alert.
     pub fn alert_versions(&self, alert_id: u64) -> Result<Vec<AlertVersionRow>> {
         self.shared.index.alert_versions(alert_id)

@@ -154,6 +154,45 @@ fn encode_sample(s: &PositionSample, seq: u64) -> [u8; 37] {
     b
 }
 
+/// A position row of an entity, ordered by (time, entity): the order a window is replayed in.
+struct ByTime(u64, PositionRow);
+
+impl ByTime {
+    fn key(&self) -> (i64, u64) {
+        (self.1.time_ms, self.0)
+    }
+}
+
+impl PartialEq for ByTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for ByTime {}
+
+impl PartialOrd for ByTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// An `alerts` table value: record time, seq, payload.
+fn alert_row(version: u32, v: &[u8]) -> AlertVersionRow {
+    AlertVersionRow {
+        version,
+        time_ms: i64::from_le_bytes(v[0..8].try_into().unwrap()),
+        seq: u64::from_le_bytes(v[8..16].try_into().unwrap()),
+        payload: v[16..].to_vec(),
+    }
+}
+
 fn decode_sample(b: &[u8]) -> (PositionSample, u64) {
     let f =
         |i: usize| (b[28] & (1 << i) != 0).then(|| f32::from_le_bytes(b[16 + 4 * i..20 + 4 * i].try_into().unwrap()));
@@ -287,13 +326,17 @@ impl Index {
         Ok(out)
     }
 
-    /// Entities with a position inside `area` in `[from_ms, to_ms)`, ascending.
-    pub fn entities_in_area(&self, area: GeoBox, from_ms: i64, to_ms: i64) -> Result<Vec<u64>> {
-        if from_ms >= to_ms {
-            return Ok(Vec::new());
-        }
+    /// Entities with a row in the `area` table for a cell touching `area` and a bucket
+    /// touching `[from_ms, to_ms)`: a superset of those with a position there (cells and
+    /// buckets are coarser than the question), ascending.
+    fn area_candidates(
+        &self,
+        tx: &redb::ReadTransaction,
+        area: GeoBox,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<BTreeSet<u64>> {
         let p = self.params;
-        let tx = self.db.begin_read()?;
         let cells = tx.open_table(AREA)?;
         let (b0, b1) = (p.bucket(from_ms), p.bucket(to_ms - 1));
         let mut candidates = BTreeSet::new();
@@ -310,6 +353,97 @@ impl Index {
                 }
             }
         }
+        Ok(candidates)
+    }
+
+    /// Every indexed position with time in `[from_ms, to_ms)`, inside one of `boxes`
+    /// (anywhere when `None`) and for which `keep(lat_deg, lon_deg)` holds (a polygon's
+    /// test, say), ordered by time, then entity. At most `max_rows` rows, held in a heap
+    /// of that size while reading (memory stays bounded however much matches); the flag
+    /// says whether more were found (then the rows are the first `max_rows` in that order).
+    ///
+    /// With boxes, entities are found through the `area` table. Without, the `positions`
+    /// table is walked entity by entity, seeking past each entity's rows outside the window:
+    /// one seek per entity the index holds, plus the rows in the window.
+    pub fn positions_in_window(
+        &self,
+        boxes: Option<&[GeoBox]>,
+        keep: &dyn Fn(f64, f64) -> bool,
+        from_ms: i64,
+        to_ms: i64,
+        max_rows: usize,
+    ) -> Result<(Vec<(u64, PositionRow)>, bool)> {
+        let mut out = std::collections::BinaryHeap::new();
+        let mut more = false;
+        if from_ms >= to_ms || max_rows == 0 {
+            return Ok((Vec::new(), false));
+        }
+        let tx = self.db.begin_read()?;
+        let positions = tx.open_table(POSITIONS)?;
+        let mut take = |entity: u64, time_ms: i64, v: &[u8], out: &mut std::collections::BinaryHeap<ByTime>| {
+            let (sample, seq) = decode_sample(v);
+            let (lat, lon) = (sample.lat_deg, sample.lon_deg);
+            if boxes.is_none_or(|bs| bs.iter().any(|b| b.contains(lat, lon))) && keep(lat, lon) {
+                out.push(ByTime(entity, PositionRow { time_ms, seq, sample }));
+                if out.len() > max_rows {
+                    out.pop();
+                    more = true;
+                }
+            }
+        };
+        match boxes {
+            Some(bs) => {
+                let mut candidates = BTreeSet::new();
+                for b in bs {
+                    candidates.extend(self.area_candidates(&tx, *b, from_ms, to_ms)?);
+                }
+                for e in candidates {
+                    for row in positions.range((e, from_ms)..(e, to_ms))? {
+                        let (k, v) = row?;
+                        take(e, k.value().1, v.value(), &mut out);
+                    }
+                }
+            }
+            None => {
+                let mut next = positions.range((0u64, i64::MIN)..)?.next().transpose()?.map(|(k, _)| k.value().0);
+                while let Some(e) = next {
+                    for row in positions.range((e, from_ms)..(e, to_ms))? {
+                        let (k, v) = row?;
+                        take(e, k.value().1, v.value(), &mut out);
+                    }
+                    next = match e.checked_add(1) {
+                        Some(n) => positions.range((n, i64::MIN)..)?.next().transpose()?.map(|(k, _)| k.value().0),
+                        None => None,
+                    };
+                }
+            }
+        }
+        let rows = out.into_sorted_vec().into_iter().map(|ByTime(e, r)| (e, r)).collect();
+        Ok((rows, more))
+    }
+
+    /// Every indexed alert version, by alert id then version: the whole `alerts` table
+    /// (alert versions are few: hundreds an hour at the busiest, against thousands of
+    /// positions a minute).
+    pub fn all_alert_versions(&self) -> Result<Vec<(u64, AlertVersionRow)>> {
+        let tx = self.db.begin_read()?;
+        let t = tx.open_table(ALERTS)?;
+        let mut out = Vec::new();
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let (id, version) = k.value();
+            out.push((id, alert_row(version, v.value())));
+        }
+        Ok(out)
+    }
+
+    /// Entities with a position inside `area` in `[from_ms, to_ms)`, ascending.
+    pub fn entities_in_area(&self, area: GeoBox, from_ms: i64, to_ms: i64) -> Result<Vec<u64>> {
+        if from_ms >= to_ms {
+            return Ok(Vec::new());
+        }
+        let tx = self.db.begin_read()?;
+        let candidates = self.area_candidates(&tx, area, from_ms, to_ms)?;
         // The cells and buckets are coarser than the question: check the positions.
         let positions = tx.open_table(POSITIONS)?;
         let mut out = Vec::new();
@@ -332,13 +466,7 @@ impl Index {
         let mut out = Vec::new();
         for row in t.range((alert_id, 0)..=(alert_id, u32::MAX))? {
             let (k, v) = row?;
-            let v = v.value();
-            out.push(AlertVersionRow {
-                version: k.value().1,
-                time_ms: i64::from_le_bytes(v[0..8].try_into().unwrap()),
-                seq: u64::from_le_bytes(v[8..16].try_into().unwrap()),
-                payload: v[16..].to_vec(),
-            });
+            out.push(alert_row(k.value().1, v.value()));
         }
         Ok(out)
     }

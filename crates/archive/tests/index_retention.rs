@@ -81,6 +81,42 @@ fn index_queries_match_a_brute_force_scan_and_survive_a_rebuild() {
                 truth.iter().filter(|k| k.1 >= from && k.1 < to && area.contains(k.2, k.3)).map(|k| k.0).collect();
             assert_eq!(got, want.into_iter().collect::<Vec<_>>());
         }
+        // A window of everything (Replay, AreaHistory): every kept position in it, by time
+        // then entity, anywhere or inside boxes (one crossing nothing, two disjoint).
+        let far = GeoBox { min_lat: -10.0, min_lon: 100.0, max_lat: -9.0, max_lon: 101.0 };
+        let west = GeoBox { min_lat: 35.0, min_lon: 11.5, max_lat: 36.0, max_lon: 12.0 };
+        for (from, to) in [(T0 + 600_000, T0 + 1_500_000), (T0 - 3_600_000, T0 + 20_000_000)] {
+            for boxes in [None, Some(vec![area]), Some(vec![area, west]), Some(vec![far])] {
+                let inside =
+                    |lat: f64, lon: f64| boxes.as_ref().is_none_or(|bs| bs.iter().any(|b| b.contains(lat, lon)));
+                let mut want: Vec<(i64, u64, u64)> = truth
+                    .iter()
+                    .filter(|k| k.1 >= from && k.1 < to && inside(k.2, k.3))
+                    .map(|k| (k.1, k.0, k.4))
+                    .collect();
+                want.sort();
+                let (rows, more) = a.positions_in_window(boxes.as_deref(), &|_, _| true, from, to, usize::MAX).unwrap();
+                let got: Vec<(i64, u64, u64)> = rows.iter().map(|(e, r)| (r.time_ms, *e, r.seq)).collect();
+                assert!(!more);
+                assert_eq!(got, want, "window {from}..{to}, boxes {boxes:?}");
+                if boxes.is_none() {
+                    assert!(!got.is_empty());
+                }
+                // Capped: the first rows in the same order, and the flag.
+                if want.len() > 10 {
+                    let (rows, more) = a.positions_in_window(boxes.as_deref(), &|_, _| true, from, to, 10).unwrap();
+                    assert!(more);
+                    assert_eq!(rows.iter().map(|(e, r)| (r.time_ms, *e, r.seq)).collect::<Vec<_>>(), want[..10]);
+                }
+            }
+        }
+        // A caller's own test (a polygon's) on top of the boxes.
+        let north = |lat: f64, _: f64| lat > 35.5;
+        let (rows, _) = a.positions_in_window(None, &north, T0, T0 + 3_600_000, usize::MAX).unwrap();
+        let want = truth.iter().filter(|k| k.1 >= T0 && k.1 < T0 + 3_600_000 && k.2 > 35.5).count();
+        assert!(want > 0 && rows.len() == want && rows.iter().all(|(_, r)| r.sample.lat_deg > 35.5));
+        let every: Vec<(u64, u32)> = a.all_alert_versions().unwrap().iter().map(|(id, v)| (*id, v.version)).collect();
+        assert_eq!(every, (1..=5u64).flat_map(|id| (1..=3).map(move |v| (id, v))).collect::<Vec<_>>());
         let versions = a.alert_versions(3).unwrap();
         assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(versions[1].payload, b"ALERT,3,2,dark target");

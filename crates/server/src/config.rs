@@ -139,7 +139,7 @@ pub enum Role {
     Operator,
     /// Feeds data in (`Ingest`, `PushDetections`).
     Feeder,
-    /// History from the archive (`VesselHistory`, `AlertHistory`).
+    /// History from the archive (`VesselHistory`, `AlertHistory`, `Replay`, `AreaHistory`).
     Analyst,
     /// A rescue coordination centre: `VesselsNear`, `GetVessel`, and the distress and
     /// overcrowded alerts only (`ListAlerts`, `SubscribeAlerts` filtered server-side):
@@ -172,7 +172,7 @@ impl Role {
             Role::Viewer => "Queries and streams: vessels, tracks, alerts",
             Role::Operator => "A viewer who may also acknowledge alerts",
             Role::Feeder => "Feeds data in (Ingest, PushDetections)",
-            Role::Analyst => "History from the archive (VesselHistory, AlertHistory)",
+            Role::Analyst => "History from the archive (VesselHistory, AlertHistory, Replay, AreaHistory)",
             Role::Rescue => "A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only",
             Role::Admin => "Everything, and alone the service's own counters (Stats, AuditLog)",
         }
@@ -197,7 +197,7 @@ impl Role {
         match method {
             "Ingest" | "PushDetections" => Role::Feeder,
             "AcknowledgeAlert" => Role::Operator,
-            "VesselHistory" | "AlertHistory" => Role::Analyst,
+            "VesselHistory" | "AlertHistory" | "Replay" | "AreaHistory" => Role::Analyst,
             "Stats" | "AuditLog" => Role::Admin,
             _ => Role::Viewer,
         }
@@ -633,6 +633,16 @@ mod tests {
 
     /// A role's name parses back to it and is the name the configuration file uses;
     /// anything else is refused, naming every role.
+    #[test]
+    fn history_from_the_archive_is_for_analysts() {
+        for method in ["VesselHistory", "AlertHistory", "Replay", "AreaHistory"] {
+            assert!(Role::Analyst.may_call(method) && Role::Admin.may_call(method), "{method}");
+            for other in [Role::Viewer, Role::Operator, Role::Feeder, Role::Rescue] {
+                assert!(!other.may_call(method), "{other:?} may not call {method}");
+            }
+        }
+    }
+
     #[test]
     fn roles_parse_by_their_configuration_names() {
         for r in Role::ALL {

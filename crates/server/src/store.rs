@@ -601,6 +601,31 @@ pub fn recover(
     settings: &Arc<LineSettings>,
 ) -> Result<(Recovered, Option<Ticket>), Error> {
     let started = std::time::Instant::now();
+    let (mut out, made) = drive(store.archive.read(ReadOptions::all()), engine, sources, settings)?;
+    // Versions made after the last archived one: the crash came between the input reaching
+    // the disk and the versions it caused. The record is completed now.
+    let mut ticket = None;
+    if !made.is_empty() {
+        out.alert_versions_made += made.len() as u64;
+        let at = out.last_now_ms.unwrap_or(0);
+        let records = made.into_iter().map(|p| NewRecord::new(kinds::ALERT_VERSION, at, p)).collect();
+        ticket = Some(store.append(records)?);
+    }
+    out.took_ms = started.elapsed().as_millis() as u64;
+    Ok((out, ticket))
+}
+
+/// Drives `engine` with archived records, which must come in append (sequence) order, as
+/// recovery does: inputs decoded and applied again, ticks, acknowledgements, and each
+/// archived alert version checked against the one the engine made. Returns what it did and
+/// the versions the engine made beyond the last archived one (as alert records' payloads).
+/// `lookout replay --archive` drives a fresh engine with a window of an archive this way.
+pub fn drive(
+    records: impl IntoIterator<Item = lookout_archive::Result<lookout_archive::Record>>,
+    engine: &mut Engine,
+    sources: &SourceRegistry,
+    settings: &Arc<LineSettings>,
+) -> Result<(Recovered, std::collections::VecDeque<Vec<u8>>), Error> {
     let mut out = Recovered::default();
     let mut readers: HashMap<u64, LineDecoder> = HashMap::new();
     // Open recordings of file passes, with the number of observations taken from each.
@@ -608,7 +633,7 @@ pub fn recover(
     // Alert versions the engine made, oldest first, waiting to meet their archived copy.
     let mut made: std::collections::VecDeque<Vec<u8>> = std::collections::VecDeque::new();
     let mut batch: Batch = Vec::new();
-    for rec in store.archive.read(ReadOptions::all()) {
+    for rec in records {
         let rec = rec?;
         let now = rec.time_ms;
         let mut apply = |engine: &mut Engine, batch: &mut Batch, out: &mut Recovered| {
@@ -708,17 +733,7 @@ pub fn recover(
             _ => {}
         }
     }
-    // Versions made after the last archived one: the crash came between the input reaching
-    // the disk and the versions it caused. The record is completed now.
-    let mut ticket = None;
-    if !made.is_empty() {
-        out.alert_versions_made += made.len() as u64;
-        let at = out.last_now_ms.unwrap_or(0);
-        let records = made.into_iter().map(|p| NewRecord::new(kinds::ALERT_VERSION, at, p)).collect();
-        ticket = Some(store.append(records)?);
-    }
-    out.took_ms = started.elapsed().as_millis() as u64;
-    Ok((out, ticket))
+    Ok((out, made))
 }
 
 /// Reads a file slice's observations again from its recording.

@@ -435,7 +435,7 @@ pub fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
 }
 
-fn alert_kind_to_pb(k: AlertKind) -> pb::AlertKind {
+pub(super) fn alert_kind_to_pb(k: AlertKind) -> pb::AlertKind {
     match k {
         AlertKind::DarkTarget => pb::AlertKind::DarkTarget,
         AlertKind::AisGap => pb::AlertKind::AisGap,
@@ -462,7 +462,7 @@ fn alert_kind_from_pb(k: i32) -> Result<AlertKind, Error> {
     })
 }
 
-fn severity_to_pb(s: Severity) -> pb::Severity {
+pub(super) fn severity_to_pb(s: Severity) -> pb::Severity {
     match s {
         Severity::Info => pb::Severity::Info,
         Severity::Low => pb::Severity::Low,
@@ -485,7 +485,7 @@ fn severity_from_pb(s: i32) -> Result<Option<Severity>, Error> {
     })
 }
 
-fn alert_state_to_pb(s: AlertState) -> pb::AlertState {
+pub(super) fn alert_state_to_pb(s: AlertState) -> pb::AlertState {
     match s {
         AlertState::Open => pb::AlertState::Open,
         AlertState::Updated => pb::AlertState::Updated,

@@ -7,6 +7,7 @@ pub mod codec;
 mod convert;
 pub mod limits;
 mod query;
+mod replay;
 mod sensors;
 mod service;
 mod subscribe;

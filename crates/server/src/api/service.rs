@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
 use super::pb::{self, lookout_server::Lookout};
-use super::{alerts, sensors, subscribe};
+use super::{alerts, replay, sensors, subscribe};
 use crate::error::Error;
 
 /// `AuditLog` entries when `max_results` is 0.
@@ -354,6 +354,24 @@ impl Lookout for LookoutApi {
         Ok(Response::new(pb::AlertHistoryResponse {
             versions: rows.into_iter().map(convert::archived_version).collect(),
         }))
+    }
+
+    type ReplayStream = ReceiverStream<Result<pb::ReplayEvent, Status>>;
+
+    async fn replay(&self, req: Request<pb::ReplayRequest>) -> Result<Response<Self::ReplayStream>, Status> {
+        // The request is checked before a slot is taken, and without an archive nothing is.
+        let spec = replay::ReplaySpec::from_request(req.get_ref().clone())?;
+        self.archived()?;
+        // A paced replay is as long-lived as a subscription, and counted with them.
+        let slot = self.subscription_slot(&req)?;
+        Ok(Response::new(replay::start(self.shared.clone(), spec, slot)))
+    }
+
+    async fn area_history(
+        &self,
+        req: Request<pb::AreaHistoryRequest>,
+    ) -> Result<Response<pb::AreaHistoryResponse>, Status> {
+        Ok(Response::new(replay::area_history(self.shared.clone(), req.into_inner()).await?))
     }
 
     async fn audit_log(&self, req: Request<pb::AuditLogRequest>) -> Result<Response<pb::AuditLogResponse>, Status> {
