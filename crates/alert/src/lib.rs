@@ -129,6 +129,10 @@ pub struct ContactLostRecord<'a> {
     pub why: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub motion: Option<Motion>,
+    /// The configured current and leeway the datum drifts with, when the
+    /// boat's own motion was not observed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Motion>,
     pub position_error_nm: f64,
     pub datum_lat: f64,
     pub datum_lon: f64,
@@ -202,6 +206,7 @@ impl Alert {
                     lost_at: t(c.lost_at_ms),
                     why: &c.why,
                     motion: c.motion,
+                    drift: c.drift,
                     position_error_nm: c.position_error_nm,
                     datum_lat: r6(d.lat),
                     datum_lon: r6(d.lon),
