@@ -390,6 +390,13 @@ impl AlertBook {
     pub fn observe(&mut self, f: Finding) -> Option<AlertChange> {
         let key = (f.kind, f.subject.clone());
         if let Some(&id) = self.live.get(&key) {
+            let counted = f.persons_on_board.is_some_and(|p| p.basis != lookout_score::PobBasis::Prior);
+            if self.sighting_only.contains(&id) && !f.active && !counted {
+                // A radar track's class prior ("not overcrowded" for want of a count)
+                // says nothing about the boat the alert was resumed on: a sighting.
+                self.sighted(track_of(&key.1), f.pos, f.time_ms, f.motion);
+                return None;
+            }
             // A finding of its own: the track's looks say from now on whether the
             // boat is in distress.
             self.sighting_only.remove(&id);
@@ -999,6 +1006,14 @@ impl AlertBook {
     }
 }
 
+/// The track a subject is, if it is one (`u64::MAX`, no track, otherwise).
+fn track_of(s: &Subject) -> u64 {
+    match s {
+        Subject::Track(t) => *t,
+        _ => u64::MAX,
+    }
+}
+
 /// "track 12" / "tracks 3 and 4" / "MMSI 247…", for explanations.
 fn subject_name(s: &Subject) -> String {
     match s {
@@ -1299,9 +1314,14 @@ mod tests {
         assert!(back.explanation.starts_with(&why) && back.explanation.contains("test at 0 s"), "{}", back.explanation);
         assert!(b.lost_contacts().is_empty() && b.track_has_alert(77));
         assert_eq!(b.sighting_only_tracks(), vec![77]);
-        // Sighted every 10 s for an hour: neither lost nor closed (no look says the
-        // boat is out of distress).
+        // Sighted every 10 s for an hour, the radar track's own finding inactive on a
+        // class prior (no count): neither lost nor closed (no look says the boat is out
+        // of distress).
+        let prior =
+            lookout_score::PersonsOnBoard { estimate: 5, low: 1, high: 203, basis: lookout_score::PobBasis::Prior };
         for t in (610..=4200).step_by(10) {
+            let radar = Finding { active: false, persons_on_board: Some(prior), ..boat(77, t, 35.0, 12.52) };
+            assert!(b.observe(radar).is_none());
             b.sighted(77, LatLon::new(35.0, 12.52), t * 1000, east);
             assert!(b.tick(t * 1000).iter().all(|c| c.alert.state.is_live()), "at {t} s");
         }

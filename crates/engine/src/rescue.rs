@@ -213,3 +213,176 @@ fn look(pic: &Picture, t: u64, now_ms: i64) -> Option<TrackLook> {
         ais: v.mmsi != 0,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use lookout_ais::{Observation, Payload};
+    use lookout_alert::{Alert, AlertState};
+    use lookout_core::geodesy::{dead_reckon, LatLon};
+    use lookout_core::{Detection, SensorKind, VesselClass};
+
+    use crate::{Engine, EngineConfig};
+
+    const T0: i64 = 1_780_272_000_000;
+
+    /// One detection at `t_s` seconds: a drone look (a rubber boat, counting
+    /// `persons` if given) when `sensor` is a drone, else a radar plot (no class).
+    fn det(sensor: &str, t_s: f64, pos: LatLon, persons: Option<u32>) -> Observation {
+        let drone = sensor.starts_with("drone");
+        let time_ms = T0 + (t_s * 1000.0) as i64;
+        Observation {
+            source: 1,
+            at_ms: time_ms,
+            payload: Payload::Detection(Box::new(Detection {
+                time_ms,
+                sensor_id: Arc::from(sensor),
+                sensor_kind: if drone { SensorKind::Drone } else { SensorKind::Radar },
+                pos,
+                position_error_m: if drone { 25.0 } else { 30.0 },
+                course_deg: None,
+                speed_kn: None,
+                length_m: drone.then_some(10.0),
+                vessel_class: drone.then_some(VesselClass::RubberBoat),
+                persons_counted: persons,
+                count_confidence: persons.map(|_| 0.9),
+                detection_id: Some(Arc::from(format!("{sensor}-{time_ms}-{:.5}", pos.lat_deg).as_str())),
+                image_ref: None,
+            })),
+        }
+    }
+
+    /// Drives `engine` second by second from `from_s` to `to_s`, applying the
+    /// observations `at(t_s)` gives, and returns every alert version published.
+    fn run(engine: &mut Engine, from_s: i64, to_s: i64, at: impl Fn(i64) -> Vec<Observation>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        for s in from_s..=to_s {
+            let batch = at(s);
+            let step = if batch.is_empty() { engine.tick(T0 + s * 1000) } else { engine.apply(&batch, T0 + s * 1000) };
+            out.extend(step.alerts.into_iter().map(|c| c.alert));
+        }
+        out
+    }
+
+    /// A boat drifting east at 1 kn from 35.3 N 12.5 E, at `t_s`.
+    fn boat(t_s: i64) -> LatLon {
+        dead_reckon(LatLon::new(35.3, 12.5), 90.0, 1.0, t_s as f64)
+    }
+
+    /// An overcrowded boat watched by a drone for five minutes, then out of sight:
+    /// its alert is CONTACT_LOST by `t = 600 s`. Returns the engine and the alert id.
+    fn lost_boat() -> (Engine, u64) {
+        let mut e = Engine::new(EngineConfig::default(), None);
+        let looks = run(&mut e, 0, 600, |s| {
+            if s <= 300 && s % 10 == 0 {
+                vec![det("drone-1", s as f64, boat(s), Some(70))]
+            } else {
+                Vec::new()
+            }
+        });
+        let rescue: Vec<&Alert> = looks.iter().filter(|a| a.rescue).collect();
+        let id = rescue.first().expect("a rescue alert opened").alert_id;
+        let last = rescue.last().unwrap();
+        assert_eq!((last.alert_id, last.state), (id, AlertState::ContactLost), "{rescue:#?}");
+        (e, id)
+    }
+
+    /// Radar plots every 4 s from `from_s` of each boat in `boats` (position at `t_s`).
+    fn radar(s: i64, from_s: i64, boats: &[fn(i64) -> LatLon]) -> Vec<Observation> {
+        if s < from_s || s % 4 != 0 {
+            return Vec::new();
+        }
+        boats.iter().map(|b| det("radar-lampedusa", s as f64, b(s), None)).collect()
+    }
+
+    /// Issue 18: the boat comes back into a radar's cover inside its datum. Its new
+    /// radar-only track (no count, no alert, moving as the datum drifts, the only one
+    /// there) resumes the alert, which says so; the radar's plots then keep it in
+    /// contact, with the drone's count kept.
+    #[test]
+    fn a_radar_only_track_alone_inside_the_datum_resumes_the_lost_alert() {
+        let (mut e, id) = lost_boat();
+        let after = run(&mut e, 601, 1200, |s| radar(s, 700, &[boat]));
+        let back = after.iter().find(|a| a.alert_id == id && a.state == AlertState::Updated).expect("resumed");
+        let why = &back.evidence["contact_regained"];
+        assert!(why.contains("radar-only track") && why.contains("the only new unidentified track"), "{why}");
+        assert_ne!(back.track_id, None);
+        assert!(back.persons_on_board.is_some_and(|p| p.estimate >= 60), "{back:?}");
+        // Still in contact at the end: the radar's sightings hold it.
+        let a = e.book().get(id).unwrap();
+        assert_eq!(a.state, AlertState::Updated, "{a:?}");
+        assert_eq!(e.book().alerts().filter(|a| a.rescue).count(), 1);
+    }
+
+    /// Two radar-only tracks inside the datum: which one is the boat is a guess, so
+    /// the alert stays CONTACT_LOST (and the datum keeps growing).
+    #[test]
+    fn two_radar_only_tracks_inside_the_datum_resume_nothing() {
+        let (mut e, id) = lost_boat();
+        let north: fn(i64) -> LatLon = |s| dead_reckon(boat(s), 0.0, 0.2, 3600.0);
+        let south: fn(i64) -> LatLon = |s| dead_reckon(boat(s), 180.0, 0.2, 3600.0);
+        let after = run(&mut e, 601, 1200, |s| radar(s, 700, &[north, south]));
+        assert!(after.iter().filter(|a| a.alert_id == id).all(|a| a.state == AlertState::ContactLost), "{after:#?}");
+        assert!(e.picture().dark_tracks().count() >= 2, "two radar tracks");
+        assert_eq!(e.book().get(id).unwrap().state, AlertState::ContactLost);
+    }
+
+    /// Issue 18, the demo's fragmented boat: a drone looks at it every 30 s, then a
+    /// second drone whose georeferencing is 200 m off takes over, so the tracker starts
+    /// a second track (outside the first one's gate) while the first coasts. Both
+    /// tracks carry a rescue alert for a while; once the coasting track's gate holds
+    /// the new one for a minute of looks, the younger alert is RETRACTED into the
+    /// older, which follows the new track when the old one is deleted: one alert,
+    /// in contact.
+    #[test]
+    fn a_fragmented_boat_on_two_live_tracks_ends_as_one_alert() {
+        let mut e = Engine::new(EngineConfig::default(), None);
+        let alerts = run(&mut e, 0, 600, |s| match s {
+            0..=120 if s % 30 == 0 => vec![det("drone-1", s as f64, boat(s), Some(70))],
+            130.. if s % 10 == 0 => vec![det("drone-2", s as f64, dead_reckon(boat(s), 0.0, 0.108, 3600.0), Some(68))],
+            _ => Vec::new(),
+        });
+        let rescue: Vec<&Alert> = alerts.iter().filter(|a| a.rescue).collect();
+        let (old, young) = (rescue[0].alert_id, rescue[1].alert_id);
+        let (old_track, young_track) = (rescue[0].track_id, rescue[1].track_id);
+        assert!(old < young && old_track != young_track, "{rescue:#?}");
+        // Merged while both tracks were live (not when the old one ended), the older kept.
+        let merged = rescue.iter().find(|a| a.state == AlertState::Retracted).expect("one retracted");
+        assert_eq!((merged.alert_id, merged.merged_into), (young, Some(old)));
+        assert!(merged.retraction.as_deref().unwrap().contains("within the tracker's gate"), "{merged:?}");
+        let handover = rescue.iter().find(|a| a.evidence.contains_key("track_handover")).expect("handed over");
+        assert!(merged.updated_at_ms < handover.updated_at_ms, "{rescue:#?}");
+        let live: Vec<&Alert> = e.book().alerts().filter(|a| a.rescue && a.state.is_live()).collect();
+        assert_eq!(live.len(), 1, "{live:#?}");
+        let a = live[0];
+        assert_eq!((a.alert_id, a.state, a.track_id), (old, AlertState::Updated, young_track));
+        assert_eq!(a.evidence["merged_alerts"], young.to_string());
+        assert!(a.evidence["same_boat"].contains("never seen apart"), "{a:?}");
+    }
+
+    /// Issue 18: two overcrowded boats converging to run 80 m apart, one drone
+    /// counting both in every frame, are two boats: two rescue alerts, neither
+    /// held back nor merged, however long they stay together.
+    #[test]
+    fn two_boats_close_together_keep_two_rescue_alerts() {
+        let mut e = Engine::new(EngineConfig::default(), None);
+        // 600 m apart at first, 80 m apart from 120 s on.
+        let a = |s: i64| boat(s);
+        let b = |s: i64| {
+            let gap_nm = if s < 120 { 0.324 - (0.281 * s as f64 / 120.0) } else { 0.043 };
+            dead_reckon(boat(s), 0.0, gap_nm, 3600.0)
+        };
+        let alerts = run(&mut e, 0, 600, |s| {
+            if s % 10 == 0 {
+                vec![det("drone-1", s as f64, a(s), Some(70)), det("drone-1", s as f64, b(s), Some(55))]
+            } else {
+                Vec::new()
+            }
+        });
+        let ids: std::collections::BTreeSet<u64> = alerts.iter().filter(|a| a.rescue).map(|a| a.alert_id).collect();
+        assert_eq!(ids.len(), 2, "{alerts:#?}");
+        assert!(alerts.iter().all(|a| a.merged_into.is_none() && a.state != AlertState::Retracted), "{alerts:#?}");
+        assert_eq!(e.book().alerts().filter(|a| a.rescue && a.state.is_live()).count(), 2);
+    }
+}
