@@ -777,9 +777,10 @@ impl AlertBook {
             out = self.merge(from, to, reason, Some(evidence), now_ms);
             into = to;
         }
-        // Both tracks now lead to the surviving alert.
+        // Both tracks now lead to the surviving alert (never stealing the key of
+        // another live alert, such as a lost contact still keyed on its track).
         for t in [keep, other] {
-            self.live.insert((kind, Subject::Track(t)), into);
+            self.live.entry((kind, Subject::Track(t))).or_insert(into);
             self.pending.remove(&(kind, Subject::Track(t)));
         }
         out
