@@ -4,8 +4,10 @@
 //! a search radius after the IAMSAR Manual (Vol. II, ch. 4): the total
 //! probable error `E = √(X² + D²)` of the initial position error `X` and the
 //! drift error `D`, times a safety factor. `D` here is 30 % of the distance
-//! dead-reckoned plus an unmodelled drift (wind, current, leeway: not
-//! configured in Lookout) at a fixed rate over the time elapsed.
+//! dead-reckoned plus an unmodelled drift at a fixed rate over the time
+//! elapsed. Wind and current are modelled only when configured
+//! ([`DatumPolicy`]'s current and leeway): they then carry the datum of a boat
+//! whose own motion was never observed.
 
 use std::collections::VecDeque;
 
@@ -72,6 +74,16 @@ pub struct DatumPolicy {
     pub unmodelled_drift_kn: f64,
     /// IAMSAR's safety factor on the total probable error.
     pub safety_factor: f64,
+    /// Total water current: the direction it flows toward, degrees true.
+    pub current_set_deg: f64,
+    /// Total water current: its speed (IAMSAR's "drift"), knots. 0: not modelled.
+    pub current_drift_kn: f64,
+    /// Leeway (the wind's push on the boat): the direction it pushes toward,
+    /// degrees true (downwind, give or take the boat's divergence).
+    pub leeway_toward_deg: f64,
+    /// Leeway speed, knots (IAMSAR tables: a loaded rubber boat drifts at a few
+    /// percent of the wind speed). 0: not modelled.
+    pub leeway_kn: f64,
 }
 
 impl Default for DatumPolicy {
@@ -82,6 +94,10 @@ impl Default for DatumPolicy {
             dead_reckoning_error: 0.3,
             unmodelled_drift_kn: 1.0,
             safety_factor: 1.1,
+            current_set_deg: 0.0,
+            current_drift_kn: 0.0,
+            leeway_toward_deg: 0.0,
+            leeway_kn: 0.0,
         }
     }
 }
@@ -94,10 +110,24 @@ impl DatumPolicy {
             ("gnss_position_error_nm", self.gnss_position_error_nm),
             ("dead_reckoning_error", self.dead_reckoning_error),
             ("unmodelled_drift_kn", self.unmodelled_drift_kn),
+            ("current_drift_kn", self.current_drift_kn),
+            ("leeway_kn", self.leeway_kn),
         ];
         for (name, v) in fields {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(format!("alerts.datum.{name} must be a finite number >= 0, not {v}"));
+            }
+        }
+        // A drift faster than any sea current plus leeway is a unit mistake (m/s
+        // or km/h for knots, or a wind speed for a leeway), not a sea state.
+        for (name, v) in [("current_drift_kn", self.current_drift_kn), ("leeway_kn", self.leeway_kn)] {
+            if v > MAX_DRIFT_KN {
+                return Err(format!("alerts.datum.{name} must be at most {MAX_DRIFT_KN} kn, not {v}"));
+            }
+        }
+        for (name, v) in [("current_set_deg", self.current_set_deg), ("leeway_toward_deg", self.leeway_toward_deg)] {
+            if !(v.is_finite() && (0.0..360.0).contains(&v)) {
+                return Err(format!("alerts.datum.{name} must be in [0, 360) degrees, not {v}"));
             }
         }
         if !(self.safety_factor.is_finite() && self.safety_factor >= 1.0) {
@@ -105,7 +135,28 @@ impl DatumPolicy {
         }
         Ok(())
     }
+
+    /// The configured current and leeway summed into one drift over ground,
+    /// `None` when neither is configured.
+    pub fn drift(&self) -> Option<Motion> {
+        if self.current_drift_kn == 0.0 && self.leeway_kn == 0.0 {
+            return None;
+        }
+        // Sum as (east, north) vectors in knots.
+        let vector = |toward_deg: f64, kn: f64| {
+            let r = toward_deg.to_radians();
+            (kn * r.sin(), kn * r.cos())
+        };
+        let (ce, cn) = vector(self.current_set_deg, self.current_drift_kn);
+        let (le, ln) = vector(self.leeway_toward_deg, self.leeway_kn);
+        let (e, n) = (ce + le, cn + ln);
+        Some(Motion { cog_deg: norm_deg(e.atan2(n).to_degrees()), sog_kn: e.hypot(n) })
+    }
 }
+
+/// The fastest current or leeway `[alerts.datum]` accepts, knots: stronger
+/// than the Strait of Messina's tidal streams or a rubber boat's leeway in a gale.
+pub const MAX_DRIFT_KN: f64 = 6.0;
 
 /// What a rescue alert keeps while contact is lost: enough to compute its
 /// datum at any time, so every console draws the same search area.
@@ -121,8 +172,13 @@ pub struct LostContact {
     /// Why: "track deleted", "no report for 120 s", …
     pub why: String,
     /// Last course and speed, when known (without them the datum stays at the
-    /// last position and only the radius grows).
+    /// last position, or moves with the configured drift, and the radius grows).
     pub motion: Option<Motion>,
+    /// The configured current and leeway, when the boat's own motion was not
+    /// observed: the datum drifts with it. `None` when `motion` is known (a
+    /// course and speed over ground already carry the current, so adding it
+    /// would count it twice) or no drift is configured.
+    pub drift: Option<Motion>,
     /// Initial position error `X`, nautical miles.
     pub position_error_nm: f64,
     /// Fraction of the dead-reckoned distance counted as error.
@@ -164,6 +220,7 @@ impl LostContact {
             lost_at_ms,
             why,
             motion,
+            drift: if motion.is_none() { policy.drift() } else { None },
             position_error_nm: if gnss { policy.gnss_position_error_nm } else { policy.sensor_position_error_nm },
             dead_reckoning_error: policy.dead_reckoning_error,
             unmodelled_drift_kn: policy.unmodelled_drift_kn,
@@ -187,6 +244,12 @@ impl LostContact {
             d.radius_nm,
             lookout_core::time::rfc3339_ms(at_ms),
         );
+        if let Some(m) = self.drift {
+            s.push_str(&format!(
+                ", drifting {:.1} kn toward {:03.0} with the configured current and leeway",
+                m.sog_kn, m.cog_deg
+            ));
+        }
         if !self.was.is_empty() {
             s.push_str(". Was: ");
             s.push_str(&self.was);
@@ -199,7 +262,8 @@ impl LostContact {
         let elapsed_s = (at_ms - self.last_seen_ms).max(0) as f64 / 1000.0;
         let hours = elapsed_s / 3600.0;
         let last = LatLon::new(self.last_lat, self.last_lon);
-        let (pos, dr_nm) = match self.motion {
+        // IAMSAR counts 30 % of a modelled drift as error too, as for dead reckoning.
+        let (pos, dr_nm) = match self.motion.or(self.drift) {
             Some(m) => (dead_reckon(last, m.cog_deg, m.sog_kn, elapsed_s), m.sog_kn.max(0.0) * hours),
             None => (last, 0.0),
         };
@@ -284,8 +348,51 @@ mod tests {
         assert!(trail.points.len() <= 31, "one a minute: {}", trail.points.len());
     }
 
+    /// A configured current and leeway carry the datum of a boat whose motion was
+    /// never observed, as one summed drift; a boat seen moving keeps its own ground
+    /// track (which already carries the current).
+    #[test]
+    fn a_configured_current_and_leeway_drift_a_datum_without_observed_motion() {
+        let policy = DatumPolicy {
+            current_set_deg: 90.0,
+            current_drift_kn: 0.6,
+            leeway_toward_deg: 0.0,
+            leeway_kn: 0.8,
+            ..Default::default()
+        };
+        assert!(policy.validate().is_ok());
+        let drift = policy.drift().unwrap();
+        // 0.6 kn east + 0.8 kn north = 1.0 kn toward 036.87°.
+        assert!((drift.sog_kn - 1.0).abs() < 1e-9 && (drift.cog_deg - 36.869_897_6).abs() < 1e-6, "{drift:?}");
+        let start = LatLon::new(35.0, 12.5);
+        let c = LostContact::new(start, T0, None, false, T0, "test".into(), &policy);
+        assert_eq!(c.drift, Some(drift));
+        let d = c.datum_at(T0 + 2 * 3_600_000);
+        let inv = inverse(start, LatLon::new(d.lat, d.lon));
+        assert!((inv.distance_m / M_PER_NM - 2.0).abs() < 0.01, "two hours at 1 kn: {inv:?}");
+        assert!((norm_deg(inv.azimuth1_deg) - 36.87).abs() < 0.1, "{inv:?}");
+        // The drift's distance is dead-reckoned, so 30 % of it is error as well.
+        assert!((d.radius_nm - 1.1 * 0.5f64.hypot(0.3 * 2.0 + 1.0 * 2.0)).abs() < 1e-6, "{d:?}");
+        // Observed motion wins: no drift on top of it.
+        let seen = Some(Motion { cog_deg: 180.0, sog_kn: 2.0 });
+        let c = LostContact::new(start, T0, seen, false, T0, "test".into(), &policy);
+        assert_eq!(c.drift, None);
+        assert!(c.datum_at(T0 + 3_600_000).lat < 35.0, "still south, as seen");
+        // Nothing configured: no drift, the datum stays put.
+        assert_eq!(DatumPolicy::default().drift(), None);
+        assert_eq!(lost(None).datum_at(T0 + 3_600_000).lat, 35.0);
+    }
+
     #[test]
     fn bad_policies_are_refused_naming_the_field() {
+        let p = DatumPolicy { current_drift_kn: 12.0, ..Default::default() };
+        assert!(p.validate().unwrap_err().contains("current_drift_kn"));
+        let p = DatumPolicy { leeway_kn: f64::NAN, ..Default::default() };
+        assert!(p.validate().unwrap_err().contains("leeway_kn"));
+        let p = DatumPolicy { leeway_toward_deg: 360.0, ..Default::default() };
+        assert!(p.validate().unwrap_err().contains("leeway_toward_deg"));
+        let p = DatumPolicy { current_set_deg: -10.0, ..Default::default() };
+        assert!(p.validate().unwrap_err().contains("current_set_deg"));
         let p = DatumPolicy { unmodelled_drift_kn: -1.0, ..Default::default() };
         assert!(p.validate().unwrap_err().contains("unmodelled_drift_kn"));
         let p = DatumPolicy { safety_factor: 0.5, ..Default::default() };

@@ -15,6 +15,7 @@
 //! replay, so the same input gives the same alerts, byte for byte.
 
 pub mod contact;
+pub mod same_boat;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -129,6 +130,10 @@ pub struct ContactLostRecord<'a> {
     pub why: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub motion: Option<Motion>,
+    /// The configured current and leeway the datum drifts with, when the
+    /// boat's own motion was not observed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<Motion>,
     pub position_error_nm: f64,
     pub datum_lat: f64,
     pub datum_lon: f64,
@@ -202,6 +207,7 @@ impl Alert {
                     lost_at: t(c.lost_at_ms),
                     why: &c.why,
                     motion: c.motion,
+                    drift: c.drift,
                     position_error_nm: c.position_error_nm,
                     datum_lat: r6(d.lat),
                     datum_lon: r6(d.lon),
@@ -344,6 +350,9 @@ pub struct AlertBook {
     last_fix: HashMap<u64, LastFix>,
     /// Recent sightings of each live rescue alert's boat (its drift if contact is lost).
     trails: HashMap<u64, contact::Trail>,
+    /// Live rescue alerts resumed on a track that gives no findings of its own
+    /// (radar-only): its sightings keep them in contact ([`AlertBook::sighted`]).
+    sighting_only: std::collections::HashSet<u64>,
     pending: HashMap<(AlertKind, Subject), Pending>,
     next_id: u64,
     seq: u64,
@@ -392,6 +401,16 @@ impl AlertBook {
     pub fn observe(&mut self, f: Finding) -> Option<AlertChange> {
         let key = (f.kind, f.subject.clone());
         if let Some(&id) = self.live.get(&key) {
+            let counted = f.persons_on_board.is_some_and(|p| p.basis != lookout_score::PobBasis::Prior);
+            if self.sighting_only.contains(&id) && !f.active && !counted {
+                // A radar track's class prior ("not overcrowded" for want of a count)
+                // says nothing about the boat the alert was resumed on: a sighting.
+                self.sighted(track_of(&key.1), f.pos, f.time_ms, f.motion);
+                return None;
+            }
+            // A finding of its own: the track's looks say from now on whether the
+            // boat is in distress.
+            self.sighting_only.remove(&id);
             self.saw(id, &f);
             if self.alerts[&id].state == AlertState::ContactLost {
                 let why = format!("contact regained: {} reported again", subject_name(&key.1));
@@ -425,6 +444,9 @@ impl AlertBook {
                 self.live.insert(key.clone(), id);
                 self.alerts.get_mut(&id).unwrap().subject = key.1.clone();
                 self.pending.remove(&key);
+                self.live.retain(|_, v| *v != id);
+                self.live.insert(key.clone(), id);
+                self.sighting_only.remove(&id);
                 self.saw(id, &f);
                 self.last_active_ms.insert(id, f.time_ms);
                 return Some(self.regain(id, &f, why));
@@ -526,6 +548,8 @@ impl AlertBook {
         let (lost_after, datum_every) = (self.policy.contact_lost_after_ms, self.policy.datum_update_every_ms);
         let mut live: Vec<u64> = self.live.values().copied().collect();
         live.sort_unstable();
+        // A track merged into an alert is a second key to it.
+        live.dedup();
         let mut out = Vec::new();
         for id in live {
             let Some(a) = self.alerts.get(&id) else { continue };
@@ -570,6 +594,12 @@ impl AlertBook {
     pub fn retract(&mut self, kind: AlertKind, subject: &Subject, reason: &str, now_ms: i64) -> Option<AlertChange> {
         self.pending.remove(&(kind, subject.clone()));
         let id = *self.live.get(&(kind, subject.clone()))?;
+        if self.alerts[&id].subject != *subject {
+            // A track merged into another's alert: what explains that track does
+            // not explain the boat the alert follows. It just stops leading there.
+            self.live.remove(&(kind, subject.clone()));
+            return None;
+        }
         self.end(id, AlertState::Retracted, now_ms, Some(reason.to_string()))
     }
 
@@ -585,11 +615,50 @@ impl AlertBook {
         ids.sort_unstable();
         let mut out = Vec::new();
         for id in ids {
-            if self.alerts[&id].state != AlertState::ContactLost {
+            let a = &self.alerts[&id];
+            let gone = (a.kind, Subject::Track(track_id));
+            // Another track merged into the alert (the same boat) goes on: the
+            // alert follows it instead of losing contact.
+            let next =
+                self.live.iter().filter(|(k, v)| **v == id && **k != gone).map(|(k, _)| k.1.clone()).min_by_key(|s| {
+                    match s {
+                        Subject::Track(t) => *t,
+                        _ => u64::MAX,
+                    }
+                });
+            // (A lost contact stays keyed on its last track until it is regained.)
+            if let Some(next) = next.filter(|_| a.state != AlertState::ContactLost) {
+                let primary = a.subject == gone.1;
+                self.live.remove(&gone);
+                if primary {
+                    out.push(self.hand_over(id, next, why, now_ms));
+                }
+                continue;
+            }
+            if a.state != AlertState::ContactLost {
                 out.extend(self.lose_contact(id, now_ms, why.to_string()));
             }
         }
         out
+    }
+
+    /// The track alert `id` followed ended, and `next`, judged the same boat,
+    /// goes on: a version saying the alert now follows `next`.
+    fn hand_over(&mut self, id: u64, next: Subject, why: &str, now_ms: i64) -> AlertChange {
+        let a = self.alerts.get_mut(&id).unwrap();
+        let note =
+            format!("{} ended ({why}); the same boat goes on as {}", subject_name(&a.subject), subject_name(&next));
+        if let Subject::Track(t) = next {
+            a.track_id = Some(t);
+        }
+        a.subject = next;
+        a.evidence.insert("track_handover".into(), note);
+        a.version += 1;
+        a.updated_at_ms = now_ms;
+        if a.state == AlertState::Open {
+            a.state = AlertState::Updated;
+        }
+        self.record(id)
     }
 
     /// Records a sighting of a live alert's subject.
@@ -599,6 +668,204 @@ impl AlertBook {
         if f.kind.is_distress() {
             self.trails.entry(id).or_default().push(f.pos, f.time_ms);
         }
+    }
+
+    /// Retracts alert `from` as the same boat as live alert `into` (`reason`
+    /// says why, `same_boat` the evidence when both tracks were live), and gives
+    /// `into` a version recording it in `evidence.merged_alerts`.
+    fn merge(
+        &mut self,
+        from: u64,
+        into: u64,
+        reason: String,
+        same_boat: Option<&str>,
+        now_ms: i64,
+    ) -> Vec<AlertChange> {
+        self.alerts.get_mut(&from).unwrap().merged_into = Some(into);
+        let mut out: Vec<AlertChange> =
+            self.end(from, AlertState::Retracted, now_ms, Some(reason)).into_iter().collect();
+        let s = self.alerts.get_mut(&into).unwrap();
+        let merged = match s.evidence.get("merged_alerts") {
+            Some(v) => format!("{v},{from}"),
+            None => from.to_string(),
+        };
+        s.evidence.insert("merged_alerts".into(), merged);
+        if let Some(e) = same_boat {
+            s.evidence.insert("same_boat".into(), e.to_string());
+        }
+        s.version += 1;
+        s.updated_at_ms = now_ms;
+        if s.state == AlertState::Open {
+            s.state = AlertState::Updated;
+        }
+        out.push(self.record(into));
+        out
+    }
+
+    /// Live rescue alerts in contact (not CONTACT_LOST) on a non-AIS track:
+    /// (alert id, the track it follows), by alert id.
+    pub fn rescue_tracks_in_contact(&self) -> Vec<(u64, u64)> {
+        let mut out: Vec<(u64, u64)> = self
+            .live
+            .iter()
+            .filter_map(|((kind, subject), id)| {
+                let a = &self.alerts[id];
+                match subject {
+                    // The alert's own subject only: another track merged into it is
+                    // the same boat, not another alert to compare with.
+                    Subject::Track(t) if kind.is_distress() && a.subject == *subject => {
+                        (a.state != AlertState::ContactLost).then_some((*id, *t))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether a live alert of any kind follows track `track_id` (its own, or
+    /// merged into one).
+    pub fn track_has_alert(&self, track_id: u64) -> bool {
+        self.live.keys().any(|(_, s)| match s {
+            Subject::Track(t) => *t == track_id,
+            Subject::Pair(a, b) => *a == track_id || *b == track_id,
+            Subject::Mmsi(_) => false,
+        })
+    }
+
+    /// The live alert of (`kind`, `subject`), if one follows it.
+    pub fn live_alert(&self, kind: AlertKind, subject: &Subject) -> Option<u64> {
+        self.live.get(&(kind, subject.clone())).copied()
+    }
+
+    /// Tracks that live rescue alerts follow by sightings alone
+    /// ([`AlertBook::regain_on_track`]), by id.
+    pub fn sighting_only_tracks(&self) -> Vec<u64> {
+        let mut out: Vec<u64> = self
+            .sighting_only
+            .iter()
+            .filter_map(|id| match self.alerts.get(id)?.subject {
+                Subject::Track(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Live CONTACT_LOST alerts, by id.
+    pub fn lost_contacts(&self) -> Vec<(u64, &LostContact)> {
+        let mut ids: Vec<u64> = self.live.values().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().filter_map(|id| Some((id, self.alerts[&id].contact_lost.as_ref()?))).collect()
+    }
+
+    /// Tracks `keep` and `other` were judged the same boat (`evidence`, see
+    /// [`same_boat`]): from now on `other`'s distress findings go to the rescue
+    /// alert on `keep`, and if `other` carries a live rescue alert of its own,
+    /// the younger of the two is retracted as merged into the older, which
+    /// records it. Returns the changes made (none if `keep` has no live rescue
+    /// alert in contact).
+    pub fn merge_same_boat(&mut self, keep: u64, other: u64, evidence: &str, now_ms: i64) -> Vec<AlertChange> {
+        let on = |book: &Self, t: u64| {
+            book.live
+                .iter()
+                .filter(|((k, s), id)| {
+                    k.is_distress() && *s == Subject::Track(t) && book.alerts[*id].state != AlertState::ContactLost
+                })
+                .map(|((k, _), id)| (*k, *id))
+                .min_by_key(|&(_, id)| id)
+        };
+        let Some((kind, keep_id)) = on(self, keep) else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut into = keep_id;
+        if let Some((_, other_id)) = on(self, other).filter(|&(_, o)| o != keep_id) {
+            // The older alert survives: it is the one coordinators already act on.
+            let (from, to) = if other_id < keep_id { (keep_id, other_id) } else { (other_id, keep_id) };
+            let reason = format!("the same boat as alert {to}: {evidence}");
+            out = self.merge(from, to, reason, Some(evidence), now_ms);
+            into = to;
+        }
+        // Both tracks now lead to the surviving alert (never stealing the key of
+        // another live alert, such as a lost contact still keyed on its track).
+        for t in [keep, other] {
+            self.live.entry((kind, Subject::Track(t))).or_insert(into);
+            self.pending.remove(&(kind, Subject::Track(t)));
+        }
+        out
+    }
+
+    /// A sighting of track `track_id` by a sensor with no finding of its own (a
+    /// radar-only track a lost contact was associated with): it keeps the alert
+    /// following that track in contact, and in distress as it was.
+    pub fn sighted(&mut self, track_id: u64, pos: LatLon, time_ms: i64, motion: Option<Motion>) {
+        let ids: Vec<u64> = self
+            .live
+            .iter()
+            .filter(|((k, s), id)| {
+                k.is_distress() && *s == Subject::Track(track_id) && self.sighting_only.contains(*id)
+            })
+            .map(|(_, id)| *id)
+            .collect();
+        for id in ids {
+            if self.alerts[&id].state == AlertState::ContactLost {
+                continue;
+            }
+            self.last_fix.insert(id, LastFix { pos, time_ms, motion, gnss: false });
+            self.trails.entry(id).or_default().push(pos, time_ms);
+            // No look has said the boat is out of distress: the condition holds.
+            self.last_active_ms.insert(id, time_ms);
+        }
+    }
+
+    /// Resumes CONTACT_LOST alert `id` on track `track_id`, a track with no
+    /// finding of its own (radar-only, no count) associated with it: the only
+    /// plausible candidate inside the datum. `why` is the evidence; it goes into
+    /// `evidence.contact_regained`. Until a finding arrives for that track, its
+    /// sightings ([`AlertBook::sighted`]) keep the alert in contact.
+    pub fn regain_on_track(
+        &mut self,
+        id: u64,
+        track_id: u64,
+        pos: LatLon,
+        time_ms: i64,
+        motion: Option<Motion>,
+        why: String,
+    ) -> Option<AlertChange> {
+        let a = self.alerts.get(&id)?;
+        if a.state != AlertState::ContactLost {
+            return None;
+        }
+        let kind = a.kind;
+        let key = (kind, Subject::Track(track_id));
+        self.live.retain(|_, v| *v != id);
+        self.live.insert(key.clone(), id);
+        self.pending.remove(&key);
+        self.sighting_only.insert(id);
+        let a = self.alerts.get_mut(&id).unwrap();
+        a.subject = key.1;
+        // The alert's persons on board, class and score stay those of the boat
+        // last seen: a radar track has no count of its own.
+        let f = Finding {
+            kind,
+            subject: Subject::Track(track_id),
+            active: true,
+            score: a.score,
+            severity: a.severity,
+            pos,
+            time_ms,
+            track_id: Some(track_id),
+            mmsi: None,
+            persons_on_board: None,
+            motion,
+            explanation: a.contact_lost.as_ref().map(|c| c.was.clone()).unwrap_or_default(),
+            evidence: a.evidence.clone(),
+        };
+        self.saw(id, &f);
+        self.last_active_ms.insert(id, time_ms);
+        Some(self.regain(id, &f, why))
     }
 
     /// Moves a live rescue alert to CONTACT_LOST with a datum from its last
@@ -632,22 +899,7 @@ impl AlertBook {
         if let Some(&(into, dist_nm)) = others.first() {
             let name = subject_name(&self.alerts[&id].subject);
             let reason = format!("the same boat as alert {into}: {name} ended {dist_nm:.1} nm from it ({})", lost.why);
-            self.alerts.get_mut(&id).unwrap().merged_into = Some(into);
-            let mut out: Vec<AlertChange> =
-                self.end(id, AlertState::Retracted, now_ms, Some(reason)).into_iter().collect();
-            let s = self.alerts.get_mut(&into).unwrap();
-            let merged = match s.evidence.get("merged_alerts") {
-                Some(v) => format!("{v},{id}"),
-                None => id.to_string(),
-            };
-            s.evidence.insert("merged_alerts".into(), merged);
-            s.version += 1;
-            s.updated_at_ms = now_ms;
-            if s.state == AlertState::Open {
-                s.state = AlertState::Updated;
-            }
-            out.push(self.record(into));
-            return out;
+            return self.merge(id, into, reason, None, now_ms);
         }
         let a = self.alerts.get_mut(&id).unwrap();
         let mut lost = lost;
@@ -714,7 +966,9 @@ impl AlertBook {
 
     fn end(&mut self, id: u64, state: AlertState, now_ms: i64, reason: Option<String>) -> Option<AlertChange> {
         let a = self.alerts.get_mut(&id)?;
-        self.live.remove(&(a.kind, a.subject.clone()));
+        // Every key: the alert's subject and any track merged into it.
+        self.live.retain(|_, v| *v != id);
+        self.sighting_only.remove(&id);
         self.last_active_ms.remove(&id);
         self.last_fix.remove(&id);
         self.trails.remove(&id);
@@ -761,6 +1015,14 @@ impl AlertBook {
         }
         self.log.insert(self.seq, id);
         AlertChange { seq: self.seq, alert: self.alerts[&id].clone() }
+    }
+}
+
+/// The track a subject is, if it is one (`u64::MAX`, no track, otherwise).
+fn track_of(s: &Subject) -> u64 {
+    match s {
+        Subject::Track(t) => *t,
+        _ => u64::MAX,
     }
 }
 
@@ -981,6 +1243,104 @@ mod tests {
         assert_eq!((kept.alert_id, kept.state), (second, AlertState::Updated));
         assert_eq!(kept.evidence["merged_alerts"], first.to_string());
         assert_eq!(b.alerts().filter(|a| a.state.is_live()).count(), 1);
+    }
+
+    /// Issue 18: two rescue alerts on two live tracks the judge found to be one boat
+    /// merge into the older one (the younger RETRACTED with `merged_into`, the older
+    /// recording `merged_alerts` and the evidence); the merged track's findings then
+    /// update the surviving alert; when one track ends the alert follows the other
+    /// instead of losing contact.
+    #[test]
+    fn two_live_tracks_judged_one_boat_merge_into_the_older_alert_which_follows_both() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let first = b.observe(boat(3, 0, 34.9688, 12.4142)).unwrap().alert.alert_id;
+        let second = b.observe(boat(4, 31, 34.9690, 12.4150)).unwrap().alert.alert_id;
+        assert_eq!(b.rescue_tracks_in_contact(), vec![(first, 3), (second, 4)]);
+        // The judge's evidence arrives with the younger track first: the older alert survives.
+        let changes = b.merge_same_boat(4, 3, "tracks 3 and 4 together for 60 s", 95_000);
+        assert_eq!(changes.len(), 2);
+        let gone = &changes[0].alert;
+        assert_eq!((gone.alert_id, gone.state, gone.merged_into), (second, AlertState::Retracted, Some(first)));
+        assert!(gone.retraction.as_deref().unwrap().contains("together for 60 s"), "{gone:?}");
+        let kept = &changes[1].alert;
+        assert_eq!((kept.alert_id, kept.state, kept.version), (first, AlertState::Updated, 2));
+        assert_eq!(kept.evidence["merged_alerts"], second.to_string());
+        assert_eq!(kept.evidence["same_boat"], "tracks 3 and 4 together for 60 s");
+        assert_eq!(b.rescue_tracks_in_contact(), vec![(first, 3)]);
+        // Track 4's looks update the surviving alert (2 km on: a version), never a new one.
+        let up = b.observe(boat(4, 120, 34.9690, 12.436)).unwrap().alert;
+        assert_eq!((up.alert_id, up.track_id), (first, Some(4)));
+        // Track 3 (the alert's own) is deleted: the alert follows track 4, in contact.
+        let over = b.track_gone(3, "track deleted", 130_000);
+        assert_eq!(over.len(), 1, "{over:?}");
+        let a = &over[0].alert;
+        assert_eq!((a.alert_id, a.state, a.track_id), (first, AlertState::Updated, Some(4)));
+        assert!(a.evidence["track_handover"].contains("the same boat goes on as track 4"), "{a:?}");
+        assert_eq!(b.rescue_tracks_in_contact(), vec![(first, 4)]);
+        // Track 4 ends too: now contact is lost.
+        let lost = b.track_gone(4, "track deleted", 140_000);
+        assert_eq!(lost[0].alert.state, AlertState::ContactLost);
+        assert_eq!(b.alerts().filter(|a| a.state.is_live()).count(), 1);
+    }
+
+    /// Tracks judged one boat before the second had an alert: its distress findings
+    /// go to the open alert (no second alert, nothing retracted), and a retraction
+    /// aimed at the merged track leaves the boat's alert alone.
+    #[test]
+    fn a_track_judged_the_same_boat_before_its_alert_opens_feeds_the_open_one() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let first = b.observe(boat(3, 0, 34.9688, 12.4142)).unwrap().alert.alert_id;
+        assert!(b.merge_same_boat(3, 4, "evidence", 60_000).is_empty(), "nothing to retract");
+        assert!(b.merge_same_boat(5, 6, "evidence", 60_000).is_empty(), "no alert on either track");
+        assert!(b.observe(boat(4, 61, 34.9690, 12.4150)).is_none(), "a look at the same boat, not news");
+        let moved = b.observe(boat(4, 300, 34.9690, 12.44)).unwrap().alert;
+        assert_eq!((moved.alert_id, moved.version), (first, 2));
+        assert_eq!(b.alerts().count(), 1);
+        // What explains track 4 (a late AIS report) does not explain the boat on track 3.
+        assert!(b.retract(AlertKind::Overcrowded, &Subject::Track(4), "late AIS", 302_000).is_none());
+        assert_eq!(b.get(first).unwrap().state, AlertState::Updated);
+        // Track 6 had no alert: its finding opens one.
+        assert_ne!(b.observe(boat(6, 301, 35.5, 12.0)).unwrap().alert.alert_id, first);
+    }
+
+    /// Issue 18: a lost contact resumed on a radar-only track (no finding of its own)
+    /// stays in contact while that track is sighted, keeps the boat's persons on board,
+    /// says why in `evidence.contact_regained`, and loses contact again when the
+    /// sightings stop; only a CONTACT_LOST alert can be resumed so.
+    #[test]
+    fn a_lost_contact_resumed_on_a_radar_only_track_follows_its_sightings() {
+        let mut b = AlertBook::new(AlertPolicy::default());
+        let pob =
+            lookout_score::PersonsOnBoard { estimate: 60, low: 55, high: 66, basis: lookout_score::PobBasis::Counted };
+        let id = b.observe(Finding { persons_on_board: Some(pob), ..boat(9, 0, 35.0, 12.5) }).unwrap().alert.alert_id;
+        let east = Some(Motion { cog_deg: 90.0, sog_kn: 4.0 });
+        assert!(b.regain_on_track(id, 77, LatLon::new(35.0, 12.52), 60_000, east, "x".into()).is_none(), "in contact");
+        b.track_gone(9, "track deleted", 60_000);
+        assert_eq!(b.lost_contacts().len(), 1);
+        assert!(!b.track_has_alert(77));
+        let why = "contact regained: radar-only track 77 (no count) inside the datum".to_string();
+        let back = b.regain_on_track(id, 77, LatLon::new(35.0, 12.52), 600_000, east, why.clone()).unwrap().alert;
+        assert_eq!((back.alert_id, back.state, back.track_id), (id, AlertState::Updated, Some(77)));
+        assert_eq!(back.evidence["contact_regained"], why);
+        assert_eq!(back.persons_on_board, Some(pob), "the boat's count, not the radar's none");
+        assert!(back.explanation.starts_with(&why) && back.explanation.contains("test at 0 s"), "{}", back.explanation);
+        assert!(b.lost_contacts().is_empty() && b.track_has_alert(77));
+        assert_eq!(b.sighting_only_tracks(), vec![77]);
+        // Sighted every 10 s for an hour, the radar track's own finding inactive on a
+        // class prior (no count): neither lost nor closed (no look says the boat is out
+        // of distress).
+        let prior =
+            lookout_score::PersonsOnBoard { estimate: 5, low: 1, high: 203, basis: lookout_score::PobBasis::Prior };
+        for t in (610..=4200).step_by(10) {
+            let radar = Finding { active: false, persons_on_board: Some(prior), ..boat(77, t, 35.0, 12.52) };
+            assert!(b.observe(radar).is_none());
+            b.sighted(77, LatLon::new(35.0, 12.52), t * 1000, east);
+            assert!(b.tick(t * 1000).iter().all(|c| c.alert.state.is_live()), "at {t} s");
+        }
+        assert_eq!(b.get(id).unwrap().state, AlertState::Updated);
+        // The sightings stop: contact lost again after `contact_lost_after`.
+        let lost = b.tick(4_200_000 + 120_000);
+        assert_eq!((lost.len(), lost[0].alert.state), (1, AlertState::ContactLost));
     }
 
     #[test]

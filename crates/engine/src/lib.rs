@@ -9,6 +9,7 @@
 //! no I/O; its drivers pass `now_ms` in and publish what it returns.
 
 pub mod replay;
+mod rescue;
 
 use lookout_ais::Observation;
 use lookout_alert::{AlertBook, AlertChange, AlertPolicy};
@@ -57,9 +58,10 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(cfg: EngineConfig, baseline: Option<Baseline>) -> Self {
+        let gate = cfg.tracker.gate_probability;
         Self {
             picture: Picture::with_tracker(&cfg.picture, cfg.tracker),
-            scoring: Scoring::new(cfg.score, cfg.alerts, baseline, cfg.learn),
+            scoring: Scoring::new(cfg.score, cfg.alerts, baseline, cfg.learn).with_tracker_gate(gate),
             last_expire: i64::MIN,
             last_now_ms: i64::MIN,
             applied: 0,
@@ -163,11 +165,29 @@ pub struct Scoring {
     /// Update the baseline from live AIS traffic (capped; see `Baseline::learn`).
     learn: bool,
     next_tick_ms: i64,
+    /// What the book needs of the picture's tracks: one boat on two tracks,
+    /// a radar-only track inside a lost contact's datum.
+    rescue: rescue::Rescue,
 }
 
 impl Scoring {
     pub fn new(score: ScoreConfig, policy: AlertPolicy, baseline: Option<Baseline>, learn: bool) -> Self {
-        Self { scorer: Scorer::new(score), book: AlertBook::new(policy), baseline, learn, next_tick_ms: i64::MIN }
+        let gate = TrackerConfig::default().gate_probability;
+        Self {
+            scorer: Scorer::new(score),
+            book: AlertBook::new(policy),
+            baseline,
+            learn,
+            next_tick_ms: i64::MIN,
+            rescue: rescue::Rescue::new(lookout_track::gate::chi2_2dof_threshold(gate)),
+        }
+    }
+
+    /// Judges two tracks one boat within the tracker's gate of probability
+    /// `gate_probability` (`[tracker] gate_probability`), not the default one.
+    pub fn with_tracker_gate(mut self, gate_probability: f64) -> Self {
+        self.rescue = rescue::Rescue::new(lookout_track::gate::chi2_2dof_threshold(gate_probability));
+        self
     }
 
     /// Scores what a batch changed (and, every [`SCORE_TICK_MS`], the
@@ -188,6 +208,9 @@ impl Scoring {
         }
         // Stable: detectors' own order is kept within each group.
         findings.sort_by_key(|f| !f.kind.is_distress());
+        // A second rescue alert within the gate of an open one waits while the
+        // judge decides whether its track is that boat.
+        out.extend(self.rescue.screen(&mut findings, pic, &mut self.book, now_ms));
         for f in findings {
             out.extend(self.book.observe(f));
         }
@@ -203,6 +226,9 @@ impl Scoring {
             out.extend(self.book.track_gone(r.track_id, why, now_ms));
         }
         out.extend(self.book.tick(now_ms));
+        // After the tick: a contact lost this step can be regained by a track
+        // already inside its datum.
+        out.extend(self.rescue.step(pic, &mut self.book, now_ms));
         if self.learn {
             if let Some(b) = self.baseline.as_mut() {
                 // Only AIS vessels teach the baseline: dark tracks are what it
