@@ -639,3 +639,53 @@ async fn alert_versions_are_archived_at_the_recordings_time() {
     }
     running.stop().await;
 }
+
+/// Issue 18, over a real server and real tonic calls (the engine test
+/// `rescue::a_fragmented_boat_on_two_live_tracks_ends_as_one_alert`, fed through
+/// `PushDetections` one look per call, on the recording's clock): a drone looks at an
+/// overcrowded boat every 30 s, then a second drone whose georeferencing is 200 m off
+/// takes over, so the tracker starts a second track while the first coasts. The
+/// console ends with one rescue alert in contact, and the other RETRACTED into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fragmented_boat_gives_one_rescue_alert() {
+    use lookout_core::geodesy::{destination, LatLon, MS_PER_KN, M_PER_NM};
+    let text = "[service]\nlisten = \"127.0.0.1:0\"\nclock = \"recording\"\n";
+    let running = lookout_server::start(lookout_server::Config::parse(text).unwrap()).await.unwrap();
+    let mut c = client(running.addr).await;
+    let t0_ms = wall_ms() - 3_600_000;
+    // Drifting east at 1 kn from 35.3 N 12.5 E.
+    let boat = |s: i64| destination(LatLon::new(35.3, 12.5), 90.0, MS_PER_KN * s as f64);
+    let look = |drone: &str, s: i64, at: LatLon, persons: i64| pb::DetectionEvent {
+        time: Some(timestamp(t0_ms + s * 1000)),
+        lat: Some(at.lat_deg),
+        lon: Some(at.lon_deg),
+        sensor_id: drone.into(),
+        course_deg: None,
+        speed_kn: None,
+        persons_counted: Some(persons),
+        count_confidence: Some(0.9),
+        image_ref: String::new(),
+        ..drone_look(0.0, 0.0, &format!("{drone}-{s}"))
+    };
+    for s in (0..=600).step_by(10) {
+        let event = match s {
+            0..=120 if s % 30 == 0 => look("drone-1", s, boat(s), 70),
+            130.. => look("drone-2", s, destination(boat(s), 0.0, 0.108 * M_PER_NM), 68),
+            _ => continue,
+        };
+        let summary = c.push_detections(tokio_stream::iter(vec![event])).await.unwrap().into_inner();
+        assert_eq!(summary.accepted, 1, "{summary:?}");
+    }
+    let alerts = c.list_alerts(pb::ListAlertsRequest { include_ended: true, ..Default::default() }).await;
+    let rescue: Vec<pb::Alert> = alerts.unwrap().into_inner().alerts.into_iter().filter(|a| a.rescue).collect();
+    let live: Vec<&pb::Alert> = rescue
+        .iter()
+        .filter(|a| a.state != pb::AlertState::Retracted as i32 && a.state != pb::AlertState::Closed as i32)
+        .collect();
+    assert_eq!(live.len(), 1, "one boat, one live rescue alert: {rescue:#?}");
+    let merged: Vec<&pb::Alert> = rescue.iter().filter(|a| a.state == pb::AlertState::Retracted as i32).collect();
+    assert_eq!(merged.len(), 1, "{rescue:#?}");
+    assert_eq!(merged[0].merged_into, Some(live[0].alert_id), "{rescue:#?}");
+    assert!(live[0].alert_id < merged[0].alert_id, "the older alert survives");
+    running.stop().await;
+}
