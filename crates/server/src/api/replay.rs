@@ -375,11 +375,7 @@ pub async fn area_history(shared: Arc<Shared>, r: pb::AreaHistoryRequest) -> Res
         convert::DEFAULT_HISTORY_POINTS,
         convert::MAX_HISTORY_POINTS,
     )?;
-    if shared.store.is_none() {
-        return Err(Error::FailedPrecondition(
-            "history needs an archive: this service has no [archive] configured".into(),
-        ));
-    }
+    super::service::archived(&shared)?;
     let boxes = boxes(&area);
     // A month of an area can be many rows: one of the heavy-query slots, with its deadline.
     let (rows, truncated) = super::query::off_the_workers(move |_| {

@@ -49,11 +49,16 @@ impl LookoutApi {
 
     /// History needs the archive.
     fn archived(&self) -> Result<(), Error> {
-        match &self.shared.store {
-            Some(_) => Ok(()),
-            None => Err(Error::FailedPrecondition(
-                "history needs an archive: this service has no [archive] configured".into(),
-            )),
+        archived(&self.shared)
+    }
+}
+
+/// History (and replay) needs the archive: FAILED_PRECONDITION without one.
+pub(super) fn archived(shared: &Shared) -> Result<(), Error> {
+    match &shared.store {
+        Some(_) => Ok(()),
+        None => {
+            Err(Error::FailedPrecondition("history needs an archive: this service has no [archive] configured".into()))
         }
     }
 }
