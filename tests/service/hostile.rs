@@ -486,13 +486,7 @@ async fn a_feeder_over_its_detection_rate_is_slowed_not_refused() {
     let throttled = running.shared.detection_rate.throttled();
     assert!(throttled > 0, "the waits are counted");
     // Another address is another feeder, with its own second's burst: nothing waits.
-    let other = Channel::from_shared(format!("http://{}", running.addr))
-        .unwrap()
-        .local_address(Some("127.0.0.2".parse().unwrap()))
-        .connect()
-        .await
-        .unwrap();
-    let mut other = pb::lookout_client::LookoutClient::new(other);
+    let mut other = client_from_another_address(running.addr).await;
     let summary = other.push_detections(tokio_stream::iter(events(RATE / 2))).await.unwrap().into_inner();
     assert_eq!(summary.accepted as usize, RATE / 2);
     assert_eq!(running.shared.detection_rate.throttled(), throttled, "the other feeder did not wait");
@@ -518,13 +512,7 @@ async fn connections_per_address_are_limited_and_given_back() {
     assert!(matches!(read, Ok(0) | Err(_)), "the fourth connection is closed: {read:?}");
     assert_eq!(running.shared.grpc_connections.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
     // Another address is served meanwhile.
-    let other = Channel::from_shared(format!("http://{}", running.addr))
-        .unwrap()
-        .local_address(Some("127.0.0.2".parse().unwrap()))
-        .connect()
-        .await
-        .unwrap();
-    pb::lookout_client::LookoutClient::new(other).stats(pb::StatsRequest {}).await.expect("another address");
+    client_from_another_address(running.addr).await.stats(pb::StatsRequest {}).await.expect("another address");
     // One held connection closes: a client from the first address gets in.
     drop(held.pop());
     wait_until(10, "a place given back", || {

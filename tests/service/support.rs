@@ -97,6 +97,18 @@ pub async fn client(addr: SocketAddr) -> LookoutClient<Channel> {
     LookoutClient::connect(format!("http://{addr}")).await.unwrap()
 }
 
+/// [`client`] connecting from another loopback address (`127.0.0.2`): another peer, for
+/// the limits the service keeps per address.
+pub async fn client_from_another_address(addr: SocketAddr) -> LookoutClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .local_address(Some("127.0.0.2".parse().unwrap()))
+        .connect()
+        .await
+        .unwrap();
+    LookoutClient::new(channel)
+}
+
 /// Polls `f` every 20 ms until it holds; fails the test after `secs` seconds.
 pub async fn wait_until<F, Fut>(secs: u64, what: &str, mut f: F)
 where
