@@ -594,3 +594,88 @@ async fn a_tls_feed_takes_nmea_only_from_certified_senders() {
     drop(good);
     running.stop().await;
 }
+
+/// Issue 17, mTLS on gRPC: with `[service.tls] client_ca`, a feeder is known by its
+/// client certificate's subject (`certificate_subject`), and with
+/// `feeders_need_certificates` no feeder may use a bearer token. People keep their tokens
+/// and need no certificate. A certificate from another authority fails the handshake; one
+/// from the right authority whose subject is nobody's gets UNAUTHENTICATED naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_client_certificates_name_feeders_by_subject() {
+    use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+    let dir = tempfile::tempdir().unwrap();
+    let ca = authority();
+    let (server_cert, server_key) = signed("localhost", &ca);
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let (cert, key, client_ca) =
+        (write("server.pem", &server_cert), write("server.key", &server_key), write("ca.pem", &ca.0.pem()));
+    let tls = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n[service.tls]\ncert = {cert:?}\nkey = {key:?}\nclient_ca = {client_ca:?}\n\
+         feeders_need_certificates = true\n"
+    );
+    // A feeder with a token where certificates are required is a configuration error.
+    let e = Config::parse(&(tls.clone() + &operator("uplink", "token-uplink", &["feeder"]))).unwrap_err().to_string();
+    assert!(e.contains("feeder needs certificate_subject"), "{e}");
+    let text = tls
+        + "[[operator]]\nname = \"drone-uplink\"\ncertificate_subject = \"CN=drone-uplink-1\"\nroles = [\"feeder\"]\n"
+        + &operator("watch-officer", "token-viewer-1", &["viewer"]);
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let channel = |identity: Option<(String, String)>| {
+        let ca_pem = ca.0.pem();
+        let port = running.addr.port();
+        async move {
+            let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_pem)).domain_name("localhost");
+            if let Some((c, k)) = identity {
+                tls = tls.identity(Identity::from_pem(c, k));
+            }
+            let ch = Channel::from_shared(format!("https://127.0.0.1:{port}")).unwrap().tls_config(tls).unwrap();
+            LookoutClient::new(ch.connect().await.unwrap())
+        }
+    };
+
+    // The certified feeder pushes without any token, and is still only a feeder.
+    let mut feeder = channel(Some(signed("drone-uplink-1", &ca))).await;
+    let pushed = feeder.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap().into_inner();
+    assert_eq!(pushed.accepted, 1);
+    let e = feeder.list_alerts(pb::ListAlertsRequest::default()).await.unwrap_err();
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    assert!(e.message().contains("drone-uplink"), "in the feeder's name: {}", e.message());
+
+    // A person with a token and no certificate still gets in.
+    let mut viewer = channel(None).await;
+    let mut req = tonic::Request::new(pb::ListSensorsRequest {});
+    req.metadata_mut().insert("authorization", "Bearer token-viewer-1".parse().unwrap());
+    viewer.list_sensors(req).await.unwrap();
+    // Without either: UNAUTHENTICATED.
+    let e = viewer.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+
+    // The right authority, but a subject no operator has.
+    let mut stranger = channel(Some(signed("drone-uplink-2", &ca))).await;
+    let e = stranger.push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
+    assert!(e.message().contains("CN=drone-uplink-2"), "names the subject: {}", e.message());
+
+    // Another authority's certificate with the right subject: the handshake refuses it
+    // (TLS 1.3 reports it on the first exchange), and nothing is accepted.
+    let other = authority();
+    let (c, k) = signed("drone-uplink-1", &other);
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca.0.pem()))
+        .domain_name("localhost")
+        .identity(Identity::from_pem(c, k));
+    let forged = Channel::from_shared(format!("https://127.0.0.1:{}", running.addr.port())).unwrap().tls_config(tls);
+    if let Ok(ch) = forged.unwrap().connect().await {
+        let e = LookoutClient::new(ch).push_detections(tokio_stream::iter(vec![boat_look()])).await.unwrap_err();
+        // The connection ends (the server's TLS alert: Unknown, Cancelled or Unavailable
+        // as the race goes); it never reaches the API's own answers.
+        assert!(!matches!(e.code(), Code::Unauthenticated | Code::PermissionDenied), "{e:?}");
+    }
+    let failures = || running.shared.grpc_connections.handshake_failures.load(std::sync::atomic::Ordering::Relaxed);
+    wait_until(10, "the forged certificate's failed handshake", || async { failures() >= 1 }).await;
+    running.stop().await;
+}

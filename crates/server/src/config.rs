@@ -95,7 +95,16 @@ pub struct OperatorConfig {
     /// Shown in the access log and recorded on acknowledgements.
     pub name: String,
     /// SHA-256 of the bearer token, 64 hex digits (`lookout token` makes both).
-    pub token_sha256: String,
+    /// Each operator has this or `certificate_subject`, not both.
+    #[serde(default)]
+    pub token_sha256: Option<String>,
+    /// The subject of the client certificate that identifies this operator on
+    /// the gRPC port, in RFC 4514 form as `openssl x509 -noout -subject
+    /// -nameopt RFC2253` prints it (e.g. "CN=radar-lampedusa,O=Guardia Costiera").
+    /// Needs `[service.tls] client_ca`, whose authority must have signed it:
+    /// machines such as radar and drone feeders carry a certificate, not a token.
+    #[serde(default)]
+    pub certificate_subject: Option<String>,
     pub roles: Vec<Role>,
     /// When the token stops working, RFC 3339 (e.g. "2027-01-31T00:00:00Z"); none: never.
     #[serde(default)]
@@ -117,7 +126,7 @@ impl OperatorConfig {
 
     /// The digest's bytes, if it is 64 hex digits.
     pub fn digest(&self) -> Option<[u8; 32]> {
-        let h = self.token_sha256.trim();
+        let h = self.token_sha256.as_deref()?.trim();
         if h.len() != 64 {
             return None;
         }
@@ -229,6 +238,17 @@ pub struct TlsConfig {
     pub cert: PathBuf,
     /// PEM private key.
     pub key: PathBuf,
+    /// PEM certificates of the authority that signs client certificates. Set:
+    /// a client may present a certificate, and one this authority did not sign
+    /// fails the handshake; `[[operator]] certificate_subject` names whose it is.
+    /// Clients without a certificate still connect (they use bearer tokens).
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
+    /// Every `feeder` operator must be identified by a client certificate
+    /// (`certificate_subject`), never by a bearer token alone: a token can be
+    /// copied off a radar site's disk, a key in a hardware module cannot.
+    #[serde(default)]
+    pub feeders_need_certificates: bool,
 }
 
 /// Where the baseline comes from and whether live traffic updates it.
@@ -587,6 +607,9 @@ impl Config {
         if self.service.detections_per_s_per_feeder == 0 {
             out.push("service.detections_per_s_per_feeder must be > 0".into());
         }
+        if self.service.tls.as_ref().is_some_and(|t| t.feeders_need_certificates && t.client_ca.is_none()) {
+            out.push("service.tls.feeders_need_certificates needs service.tls.client_ca".into());
+        }
         if self.service.max_connections_per_peer == 0 {
             out.push("service.max_connections_per_peer must be > 0".into());
         }
@@ -601,9 +624,38 @@ impl Config {
             if let Err(e) = o.expires_ms() {
                 out.push(format!("operator {:?}: {e}", o.name));
             }
-            if o.digest().is_none() {
-                out.push(format!(
+            let client_ca = self.service.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
+            match (&o.token_sha256, &o.certificate_subject) {
+                (Some(_), None) if o.digest().is_none() => out.push(format!(
                     "operator {:?}: token_sha256 must be 64 hex digits (the SHA-256 of the token, not the token)",
+                    o.name
+                )),
+                (Some(_), None) => {}
+                (None, Some(s)) if s.trim().is_empty() => {
+                    out.push(format!("operator {:?}: certificate_subject must not be empty", o.name))
+                }
+                (None, Some(_)) if !client_ca => out.push(format!(
+                    "operator {:?}: certificate_subject needs [service.tls] client_ca (the authority that signs client \
+                     certificates)",
+                    o.name
+                )),
+                (None, Some(_)) => {}
+                (None, None) => out.push(format!(
+                    "operator {:?}: give token_sha256 (a bearer token) or certificate_subject (a client certificate)",
+                    o.name
+                )),
+                (Some(_), Some(_)) => out.push(format!(
+                    "operator {:?}: token_sha256 and certificate_subject are exclusive: one identity per operator",
+                    o.name
+                )),
+            }
+            let tls = self.service.tls.as_ref();
+            if tls.is_some_and(|t| t.feeders_need_certificates)
+                && o.roles.contains(&Role::Feeder)
+                && o.certificate_subject.is_none()
+            {
+                out.push(format!(
+                    "operator {:?}: service.tls.feeders_need_certificates: a feeder needs certificate_subject",
                     o.name
                 ));
             }

@@ -48,9 +48,12 @@ const LOG_WINDOW: Duration = Duration::from_secs(60);
 
 /// Server-side TLS for the gRPC port and the console: the certificate chain
 /// and key of `[service.tls]`, HTTP/2 offered by ALPN (and HTTP/1.1 for the
-/// console's gRPC-Web).
+/// console's gRPC-Web). With `client_ca`, a client may present a certificate
+/// (one that authority did not sign fails the handshake); people with bearer
+/// tokens still connect without one.
 pub fn tls_server_config(cfg: &crate::config::TlsConfig) -> Result<Arc<rustls::ServerConfig>, crate::Error> {
-    let mut config = server_config(&cfg.cert, &cfg.key, None)?;
+    let clients = cfg.client_ca.as_deref().map(|ca| ClientCerts { ca, required: false });
+    let mut config = server_config(&cfg.cert, &cfg.key, clients)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -58,13 +61,21 @@ pub fn tls_server_config(cfg: &crate::config::TlsConfig) -> Result<Arc<rustls::S
 /// Server-side TLS for an NMEA feed (`[[source]] tls`): only clients whose
 /// certificate `client_ca` signed complete the handshake.
 pub fn feed_tls_acceptor(cfg: &crate::config::FeedTlsConfig) -> Result<tokio_rustls::TlsAcceptor, crate::Error> {
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&cfg.cert, &cfg.key, Some(&cfg.client_ca))?)))
+    let clients = ClientCerts { ca: &cfg.client_ca, required: true };
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&cfg.cert, &cfg.key, Some(clients))?)))
+}
+
+/// Client certificates a server takes: signed by `ca`, and whether a client
+/// must present one.
+struct ClientCerts<'a> {
+    ca: &'a std::path::Path,
+    required: bool,
 }
 
 fn server_config(
     cert: &std::path::Path,
     key: &std::path::Path,
-    client_ca: Option<&std::path::Path>,
+    clients: Option<ClientCerts<'_>>,
 ) -> Result<rustls::ServerConfig, crate::Error> {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -89,16 +100,16 @@ fn server_config(
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| crate::Error::config(format!("TLS: {e}")))?;
-    let builder = match client_ca {
+    let builder = match clients {
         None => builder.with_no_client_auth(),
-        Some(ca) => {
+        Some(ClientCerts { ca, required }) => {
             let mut roots = rustls::RootCertStore::empty();
             for c in certs_in(ca, "client_ca")? {
                 roots.add(c).map_err(|e| bad(ca, "client_ca", &e))?;
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
-                .build()
-                .map_err(|e| bad(ca, "client_ca", &e))?;
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider);
+            let verifier = if required { verifier } else { verifier.allow_unauthenticated() };
+            let verifier = verifier.build().map_err(|e| bad(ca, "client_ca", &e))?;
             builder.with_client_cert_verifier(verifier)
         }
     };
@@ -168,7 +179,27 @@ pub struct Conn {
     io: Io,
     peer: SocketAddr,
     local: Option<SocketAddr>,
+    /// The verified client certificate's subject (TLS with `client_ca` only).
+    subject: Option<Arc<str>>,
     _slot: PeerSlot,
+}
+
+/// What the API learns of a connection (in each request's extensions): its
+/// addresses, and who its client certificate says it is.
+#[derive(Debug, Clone)]
+pub struct PeerInfo {
+    pub tcp: TcpConnectInfo,
+    /// The RFC 4514 subject of the client's certificate, which the handshake
+    /// verified against `[service.tls] client_ca`; `None` without one.
+    pub certificate_subject: Option<Arc<str>>,
+}
+
+/// The RFC 4514 subject of a DER certificate (the leaf of a verified chain).
+/// Special characters come escaped (RFC 4514 §2.4), so a subject is safe to log.
+fn subject_of(cert: &rustls::pki_types::CertificateDer<'_>) -> Option<Arc<str>> {
+    use x509_cert::der::Decode as _;
+    let cert = x509_cert::Certificate::from_der(cert.as_ref()).ok()?;
+    Some(cert.tbs_certificate.subject.to_string().into())
 }
 
 enum Io {
@@ -177,12 +208,16 @@ enum Io {
 }
 
 impl Connected for Conn {
-    // The TCP addresses for TLS too: `Request::remote_addr` reads them, and it is
-    // all the access layer and the limits need.
-    type ConnectInfo = TcpConnectInfo;
+    // Our own type rather than tonic's `TlsConnectInfo` (which only tonic can
+    // make): the access layer reads it, and puts the `TcpConnectInfo` that
+    // `Request::remote_addr` reads into the request for the handlers.
+    type ConnectInfo = PeerInfo;
 
-    fn connect_info(&self) -> TcpConnectInfo {
-        TcpConnectInfo { local_addr: self.local, remote_addr: Some(self.peer) }
+    fn connect_info(&self) -> PeerInfo {
+        PeerInfo {
+            tcp: TcpConnectInfo { local_addr: self.local, remote_addr: Some(self.peer) },
+            certificate_subject: self.subject.clone(),
+        }
     }
 }
 
@@ -315,7 +350,7 @@ pub fn incoming(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Conn { io: Io::Plain(tcp), peer, local, _slot: slot })).await.is_err() {
+                    if tx.send(Ok(Conn { io: Io::Plain(tcp), peer, local, subject: None, _slot: slot })).await.is_err() {
                         return;
                     }
                 }
@@ -326,7 +361,10 @@ pub fn incoming(
                     tokio::spawn(async move {
                         let failed = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                             Ok(Ok(s)) => {
-                                let _ = tx.send(Ok(Conn { io: Io::Tls(Box::new(s)), peer, local, _slot: slot })).await;
+                                let subject =
+                                    s.get_ref().1.peer_certificates().and_then(|c| c.first()).and_then(subject_of);
+                                let io = Io::Tls(Box::new(s));
+                                let _ = tx.send(Ok(Conn { io, peer, local, subject, _slot: slot })).await;
                                 return;
                             }
                             Ok(Err(e)) => e.to_string(),

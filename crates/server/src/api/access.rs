@@ -2,9 +2,10 @@
 //!
 //! Surveillance data is sensitive: with `[[operator]]`s configured, every
 //! `lookout.v1` call must carry `authorization: Bearer <token>` of an
-//! operator whose roles allow the method (UNAUTHENTICATED without a known
-//! token, PERMISSION_DENIED without the role). Tokens are configured as
-//! SHA-256 digests, never in clear. Every call — allowed or refused — is
+//! operator, or come over a TLS connection whose client certificate names one
+//! (`certificate_subject`), and that operator's roles must allow the method
+//! (UNAUTHENTICATED without a known identity, PERMISSION_DENIED without the
+//! role). Tokens are configured as SHA-256 digests, never in clear. Every call — allowed or refused — is
 //! written to the log under the target `access` with the operator, method and
 //! peer address, so each access is accountable. Health checks and server
 //! reflection stay open (they reveal no surveillance data).
@@ -17,11 +18,12 @@ use std::task::{Context, Poll};
 
 use sha2::{Digest, Sha256};
 use tonic::codegen::http;
-use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+use tonic::transport::server::TcpConnectInfo;
 use tonic::Status;
 use tracing::{info, warn};
 
 use crate::config::{OperatorConfig, Role};
+use crate::listen::PeerInfo;
 use crate::metrics::{AuthFailure, Metrics};
 use crate::store::AuditRecord;
 
@@ -51,41 +53,57 @@ const MAX_TRACKED_PEERS: usize = 65_536;
 pub struct AccessPolicy {
     /// Replaced whole when the operators are reloaded; a call in flight keeps the table
     /// it started with.
-    by_digest: parking_lot::RwLock<Arc<OperatorTable>>,
+    operators: parking_lot::RwLock<Arc<OperatorTable>>,
     /// Failed authentications per address: (count, window start ms).
     failures: parking_lot::Mutex<HashMap<std::net::IpAddr, (u32, i64)>>,
     /// Where refusals are counted (`lookout_auth_failures_total`).
     metrics: Arc<Metrics>,
 }
 
-/// Operators by token digest: who, with which roles, until when (ms).
-type OperatorTable = HashMap<[u8; 32], (Operator, Vec<Role>, Option<i64>)>;
+/// An operator, with which roles, until when (ms).
+type Entry = (Operator, Vec<Role>, Option<i64>);
+
+/// The operators, by how they prove who they are.
+#[derive(Debug, Default)]
+struct OperatorTable {
+    by_digest: HashMap<[u8; 32], Entry>,
+    /// By the RFC 4514 subject of their client certificate.
+    by_subject: HashMap<String, Entry>,
+}
+
+impl OperatorTable {
+    fn len(&self) -> usize {
+        self.by_digest.len() + self.by_subject.len()
+    }
+}
 
 impl AccessPolicy {
     /// From the configuration (validated there: digests are 64 hex digits).
     pub fn new(operators: &[OperatorConfig], metrics: Arc<Metrics>) -> Self {
-        Self { by_digest: parking_lot::RwLock::new(Arc::new(table(operators))), failures: Default::default(), metrics }
+        Self { operators: parking_lot::RwLock::new(Arc::new(table(operators))), failures: Default::default(), metrics }
     }
 
     /// Puts `operators` in force for every call from now on (a reload: tokens added,
     /// revoked or given new roles without a restart). Returns how many there were before.
     pub fn replace(&self, operators: &[OperatorConfig]) -> usize {
         let new = Arc::new(table(operators));
-        std::mem::replace(&mut *self.by_digest.write(), new).len()
+        std::mem::replace(&mut *self.operators.write(), new).len()
     }
 
     /// No operators configured: the API is open (a trusted network only).
     pub fn is_open(&self) -> bool {
-        self.by_digest.read().is_empty()
+        self.operators.read().len() == 0
     }
 
-    /// Who is calling `path` from `peer`, or why not (with the operator, when the
-    /// token was good but the role is missing).
+    /// Who is calling `path` from `peer` (with the subject of its verified client
+    /// certificate, if any), or why not (with the operator, when the identity was
+    /// good but the role is missing).
     fn check(
         &self,
         headers: &http::HeaderMap,
         path: &str,
         peer: Option<std::net::IpAddr>,
+        certificate_subject: Option<&str>,
     ) -> Result<Option<Operator>, (Option<String>, Status)> {
         if self.is_open() || !path.starts_with(PROTECTED) {
             return Ok(None);
@@ -108,7 +126,7 @@ impl AccessPolicy {
                 }
             }
         }
-        let who = self.authenticate(headers, now);
+        let who = self.authenticate(headers, certificate_subject, now);
         if let Err((why, _)) = &who {
             self.metrics.auth_failed(*why);
             if let Some(ip) = peer {
@@ -126,21 +144,44 @@ impl AccessPolicy {
         Ok(Some(op))
     }
 
-    /// The operator a request's bearer token names, if it is known and not
-    /// expired; otherwise why not (for the metrics) and the refusal.
+    /// The operator a request's bearer token names or, without a token, the one
+    /// its client certificate names, if it is known and not expired; otherwise
+    /// why not (for the metrics) and the refusal. A token wins over a
+    /// certificate: it names a person, where the certificate may be a shared
+    /// workstation's.
     fn authenticate(
         &self,
         headers: &http::HeaderMap,
+        certificate_subject: Option<&str>,
         now_ms: i64,
     ) -> Result<(Operator, Vec<Role>), (AuthFailure, Status)> {
-        let token =
-            headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token).ok_or_else(
-                || (AuthFailure::MissingToken, Status::unauthenticated("authorization: Bearer <token> is required")),
-            )?;
-        let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
-        let table = self.by_digest.read().clone();
-        let (op, roles, expires) =
-            table.get(&digest).ok_or_else(|| (AuthFailure::UnknownToken, Status::unauthenticated("unknown token")))?;
+        let token = headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer_token);
+        let table = self.operators.read().clone();
+        let (op, roles, expires) = match (token, certificate_subject) {
+            (Some(token), _) => {
+                let digest: [u8; 32] = Sha256::digest(token.trim().as_bytes()).into();
+                table
+                    .by_digest
+                    .get(&digest)
+                    .ok_or_else(|| (AuthFailure::UnknownToken, Status::unauthenticated("unknown token")))?
+            }
+            (None, Some(subject)) => table.by_subject.get(subject).ok_or_else(|| {
+                (
+                    AuthFailure::UnknownCertificate,
+                    Status::unauthenticated(format!(
+                        "the client certificate's subject {subject:?} is no operator's certificate_subject"
+                    )),
+                )
+            })?,
+            (None, None) => {
+                return Err((
+                    AuthFailure::MissingToken,
+                    Status::unauthenticated(
+                        "authorization: Bearer <token> (or a client certificate of an operator) is required",
+                    ),
+                ))
+            }
+        };
         if let Some(t) = expires.filter(|t| now_ms >= *t) {
             return Err((
                 AuthFailure::ExpiredToken,
@@ -168,26 +209,28 @@ impl AccessPolicy {
     }
 }
 
-/// The operator table of a configuration.
+/// The operator table of a configuration (validated there: each operator has a
+/// token digest or a certificate subject).
 fn table(operators: &[OperatorConfig]) -> OperatorTable {
-    operators
-        .iter()
-        .filter_map(|o| {
-            Some((
-                o.digest()?,
-                (
-                    Operator {
-                        name: o.name.clone(),
-                        admin: o.roles.contains(&Role::Admin),
-                        rescue_only: o.roles.contains(&Role::Rescue)
-                            && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
-                    },
-                    o.roles.clone(),
-                    o.expires_ms().ok().flatten(),
-                ),
-            ))
-        })
-        .collect()
+    let mut table = OperatorTable::default();
+    for o in operators {
+        let entry = (
+            Operator {
+                name: o.name.clone(),
+                admin: o.roles.contains(&Role::Admin),
+                rescue_only: o.roles.contains(&Role::Rescue)
+                    && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
+            },
+            o.roles.clone(),
+            o.expires_ms().ok().flatten(),
+        );
+        if let Some(digest) = o.digest() {
+            table.by_digest.insert(digest, entry);
+        } else if let Some(subject) = &o.certificate_subject {
+            table.by_subject.insert(subject.trim().to_string(), entry);
+        }
+    }
+    table
 }
 
 /// The token of an `authorization` value: the auth scheme is
@@ -265,11 +308,17 @@ fn code_name(c: tonic::Code) -> String {
     out.replace("O_K", "OK")
 }
 
-fn peer<B>(req: &http::Request<B>) -> Option<SocketAddr> {
-    let ext = req.extensions();
-    ext.get::<TcpConnectInfo>()
-        .and_then(|i| i.remote_addr())
-        .or_else(|| ext.get::<TlsConnectInfo<TcpConnectInfo>>().and_then(|i| i.get_ref().remote_addr()))
+/// The caller's address and certificate subject, from our acceptor's
+/// [`PeerInfo`]. Its `TcpConnectInfo` is put in the request, where tonic's
+/// `Request::remote_addr` looks for it (the handlers' limits per address).
+fn peer<B>(req: &mut http::Request<B>) -> (Option<SocketAddr>, Option<Arc<str>>) {
+    let ext = req.extensions_mut();
+    let Some(info) = ext.get::<PeerInfo>().cloned() else {
+        return (ext.get::<TcpConnectInfo>().and_then(|i| i.remote_addr()), None);
+    };
+    let addr = info.tcp.remote_addr();
+    ext.insert(info.tcp);
+    (addr, info.certificate_subject)
 }
 
 impl<S, B, R> tower::Service<http::Request<B>> for AccessService<S>
@@ -289,10 +338,10 @@ where
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let path = req.uri().path().to_string();
-        let addr = peer(&req);
+        let (addr, subject) = peer(&mut req);
         let peer = addr.map(|p| p.to_string()).unwrap_or_default();
         let audit = self.audit.clone().filter(|_| path.starts_with(PROTECTED));
-        match self.policy.check(req.headers(), &path, addr.map(|a| a.ip())) {
+        match self.policy.check(req.headers(), &path, addr.map(|a| a.ip()), subject.as_deref()) {
             Ok(op) => {
                 let who = op.as_ref().map_or("-", |o| o.name.as_str()).to_string();
                 if path.starts_with(PROTECTED) {

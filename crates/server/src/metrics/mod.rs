@@ -73,6 +73,8 @@ pub enum AuthFailure {
     MissingToken,
     /// A token no operator holds.
     UnknownToken,
+    /// A verified client certificate whose subject is no operator's.
+    UnknownCertificate,
     /// An operator's token past its `expires`.
     ExpiredToken,
     /// A known operator without the role for the method.
@@ -82,9 +84,10 @@ pub enum AuthFailure {
 }
 
 impl AuthFailure {
-    const ALL: [AuthFailure; 5] = [
+    const ALL: [AuthFailure; 6] = [
         AuthFailure::MissingToken,
         AuthFailure::UnknownToken,
+        AuthFailure::UnknownCertificate,
         AuthFailure::ExpiredToken,
         AuthFailure::PermissionDenied,
         AuthFailure::LockedOut,
@@ -94,6 +97,7 @@ impl AuthFailure {
         match self {
             AuthFailure::MissingToken => "missing_token",
             AuthFailure::UnknownToken => "unknown_token",
+            AuthFailure::UnknownCertificate => "unknown_certificate",
             AuthFailure::ExpiredToken => "expired_token",
             AuthFailure::PermissionDenied => "permission_denied",
             AuthFailure::LockedOut => "locked_out",
