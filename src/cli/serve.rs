@@ -73,7 +73,7 @@ impl ServeArgs {
         let shutdown = CancellationToken::new();
         tokio::spawn(stop_on_signal(shutdown.clone()));
         let running = lookout_server::start(cfg).await?;
-        tokio::spawn(reload_on_hangup(path, demo, running.shared.clone()));
+        tokio::spawn(reload_on_change(path, demo, running.shared.clone()));
         running.wait(shutdown).await;
         Ok(())
     }
@@ -178,10 +178,13 @@ fn write_embedded(dir: &Path) -> std::io::Result<()> {
 
 /// On SIGHUP, reads the configuration file again and puts its `[[operator]]`s, `[score]`
 /// thresholds, `[alerts]` policy and `[[zone]]`s in force without a restart
-/// ([`lookout_server::Shared::reload`]). A file that does not load changes nothing, and
-/// the log says why. On the built-in configuration (`path`
-/// None) there is nothing to reload, and the log says that instead.
-async fn reload_on_hangup(
+/// ([`lookout_server::Shared::reload`]). And whenever its `operators_file` changes
+/// (looked at every `OPERATORS_FILE_POLL`), the operators alone: tokens are revoked
+/// and accounts added without a signal. Either way the whole file is loaded, so the
+/// operators are checked as at start; a file that does not load changes nothing, and
+/// the log says why. On the built-in configuration (`path` None) there is nothing to
+/// reload, and the log says that instead.
+async fn reload_on_change(
     path: Option<PathBuf>,
     demo: Option<DemoData>,
     shared: std::sync::Arc<lookout_server::Shared>,
@@ -191,23 +194,50 @@ async fn reload_on_hangup(
         tracing::warn!("cannot listen for SIGHUP: the configuration reloads only with a restart");
         return;
     };
-    while hup.recv().await.is_some() {
+    // Modification time and length: an editor that rewrites within one mtime tick
+    // usually changes the length.
+    let stamp = |f: &Option<PathBuf>| {
+        f.as_ref().and_then(|f| std::fs::metadata(f).ok()).map(|m| (m.modified().ok(), m.len()))
+    };
+    let mut file = shared.config.operators_file.clone();
+    let mut seen = stamp(&file);
+    let mut tick = tokio::time::interval(lookout_server::config::OPERATORS_FILE_POLL);
+    loop {
+        let hangup = tokio::select! {
+            h = hup.recv() => match h { Some(()) => true, None => return },
+            _ = tick.tick() => false,
+        };
+        if !hangup && (file.is_none() || stamp(&file) == seen) {
+            continue;
+        }
         let Some(path) = &path else {
             tracing::warn!("SIGHUP: running on the built-in configuration, which cannot change; start with --config FILE to reload it");
             continue;
         };
-        match Config::load(path) {
-            Ok(mut cfg) => {
-                if let Some(d) = &demo {
-                    add_demo(&mut cfg, d);
-                }
-                if let Err(e) = shared.reload(&cfg) {
-                    tracing::error!(error = %e, "SIGHUP: score, alerts and zones not reloaded (operators were)");
-                }
+        seen = stamp(&file);
+        let mut cfg = match Config::load(path) {
+            Ok(cfg) => cfg,
+            Err(e) if hangup => {
+                tracing::error!(error = %e, file = %path.display(), "SIGHUP: configuration not reloaded; nothing changed");
+                continue;
             }
             Err(e) => {
-                tracing::error!(error = %e, file = %path.display(), "SIGHUP: configuration not reloaded; nothing changed")
+                tracing::error!(error = %e, file = %path.display(), "operators_file changed, but the configuration does not load: operators not reloaded; nothing changed");
+                continue;
             }
+        };
+        if let Some(d) = &demo {
+            add_demo(&mut cfg, d);
+        }
+        if hangup {
+            if let Err(e) = shared.reload(&cfg) {
+                tracing::error!(error = %e, "SIGHUP: score, alerts and zones not reloaded (operators were)");
+            }
+            file = cfg.operators_file.clone();
+            seen = stamp(&file);
+        } else {
+            let before = shared.access.replace(&cfg.operators);
+            tracing::info!(operators = cfg.operators.len(), before, "operators reloaded: operators_file changed");
         }
     }
 }

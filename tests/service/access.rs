@@ -387,6 +387,26 @@ async fn sighup_reloads_the_operators_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(call("token-day").await, Ok(()), "operators unchanged by a bad file");
+
+    // The accounts move to an operators file of their own (relative to the
+    // configuration's folder), which is put in force when it changes: no signal.
+    let accounts = dir.path().join("operators.toml");
+    std::fs::write(&accounts, operator("day-watch", "token-day", &["viewer"])).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("operators_file = \"operators.toml\"\n[service]\nlisten = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    hup(serve.child.id());
+    until("operators from the file", "token-day", Ok(())).await;
+    std::fs::write(&accounts, operator("relief-watch", "token-relief", &["viewer"])).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log).unwrap().contains("operators_file changed") {
+        assert!(std::time::Instant::now() < deadline, "a changed operators file is put in force");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(call("token-relief").await, Ok(()), "an account added in the file works without a signal");
+    assert_eq!(call("token-day").await, Err(Code::Unauthenticated), "one removed from it is refused");
 }
 
 /// Issue 17: every call is accountable. With an archive, each `lookout.v1` call — allowed

@@ -50,9 +50,16 @@ pub struct Config {
     /// The traffic baseline the detectors score against. `[baseline]`.
     #[serde(default)]
     pub baseline: BaselineConfig,
-    /// Who may use the API. `[[operator]]` tables; none: the API is open.
+    /// Who may use the API. `[[operator]]` tables, here and in `operators_file`;
+    /// none: the API is open.
     #[serde(default, rename = "operator")]
     pub operators: Vec<OperatorConfig>,
+    /// A file of more `[[operator]]` tables, relative to this file's folder:
+    /// the accounts change without anyone editing the service's settings, and a
+    /// running `lookout serve` puts a change in force within
+    /// [`OPERATORS_FILE_POLL`]. Once loaded, the resolved path.
+    #[serde(default)]
+    pub operators_file: Option<PathBuf>,
     /// Ports, anchorages, fishing grounds and traffic lanes. `[[zone]]`
     /// tables in TOML; [`Config::parse`] hands them to the detectors.
     #[serde(default, rename = "zone")]
@@ -83,6 +90,9 @@ fn engine_sections(text: &str) -> Result<String, Error> {
     let kept: toml::Table = table.into_iter().filter(|(k, _)| RELOADABLE_SECTIONS.contains(&k.as_str())).collect();
     toml::to_string(&kept).map_err(|e| Error::config(format!("engine sections: {e}")))
 }
+
+/// How often a running service looks at `operators_file` for a change.
+pub const OPERATORS_FILE_POLL: Duration = Duration::from_secs(2);
 
 /// The top-level keys a reload (SIGHUP) puts in force in the running engine; the
 /// others take effect at the next start.
@@ -477,12 +487,27 @@ fn default_backoff_max() -> Duration {
     Duration::from_secs(60)
 }
 
+/// The `[[operator]]` tables of an `operators_file` (nothing else may be in it).
+fn read_operators(path: &Path) -> Result<Vec<OperatorConfig>, Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct OperatorsFile {
+        #[serde(default, rename = "operator")]
+        operators: Vec<OperatorConfig>,
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::config(format!("operators_file: cannot read {}: {e}", path.display())))?;
+    toml::from_str::<OperatorsFile>(&text)
+        .map(|f| f.operators)
+        .map_err(|e| Error::config(format!("operators_file {}: {}", path.display(), e.to_string().trim_end())))
+}
+
 impl Config {
-    /// Reads and validates a configuration file.
+    /// Reads and validates a configuration file (and its `operators_file`).
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text =
             std::fs::read_to_string(path).map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| match e {
+        Self::parse_in(&text, path.parent()).map_err(|e| match e {
             Error::Config(problems) => {
                 Error::Config(problems.into_iter().map(|m| format!("{}: {m}", path.display())).collect())
             }
@@ -491,9 +516,19 @@ impl Config {
     }
 
     /// Parses and validates TOML text: every problem is reported, each
-    /// naming its key.
+    /// naming its key. An `operators_file` is relative to the working directory.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::parse_in(text, None)
+    }
+
+    /// [`Config::parse`] of a file in `dir`, where its `operators_file` is.
+    fn parse_in(text: &str, dir: Option<&Path>) -> Result<Self, Error> {
         let mut cfg: Config = toml::from_str(text).map_err(|e| Error::config(e.to_string().trim_end()))?;
+        if let Some(file) = &cfg.operators_file {
+            let file = dir.map_or_else(|| file.clone(), |d| d.join(file));
+            cfg.operators.extend(read_operators(&file)?);
+            cfg.operators_file = Some(file);
+        }
         let problems = cfg.problems();
         if !problems.is_empty() {
             return Err(Error::Config(problems));
@@ -831,5 +866,28 @@ mod tests {
             let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(f);
             Config::load(&p).unwrap_or_else(|e| panic!("{f}: {e}"));
         }
+    }
+
+    #[test]
+    fn an_operators_file_is_relative_to_the_configuration_and_checked_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let digest = "ab".repeat(32);
+        let op = |name: &str| format!("[[operator]]\nname = {name:?}\ntoken_sha256 = {digest:?}\nroles = [\"viewer\"]\n");
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        let cfg = dir.path().join("etc/lookout.toml");
+        std::fs::write(&cfg, format!("operators_file = \"people.toml\"\n{}", op("inline"))).unwrap();
+        std::fs::write(dir.path().join("etc/people.toml"), op("from-file")).unwrap();
+        let c = Config::load(&cfg).unwrap();
+        let names: Vec<_> = c.operators.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["inline", "from-file"]);
+        assert_eq!(c.operators_file.as_deref(), Some(dir.path().join("etc/people.toml").as_path()));
+        // Checked as a whole: a name in both is a duplicate; anything but operators is refused.
+        std::fs::write(dir.path().join("etc/people.toml"), op("inline")).unwrap();
+        assert!(Config::load(&cfg).unwrap_err().to_string().contains("name must be set and unique"));
+        std::fs::write(dir.path().join("etc/people.toml"), "[service]\nlisten = \"0.0.0.0:1\"\n").unwrap();
+        let e = Config::load(&cfg).unwrap_err().to_string();
+        assert!(e.contains("people.toml") && e.contains("service"), "{e}");
+        std::fs::remove_file(dir.path().join("etc/people.toml")).unwrap();
+        assert!(Config::load(&cfg).unwrap_err().to_string().contains("operators_file: cannot read"));
     }
 }
