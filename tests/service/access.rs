@@ -699,3 +699,90 @@ async fn grpc_client_certificates_name_feeders_by_subject() {
     wait_until(10, "the forged certificate's failed handshake", || async { failures() >= 1 }).await;
     running.stop().await;
 }
+
+/// Issue 17: an audit without an archive. `[audit] path` keeps every call in an archive of
+/// its own (segments, hash chain, Merkle log), listed by `AuditLog` and checked by
+/// `lookout archive verify`, which names the record where a flipped byte breaks it.
+/// History still needs `[archive]`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_of_its_own_needs_no_archive_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit");
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n[audit]\npath = {:?}\nfsync_interval = \"5ms\"\n{}{}",
+        audit.display().to_string(),
+        operator("watch-officer", "token-viewer-1", &["viewer", "analyst"]),
+        operator("duty-admin", "token-admin-9", &["admin"])
+    );
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let remote = |token: &str| RemoteArgs {
+        server: format!("http://127.0.0.1:{}", running.addr.port()),
+        token: Some(token.to_string()),
+        ca: None,
+    };
+    let from = wall_ms() - 1000;
+    let mut viewer = connect(&remote("token-viewer-1")).await.unwrap();
+    viewer.list_alerts(pb::ListAlertsRequest::default()).await.unwrap();
+    assert_eq!(viewer.stats(pb::StatsRequest {}).await.unwrap_err().code(), Code::PermissionDenied);
+    let e = viewer
+        .vessel_history(pb::VesselHistoryRequest {
+            mmsi: 247_000_001,
+            from: Some(prost_types::Timestamp { seconds: from / 1000, nanos: 0 }),
+            to: Some(prost_types::Timestamp { seconds: from / 1000 + 60, nanos: 0 }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "history needs [archive]: {e:?}");
+    let mut admin = connect(&remote("token-admin-9")).await.unwrap();
+    let req = pb::AuditLogRequest {
+        from: Some(prost_types::Timestamp { seconds: from / 1000, nanos: 0 }),
+        ..Default::default()
+    };
+    let mut methods = Vec::new();
+    for _ in 0..100 {
+        let log = admin.audit_log(req.clone()).await.unwrap().into_inner().entries;
+        methods = log.iter().map(|e| (e.method.rsplit('/').next().unwrap().to_string(), e.outcome.clone())).collect();
+        if methods.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for want in [("ListAlerts", "OK"), ("Stats", "PERMISSION_DENIED"), ("VesselHistory", "FAILED_PRECONDITION")] {
+        assert!(methods.contains(&(want.0.to_string(), want.1.to_string())), "{want:?} not in {methods:?}");
+    }
+    running.stop().await;
+
+    let verify = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lookout"))
+            .args(["archive", "verify"])
+            .arg(&audit)
+            .output()
+            .unwrap()
+    };
+    let out = verify();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // One flipped byte inside a record, in the open segment of the evidence lane.
+    let segment = walk(&audit).into_iter().find(|p| p.to_string_lossy().contains("evidence")).expect("a segment");
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0x01;
+    std::fs::write(&segment, bytes).unwrap();
+    let out = verify();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("BROKEN") && said.contains("record"), "{said}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -76,6 +76,10 @@ pub struct Config {
     /// counts, and recovery from it at start. `[archive]`; absent, a restart forgets.
     #[serde(default)]
     pub archive: Option<crate::store::ArchiveConfig>,
+    /// Every API call in an audit archive of its own. `[audit]`; absent, calls are
+    /// audited in `[archive]` when there is one (and only logged otherwise).
+    #[serde(default)]
+    pub audit: Option<crate::store::AuditConfig>,
     /// The sections a reload may change in a running engine (`[score]`, `[alerts]`,
     /// `[[zone]]`), as canonical TOML: what the archive records when they change,
     /// and what recovery reads back. Empty for a configuration built in code.
@@ -565,6 +569,9 @@ impl Config {
         let mut out = Vec::new();
         if let Some(a) = &self.archive {
             out.extend(a.problems());
+        }
+        if let Some(a) = &self.audit {
+            out.extend(a.problems(self.archive.as_ref()));
         }
         if let Err(e) = self.alerts.validate() {
             out.push(e);

@@ -39,6 +39,8 @@ pub struct Shared {
     journal: Option<crate::journal::Journal>,
     /// The archive (`[archive]`), if configured: every input before it is applied.
     pub store: Option<Store>,
+    /// The audit's own archive (`[audit]`), if configured.
+    pub audit: Option<Store>,
     /// Inputs and ticks the archive refused (a write or fsync error); refused inputs
     /// are not applied and their feeders get an error.
     pub archive_refused: AtomicU64,
@@ -105,6 +107,7 @@ impl Shared {
             alert_updates: pipeline::alert_updates_channel(),
             journal,
             store: None,
+            audit: None,
             archive_refused: AtomicU64::new(0),
             archive_purged: AtomicU64::new(0),
             archive_held: AtomicU64::new(0),
@@ -167,6 +170,11 @@ impl Shared {
             "score thresholds, alert policy and zones reloaded; sources, picture, tracker, service and archive take effect at the next start"
         );
         Ok(true)
+    }
+
+    /// Where API calls are audited: `[audit]`, else `[archive]`, else nowhere.
+    pub fn audit_store(&self) -> Option<&Store> {
+        self.audit.as_ref().or(self.store.as_ref())
     }
 
     /// The service's now, ms: the wall clock, or with `clock = "recording"`
@@ -328,6 +336,10 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         }
         shared.recovered = Some(rec);
         shared.store = Some(store);
+    }
+    if let Some(a) = &config.audit {
+        shared.audit = Some(Store::open(&a.archive(), shared.line_settings.clone())?);
+        info!(path = %a.path.display(), "API calls are audited in an archive of their own");
     }
     let shared = Arc::new(shared);
     let readers = shared.store.as_ref().map(Store::reader_ids);

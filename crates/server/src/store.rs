@@ -136,6 +136,62 @@ pub struct ArchiveConfig {
     pub purge_every: Duration,
 }
 
+/// `[audit]`: the record of every API call in an archive of its own — the same
+/// segments, hash chain, Merkle log and signed checkpoints as `[archive]` — for a
+/// service that keeps no archive, or that keeps who-looked-at-what apart from the
+/// traffic (other people may read it, for longer). With it, calls are audited here
+/// only; without it, in `[archive]` if there is one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The audit's directory (created if missing; one service per directory).
+    pub path: PathBuf,
+    /// Longest a record waits to be fdatasynced. Default 200 ms.
+    #[serde(default = "default_fsync_interval", with = "humantime_serde")]
+    pub fsync_interval: Duration,
+    /// Seal the open segment this often (hash, compress, add to the Merkle log). Default 1 h.
+    #[serde(default = "default_seal_every", with = "humantime_serde")]
+    pub seal_every: Duration,
+    /// Ed25519 key to sign checkpoints with (`lookout archive key`); none: unsigned.
+    #[serde(default)]
+    pub signing_key: Option<PathBuf>,
+    /// How often a checkpoint is signed when the log has grown. Default 5 min.
+    #[serde(default = "default_checkpoint_every", with = "humantime_serde")]
+    pub checkpoint_every: Duration,
+}
+
+impl AuditConfig {
+    /// The archive settings that keep it (its lanes' retention never applies: an
+    /// audit record is evidence, in the evidence lane, and is never purged).
+    pub fn archive(&self) -> ArchiveConfig {
+        ArchiveConfig {
+            dir: self.path.clone(),
+            fsync_interval: self.fsync_interval,
+            fsync_every_record: false,
+            seal_every: self.seal_every,
+            signing_key: self.signing_key.clone(),
+            checkpoint_every: self.checkpoint_every,
+            ais_retention: default_ais_retention(),
+            sensor_retention: default_sensor_retention(),
+            purge_every: default_purge_every(),
+        }
+    }
+
+    /// Every problem with these settings, named as `audit.` keys.
+    pub fn problems(&self, archive: Option<&ArchiveConfig>) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .archive()
+            .problems()
+            .into_iter()
+            .map(|p| p.replacen("archive.dir", "audit.path", 1).replacen("archive.", "audit.", 1))
+            .collect();
+        if archive.is_some_and(|a| a.dir == self.path) {
+            out.push("audit.path is archive.dir: give the audit a directory of its own".into());
+        }
+        out
+    }
+}
+
 fn default_fsync_interval() -> Duration {
     Duration::from_millis(200)
 }

@@ -36,12 +36,12 @@ pub(crate) fn access_layer(shared: &Arc<Shared>) -> access::AccessLayer {
     access::AccessLayer::new(shared.access.clone()).with_audit(audit_sink(shared))
 }
 
-/// Where the access layer's records go: the archive, when there is one.
+/// Where the access layer's records go: `[audit]`, else the archive, when there is one.
 fn audit_sink(shared: &Arc<Shared>) -> Option<access::Audit> {
-    shared.store.as_ref()?;
+    shared.audit_store()?;
     let shared = shared.clone();
     Some(Arc::new(move |rec: crate::store::AuditRecord| {
-        let store = shared.store.as_ref().expect("checked above");
+        let store = shared.audit_store().expect("checked above");
         // The reply does not wait for the disk: the record is in the archive's
         // next group commit. A refusal (archive unhealthy) is counted and logged.
         if let Err(e) = store.append(vec![rec.record(lookout_core::time::wall_ms())]) {
