@@ -196,9 +196,8 @@ async fn reload_on_change(
     };
     // Modification time and length: an editor that rewrites within one mtime tick
     // usually changes the length.
-    let stamp = |f: &Option<PathBuf>| {
-        f.as_ref().and_then(|f| std::fs::metadata(f).ok()).map(|m| (m.modified().ok(), m.len()))
-    };
+    let stamp =
+        |f: &Option<PathBuf>| f.as_ref().and_then(|f| std::fs::metadata(f).ok()).map(|m| (m.modified().ok(), m.len()));
     let mut file = shared.config.operators_file.clone();
     let mut seen = stamp(&file);
     let mut tick = tokio::time::interval(lookout_server::config::OPERATORS_FILE_POLL);

@@ -392,11 +392,8 @@ async fn sighup_reloads_the_operators_without_a_restart() {
     // configuration's folder), which is put in force when it changes: no signal.
     let accounts = dir.path().join("operators.toml");
     std::fs::write(&accounts, operator("day-watch", "token-day", &["viewer"])).unwrap();
-    std::fs::write(
-        &cfg,
-        format!("operators_file = \"operators.toml\"\n[service]\nlisten = \"127.0.0.1:{port}\"\n"),
-    )
-    .unwrap();
+    std::fs::write(&cfg, format!("operators_file = \"operators.toml\"\n[service]\nlisten = \"127.0.0.1:{port}\"\n"))
+        .unwrap();
     hup(serve.child.id());
     until("operators from the file", "token-day", Ok(())).await;
     std::fs::write(&accounts, operator("relief-watch", "token-relief", &["viewer"])).unwrap();

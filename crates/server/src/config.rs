@@ -879,7 +879,8 @@ mod tests {
     fn an_operators_file_is_relative_to_the_configuration_and_checked_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let digest = "ab".repeat(32);
-        let op = |name: &str| format!("[[operator]]\nname = {name:?}\ntoken_sha256 = {digest:?}\nroles = [\"viewer\"]\n");
+        let op =
+            |name: &str| format!("[[operator]]\nname = {name:?}\ntoken_sha256 = {digest:?}\nroles = [\"viewer\"]\n");
         std::fs::create_dir(dir.path().join("etc")).unwrap();
         let cfg = dir.path().join("etc/lookout.toml");
         std::fs::write(&cfg, format!("operators_file = \"people.toml\"\n{}", op("inline"))).unwrap();

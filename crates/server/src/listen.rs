@@ -350,7 +350,8 @@ pub fn incoming(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Conn { io: Io::Plain(tcp), peer, local, subject: None, _slot: slot })).await.is_err() {
+                    if tx.send(Ok(Conn { io: Io::Plain(tcp), peer, local, subject: None, _slot: slot })).await.is_err()
+                    {
                         return;
                     }
                 }

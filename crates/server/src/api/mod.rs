@@ -27,7 +27,9 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("lookout_descriptor");
 }
 
-pub use access::{token_digest_hex, AccessPolicy, Operator, AUTH_FAILURE_WINDOW_MS, MAX_AUTH_FAILURES};
+pub use access::{
+    token_digest_hex, AccessLayer, AccessPolicy, Audit, Operator, AUTH_FAILURE_WINDOW_MS, MAX_AUTH_FAILURES,
+};
 pub use convert::{MAX_NEAR_RESULTS, MAX_RADIUS_M};
 
 /// The access layer (tokens, roles, access log) for another listener of the
