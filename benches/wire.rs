@@ -520,11 +520,18 @@ fn start_attack(
             let mut held = Vec::with_capacity(n);
             for _ in 0..n {
                 match endpoint(addr).connect().await {
-                    Ok(ch) => {
-                        held.push(ch);
-                        out.note(Ok(()));
-                    }
+                    Ok(ch) => held.push(ch),
                     Err(e) => *out.by_status.lock().entry(format!("connect: {e}")).or_insert(0) += 1,
+                }
+            }
+            // A connection the server closed at once (over `max_connections_per_peer`)
+            // still connects from here: the kernel finished the TCP handshake before
+            // the server accepted it. One health check on each tells which are held.
+            for ch in &held {
+                let mut health = tonic_health::pb::health_client::HealthClient::new(ch.clone());
+                match health.check(tonic_health::pb::HealthCheckRequest::default()).await {
+                    Ok(_) => out.note(Ok(())),
+                    Err(_) => *out.by_status.lock().entry("closed by the server".into()).or_insert(0) += 1,
                 }
             }
             while !stop.load(Ordering::Relaxed) {
