@@ -68,7 +68,7 @@ pub(crate) fn timestamp(flag: &str, s: &str) -> anyhow::Result<prost_types::Time
     Ok(prost_types::Timestamp { seconds: d.as_secs() as i64, nanos: d.subsec_nanos() as i32 })
 }
 
-fn rfc3339(t: Option<&prost_types::Timestamp>) -> String {
+pub(crate) fn rfc3339(t: Option<&prost_types::Timestamp>) -> String {
     t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
         .unwrap_or_default()

@@ -10,6 +10,7 @@ mod decode;
 mod export;
 pub mod gpsd;
 mod history;
+mod hold;
 mod near;
 mod replay;
 mod serve;
@@ -73,6 +74,7 @@ enum Command {
     Archive(archive::ArchiveArgs),
     Export(export::ExportArgs),
     History(history::HistoryArgs),
+    Hold(hold::HoldArgs),
     Tracks(tracks::TracksArgs),
 }
 
@@ -108,6 +110,7 @@ impl Args {
             Command::Archive(a) => a.run(),
             Command::Export(a) => a.run(),
             Command::History(a) => a.run().await,
+            Command::Hold(a) => a.run().await,
             Command::Tracks(a) => a.run().await,
         }
     }

@@ -264,6 +264,20 @@ async fn retention_purges_old_segments_on_its_own_and_says_so() {
     )
     .unwrap();
     let mut svc = start(&cfg, port, &dir.path().join("retention.log")).await;
+    // A legal hold on the first 1.5 s of traffic, through the CLI as an administrator
+    // would place it: those segments must outlive their retention.
+    let server = format!("http://127.0.0.1:{port}");
+    let cli = |args: &[&str]| {
+        let out = Command::new(LOOKOUT).args(["hold", "--server", &server]).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "lookout {args:?}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        text
+    };
+    let rfc3339 = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339();
+    let t0 = wall_ms();
+    let (from, to) = (rfc3339(t0), rfc3339(t0 + 1500));
+    let placed = cli(&["place", "case-118", "--from", &from, "--to", &to, "--note", "court order 118/2026"]);
+    assert!(placed.contains("case-118") && placed.contains("court order 118/2026"), "{placed}");
     // Real sentences: the first lines of the bundled recording.
     let mut text = String::new();
     flate2::read::GzDecoder::new(std::fs::File::open(repo("replay-data/central-med-scenario-1h.nmea.gz")).unwrap())
@@ -281,7 +295,7 @@ async fn retention_purges_old_segments_on_its_own_and_says_so() {
             k += 1;
         }
         let s = svc.archive_stats().await;
-        if s.segments_purged >= 2 {
+        if s.segments_purged >= 2 && s.segments_held >= 1 {
             break s;
         }
         assert!(Instant::now() < deadline, "no segment purged within 60 s: {s:?}");
@@ -289,6 +303,14 @@ async fn retention_purges_old_segments_on_its_own_and_says_so() {
     };
     assert_eq!(stats.health, "ok", "{stats:?}");
     drop(feed);
+    svc.kill9();
+    // The hold is on record: it is in force after a restart, until it is released.
+    let svc = start(&cfg, port, &dir.path().join("retention-2.log")).await;
+    assert!(cli(&["list"]).contains("case-118"));
+    cli(&["release", "case-118"]);
+    assert!(cli(&["list"]).contains("no legal holds"));
+    let out = Command::new(LOOKOUT).args(["hold", "--server", &server, "release", "case-118"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("case-118"));
     svc.kill9();
     let log = std::fs::read_to_string(dir.path().join("retention.log")).unwrap();
     assert!(log.contains("archive retention applied"), "the purge is logged:\n{log}");

@@ -197,7 +197,7 @@ impl Role {
             Role::Feeder => "Feeds data in (Ingest, PushDetections)",
             Role::Analyst => "History from the archive (VesselHistory, AlertHistory, Replay, AreaHistory)",
             Role::Rescue => "A rescue centre: VesselsNear, GetVessel, and distress and overcrowded alerts only",
-            Role::Admin => "Everything, and alone the service's own counters (Stats, AuditLog)",
+            Role::Admin => "Everything, and alone the service's own counters (Stats, AuditLog) and legal holds",
         }
     }
 
@@ -221,7 +221,7 @@ impl Role {
             "Ingest" | "PushDetections" => Role::Feeder,
             "AcknowledgeAlert" => Role::Operator,
             "VesselHistory" | "AlertHistory" | "Replay" | "AreaHistory" => Role::Analyst,
-            "Stats" | "AuditLog" => Role::Admin,
+            "Stats" | "AuditLog" | "PlaceHold" | "ReleaseHold" | "ListHolds" => Role::Admin,
             _ => Role::Viewer,
         }
     }

@@ -431,6 +431,49 @@ pub fn archived_version(r: lookout_archive::AlertVersionRow) -> pb::ArchivedAler
     }
 }
 
+/// Longest legal hold name, characters.
+pub const MAX_HOLD_NAME_CHARS: usize = 64;
+/// Longest legal hold note, characters.
+pub const MAX_HOLD_NOTE_CHARS: usize = 1000;
+
+/// A legal hold asked for by `by`: its name and note checked, the note in `by`'s name.
+pub fn hold_from_pb(h: Option<pb::LegalHold>, by: &str) -> Result<lookout_archive::Hold, Error> {
+    let h = h.ok_or_else(|| Error::invalid("hold", "is required"))?;
+    let name = h.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_HOLD_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(Error::invalid("hold.name", "must be 1 to 64 characters, none a control character"));
+    }
+    let note = h.note.trim();
+    if note.is_empty() || note.chars().count() > MAX_HOLD_NOTE_CHARS {
+        return Err(Error::invalid("hold.note", "must say who asked and why, in at most 1000 characters"));
+    }
+    let (from_ms, to_ms) = (time_ms("hold.from", h.from)?, time_ms("hold.to", h.to)?);
+    if to_ms <= from_ms {
+        return Err(Error::invalid("hold.to", "must be after hold.from"));
+    }
+    if let Some(m) = h.mmsis.iter().find(|m| !(1..=999_999_999).contains(*m)) {
+        return Err(Error::invalid("hold.mmsis", format!("{m} is not an MMSI")));
+    }
+    Ok(lookout_archive::Hold {
+        name: name.to_string(),
+        from_ms,
+        to_ms,
+        entities: h.mmsis.iter().map(|&m| u64::from(m)).collect(),
+        note: format!("by {by}: {note}"),
+    })
+}
+
+/// A legal hold as the API shows it.
+pub fn hold_to_pb(h: lookout_archive::Hold) -> pb::LegalHold {
+    pb::LegalHold {
+        name: h.name,
+        from: Some(timestamp(h.from_ms)),
+        to: Some(timestamp(h.to_ms)),
+        mmsis: h.entities.iter().filter_map(|&e| u32::try_from(e).ok()).collect(),
+        note: h.note,
+    }
+}
+
 pub fn timestamp(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp { seconds: ms.div_euclid(1000), nanos: (ms.rem_euclid(1000) * 1_000_000) as i32 }
 }

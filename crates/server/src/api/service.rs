@@ -433,6 +433,53 @@ impl Lookout for LookoutApi {
         Ok(Response::new(pb::AuditLogResponse { entries, truncated }))
     }
 
+    async fn place_hold(&self, req: Request<pb::PlaceHoldRequest>) -> Result<Response<pb::LegalHold>, Status> {
+        let by = req.extensions().get::<super::Operator>().map_or("-", |o| o.name.as_str()).to_string();
+        let hold = convert::hold_from_pb(req.into_inner().hold, &by)?;
+        self.archived()?;
+        let shared = self.shared.clone();
+        let placed = hold.clone();
+        // Waits for the hold's record to be on disk: off the async workers.
+        tokio::task::spawn_blocking(move || {
+            let store = shared.store.as_ref().expect("checked above");
+            store.archive().place_hold(placed, wall_ms())
+        })
+        .await
+        .map_err(|e| Status::internal(format!("hold task: {e}")))?
+        .map_err(Error::from)?;
+        tracing::info!(hold = %hold.name, by = %by, from_ms = hold.from_ms, to_ms = hold.to_ms, "legal hold placed");
+        Ok(Response::new(convert::hold_to_pb(hold)))
+    }
+
+    async fn release_hold(
+        &self,
+        req: Request<pb::ReleaseHoldRequest>,
+    ) -> Result<Response<pb::ReleaseHoldResponse>, Status> {
+        let by = req.extensions().get::<super::Operator>().map_or("-", |o| o.name.as_str()).to_string();
+        let name = req.into_inner().name;
+        self.archived()?;
+        let shared = self.shared.clone();
+        let n = name.clone();
+        let released = tokio::task::spawn_blocking(move || {
+            shared.store.as_ref().expect("checked above").archive().release_hold(&n, wall_ms())
+        })
+        .await
+        .map_err(|e| Status::internal(format!("hold task: {e}")))?
+        .map_err(Error::from)?;
+        if !released {
+            return Err(Error::NotFound(format!("legal hold {name:?}")).into());
+        }
+        tracing::info!(hold = %name, by = %by, "legal hold released");
+        Ok(Response::new(pb::ReleaseHoldResponse {}))
+    }
+
+    async fn list_holds(&self, _req: Request<pb::ListHoldsRequest>) -> Result<Response<pb::ListHoldsResponse>, Status> {
+        self.archived()?;
+        let mut holds = self.shared.store.as_ref().expect("checked above").archive().holds();
+        holds.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Response::new(pb::ListHoldsResponse { holds: holds.into_iter().map(convert::hold_to_pb).collect() }))
+    }
+
     async fn stats(&self, _req: Request<pb::StatsRequest>) -> Result<Response<pb::StatsResponse>, Status> {
         let (live_alerts, baseline_loaded) = {
             let engine = self.shared.engine.read();
