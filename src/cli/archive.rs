@@ -39,52 +39,7 @@ enum ArchiveCommand {
 impl ArchiveArgs {
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
-            ArchiveCommand::Verify { dir, key } => {
-                let key = match key {
-                    Some(p) => {
-                        let text = std::fs::read_to_string(&p).with_context(|| format!("read {}", p.display()))?;
-                        Some(
-                            NoteVerifier::parse(text.trim())
-                                .with_context(|| format!("{} is not a verifier key", p.display()))?,
-                        )
-                    }
-                    None => None,
-                };
-                match lookout_archive::verify(&dir, key.as_ref()) {
-                    Ok(r) => {
-                        println!(
-                            "archive {} intact: {} segments ({} sealed, hashes match), {} records, {} Merkle leaves, {} checkpoints{}",
-                            dir.display(),
-                            r.segments,
-                            r.sealed_segments,
-                            r.records,
-                            r.leaves,
-                            r.checkpoints,
-                            if r.signatures_checked { " (signatures verified)" } else { "" }
-                        );
-                        for p in &r.purged {
-                            println!("  purged by retention: {p:?}");
-                        }
-                        for (lane, no) in &r.awaiting_seal {
-                            println!(
-                                "  lane {lane} segment {no}: frames intact, not sealed yet (the service \
-                                 stopped while sealing it; it is sealed when the service next opens the archive)"
-                            );
-                        }
-                        Ok(())
-                    }
-                    Err(VerifyError::Broken { at, verified }) => anyhow::bail!(
-                        "archive {} BROKEN in {} at byte {}{}: {} ({} records verified before it)",
-                        dir.display(),
-                        at.file.display(),
-                        at.offset,
-                        at.record_index.map(|i| format!(", record {i}")).unwrap_or_default(),
-                        at.reason,
-                        verified.records
-                    ),
-                    Err(e) => Err(e).with_context(|| format!("verify {}", dir.display())),
-                }
-            }
+            ArchiveCommand::Verify { dir, key } => verify(&dir, key),
             ArchiveCommand::Key { out, name } => {
                 let v = lookout_archive::generate_key(&out, &name)
                     .with_context(|| format!("write a key to {}", out.display()))?;
@@ -93,5 +48,73 @@ impl ArchiveArgs {
                 Ok(())
             }
         }
+    }
+}
+
+/// `lookout verify`: the same check as `archive verify`, under the name the audit's
+/// readers look for (`--audit`: an `[audit] path`, which is an archive of its own).
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// An audit directory (`[audit] path`).
+    #[arg(long, required_unless_present = "archive", conflicts_with = "archive")]
+    audit: Option<PathBuf>,
+    /// An archive directory (`[archive] dir`).
+    #[arg(long)]
+    archive: Option<PathBuf>,
+    /// File holding the verifier key (the line `archive key` printed), to check signatures.
+    #[arg(long)]
+    key: Option<PathBuf>,
+}
+
+impl VerifyArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        let dir = self.audit.or(self.archive).expect("clap requires one of --audit, --archive");
+        verify(&dir, self.key)
+    }
+}
+
+/// Checks the archive (or audit) in `dir`; `Ok` only if it is intact, else an error naming
+/// the file, byte offset and record where it breaks.
+fn verify(dir: &std::path::Path, key: Option<PathBuf>) -> anyhow::Result<()> {
+    let key = match key {
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).with_context(|| format!("read {}", p.display()))?;
+            Some(NoteVerifier::parse(text.trim()).with_context(|| format!("{} is not a verifier key", p.display()))?)
+        }
+        None => None,
+    };
+    match lookout_archive::verify(dir, key.as_ref()) {
+        Ok(r) => {
+            println!(
+                "archive {} intact: {} segments ({} sealed, hashes match), {} records, {} Merkle leaves, {} checkpoints{}",
+                dir.display(),
+                r.segments,
+                r.sealed_segments,
+                r.records,
+                r.leaves,
+                r.checkpoints,
+                if r.signatures_checked { " (signatures verified)" } else { "" }
+            );
+            for p in &r.purged {
+                println!("  purged by retention: {p:?}");
+            }
+            for (lane, no) in &r.awaiting_seal {
+                println!(
+                    "  lane {lane} segment {no}: frames intact, not sealed yet (the service \
+                     stopped while sealing it; it is sealed when the service next opens the archive)"
+                );
+            }
+            Ok(())
+        }
+        Err(VerifyError::Broken { at, verified }) => anyhow::bail!(
+            "archive {} BROKEN in {} at byte {}{}: {} ({} records verified before it)",
+            dir.display(),
+            at.file.display(),
+            at.offset,
+            at.record_index.map(|i| format!(", record {i}")).unwrap_or_default(),
+            at.reason,
+            verified.records
+        ),
+        Err(e) => Err(e).with_context(|| format!("verify {}", dir.display())),
     }
 }

@@ -752,7 +752,8 @@ async fn an_audit_of_its_own_needs_no_archive_and_verifies() {
 
     let verify = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_lookout"))
-            .args(["archive", "verify"])
+            .arg("verify")
+            .arg("--audit")
             .arg(&audit)
             .output()
             .unwrap()
