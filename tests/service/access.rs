@@ -670,6 +670,22 @@ async fn an_area_restricted_operator_sees_nothing_outside_its_area_and_the_audit
     }
     assert_eq!(snapshot.len(), 1, "{snapshot:?}");
     assert!(inside(at(&snapshot[0]).0, at(&snapshot[0]).1));
+    // Live: a boat found outside, then one inside; only the one inside is sent.
+    let looks = vec![drone_look(36.60, 14.10, "look-out-2"), drone_look(35.40, 12.60, "look-in-2")];
+    feeder.push_detections(tokio_stream::iter(looks)).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(ev) = alerts.message().await.unwrap() {
+            if let Some(pb::alert_event::Event::Change(a)) = ev.event {
+                assert!(inside(at(&a).0, at(&a).1), "sent an alert outside: {a:?}");
+                if at(&a) == (35.40, 12.60) {
+                    return;
+                }
+            }
+        }
+        panic!("the stream ended");
+    })
+    .await
+    .expect("the new boat inside is sent");
     drop(alerts);
 
     // GetVessel: the vessel outside is NOT_FOUND in the words an unknown MMSI gets.
