@@ -780,6 +780,33 @@ async fn an_area_restricted_operator_sees_nothing_outside_its_area_and_the_audit
     let edge_points = sicily.vessel_history(vessel_history(edge)).await.unwrap().into_inner().points;
     assert_eq!(edge_points.len(), 1, "only its position inside: {edge_points:?}");
     assert_eq!(rome.vessel_history(vessel_history(edge)).await.unwrap().into_inner().points.len(), 2);
+    // An alert outside is unknown to AlertHistory, and Replay gives its side only.
+    let outside_history = pb::AlertHistoryRequest { alert_id: outside_alert };
+    rome.alert_history(outside_history).await.expect("rome may read the alert outside");
+    let hidden = sicily.alert_history(outside_history).await.unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    let replay = |from, to| pb::ReplayRequest { from, to, area: None, speed: 0.0 };
+    let played = |mut s: tonic::Streaming<pb::ReplayEvent>| async move {
+        let (mut positions, mut alerts) = (Vec::new(), Vec::new());
+        while let Some(ev) = s.message().await.unwrap() {
+            match ev.event {
+                Some(pb::replay_event::Event::Position(p)) => positions.push(p),
+                Some(pb::replay_event::Event::Alert(a)) => alerts.push(a.alert.unwrap()),
+                Some(pb::replay_event::Event::End(_)) => break,
+                None => {}
+            }
+        }
+        (positions, alerts)
+    };
+    let (positions, alerts) = played(rome.replay(replay(from, to)).await.unwrap().into_inner()).await;
+    assert!(positions.iter().any(|p| p.mmsi == outer) && alerts.iter().any(|a| a.alert_id == outside_alert));
+    let (positions, alerts) = played(sicily.replay(replay(from, to)).await.unwrap().into_inner()).await;
+    assert!(positions.iter().any(|p| p.mmsi == inner) && !alerts.is_empty());
+    for p in &positions {
+        let pt = p.point.as_ref().unwrap();
+        assert!(inside(pt.lat_deg, pt.lon_deg), "replayed outside: {p:?}");
+    }
+    assert!(alerts.iter().all(|a| inside(at(a).0, at(a).1)), "{alerts:?}");
 
     // The audit: role, purpose, what was asked and how much was answered.
     let mut admin = connect(&remote("token-admin")).await.unwrap();

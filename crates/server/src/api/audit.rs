@@ -140,6 +140,14 @@ pub fn window(from_ms: i64, to_ms: i64) -> String {
 mod tests {
     use super::*;
 
+    /// Records archived before role, purpose, args and results were recorded still read.
+    #[test]
+    fn an_older_audit_record_reads_back_without_the_new_fields() {
+        let old = br#"{"operator":"watch","method":"/lookout.v1.Lookout/Stats","peer":"127.0.0.1:5","outcome":"OK"}"#;
+        let r: crate::store::AuditRecord = serde_json::from_slice(old).unwrap();
+        assert_eq!((r.operator.as_str(), r.role.as_str(), r.args.as_str(), r.results), ("watch", "", "", None));
+    }
+
     #[test]
     fn untrusted_text_is_escaped_and_bounded() {
         assert_eq!(escaped("case 17", 80), "case 17");
