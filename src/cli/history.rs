@@ -39,8 +39,8 @@ enum What {
         alert_id: u64,
     },
     /// Who called what, from where, and how it ended, oldest first (the archive's audit
-    /// records; needs the admin role): `time operator method peer outcome [reason] #seq`,
-    /// or JSON Lines with --json.
+    /// records; needs the admin role): `time operator role purpose method args peer
+    /// outcome results [reason] #seq` (untrusted text quoted), or JSON Lines with --json.
     Audit {
         /// Start, RFC 3339.
         #[arg(long)]
@@ -132,18 +132,23 @@ impl HistoryArgs {
                     let time = rfc3339(e.time.as_ref());
                     if json {
                         let v = serde_json::json!({
-                            "time": time, "operator": e.operator, "method": e.method, "peer": e.peer,
+                            "time": time, "operator": e.operator, "role": e.role, "purpose": e.purpose,
+                            "method": e.method, "args": e.args, "results": e.results, "peer": e.peer,
                             "outcome": e.outcome, "reason": e.reason, "archive_seq": e.archive_seq,
                         });
                         println!("{v}");
                     } else {
                         // Names and reasons are untrusted text: printed escaped, one entry a line.
                         println!(
-                            "{time}  {:?} {} {} {}{}  #{}",
+                            "{time}  {:?} {} {:?} {} {:?} {} {} {}{}  #{}",
                             e.operator,
+                            if e.role.is_empty() { "-" } else { e.role.as_str() },
+                            e.purpose,
                             e.method.trim_start_matches("/lookout.v1.Lookout/"),
+                            e.args,
                             e.peer,
                             e.outcome,
+                            e.results.map_or("-".to_string(), |n| format!("{n} results")),
                             if e.reason.is_empty() { String::new() } else { format!(" {:?}", e.reason) },
                             e.archive_seq
                         );

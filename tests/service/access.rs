@@ -784,3 +784,256 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 17: an operator with an `area` sees nothing outside it — on queries, the tracks
+/// stream, alerts and history — while an unrestricted one does; and the audit records the
+/// role, purpose, what was asked and how many results were answered. One server: an
+/// archive, an AIS vessel inside the region, one outside and one that crosses its edge,
+/// and a drone's overcrowded boat on each side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_area_restricted_operator_sees_nothing_outside_its_area_and_the_audit_says_what_was_asked() {
+    use pb::track_event::Event as Track;
+    let dir = tempfile::tempdir().unwrap();
+    // The region: 35.0–35.6 N, 12.2–12.8 E (south-west of Lampedusa), as [lat, lon] vertices.
+    let region = "area = [[35.0, 12.2], [35.0, 12.8], [35.6, 12.8], [35.6, 12.2]]\n";
+    let inside = |lat: f64, lon: f64| (35.0..=35.6).contains(&lat) && (12.2..=12.8).contains(&lon);
+    let mut text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n[archive]\ndir = {:?}\nfsync_interval = \"5ms\"\n",
+        dir.path().join("archive").display().to_string()
+    );
+    text += &operator("sicily", "token-sicily", &["viewer", "analyst"]);
+    text += region;
+    text += &operator("rome", "token-rome", &["viewer", "analyst"]);
+    text += &operator("feed", "token-feed", &["feeder"]);
+    text += &operator("duty-admin", "token-admin", &["admin"]);
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let remote = |token: &str| RemoteArgs {
+        server: format!("http://127.0.0.1:{}", running.addr.port()),
+        token: Some(token.to_string()),
+        ca: None,
+    };
+    let (mut sicily, mut rome) =
+        (connect(&remote("token-sicily")).await.unwrap(), connect(&remote("token-rome")).await.unwrap());
+    let mut feeder = connect(&remote("token-feed")).await.unwrap();
+    let (inner, outer, edge) = (247_000_701u32, 247_000_702u32, 247_000_703u32);
+    let t0 = wall_ms() / 1000 - 300;
+    let ingest = |lines: Vec<String>| pb::IngestRequest { source: "feed".into(), lines };
+    let first = vec![
+        ais_position(inner, 35.30, 12.40, t0),
+        ais_position(outer, 36.50, 14.00, t0),
+        ais_position(edge, 35.59, 12.50, t0),
+    ];
+    feeder.ingest(tokio_stream::iter(vec![ingest(first)])).await.unwrap();
+    let looks = vec![drone_look(35.30, 12.50, "look-in"), drone_look(36.50, 14.00, "look-out")];
+    feeder.push_detections(tokio_stream::iter(looks)).await.unwrap();
+
+    // The unrestricted operator sees both boats' alerts and the vessel outside.
+    let mut all = Vec::new();
+    for _ in 0..400 {
+        all = rome.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner().alerts;
+        if all.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let at = |a: &pb::Alert| a.position.as_ref().map(|p| (p.lat_deg, p.lon_deg)).unwrap();
+    assert!(all.iter().any(|a| !inside(at(a).0, at(a).1)), "rome sees the boat outside: {all:?}");
+    rome.get_vessel(pb::GetVesselRequest { mmsi: outer }).await.expect("rome sees the vessel outside");
+
+    // Alerts: only the boat inside, on the list and on the stream's snapshot.
+    let seen = sicily.list_alerts(pb::ListAlertsRequest::default()).await.unwrap().into_inner();
+    assert_eq!(seen.alerts.len(), 1, "{seen:?}");
+    assert_eq!(seen.total, 1, "the count leaves the outside alert out too");
+    assert!(inside(at(&seen.alerts[0]).0, at(&seen.alerts[0]).1), "{seen:?}");
+    let outside_alert = all.iter().find(|a| !inside(at(a).0, at(a).1)).unwrap().alert_id;
+    let near_alert =
+        pb::VesselsNearRequest { datum_of_alert_id: outside_alert, radius_m: 1000.0, ..Default::default() };
+    assert_eq!(sicily.vessels_near(near_alert).await.unwrap_err().code(), Code::NotFound);
+    let mut alerts = sicily.subscribe_alerts(pb::SubscribeAlertsRequest { filter: None }).await.unwrap().into_inner();
+    let mut snapshot = Vec::new();
+    while let Some(ev) = alerts.message().await.unwrap() {
+        match ev.event {
+            Some(pb::alert_event::Event::Snapshot(a)) => snapshot.push(a),
+            Some(pb::alert_event::Event::SnapshotComplete(_)) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(snapshot.len(), 1, "{snapshot:?}");
+    assert!(inside(at(&snapshot[0]).0, at(&snapshot[0]).1));
+    // Live: a boat found outside, then one inside; only the one inside is sent.
+    let looks = vec![drone_look(36.60, 14.10, "look-out-2"), drone_look(35.40, 12.60, "look-in-2")];
+    feeder.push_detections(tokio_stream::iter(looks)).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(ev) = alerts.message().await.unwrap() {
+            if let Some(pb::alert_event::Event::Change(a)) = ev.event {
+                assert!(inside(at(&a).0, at(&a).1), "sent an alert outside: {a:?}");
+                if at(&a) == (35.40, 12.60) {
+                    return;
+                }
+            }
+        }
+        panic!("the stream ended");
+    })
+    .await
+    .expect("the new boat inside is sent");
+    drop(alerts);
+
+    // GetVessel: the vessel outside is NOT_FOUND in the words an unknown MMSI gets.
+    sicily.get_vessel(pb::GetVesselRequest { mmsi: inner }).await.expect("the vessel inside");
+    let hidden = sicily.get_vessel(pb::GetVesselRequest { mmsi: outer }).await.unwrap_err();
+    let unknown = sicily.get_vessel(pb::GetVesselRequest { mmsi: 247_000_799 }).await.unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    assert_eq!(hidden.message().replace(&outer.to_string(), "?"), unknown.message().replace("247000799", "?"));
+
+    // VesselsNear and VesselsInArea over both sides.
+    let near = pb::VesselsNearRequest { lat_deg: 35.9, lon_deg: 13.2, radius_m: 150_000.0, ..Default::default() };
+    let pos = |v: &pb::Vessel| v.position.as_ref().map(|p| (p.lat_deg, p.lon_deg)).unwrap();
+    let wide = rome.vessels_near(near.clone()).await.unwrap().into_inner();
+    assert!(wide.vessels.iter().any(|h| h.vessel.as_ref().unwrap().mmsi == outer), "{wide:?}");
+    let narrow = sicily.vessels_near(near).await.unwrap().into_inner();
+    let near_mmsis: Vec<u32> = narrow.vessels.iter().map(|h| h.vessel.as_ref().unwrap().mmsi).collect();
+    assert!(near_mmsis.contains(&inner), "{near_mmsis:?}");
+    for h in &narrow.vessels {
+        let (lat, lon) = pos(h.vessel.as_ref().unwrap());
+        assert!(inside(lat, lon), "sicily was shown a vessel at {lat},{lon}");
+    }
+    assert_eq!(narrow.total_in_radius as usize, narrow.vessels.len());
+    let bbox = |min_lat, min_lon, max_lat, max_lon| pb::Area {
+        shape: Some(pb::area::Shape::Bbox(pb::BoundingBox {
+            min_lat_deg: min_lat,
+            min_lon_deg: min_lon,
+            max_lat_deg: max_lat,
+            max_lon_deg: max_lon,
+        })),
+    };
+    let in_area = pb::VesselsInAreaRequest { area: Some(bbox(34.0, 11.0, 37.0, 15.0)), ..Default::default() };
+    let wide = rome.vessels_in_area(in_area.clone()).await.unwrap().into_inner();
+    assert!(wide.vessels.iter().any(|v| v.mmsi == outer));
+    let narrow = sicily.vessels_in_area(in_area).await.unwrap().into_inner();
+    assert!(narrow.vessels.iter().any(|v| v.mmsi == inner));
+    assert!(narrow.vessels.iter().all(|v| inside(pos(v).0, pos(v).1)), "{narrow:?}");
+    assert_eq!(narrow.total_in_area as usize, narrow.vessels.len());
+
+    // SubscribeTracks: the snapshot holds the vessels inside; the edge vessel is seen to
+    // leave when it crosses out, and the vessel outside is never sent, though it moves.
+    let mut tracks = sicily.subscribe_tracks(pb::SubscribeTracksRequest::default()).await.unwrap().into_inner();
+    let mut members = Vec::new();
+    while let Some(ev) = tracks.message().await.unwrap() {
+        match ev.event {
+            Some(Track::Snapshot(v)) => members.push(v),
+            Some(Track::SnapshotComplete(_)) => break,
+            _ => {}
+        }
+    }
+    assert!(members.iter().any(|v| v.mmsi == edge) && members.iter().all(|v| inside(pos(v).0, pos(v).1)));
+    let later = vec![ais_position(outer, 36.51, 14.00, t0 + 290), ais_position(edge, 35.61, 12.50, t0 + 290)];
+    feeder.ingest(tokio_stream::iter(vec![ingest(later)])).await.unwrap();
+    let left = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(ev) = tracks.message().await.unwrap() {
+            match ev.event {
+                Some(Track::Exited(x)) if x.mmsi == edge => return x,
+                Some(Track::Entered(v) | Track::Update(v) | Track::Snapshot(v)) => {
+                    assert!(inside(pos(&v).0, pos(&v).1), "sent a vessel outside: {v:?}")
+                }
+                _ => {}
+            }
+        }
+        panic!("the stream ended");
+    })
+    .await
+    .expect("the edge vessel is seen to leave");
+    assert_eq!(left.reason(), pb::vessel_exited::Reason::LeftArea);
+    drop(tracks);
+
+    // History: the archive holds both sides; the restricted analyst gets its side only.
+    let window = |from_ms: i64| (Some(timestamp(from_ms)), Some(timestamp(wall_ms() + 60_000)));
+    let (from, to) = window(wall_ms() - 3_600_000);
+    let area_history = pb::AreaHistoryRequest { area: Some(bbox(34.0, 11.0, 37.0, 15.0)), from, to, max_results: 0 };
+    let mut wide = Vec::new();
+    for _ in 0..400 {
+        wide = rome.area_history(area_history.clone()).await.unwrap().into_inner().vessels;
+        if wide.iter().any(|v| v.mmsi == outer) && wide.iter().any(|v| v.mmsi == edge && v.points.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(wide.iter().any(|v| v.mmsi == outer), "rome's history has the vessel outside: {wide:?}");
+    let mut asked = tonic::Request::new(area_history);
+    asked.metadata_mut().insert("lookout-purpose", "case 2026-117".parse().unwrap());
+    let narrow = sicily.area_history(asked).await.unwrap().into_inner().vessels;
+    assert!(narrow.iter().any(|v| v.mmsi == inner), "{narrow:?}");
+    for v in &narrow {
+        assert!(v.points.iter().all(|p| inside(p.lat_deg, p.lon_deg)), "{v:?}");
+    }
+    let vessel_history = |mmsi| pb::VesselHistoryRequest { mmsi, from, to, max_results: 0 };
+    assert!(sicily.vessel_history(vessel_history(outer)).await.unwrap().into_inner().points.is_empty());
+    let edge_points = sicily.vessel_history(vessel_history(edge)).await.unwrap().into_inner().points;
+    assert_eq!(edge_points.len(), 1, "only its position inside: {edge_points:?}");
+    assert_eq!(rome.vessel_history(vessel_history(edge)).await.unwrap().into_inner().points.len(), 2);
+    // An alert outside is unknown to AlertHistory, and Replay gives its side only.
+    let outside_history = pb::AlertHistoryRequest { alert_id: outside_alert };
+    rome.alert_history(outside_history).await.expect("rome may read the alert outside");
+    let hidden = sicily.alert_history(outside_history).await.unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound, "{hidden:?}");
+    let replay = |from, to| pb::ReplayRequest { from, to, area: None, speed: 0.0 };
+    let played = |mut s: tonic::Streaming<pb::ReplayEvent>| async move {
+        let (mut positions, mut alerts) = (Vec::new(), Vec::new());
+        while let Some(ev) = s.message().await.unwrap() {
+            match ev.event {
+                Some(pb::replay_event::Event::Position(p)) => positions.push(p),
+                Some(pb::replay_event::Event::Alert(a)) => alerts.push(a.alert.unwrap()),
+                Some(pb::replay_event::Event::End(_)) => break,
+                None => {}
+            }
+        }
+        (positions, alerts)
+    };
+    let (positions, alerts) = played(rome.replay(replay(from, to)).await.unwrap().into_inner()).await;
+    assert!(positions.iter().any(|p| p.mmsi == outer) && alerts.iter().any(|a| a.alert_id == outside_alert));
+    let (positions, alerts) = played(sicily.replay(replay(from, to)).await.unwrap().into_inner()).await;
+    assert!(positions.iter().any(|p| p.mmsi == inner) && !alerts.is_empty());
+    for p in &positions {
+        let pt = p.point.as_ref().unwrap();
+        assert!(inside(pt.lat_deg, pt.lon_deg), "replayed outside: {p:?}");
+    }
+    assert!(alerts.iter().all(|a| inside(at(a).0, at(a).1)), "{alerts:?}");
+
+    // The audit: role, purpose, what was asked and how much was answered.
+    let mut admin = connect(&remote("token-admin")).await.unwrap();
+    let audit_req = pb::AuditLogRequest {
+        from: Some(timestamp(wall_ms() - 600_000)),
+        operator: "sicily".into(),
+        ..Default::default()
+    };
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        log = admin.audit_log(audit_req.clone()).await.unwrap().into_inner().entries;
+        if log.iter().any(|e| e.method.ends_with("/VesselHistory")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let entry = |method: &str, args: &str| {
+        log.iter()
+            .find(|e| e.method.ends_with(method) && e.args == args)
+            .unwrap_or_else(|| panic!("no {method} {args:?} in {log:#?}"))
+    };
+    let got = entry("/GetVessel", &format!("mmsi {inner}"));
+    assert_eq!(
+        (got.role.as_str(), got.purpose.as_str(), got.results, got.outcome.as_str()),
+        ("viewer", "surveillance", Some(1), "OK")
+    );
+    let got = entry("/GetVessel", &format!("mmsi {outer}"));
+    assert_eq!((got.outcome.as_str(), got.results), ("NOT_FOUND", None));
+    let got = entry("/VesselsNear", "near 35.90000,13.20000 r=150000 m");
+    assert_eq!(got.results, Some(near_mmsis.len() as u64));
+    let got = log.iter().find(|e| e.method.ends_with("/AreaHistory")).expect("AreaHistory audited");
+    assert_eq!((got.role.as_str(), got.purpose.as_str()), ("analyst", "investigation: case 2026-117"));
+    assert!(got.args.starts_with("area bbox 34.000,11.000..37.000,15.000 "), "{}", got.args);
+    assert_eq!(got.results, Some(narrow.iter().map(|v| v.points.len() as u64).sum()));
+    let got = log.iter().find(|e| e.method.ends_with("/SubscribeTracks")).expect("SubscribeTracks audited");
+    assert_eq!((got.args.as_str(), got.results), ("tracks world", None), "a stream: no count at start");
+    let got = log.iter().find(|e| e.method.ends_with("/ListAlerts")).expect("ListAlerts audited");
+    assert_eq!((got.args.as_str(), got.results), ("alerts world", Some(1)));
+    running.stop().await;
+}

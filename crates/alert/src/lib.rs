@@ -232,17 +232,34 @@ pub struct AlertFilter {
     pub min_severity: Option<Severity>,
     /// Only distress-like alerts.
     pub rescue_only: bool,
+    /// The region the caller may see, set by the server (an operator's `area`), never by
+    /// the caller: an alert whose position (`lat`, `lon`: the vessel's or contact's last
+    /// position, for a lost contact where it was last seen) is outside does not exist
+    /// for it. `None`: anywhere.
+    pub within: Option<std::sync::Arc<lookout_picture::BandedPolygon>>,
 }
 
 impl Default for AlertFilter {
     fn default() -> Self {
-        Self { area: lookout_picture::Area::World, kinds: Default::default(), min_severity: None, rescue_only: false }
+        Self {
+            area: lookout_picture::Area::World,
+            kinds: Default::default(),
+            min_severity: None,
+            rescue_only: false,
+            within: None,
+        }
     }
 }
 
 impl AlertFilter {
+    /// Whether the caller may see `a` at all (its region), whatever else it asked for.
+    pub fn visible(&self, a: &Alert) -> bool {
+        self.within.as_ref().is_none_or(|r| r.covers_latlon(LatLon::new(a.lat, a.lon)))
+    }
+
     pub fn matches(&self, a: &Alert) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&a.kind))
+        self.visible(a)
+            && (self.kinds.is_empty() || self.kinds.contains(&a.kind))
             && self.min_severity.is_none_or(|s| a.severity >= s)
             && (!self.rescue_only || a.rescue)
             && self.area.contains(LatLon::new(a.lat, a.lon))

@@ -138,6 +138,8 @@ pub struct BandedPolygon {
     band_deg: f64,
     /// Edges that reach into each band, bottom to top.
     bands: Vec<Vec<Line<f64>>>,
+    /// Edges of the ring (as many as its distinct vertices).
+    edges: usize,
 }
 
 impl BandedPolygon {
@@ -146,6 +148,7 @@ impl BandedPolygon {
     pub fn new(polygon: Polygon<f64>) -> Self {
         let rect = polygon.bounding_rect().unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()));
         let edges: Vec<Line<f64>> = polygon.exterior().lines().collect();
+        let n_edges = edges.len();
         let n_bands = (edges.len() / 4).clamp(1, MAX_BANDS);
         let band_deg = (rect.height() / n_bands as f64).max(f64::MIN_POSITIVE);
         let mut bands = vec![Vec::new(); n_bands];
@@ -156,7 +159,7 @@ impl BandedPolygon {
                 band.push(e);
             }
         }
-        Self { rect, band_deg, bands }
+        Self { rect, band_deg, bands, edges: n_edges }
     }
 
     /// True when `c` (x = lon, y = lat) is inside the polygon or on its boundary.
@@ -189,6 +192,18 @@ impl BandedPolygon {
             }
         }
         winding != 0
+    }
+}
+
+impl BandedPolygon {
+    /// How many vertices the polygon has (its closing vertex not counted twice).
+    pub fn vertices(&self) -> usize {
+        self.edges
+    }
+
+    /// True when `p` is inside the polygon or on its boundary.
+    pub fn covers_latlon(&self, p: LatLon) -> bool {
+        self.covers(Coord { x: p.lon_deg, y: p.lat_deg })
     }
 }
 

@@ -11,7 +11,7 @@ mod near;
 mod report;
 mod vessel;
 
-pub use area::{envelopes_around, Area, Envelope};
+pub use area::{envelopes_around, Area, BandedPolygon, Envelope};
 pub use index::EntityKey;
 pub use lookout_core::{AisClass, Mmsi, ShipClass, SourceId, TrackId};
 pub use near::{NearHit, NearQuery, NearResult, VesselFilter};

@@ -25,10 +25,19 @@ pub struct VesselFilter {
     /// 0: no limit. Vessels of unknown length fail a positive limit.
     pub min_length_m: f64,
     pub moving_only: bool,
+    /// Only vessels whose last reported position is inside this polygon (the
+    /// region an operator may see); `None`: anywhere. A vessel outside it does
+    /// not exist for the query, so counts leave it out too.
+    pub within: Option<std::sync::Arc<crate::area::BandedPolygon>>,
 }
 
 impl VesselFilter {
     pub fn accepts(&self, v: &Vessel) -> bool {
+        if let Some(region) = &self.within {
+            if !v.fix.is_some_and(|f| region.covers_latlon(f.pos)) {
+                return false;
+            }
+        }
         if !self.classes.is_empty() && !self.classes.contains(&v.static_data.ship_class()) {
             return false;
         }
@@ -329,5 +338,15 @@ mod tests {
         assert_eq!(q(VesselFilter { moving_only: true, ..Default::default() }), 1);
         assert_eq!(q(VesselFilter { min_length_m: 10.0, ..Default::default() }), 0);
         assert_eq!(q(VesselFilter { classes: vec![ShipClass::Cargo], ..Default::default() }), 0);
+        // A region around the point holds both; one beside it holds neither.
+        let square = |lat: f64| {
+            let v = [(lat, 13.9), (lat, 14.1), (lat + 0.2, 14.1), (lat + 0.2, 13.9)];
+            match crate::Area::polygon(&v.map(|(a, b)| LatLon::new(a, b))).unwrap() {
+                crate::Area::Polygon(p) => Some(p),
+                _ => unreachable!("a polygon"),
+            }
+        };
+        assert_eq!(q(VesselFilter { within: square(35.9), ..Default::default() }), 2);
+        assert_eq!(q(VesselFilter { within: square(36.1), ..Default::default() }), 0);
     }
 }

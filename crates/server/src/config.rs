@@ -123,6 +123,12 @@ pub struct OperatorConfig {
     /// When the token stops working, RFC 3339 (e.g. "2027-01-31T00:00:00Z"); none: never.
     #[serde(default)]
     pub expires: Option<String>,
+    /// The region this operator may see, as `[[lat, lon], ...]` vertices in degrees (at
+    /// least 3, the closing vertex optional, not crossing the antimeridian). Enforced by
+    /// the server on every query, stream, alert and history call: a vessel or alert whose
+    /// last position is outside does not exist for this operator. None: the whole sea.
+    #[serde(default)]
+    pub area: Option<Vec<[f64; 2]>>,
 }
 
 impl OperatorConfig {
@@ -136,6 +142,33 @@ impl OperatorConfig {
                     .map_err(|e| format!("expires {t:?} is not an RFC 3339 time such as 2027-01-31T00:00:00Z: {e}"))
             })
             .transpose()
+    }
+
+    /// The region of [`OperatorConfig::area`], ready for point tests; `Ok(None)` without
+    /// one, `Err` naming what is wrong with it (fewer than 3 distinct vertices, a
+    /// latitude/longitude out of range, all vertices on one line, or wider than 180° of
+    /// longitude).
+    pub fn region(&self) -> Result<Option<std::sync::Arc<lookout_picture::BandedPolygon>>, String> {
+        let Some(vertices) = &self.area else { return Ok(None) };
+        let points: Vec<lookout_core::LatLon> =
+            vertices.iter().map(|[lat, lon]| lookout_core::LatLon::new(*lat, *lon)).collect();
+        let area = lookout_picture::Area::polygon(&points).map_err(|e| format!("area: {}", e.reason))?;
+        // Twice the signed area (shoelace), degrees²: zero when every vertex lies on one
+        // line, a polygon that holds no water and would hide the whole sea.
+        let n = points.len();
+        let twice: f64 = (0..n)
+            .map(|i| {
+                let (a, b) = (points[i], points[(i + 1) % n]);
+                a.lon_deg * b.lat_deg - b.lon_deg * a.lat_deg
+            })
+            .sum();
+        if twice.abs() < 1e-12 {
+            return Err("area: its vertices are all on one line (the polygon has no surface)".into());
+        }
+        match area {
+            lookout_picture::Area::Polygon(p) => Ok(Some(p)),
+            _ => Err("area: not a polygon".into()),
+        }
     }
 
     /// The digest's bytes, if it is 64 hex digits.
@@ -707,6 +740,9 @@ impl Config {
             if o.roles.is_empty() {
                 out.push(format!("operator {:?}: roles must not be empty", o.name));
             }
+            if let Err(e) = o.region() {
+                out.push(format!("operator {:?}: {e}", o.name));
+            }
         }
         if let Some(m) = self.metrics.listen {
             out.extend(
@@ -751,6 +787,39 @@ mod tests {
             }
         }
         assert!(Role::Viewer.may_call("SubscribeTracks") && Role::Operator.may_call("ListSensors"));
+    }
+
+    /// Issue 17: an operator's region is a real polygon, and a bad one is refused naming the
+    /// operator and the field.
+    #[test]
+    fn an_operators_area_is_a_polygon_on_the_globe() {
+        let digest = "0".repeat(64);
+        let with = |area: &str| {
+            Config::parse(&format!(
+                "[[operator]]\nname = \"sicily\"\ntoken_sha256 = \"{digest}\"\nroles = [\"viewer\"]\narea = {area}\n"
+            ))
+        };
+        let ok = with("[[35.0, 12.0], [35.0, 13.0], [36.0, 13.0], [36.0, 12.0]]").unwrap();
+        let region = ok.operators[0].region().unwrap().expect("a region");
+        assert!(region.covers_latlon(lookout_core::LatLon::new(35.5, 12.5)));
+        assert!(!region.covers_latlon(lookout_core::LatLon::new(36.5, 12.5)));
+        let none = Config::parse(&format!(
+            "[[operator]]\nname = \"rome\"\ntoken_sha256 = \"{digest}\"\nroles = [\"viewer\"]\n"
+        ))
+        .unwrap();
+        assert!(none.operators[0].region().unwrap().is_none(), "no area: the whole sea");
+        for (area, says) in [
+            ("[[35.0, 12.0], [36.0, 13.0]]", "at least 3"),
+            ("[[35.0, 12.0], [35.0, 12.0], [36.0, 13.0], [35.0, 12.0]]", "at least 3"),
+            ("[[35.0, 12.0], [95.0, 13.0], [36.0, 13.0]]", "not a valid latitude/longitude"),
+            ("[[35.0, 12.0], [35.0, 190.0], [36.0, 13.0]]", "not a valid latitude/longitude"),
+            ("[[35.0, 12.0], [35.5, 12.5], [36.0, 13.0]]", "one line"),
+            ("[[35.0, -170.0], [35.0, 170.0], [36.0, 170.0]]", "180"),
+        ] {
+            let e = with(area).unwrap_err().to_string();
+            assert!(e.contains("operator \"sicily\": area") && e.contains(says), "{area}: {e}");
+        }
+        assert!(with("[35.0, 12.0]").is_err(), "vertices are [lat, lon] pairs");
     }
 
     #[test]

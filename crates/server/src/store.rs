@@ -87,6 +87,23 @@ pub struct AuditRecord {
     /// Why it was refused, if it was.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// The role that allowed the call (`"viewer"`, …); empty when refused or on an open
+    /// API. (This and the fields below are absent from records written before them.)
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role: String,
+    /// What the call served: the role's purpose (rescue, surveillance, investigation,
+    /// feeding, administration), refined by the client's `lookout-purpose` header as
+    /// "purpose: header" (escaped, bounded).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub purpose: String,
+    /// What it asked about, in a few escaped words ("near 35.30000,12.50000 r=30000 m",
+    /// "mmsi 247123456", "area bbox …"); at most 200 characters.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub args: String,
+    /// Items answered (vessels, alerts, points, entries), for a unary call that
+    /// succeeded; none for a stream (recorded when it opens) or a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<u64>,
 }
 
 impl AuditRecord {

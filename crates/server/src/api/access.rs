@@ -31,13 +31,27 @@ use crate::store::AuditRecord;
 const PROTECTED: &str = "/lookout.v1.Lookout/";
 
 /// An authenticated caller; handlers find it in the request's extensions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Operator {
     pub name: String,
     /// Holds the admin role (may feed under any source name).
     pub admin: bool,
     /// Rescue is its only way to see alerts: it sees distress and overcrowded alerts only.
     pub rescue_only: bool,
+    /// The region it may see (`[[operator]] area`), built once per operator table so a
+    /// call only clones the pointer; `None`: the whole sea. Handlers enforce it: a vessel
+    /// or alert outside does not exist for this caller.
+    pub area: Option<Arc<lookout_picture::BandedPolygon>>,
+    /// Its roles, for the audit's record of which one allowed a call.
+    pub roles: Vec<Role>,
+}
+
+impl Operator {
+    /// The role that allows this caller `method` (a `lookout.v1.Lookout` method name):
+    /// the first it holds in [`Role::ALL`]'s order, so admin only when nothing narrower does.
+    pub fn role_for(&self, method: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| self.roles.contains(r) && r.may_call(method))
+    }
 }
 
 /// Failed authentications one address may make in [`AUTH_FAILURE_WINDOW_MS`] before every
@@ -210,16 +224,21 @@ impl AccessPolicy {
 }
 
 /// The operator table of a configuration (validated there: each operator has a
-/// token digest or a certificate subject).
+/// token digest or a certificate subject). An operator whose area does not make a
+/// polygon (the configuration's validation refuses it first) is left out, so it is
+/// refused rather than shown the whole sea.
 fn table(operators: &[OperatorConfig]) -> OperatorTable {
     let mut table = OperatorTable::default();
     for o in operators {
+        let Ok(area) = o.region() else { continue };
         let entry = (
             Operator {
                 name: o.name.clone(),
                 admin: o.roles.contains(&Role::Admin),
                 rescue_only: o.roles.contains(&Role::Rescue)
                     && !o.roles.iter().any(|r| matches!(r, Role::Viewer | Role::Operator | Role::Admin)),
+                area,
+                roles: o.roles.clone(),
             },
             o.roles.clone(),
             o.expires_ms().ok().flatten(),
@@ -347,6 +366,15 @@ where
                 if path.starts_with(PROTECTED) {
                     info!(target: "access", operator = %who, method = ?path, peer = %peer, "call");
                 }
+                // Audited calls: the role that allowed it and its purpose now, and a note
+                // the handler fills with what was asked and how much was answered.
+                let audited = audit.map(|audit| {
+                    let role = op.as_ref().and_then(|o| o.role_for(&path[PROTECTED.len()..]));
+                    let purpose = super::audit::purpose(role, req.headers());
+                    let note = super::audit::Note::attached();
+                    req.extensions_mut().insert(note.clone());
+                    (audit, role, purpose, note)
+                });
                 if let Some(op) = op {
                     req.extensions_mut().insert(op);
                 }
@@ -355,15 +383,27 @@ where
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 let answer = inner.call(req);
-                match audit {
+                match audited {
                     None => Box::pin(answer),
-                    Some(audit) => Box::pin(async move {
+                    Some((audit, role, purpose, note)) => Box::pin(async move {
                         let res = answer.await;
                         let outcome = match &res {
                             Ok(r) => outcome_of(r.headers()),
                             Err(_) => "INTERNAL".into(),
                         };
-                        audit(AuditRecord { operator: who, method: path, peer, outcome, reason: String::new() });
+                        let noted = note.take();
+                        audit(AuditRecord {
+                            operator: who,
+                            method: path,
+                            peer,
+                            // A count only for an answer: an error answered nothing.
+                            results: noted.results.filter(|_| outcome == "OK"),
+                            outcome,
+                            reason: String::new(),
+                            role: role.map(|r| r.name().to_string()).unwrap_or_default(),
+                            purpose,
+                            args: noted.args,
+                        });
                         res
                     }),
                 }
@@ -377,6 +417,11 @@ where
                         peer,
                         outcome: code_name(status.code()),
                         reason: status.message().chars().take(200).collect(),
+                        role: String::new(),
+                        // What the caller said the call was for, if anything: no role allowed it.
+                        purpose: super::audit::purpose(None, req.headers()),
+                        args: String::new(),
+                        results: None,
                     });
                 }
                 Box::pin(async move { Ok(status.into_http()) })

@@ -22,6 +22,8 @@ use crate::error::Error;
 use crate::metrics::Stream;
 use crate::service::Shared;
 use lookout_alert::{Alert, AlertBook, AlertChange, AlertFilter, Datum};
+use lookout_core::LatLon;
+use lookout_picture::BandedPolygon;
 
 /// Events queued per alert console before its task waits (and eventually lags).
 pub const ALERT_SUBSCRIBER_QUEUE: usize = 256;
@@ -143,9 +145,11 @@ impl Subscription {
     }
 
     /// It matches the filter, or the console holds it (and must hear that it
-    /// ended or left the area).
+    /// ended or left the area it asked for). Never an alert outside the caller's region:
+    /// one that moves out is not sent again (its position there would be shown), and
+    /// leaves the live count the heartbeat gives.
     fn concerns(&self, a: &Alert) -> bool {
-        self.filter.matches(a) || self.live.contains(&a.alert_id)
+        self.filter.visible(a) && (self.filter.matches(a) || self.live.contains(&a.alert_id))
     }
 
     fn track(&mut self, a: &Alert) {
@@ -162,10 +166,37 @@ impl Subscription {
     }
 }
 
-/// `ListAlerts`.
-pub fn list(shared: &Shared, r: pb::ListAlertsRequest, rescue_only: bool) -> Result<pb::ListAlertsResponse, Error> {
+/// An alert request in a few words for the audit: "alerts world", "alerts bbox …
+/// kinds=2 min_severity=High rescue_only ended".
+pub fn summary(f: &AlertFilter, include_ended: bool) -> String {
+    let mut s = format!("alerts {}", super::audit::area(&f.area));
+    if !f.kinds.is_empty() {
+        s += &format!(" kinds={}", f.kinds.len());
+    }
+    if let Some(m) = f.min_severity {
+        s += &format!(" min_severity={m:?}");
+    }
+    if f.rescue_only {
+        s += " rescue_only";
+    }
+    if include_ended {
+        s += " ended";
+    }
+    s
+}
+
+/// `ListAlerts`: for a caller restricted to `region`, only the alerts positioned inside.
+pub fn list(
+    shared: &Shared,
+    r: pb::ListAlertsRequest,
+    rescue_only: bool,
+    region: Option<Arc<BandedPolygon>>,
+    note: &super::audit::Note,
+) -> Result<pb::ListAlertsResponse, Error> {
     let mut filter = convert::alert_filter(r.filter)?;
     filter.rescue_only |= rescue_only;
+    filter.within = region;
+    note.args(|| summary(&filter, r.include_ended));
     let limit = convert::max_results("max_results", r.max_results, DEFAULT_LIST_RESULTS, MAX_LIST_RESULTS)?;
     let mut alerts: Vec<Alert> = {
         let engine = shared.engine.read();
@@ -183,11 +214,21 @@ pub fn list(shared: &Shared, r: pb::ListAlertsRequest, rescue_only: bool) -> Res
 
 /// The point a rescue query about alert `id` is centred on, as of `now_ms`: a
 /// CONTACT_LOST alert's grown datum, else its last position (radius 0). An
-/// alert the caller may not see (a non-rescue alert for the rescue role) is
-/// NOT_FOUND like an unknown one, so its existence does not leak.
-pub fn datum_of(book: &AlertBook, id: u64, rescue_only: bool, now_ms: i64) -> Result<Datum, Error> {
+/// alert the caller may not see (a non-rescue alert for the rescue role, one
+/// outside its region) is NOT_FOUND like an unknown one, so its existence does
+/// not leak.
+pub fn datum_of(
+    book: &AlertBook,
+    id: u64,
+    rescue_only: bool,
+    region: Option<&BandedPolygon>,
+    now_ms: i64,
+) -> Result<Datum, Error> {
     let not_found = || Error::NotFound(format!("alert {id} (unknown, ended and forgotten, or not yours to see)"));
-    let a = book.get(id).filter(|a| a.rescue || !rescue_only).ok_or_else(not_found)?;
+    let a = book
+        .get(id)
+        .filter(|a| (a.rescue || !rescue_only) && super::service::sees(region, LatLon::new(a.lat, a.lon)))
+        .ok_or_else(not_found)?;
     Ok(match &a.contact_lost {
         Some(c) => c.datum_at(now_ms),
         None => Datum { lat: a.lat, lon: a.lon, radius_nm: 0.0, at_ms: a.updated_at_ms },
@@ -220,6 +261,11 @@ pub fn acknowledge(
         return Err(Error::invalid("note", "is required with close: say why the incident ends"));
     }
     let mut engine = shared.engine.write();
+    // An alert outside the operator's region is NOT_FOUND as an unknown one is.
+    let region = operator.as_ref().and_then(|o| o.area.as_deref());
+    if !engine.book().get(r.alert_id).is_none_or(|a| super::service::sees(region, LatLon::new(a.lat, a.lon))) {
+        return Err(Error::NotFound(format!("alert {} (unknown, or ended and forgotten)", r.alert_id)));
+    }
     let now_ms = shared.now_ms();
     let change = engine
         .acknowledge(r.alert_id, by, &r.note, r.close, now_ms)

@@ -103,7 +103,7 @@ pub fn filter(f: Option<pb::VesselFilter>) -> Result<VesselFilter, Error> {
             .map_err(|_| Error::invalid("filter.ship_classes", format!("unknown ship class {c}")))?;
         classes.push(ship_class_from_pb(c));
     }
-    Ok(VesselFilter { classes, min_length_m: f.min_length_m, moving_only: f.moving_only })
+    Ok(VesselFilter { classes, min_length_m: f.min_length_m, moving_only: f.moving_only, within: None })
 }
 
 /// `None` (unset) means the whole world.
@@ -615,6 +615,7 @@ pub fn alert_filter(f: Option<pb::AlertFilter>) -> Result<AlertFilter, Error> {
         kinds,
         min_severity: severity_from_pb(f.min_severity)?,
         rescue_only: f.rescue_only,
+        within: None,
     })
 }
 

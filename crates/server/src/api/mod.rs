@@ -3,6 +3,7 @@
 
 mod access;
 mod alerts;
+pub mod audit;
 pub mod codec;
 mod convert;
 pub mod limits;

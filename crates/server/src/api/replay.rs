@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::service::Shared;
 use lookout_archive::GeoBox;
 use lookout_core::LatLon;
-use lookout_picture::Area;
+use lookout_picture::{Area, BandedPolygon};
 
 /// Replay messages queued for a client before the replay waits for it.
 pub const REPLAY_QUEUE: usize = 256;
@@ -49,6 +49,9 @@ pub struct ReplaySpec {
     boxes: Option<Vec<GeoBox>>,
     /// Times real time; 0 is unpaced.
     speed: f64,
+    /// The caller's region (its operator's `area`), set by the server: positions and
+    /// alert versions outside it are not replayed.
+    within: Option<Arc<BandedPolygon>>,
 }
 
 impl ReplaySpec {
@@ -66,8 +69,42 @@ impl ReplaySpec {
             ));
         }
         let area = convert::area(r.area, false)?;
-        Ok(ReplaySpec { from_ms, to_ms, boxes: boxes(&area), area, speed: r.speed })
+        Ok(ReplaySpec { from_ms, to_ms, boxes: boxes(&area), area, speed: r.speed, within: None })
     }
+
+    /// Restricts the replay to the caller's region (`None`: anywhere).
+    pub fn within(mut self, region: Option<Arc<BandedPolygon>>) -> Self {
+        self.within = region;
+        self
+    }
+
+    /// The replay in a few words, for the audit.
+    pub fn summary(&self) -> String {
+        format!(
+            "replay {} {} speed={}",
+            super::audit::area(&self.area),
+            super::audit::window(self.from_ms, self.to_ms),
+            self.speed
+        )
+    }
+}
+
+/// Whether `(lat, lon)` is inside `area` and the caller's `region`.
+fn inside(area: &Area, region: Option<&BandedPolygon>, lat: f64, lon: f64) -> bool {
+    let p = LatLon::new(lat, lon);
+    area.contains(p) && region.is_none_or(|r| r.covers_latlon(p))
+}
+
+/// Where an archived alert version puts the alert (its `lat`, `lon`); `None` if the
+/// record does not say.
+pub fn position_of(payload: &[u8]) -> Option<LatLon> {
+    #[derive(Deserialize)]
+    struct At {
+        lat: f64,
+        lon: f64,
+    }
+    let at: At = serde_json::from_slice(payload).ok()?;
+    Some(LatLon::new(at.lat, at.lon))
 }
 
 /// `from` and `to`, both required, `from <= to`, at most `max_ms` apart (`limit` names it).
@@ -147,8 +184,8 @@ async fn run(
     tx: &mpsc::Sender<Result<pb::ReplayEvent, Status>>,
 ) -> Result<(), Stop> {
     let (from, to) = (spec.from_ms, spec.to_ms);
-    let area = spec.area.clone();
-    let alerts = blocking(shared, move |s| alert_versions(s, from, to, &area)).await?;
+    let (area, region) = (spec.area.clone(), spec.within.clone());
+    let alerts = blocking(shared, move |s| alert_versions(s, from, to, &area, region.as_deref())).await?;
     let mut alerts = alerts.into_iter().peekable();
     let started = tokio::time::Instant::now();
     let (mut positions_sent, mut alerts_sent) = (0u64, 0u64);
@@ -158,9 +195,9 @@ async fn run(
         if tx.is_closed() {
             return Err(Stop::Gone);
         }
-        let (boxes, area) = (spec.boxes.clone(), spec.area.clone());
+        let (boxes, area, region) = (spec.boxes.clone(), spec.area.clone(), spec.within.clone());
         let (rows, more) = blocking(shared, move |s| {
-            let keep = |lat: f64, lon: f64| area.contains(LatLon::new(lat, lon));
+            let keep = |lat: f64, lon: f64| inside(&area, region.as_deref(), lat, lon);
             Ok(s.archive().positions_in_window(boxes.as_deref(), &keep, t, end, MAX_REPLAY_CHUNK_POSITIONS)?)
         })
         .await?;
@@ -222,15 +259,21 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The alert versions made in `[from_ms, to_ms)` (by `updated_at`) at a position inside
-/// `area`, in replay order.
-fn alert_versions(store: &crate::store::Store, from_ms: i64, to_ms: i64, area: &Area) -> Result<Vec<Pending>, Error> {
+/// `area` and the caller's `region`, in replay order.
+fn alert_versions(
+    store: &crate::store::Store,
+    from_ms: i64,
+    to_ms: i64,
+    area: &Area,
+    region: Option<&BandedPolygon>,
+) -> Result<Vec<Pending>, Error> {
     let mut out = Vec::new();
     for (alert_id, row) in store.archive().all_alert_versions()? {
         let Some((updated_ms, alert)) = archived_alert(&row.payload) else {
             tracing::warn!(alert_id, version = row.version, "archived alert version unreadable; not replayed");
             continue;
         };
-        let inside = alert.position.as_ref().is_some_and(|p| area.contains(LatLon::new(p.lat_deg, p.lon_deg)));
+        let inside = alert.position.as_ref().is_some_and(|p| inside(area, region, p.lat_deg, p.lon_deg));
         if (from_ms..to_ms).contains(&updated_ms) && inside {
             out.push(Pending {
                 key: (updated_ms, 1, alert_id, row.version),
@@ -364,11 +407,17 @@ fn archived_alert(payload: &[u8]) -> Option<(i64, pb::Alert)> {
     Some((updated_ms, alert))
 }
 
-/// `AreaHistory`: the positions inside `area` in the window, by vessel, and whether
-/// `max_results` cut them short (then the earliest are given).
-pub async fn area_history(shared: Arc<Shared>, r: pb::AreaHistoryRequest) -> Result<pb::AreaHistoryResponse, Error> {
+/// `AreaHistory`: the positions inside `area` (and the caller's `region`) in the window,
+/// by vessel, and whether `max_results` cut them short (then the earliest are given).
+pub async fn area_history(
+    shared: Arc<Shared>,
+    r: pb::AreaHistoryRequest,
+    region: Option<Arc<BandedPolygon>>,
+    note: &super::audit::Note,
+) -> Result<pb::AreaHistoryResponse, Error> {
     let area = convert::area(r.area, true)?;
     let (from, to) = window(r.from, r.to, convert::MAX_HISTORY_WINDOW_MS, "MAX_HISTORY_WINDOW")?;
+    note.args(|| format!("area {} {}", super::audit::area(&area), super::audit::window(from, to)));
     let limit = convert::max_results(
         "max_results",
         r.max_results,
@@ -380,7 +429,7 @@ pub async fn area_history(shared: Arc<Shared>, r: pb::AreaHistoryRequest) -> Res
     // A month of an area can be many rows: one of the heavy-query slots, with its deadline.
     let (rows, truncated) = super::query::off_the_workers(move |_| {
         let store = shared.store.as_ref().expect("checked above");
-        let keep = |lat: f64, lon: f64| area.contains(LatLon::new(lat, lon));
+        let keep = |lat: f64, lon: f64| inside(&area, region.as_deref(), lat, lon);
         Ok(store.archive().positions_in_window(boxes.as_deref(), &keep, from, to, limit)?)
     })
     .await?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::audit::{self, Note};
 use super::convert::{self, DEFAULT_AREA_RESULTS, DEFAULT_NEAR_RESULTS, MAX_AREA_RESULTS, MAX_NEAR_RESULTS};
 use super::pb::{self, lookout_server::Lookout};
 use super::{alerts, replay, sensors, subscribe};
@@ -21,12 +22,22 @@ use crate::source::grpc;
 use crate::store::Store;
 use lookout_core::time::wall_ms;
 use lookout_core::LatLon;
-use lookout_picture::NearQuery;
+use lookout_picture::{BandedPolygon, NearQuery, VesselFilter};
 
 /// Whether the caller may see distress and overcrowded alerts only (the rescue role),
 /// whatever its filter asks.
 fn rescue_only<T>(req: &Request<T>) -> bool {
     req.extensions().get::<super::Operator>().is_some_and(|o| o.rescue_only)
+}
+
+/// The region the caller may see (its operator's `area`); `None`: anywhere.
+fn region<T>(req: &Request<T>) -> Option<Arc<BandedPolygon>> {
+    req.extensions().get::<super::Operator>().and_then(|o| o.area.clone())
+}
+
+/// Whether a caller restricted to `region` may see something at `p`.
+pub(super) fn sees(region: Option<&BandedPolygon>, p: LatLon) -> bool {
+    region.is_none_or(|r| r.covers_latlon(p))
 }
 
 pub struct LookoutApi {
@@ -70,6 +81,7 @@ impl Lookout for LookoutApi {
         req: Request<pb::VesselsNearRequest>,
     ) -> Result<Response<pb::VesselsNearResponse>, Status> {
         let rescue_only = rescue_only(&req);
+        let (region, note) = (region(&req), Note::of(&req));
         let r = req.into_inner();
         let now_ms = self.shared.now_ms();
         let engine = self.shared.engine.read();
@@ -83,7 +95,7 @@ impl Lookout for LookoutApi {
                     )
                     .into());
                 }
-                let datum = alerts::datum_of(engine.book(), id, rescue_only, now_ms)?;
+                let datum = alerts::datum_of(engine.book(), id, rescue_only, region.as_deref(), now_ms)?;
                 (LatLon::new(datum.lat, datum.lon), Some(datum))
             }
         };
@@ -91,11 +103,16 @@ impl Lookout for LookoutApi {
             center,
             radius_m: convert::radius(r.radius_m)?,
             max_results: convert::max_results("max_results", r.max_results, DEFAULT_NEAR_RESULTS, MAX_NEAR_RESULTS)?,
-            filter: convert::filter(r.filter)?,
+            filter: VesselFilter { within: region, ..convert::filter(r.filter)? },
             now_ms,
         };
         let result = engine.picture().near(&q);
         drop(engine);
+        note.args(|| match r.datum_of_alert_id {
+            0 => format!("near {:.5},{:.5} r={:.0} m", center.lat_deg, center.lon_deg, q.radius_m),
+            id => format!("near alert {id} datum {:.5},{:.5} r={:.0} m", center.lat_deg, center.lon_deg, q.radius_m),
+        });
+        note.results(result.hits.len());
         let vessels = result.hits.iter().map(|h| convert::near_hit(h, &self.shared.sources)).collect();
         Ok(Response::new(pb::VesselsNearResponse {
             vessels,
@@ -106,9 +123,21 @@ impl Lookout for LookoutApi {
     }
 
     async fn get_vessel(&self, req: Request<pb::GetVesselRequest>) -> Result<Response<pb::Vessel>, Status> {
+        let (region, note) = (region(&req), Note::of(&req));
         let mmsi = convert::mmsi(req.into_inner().mmsi, "mmsi")?;
-        let v = self.shared.engine.read().picture().get(mmsi).cloned();
+        note.args(|| format!("mmsi {mmsi}"));
+        // A vessel outside the caller's region is NOT_FOUND with the same words as an
+        // unknown one: its existence is not revealed.
+        let v = self
+            .shared
+            .engine
+            .read()
+            .picture()
+            .get(mmsi)
+            .cloned()
+            .filter(|v| region.is_none() || v.fix.is_some_and(|f| sees(region.as_deref(), f.pos)));
         let v = v.ok_or_else(|| Error::NotFound(format!("MMSI {mmsi} is not in the live picture")))?;
+        note.results(1);
         Ok(Response::new(convert::vessel(&v, &self.shared.sources)))
     }
 
@@ -116,11 +145,14 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::VesselsInAreaRequest>,
     ) -> Result<Response<pb::VesselsInAreaResponse>, Status> {
+        let (region, note) = (region(&req), Note::of(&req));
         let r = req.into_inner();
         let area = convert::area(r.area, true)?;
         let limit = convert::max_results("max_results", r.max_results, DEFAULT_AREA_RESULTS, MAX_AREA_RESULTS)?;
-        let filter = convert::filter(r.filter)?;
+        let filter = VesselFilter { within: region, ..convert::filter(r.filter)? };
+        note.args(|| format!("area {}", audit::area(&area)));
         let (found, total) = super::query::in_area(self.shared.clone(), area, filter, limit).await?;
+        note.results(found.len());
         let vessels = found.iter().map(|v| convert::vessel(v, &self.shared.sources)).collect();
         Ok(Response::new(pb::VesselsInAreaResponse { vessels, total_in_area: total as u32 }))
     }
@@ -131,18 +163,22 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::SubscribeTracksRequest>,
     ) -> Result<Response<Self::SubscribeTracksStream>, Status> {
+        let (region, note) = (region(&req), Note::of(&req));
         let slot = self.subscription_slot(&req)?;
-        let spec = subscribe::Spec::from_request(req.into_inner())?;
+        let spec = subscribe::Spec::from_request(req.into_inner())?.within(region);
+        note.args(|| spec.summary());
         Ok(Response::new(subscribe::start(self.shared.clone(), spec, slot)))
     }
 
     async fn ingest(&self, req: Request<Streaming<pb::IngestRequest>>) -> Result<Response<pb::IngestSummary>, Status> {
         let req_operator = req.extensions().get::<super::Operator>().cloned();
+        let note = Note::of(&req);
         let mut stream = req.into_inner();
         let Some(first) = stream.message().await? else {
             return Err(Error::invalid("source", "the stream ended before the first message").into());
         };
         let name = grpc::feeder_name(&first.source)?;
+        note.args(|| format!("source {name}"));
         // A feeder feeds under its own name ("name" or "name/station"), never another's.
         if let Some(op) = req_operator.as_ref().filter(|o| !o.admin) {
             let own = name == op.name || name.strip_prefix(op.name.as_str()).is_some_and(|r| r.starts_with('/'));
@@ -179,7 +215,9 @@ impl Lookout for LookoutApi {
         .await;
         let status = call.close(outcome.as_ref().err().map(|e| e.message().to_string()));
         outcome?;
-        Ok(Response::new(pb::IngestSummary { stats: Some(convert::source_stats(&status)) }))
+        let stats = convert::source_stats(&status);
+        note.results(stats.lines as usize);
+        Ok(Response::new(pb::IngestSummary { stats: Some(stats) }))
     }
 
     async fn push_detections(
@@ -193,6 +231,7 @@ impl Lookout for LookoutApi {
             (None, None) => String::new(),
         };
         self.shared.detection_rate.forget_idle();
+        let note = Note::of(&req);
         let mut stream = req.into_inner();
         let mut push = grpc::DetectionPush::open(
             &self.shared.sources,
@@ -255,6 +294,7 @@ impl Lookout for LookoutApi {
         // The summary says "accepted": only once the events are on disk (answers come in
         // order, so the last one covers them all).
         push.durable().await?;
+        note.results(summary.accepted as usize);
         Ok(Response::new(summary))
     }
 
@@ -265,9 +305,12 @@ impl Lookout for LookoutApi {
         req: Request<pb::SubscribeAlertsRequest>,
     ) -> Result<Response<Self::SubscribeAlertsStream>, Status> {
         let rescue_only = rescue_only(&req);
+        let (region, note) = (region(&req), Note::of(&req));
         let slot = self.subscription_slot(&req)?;
         let mut filter = convert::alert_filter(req.into_inner().filter)?;
         filter.rescue_only |= rescue_only;
+        filter.within = region;
+        note.args(|| alerts::summary(&filter, false));
         Ok(Response::new(alerts::subscribe(self.shared.clone(), filter, slot)))
     }
 
@@ -276,7 +319,10 @@ impl Lookout for LookoutApi {
         req: Request<pb::ListAlertsRequest>,
     ) -> Result<Response<pb::ListAlertsResponse>, Status> {
         let rescue_only = rescue_only(&req);
-        Ok(Response::new(alerts::list(&self.shared, req.into_inner(), rescue_only)?))
+        let (region, note) = (region(&req), Note::of(&req));
+        let r = alerts::list(&self.shared, req.into_inner(), rescue_only, region, &note)?;
+        note.results(r.alerts.len());
+        Ok(Response::new(r))
     }
 
     async fn acknowledge_alert(
@@ -284,28 +330,36 @@ impl Lookout for LookoutApi {
         req: Request<pb::AcknowledgeAlertRequest>,
     ) -> Result<Response<pb::Alert>, Status> {
         let operator = req.extensions().get::<super::Operator>().cloned();
-        let (alert, durable) = alerts::acknowledge(&self.shared, req.into_inner(), operator)?;
+        let note = Note::of(&req);
+        let r = req.into_inner();
+        note.args(|| format!("alert {}{}", r.alert_id, if r.close { " close" } else { "" }));
+        let (alert, durable) = alerts::acknowledge(&self.shared, r, operator)?;
         // Acknowledged only once the acknowledgement is on disk.
         if let Some(ticket) = durable {
             ticket.await.map_err(Error::from)?;
         }
+        note.results(1);
         Ok(Response::new(alert))
     }
 
     async fn list_sensors(
         &self,
-        _req: Request<pb::ListSensorsRequest>,
+        req: Request<pb::ListSensorsRequest>,
     ) -> Result<Response<pb::ListSensorsResponse>, Status> {
-        Ok(Response::new(sensors::list(&self.shared)))
+        let r = sensors::list(&self.shared);
+        Note::of(&req).results(r.sensors.len());
+        Ok(Response::new(r))
     }
 
     async fn vessel_history(
         &self,
         req: Request<pb::VesselHistoryRequest>,
     ) -> Result<Response<pb::VesselHistoryResponse>, Status> {
+        let (region, note) = (region(&req), Note::of(&req));
         let r = req.into_inner();
         let mmsi = convert::mmsi(r.mmsi, "mmsi")?;
         let (from, to) = (convert::time_ms("from", r.from)?, convert::time_ms("to", r.to)?);
+        note.args(|| format!("mmsi {mmsi} {}", audit::window(from, to)));
         if to < from {
             return Err(Error::invalid("to", "is before from").into());
         }
@@ -332,8 +386,14 @@ impl Lookout for LookoutApi {
         .await
         .map_err(|e| Status::internal(format!("history task: {e}")))?
         .map_err(Error::from)?;
+        // Positions outside the caller's region are not history it may see.
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| sees(region.as_deref(), LatLon::new(r.sample.lat_deg, r.sample.lon_deg)))
+            .collect();
         let truncated = rows.len() > limit;
-        let points = rows.iter().take(limit).map(convert::history_point).collect();
+        let points: Vec<_> = rows.iter().take(limit).map(convert::history_point).collect();
+        note.results(points.len());
         Ok(Response::new(pb::VesselHistoryResponse { points, truncated }))
     }
 
@@ -341,10 +401,12 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::AlertHistoryRequest>,
     ) -> Result<Response<pb::AlertHistoryResponse>, Status> {
+        let (region, note) = (region(&req), Note::of(&req));
         let id = req.into_inner().alert_id;
         if id == 0 {
             return Err(Error::invalid("alert_id", "is required").into());
         }
+        note.args(|| format!("alert {id}"));
         self.archived()?;
         let shared = self.shared.clone();
         let rows = tokio::task::spawn_blocking(move || {
@@ -353,9 +415,16 @@ impl Lookout for LookoutApi {
         .await
         .map_err(|e| Status::internal(format!("history task: {e}")))?
         .map_err(Error::from)?;
+        // Versions at a position outside the caller's region are not shown; with none
+        // left the alert is NOT_FOUND as an unknown one is.
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|r| region.is_none() || replay::position_of(&r.payload).is_some_and(|p| sees(region.as_deref(), p)))
+            .collect();
         if rows.is_empty() {
             return Err(Error::NotFound(format!("alert {id} has no archived versions")).into());
         }
+        note.results(rows.len());
         Ok(Response::new(pb::AlertHistoryResponse {
             versions: rows.into_iter().map(convert::archived_version).collect(),
         }))
@@ -365,7 +434,8 @@ impl Lookout for LookoutApi {
 
     async fn replay(&self, req: Request<pb::ReplayRequest>) -> Result<Response<Self::ReplayStream>, Status> {
         // The request is checked before a slot is taken, and without an archive nothing is.
-        let spec = replay::ReplaySpec::from_request(req.get_ref().clone())?;
+        let spec = replay::ReplaySpec::from_request(req.get_ref().clone())?.within(region(&req));
+        Note::of(&req).args(|| spec.summary());
         self.archived()?;
         // A paced replay is as long-lived as a subscription, and counted with them.
         let slot = self.subscription_slot(&req)?;
@@ -376,10 +446,14 @@ impl Lookout for LookoutApi {
         &self,
         req: Request<pb::AreaHistoryRequest>,
     ) -> Result<Response<pb::AreaHistoryResponse>, Status> {
-        Ok(Response::new(replay::area_history(self.shared.clone(), req.into_inner()).await?))
+        let (region, note) = (region(&req), Note::of(&req));
+        let r = replay::area_history(self.shared.clone(), req.into_inner(), region, &note).await?;
+        note.results(r.vessels.iter().map(|v| v.points.len()).sum());
+        Ok(Response::new(r))
     }
 
     async fn audit_log(&self, req: Request<pb::AuditLogRequest>) -> Result<Response<pb::AuditLogResponse>, Status> {
+        let note = Note::of(&req);
         let r = req.into_inner();
         let from = convert::time_ms("from", r.from)?;
         let to = match r.to {
@@ -390,6 +464,10 @@ impl Lookout for LookoutApi {
             return Err(Error::invalid("to", "is before from").into());
         }
         let limit = convert::max_results("max_results", r.max_results, DEFAULT_AUDIT_ENTRIES, MAX_AUDIT_ENTRIES)?;
+        note.args(|| {
+            let who = if r.operator.is_empty() { String::new() } else { format!(" operator {}", r.operator) };
+            format!("audit {}{who}", audit::window(from, to))
+        });
         if self.shared.audit_store().is_none() {
             return Err(Error::FailedPrecondition(
                 "the audit needs [audit] or [archive]: this service keeps no audit records".into(),
@@ -423,6 +501,10 @@ impl Lookout for LookoutApi {
                     peer: a.peer,
                     outcome: a.outcome,
                     reason: a.reason,
+                    role: a.role,
+                    purpose: a.purpose,
+                    args: a.args,
+                    results: a.results,
                 });
             }
             Ok((out, false))
@@ -430,12 +512,15 @@ impl Lookout for LookoutApi {
         .await
         .map_err(|e| Status::internal(format!("audit task: {e}")))?
         .map_err(Error::from)?;
+        note.results(entries.len());
         Ok(Response::new(pb::AuditLogResponse { entries, truncated }))
     }
 
     async fn place_hold(&self, req: Request<pb::PlaceHoldRequest>) -> Result<Response<pb::LegalHold>, Status> {
         let by = req.extensions().get::<super::Operator>().map_or("-", |o| o.name.as_str()).to_string();
+        let note = Note::of(&req);
         let hold = convert::hold_from_pb(req.into_inner().hold, &by)?;
+        note.args(|| format!("hold {:?} {}", hold.name, audit::window(hold.from_ms, hold.to_ms)));
         self.archived()?;
         let shared = self.shared.clone();
         let placed = hold.clone();
@@ -456,7 +541,9 @@ impl Lookout for LookoutApi {
         req: Request<pb::ReleaseHoldRequest>,
     ) -> Result<Response<pb::ReleaseHoldResponse>, Status> {
         let by = req.extensions().get::<super::Operator>().map_or("-", |o| o.name.as_str()).to_string();
+        let note = Note::of(&req);
         let name = req.into_inner().name;
+        note.args(|| format!("release hold {name:?}"));
         self.archived()?;
         let shared = self.shared.clone();
         let n = name.clone();

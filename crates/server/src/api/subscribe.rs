@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::metrics::Stream;
 use crate::pipeline::TrackUpdate;
 use crate::service::Shared;
-use lookout_picture::{Area, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
+use lookout_picture::{Area, BandedPolygon, Mmsi, Removal, RemovalReason, TrackId, Vessel, VesselFilter};
 
 /// Events queued per console before its task waits (and eventually lags).
 pub const SUBSCRIBER_QUEUE: usize = 1024;
@@ -35,6 +35,10 @@ pub struct Spec {
     area: Area,
     min_interval: Duration,
     mmsi: HashSet<Mmsi>,
+    /// The caller's region (its operator's `area`), set by the server: a vessel whose
+    /// position is outside is never sent, and one that moves out is seen to leave
+    /// (`Exited`, LEFT_AREA), as when it leaves the subscription's own area.
+    within: Option<Arc<BandedPolygon>>,
 }
 
 impl Spec {
@@ -53,12 +57,30 @@ impl Spec {
             ));
         }
         let mmsi = r.mmsi.iter().map(|m| convert::mmsi(*m, "mmsi")).collect::<Result<_, _>>()?;
-        Ok(Self { area, min_interval: Duration::from_millis(u64::from(r.min_interval_ms)), mmsi })
+        Ok(Self { area, min_interval: Duration::from_millis(u64::from(r.min_interval_ms)), mmsi, within: None })
+    }
+
+    /// Restricts the subscription to the caller's region (`None`: anywhere).
+    pub fn within(mut self, region: Option<Arc<BandedPolygon>>) -> Self {
+        self.within = region;
+        self
+    }
+
+    /// The subscription in a few words, for the audit.
+    pub fn summary(&self) -> String {
+        let mut s = format!("tracks {}", super::audit::area(&self.area));
+        if !self.mmsi.is_empty() {
+            s += &format!(" mmsi×{}", self.mmsi.len());
+        }
+        s
     }
 
     /// An MMSI filter selects AIS vessels only; without one, dark tracks are included.
     fn wants(&self, v: &Vessel) -> bool {
-        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi)) && v.fix.is_some_and(|f| self.area.contains(f.pos))
+        (self.mmsi.is_empty() || self.mmsi.contains(&v.mmsi))
+            && v.fix.is_some_and(|f| {
+                self.area.contains(f.pos) && self.within.as_ref().is_none_or(|r| r.covers_latlon(f.pos))
+            })
     }
 }
 
@@ -141,8 +163,8 @@ impl Subscription {
     /// Sends the current state of every vessel in the area (at start and after a lag),
     /// and exits for members that left meanwhile.
     async fn snapshot(&mut self) -> Result<(), Gone> {
-        let query =
-            super::query::in_area(self.shared.clone(), self.spec.area.clone(), VesselFilter::default(), usize::MAX);
+        let filter = VesselFilter { within: self.spec.within.clone(), ..Default::default() };
+        let query = super::query::in_area(self.shared.clone(), self.spec.area.clone(), filter, usize::MAX);
         let vessels: Vec<Vessel> = match query.await {
             Ok((vessels, _)) => {
                 vessels.into_iter().filter(|v| self.spec.mmsi.is_empty() || self.spec.mmsi.contains(&v.mmsi)).collect()
