@@ -69,6 +69,9 @@ pub struct Config {
     /// counts, and recovery from it at start. `[archive]`; absent, a restart forgets.
     #[serde(default)]
     pub archive: Option<crate::store::ArchiveConfig>,
+    /// NMEA output feeds for chart plotters (`[[output]]` tables; see [`crate::output`]).
+    #[serde(default, rename = "output")]
+    pub outputs: Vec<crate::output::OutputConfig>,
     /// The sections a reload may change in a running engine (`[score]`, `[alerts]`,
     /// `[[zone]]`), as canonical TOML: what the archive records when they change,
     /// and what recovery reads back. Empty for a configuration built in code.
@@ -511,6 +514,7 @@ impl Config {
         if let Some(a) = &self.archive {
             out.extend(a.problems());
         }
+        out.extend(crate::output::config::problems(&self.outputs));
         if let Err(e) = self.alerts.validate() {
             out.push(e);
         }
