@@ -388,15 +388,16 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         // Bound now, so a port in use stops the start like any other listener.
         let bound = crate::output::net::bind(oc).await?;
         let addr = match &bound {
-            crate::output::net::Bound::Tcp(l) => crate::output::OutputAddr::TcpServer(
-                l.local_addr().map_err(|e| Error::io("local_addr", e))?,
-            ),
+            crate::output::net::Bound::Tcp(l) => {
+                crate::output::OutputAddr::TcpServer(l.local_addr().map_err(|e| Error::io("local_addr", e))?)
+            }
             crate::output::net::Bound::Udp(_, target) => crate::output::OutputAddr::Udp(*target),
         };
         let stats = Arc::new(crate::output::OutputStats::new(addr.to_string()));
         shared.metrics.outputs.add(stats.clone());
         info!(output = %addr, interval = ?oc.interval, area = !oc.area.is_empty(), "NMEA output feed");
-        if matches!(addr, crate::output::OutputAddr::TcpServer(a) if !a.ip().is_loopback()) && oc.allow_from.is_empty() {
+        if matches!(addr, crate::output::OutputAddr::TcpServer(a) if !a.ip().is_loopback()) && oc.allow_from.is_empty()
+        {
             warn!(output = %addr, "NMEA output open to any address (no allow_from): it shows every dark track, unauthenticated");
         }
         tasks.spawn(crate::output::net::run(shared.clone(), oc.clone(), bound, stats));

@@ -122,11 +122,7 @@ pub fn geotiff_tags(world: &WorldFile) -> ([f64; 3], [f64; 6]) {
 /// georeferenced in WGS 84 (EPSG:4326) by its own tags (see [`geotiff_tags`],
 /// [`GEOKEYS_EPSG_4326`]), so no world file is needed; returns the same transform as
 /// [`render_png`] would write to the `.pgw`.
-pub(crate) fn render_geotiff(
-    b: &Baseline,
-    path: &Path,
-    basemap: Option<&Basemap>,
-) -> Result<WorldFile, BaselineError> {
+pub(crate) fn render_geotiff(b: &Baseline, path: &Path, basemap: Option<&Basemap>) -> Result<WorldFile, BaselineError> {
     use tiff::encoder::{colortype::RGB8, TiffEncoder};
     use tiff::tags::Tag;
     let (img, world) = render(b, basemap);

@@ -333,11 +333,23 @@ impl Collector {
     /// per configured output, so the label is bounded by the configuration).
     fn outputs(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let outputs = self.shared.metrics.outputs.all();
-        let mut sent = Series::new("output_sentences_sent", "NMEA sentences written to output clients (TCP: per client) or sent (UDP)");
+        let mut sent = Series::new(
+            "output_sentences_sent",
+            "NMEA sentences written to output clients (TCP: per client) or sent (UDP)",
+        );
         let mut batches = Series::new("output_batches", "Pictures encoded for an output");
-        let mut refused = Series::new("output_clients_refused", "Output connections closed unserved: over MAX_OUTPUT_CLIENTS or not in allow_from");
-        let mut skipped = Series::new("output_batches_skipped", "Whole pictures a slow output client skipped, a newer one having replaced them");
-        let mut stalled = Series::new("output_clients_stalled", "Output clients disconnected after CLIENT_WRITE_TIMEOUT without taking a batch");
+        let mut refused = Series::new(
+            "output_clients_refused",
+            "Output connections closed unserved: over MAX_OUTPUT_CLIENTS or not in allow_from",
+        );
+        let mut skipped = Series::new(
+            "output_batches_skipped",
+            "Whole pictures a slow output client skipped, a newer one having replaced them",
+        );
+        let mut stalled = Series::new(
+            "output_clients_stalled",
+            "Output clients disconnected after CLIENT_WRITE_TIMEOUT without taking a batch",
+        );
         let mut errors = Series::new("output_send_errors", "UDP output datagrams that could not be sent");
         let mut clients = Series::new("output_clients", "Clients connected to a TCP output now");
         for o in &outputs {

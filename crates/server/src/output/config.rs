@@ -254,7 +254,10 @@ mod tests {
             ("kind = \"tcp_server\"\nformat = \"json\"\nlisten = \"127.0.0.1:1\"", "unknown variant `json`"),
             ("kind = \"tcp_client\"\nformat = \"nmea\"", "unknown variant `tcp_client`"),
             ("kind = \"udp\"\ntarget = \"127.0.0.1:1\"", "missing field `format`"),
-            ("kind = \"udp\"\nformat = \"nmea\"\ntarget = \"127.0.0.1:1\"\nintervall = \"5s\"", "unknown field `intervall`"),
+            (
+                "kind = \"udp\"\nformat = \"nmea\"\ntarget = \"127.0.0.1:1\"\nintervall = \"5s\"",
+                "unknown field `intervall`",
+            ),
         ] {
             let e = toml::from_str::<File>(&format!("[[output]]\n{bad}")).unwrap_err().to_string();
             assert!(e.contains(says), "{bad}: {e}");

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::{
-    nmea, Batch, OutputConfig, OutputKind, OutputStats, CLIENT_WRITE_TIMEOUT, MAX_OUTPUT_CLIENTS,
-    STATIC_EVERY_BATCHES, UDP_DATAGRAM_BYTES,
+    nmea, Batch, OutputConfig, OutputKind, OutputStats, CLIENT_WRITE_TIMEOUT, MAX_OUTPUT_CLIENTS, STATIC_EVERY_BATCHES,
+    UDP_DATAGRAM_BYTES,
 };
 use crate::error::Error;
 use crate::service::Shared;
@@ -36,7 +36,8 @@ pub async fn bind(cfg: &OutputConfig) -> Result<Bound, Error> {
         OutputKind::Udp => {
             let target = cfg.target.ok_or_else(|| Error::config("output: udp without target"))?;
             let local: SocketAddr = if target.is_ipv4() { ([0, 0, 0, 0], 0).into() } else { ([0u16; 8], 0).into() };
-            let s = UdpSocket::bind(local).await.map_err(|e| Error::io(format!("bind output socket for {target}"), e))?;
+            let s =
+                UdpSocket::bind(local).await.map_err(|e| Error::io(format!("bind output socket for {target}"), e))?;
             // Lets `target` be a broadcast address (a boat's or a watch room's LAN).
             s.set_broadcast(true).map_err(|e| Error::io("output SO_BROADCAST", e))?;
             Ok(Bound::Udp(s, target))

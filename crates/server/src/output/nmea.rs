@@ -316,7 +316,8 @@ mod tests {
 
     #[test]
     fn dark_tracks_are_tll_named_with_persons_on_board() {
-        let d = DarkTarget { target: 17, lat_deg: 35.5, lon_deg: 12.25, at_ms: 1_780_272_017_500, pob: Some((40, 25, 60)) };
+        let d =
+            DarkTarget { target: 17, lat_deg: 35.5, lon_deg: 12.25, at_ms: 1_780_272_017_500, pob: Some((40, 25, 60)) };
         let mut out = Vec::new();
         assert_eq!(encode(&[Target::Dark(d.clone())], true, &mut out), 1);
         let line = String::from_utf8(out).unwrap();
