@@ -68,7 +68,7 @@ pub async fn run(shared: Arc<Shared>, cfg: OutputConfig, bound: Bound, stats: Ar
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let with_static = seq % STATIC_EVERY_BATCHES == 0;
+        let with_static = seq.is_multiple_of(STATIC_EVERY_BATCHES);
         seq += 1;
         // Copy under the read lock; encode outside it, off the async workers.
         let targets = nmea::snapshot(shared.engine.read().picture(), area.as_ref());
