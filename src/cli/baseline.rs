@@ -48,11 +48,23 @@ enum BaselineCommand {
     Render {
         /// The baseline file (from `lookout baseline build`).
         file: PathBuf,
-        /// The picture to write: PNG only, so the name must end in .png; NAME.pgw
-        /// and NAME.prj are written beside it (replaced if present).
+        /// The picture to write. PNG: the name must end in .png, and NAME.pgw and
+        /// NAME.prj are written beside it (replaced if present). GeoTIFF: the name must
+        /// end in .tif or .tiff; the file carries its own georeference.
         #[arg(short, long)]
         output: PathBuf,
+        /// png: a PNG with world file and projection beside it; geotiff: one GeoTIFF
+        /// (RGB, WGS 84 / EPSG:4326 in its GeoKeys), for GIS tools that want one file.
+        #[arg(long, value_enum, default_value_t = RenderFormat::Png)]
+        format: RenderFormat,
     },
+}
+
+/// What `baseline render` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum RenderFormat {
+    Png,
+    Geotiff,
 }
 
 impl BaselineArgs {
@@ -69,7 +81,7 @@ impl BaselineArgs {
                     Progress::new("baseline", progress),
                 )
             }
-            BaselineCommand::Render { file, output } => render(&file, &output),
+            BaselineCommand::Render { file, output, format } => render(&file, &output, format),
         }
     }
 }
@@ -202,28 +214,50 @@ impl<R: std::io::Read> std::io::Read for CountingReader<'_, R> {
     }
 }
 
-/// Draws a baseline file as a PNG.
-fn render(file: &Path, output: &Path) -> anyhow::Result<()> {
-    // The renderer writes PNG whatever the name says; a .jpg holding PNG
-    // bytes misleads every viewer and upload form, so the name must match.
-    if !output.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
-        anyhow::bail!(
-            "-o {}: baseline render writes PNG only; name the file {}",
+/// Draws a baseline file as a PNG (with world file and projection) or a GeoTIFF.
+fn render(file: &Path, output: &Path, format: RenderFormat) -> anyhow::Result<()> {
+    // The renderer writes what --format says whatever the name says; a .jpg holding
+    // PNG bytes misleads every viewer and upload form, so the name must match. Checked
+    // before the baseline is read.
+    let ext = output.extension().map(|e| e.to_ascii_lowercase());
+    match format {
+        RenderFormat::Png if ext.as_deref() != Some("png".as_ref()) => anyhow::bail!(
+            "-o {}: baseline render writes PNG only unless --format geotiff; name the file {}",
             output.display(),
             output.with_extension("png").display()
-        );
+        ),
+        RenderFormat::Geotiff if !matches!(ext.as_deref().and_then(|e| e.to_str()), Some("tif" | "tiff")) => {
+            anyhow::bail!(
+                "-o {}: --format geotiff writes a GeoTIFF; name the file {}",
+                output.display(),
+                output.with_extension("tif").display()
+            )
+        }
+        _ => {}
     }
     let baseline = Baseline::load_path(file, None)?;
     // The console's embedded land polygons (one copy in the binary for both).
     let land = Basemap::from_topojson(lookout_server::console::LAND_50M_TOPOJSON, "land")
         .context("the embedded Natural Earth land (console/dist/assets/land-50m.json)")?;
-    baseline.render_png(output, Some(&land)).with_context(|| format!("write {}", output.display()))?;
-    eprintln!(
-        "{}: drawn from {}; georeferenced by {} and {} (WGS 84, EPSG:4326)",
-        output.display(),
-        file.display(),
-        WorldFile::path_for(output).display(),
-        output.with_extension("prj").display()
-    );
+    match format {
+        RenderFormat::Png => {
+            baseline.render_png(output, Some(&land)).with_context(|| format!("write {}", output.display()))?;
+            eprintln!(
+                "{}: drawn from {}; georeferenced by {} and {} (WGS 84, EPSG:4326)",
+                output.display(),
+                file.display(),
+                WorldFile::path_for(output).display(),
+                output.with_extension("prj").display()
+            );
+        }
+        RenderFormat::Geotiff => {
+            baseline.render_geotiff(output, Some(&land)).with_context(|| format!("write {}", output.display()))?;
+            eprintln!(
+                "{}: drawn from {}; a GeoTIFF georeferenced by its own tags (WGS 84, EPSG:4326)",
+                output.display(),
+                file.display()
+            );
+        }
+    }
     Ok(())
 }

@@ -382,6 +382,46 @@ fn lane_render_is_a_png_of_the_expected_size() {
     assert!(dir.path().join("lane.pgw").is_file() && dir.path().join("lane.prj").is_file());
 }
 
+/// `render_geotiff` writes the same map as `render_png`, read back with the `tiff`
+/// decoder: the same size, RGB, and GeoTIFF tags that put it where the `.pgw` does
+/// (WGS 84, PixelIsArea: the tiepoint is the upper-left pixel's corner, the world
+/// file names its centre).
+#[test]
+fn lane_render_as_geotiff_is_placed_where_the_world_file_places_the_png() {
+    use tiff::tags::Tag;
+    let b = lane_baseline();
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("lane.png");
+    b.render_png(&png, None).unwrap();
+    let pgw = read_world_file(&dir.path().join("lane.pgw"));
+    let tif = dir.path().join("lane.tif");
+    assert_eq!(b.render_geotiff(&tif, None).unwrap(), pgw);
+    assert!(!dir.path().join("lane.tfw").exists(), "a GeoTIFF needs no world file");
+
+    let mut d = tiff::decoder::Decoder::new(std::fs::File::open(&tif).unwrap()).unwrap();
+    let img = image::open(&png).unwrap();
+    assert_eq!(d.dimensions().unwrap(), (img.width(), img.height()));
+    assert_eq!(d.colortype().unwrap(), tiff::ColorType::RGB(8));
+    let scale = d.get_tag_f64_vec(Tag::ModelPixelScaleTag).unwrap();
+    let tie = d.get_tag_f64_vec(Tag::ModelTiepointTag).unwrap();
+    let keys = d.get_tag_u16_vec(Tag::GeoKeyDirectoryTag).unwrap();
+    assert_eq!(keys, [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326]);
+    assert_eq!(scale, [pgw.a, -pgw.e, 0.0]);
+    assert_eq!(&tie[..3], [0.0, 0.0, 0.0]);
+    // The extent: corners from the GeoTIFF tags, and from the world file.
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    let tif_extent = [tie[3], tie[4] - h * scale[1], tie[3] + w * scale[0], tie[4]];
+    let (west, north) = pgw.lon_lat(-0.5, -0.5);
+    let (east, south) = pgw.lon_lat(w - 0.5, h - 0.5);
+    for (t, p) in tif_extent.iter().zip([west, south, east, north]) {
+        assert!((t - p).abs() < 1e-9, "{tif_extent:?} vs {:?}", [west, south, east, north]);
+    }
+    // Pixels: the same picture as the PNG.
+    let tiff::decoder::DecodingResult::U8(pixels) = d.read_image().unwrap() else { panic!("8-bit") };
+    assert_eq!(pixels, img.to_rgb8().into_raw());
+    assert!(b.render_geotiff(std::path::Path::new("/nonexistent-dir/x.tif"), None).is_err());
+}
+
 /// The six numbers of a world file (A, D, B, E, C, F), read back from its text.
 fn read_world_file(path: &std::path::Path) -> WorldFile {
     let text = std::fs::read_to_string(path).unwrap();

@@ -367,6 +367,19 @@ fn baseline_render_writes_a_world_file_and_projection() {
     assert!((v[0] - 0.0056).abs() < 2e-4 && v[1] == 0.0 && v[2] == 0.0 && (v[3] + 0.0045).abs() < 2e-4, "{pgw}");
     assert!((11.0..11.4).contains(&v[4]) && (38.0..38.5).contains(&v[5]), "{pgw}");
     assert!(std::fs::read_to_string(dir.path().join("sicily.prj")).unwrap().contains("WGS_1984"));
+
+    // --format geotiff: one file, named .tif/.tiff (checked before any work), no world file.
+    let tif = dir.path().join("sicily-geo.tif");
+    let o = run(&["baseline", "render", base.to_str().unwrap(), "--format", "geotiff", "-o", tif.to_str().unwrap()]);
+    expect(&o, 0, &["sicily-geo.tif", "GeoTIFF", "EPSG:4326"]);
+    let bytes = std::fs::read(&tif).unwrap();
+    // The tiff crate writes the machine's byte order.
+    assert!(&bytes[..4] == b"II*\0" || &bytes[..4] == b"MM\0*", "a TIFF header: {:?}", &bytes[..4]);
+    assert!(!dir.path().join("sicily-geo.pgw").exists());
+    let wrong = dir.path().join("sicily-geo.png");
+    let o = run(&["baseline", "render", base.to_str().unwrap(), "--format", "geotiff", "-o", wrong.to_str().unwrap()]);
+    expect(&o, 1, &["--format geotiff", "sicily-geo.tif"]);
+    assert!(!wrong.exists());
 }
 
 /// A `lookout serve` child process whose stderr (the log) is collected line by line.

@@ -19,5 +19,6 @@ mod export;
 mod fusion;
 mod hostile;
 mod metrics;
+mod output;
 mod restart;
 mod server;

@@ -1,9 +1,11 @@
-//! Lines in, observations out: NMEA 0183 / AIS decoding ([`decode`]), ARPA
+//! Lines in, observations out: NMEA 0183 / AIS decoding ([`decode`]) and its
+//! inverse, the encoder the simulator and the output feed write with ([`encode`]); ARPA
 //! radar `TTM`/`TLL` from configured sites ([`radar`]), detection events
 //! from drones, cameras, aircraft and satellites ([`event`]), and the line
 //! decoding every source shares, live or replayed ([`lines`], [`recording`]).
 
 pub mod decode;
+pub mod encode;
 pub mod event;
 pub mod lines;
 pub mod radar;

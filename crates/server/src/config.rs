@@ -80,6 +80,9 @@ pub struct Config {
     /// audited in `[archive]` when there is one (and only logged otherwise).
     #[serde(default)]
     pub audit: Option<crate::store::AuditConfig>,
+    /// NMEA output feeds for chart plotters (`[[output]]` tables; see [`crate::output`]).
+    #[serde(default, rename = "output")]
+    pub outputs: Vec<crate::output::OutputConfig>,
     /// The sections a reload may change in a running engine (`[score]`, `[alerts]`,
     /// `[[zone]]`), as canonical TOML: what the archive records when they change,
     /// and what recovery reads back. Empty for a configuration built in code.
@@ -609,6 +612,7 @@ impl Config {
         if let Some(a) = &self.audit {
             out.extend(a.problems(self.archive.as_ref()));
         }
+        out.extend(crate::output::config::problems(&self.outputs));
         if let Err(e) = self.alerts.validate() {
             out.push(e);
         }

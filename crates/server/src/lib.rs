@@ -3,7 +3,7 @@
 //! with the [`store`] (the archive: every input, acknowledgement and alert
 //! version, durably; recovery at start) and the [`journal`] at the edge. [`config`]
 //! gathers every stage's section; [`service`] wires it together; [`metrics`]
-//! exports it all to Prometheus.
+//! exports it all to Prometheus; [`output`] sends the picture to chart plotters as NMEA.
 
 pub mod api;
 pub mod config;
@@ -12,6 +12,7 @@ pub mod error;
 pub mod journal;
 pub mod listen;
 pub mod metrics;
+pub mod output;
 pub mod pipeline;
 pub mod service;
 pub mod source;

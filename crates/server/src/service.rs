@@ -228,6 +228,9 @@ pub struct Running {
     pub metrics_addr: Option<SocketAddr>,
     /// Bound addresses of listening sources (TCP listener, UDP), by source name.
     pub source_addrs: BTreeMap<String, SocketAddr>,
+    /// Where each `[[output]]` can be reached, in configuration order: the bound
+    /// address of a TCP server, the target of a UDP output.
+    pub output_addrs: Vec<crate::output::OutputAddr>,
     pub shared: Arc<Shared>,
     tasks: JoinSet<()>,
     shutdown: CancellationToken,
@@ -392,6 +395,26 @@ pub async fn start(config: Config) -> Result<Running, Error> {
     if let Some(ac) = &config.archive {
         tasks.spawn(run_retention(shared.clone(), ac.purge_every, shutdown.clone()));
     }
+    let mut output_addrs = Vec::new();
+    for oc in &config.outputs {
+        // Bound now, so a port in use stops the start like any other listener.
+        let bound = crate::output::net::bind(oc).await?;
+        let addr = match &bound {
+            crate::output::net::Bound::Tcp(l) => {
+                crate::output::OutputAddr::TcpServer(l.local_addr().map_err(|e| Error::io("local_addr", e))?)
+            }
+            crate::output::net::Bound::Udp(_, target) => crate::output::OutputAddr::Udp(*target),
+        };
+        let stats = Arc::new(crate::output::OutputStats::new(addr.to_string()));
+        shared.metrics.outputs.add(stats.clone());
+        info!(output = %addr, interval = ?oc.interval, area = !oc.area.is_empty(), "NMEA output feed");
+        if matches!(addr, crate::output::OutputAddr::TcpServer(a) if !a.ip().is_loopback()) && oc.allow_from.is_empty()
+        {
+            warn!(output = %addr, "NMEA output open to any address (no allow_from): it shows every dark track, unauthenticated");
+        }
+        tasks.spawn(crate::output::net::run(shared.clone(), oc.clone(), bound, stats));
+        output_addrs.push(addr);
+    }
 
     let listener = tokio::net::TcpListener::bind(config.service.listen)
         .await
@@ -416,8 +439,9 @@ pub async fn start(config: Config) -> Result<Running, Error> {
         None => None,
     };
     tasks.spawn(crate::api::serve(shared.clone(), listener, tls, shutdown.clone()));
-    info!(%addr, sources = config.sources.len(), "lookout serving");
-    Ok(Running { addr, console_addr, metrics_addr, source_addrs, shared, tasks, shutdown })
+    let outputs: Vec<String> = output_addrs.iter().map(|a| a.to_string()).collect();
+    info!(%addr, sources = config.sources.len(), ?outputs, "lookout serving");
+    Ok(Running { addr, console_addr, metrics_addr, source_addrs, output_addrs, shared, tasks, shutdown })
 }
 
 /// Applies the archive's retention every `every` (and once at start): what it deletes

@@ -5,8 +5,9 @@
 //! The simulator keeps the *world* (true vessel motion, [`world`]) apart from the
 //! *sensors* that observe it (the AIS transmitter and shore receivers, [`ais_tx`]),
 //! so other sensors (radar, drones) and scripted anomaly scenarios can be added on
-//! top of the same world later. [`encode`] is the AIS/NMEA encoder (the inverse of
-//! `crate::decode`).
+//! top of the same world later. [`encode`] is the AIS/NMEA encoder, which lives in
+//! `lookout_ais::encode` beside the decoder it inverts (the service's NMEA output
+//! feed uses it too) and is re-exported here so `lookout_sim::encode` keeps working.
 //!
 //! Non-AIS sensors ([`scenario::write_scenario`]): dark boats without AIS ([`dark`]),
 //! coastal radars writing ARPA `$RATTM` ([`radar`]), drones writing JSON Lines
@@ -20,8 +21,9 @@ pub mod ais_tx;
 pub mod anomaly;
 pub mod dark;
 pub mod drone;
-pub mod encode;
 pub mod geography;
+/// The AIS/NMEA encoder, from the codec crate (see the module docs above).
+pub use lookout_ais::encode;
 pub mod identity;
 pub mod radar;
 pub mod region;

@@ -61,7 +61,7 @@ mod render;
 
 pub use basemap::Basemap;
 pub use ingest::{observations_from_nmea, ClassBook};
-pub use render::{WorldFile, WGS84_PRJ};
+pub use render::{geotiff_tags, WorldFile, GEOKEYS_EPSG_4326, WGS84_PRJ};
 
 pub use grid::{GridSpec, COARSE, MAX_CELLS, M_PER_DEG};
 
@@ -834,6 +834,17 @@ impl Baseline {
     /// the world file's transform.
     pub fn render_png(&self, path: &std::path::Path, basemap: Option<&Basemap>) -> Result<WorldFile, BaselineError> {
         render::render_png(self, path, basemap)
+    }
+
+    /// Draws the baseline as [`Baseline::render_png`] does, written as a GeoTIFF at
+    /// `path` that carries its own georeference (WGS 84, EPSG:4326): no world file.
+    /// Returns the transform a `.pgw` of the same map would hold.
+    pub fn render_geotiff(
+        &self,
+        path: &std::path::Path,
+        basemap: Option<&Basemap>,
+    ) -> Result<WorldFile, BaselineError> {
+        render::render_geotiff(self, path, basemap)
     }
 }
 

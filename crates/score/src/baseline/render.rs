@@ -102,6 +102,43 @@ pub(crate) fn render_png(b: &Baseline, path: &Path, basemap: Option<&Basemap>) -
     Ok(world)
 }
 
+/// GeoKey directory of a GeoTIFF in WGS 84 degrees (GeoTIFF 1.0, OGC 19-008): header
+/// (version 1, revision 1.0, 3 keys), then each key as (id, location 0 = value here,
+/// count 1, value): GTModelTypeGeoKey (1024) = 2 geographic, GTRasterTypeGeoKey
+/// (1025) = 1 PixelIsArea, GeographicTypeGeoKey (2048) = 4326.
+pub const GEOKEYS_EPSG_4326: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326];
+
+/// The GeoTIFF tags of `world`'s map, `(ModelPixelScale, ModelTiepoint)`: the
+/// pixel size in degrees (x, y, z = 0), and raster point (0, 0) — with PixelIsArea
+/// the upper-left *corner* of the upper-left pixel, where the world file names its
+/// centre — tied to its longitude and latitude.
+pub fn geotiff_tags(world: &WorldFile) -> ([f64; 3], [f64; 6]) {
+    let scale = [world.a, -world.e, 0.0];
+    let (lon, lat) = world.lon_lat(-0.5, -0.5);
+    (scale, [0.0, 0.0, 0.0, lon, lat, 0.0])
+}
+
+/// Writes the map at `path` as a GeoTIFF (RGB, 8 bits a channel, uncompressed),
+/// georeferenced in WGS 84 (EPSG:4326) by its own tags (see [`geotiff_tags`],
+/// [`GEOKEYS_EPSG_4326`]), so no world file is needed; returns the same transform as
+/// [`render_png`] would write to the `.pgw`.
+pub(crate) fn render_geotiff(b: &Baseline, path: &Path, basemap: Option<&Basemap>) -> Result<WorldFile, BaselineError> {
+    use tiff::encoder::{colortype::RGB8, TiffEncoder};
+    use tiff::tags::Tag;
+    let (img, world) = render(b, basemap);
+    let err = |e: &dyn std::fmt::Display| BaselineError::Render(format!("{}: {e}", path.display()));
+    let file = std::fs::File::create(path).map_err(|e| err(&e))?;
+    let mut enc = TiffEncoder::new(std::io::BufWriter::new(file)).map_err(|e| err(&e))?;
+    let mut tif = enc.new_image::<RGB8>(img.width(), img.height()).map_err(|e| err(&e))?;
+    let (scale, tiepoint) = geotiff_tags(&world);
+    let d = tif.encoder();
+    d.write_tag(Tag::ModelPixelScaleTag, &scale[..]).map_err(|e| err(&e))?;
+    d.write_tag(Tag::ModelTiepointTag, &tiepoint[..]).map_err(|e| err(&e))?;
+    d.write_tag(Tag::GeoKeyDirectoryTag, &GEOKEYS_EPSG_4326[..]).map_err(|e| err(&e))?;
+    tif.write_data(img.as_raw()).map_err(|e| err(&e))?;
+    Ok(world)
+}
+
 /// Pixel frame of the map area within the picture.
 struct Frame {
     /// Upper-left corner of the map area, pixels.

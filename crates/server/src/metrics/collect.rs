@@ -321,9 +321,51 @@ impl Collector {
         }
         refused.counters(enc)?;
         tls.counters(enc)?;
+        self.outputs(enc)?;
         let mut g = Series::new("start_time_seconds", "When the service started, seconds since the Unix epoch");
         g.push(NONE, sh.started_ms as f64 / 1000.0);
         g.gauges(enc)
+    }
+}
+
+impl Collector {
+    /// The `[[output]]` feeds, by `output` (`tcp_server <addr>` or `udp <addr>`: one
+    /// per configured output, so the label is bounded by the configuration).
+    fn outputs(&self, enc: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let outputs = self.shared.metrics.outputs.all();
+        let mut sent = Series::new(
+            "output_sentences_sent",
+            "NMEA sentences written to output clients (TCP: per client) or sent (UDP)",
+        );
+        let mut batches = Series::new("output_batches", "Pictures encoded for an output");
+        let mut refused = Series::new(
+            "output_clients_refused",
+            "Output connections closed unserved: over MAX_OUTPUT_CLIENTS or not in allow_from",
+        );
+        let mut skipped = Series::new(
+            "output_batches_skipped",
+            "Whole pictures a slow output client skipped, a newer one having replaced them",
+        );
+        let mut stalled = Series::new(
+            "output_clients_stalled",
+            "Output clients disconnected after CLIENT_WRITE_TIMEOUT without taking a batch",
+        );
+        let mut errors = Series::new("output_send_errors", "UDP output datagrams that could not be sent");
+        let mut clients = Series::new("output_clients", "Clients connected to a TCP output now");
+        for o in &outputs {
+            let l = [("output", o.label.as_str())];
+            sent.push(l, o.sentences_sent.load(Ordering::Relaxed));
+            batches.push(l, o.batches.load(Ordering::Relaxed));
+            refused.push(l, o.clients_refused.load(Ordering::Relaxed));
+            skipped.push(l, o.batches_skipped.load(Ordering::Relaxed));
+            stalled.push(l, o.clients_stalled.load(Ordering::Relaxed));
+            errors.push(l, o.send_errors.load(Ordering::Relaxed));
+            clients.push(l, o.clients.load(Ordering::Relaxed) as f64);
+        }
+        for s in [sent, batches, refused, skipped, stalled, errors] {
+            s.counters(enc)?;
+        }
+        clients.gauges(enc)
     }
 }
 

@@ -169,6 +169,8 @@ pub struct Metrics {
     grpc_latency: HistogramFamily<MethodLabels>,
     /// Every live console's queue, by stream, for its depth at scrape time.
     queues: Mutex<HashMap<Stream, Vec<QueueDepth>>>,
+    /// The `[[output]]` feeds' counters, read at scrape time.
+    pub outputs: crate::output::OutputRegistry,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -194,6 +196,7 @@ impl Metrics {
             subscriber_missed: Family::default(),
             grpc_latency: Family::new_with_constructor(|| Histogram::new(GRPC_BUCKETS)),
             queues: Mutex::default(),
+            outputs: crate::output::OutputRegistry::default(),
         };
         // Every series that can be named in advance starts at zero, so rates and
         // quantiles exist from the first scrape rather than from the first event.

@@ -1,6 +1,7 @@
 //! AIS message encoding: bit packing per ITU-R M.1371-5, 6-bit payload armouring,
 //! NMEA 0183 `!AIVDM` sentences (checksum, fill bits, multi-sentence split) and the
-//! NMEA 4 tag block. This is the exact inverse of `crate::decode`, so every field
+//! NMEA 4 tag block, and the radar `$--TLL` sentence ([`tll_sentence`]). This is the
+//! exact inverse of `crate::decode` (and of `crate::radar::parse_tll`), so every field
 //! width and NA code below follows the standard's tables.
 
 /// Maximum payload characters per sentence. 60 chars keeps a one-part sentence and its
@@ -618,5 +619,124 @@ impl AisMessage {
     pub fn to_sentences(&self, channel: char, seq_id: u8) -> Vec<String> {
         let (payload, fill) = self.to_bits().armor();
         sentences(&payload, fill, channel, seq_id)
+    }
+}
+
+/// Talker of the `$--TLL` sentences Lookout writes: `RA` (radar), because chart
+/// plotters and NMEA readers know TTM/TLL as ARPA radar targets, and a fused dark
+/// track (radar plots, drone looks) is one.
+pub const TLL_TALKER: &str = "RA";
+
+/// The longest target name [`tll_sentence`] writes, characters: keeps the sentence
+/// within NMEA 0183's 82-character line (the fixed fields take about 55).
+pub const TLL_NAME_MAX_CHARS: usize = 24;
+
+/// A `$--TLL` sentence (target latitude and longitude; no line ending):
+/// `$RATLL,<target>,<ddmm.mmmm>,<N|S>,<dddmm.mmmm>,<E|W>,<name>,<hhmmss.ss>,T,*hh`.
+///
+/// - `target`: target number (NMEA says 00–99; ARPA trackers and OpenCPN take more).
+/// - `lat_deg`, `lon_deg`: position in degrees, written to 1/10000 minute (0.19 m),
+///   the same resolution as an AIS position.
+/// - `name`: free text; characters NMEA reserves (`,*$!\^~`, control and non-ASCII)
+///   become spaces, and it is cut to [`TLL_NAME_MAX_CHARS`].
+/// - `at_unix_ms`: time of the position (UTC time of day is written); `None` leaves the
+///   field empty.
+///
+/// Status is always `T` (tracking: Lookout only outputs live tracks); the reference
+/// field is empty (not a reference target).
+pub fn tll_sentence(target: u32, lat_deg: f64, lon_deg: f64, name: &str, at_unix_ms: Option<i64>) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && !",*$!\\^~".contains(c) { c } else { ' ' })
+        .take(TLL_NAME_MAX_CHARS)
+        .collect();
+    let time = at_unix_ms.map_or(String::new(), |ms| {
+        // Hundredths of a second into the UTC day.
+        let cs = ms.rem_euclid(86_400_000) / 10;
+        format!("{:02}{:02}{:02}.{:02}", cs / 360_000, cs / 6000 % 60, cs / 100 % 60, cs % 100)
+    });
+    let body = format!(
+        "{TLL_TALKER}TLL,{target},{},{},{},{time},T,",
+        nmea_angle(lat_deg, 2, 'N', 'S'),
+        nmea_angle(lon_deg, 3, 'E', 'W'),
+        name.trim(),
+    );
+    format!("${}*{:02X}", body, checksum(&body))
+}
+
+/// An angle in NMEA's `d..dmm.mmmm,H` form with `deg_digits` degree digits, rounded
+/// to 1/10000 minute (done on the integer count, so 59.99995' becomes the next degree,
+/// never "60.0000").
+fn nmea_angle(deg: f64, deg_digits: usize, pos: char, neg: char) -> String {
+    let hemi = if deg < 0.0 { neg } else { pos };
+    let e4min = (deg.abs() * 600_000.0).round() as u64;
+    let (d, m) = (e4min / 600_000, e4min % 600_000);
+    format!("{d:0deg_digits$}{:02}.{:04},{hemi}", m / 10_000, m % 10_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::radar::{parse_tll, TargetStatus};
+
+    /// Splits `$BODY*hh` and checks the checksum is the XOR of the body.
+    fn body_of(sentence: &str) -> &str {
+        let (body, sum) = sentence.strip_prefix('$').unwrap().split_once('*').unwrap();
+        assert_eq!(u8::from_str_radix(sum, 16).unwrap(), checksum(body), "{sentence}");
+        assert_eq!(sum.len(), 2, "two hex digits: {sentence}");
+        body
+    }
+
+    #[test]
+    fn tll_fields_checksum_and_length() {
+        // 35°30.1234'N, 12°05.5000'E; 13:45:07.25 UTC on 2026-12-07.
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+            .unwrap()
+            .and_hms_milli_opt(13, 45, 7, 250)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis();
+        let s = tll_sentence(42, 35.0 + 30.1234 / 60.0, 12.0 + 5.5 / 60.0, "DARK POB 40", Some(at));
+        assert_eq!(body_of(&s), "RATLL,42,3530.1234,N,01205.5000,E,DARK POB 40,134507.25,T,");
+        assert!(s.len() <= 80, "{} chars: {s}", s.len());
+        // Southern and western hemispheres, no time.
+        let s = tll_sentence(7, -(33.0 + 0.5 / 60.0), -(70.0 + 40.25 / 60.0), "", None);
+        assert_eq!(body_of(&s), "RATLL,7,3300.5000,S,07040.2500,W,,,T,");
+    }
+
+    #[test]
+    fn tll_names_cannot_break_the_sentence() {
+        let s = tll_sentence(1, 0.0, 0.0, "A,B*C$D!E\\F^G~H\tIé and a name far too long to fit", None);
+        let body = body_of(&s);
+        let fields: Vec<&str> = body.split(',').collect();
+        assert_eq!(fields.len(), 10, "{s}");
+        assert_eq!(fields[6], "A B C D E F G H I  and a");
+        assert!(fields[6].chars().count() <= TLL_NAME_MAX_CHARS);
+    }
+
+    #[test]
+    fn tll_minutes_never_round_to_sixty() {
+        // 59.99999' rounds to the next whole degree, not "5960.0000".
+        let s = tll_sentence(1, 36.0 - 0.000_001 / 60.0, 14.0 + 59.999_99 / 60.0, "x", None);
+        assert_eq!(&body_of(&s)[..34], "RATLL,1,3600.0000,N,01500.0000,E,x");
+    }
+
+    /// Our own radar parser reads back what the encoder wrote, to its resolution.
+    #[test]
+    fn tll_round_trips_through_the_parser() {
+        for (lat, lon, t) in [(35.521_3, 12.629_1, 0), (-12.000_01, -179.999_99, 86_399_990), (0.0, 0.0, 43_200_000)] {
+            let s = tll_sentence(123, lat, lon, "DARK POB 12 8-20", Some(t));
+            let fields = body_of(&s).strip_prefix("RATLL,").unwrap();
+            let tll = parse_tll(fields).unwrap();
+            assert_eq!(tll.target, Some(123));
+            let pos = tll.pos.unwrap();
+            // 1/10000 minute is 1.67e-6 degrees; half of it is the worst rounding.
+            assert!((pos.lat_deg - lat).abs() <= 0.84e-6, "{lat} -> {}", pos.lat_deg);
+            assert!((pos.lon_deg - lon).abs() <= 0.84e-6, "{lon} -> {}", pos.lon_deg);
+            assert_eq!(tll.name.as_deref(), Some("DARK POB 12 8-20"));
+            assert_eq!(tll.status, Some(TargetStatus::Tracking));
+            assert!(!tll.reference);
+            assert!((tll.time_of_day_s.unwrap() - t as f64 / 1000.0).abs() < 0.006, "{s}");
+        }
     }
 }
