@@ -600,7 +600,12 @@ impl Config {
             SourceKind::TcpListener { listen } => Some((format!("the listen of source {:?}", s.name), listen)),
             _ => None,
         });
-        service.chain(console).chain(sources)
+        let outputs = self
+            .outputs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.listen.map(|a| (format!("output {}'s listen", i + 1), a)));
+        service.chain(console).chain(sources).chain(outputs)
     }
 
     /// Everything wrong with the configuration, each naming its key.
@@ -613,6 +618,17 @@ impl Config {
             out.extend(a.problems(self.archive.as_ref()));
         }
         out.extend(crate::output::config::problems(&self.outputs));
+        for (i, o) in self.outputs.iter().enumerate() {
+            let on_loopback = o.listen.or(o.target).is_some_and(|a| a.ip().is_loopback());
+            if !self.operators.is_empty() && !on_loopback && !o.allow_unauthenticated {
+                out.push(format!(
+                    "output {}: with [[operator]]s configured, this feed would show every vessel and dark track to \
+                     anyone on its network, with no token: keep it on loopback, or set allow_unauthenticated = true \
+                     (with allow_from) to mean it",
+                    i + 1
+                ));
+            }
+        }
         if let Err(e) = self.alerts.validate() {
             out.push(e);
         }
@@ -962,6 +978,21 @@ mod tests {
             let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(f);
             Config::load(&p).unwrap_or_else(|e| panic!("{f}: {e}"));
         }
+    }
+
+    /// An NMEA output has no token: with operators configured, one off loopback must be meant.
+    #[test]
+    fn an_open_output_off_loopback_must_be_meant_when_operators_are_configured() {
+        let op =
+            format!("[[operator]]\nname = \"watch\"\ntoken_sha256 = {:?}\nroles = [\"viewer\"]\n", "ab".repeat(32));
+        let out = |listen: &str, extra: &str| {
+            format!("[[output]]\nkind = \"tcp_server\"\nformat = \"nmea\"\nlisten = \"{listen}\"\n{extra}")
+        };
+        assert!(Config::parse(&(out("127.0.0.1:10110", "") + &op)).is_ok(), "loopback is the watch room's own");
+        let e = Config::parse(&(out("0.0.0.0:10110", "") + &op)).unwrap_err().to_string();
+        assert!(e.contains("output 1") && e.contains("allow_unauthenticated"), "{e}");
+        assert!(Config::parse(&(out("0.0.0.0:10110", "allow_unauthenticated = true\n") + &op)).is_ok());
+        assert!(Config::parse(&out("0.0.0.0:10110", "")).is_ok(), "an open service warns at start instead");
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub struct OutputConfig {
     /// on loopback or a watch room's network.
     #[serde(default)]
     pub allow_from: Vec<ipnet::IpNet>,
+    /// With `[[operator]]`s configured, an output off loopback must say it means
+    /// to show the picture without a token (as an unauthenticated inbound feed must).
+    #[serde(default)]
+    pub allow_unauthenticated: bool,
 }
 
 fn default_interval() -> Duration {
