@@ -170,6 +170,10 @@ pub struct RemoteArgs {
     /// PEM certificate of the authority that signed the server's certificate (for https://).
     #[arg(long, env = "LOOKOUT_CA")]
     pub ca: Option<PathBuf>,
+    /// What the call is for, recorded in the service's audit beside your role's
+    /// purpose (e.g. "case 2026-117"; sent as the lookout-purpose header).
+    #[arg(long, env = "LOOKOUT_PURPOSE")]
+    pub purpose: Option<String>,
 }
 
 /// How long a client waits for the TCP connection (and TLS handshake) before
@@ -352,12 +356,18 @@ impl RemoteArgs {
 
 /// Adds the bearer token to every call.
 #[derive(Clone)]
-pub struct Bearer(Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>);
+pub struct Bearer {
+    token: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>,
+    purpose: Option<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>,
+}
 
 impl tonic::service::Interceptor for Bearer {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        if let Some(v) = &self.0 {
+        if let Some(v) = &self.token {
             req.metadata_mut().insert("authorization", v.clone());
+        }
+        if let Some(v) = &self.purpose {
+            req.metadata_mut().insert("lookout-purpose", v.clone());
         }
         Ok(req)
     }
@@ -394,7 +404,11 @@ pub async fn connect(r: &RemoteArgs) -> anyhow::Result<Client> {
         ),
         None => None,
     };
-    Ok(pb::lookout_client::LookoutClient::with_interceptor(channel, Bearer(bearer)))
+    let purpose = match &r.purpose {
+        Some(p) => Some(p.trim().parse().map_err(|_| anyhow::anyhow!("--purpose must be printable ASCII"))?),
+        None => None,
+    };
+    Ok(pb::lookout_client::LookoutClient::with_interceptor(channel, Bearer { token: bearer, purpose }))
 }
 
 /// Whether `e` comes from writing to a closed pipe (`lookout ... | head`):
@@ -628,6 +642,7 @@ mod tests {
             server: server.into(),
             token: None,
             ca: ca.map(PathBuf::from),
+            purpose: None,
         };
         assert_eq!(r("127.0.0.1:50051", None).url().unwrap(), "http://127.0.0.1:50051");
         assert_eq!(r("localhost:50051", None).url().unwrap(), "http://localhost:50051");

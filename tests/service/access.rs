@@ -38,6 +38,7 @@ async fn tokens_roles_and_tls_guard_the_api() {
         server: format!("https://localhost:{}", running.addr.port()),
         token: token.map(str::to_string),
         ca: Some(cert.clone()),
+        purpose: None,
     };
 
     // Plain HTTP/2 to a TLS server gets nowhere.
@@ -141,6 +142,7 @@ async fn the_rescue_role_sees_rescue_alerts_only() {
         server: format!("http://127.0.0.1:{}", running.addr.port()),
         token: Some(token.to_string()),
         ca: None,
+        purpose: None,
     };
     let mut feeder = connect(&remote("token-feed")).await.unwrap();
     // One identity in two places 40 nm apart, ten seconds at a time, for three minutes
@@ -223,6 +225,7 @@ async fn expired_tokens_are_refused_and_guessers_are_shut_out() {
         server: format!("http://127.0.0.1:{}", running.addr.port()),
         token: Some(token.to_string()),
         ca: None,
+        purpose: None,
     };
     let e = connect(&remote("token-old")).await.unwrap().stats(pb::StatsRequest {}).await.unwrap_err();
     assert_eq!(e.code(), Code::Unauthenticated);
@@ -340,6 +343,7 @@ async fn sighup_reloads_the_operators_without_a_restart() {
         server: format!("http://127.0.0.1:{port}"),
         token: Some(token.to_string()),
         ca: None,
+        purpose: None,
     };
     let call = |token: &'static str| {
         let r = remote(token);
@@ -425,6 +429,7 @@ async fn every_call_is_in_the_audit_log_and_the_log_verifies() {
         server: format!("http://127.0.0.1:{}", running.addr.port()),
         token: token.map(str::to_string),
         ca: None,
+        purpose: None,
     };
     let from = wall_ms() - 1000;
     let mut viewer = connect(&remote(Some("token-viewer-1"))).await.unwrap();
@@ -510,6 +515,18 @@ fn signed(name: &str, ca: &(rcgen::Certificate, rcgen::KeyPair)) -> (String, Str
     (params.signed_by(&key, &ca.0, &ca.1).unwrap().pem(), key.serialize_pem())
 }
 
+/// A server certificate for localhost that `ca` signed, its key, and `ca`'s own
+/// certificate, written as PEM files in `dir`: their paths (cert, key, ca).
+fn server_pems(dir: &std::path::Path, ca: &(rcgen::Certificate, rcgen::KeyPair)) -> (String, String, String) {
+    let (cert, key) = signed("localhost", ca);
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    (write("server.pem", &cert), write("server.key", &key), write("ca.pem", &ca.0.pem()))
+}
+
 /// Issue 17, authenticated feeds: a `tcp_listener` with `tls = { cert, key, client_ca }`
 /// takes NMEA only from a sender whose client certificate the authority signed. A
 /// certificate from another authority, no certificate and plaintext are refused before a
@@ -522,14 +539,7 @@ async fn a_tls_feed_takes_nmea_only_from_certified_senders() {
     use tokio_rustls::rustls;
     let dir = tempfile::tempdir().unwrap();
     let ca = authority();
-    let (server_cert, server_key) = signed("localhost", &ca);
-    let write = |name: &str, text: &str| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let (cert, key, client_ca) =
-        (write("feed.pem", &server_cert), write("feed.key", &server_key), write("ca.pem", &ca.0.pem()));
+    let (cert, key, client_ca) = server_pems(dir.path(), &ca);
     let text = format!(
         "[service]\nlisten = \"127.0.0.1:0\"\n{}\
          [[source]]\nname = \"station\"\nkind = \"tcp_listener\"\nlisten = \"127.0.0.1:0\"\n\
@@ -622,14 +632,7 @@ async fn grpc_client_certificates_name_feeders_by_subject() {
     use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
     let dir = tempfile::tempdir().unwrap();
     let ca = authority();
-    let (server_cert, server_key) = signed("localhost", &ca);
-    let write = |name: &str, text: &str| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
-    };
-    let (cert, key, client_ca) =
-        (write("server.pem", &server_cert), write("server.key", &server_key), write("ca.pem", &ca.0.pem()));
+    let (cert, key, client_ca) = server_pems(dir.path(), &ca);
     let tls = format!(
         "[service]\nlisten = \"127.0.0.1:0\"\n[service.tls]\ncert = {cert:?}\nkey = {key:?}\nclient_ca = {client_ca:?}\n\
          feeders_need_certificates = true\n"
@@ -716,6 +719,7 @@ async fn an_audit_of_its_own_needs_no_archive_and_verifies() {
         server: format!("http://127.0.0.1:{}", running.addr.port()),
         token: Some(token.to_string()),
         ca: None,
+        purpose: None,
     };
     let from = wall_ms() - 1000;
     let mut viewer = connect(&remote("token-viewer-1")).await.unwrap();
@@ -811,6 +815,7 @@ async fn an_area_restricted_operator_sees_nothing_outside_its_area_and_the_audit
         server: format!("http://127.0.0.1:{}", running.addr.port()),
         token: Some(token.to_string()),
         ca: None,
+        purpose: None,
     };
     let (mut sicily, mut rome) =
         (connect(&remote("token-sicily")).await.unwrap(), connect(&remote("token-rome")).await.unwrap());
@@ -1036,4 +1041,144 @@ async fn an_area_restricted_operator_sees_nothing_outside_its_area_and_the_audit
     let got = log.iter().find(|e| e.method.ends_with("/ListAlerts")).expect("ListAlerts audited");
     assert_eq!((got.args.as_str(), got.results), ("alerts world", Some(1)));
     running.stop().await;
+}
+
+/// Issue 17: every role, allowed and denied, on every `lookout.v1` method, over a real
+/// server: a call its role lacks is PERMISSION_DENIED naming the role it needs; any other
+/// answer (OK, or an error about the request itself) means the access layer let it through.
+/// The expected table is the README's, written out here, not read from the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_may_call_what_the_readme_says_and_nothing_else() {
+    const METHODS: [&str; 19] = [
+        "VesselsNear",
+        "GetVessel",
+        "VesselsInArea",
+        "SubscribeTracks",
+        "Ingest",
+        "PushDetections",
+        "Stats",
+        "SubscribeAlerts",
+        "ListAlerts",
+        "AcknowledgeAlert",
+        "ListSensors",
+        "VesselHistory",
+        "AlertHistory",
+        "AuditLog",
+        "Replay",
+        "AreaHistory",
+        "PlaceHold",
+        "ReleaseHold",
+        "ListHolds",
+    ];
+    // Every method of the service is in the list: a new one must be added here.
+    let descriptor = <prost_types::FileDescriptorSet as prost::Message>::decode(pb::FILE_DESCRIPTOR_SET).unwrap();
+    let mut in_proto: Vec<&str> = descriptor
+        .file
+        .iter()
+        .flat_map(|f| f.service.iter())
+        .filter(|s| s.name() == "Lookout")
+        .flat_map(|s| s.method.iter().map(|m| m.name()))
+        .collect();
+    let mut listed = METHODS.to_vec();
+    in_proto.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(listed, in_proto, "the test's methods and the proto's");
+
+    let viewer = [
+        "VesselsNear",
+        "GetVessel",
+        "VesselsInArea",
+        "SubscribeTracks",
+        "ListAlerts",
+        "SubscribeAlerts",
+        "ListSensors",
+    ];
+    let allowed = |role: &str, method: &str| match role {
+        "viewer" => viewer.contains(&method),
+        "operator" => viewer.contains(&method) || method == "AcknowledgeAlert",
+        "rescue" => ["VesselsNear", "GetVessel", "ListAlerts", "SubscribeAlerts"].contains(&method),
+        "analyst" => ["VesselHistory", "AlertHistory", "Replay", "AreaHistory"].contains(&method),
+        "feeder" => ["Ingest", "PushDetections"].contains(&method),
+        _ => true,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let roles = ["viewer", "operator", "rescue", "analyst", "feeder", "admin"];
+    let mut text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\n[archive]\ndir = {:?}\nfsync_interval = \"5ms\"\n",
+        dir.path().join("archive").display().to_string()
+    );
+    for r in roles {
+        text += &operator(r, &format!("token-{r}"), &[r]);
+    }
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let mut wrong = Vec::new();
+    for role in roles {
+        let remote = RemoteArgs {
+            server: format!("http://127.0.0.1:{}", running.addr.port()),
+            token: Some(format!("token-{role}")),
+            ca: None,
+            purpose: None,
+        };
+        let mut c = connect(&remote).await.unwrap();
+        for method in METHODS {
+            let got = call(&mut c, method).await;
+            if (got == Code::PermissionDenied) == allowed(role, method) {
+                wrong.push(format!("{role} on {method}: {got:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "roles against the README's table:\n{}", wrong.join("\n"));
+    running.stop().await;
+}
+
+/// Calls `method` with a small request; its code (OK when it answered).
+async fn call(c: &mut lookout::cli::Client, method: &str) -> Code {
+    fn code<T>(r: Result<T, tonic::Status>) -> Code {
+        r.err().map_or(Code::Ok, |s| s.code())
+    }
+    let now = wall_ms() / 1000;
+    let t = |s: i64| Some(prost_types::Timestamp { seconds: s, nanos: 0 });
+    match method {
+        "VesselsNear" => code(
+            c.vessels_near(pb::VesselsNearRequest {
+                lat_deg: 35.5,
+                lon_deg: 12.5,
+                radius_m: 1000.0,
+                ..Default::default()
+            })
+            .await,
+        ),
+        "GetVessel" => code(c.get_vessel(pb::GetVesselRequest { mmsi: 247_000_001 }).await),
+        "VesselsInArea" => code(c.vessels_in_area(pb::VesselsInAreaRequest::default()).await),
+        "SubscribeTracks" => code(c.subscribe_tracks(pb::SubscribeTracksRequest::default()).await),
+        "Ingest" => {
+            let first = pb::IngestRequest { source: "feeder".into(), lines: vec![] };
+            code(c.ingest(tokio_stream::iter(vec![first])).await)
+        }
+        "PushDetections" => code(c.push_detections(tokio_stream::iter(vec![boat_look()])).await),
+        "Stats" => code(c.stats(pb::StatsRequest {}).await),
+        "SubscribeAlerts" => code(c.subscribe_alerts(pb::SubscribeAlertsRequest::default()).await),
+        "ListAlerts" => code(c.list_alerts(pb::ListAlertsRequest::default()).await),
+        "AcknowledgeAlert" => {
+            code(c.acknowledge_alert(pb::AcknowledgeAlertRequest { alert_id: 999, ..Default::default() }).await)
+        }
+        "ListSensors" => code(c.list_sensors(pb::ListSensorsRequest {}).await),
+        "VesselHistory" => code(
+            c.vessel_history(pb::VesselHistoryRequest {
+                mmsi: 247_000_001,
+                from: t(now - 60),
+                to: t(now),
+                ..Default::default()
+            })
+            .await,
+        ),
+        "AlertHistory" => code(c.alert_history(pb::AlertHistoryRequest { alert_id: 999 }).await),
+        "AuditLog" => code(c.audit_log(pb::AuditLogRequest { from: t(now - 60), ..Default::default() }).await),
+        "Replay" => code(c.replay(pb::ReplayRequest { from: t(now - 60), to: t(now), ..Default::default() }).await),
+        "AreaHistory" => code(c.area_history(pb::AreaHistoryRequest::default()).await),
+        "PlaceHold" => code(c.place_hold(pb::PlaceHoldRequest::default()).await),
+        "ReleaseHold" => code(c.release_hold(pb::ReleaseHoldRequest { name: "none".into() }).await),
+        "ListHolds" => code(c.list_holds(pb::ListHoldsRequest {}).await),
+        other => panic!("no call for {other}"),
+    }
 }

@@ -210,7 +210,12 @@ impl Service {
     }
 
     async fn client(&self, token: Option<&str>) -> lookout::cli::Client {
-        let r = RemoteArgs { server: format!("http://{}", self.grpc), token: token.map(str::to_string), ca: None };
+        let r = RemoteArgs {
+            server: format!("http://{}", self.grpc),
+            token: token.map(str::to_string),
+            ca: None,
+            purpose: None,
+        };
         connect(&r).await.unwrap()
     }
 }
