@@ -178,10 +178,14 @@ impl ReplayArgs {
         to_ms: i64,
     ) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
+        let mut progress = Progress::new("replay", self.progress);
         let view = ArchiveView::open(dir).with_context(|| format!("read the archive {}", dir.display()))?;
         let mut records = Vec::new();
         for r in view.records(ReadOptions::time(from_ms, to_ms)) {
             let (_, rec) = r.with_context(|| format!("read the archive {}", dir.display()))?;
+            if progress.due() {
+                progress.report(format!("reading the archive: {} records", thousands(records.len() as u64)));
+            }
             if records.len() == MAX_ARCHIVE_REPLAY_RECORDS {
                 return Err(Refused(format!(
                     "the window holds more than {MAX_ARCHIVE_REPLAY_RECORDS} archive records \
@@ -196,12 +200,22 @@ impl ReplayArgs {
         let n_records = records.len();
         let settings = Arc::new(LineSettings::new(&cfg.radars, cfg.picture.max_future.as_millis() as i64));
         let mut engine = Engine::new(EngineConfig { learn: false, ..cfg.engine() }, baseline);
-        let (done, _) = lookout_server::store::drive(
-            records.into_iter().map(Ok),
-            &mut engine,
-            &SourceRegistry::default(),
-            &settings,
-        )?;
+        progress.report(format!("{} records read; replaying them", thousands(n_records as u64)));
+        // Progress between records: how far through the window, in records and archive time.
+        let replayed = records.into_iter().enumerate().map(|(i, rec)| {
+            if progress.due() {
+                progress.report(format!(
+                    "at {} in the archive, {} of {} records ({:.0} %)",
+                    lookout_core::time::rfc3339_ms(rec.time_ms),
+                    thousands(i as u64),
+                    thousands(n_records as u64),
+                    100.0 * i as f64 / n_records.max(1) as f64
+                ));
+            }
+            Ok(rec)
+        });
+        let (done, _) = lookout_server::store::drive(replayed, &mut engine, &SourceRegistry::default(), &settings)?;
+        progress.finish();
         if done.observations == 0 {
             anyhow::bail!(
                 "no observations in {} between {} and {} ({n_records} records read)",

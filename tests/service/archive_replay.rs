@@ -373,10 +373,13 @@ async fn lookout_replay_of_an_archive_writes_what_the_files_form_writes() {
         "config/demo.toml",
         "--alerts-out",
         a.to_str().unwrap(),
+        "--progress",
     ]);
     eprintln!("lookout replay --archive took {:?}: {text}", started.elapsed());
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains(" 0 made again differently"), "{text}");
+    // Asked for, progress is reported: reading the window, then replaying it.
+    assert!(text.contains("replay: reading the archive") && text.contains("records read; replaying them"), "{text}");
     let (code, text) = lookout(&[
         "replay",
         "replay-data/central-med-scenario-1h.nmea.gz",
