@@ -29,6 +29,13 @@ pub fn heavy_query_slots(cores: usize) -> usize {
     cores.saturating_sub(1).max(1)
 }
 
+/// The share of its slot's time heavy queries may use: after a query that took `t`,
+/// its slot stays taken for another `t × (1 / HEAVY_QUERY_DUTY − 1)` (at 0.5, as long
+/// again) before the next query may have it. Clients looping polygon queries kept a
+/// core busy all the time and doubled the light calls' p99 beside them (`cargo bench
+/// --bench wire`); a query on its own is not delayed, only the next one waits.
+pub const HEAVY_QUERY_DUTY: f64 = 0.5;
+
 /// The slots of [`heavy_query_slots`] for this machine; a query waits for one
 /// within its [`QUERY_DEADLINE`].
 fn heavy_slots() -> Arc<tokio::sync::Semaphore> {
@@ -84,11 +91,20 @@ pub async fn off_the_workers<T: Send + 'static>(
     // The slot goes with the work: a query cancelled at the deadline keeps it until
     // it has actually stopped.
     let task = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        work(&flag)
+        let started = std::time::Instant::now();
+        let r = work(&flag);
+        (r, slot, started.elapsed())
     });
     match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(r)) => r,
+        Ok(Ok((r, slot, took))) => {
+            // The answer goes now; the slot rests (HEAVY_QUERY_DUTY) on its own.
+            let rest = took.mul_f64(1.0 / HEAVY_QUERY_DUTY - 1.0);
+            tokio::spawn(async move {
+                tokio::time::sleep(rest).await;
+                drop(slot);
+            });
+            r
+        }
         Ok(Err(e)) => Err(Error::Unavailable(format!("query task failed: {e}"))),
         Err(_) => {
             cancel.set();
@@ -142,18 +158,26 @@ mod tests {
     }
 
     /// On a one-slot machine a second query waits for the first to finish; the slot is
-    /// held by the work itself, so it comes back when the work ends.
+    /// held by the work itself and then rests (HEAVY_QUERY_DUTY) before it comes back,
+    /// while the answer goes at once.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_query_holds_its_slot_until_its_work_ends() {
+    async fn a_query_holds_its_slot_while_it_works_and_then_rests() {
         let slots = heavy_slots();
         let n = slots.available_permits();
-        let busy = tokio::spawn(off_the_workers(|_| {
-            std::thread::sleep(Duration::from_millis(200));
+        let work = Duration::from_millis(200);
+        let started = std::time::Instant::now();
+        let busy = tokio::spawn(off_the_workers(move |_| {
+            std::thread::sleep(work);
             Ok(1)
         }));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(slots.available_permits(), n - 1);
         assert_eq!(busy.await.unwrap().unwrap(), 1);
-        assert_eq!(slots.available_permits(), n);
+        let answered = started.elapsed();
+        assert!(answered < work * 2, "the answer does not wait for the rest: {answered:?}");
+        assert_eq!(slots.available_permits(), n - 1, "resting");
+        let rest = work.mul_f64(1.0 / HEAVY_QUERY_DUTY - 1.0);
+        tokio::time::sleep(rest + Duration::from_millis(100)).await;
+        assert_eq!(slots.available_permits(), n, "back after the rest");
     }
 }
