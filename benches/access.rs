@@ -62,7 +62,11 @@ async fn run(calls: usize, operators: usize, rate: usize, seconds: usize) {
         );
     }
     let config = Config::parse(&text).unwrap();
-    let policy = Arc::new(AccessPolicy::new(&config.operators, Arc::new(Metrics::new())));
+    let policy = Arc::new(AccessPolicy::new(
+        &config.operators,
+        config.service.max_connections_per_operator,
+        Arc::new(Metrics::new()),
+    ));
     let dir = tempfile::tempdir().unwrap();
     let audit_cfg = AuditConfig {
         path: dir.path().join("audit"),

@@ -529,6 +529,51 @@ async fn connections_per_address_are_limited_and_given_back() {
     running.stop().await;
 }
 
+/// Issue 16: connections per operator. A token is known only once a call is read, so a
+/// connection counts for the operator of its first call, until it closes; the operator's
+/// next connection is refused call by call, naming the limit, while other operators are
+/// served, and a closed connection gives its place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_per_operator_are_limited_and_given_back() {
+    let text = format!(
+        "[service]\nlisten = \"127.0.0.1:0\"\nmax_connections_per_operator = 2\n{}{}",
+        operator("ana", "token-ana", &["viewer"]),
+        operator("ben", "token-ben", &["viewer"])
+    );
+    let running = lookout_server::start(Config::parse(&text).unwrap()).await.unwrap();
+    let remote = |token: &str| lookout::cli::RemoteArgs {
+        server: format!("http://{}", running.addr),
+        token: Some(token.into()),
+        ca: None,
+        purpose: None,
+    };
+    let sensors = || pb::ListSensorsRequest {};
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = lookout::cli::connect(&remote("token-ana")).await.unwrap();
+        c.list_sensors(sensors()).await.expect("within the limit");
+        held.push(c);
+    }
+    let mut third = lookout::cli::connect(&remote("token-ana")).await.unwrap();
+    let e = third.list_sensors(sensors()).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::ResourceExhausted, "{e:?}");
+    assert!(e.message().contains("max_connections_per_operator 2"), "names the limit: {}", e.message());
+    // Calls on connections already counted go on.
+    held[0].list_sensors(sensors()).await.expect("a counted connection");
+    // Another operator is served.
+    lookout::cli::connect(&remote("token-ben")).await.unwrap().list_sensors(sensors()).await.expect("ben");
+    assert_eq!(running.shared.access.connections.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
+    // One closes: the third connection gets its place.
+    drop(held.pop());
+    wait_until(10, "a place given back", || {
+        let mut third = third.clone();
+        async move { third.list_sensors(sensors()).await.is_ok() }
+    })
+    .await;
+    assert_eq!(running.shared.access.connections.held_by("ana"), 2);
+    running.stop().await;
+}
+
 /// Issue 16: a failed TLS handshake was logged by nobody (tonic logs it at debug, without
 /// the peer), so an operator whose client had the wrong authority saw nothing server-side.
 /// The real binary logs it with the peer's address and why; a client that connects and

@@ -350,6 +350,10 @@ pub enum ClockMode {
 pub const DEFAULT_DETECTIONS_PER_S_PER_FEEDER: u32 = 5_000;
 /// Default of `[service] max_connections_per_peer`.
 pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 256;
+/// Default of `[service] max_connections_per_operator`: as many as one address may
+/// hold, so a watch room sharing one login behind one NAT address is never refused
+/// by it, while a leaked token spread over many addresses is.
+pub const DEFAULT_MAX_CONNECTIONS_PER_OPERATOR: usize = DEFAULT_MAX_CONNECTIONS_PER_PEER;
 
 /// The gRPC endpoint and streaming behaviour.
 #[derive(Debug, Clone, Deserialize)]
@@ -379,6 +383,11 @@ pub struct ServiceConfig {
     /// and counted. A console holds one, a watch room behind one NAT address a
     /// few dozen.
     pub max_connections_per_peer: usize,
+    /// Connections one operator may hold on the gRPC port and the console's
+    /// together, from all its addresses. A connection counts from its first
+    /// authenticated call until it closes; a call on a further connection is
+    /// refused (RESOURCE_EXHAUSTED naming the limit) and counted.
+    pub max_connections_per_operator: usize,
 }
 
 impl Default for ServiceConfig {
@@ -392,6 +401,7 @@ impl Default for ServiceConfig {
             tls: None,
             detections_per_s_per_feeder: DEFAULT_DETECTIONS_PER_S_PER_FEEDER,
             max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
+            max_connections_per_operator: DEFAULT_MAX_CONNECTIONS_PER_OPERATOR,
         }
     }
 }
@@ -710,6 +720,9 @@ impl Config {
         }
         if self.service.max_connections_per_peer == 0 {
             out.push("service.max_connections_per_peer must be > 0".into());
+        }
+        if self.service.max_connections_per_operator == 0 {
+            out.push("service.max_connections_per_operator must be > 0".into());
         }
         if self.service.stats_log_every.is_zero() {
             out.push("service.stats_log_every must be > 0".into());

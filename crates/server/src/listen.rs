@@ -181,6 +181,8 @@ pub struct Conn {
     local: Option<SocketAddr>,
     /// The verified client certificate's subject (TLS with `client_ca` only).
     subject: Option<Arc<str>>,
+    /// Whose connection this is; given back with the connection.
+    owner: crate::api::limits::ConnectionOwner,
     _slot: PeerSlot,
 }
 
@@ -192,6 +194,9 @@ pub struct PeerInfo {
     /// The RFC 4514 subject of the client's certificate, which the handshake
     /// verified against `[service.tls] client_ca`; `None` without one.
     pub certificate_subject: Option<Arc<str>>,
+    /// The operator the connection counts for (`max_connections_per_operator`), once a
+    /// call on it is authenticated.
+    pub owner: crate::api::limits::ConnectionOwner,
 }
 
 /// The RFC 4514 subject of a DER certificate (the leaf of a verified chain).
@@ -217,6 +222,7 @@ impl Connected for Conn {
         PeerInfo {
             tcp: TcpConnectInfo { local_addr: self.local, remote_addr: Some(self.peer) },
             certificate_subject: self.subject.clone(),
+            owner: self.owner.clone(),
         }
     }
 }
@@ -350,7 +356,17 @@ pub fn incoming(
             };
             match &acceptor {
                 None => {
-                    if tx.send(Ok(Conn { io: Io::Plain(tcp), peer, local, subject: None, _slot: slot })).await.is_err()
+                    if tx
+                        .send(Ok(Conn {
+                            io: Io::Plain(tcp),
+                            peer,
+                            local,
+                            subject: None,
+                            owner: Default::default(),
+                            _slot: slot,
+                        }))
+                        .await
+                        .is_err()
                     {
                         return;
                     }
@@ -365,7 +381,9 @@ pub fn incoming(
                                 let subject =
                                     s.get_ref().1.peer_certificates().and_then(|c| c.first()).and_then(subject_of);
                                 let io = Io::Tls(Box::new(s));
-                                let _ = tx.send(Ok(Conn { io, peer, local, subject, _slot: slot })).await;
+                                let _ = tx
+                                    .send(Ok(Conn { io, peer, local, subject, owner: Default::default(), _slot: slot }))
+                                    .await;
                                 return;
                             }
                             Ok(Err(e)) => e.to_string(),

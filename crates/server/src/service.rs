@@ -100,7 +100,11 @@ impl Shared {
         let connections_per_peer = config.service.max_connections_per_peer;
         let engine_sections = parking_lot::Mutex::new(config.engine_sections.clone());
         Shared {
-            access: Arc::new(crate::api::AccessPolicy::new(&config.operators, metrics.clone())),
+            access: Arc::new(crate::api::AccessPolicy::new(
+                &config.operators,
+                config.service.max_connections_per_operator,
+                metrics.clone(),
+            )),
             engine: RwLock::new(Engine::new(config.engine(), baseline)),
             sources: SourceRegistry::default(),
             updates: pipeline::updates_channel(),

@@ -22,6 +22,7 @@ use tonic::transport::server::TcpConnectInfo;
 use tonic::Status;
 use tracing::{info, warn};
 
+use super::limits::ConnectionOwner;
 use crate::config::{OperatorConfig, Role};
 use crate::listen::PeerInfo;
 use crate::metrics::{AuthFailure, Metrics};
@@ -72,6 +73,8 @@ pub struct AccessPolicy {
     failures: parking_lot::Mutex<HashMap<std::net::IpAddr, (u32, i64)>>,
     /// Where refusals are counted (`lookout_auth_failures_total`).
     metrics: Arc<Metrics>,
+    /// Connections per operator (`[service] max_connections_per_operator`).
+    pub connections: Arc<super::limits::OperatorConnections>,
 }
 
 /// An operator, with which roles, until when (ms).
@@ -92,9 +95,15 @@ impl OperatorTable {
 }
 
 impl AccessPolicy {
-    /// From the configuration (validated there: digests are 64 hex digits).
-    pub fn new(operators: &[OperatorConfig], metrics: Arc<Metrics>) -> Self {
-        Self { operators: parking_lot::RwLock::new(Arc::new(table(operators))), failures: Default::default(), metrics }
+    /// From the configuration (validated there: digests are 64 hex digits), with at most
+    /// `max_connections_per_operator` connections per operator.
+    pub fn new(operators: &[OperatorConfig], max_connections_per_operator: usize, metrics: Arc<Metrics>) -> Self {
+        Self {
+            operators: parking_lot::RwLock::new(Arc::new(table(operators))),
+            failures: Default::default(),
+            metrics,
+            connections: Arc::new(super::limits::OperatorConnections::new(max_connections_per_operator)),
+        }
     }
 
     /// Puts `operators` in force for every call from now on (a reload: tokens added,
@@ -111,13 +120,16 @@ impl AccessPolicy {
 
     /// Who is calling `path` from `peer` (with the subject of its verified client
     /// certificate, if any), or why not (with the operator, when the identity was
-    /// good but the role is missing).
+    /// good but the role is missing, or it holds too many connections). The
+    /// connection (`owner`, from our acceptor) counts for the operator from its first
+    /// call on.
     fn check(
         &self,
         headers: &http::HeaderMap,
         path: &str,
         peer: Option<std::net::IpAddr>,
         certificate_subject: Option<&str>,
+        owner: Option<&super::limits::ConnectionOwner>,
     ) -> Result<Option<Operator>, (Option<String>, Status)> {
         if self.is_open() || !path.starts_with(PROTECTED) {
             return Ok(None);
@@ -154,6 +166,11 @@ impl AccessPolicy {
             self.metrics.auth_failed(AuthFailure::PermissionDenied);
             let status = Status::permission_denied(format!("{} lacks the {need:?} role for {path}", op.name));
             return Err((Some(op.name), status));
+        }
+        if let Some(owner) = owner {
+            if let Err(status) = self.connections.claim(owner, &op.name) {
+                return Err((Some(op.name), status));
+            }
         }
         Ok(Some(op))
     }
@@ -327,17 +344,18 @@ fn code_name(c: tonic::Code) -> String {
     out.replace("O_K", "OK")
 }
 
-/// The caller's address and certificate subject, from our acceptor's
-/// [`PeerInfo`]. Its `TcpConnectInfo` is put in the request, where tonic's
-/// `Request::remote_addr` looks for it (the handlers' limits per address).
-fn peer<B>(req: &mut http::Request<B>) -> (Option<SocketAddr>, Option<Arc<str>>) {
+/// The caller's address, certificate subject and connection, from our acceptor's
+/// [`PeerInfo`] (a server not behind it has only tonic's `TcpConnectInfo`). The
+/// `TcpConnectInfo` is put in the request, where tonic's `Request::remote_addr` looks
+/// for it (the handlers' limits per address).
+fn peer<B>(req: &mut http::Request<B>) -> (Option<SocketAddr>, Option<Arc<str>>, Option<ConnectionOwner>) {
     let ext = req.extensions_mut();
     let Some(info) = ext.get::<PeerInfo>().cloned() else {
-        return (ext.get::<TcpConnectInfo>().and_then(|i| i.remote_addr()), None);
+        return (ext.get::<TcpConnectInfo>().and_then(|i| i.remote_addr()), None, None);
     };
     let addr = info.tcp.remote_addr();
     ext.insert(info.tcp);
-    (addr, info.certificate_subject)
+    (addr, info.certificate_subject, Some(info.owner))
 }
 
 impl<S, B, R> tower::Service<http::Request<B>> for AccessService<S>
@@ -357,10 +375,10 @@ where
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
         let path = req.uri().path().to_string();
-        let (addr, subject) = peer(&mut req);
+        let (addr, subject, owner) = peer(&mut req);
         let peer = addr.map(|p| p.to_string()).unwrap_or_default();
         let audit = self.audit.clone().filter(|_| path.starts_with(PROTECTED));
-        match self.policy.check(req.headers(), &path, addr.map(|a| a.ip()), subject.as_deref()) {
+        match self.policy.check(req.headers(), &path, addr.map(|a| a.ip()), subject.as_deref(), owner.as_ref()) {
             Ok(op) => {
                 let who = op.as_ref().map_or("-", |o| o.name.as_str()).to_string();
                 if path.starts_with(PROTECTED) {

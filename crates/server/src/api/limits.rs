@@ -95,6 +95,90 @@ impl Drop for SubscriptionSlot {
     }
 }
 
+/// Connections one operator holds, from all its addresses, against `[service]
+/// max_connections_per_operator`. A connection counts for the operator of its first
+/// authenticated call (an operator is known only once a call is read, not at accept) and
+/// until it closes: a leaked or shared token cannot hold thousands of connections from
+/// many addresses, each passing `max_connections_per_peer`.
+#[derive(Debug)]
+pub struct OperatorConnections {
+    max: usize,
+    held: parking_lot::Mutex<HashMap<String, usize>>,
+    /// Calls refused because their operator held `max` other connections.
+    pub refused: std::sync::atomic::AtomicU64,
+}
+
+/// Whose connection this is; every request on one connection carries a clone (in
+/// [`crate::listen::PeerInfo`]), so the operator's count is given back when the last
+/// clone, the connection's own, is dropped.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionOwner(Arc<parking_lot::Mutex<Option<OwnerHold>>>);
+
+/// One connection counted under one operator.
+#[derive(Debug)]
+struct OwnerHold {
+    registry: Arc<OperatorConnections>,
+    operator: String,
+}
+
+impl Drop for OwnerHold {
+    fn drop(&mut self) {
+        let mut held = self.registry.held.lock();
+        if let Some(n) = held.get_mut(&self.operator) {
+            *n -= 1;
+            if *n == 0 {
+                held.remove(&self.operator);
+            }
+        }
+    }
+}
+
+impl Default for OperatorConnections {
+    fn default() -> Self {
+        Self::new(crate::config::DEFAULT_MAX_CONNECTIONS_PER_OPERATOR)
+    }
+}
+
+impl OperatorConnections {
+    /// At most `max` connections per operator.
+    pub fn new(max: usize) -> Self {
+        Self { max, held: Default::default(), refused: Default::default() }
+    }
+
+    /// Counts `connection` under `operator` on its first authenticated call, or
+    /// RESOURCE_EXHAUSTED naming the limit when the operator already holds `max`. A
+    /// connection already counted passes, whoever calls on it: a gateway multiplexing
+    /// several operators over one connection is counted once, under the first.
+    pub fn claim(self: &Arc<Self>, connection: &ConnectionOwner, operator: &str) -> Result<(), Status> {
+        let mut owner = connection.0.lock();
+        if owner.is_some() {
+            return Ok(());
+        }
+        let mut held = self.held.lock();
+        let n = held.entry(operator.to_string()).or_default();
+        if *n >= self.max {
+            let n = *n;
+            if n == 0 {
+                held.remove(operator);
+            }
+            self.refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(Status::resource_exhausted(format!(
+                "operator {operator:?} holds {n} connections ([service] max_connections_per_operator {}); close one \
+                 before opening another",
+                self.max
+            )));
+        }
+        *n += 1;
+        *owner = Some(OwnerHold { registry: self.clone(), operator: operator.to_string() });
+        Ok(())
+    }
+
+    /// Connections `operator` holds now.
+    pub fn held_by(&self, operator: &str) -> usize {
+        self.held.lock().get(operator).copied().unwrap_or(0)
+    }
+}
+
 /// HTTP/2 flow-control window of one call's request stream, bytes. h2 closes a whole
 /// connection (GOAWAY ENHANCE_YOUR_CALM "too_many_data_frames") when small DATA frames
 /// (under 256 bytes: one drone event each, as grpcio sends them) waiting unread cost more
@@ -162,4 +246,36 @@ fn is_oversize_refusal(h: &http::HeaderMap) -> bool {
         && h.get("grpc-message")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|m| m.contains("message%20length%20too%20large") || m.contains("message length too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operator_holds_at_most_its_connections_and_gets_them_back() {
+        let ops = Arc::new(OperatorConnections::new(2));
+        let (a, b, c) = (ConnectionOwner::default(), ConnectionOwner::default(), ConnectionOwner::default());
+        ops.claim(&a, "ana").unwrap();
+        // Further calls on a counted connection pass, by anyone.
+        ops.claim(&a, "ana").unwrap();
+        ops.claim(&a, "ben").unwrap();
+        ops.claim(&b, "ana").unwrap();
+        let refused = ops.claim(&c, "ana").unwrap_err();
+        assert_eq!(refused.code(), Code::ResourceExhausted);
+        assert!(refused.message().contains("max_connections_per_operator 2"), "{}", refused.message());
+        assert_eq!(ops.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
+        // Another operator is not held back by ana.
+        ops.claim(&c, "ben").unwrap();
+        assert_eq!((ops.held_by("ana"), ops.held_by("ben")), (2, 1));
+        // A connection's clones (one per request) keep it counted until the last goes.
+        let request_copy = a.clone();
+        drop(a);
+        assert_eq!(ops.held_by("ana"), 2);
+        drop(request_copy);
+        assert_eq!(ops.held_by("ana"), 1);
+        ops.claim(&ConnectionOwner::default(), "ana").unwrap();
+        drop((b, c));
+        assert_eq!(ops.held_by("ben"), 0);
+    }
 }

@@ -321,6 +321,12 @@ impl Collector {
         }
         refused.counters(enc)?;
         tls.counters(enc)?;
+        let mut per_op = Series::new(
+            "operator_connections_refused",
+            "Calls refused because their operator held [service] max_connections_per_operator other connections",
+        );
+        per_op.push(NONE, sh.access.connections.refused.load(Ordering::Relaxed));
+        per_op.counters(enc)?;
         self.outputs(enc)?;
         let mut g = Series::new("start_time_seconds", "When the service started, seconds since the Unix epoch");
         g.push(NONE, sh.started_ms as f64 / 1000.0);
