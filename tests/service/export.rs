@@ -317,6 +317,54 @@ async fn exports_of_a_live_archive_verify_and_each_alteration_is_named() {
     );
     assert!(!text(&o).contains("SHA-256 is"), "{}", text(&o));
 
+    // The same move on a track position: nothing without the archive can tell (the file's
+    // hash is the manifest's, and positions carry no proof of their own), so the check
+    // against the archive reads each position again from the record it names.
+    let with_archive = |file: &Path| {
+        let archive = d.join("archive");
+        let cfg = d.join("export.toml");
+        lookout(&[
+            "export",
+            "verify",
+            file.to_str().unwrap(),
+            "--key",
+            pubkey.to_str().unwrap(),
+            "--archive",
+            archive.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
+    };
+    for e in [&g, &k, &cs] {
+        let o = with_archive(&e.file);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("positions read again from the archive's records"), "{}", text(&o));
+        assert!(!text(&o).contains("can only be checked with the archive"), "{}", text(&o));
+    }
+    let forged = elsewhere.join("forged-position.geojson");
+    let mut doc3 = json(&g.file);
+    let t = doc3["features"].as_array_mut().unwrap().iter_mut().find(|f| f["properties"]["mmsi"] == TEST_MMSI).unwrap();
+    let seq = t["properties"]["archive_seq"][1].clone();
+    t["geometry"]["coordinates"][1][1] = Value::from(35.0);
+    let bytes3 = serde_json::to_vec(&doc3).unwrap();
+    std::fs::write(&forged, &bytes3).unwrap();
+    let mut m4 = g.manifest.clone();
+    m4["output"]["sha256"] = Value::from(sha(&forged));
+    m4["output"]["bytes"] = Value::from(bytes3.len());
+    std::fs::write(elsewhere.join("forged-position.geojson.manifest.json"), serde_json::to_vec_pretty(&m4).unwrap())
+        .unwrap();
+    let o = verify(&forged, &pubkey);
+    assert!(o.status.success(), "without the archive the forged position passes: {}", text(&o));
+    assert!(text(&o).contains("can only be checked with the archive"), "and it says so: {}", text(&o));
+    let o = with_archive(&forged);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("the file says MMSI {TEST_MMSI}"))
+            && text(&o).contains(&format!("archive record {seq} holds MMSI {TEST_MMSI}")),
+        "{}",
+        text(&o)
+    );
+
     // One hash of one proof altered (in the KML's manifest).
     let kml_copy = elsewhere.join(k.file.file_name().unwrap());
     let kpath = elsewhere.join(format!("{}.manifest.json", kml_copy.file_name().unwrap().to_str().unwrap()));

@@ -399,15 +399,41 @@ fn write_csv(w: &mut dyn Write, tracks: &[Track], alerts: &[AlertPoint]) -> std:
     c.flush()
 }
 
-/// A track as read back: its label and the archive seq of each position.
+/// A track as read back: its label, vessel, and each position with its archive seq.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedTrack {
     /// Where it is in the file ("feature 3", "placemark 2", "rows of MMSI 247…").
     pub label: String,
+    /// The vessel (`None` if missing or not a number).
+    pub mmsi: Option<u32>,
     /// The archive seq of each position, in file order.
     pub seqs: Vec<u64>,
     /// Positions (coordinates) in the file: must equal `seqs.len()`.
     pub positions: usize,
+    /// Each position's time and place as the file gives them, in file order (checked
+    /// against the archive's records by `export verify --archive`).
+    pub points: Vec<ParsedPoint>,
+}
+
+/// A track position as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedPoint {
+    /// Its time, ms since the Unix epoch (`None` if missing or not RFC 3339).
+    pub time_ms: Option<i64>,
+    /// Latitude and longitude, degrees (`None` if missing or malformed).
+    pub lat_lon: Option<(f64, f64)>,
+}
+
+fn time_of(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis())
+}
+
+/// GeoJSON `[lon, lat]` as (lat, lon).
+fn json_lat_lon(c: &Value) -> Option<(f64, f64)> {
+    match c.as_array()?.as_slice() {
+        [lon, lat, ..] => Some((lat.as_f64()?, lon.as_f64()?)),
+        _ => None,
+    }
 }
 
 /// An alert's fields as the file gives them.
@@ -478,7 +504,23 @@ fn read_geojson(bytes: &[u8]) -> Result<Parsed, String> {
                     .and_then(Value::as_array)
                     .map(|a| a.iter().map(|v| v.as_u64().unwrap_or(u64::MAX)).collect())
                     .unwrap_or_default();
-                out.tracks.push(ParsedTrack { label, seqs, positions });
+                let places: Vec<Option<(f64, f64)>> =
+                    match (f.pointer("/geometry/type").and_then(Value::as_str), coords) {
+                        (Some("Point"), Some(c)) => vec![json_lat_lon(c)],
+                        (_, Some(Value::Array(cs))) => cs.iter().map(json_lat_lon).collect(),
+                        _ => vec![],
+                    };
+                let times = props.get("times").and_then(Value::as_array).cloned().unwrap_or_default();
+                let points = places
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, lat_lon)| ParsedPoint {
+                        time_ms: times.get(i).and_then(Value::as_str).and_then(time_of),
+                        lat_lon,
+                    })
+                    .collect();
+                let mmsi = props.get("mmsi").and_then(Value::as_u64).and_then(|m| u32::try_from(m).ok());
+                out.tracks.push(ParsedTrack { label, mmsi, seqs, positions, points });
             }
             Some("alert") => {
                 let archive_seq = props.get("archive_seq").and_then(Value::as_u64);
@@ -517,7 +559,7 @@ fn read_kml(bytes: &[u8]) -> Result<Parsed, String> {
     let mut data_name = String::new();
     let mut array_name = String::new();
     let mut arrays: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let (mut whens, mut coords) = (0usize, 0usize);
+    let (mut whens, mut coords): (Vec<String>, Vec<String>) = (vec![], vec![]);
     let (mut name, mut description, mut when, mut point) = (None, None, None, None);
     loop {
         let ev = r.read_event().map_err(|e| format!("not well-formed XML at byte {}: {e}", r.buffer_position()))?;
@@ -570,9 +612,9 @@ fn read_kml(bytes: &[u8]) -> Result<Parsed, String> {
                         data.insert(data_name.clone(), text);
                     }
                     ("value", "SimpleArrayData") => arrays.entry(array_name.clone()).or_default().push(text),
-                    ("when", "Track") => whens += 1,
+                    ("when", "Track") => whens.push(text),
                     ("when", "TimeStamp") => when = Some(text),
-                    ("coord", "Track") => coords += 1,
+                    ("coord", "Track") => coords.push(text),
                     ("coordinates", "Point") => point = Some(text),
                     ("name", "Placemark") => name = Some(text),
                     ("description", "Placemark") => description = Some(text),
@@ -587,10 +629,26 @@ fn read_kml(bytes: &[u8]) -> Result<Parsed, String> {
                                     .iter()
                                     .map(|s| s.trim().parse().unwrap_or(u64::MAX))
                                     .collect::<Vec<u64>>();
-                                if whens != coords {
-                                    return Err(format!("{label}: {whens} <when> but {coords} <gx:coord>"));
+                                if whens.len() != coords.len() {
+                                    return Err(format!(
+                                        "{label}: {} <when> but {} <gx:coord>",
+                                        whens.len(),
+                                        coords.len()
+                                    ));
                                 }
-                                out.tracks.push(ParsedTrack { label, seqs, positions: coords });
+                                let points = whens
+                                    .iter()
+                                    .zip(&coords)
+                                    .map(|(w, c)| {
+                                        let mut it = c.split_whitespace();
+                                        ParsedPoint {
+                                            time_ms: time_of(w),
+                                            lat_lon: it.next().zip(it.next()).and_then(|(o, a)| parse_lat_lon(o, a)),
+                                        }
+                                    })
+                                    .collect();
+                                let mmsi = data.get("mmsi").and_then(|m| m.trim().parse().ok());
+                                out.tracks.push(ParsedTrack { label, mmsi, seqs, positions: coords.len(), points });
                             }
                             Some("alert") => {
                                 let archive_seq = data.get("archive_seq").and_then(|s| s.parse().ok());
@@ -623,7 +681,7 @@ fn read_kml(bytes: &[u8]) -> Result<Parsed, String> {
                         }
                         data.clear();
                         arrays.clear();
-                        (whens, coords) = (0, 0);
+                        (whens, coords) = (vec![], vec![]);
                         (name, description, when, point) = (None, None, None, None);
                     }
                     _ => {}
@@ -654,11 +712,18 @@ fn read_csv(bytes: &[u8]) -> Result<Parsed, String> {
                 let m = cell(mmsi);
                 let t = tracks.entry(m.clone()).or_insert_with(|| ParsedTrack {
                     label: format!("positions of MMSI {m}"),
+                    mmsi: m.trim().parse().ok(),
                     seqs: vec![],
                     positions: 0,
+                    points: vec![],
                 });
                 t.seqs.push(cell(seq).parse().unwrap_or(u64::MAX));
                 t.positions += 1;
+                let at = |name: &str| col(name).map(|c| cell(c)).unwrap_or_default();
+                t.points.push(ParsedPoint {
+                    time_ms: time_of(&at("time")),
+                    lat_lon: parse_lat_lon(&at("lon"), &at("lat")),
+                });
             }
             Some("alert") => {
                 let mut values = BTreeMap::new();
@@ -726,6 +791,16 @@ mod tests {
             seqs.sort();
             assert_eq!(seqs, vec![vec![40, 41, 42], vec![43]], "{format:?}");
             assert!(p.tracks.iter().all(|t| t.positions == t.seqs.len()));
+            // Times and places read back exactly (floats are written shortest-round-trip).
+            for t in &tracks {
+                let back = p.tracks.iter().find(|b| b.mmsi == Some(t.mmsi)).expect("the track by its MMSI");
+                let want: Vec<ParsedPoint> = t
+                    .points
+                    .iter()
+                    .map(|q| ParsedPoint { time_ms: Some(q.time_ms), lat_lon: Some((q.lat_deg, q.lon_deg)) })
+                    .collect();
+                assert_eq!(back.points, want, "{format:?}");
+            }
             assert_eq!(p.alerts.len(), 1);
             let a = &p.alerts[0];
             assert_eq!(a.archive_seq, Some(99));

@@ -52,7 +52,7 @@ pub const MAX_ALERT_VERSIONS: usize = 100_000;
 /// station's tag block when there is one) can differ from its record's by the time a batch
 /// waited, or a station's clock error. Segments are sealed by the hour, so an hour more on
 /// each side reads at most two more segments per lane.
-const RECORD_SLACK_MS: i64 = 3_600_000;
+pub(super) const RECORD_SLACK_MS: i64 = 3_600_000;
 
 /// Export a window of the archive (tracks and alerts) as GeoJSON, KML or CSV, with a
 /// manifest of hashes and proofs; or check such an export (`export verify`).
@@ -154,14 +154,7 @@ impl ExportArgs {
             min_interval_ms: self.min_interval.as_millis() as i64,
         };
 
-        let settings = match &self.config {
-            Some(p) => {
-                let c = lookout_server::Config::load(p).with_context(|| format!("read {}", p.display()))?;
-                LineSettings::new(&c.radars, c.picture.max_future.as_millis() as i64)
-            }
-            None => LineSettings::default(),
-        };
-        let indexer = HistoryIndexer::with_settings(Arc::new(settings));
+        let indexer = indexer(self.config.as_deref())?;
 
         let view = ArchiveView::open(&dir).with_context(|| format!("read the archive {}", dir.display()))?;
         let read = read_positions(&view, &sel, &indexer)?;
@@ -260,8 +253,8 @@ impl ExportArgs {
             );
         }
         notes.push(
-            "track positions are tied to their segments by archive_seq; checking them against the segment files \
-             themselves needs the archive (lookout archive verify checks the segments)"
+            "track positions are tied to their segments by archive_seq; `lookout export verify FILE --archive DIR` \
+             reads each again from the record it names"
                 .into(),
         );
         let m = Manifest {
@@ -330,6 +323,19 @@ impl ExportArgs {
         println!("check it with: lookout export verify {} --key VERIFIER_KEY_FILE", output.display());
         Ok(())
     }
+}
+
+/// The service's own position indexer, with the `[[radar]]` sites of its configuration
+/// (file sources that played radar need them to place their archived slices).
+fn indexer(config: Option<&Path>) -> anyhow::Result<HistoryIndexer> {
+    let settings = match config {
+        Some(p) => {
+            let c = lookout_server::Config::load(p).with_context(|| format!("read {}", p.display()))?;
+            LineSettings::new(&c.radars, c.picture.max_future.as_millis() as i64)
+        }
+        None => LineSettings::default(),
+    };
+    Ok(HistoryIndexer::with_settings(Arc::new(settings)))
 }
 
 /// What to export.

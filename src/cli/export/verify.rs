@@ -13,14 +13,23 @@
 //!    segment's range as its proven seal states it), and the counts add up.
 //!
 //! What it cannot check without the archive: that the positions are what those segments
-//! hold (the segments are not in the export); it says so.
+//! hold (the segments are not in the export); it says so. With the archive (`--archive
+//! DIR`, read-only as `export` reads it):
+//!
+//! 6. Every track position is read again from the archive record its archive seq names,
+//!    decoded by the service's own indexer, and must be that record's position of that
+//!    vessel at that time, to the bit; every sealed segment the manifest lists must be
+//!    the archive's, with the same SHA-256 (reading a sealed segment checks its bytes
+//!    against its seal). A forger who edits a position and the manifest's file hash gets
+//!    past 1–5, not past this.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use lookout_archive::checkpoint::Checkpoint;
-use lookout_archive::{kinds, Kind, NoteVerifier, SegmentInfo};
+use lookout_archive::{kinds, ArchiveView, IndexEntry, Indexer, Kind, NoteVerifier, ReadOptions, SegmentInfo};
+use lookout_server::store::{HistoryIndexer, FILE_SLICE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -39,6 +48,14 @@ pub struct VerifyArgs {
     /// The manifest, if it is not FILE.manifest.json.
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// The archive the export came from (read without its lock, so a running service goes
+    /// on undisturbed): every track position is then read again from the archive record
+    /// it names, and must be what that record holds.
+    #[arg(long)]
+    archive: Option<PathBuf>,
+    /// The service's configuration, for its [[radar]] sites (as `export --config`).
+    #[arg(long, requires = "archive")]
+    config: Option<PathBuf>,
 }
 
 impl VerifyArgs {
@@ -55,7 +72,12 @@ impl VerifyArgs {
             }
             None => None,
         };
-        let r = check(&m, &bytes, key.as_ref());
+        let mut r = check(&m, &bytes, key.as_ref());
+        if let Some(dir) = &self.archive {
+            let indexer = super::indexer(self.config.as_deref())?;
+            let view = ArchiveView::open(dir).with_context(|| format!("read the archive {}", dir.display()))?;
+            against_archive(&m, &bytes, &view, &indexer, &mut r)?;
+        }
         let file = self.file.display();
         if !r.failures.is_empty() {
             let list: Vec<String> = r.failures.iter().map(|f| format!("  - {f}")).collect();
@@ -358,7 +380,7 @@ pub fn check(m: &Manifest, bytes: &[u8], key: Option<&NoteVerifier>) -> Report {
     if positions > 0 {
         r.notes.push(
             "positions are tied to proven segments by their archive seq; that they are what those segments hold \
-             can only be checked with the archive (lookout archive verify)"
+             can only be checked with the archive (export verify FILE --archive DIR)"
                 .into(),
         );
     }
@@ -372,6 +394,116 @@ pub fn check(m: &Manifest, bytes: &[u8], key: Option<&NoteVerifier>) -> Report {
 }
 
 /// The note as the signature covers it, for an unverified parse: its body.
+/// Failures listed one by one before the rest are only counted (a rewritten file would
+/// otherwise print one line per position).
+const MAX_LISTED: usize = 20;
+
+/// Step 6: the file's track positions against the archive's records (see the module docs).
+/// Errors only when the archive cannot be read; what does not match is a failure in `r`.
+fn against_archive(
+    m: &Manifest,
+    bytes: &[u8],
+    view: &ArchiveView,
+    indexer: &HistoryIndexer,
+    r: &mut Report,
+) -> anyhow::Result<()> {
+    let format = Format::from_name(&m.parameters.format)
+        .with_context(|| format!("the manifest's format {:?} is none of geojson, kml, csv", m.parameters.format))?;
+    let Ok(parsed) = formats::read(format, bytes) else {
+        return Ok(()); // named by `check` already
+    };
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_millis());
+    let (Ok(from_ms), Ok(to_ms)) = (time(&m.parameters.from), time(&m.parameters.to)) else {
+        r.failures.push(format!("the manifest's window {} to {} is not RFC 3339", m.parameters.from, m.parameters.to));
+        return Ok(());
+    };
+
+    // The archive's own record of each sealed segment the manifest lists.
+    let mut segment_failures = 0;
+    for s in m.segments.iter().filter(|s| s.status == "sealed") {
+        let ours = view.segments().iter().find(|v| v.lane == s.lane && v.segment == s.segment);
+        let sha = ours.and_then(|v| v.sealed.as_ref()).map(|i| i.sha256.as_str());
+        if sha.is_none() || sha != s.sha256.as_deref() {
+            segment_failures += 1;
+            r.failures.push(format!(
+                "segment {} of lane {}: the manifest says SHA-256 {}, the archive {}",
+                s.segment,
+                s.lane,
+                s.sha256.as_deref().unwrap_or("none"),
+                sha.map_or("has no such sealed segment".to_string(), |h| format!("seals it as {h}"))
+            ));
+        }
+    }
+
+    // Each record the file names, as the service's indexer decodes it: (vessel, time, place).
+    let wanted: BTreeSet<u64> = parsed.tracks.iter().flat_map(|t| t.seqs.iter().copied()).collect();
+    let mut held: BTreeMap<u64, Vec<(u32, i64, f64, f64)>> = BTreeMap::new();
+    let opts = ReadOptions::time(from_ms - super::RECORD_SLACK_MS, to_ms + super::RECORD_SLACK_MS)
+        .kinds(&[kinds::NMEA, FILE_SLICE]);
+    for rec in view.records(opts) {
+        let (_, rec) = rec.with_context(|| format!("read the archive {}", view.dir().display()))?;
+        if !wanted.contains(&rec.seq) {
+            continue;
+        }
+        let entries = held.entry(rec.seq).or_default();
+        for e in indexer.index(&rec) {
+            if let IndexEntry::Position { entity, time_ms, sample } = e {
+                if let Ok(mmsi) = u32::try_from(entity) {
+                    entries.push((mmsi, time_ms, sample.lat_deg, sample.lon_deg));
+                }
+            }
+        }
+    }
+
+    let mut bad = Vec::new();
+    let mut checked = 0u64;
+    for t in &parsed.tracks {
+        for (i, (&seq, p)) in t.seqs.iter().zip(&t.points).enumerate() {
+            checked += 1;
+            let Some(entries) = held.get(&seq) else {
+                bad.push(format!(
+                    "track ({}) position {i}: archive seq {seq} is no record of the archive's in the window",
+                    t.label
+                ));
+                continue;
+            };
+            let same = |&&(mmsi, time_ms, lat, lon): &&(u32, i64, f64, f64)| {
+                Some(mmsi) == t.mmsi && Some(time_ms) == p.time_ms && Some((lat, lon)) == p.lat_lon
+            };
+            if !entries.iter().any(|e| same(&e)) {
+                let said = match (p.time_ms, p.lat_lon) {
+                    (Some(ms), Some((lat, lon))) => format!("{} at {lat}, {lon}", formats::rfc3339_ms(ms)),
+                    _ => "an unreadable time or place".into(),
+                };
+                let holds: Vec<String> = entries
+                    .iter()
+                    .map(|(mmsi, ms, lat, lon)| format!("MMSI {mmsi} {} at {lat}, {lon}", formats::rfc3339_ms(*ms)))
+                    .collect();
+                bad.push(format!(
+                    "track ({}) position {i}: the file says MMSI {} {said}; archive record {seq} holds {}",
+                    t.label,
+                    t.mmsi.map_or("?".into(), |m| m.to_string()),
+                    if holds.is_empty() { "no position".into() } else { holds.join("; ") }
+                ));
+            }
+        }
+    }
+    let n_bad = bad.len();
+    r.failures.extend(bad.into_iter().take(MAX_LISTED));
+    if n_bad > MAX_LISTED {
+        r.failures.push(format!("… and {} more positions that are not what their records hold", n_bad - MAX_LISTED));
+    }
+    if n_bad == 0 && segment_failures == 0 {
+        r.passed.push(format!(
+            "{checked} positions read again from the archive's records ({} records): each is what its record holds, \
+             and the manifest's sealed segments are the archive's",
+            held.len()
+        ));
+        r.notes.retain(|n| !n.contains("can only be checked with the archive"));
+    }
+    Ok(())
+}
+
 fn note_body(note: &str) -> String {
     match note.split_once("\n\n") {
         Some((body, _)) => format!("{body}\n"),
