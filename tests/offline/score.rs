@@ -252,6 +252,53 @@ fn silence_where_ais_tracks_usually_end_is_no_ais_gap() {
     assert!(sail(&mut sea, &mut t, 247_200_000, east, 247_000_950));
 }
 
+/// Issue 13: configured AIS stations as a prior on coverage. A ship heard 5 minutes, then
+/// silent, while two neighbours are heard: inside a station's reach it is an AIS gap
+/// (the evidence names the station); beyond 80 % of the station's range it left coverage,
+/// already for the first ship, where the learnt edges need three. Without the station,
+/// the same first ship far out is a gap (what the prior changes).
+#[test]
+fn silence_beyond_the_configured_receivers_is_no_ais_gap() {
+    use lookout_score::{AisReceiverConfig, AisReceivers};
+    let with_station = |on: bool| {
+        let mut cfg = ScoreConfig::default();
+        if on {
+            let station =
+                AisReceiverConfig { name: "Lampedusa".into(), lat: HERE.lat_deg, lon: HERE.lon_deg, range_nm: 20.0 };
+            cfg.ais_receivers = AisReceivers::new(vec![station]);
+        }
+        Sea::with(cfg)
+    };
+    // Heard for 5 minutes heading south from `from`, then silent for 40: did AIS_GAP open,
+    // and with what evidence?
+    let sail = |sea: &mut Sea, from: LatLon| -> Option<String> {
+        let mut pos = from;
+        let mut evidence = None;
+        for k in 0..270 {
+            let t = k * 10_000;
+            let mut r = vec![
+                (247_000_900, destination(from, 45.0, 2_000.0), 10.0, 90.0),
+                (247_000_901, destination(from, 45.0, 5_000.0), 10.0, 90.0),
+            ];
+            pos = destination(pos, 180.0, 10.0 * 1852.0 / 360.0);
+            if k < 30 {
+                r.push((247_100_000, pos, 10.0, 180.0));
+            }
+            if sea.step(t, &r).contains(&(AlertKind::AisGap, AlertState::Open)) && evidence.is_none() {
+                let a = sea.book.alerts().find(|a| a.kind == AlertKind::AisGap).expect("the gap alert");
+                evidence = Some(format!("{:?}", a.evidence));
+            }
+        }
+        evidence
+    };
+    let inside = sail(&mut with_station(true), destination(HERE, 180.0, 2.0 * 1852.0));
+    let inside = inside.expect("a ship going quiet 3-10 nm from the station is an AIS gap");
+    assert!(inside.contains("Lampedusa") && inside.contains("range 20 nm"), "{inside}");
+    let far = destination(HERE, 180.0, 18.0 * 1852.0);
+    assert_eq!(sail(&mut with_station(true), far), None, "19 nm out of a 20 nm station: left coverage");
+    assert!(sail(&mut with_station(false), far).is_some(), "without the station, the first ship is a gap");
+}
+
 /// A baseline of 34.8–35.6 N, 12.8–13.8 E: merchant ships steaming east through HERE, and
 /// pleasure craft idling off a "coast" 40 km north of it (written here, 24 h of each).
 fn baseline_with_yachts_inshore() -> Baseline {

@@ -7,5 +7,5 @@ pub mod detectors;
 pub mod finding;
 
 pub use baseline::Baseline;
-pub use detectors::{ScoreConfig, Scorer, Zone, ZoneConfig, ZoneKind, Zones};
+pub use detectors::{AisReceiverConfig, AisReceivers, ScoreConfig, Scorer, Zone, ZoneConfig, ZoneKind, Zones};
 pub use finding::{AlertKind, Finding, PersonsOnBoard, PobBasis, Severity, Subject};

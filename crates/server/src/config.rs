@@ -64,6 +64,10 @@ pub struct Config {
     /// tables in TOML; [`Config::parse`] hands them to the detectors.
     #[serde(default, rename = "zone")]
     pub zones: Vec<ZoneConfig>,
+    /// AIS receiving stations with their nominal range (`[[ais_receiver]]` tables);
+    /// [`Config::parse`] hands them to the AIS_GAP detector as a prior on coverage.
+    #[serde(default, rename = "ais_receiver")]
+    pub ais_receivers: Vec<lookout_score::AisReceiverConfig>,
     /// The operations-centre console in the browser. `[console]`; without
     /// `listen`, no console is served.
     #[serde(default)]
@@ -103,7 +107,7 @@ pub const OPERATORS_FILE_POLL: Duration = Duration::from_secs(2);
 
 /// The top-level keys a reload (SIGHUP) puts in force in the running engine; the
 /// others take effect at the next start.
-pub const RELOADABLE_SECTIONS: [&str; 3] = ["score", "alerts", "zone"];
+pub const RELOADABLE_SECTIONS: [&str; 4] = ["score", "alerts", "zone", "ais_receiver"];
 
 /// A person or system allowed to call the API.
 #[derive(Debug, Clone, Deserialize)]
@@ -587,6 +591,7 @@ impl Config {
             return Err(Error::Config(problems));
         }
         cfg.score.zones = Zones::new(cfg.zones.iter().map(ZoneConfig::zone).collect());
+        cfg.score.ais_receivers = lookout_score::AisReceivers::new(cfg.ais_receivers.clone());
         cfg.engine_sections = engine_sections(text)?;
         Ok(cfg)
     }
@@ -703,6 +708,13 @@ impl Config {
             out.extend(z.problems());
             if !z.name.trim().is_empty() && !zone_names.insert(z.name.as_str()) {
                 out.push(format!("zone {:?}: name is used twice", z.name));
+            }
+        }
+        let mut receiver_names = std::collections::BTreeSet::new();
+        for r in &self.ais_receivers {
+            out.extend(r.problems());
+            if !r.name.trim().is_empty() && !receiver_names.insert(r.name.as_str()) {
+                out.push(format!("ais_receiver {:?}: name is used twice", r.name));
             }
         }
         out.extend(self.picture.problems());
@@ -961,6 +973,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not within 0..360"), "{err}");
+    }
+
+    #[test]
+    fn ais_receivers_reach_the_gap_detector_and_are_checked() {
+        let one = "[[ais_receiver]]\nname = 'Lampedusa'\nlat = 35.5\nlon = 12.6\nrange_nm = 40\n";
+        let cfg = Config::parse(one).unwrap();
+        let reach = cfg.score.ais_receivers.reach(lookout_core::LatLon::new(35.6, 12.6)).unwrap();
+        assert_eq!(reach.station.name, "Lampedusa");
+        assert!(reach.heard_well);
+        let err = Config::parse(&format!("{one}{one}")).unwrap_err().to_string();
+        assert!(err.contains("ais_receiver \"Lampedusa\": name is used twice"), "{err}");
+        let err = Config::parse("[[ais_receiver]]\nname = 'x'\nlat = 35\nlon = 12\nrange_nm = 900\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("range_nm 900"), "{err}");
+        assert!(Config::parse("[[ais_receiver]]\nname = 'x'\nlat = 35\nlon = 12\n").is_err(), "range_nm is required");
+        assert!(Config::parse("").unwrap().score.ais_receivers.is_empty());
     }
 
     #[test]

@@ -91,6 +91,15 @@ impl Detector for AisGap {
                 (Some(s), Some(c)) => lookout_core::geodesy::dead_reckon(fix.pos, f64::from(c), f64::from(s), silent_s),
                 _ => fix.pos,
             };
+            // With stations configured, a report is expected only well within a station's
+            // reach, where it went quiet and where it would be now: a ship sailing out of
+            // every station's range left coverage, which is no gap.
+            let rx = &cfg.ais_receivers;
+            let reach = match (rx.is_empty(), rx.reach(fix.pos), rx.reach(now_pos)) {
+                (true, _, _) => None,
+                (false, Some(then), Some(now)) if then.heard_well && now.heard_well => Some(now),
+                _ => continue,
+            };
             // Where AIS tracks usually end (it sailed out of reach, or into a port
             // not configured as a zone), silence is what every ship does.
             if self.coverage_edge(cx, fix.pos).is_some() || self.coverage_edge(cx, now_pos).is_some() {
@@ -141,6 +150,12 @@ impl Detector for AisGap {
             evidence.insert("others_heard".into(), heard.to_string());
             evidence.insert("reception_before".into(), format!("{own:.2}"));
             evidence.insert("reception_nearby".into(), format!("{there:.2}"));
+            if let Some(r) = reach {
+                evidence.insert(
+                    "receiver".into(),
+                    format!("{} {:.1} nm away (range {} nm)", r.station.name, r.distance_nm, r.station.range_nm),
+                );
+            }
             out.push(Finding {
                 kind: AlertKind::AisGap,
                 subject: Subject::Track(v.track_id),

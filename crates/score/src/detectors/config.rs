@@ -136,6 +136,11 @@ pub struct ScoreConfig {
     /// tables, set by the service's configuration loader).
     #[serde(skip)]
     pub zones: Zones,
+    /// AIS receiving stations (from the top-level `[[ais_receiver]]` tables, set by the
+    /// service's configuration loader): with any, AIS_GAP is raised only for a vessel
+    /// within [`super::RELIABLE_RANGE_SHARE`] of a station's range.
+    #[serde(skip)]
+    pub ais_receivers: super::AisReceivers,
 }
 
 impl Default for ScoreConfig {
@@ -182,6 +187,7 @@ impl Default for ScoreConfig {
             deviation_port_ahead_m: 12.0 * M_PER_NM,
             deviation_run_port_ahead_m: 3.0 * M_PER_NM,
             zones: Zones::default(),
+            ais_receivers: super::AisReceivers::default(),
         }
     }
 }

@@ -14,11 +14,13 @@ mod deviation;
 mod jump;
 mod loitering;
 mod overcrowded;
+mod receivers;
 mod rendezvous;
 mod zones;
 
 pub use config::ScoreConfig;
 pub use loitering::LEISURE_RING_CELLS;
+pub use receivers::{AisReceiverConfig, AisReceivers, Reach, RELIABLE_RANGE_SHARE};
 pub use zones::{Zone, ZoneConfig, ZoneKind, Zones};
 
 use std::collections::BTreeMap;
