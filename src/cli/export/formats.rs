@@ -719,7 +719,7 @@ fn read_csv(bytes: &[u8]) -> Result<Parsed, String> {
                 });
                 t.seqs.push(cell(seq).parse().unwrap_or(u64::MAX));
                 t.positions += 1;
-                let at = |name: &str| col(name).map(|c| cell(c)).unwrap_or_default();
+                let at = |name: &str| col(name).map(&cell).unwrap_or_default();
                 t.points.push(ParsedPoint {
                     time_ms: time_of(&at("time")),
                     lat_lon: parse_lat_lon(&at("lon"), &at("lat")),
