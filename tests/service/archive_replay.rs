@@ -448,5 +448,18 @@ async fn impossible_replays_are_refused_and_nothing_is_replayed_without_an_archi
     };
     let e = c.area_history(pb::AreaHistoryRequest { area: Some(area), ..req }).await.unwrap_err();
     assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    // VesselHistory checks its window as the others do, before it asks for an archive.
+    let history = |from_ms: i64, to_ms: i64| pb::VesselHistoryRequest {
+        mmsi: 247_000_001,
+        from: Some(timestamp(from_ms)),
+        to: Some(timestamp(to_ms)),
+        max_results: 0,
+    };
+    let e = c.vessel_history(history(T0_MS, T0_MS - 1)).await.unwrap_err();
+    assert!(e.code() == Code::InvalidArgument && e.message().contains("to"), "{e:?}");
+    let e = c.vessel_history(history(T0_MS, T0_MS + 40 * 86_400_000)).await.unwrap_err();
+    assert!(e.code() == Code::ResourceExhausted && e.message().contains("MAX_HISTORY_WINDOW"), "{e:?}");
+    let e = c.vessel_history(history(T0_MS, T0_MS + 60_000)).await.unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
     running.stop().await;
 }

@@ -108,7 +108,7 @@ pub fn position_of(payload: &[u8]) -> Option<LatLon> {
 }
 
 /// `from` and `to`, both required, `from <= to`, at most `max_ms` apart (`limit` names it).
-fn window(
+pub(super) fn window(
     from: Option<prost_types::Timestamp>,
     to: Option<prost_types::Timestamp>,
     max_ms: i64,

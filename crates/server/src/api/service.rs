@@ -358,18 +358,8 @@ impl Lookout for LookoutApi {
         let (region, note) = (region(&req), Note::of(&req));
         let r = req.into_inner();
         let mmsi = convert::mmsi(r.mmsi, "mmsi")?;
-        let (from, to) = (convert::time_ms("from", r.from)?, convert::time_ms("to", r.to)?);
+        let (from, to) = super::replay::window(r.from, r.to, convert::MAX_HISTORY_WINDOW_MS, "MAX_HISTORY_WINDOW")?;
         note.args(|| format!("mmsi {mmsi} {}", audit::window(from, to)));
-        if to < from {
-            return Err(Error::invalid("to", "is before from").into());
-        }
-        if to - from > convert::MAX_HISTORY_WINDOW_MS {
-            return Err(Error::ResourceExhausted(format!(
-                "to - from is longer than {} days (the limit): ask for a shorter window",
-                convert::MAX_HISTORY_WINDOW_MS / 86_400_000
-            ))
-            .into());
-        }
         let limit = convert::max_results(
             "max_results",
             r.max_results,
