@@ -5,9 +5,10 @@
 //! untouched and with anomalies written into it.
 //!
 //! What is real and what is not:
-//! - untouched traffic and the position jumps are the real sentences, with one report
-//!   of a vessel re-encoded (`lookout_ais::encode`, every other field as received) at
-//!   a position moved 5–20 nm (a jump) or 50 m (below any threshold);
+//! - untouched traffic and the position jumps are the real sentences (for a jump, one
+//!   report of a vessel re-encoded with `lookout_ais::encode`, every other field as
+//!   received, at a position moved 5–20 nm, or 50 m: below any threshold); the yacht
+//!   log's AIS lines, which carry no time, are given its GPS's;
 //! - the recordings last 4–30 s, and the alert book raises an incident only once its
 //!   condition has held for a minute (`[alerts] raise_after`), so no alert can open
 //!   inside one. Where a test needs more time, it appends a **real-seeded
@@ -20,7 +21,8 @@
 //!   into the extension only: a 30 s recording cannot hold a 10-minute gap or a
 //!   5-minute meeting.
 //!
-//! Long runs are `#[ignore]`d; the default ones take a few seconds in debug.
+//! All three tests run by default: about 3 s together in debug (`cargo test --test
+//! offline real_injected::`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -493,7 +495,7 @@ fn inject_jumps(rec: &str, real_jumps: &BTreeSet<u32>, pick: impl Fn(usize) -> O
         .enumerate()
         .map(|(i, (m, k))| {
             let bearing = (i * 53 % 360) as f64;
-            let metres = if i % 2 == 0 { (5 + i * 7 % 16) as f64 * M_PER_NM } else { 50.0 };
+            let metres = if i.is_multiple_of(2) { (5 + i * 7 % 16) as f64 * M_PER_NM } else { 50.0 };
             (m, (k, bearing, metres))
         })
         .collect();
@@ -533,6 +535,9 @@ fn inject_jumps(rec: &str, real_jumps: &BTreeSet<u32>, pick: impl Fn(usize) -> O
 /// Issue 13, POSITION_JUMP on real traffic: one report of hundreds of real vessels
 /// re-encoded 5-20 nm away (impossible in the seconds between reports at any speed), and
 /// of as many others 50 m away (below the picture's 1 km floor: GPS noise, not a jump).
+/// In MMSI order, vessels are moved alternately 5-20 nm and 50 m, and a 7-minute
+/// real-seeded extension follows (see [`inject_jumps`]; the alert opens in it, a minute
+/// after the jump, while the vessel keeps reporting).
 /// - DMA (`stream_example.txt`): every vessel with at least 3 movable reports has its
 ///   middle one moved, so the jump out and back is entirely in real traffic.
 /// - Kystverket (`Ais1000Lines.nm4`): every vessel is heard once in its 30 s, so its one
@@ -546,7 +551,7 @@ fn inject_jumps(rec: &str, real_jumps: &BTreeSet<u32>, pick: impl Fn(usize) -> O
 /// (received 11:46:24.880 by one station) came after its second (11:46:25.304, another
 /// station), and the picture drops a report older than the vessel's fix, moved or not.
 /// A false position in a late copy is not seen; the next timely one would be.
-/// Debug run: ~0.5 s.
+/// Debug run: ~0.6 s.
 #[test]
 fn position_jumps_injected_into_real_recordings() {
     let real = BTreeSet::from([111_111_111]);
@@ -780,7 +785,7 @@ fn seeded_gaps_and_meetings(rec: &str) -> SeededResult {
                 && !used.contains(&b.mmsi)
                 && (0.5 * M_PER_NM..2.0 * M_PER_NM).contains(&distance_m(pa, b.dead_reckoned(meet_at).0))
         });
-        let abeam_m = if meetings.len() % 2 == 0 { 150.0 } else { 1000.0 };
+        let abeam_m = if meetings.len().is_multiple_of(2) { 150.0 } else { 1000.0 };
         let Some(m) = b.and_then(|b| Meeting::new(**a, **b, meet_at, abeam_m, 12 * 60)) else { continue };
         if (0..=4).any(|k| zones.at_rest_place(m.a_at(m.alongside_ms() + k * 120_000))) {
             continue;
@@ -889,7 +894,7 @@ fn seeded_gaps_and_meetings(rec: &str) -> SeededResult {
 /// Few Norwegian vessels under way have three others within 15 nm at 23:00, hence only 4
 /// gaps there. The untouched seeded vessels raising nothing says little about real
 /// traffic: they keep course and speed, every report arrives and none leaves coverage (no
-/// coverage edge is learnt in 26 minutes; nothing ages out). Debug run: ~2.7 s.
+/// coverage edge is learnt in 26 minutes; nothing ages out). Debug run: ~2.3 s.
 #[test]
 fn gaps_and_meetings_injected_into_real_seeded_traffic() {
     let dma = seeded_gaps_and_meetings(DMA);
