@@ -14,6 +14,7 @@ mod decode_gpsd;
 mod detect;
 mod pob;
 mod proptest_parsers;
+mod real_injected;
 mod replay_alerts;
 mod scenario_fusion;
 mod score;
