@@ -148,6 +148,56 @@ pub struct Changes {
 /// spoofed, or the position is wrong.
 pub const JUMP_SPEED_KN: f64 = 60.0;
 
+/// Longest delay, s, by which reports received out of order are still recognised as such
+/// (see [`on_own_track`]): satellite AIS is relayed minutes after it was sent, and a real
+/// jump of a few nautical miles along a ship's own course is more than this at any
+/// ordinary speed.
+pub const LATE_REPORT_MAX_S: f64 = 600.0;
+
+/// Where a report that would be a jump lies on the vessel's own course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnTrack {
+    /// Behind the last fix: the report itself came late (stale).
+    Behind,
+    /// Ahead of it: the last fix came late, this one is where the ship is.
+    Ahead,
+}
+
+/// Whether a report that would be a jump from `prev` is the vessel's own, received out
+/// of order: its position lies on its own course line through `prev` (within 500 m or 15 %
+/// of the distance either side), within [`LATE_REPORT_MAX_S`] of sailing at its own
+/// speed, behind or ahead. Real satellite AIS (exactEarth's relay of 2012,
+/// `tests/offline/real_injected.rs`) is timed by when a relay passed a report on, not
+/// when the ship sent it, so a ship's reports come out of order by receive time: 47
+/// POSITION_JUMP alerts in 242 vessel-hours, ships seemingly sailing back and forth along
+/// their wake. Those are timing, not a shared or false identity; a false position off
+/// the ship's course, or further than that along it, is still a jump.
+fn on_own_track(prev: Fix, pos: LatLon, at_ms: i64, sog_kn: Option<f32>, cog_deg: Option<f32>) -> Option<OwnTrack> {
+    let d = lookout_core::geodesy::flat::distance_m(pos, prev.pos);
+    let dt_s = ((at_ms - prev.at_ms) as f64 / 1000.0).max(1.0);
+    if d / dt_s / lookout_core::geodesy::MS_PER_KN <= JUMP_SPEED_KN || d <= 1000.0 {
+        return None;
+    }
+    let (sog, cog) = (f64::from(sog_kn?), f64::from(cog_deg?));
+    if sog < 2.0 {
+        return None;
+    }
+    // `prev` from `pos` on a plane tangent at `pos`: east, north metres.
+    let north = (prev.pos.lat_deg - pos.lat_deg) * lookout_core::geodesy::flat::M_PER_DEG;
+    let dlon = (prev.pos.lon_deg - pos.lon_deg + 540.0).rem_euclid(360.0) - 180.0;
+    let east = dlon * lookout_core::geodesy::flat::M_PER_DEG * pos.lat_deg.to_radians().cos();
+    let (s, c) = cog.to_radians().sin_cos();
+    let along = east * s + north * c;
+    let across = (east * c - north * s).abs();
+    let on_line = across <= (0.15 * along.abs()).max(500.0)
+        && along.abs() / (sog * lookout_core::geodesy::MS_PER_KN) <= LATE_REPORT_MAX_S;
+    match (on_line, along > 0.0) {
+        (false, _) => None,
+        (true, true) => Some(OwnTrack::Behind),
+        (true, false) => Some(OwnTrack::Ahead),
+    }
+}
+
 /// A position report implying an impossible speed from the vessel's previous fix.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Jump {
@@ -256,6 +306,15 @@ impl Picture {
                     self.counters.stale_reports += 1;
                     return Applied::Ignored;
                 }
+                let on_own_track = match (v.fix, k.pos) {
+                    (Some(prev), Some(p)) => on_own_track(prev, p, at_ms, k.sog_kn, k.cog_deg),
+                    _ => None,
+                };
+                if on_own_track == Some(OwnTrack::Behind) {
+                    // Older by what it says, not by when it came: stale all the same.
+                    self.counters.stale_reports += 1;
+                    return Applied::Ignored;
+                }
                 v.sog_kn = k.sog_kn;
                 v.cog_deg = k.cog_deg;
                 v.heading_deg = k.heading_deg;
@@ -271,7 +330,8 @@ impl Picture {
                         // Two reports in the same second are judged over one second:
                         // receive times are often whole seconds.
                         let implied_kn = d / dt_s.max(1.0) / lookout_core::geodesy::MS_PER_KN;
-                        if implied_kn > JUMP_SPEED_KN && d > 1000.0 {
+                        // Ahead on its own course: the previous report came late.
+                        if implied_kn > JUMP_SPEED_KN && d > 1000.0 && on_own_track.is_none() {
                             self.jumps.push(Jump {
                                 mmsi,
                                 track_id: v.track_id,
@@ -626,6 +686,36 @@ mod tests {
         assert_eq!(p.counters().invalid_mmsi, 1);
         assert_eq!(p.counters().future_reports, 1);
         assert!(p.is_empty());
+    }
+
+    /// A ship's own earlier report received late (satellite AIS relayed out of order)
+    /// lies behind it on its course: stale, not a jump, and the ship stays where it is;
+    /// one ahead on its course means the report before came late: the ship moves, no
+    /// jump. A report as far away across its course, or further along it than 10
+    /// minutes' sailing, is a jump.
+    #[test]
+    fn a_late_copy_of_a_ship_s_own_report_is_stale_not_a_jump() {
+        fn batch(p: &mut Picture, lat: f64, lon: f64, t: i64) -> (Applied, usize) {
+            let applied = p.apply(0, t, t, &pos(1, lat, lon));
+            (applied, p.apply_batch(&[], t).jumps.len())
+        }
+        let mut p = pic();
+        // Eastbound at 10 kn (cog 90°, `pos`): 0.03° of longitude is 2.7 km, 9 min.
+        assert_eq!(batch(&mut p, 35.0, 12.03, 0), (Applied::Changed, 0));
+        assert_eq!(batch(&mut p, 35.0, 12.0, 10_000), (Applied::Ignored, 0), "2.7 km behind at 10 kn: 9 min late");
+        assert_eq!(p.get(1).unwrap().fix.unwrap().pos.lon_deg, 12.03);
+        assert_eq!(p.counters().stale_reports, 1);
+        // 8 km behind (26 min at 10 kn): too late to be a delayed copy; a jump.
+        assert_eq!(batch(&mut p, 35.0, 11.942, 20_000), (Applied::Changed, 1));
+        // Back at 12.03: 8 km ahead, a jump too; then 2.7 km to the north (across its
+        // course): a jump.
+        assert_eq!(batch(&mut p, 35.0, 12.03, 30_000), (Applied::Changed, 1));
+        assert_eq!(batch(&mut p, 35.025, 12.03, 40_000), (Applied::Changed, 1));
+        // Back on its line, then 2.7 km ahead on its course seconds later: the report
+        // before came late; the ship moves on, without a jump.
+        assert_eq!(batch(&mut p, 35.025, 12.0, 45 * 60_000), (Applied::Changed, 0));
+        assert_eq!(batch(&mut p, 35.025, 12.03, 45 * 60_000 + 5_000), (Applied::Changed, 0));
+        assert_eq!(p.get(1).unwrap().fix.unwrap().pos.lon_deg, 12.03);
     }
 
     #[test]
