@@ -841,7 +841,11 @@ impl Builder<'_> {
 
     fn pair_trawl(&mut self, rng: &mut ChaCha8Rng, k: usize) {
         let ground = self.region.incidents.pair_trawl_grounds[k % 3];
-        let (start, end) = (self.start, self.end.min(self.start + 4 * 3600 * 1000));
+        // To the scenario's end: a pair stopping mid-sea would be two transponders falling
+        // silent together away from port with neighbours heard, which is an AIS gap (a
+        // 6-hour normal day, `replay_alerts::normal_day_evaluation`, raised one per pair
+        // when the trawl stopped at 4 h).
+        let (start, end) = (self.start, self.end);
         let centre = destination(
             ground.centre,
             rng.random_range(0.0..360.0),
