@@ -616,9 +616,25 @@ fn dover_strait_evaluation() {
 /// areas, with radars and drones as in the incident cases. Every alert is false (except
 /// one on a boat without AIS the simulator placed on its own). Run with
 /// `cargo test --release --test offline replay_alerts::normal_day -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn normal_day_evaluation() {
+///
+/// Measured 2026-12-08 (baselines of seed 100, 12 h; 4 × 6 h per area):
+///
+/// | area | vessel-hours | false alerts | per 1,000 | alerts on the crossing boats (no AIS) |
+/// |---|---|---|---|---|
+/// | Strait of Sicily | 5,136 | 2 (RENDEZVOUS, seed 33: two fishing boats 235-391 m apart for an hour off Malta) | 0.39 | 119 |
+/// | Dover Strait | 6,432 | 19 (seed 33 alone: 8 DARK_TARGET, 11 OVERCROWDED on 11 tracks) | 2.95 | 254 |
+/// | both | 11,568 | 21 | 1.82 | |
+///
+/// Not met in the Dover Strait (target 1), and all on its noisiest seed (radar noise
+/// ×1.2, 15 % of AIS lost): dark tracks that lost their inflatable ride clutter or a
+/// ship's echoes at the loaded-boat limit of 15 kn, carrying its count, and three
+/// counted boats' tracks merged into AIS vessels, which then carry the count. The other
+/// seven runs raise none. Before the simulator's pair trawls were made to last to the
+/// scenario's end (they stopped mid-sea after 4 h, two transponders falling silent
+/// together: an AIS gap by any measure), the same runs gave 42 false alerts, 3.65 per
+/// 1,000, 23 of them those AIS gaps. "Crossing boats" are the simulator's migrant boats,
+/// which sail on a normal day too (unlabelled, so counted apart); many are alerts re-opened
+/// on boats waiting off Lampedusa for hours.
     let mut all = (0usize, 0.0f64);
     for region in RegionId::ALL {
         let baseline = baseline_from(region, 100, 12);
