@@ -74,7 +74,7 @@
 //! looks (`cargo bench --bench pob`).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use lookout_core::VesselClass;
 
@@ -227,7 +227,7 @@ fn estimate_uncached(class: Option<VesselClass>, length_m: Option<f64>, looks: &
 
     // Prior.
     let model = priors::class_model(class, length_m);
-    let log_prior = prior_log_pmf(&model, n_max);
+    let log_prior = cached_prior_log_pmf(class, length_m, &model, n_max);
     let prior_pmf = normalise(&log_prior);
     let (p_lo, p_med, p_hi) = quantiles(&prior_pmf);
     let length_txt = if model.length_assumed {
@@ -252,19 +252,19 @@ fn estimate_uncached(class: Option<VesselClass>, length_m: Option<f64>, looks: &
 
     // Looks: they share one unknown detection ratio ρ (see the module docs).
     let rho = RhoPrior::for_looks(looks);
-    let mut log_post = log_prior.clone();
+    let mut log_post = log_prior.to_vec();
     let mut weights = Vec::new();
+    let mut lik_by_comp = Vec::new();
     if let Some(rho) = &rho {
         let by_comp = shared_ratio_loglik(looks, rho, n_max);
         for (n, lp) in log_post.iter_mut().enumerate() {
-            *lp += by_comp.iter().fold(f64::NEG_INFINITY, |acc, c| log_add(acc, c[n]));
+            *lp += log_sum_exp(by_comp.iter().map(|c| c[n]));
         }
         // Posterior weight of each component: Σ_N prior(N)·P(looks | N, component).
-        let joint: Vec<f64> = by_comp
-            .iter()
-            .map(|c| c.iter().zip(&log_prior).fold(f64::NEG_INFINITY, |acc, (l, p)| log_add(acc, l + p)))
-            .collect();
+        let joint: Vec<f64> =
+            by_comp.iter().map(|c| log_sum_exp(c.iter().zip(log_prior.iter()).map(|(l, p)| l + p))).collect();
         weights = normalise(&joint);
+        lik_by_comp = by_comp;
     }
     for (i, look) in looks.iter().enumerate() {
         if looks.len() > LOOK_LINES && i == LOOK_LINES / 2 {
@@ -321,7 +321,7 @@ fn estimate_uncached(class: Option<VesselClass>, length_m: Option<f64>, looks: &
             looks.len(),
             looks.len()
         ));
-        let (r_mean, r_lo, r_hi) = rho.posterior(looks, &post);
+        let (r_mean, r_lo, r_hi) = rho.posterior(looks, &post, &lik_by_comp);
         let c = &rho.components;
         let names = ["as stated", "overstated", "understated", "unrelated to the confidence"];
         let parts: Vec<String> = c
@@ -406,6 +406,32 @@ fn estimate_uncached(class: Option<VesselClass>, length_m: Option<f64>, looks: &
 
 // ---------------------------------------------------------------------------
 // Prior pmf
+
+/// [`prior_log_pmf`] by class, length (its bits) and grid size, as computed: it costs about
+/// as much as the likelihood (several log-normal interval probabilities per N), and a track's
+/// class and length rarely change between its counts.
+fn cached_prior_log_pmf(
+    class: VesselClass,
+    length_m: Option<f64>,
+    model: &priors::ClassModel,
+    n_max: usize,
+) -> Arc<Vec<f64>> {
+    type Key = (VesselClass, Option<u64>, usize);
+    static CACHE: Mutex<Option<HashMap<Key, Arc<Vec<f64>>>>> = Mutex::new(None);
+    let key = (class, length_m.map(f64::to_bits), n_max);
+    let cache = || CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(p) = cache().as_ref().and_then(|c| c.get(&key)) {
+        return Arc::clone(p);
+    }
+    let p = Arc::new(prior_log_pmf(model, n_max));
+    let mut c = cache();
+    let c = c.get_or_insert_with(HashMap::new);
+    if c.len() >= PRIOR_ONLY_CACHE_MAX / 4 {
+        c.clear();
+    }
+    c.insert(key, Arc::clone(&p));
+    p
+}
 
 fn prior_log_pmf(model: &priors::ClassModel, n_max: usize) -> Vec<f64> {
     let mut out = vec![f64::NEG_INFINITY; n_max + 1];
@@ -546,16 +572,23 @@ impl RhoPrior {
     /// Posterior mean and 90 % interval of ρ on a grid of 50 values:
     /// P(ρ | looks) = Σ_N P(N | looks) · P(ρ | N, S), and P(ρ | N, S) ∝ π(ρ) ρ^S (1 − ρ)^(J·N − S)
     /// (the binomial coefficient cancels). N runs over where the posterior has mass.
-    fn posterior(&self, looks: &[CountLook], post_n: &[f64]) -> (f64, f64, f64) {
+    fn posterior(&self, looks: &[CountLook], post_n: &[f64], lik_by_comp: &[Vec<f64>]) -> (f64, f64, f64) {
         const G: usize = 50;
         let j = looks.len() as f64;
         let s: f64 = looks.iter().map(|l| f64::from(l.count)).sum();
         let peak = post_n.iter().copied().fold(0.0, f64::max);
-        let base: Vec<(f64, f64)> = (0..post_n.len())
-            .filter(|&n| post_n[n] > peak * 1e-6 && j * n as f64 >= s)
-            .map(|n| {
+        // ln ∫ π(ρ) ρ^S (1 − ρ)^(J·N − S) dρ is the likelihood without its binomial coefficient.
+        let ns: Vec<usize> = (0..post_n.len()).filter(|&n| post_n[n] > peak * 1e-5 && j * n as f64 >= s).collect();
+        // At most ~64 N values (evenly spaced, each standing for its neighbours): this is for the
+        // evidence line only, and P(ρ | N, S) changes slowly with N.
+        let step = ns.len().div_ceil(64).max(1);
+        let base: Vec<(f64, f64)> = ns
+            .iter()
+            .step_by(step)
+            .map(|&n| {
                 let m = j * n as f64;
-                (m, post_n[n].ln() - self.log_marginal(s, m))
+                let marginal = log_sum_exp(lik_by_comp.iter().map(|c| c[n])) - ln_choose(m, s);
+                (m, post_n[n].ln() - marginal)
             })
             .collect();
         let mut terms = vec![f64::NEG_INFINITY; G * base.len()];
@@ -585,13 +618,6 @@ impl RhoPrior {
             log_add(acc, c.w.ln() + (c.a - 1.0) * r.ln() + (c.b - 1.0) * (1.0 - r).ln() - ln_beta(c.a, c.b))
         })
     }
-
-    /// ln ∫ π(ρ) ρ^s (1 − ρ)^(m − s) dρ.
-    fn log_marginal(&self, s: f64, m: f64) -> f64 {
-        self.components.iter().fold(f64::NEG_INFINITY, |acc, c| {
-            log_add(acc, c.w.ln() + ln_beta(s + c.a, m - s + c.b) - ln_beta(c.a, c.b))
-        })
-    }
 }
 
 /// ln P(looks | N, component i) for N = 0..=n_max, each component of the ρ prior with its weight
@@ -617,6 +643,20 @@ fn shared_ratio_loglik(looks: &[CountLook], rho: &RhoPrior, n_max: usize) -> Vec
         }
     }
     out
+}
+
+/// ln C(m, s) for real m ≥ s ≥ 0.
+fn ln_choose(m: f64, s: f64) -> f64 {
+    ln_gamma(m + 1.0) - ln_gamma(s + 1.0) - ln_gamma(m - s + 1.0)
+}
+
+/// ln Σ e^x (−∞ for none).
+fn log_sum_exp(xs: impl Iterator<Item = f64> + Clone) -> f64 {
+    let m = xs.clone().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + xs.map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
 // ---------------------------------------------------------------------------
@@ -730,6 +770,14 @@ fn ln_gamma(x: f64) -> f64 {
         9.984_369_578_019_572e-6,
         1.505_632_735_149_311_6e-7,
     ];
+    if x >= 10.0 {
+        // Stirling series; error below 1e-12 from x = 10 (and about 3× faster than Lanczos,
+        // which matters: the likelihood takes ~10 of these per N on the grid).
+        let r = 1.0 / x;
+        let r2 = r * r;
+        let series = r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0 - r2 / 1680.0)));
+        return (x - 0.5) * x.ln() - x + 0.918_938_533_204_672_8 + series;
+    }
     if x < 0.5 {
         let pi = std::f64::consts::PI;
         return (pi / (pi * x).sin().abs()).ln() - ln_gamma(1.0 - x);
