@@ -13,7 +13,7 @@
 //! O(n_max) log-gammas per look; the shared-ratio model uses only the looks' total and maximum).
 
 mod common;
-use common::arg;
+use common::{arg, rss_mb};
 use std::time::Instant;
 
 use lookout_core::VesselClass;
@@ -62,4 +62,5 @@ fn main() {
             );
         }
     }
+    println!("resident set: {:.0} MB", rss_mb());
 }

@@ -604,7 +604,7 @@ impl RhoPrior {
             .map(|g| terms[g * base.len()..(g + 1) * base.len()].iter().map(|t| (t - top).exp()).sum::<f64>())
             .collect();
         let total: f64 = dens.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return (f64::NAN, f64::NAN, f64::NAN);
         }
         let pmf: Vec<f64> = dens.iter().map(|d| d / total).collect();
