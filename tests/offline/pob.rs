@@ -68,20 +68,26 @@ fn unknown_length_widens_the_prior() {
 // ---------------------------------------------------------------------------
 // Fusion
 
+/// Before issue 13 a count at 0.95 gave 80–92 (width ≤ 12): the stated confidence was
+/// taken at its word. A confidence can be overstated (the issue's drone under-counted by
+/// 8–30 % on every look), so the interval still starts at the count and the estimate stays
+/// near it, but the upper end now allows for people the counter did not see (measured: 85, 80–125).
 #[test]
-fn high_confidence_count_gives_narrow_interval_at_the_count() {
+fn high_confidence_count_gives_an_interval_from_the_count_up() {
     let e = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(80, 0.95)]).unwrap();
     assert!((80..=90).contains(&e.estimate), "estimate {}", e.estimate);
     assert!(e.low >= 80 && e.low <= 82, "low {}", e.low);
-    assert!(e.high <= 95, "high {}", e.high);
-    assert!(width(&e) <= 12, "width {}", width(&e));
+    assert!((100..=140).contains(&e.high), "high {}", e.high);
+    assert!(width(&e) <= 60, "width {}", width(&e));
     assert!(e.evidence.iter().any(|l| l.starts_with("look 1: counted 80")), "{:?}", e.evidence);
 }
 
+/// Confidence 1.0 is still a claim: the interval starts exactly at the count (was 80–88;
+/// measured now 80–123, the top allowing for an overstated confidence).
 #[test]
 fn exact_count_interval_contains_the_count() {
     let e = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(80, 1.0)]).unwrap();
-    assert!(e.low == 80 && e.high <= 88, "{}-{}", e.low, e.high);
+    assert!(e.low == 80 && e.high <= 130, "{}-{}", e.low, e.high);
 }
 
 #[test]
@@ -90,21 +96,49 @@ fn low_confidence_count_is_a_lower_bound_and_widens() {
     let lo = estimate(Some(VesselClass::RubberBoat), Some(10.0), &[look(40, 0.2)]).unwrap();
     assert!(lo.estimate > 40, "estimate {}", lo.estimate);
     assert!(lo.low >= 40);
-    assert!(width(&lo) > 3 * width(&hi), "low-conf width {} vs high-conf {}", width(&lo), width(&hi));
+    // Was > 3×: the high-confidence interval is no longer taken at its word (45 wide now,
+    // the low-confidence one 80), so the ratio is smaller; it is still clearly wider.
+    assert!(2 * width(&lo) > 3 * width(&hi), "low-conf width {} vs high-conf {}", width(&lo), width(&hi));
     // Without a class, the same low-confidence count still pulls above the count.
     let u = estimate(None, None, &[look(40, 0.2)]).unwrap();
     assert!(u.estimate > 40 && u.low >= 40, "{} {}", u.estimate, u.low);
     assert!(u.evidence.iter().any(|l| l.contains("class not reported")));
 }
 
+/// Was "three looks tighten the interval": under independent looks, three looks at about
+/// 155 narrowed it. Looks of one boat share its detection ratio (the same people stay
+/// hidden), so repeated looks now raise the lower bound (the largest count) but do not
+/// narrow the interval (measured: one look 161–345, three 169–353).
 #[test]
-fn three_looks_tighten_the_interval() {
+fn three_looks_raise_the_lower_bound_but_do_not_shrink_the_interval() {
     let one = estimate(Some(VesselClass::WoodenBoat), Some(18.0), &[look(150, 0.5)]).unwrap();
     let three =
         estimate(Some(VesselClass::WoodenBoat), Some(18.0), &[look(150, 0.5), look(160, 0.5), look(155, 0.5)]).unwrap();
-    assert!(width(&three) < width(&one), "three {} vs one {}", width(&three), width(&one));
+    assert!(width(&three) <= width(&one) + 10, "three {} vs one {}", width(&three), width(&one));
+    assert!(width(&three) * 10 >= width(&one) * 8, "three {} vs one {}", width(&three), width(&one));
     assert!(three.low >= 160);
-    assert!(three.evidence.iter().any(|l| l.contains("combination of looks")), "{:?}", three.evidence);
+    assert!(three.evidence.iter().any(|l| l.contains("sharing one unknown detection ratio")), "{:?}", three.evidence);
+    assert!(three.evidence.iter().any(|l| l.starts_with("detection ratio ρ") && l.contains("posterior ρ")));
+}
+
+/// Issue 13: five looks at about 80 gave a ±3 % interval. However many looks agree on 80,
+/// how many stay hidden is no better known: the interval stays about as wide as one look's
+/// (measured at confidence 0.8: one look 81–131, five 83–131, 256 looks 84–132).
+#[test]
+fn repeated_looks_do_not_shrink_the_interval_below_the_detection_ratio() {
+    let r = Some(VesselClass::RubberBoat);
+    let one = estimate(r, Some(10.0), &[look(80, 0.8)]).unwrap();
+    let five =
+        estimate(r, Some(10.0), &[look(78, 0.8), look(80, 0.8), look(82, 0.8), look(79, 0.8), look(81, 0.8)]).unwrap();
+    let many: Vec<_> = (0..256).map(|i| look(76 + (i % 9), 0.8)).collect();
+    let many = estimate(r, Some(10.0), &many).unwrap();
+    for (name, e) in [("five", &five), ("256", &many)] {
+        assert!(e.low >= 82 && e.high >= 120, "{name}: {}-{}", e.low, e.high);
+        assert!(width(e) * 10 >= width(&one) * 8, "{name}: width {} vs one look {}", width(e), width(&one));
+    }
+    // 256 looks are summarised in the evidence, not listed one by one.
+    assert!(many.evidence.iter().filter(|l| l.starts_with("look ") && l.contains("counted")).count() == 8);
+    assert!(many.evidence.iter().any(|l| l.starts_with("looks 5-252: 248 more")), "{:?}", many.evidence);
 }
 
 #[test]
@@ -285,72 +319,168 @@ impl Rng {
     }
 }
 
-/// Returns (covered, total). `visibility_scale` < 1 simulates people hiding more
-/// than the counter's confidence says (model misspecification).
-fn simulate(seed: u64, boats: usize, visibility_scale: f64) -> (usize, usize, Vec<String>, Vec<f64>) {
+/// How the simulated looks are made (issue 13: the intervals must hold under each).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CountModel {
+    /// (a) Each look sees each person with its own p ~ `visibility_beta(c)`, c ~ U(0, 1), independent
+    /// across looks: the stated confidence is right and looks are independent given N.
+    Calibrated,
+    /// (b) One systematic under-count u ~ U(0.6, 0.95) per boat (the same people stay hidden),
+    /// every look `Binomial(N, u)`; the stated confidence is U(0, 1), unrelated to u.
+    SharedUndercount,
+    /// (c) Confidence overstated: per boat a stated c ~ U(0, 1) (± 0.05 per look), the visibility it
+    /// implies p_s ~ `visibility_beta(c)`, and a true visibility p = p_s·f, f ~ U(0.7, 0.92), shared
+    /// by all looks: every look counts 8–30 % fewer than the confidence says (issue 13's drone).
+    Overstated,
+    /// (d) Confidence understated: as (c), but p = 1 − (1 − p_s)·g, g ~ U(0.3, 0.7): 30–70 % fewer
+    /// people stay hidden than the confidence says.
+    Understated,
+}
+
+struct Coverage {
+    covered: usize,
+    /// Misses with N above the interval (hidden people not allowed for) and below it.
+    above: usize,
+    below: usize,
+    boats: usize,
+    /// Mean over boats of (high − low) / max(N, 1).
+    mean_rel_width: f64,
+    detail: Vec<String>,
+}
+
+impl Coverage {
+    fn rate(&self) -> f64 {
+        self.covered as f64 / self.boats as f64
+    }
+}
+
+/// Boats drawn from the class/length priors, looked at 1–6 times under `model`.
+/// The settings are weighted to rubber and wooden boats with many aboard (the
+/// rescue case, where the width matters), plus a crew boat and an unknown one.
+fn simulate(seed: u64, boats: usize, model: CountModel) -> Coverage {
     let mut rng = Rng(seed);
-    let settings: [(Option<VesselClass>, Option<f64>); 6] = [
+    let settings: [(Option<VesselClass>, Option<f64>); 8] = [
         (Some(VesselClass::RubberBoat), Some(10.0)),
+        (Some(VesselClass::RubberBoat), Some(12.0)),
         (Some(VesselClass::RubberBoat), None),
         (Some(VesselClass::WoodenBoat), Some(18.0)),
+        (Some(VesselClass::WoodenBoat), Some(12.0)),
+        (Some(VesselClass::WoodenBoat), None),
         (Some(VesselClass::Fishing), Some(12.0)),
-        (Some(VesselClass::Sailing), Some(14.0)),
         (None, Some(9.0)),
     ];
     let priors: Vec<_> = settings.iter().map(|(c, l)| prior(c.unwrap_or(VesselClass::Unknown), *l)).collect();
-    let mut covered = 0;
-    let mut per = vec![(0usize, 0usize); settings.len()];
+    let mut per = vec![(0usize, 0usize, 0.0f64); settings.len()];
+    let (mut above, mut below) = (0, 0);
     for i in 0..boats {
         let s = i % settings.len();
         let (class, len) = settings[s];
         let truth = rng.sample_pmf(&priors[s].pmf);
-        let n_looks = (rng.next_u64() % 4) as usize; // 0..=3 looks
-        let looks: Vec<CountLook> = (0..n_looks)
-            .map(|_| {
-                let confidence = rng.uniform();
-                let (a, b) = visibility_beta(confidence);
-                let p = rng.beta(a, b) * visibility_scale;
-                CountLook { count: rng.binomial(truth, p), confidence }
-            })
-            .collect();
+        let n_looks = 1 + (rng.next_u64() % 6) as usize; // 1..=6 looks
+        let looks: Vec<CountLook> = match model {
+            CountModel::Calibrated => (0..n_looks)
+                .map(|_| {
+                    let confidence = rng.uniform();
+                    let (a, b) = visibility_beta(confidence);
+                    let p = rng.beta(a, b);
+                    CountLook { count: rng.binomial(truth, p), confidence }
+                })
+                .collect(),
+            CountModel::SharedUndercount => {
+                let u = 0.6 + 0.35 * rng.uniform();
+                (0..n_looks).map(|_| CountLook { count: rng.binomial(truth, u), confidence: rng.uniform() }).collect()
+            }
+            CountModel::Overstated | CountModel::Understated => {
+                // The visibility the stated confidence implies for this boat, then misstated.
+                let c = rng.uniform();
+                let (a, b) = visibility_beta(c);
+                let stated_p = rng.beta(a, b);
+                let p = if model == CountModel::Overstated {
+                    stated_p * (0.7 + 0.22 * rng.uniform())
+                } else {
+                    1.0 - (1.0 - stated_p) * (0.3 + 0.4 * rng.uniform())
+                };
+                (0..n_looks)
+                    .map(|_| {
+                        let confidence = (c + 0.1 * (rng.uniform() - 0.5)).clamp(0.0, 1.0);
+                        CountLook { count: rng.binomial(truth, p), confidence }
+                    })
+                    .collect()
+            }
+        };
         let e = estimate(class, len, &looks).unwrap();
         let ok = e.low <= truth && truth <= e.high;
-        covered += ok as usize;
+        above += (truth > e.high) as usize;
+        below += (truth < e.low) as usize;
         per[s].0 += ok as usize;
         per[s].1 += 1;
+        per[s].2 += f64::from(e.high - e.low) / f64::from(truth.max(1));
     }
+    let covered = per.iter().map(|p| p.0).sum();
+    let mean_rel_width = per.iter().map(|p| p.2).sum::<f64>() / boats as f64;
     let detail = settings
         .iter()
         .zip(&per)
-        .map(|((c, l), (k, n))| format!("{c:?} {l:?}: {:.1}%", 100.0 * *k as f64 / *n as f64))
+        .map(|((c, l), (k, n, w))| format!("{c:?} {l:?}: {:.0}% w {:.2}", 100.0 * *k as f64 / *n as f64, w / *n as f64))
         .collect();
-    let rates = per.iter().map(|(k, n)| *k as f64 / *n as f64).collect();
-    (covered, boats, detail, rates)
+    Coverage { covered, above, below, boats, mean_rel_width, detail }
+}
+
+fn report(name: &str, c: &Coverage) {
+    println!(
+        "{name}: 90% interval covered N for {}/{} = {:.1}% (N above: {}, below: {}), mean relative width {:.2} ({})",
+        c.covered,
+        c.boats,
+        100.0 * c.rate(),
+        c.above,
+        c.below,
+        c.mean_rel_width,
+        c.detail.join("; ")
+    );
+}
+
+/// Boats per count-model test: 400 gives a binomial sd of 1.5 points at 90 %
+/// coverage, enough to tell 0.90 from the ~0.95 the model aims at; each test
+/// runs in well under 2 s in the debug profile.
+const BOATS: usize = 400;
+
+#[test]
+fn coverage_independent_binomial_with_calibrated_confidence() {
+    let c = simulate(0x5eed_1e55, BOATS, CountModel::Calibrated);
+    report("(a) independent, calibrated", &c);
+    assert!(c.rate() >= 0.90, "coverage {}", c.rate());
+    assert!(c.mean_rel_width <= WIDTH_MAX, "mean relative width {}", c.mean_rel_width);
 }
 
 #[test]
-fn ninety_percent_interval_covers_the_truth_about_ninety_percent_of_the_time() {
-    let (k, n, detail, rates) = simulate(0x5eed_1e55, 3000, 1.0);
-    let rate = k as f64 / n as f64;
-    println!("coverage of the 90% interval: {k}/{n} = {:.1}% ({})", 100.0 * rate, detail.join("; "));
-    assert!((0.87..=0.96).contains(&rate), "coverage {rate}");
-    // Large-N settings (rubber, wooden: 500 boats each) have little integer slack,
-    // so they must be close to 90 % (binomial sd ≈ 1.3 %); small-N classes
-    // over-cover because the interval ends are integers.
-    for r in &rates[..3] {
-        assert!((0.86..=0.94).contains(r), "per-setting coverage {rates:?}");
-    }
+fn coverage_boat_level_systematic_undercount() {
+    let c = simulate(0x0b0a_7001, BOATS, CountModel::SharedUndercount);
+    report("(b) shared under-count U(0.6, 0.95)", &c);
+    assert!(c.rate() >= 0.90, "coverage {}", c.rate());
+    assert!(c.mean_rel_width <= WIDTH_MAX, "mean relative width {}", c.mean_rel_width);
 }
 
 #[test]
-fn coverage_under_misspecified_visibility_is_reported() {
-    // People hide 20 % more than the confidence implies: the estimator is
-    // over-confident; the count remains a lower bound, so misses are on the high side.
-    let (k, n, detail, _) = simulate(0xbad5eed, 900, 0.8);
-    let rate = k as f64 / n as f64;
-    println!("coverage with visibility ×0.8 (misspecified): {k}/{n} = {:.1}% ({})", 100.0 * rate, detail.join("; "));
-    assert!(rate > 0.6, "coverage {rate}");
+fn coverage_overstated_confidence() {
+    let c = simulate(0x0e5_7a7e, BOATS, CountModel::Overstated);
+    report("(c) confidence overstated: p = stated p × U(0.7, 0.92)", &c);
+    assert!(c.rate() >= 0.90, "coverage {}", c.rate());
+    assert!(c.mean_rel_width <= WIDTH_MAX, "mean relative width {}", c.mean_rel_width);
 }
+
+#[test]
+fn coverage_understated_confidence() {
+    let c = simulate(0x0de5_7a7e, BOATS, CountModel::Understated);
+    report("(d) confidence understated: hidden = stated hidden × U(0.3, 0.7)", &c);
+    assert!(c.rate() >= 0.90, "coverage {}", c.rate());
+    assert!(c.mean_rel_width <= WIDTH_MAX, "mean relative width {}", c.mean_rel_width);
+}
+
+/// Bound on the mean of (high − low) / N, so that no test passes by making the interval huge.
+/// Measured (issue 13 model): (a) 0.79, (b) 0.84, (c) 0.76, (d) 0.94; the model before it had
+/// 0.24–0.44 and covered N for 44–57 % of the boats under (b)–(d). For scale, the prior alone
+/// for a 10 m rubber boat is 42–191, 1.7 times its median.
+const WIDTH_MAX: f64 = 1.05;
 
 /// Issue 18: an estimate says what it rests on, so a prior is never read as a count.
 #[test]
