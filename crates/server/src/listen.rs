@@ -164,13 +164,7 @@ pub struct PeerSlot {
 
 impl Drop for PeerSlot {
     fn drop(&mut self) {
-        let mut held = self.peers.held.lock();
-        if let Some(n) = held.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                held.remove(&self.ip);
-            }
-        }
+        crate::api::limits::give_back(&mut self.peers.held.lock(), &self.ip);
     }
 }
 

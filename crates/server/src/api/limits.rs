@@ -85,12 +85,19 @@ impl Drop for SubscriptionSlot {
     fn drop(&mut self) {
         let mut held = self.slots.held.lock();
         for key in &self.keys {
-            if let Some(n) = held.get_mut(key) {
-                *n -= 1;
-                if *n == 0 {
-                    held.remove(key);
-                }
-            }
+            give_back(&mut held, key);
+        }
+    }
+}
+
+/// One place `key` held in `held` given back; a key holding none is removed, so the
+/// maps of who holds how many stay as small as the holders. Shared by every count of
+/// held places (subscriptions, connections per address and per operator).
+pub(crate) fn give_back<K: std::hash::Hash + Eq>(held: &mut HashMap<K, usize>, key: &K) {
+    if let Some(n) = held.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            held.remove(key);
         }
     }
 }
@@ -123,13 +130,7 @@ struct OwnerHold {
 
 impl Drop for OwnerHold {
     fn drop(&mut self) {
-        let mut held = self.registry.held.lock();
-        if let Some(n) = held.get_mut(&self.operator) {
-            *n -= 1;
-            if *n == 0 {
-                held.remove(&self.operator);
-            }
-        }
+        give_back(&mut self.registry.held.lock(), &self.operator);
     }
 }
 
